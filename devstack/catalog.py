@@ -1,0 +1,45 @@
+"""Every process of the platform, its folder, port and database: the one list that `make dev`,
+the end-to-end tests, the gateway's defaults and the docs agree on (DESIGN.md §1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str  # short name: "auth"; env var prefix for its URL: AUTH_SERVICE_URL
+    directory: str
+    port: int
+    database: str | None  # None: keeps no state
+
+    @property
+    def path(self) -> Path:
+        return ROOT / self.directory
+
+    @property
+    def url_env(self) -> str:
+        return f"{self.name.upper()}_SERVICE_URL"
+
+
+SERVICES: tuple[ServiceSpec, ...] = (
+    ServiceSpec("auth", "auth-service", 8001, "tiketq_auth"),
+    ServiceSpec("user", "user-service", 8002, "tiketq_user"),
+    ServiceSpec("transaction", "transaction-service", 8003, "tiketq_transaction"),
+    ServiceSpec("flights", "flights-service", 8004, "tiketq_flights"),
+    ServiceSpec("ferries", "ferries-service", 8005, "tiketq_ferries"),
+    ServiceSpec("hotels", "hotels-service", 8006, "tiketq_hotels"),
+    ServiceSpec("ppob", "ppob-service", 8007, "tiketq_ppob"),
+    ServiceSpec("payment", "payment-service", 8008, "tiketq_payment"),
+)
+GATEWAY = ServiceSpec("gateway", "api-gateway", 8000, None)
+
+
+def by_name(name: str) -> ServiceSpec:
+    for spec in (*SERVICES, GATEWAY):
+        if spec.name == name:
+            return spec
+    raise KeyError(name)

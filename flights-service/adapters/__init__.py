@@ -1,0 +1,1 @@
+"""Outbound adapters of flights-service: database and supplier clients."""

@@ -1,0 +1,1 @@
+"""Flights domain: pure Python, no framework imports (enforced by import-linter)."""

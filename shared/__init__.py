@@ -1,0 +1,1 @@
+"""Cross-cutting code every TiketQ service uses. No domain rules live here."""

@@ -1,0 +1,169 @@
+"""RFC 9457 problem+json for every error a service returns.
+
+Domain errors carry business names; each service maps them to HTTP in one table
+(`install_problem_handlers(app, error_map)`), so routes never build error responses by hand.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.logging import request_id_var
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_BASE = "https://docs.tiketq.id/problems/"
+
+logger = logging.getLogger("shared.errors")
+
+
+@dataclass(frozen=True)
+class ProblemSpec:
+    """How one domain exception type becomes an HTTP problem."""
+
+    status: int
+    slug: str
+    title: str | None = None
+
+
+class ProblemError(Exception):
+    """Raise from routes or adapters to answer with a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        detail: str | None = None,
+        *,
+        title: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(detail or slug)
+        self.status = status
+        self.slug = slug
+        self.title = title or HTTPStatus(status).phrase
+        self.detail = detail
+        self.headers = dict(headers or {})
+        self.errors = errors
+
+
+def problem_response(
+    status: int,
+    slug: str,
+    detail: str | None = None,
+    *,
+    title: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    errors: list[dict[str, Any]] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank" if slug == "about:blank" else PROBLEM_BASE + slug,
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail or HTTPStatus(status).description,
+        "request_id": request_id_var.get(),
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(
+        jsonable_encoder(body), status_code=status, headers=dict(headers or {}), media_type=PROBLEM_MEDIA_TYPE
+    )
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        # Never echo the rejected input back: it may be a password or a huge body.
+        out.append({"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")})
+    return out
+
+
+_STATUS_SLUGS = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "validation-error",
+    429: "too-many-requests",
+    502: "bad-gateway",
+    503: "service-unavailable",
+    504: "gateway-timeout",
+}
+
+
+def slug_for_status(status: int) -> str:
+    return _STATUS_SLUGS.get(status, "about:blank")
+
+
+def install_problem_handlers(
+    app: FastAPI, error_map: Mapping[type[Exception], ProblemSpec] | None = None
+) -> None:
+    mapping = dict(error_map or {})
+
+    async def on_problem(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ProblemError)
+        return problem_response(
+            exc.status, exc.slug, exc.detail, title=exc.title, headers=exc.headers, errors=exc.errors
+        )
+
+    async def on_http(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        return problem_response(
+            exc.status_code, slug_for_status(exc.status_code), detail, headers=exc.headers
+        )
+
+    async def on_validation(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return problem_response(
+            422, "validation-error", "The request is not valid; see `errors`.", errors=_validation_errors(exc)
+        )
+
+    async def on_domain(_: Request, exc: Exception) -> JSONResponse:
+        for exc_type in type(exc).__mro__:
+            spec = mapping.get(exc_type)  # type: ignore[arg-type]
+            if spec is not None:
+                return problem_response(spec.status, spec.slug, str(exc) or None, title=spec.title)
+        return await on_unexpected(_, exc)
+
+    async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
+        logger.error("unhandled error", exc_info=exc)
+        return problem_response(500, "internal-error", "An unexpected error occurred; quote the request id.")
+
+    app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    for exc_type in mapping:
+        app.add_exception_handler(exc_type, on_domain)
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+class Problem(BaseModel):
+    """The RFC 9457 body of every error response (media type application/problem+json)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    request_id: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route, so /docs shows its error statuses with the problem schema."""
+    return {status: {"model": Problem, "description": HTTPStatus(status).phrase} for status in statuses}

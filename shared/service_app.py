@@ -1,0 +1,69 @@
+"""The FastAPI shell every service shares: logging, request ids, body cap, metrics,
+problem+json errors, and the /healthz, /readyz and /metrics operations."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from shared.errors import ProblemSpec, install_problem_handlers, problem_response
+from shared.logging import configure_logging
+from shared.metrics import HttpMetrics, MetricsMiddleware
+from shared.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from shared.settings import RuntimeSettings
+
+ReadinessCheck = Callable[[FastAPI], Awaitable[None]]
+
+logger = logging.getLogger("shared.service_app")
+
+
+def create_service_app(
+    *,
+    name: str,
+    title: str,
+    version: str,
+    description: str,
+    runtime: RuntimeSettings,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+    readiness: ReadinessCheck | None = None,
+    error_map: Mapping[type[Exception], ProblemSpec] | None = None,
+    openapi_tags: list[dict[str, Any]] | None = None,
+) -> FastAPI:
+    configure_logging(name, runtime.log_level, runtime.log_json)
+    app = FastAPI(
+        title=title,
+        version=version,
+        description=description,
+        lifespan=lifespan,
+        openapi_tags=openapi_tags,
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    app.state.service_name = name
+    metrics = HttpMetrics(name)
+    # Added innermost first: the request id wraps everything, so even a 413 carries one.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(RequestIdMiddleware)
+    install_problem_handlers(app, error_map)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": name}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> JSONResponse:
+        if readiness is not None:
+            try:
+                await readiness(request.app)
+            except Exception as exc:  # readiness reports any failure; it never raises
+                logger.warning("not ready: %s", exc)
+                return problem_response(503, "not-ready", f"{name} is not ready: {type(exc).__name__}")
+        return JSONResponse({"status": "ready", "service": name})
+
+    app.add_route("/metrics", metrics.endpoint, include_in_schema=False)
+    return app

@@ -1,0 +1,118 @@
+"""Settings base classes: environment variables, `*_FILE` secrets, refusal of missing secrets."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+Environment = Literal["local", "test", "staging", "production"]
+
+
+class FileSecretsSource(PydanticBaseSettingsSource):
+    """Reads `NAME_FILE` for a field `NAME`, as Docker secrets and the Postgres image do.
+
+    The file's content (stripped) becomes the value; an explicit `NAME` variable still wins,
+    because it is a higher-priority source.
+    """
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        prefix = self.config.get("env_prefix", "")
+        env_name = f"{prefix}{field.alias or field_name}".upper() + "_FILE"
+        path = os.environ.get(env_name)
+        if not path:
+            return None, field_name, False
+        return Path(path).read_text(encoding="utf-8").strip(), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, field in self.settings_cls.model_fields.items():
+            value, key, _ = self.get_field_value(field, name)
+            if value is not None:
+                values[key] = value
+        return values
+
+
+class SettingsBase(BaseSettings):
+    """Every settings group inherits this: env vars first, then `*_FILE` secrets, then defaults."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, FileSecretsSource(settings_cls), dotenv_settings)
+
+
+class RuntimeSettings(SettingsBase):
+    """Process-wide knobs shared by every service."""
+
+    environment: Environment = Field(default="local", alias="ENVIRONMENT")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    log_json: bool = Field(default=True, alias="LOG_JSON")
+    max_body_bytes: int = Field(default=1_048_576, alias="MAX_BODY_BYTES", ge=1024)
+
+    @property
+    def is_local(self) -> bool:
+        return self.environment in ("local", "test")
+
+
+class DatabaseSettings(SettingsBase):
+    """The service's own database. `DATABASE_URL` may use any postgres scheme; asyncpg is forced."""
+
+    url: str = Field(alias="DATABASE_URL")
+    pool_size: int = Field(default=10, alias="DATABASE_POOL_SIZE", ge=1, le=100)
+    echo: bool = Field(default=False, alias="DATABASE_ECHO")
+
+    @property
+    def async_url(self) -> str:
+        return to_asyncpg_url(self.url)
+
+
+class InternalSettings(SettingsBase):
+    """The credential `/internal/...` routes require, and where auth-service lives."""
+
+    token: SecretStr = Field(alias="INTERNAL_TOKEN")
+    auth_service_url: str = Field(default="http://127.0.0.1:8001", alias="AUTH_SERVICE_URL")
+
+    @model_validator(mode="after")
+    def _strong_enough(self) -> InternalSettings:
+        if len(self.token.get_secret_value()) < 32:
+            raise ValueError("INTERNAL_TOKEN must be at least 32 characters")
+        return self
+
+
+class JwtVerifySettings(SettingsBase):
+    """What a service needs to verify access tokens issued by auth-service."""
+
+    model_config = SettingsConfigDict(env_prefix="JWT_", extra="ignore", case_sensitive=False)
+
+    issuer: str = "tiketq-auth"
+    audience: str = "tiketq-api"
+    jwks_url: str = "http://127.0.0.1:8001/auth/.well-known/jwks.json"
+    # Upper bound on how long a revoked token keeps working (DESIGN.md §4 allows 5 s).
+    account_state_ttl_seconds: float = Field(default=2.0, gt=0, le=5)
+    leeway_seconds: int = Field(default=10, ge=0, le=60)
+
+
+def to_asyncpg_url(url: str) -> str:
+    for scheme in ("postgresql+asyncpg://", "postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+asyncpg://" + url[len(scheme) :]
+    raise ValueError(f"not a PostgreSQL URL: {url.split('://', 1)[0]}://…")
+
+
+def refuse_placeholder_secret(value: str, runtime: RuntimeSettings, name: str) -> None:
+    """Outside local development a secret copied from `.env.example` is a deployment error."""
+    if not runtime.is_local and (not value or "change-me" in value):
+        raise ValueError(f"{name} must be set to a real secret outside local development")

@@ -1,0 +1,197 @@
+"""Access-token verification (DESIGN.md §4): RS256 only, keys from auth-service's JWKS,
+issuer/audience/expiry checked, then the account's current role and token version."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import httpx
+import jwt
+from jwt.algorithms import RSAAlgorithm
+
+ALGORITHM = "RS256"
+REQUIRED_CLAIMS = ("iss", "aud", "sub", "role", "jti", "iat", "exp", "ver")
+ROLES = ("user", "admin")
+
+
+class InvalidToken(Exception):
+    """The token cannot be trusted; the reason is for logs, never for the caller."""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    account_id: str
+    role: str
+    token_id: str
+    token_version: int
+    expires_at: int
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountState:
+    role: str
+    is_active: bool
+    token_version: int
+
+
+class KeySource(Protocol):
+    async def get(self, kid: str) -> Any: ...
+
+
+class AccountStateSource(Protocol):
+    async def get(self, account_id: str) -> AccountState | None: ...
+
+
+class StaticKeySource:
+    """Keys known up front: auth-service's own keys, and tests."""
+
+    def __init__(self, keys: dict[str, Any]) -> None:
+        self._keys = keys
+
+    async def get(self, kid: str) -> Any:
+        return self._keys.get(kid)
+
+
+class JwksKeySource:
+    """Public keys from a JWKS URL, cached; an unknown `kid` refetches at most once per cooldown
+    (so key rotation works, and forged kids cannot make us hammer auth-service)."""
+
+    def __init__(self, client: httpx.AsyncClient, url: str, refresh_cooldown: float = 30.0) -> None:
+        self._client = client
+        self._url = url
+        self._cooldown = refresh_cooldown
+        self._keys: dict[str, Any] = {}
+        self._fetched_at = float("-inf")
+        self._lock = asyncio.Lock()
+
+    async def get(self, kid: str) -> Any:
+        key = self._keys.get(kid)
+        if key is not None:
+            return key
+        async with self._lock:
+            if kid not in self._keys and time.monotonic() - self._fetched_at >= self._cooldown:
+                await self._refresh()
+        return self._keys.get(kid)
+
+    async def _refresh(self) -> None:
+        self._fetched_at = time.monotonic()
+        try:
+            response = await self._client.get(self._url)
+            response.raise_for_status()
+            keys = response.json()["keys"]
+        except (httpx.HTTPError, KeyError, ValueError):
+            # A failed fetch must not lock us out for the whole cooldown.
+            self._fetched_at = float("-inf")
+            raise
+        self._keys = {
+            k["kid"]: RSAAlgorithm.from_jwk(k) for k in keys if k.get("kty") == "RSA" and k.get("kid")
+        }
+
+
+class CachedAccountStateSource:
+    """Remembers each account's state for `ttl` seconds: the bound on how long a revoked token
+    still works at this hop."""
+
+    def __init__(self, inner: AccountStateSource, ttl: float) -> None:
+        self._inner = inner
+        self._ttl = ttl
+        self._cache: dict[str, tuple[float, AccountState | None]] = {}
+
+    async def get(self, account_id: str) -> AccountState | None:
+        now = time.monotonic()
+        hit = self._cache.get(account_id)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        state = await self._inner.get(account_id)
+        if len(self._cache) > 100_000:
+            self._cache.clear()
+        self._cache[account_id] = (now + self._ttl, state)
+        return state
+
+
+class HttpAccountStateSource:
+    """Asks auth-service for an account's current role, activity and token version."""
+
+    def __init__(self, client: httpx.AsyncClient, internal_token: str) -> None:
+        self._client = client
+        self._headers = {"X-Internal-Token": internal_token}
+
+    async def get(self, account_id: str) -> AccountState | None:
+        response = await self._client.get(f"/internal/accounts/{account_id}/state", headers=self._headers)
+        if response.status_code == 404:
+            return None
+        response.raise_for_status()
+        body = response.json()
+        return AccountState(
+            role=body["role"], is_active=body["is_active"], token_version=body["token_version"]
+        )
+
+
+class TokenVerifier:
+    def __init__(
+        self,
+        keys: KeySource,
+        accounts: AccountStateSource,
+        *,
+        issuer: str,
+        audience: str,
+        leeway: int = 10,
+    ) -> None:
+        self._keys = keys
+        self._accounts = accounts
+        self._issuer = issuer
+        self._audience = audience
+        self._leeway = leeway
+
+    async def verify(self, token: str) -> Principal:
+        principal = await self.verify_signature(token)
+        state = await self._accounts.get(principal.account_id)
+        if state is None or not state.is_active:
+            raise InvalidToken("account missing or inactive")
+        if state.token_version != principal.token_version or state.role != principal.role:
+            raise InvalidToken("token revoked")
+        return principal
+
+    async def verify_signature(self, token: str) -> Principal:
+        """Signature, algorithm, issuer, audience and expiry; no account look-up."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("malformed token") from exc
+        # Only RS256 with a key we know: this refuses `alg: none` and HS256-with-the-public-key.
+        if header.get("alg") != ALGORITHM or not isinstance(header.get("kid"), str):
+            raise InvalidToken("unexpected algorithm or missing kid")
+        try:
+            key = await self._keys.get(header["kid"])
+        except httpx.HTTPError as exc:
+            raise InvalidToken("signing keys unavailable") from exc
+        if key is None:
+            raise InvalidToken("unknown kid")
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                issuer=self._issuer,
+                audience=self._audience,
+                leeway=self._leeway,
+                options={"require": list(REQUIRED_CLAIMS)},
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(str(exc)) from exc
+        if claims["role"] not in ROLES or not isinstance(claims["ver"], int):
+            raise InvalidToken("bad claims")
+        return Principal(
+            account_id=str(claims["sub"]),
+            role=claims["role"],
+            token_id=str(claims["jti"]),
+            token_version=claims["ver"],
+            expires_at=int(claims["exp"]),
+        )

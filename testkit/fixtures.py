@@ -1,0 +1,53 @@
+"""Pytest plugin loaded by every service suite (`-p testkit.fixtures` in its pytest.ini)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from testkit.keys import TestKeys
+from testkit.postgres import PostgresServer, alembic
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = PostgresServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def make_database(postgres_server: PostgresServer) -> Iterator[Callable[[str], str]]:
+    """Creates an empty database; all are dropped at the end of the session."""
+    created: list[str] = []
+
+    def make(prefix: str) -> str:
+        url = asyncio.run(postgres_server.create_database(prefix))
+        created.append(url)
+        return url
+
+    yield make
+    for url in created:
+        asyncio.run(postgres_server.drop_database(url))
+
+
+@pytest.fixture(scope="session")
+def service_dir(request: pytest.FixtureRequest) -> Path:
+    """The service folder the suite runs in (its pytest.ini's directory)."""
+    return Path(str(request.config.rootpath))
+
+
+@pytest.fixture(scope="session")
+def migrated_database_url(make_database: Callable[[str], str], service_dir: Path) -> str:
+    """A database at the service's Alembic head, shared by the session's tests."""
+    url = make_database(service_dir.name.replace("-", "_"))
+    alembic(service_dir, url, "upgrade", "head")
+    return url
+
+
+@pytest.fixture(scope="session")
+def test_keys() -> TestKeys:
+    return TestKeys()

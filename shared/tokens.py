@@ -124,7 +124,7 @@ class HttpAccountStateSource:
         self._headers = {"X-Internal-Token": internal_token}
 
     async def get(self, account_id: str) -> AccountState | None:
-        response = await self._client.get(f"/internal/accounts/{account_id}/state", headers=self._headers)
+        response = await self._client.get(f"/internal/accounts/{account_id}", headers=self._headers)
         if response.status_code == 404:
             return None
         response.raise_for_status()

@@ -1,0 +1,85 @@
+"""`make dev`: the whole platform on http://localhost:8000 until Ctrl-C.
+
+python -m devstack            # embedded PostgreSQL in .devstack/pgdata
+DATABASE_URL=postgresql://postgres@localhost:5432/postgres python -m devstack
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+
+from devstack.catalog import ROOT, SERVICES
+from devstack.stack import Stack, StackConfig
+
+
+def _database_label(stack: Stack) -> str:
+    if stack.database and stack.database.embedded:
+        return "embedded PostgreSQL (.devstack/pgdata)"
+    return "the server DATABASE_URL names"
+
+
+def _banner(stack: Stack) -> str:
+    lines = [
+        "",
+        "TiketQ is up.",
+        f"  API (gateway)   {stack.gateway_url}",
+        f"  Swagger UI      {stack.gateway_url}/docs",
+        f"  ReDoc           {stack.gateway_url}/redoc",
+        "  Services        " + ", ".join(f"{s.name} :{stack.config.ports[s.name]}" for s in SERVICES),
+        f"  Database        {_database_label(stack)}",
+        f"  Admin login     {stack.admin_email} / {stack.admin_password}",
+        "  Logs            .devstack/logs/<service>.log (and below)",
+        "Press Ctrl-C to stop everything.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+async def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s devstack: %(message)s", datefmt="%H:%M:%S")
+    workdir = ROOT / ".devstack"
+    config = StackConfig(
+        workdir=workdir,
+        secrets_dir=ROOT / "secrets",
+        database_url=os.environ.get("DATABASE_URL"),
+        host=os.environ.get("DEV_HOST", "127.0.0.1"),
+    )
+    stack = Stack(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    starting = asyncio.create_task(stack.start())
+    stopper = asyncio.create_task(stop.wait())
+    try:
+        done, _ = await asyncio.wait({starting, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if starting in done:
+            starting.result()  # raises if start-up failed
+            print(_banner(stack), flush=True)
+            while not stop.is_set():
+                exited = [p.name for p in stack.processes.values() if p.exited]
+                if exited:
+                    logging.error("%s exited; stopping the stack (see .devstack/logs)", ", ".join(exited))
+                    return 1
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 1.0)
+        else:
+            starting.cancel()
+        return 0
+    except Exception as exc:
+        logging.error("start-up failed: %s", exc)
+        return 1
+    finally:
+        logging.info("stopping…")
+        stopper.cancel()
+        await stack.stop()
+        logging.info("stopped.")
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

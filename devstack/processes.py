@@ -1,0 +1,130 @@
+"""Child processes of the stack: started in their own session (so Ctrl-C reaches only the
+launcher, which stops them in order), killed with the launcher if it dies, output prefixed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+_COLORS = ("36", "32", "33", "35", "34", "31", "96", "92", "93", "95")
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGTERM this child when the launcher exits, even by SIGKILL (no orphans)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+class ManagedProcess:
+    def __init__(
+        self,
+        name: str,
+        argv: list[str],
+        *,
+        cwd: Path,
+        env: dict[str, str],
+        log_path: Path | None = None,
+        echo: bool = True,
+        color_index: int = 0,
+    ) -> None:
+        self.name = name
+        self.argv = argv
+        self.cwd = cwd
+        self.env = env
+        self.log_path = log_path
+        self.echo = echo
+        self.color = _COLORS[color_index % len(_COLORS)]
+        self.process: asyncio.subprocess.Process | None = None
+        self.tail: deque[str] = deque(maxlen=60)
+        self._pump: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            *self.argv,
+            cwd=self.cwd,
+            env=self.env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+        self._pump = asyncio.create_task(self._pump_output())
+
+    async def _pump_output(self) -> None:
+        assert self.process is not None
+        assert self.process.stdout is not None
+        log = self.log_path.open("a", encoding="utf-8") if self.log_path else None
+        prefix = (
+            f"\x1b[{self.color}m{self.name:>12} |\x1b[0m " if sys.stdout.isatty() else f"{self.name:>12} | "
+        )
+        try:
+            async for raw in self.process.stdout:
+                line = raw.decode("utf-8", "replace").rstrip("\n")
+                self.tail.append(line)
+                if log:
+                    log.write(line + "\n")
+                    log.flush()
+                if self.echo:
+                    print(prefix + line, flush=True)
+        finally:
+            if log:
+                log.close()
+
+    @property
+    def exited(self) -> bool:
+        return self.process is not None and self.process.returncode is not None
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        if self.process is None or self.process.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(self.process.wait(), timeout)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            await self.process.wait()
+        if self._pump:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._pump, 2)
+
+    def kill_now(self) -> None:
+        """Last resort (atexit, test teardown after a crash)."""
+        if self.process is not None and self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+
+async def wait_until_ready(
+    url: str, proc: ManagedProcess, timeout: float, is_ready: Callable[[httpx.Response], bool] | None = None
+) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    async with httpx.AsyncClient(timeout=2.0) as client:
+        while True:
+            if proc.exited:
+                raise RuntimeError(
+                    f"{proc.name} exited with {proc.process.returncode if proc.process else '?'}:\n"
+                    + "\n".join(proc.tail)
+                )
+            with contextlib.suppress(httpx.HTTPError):
+                response = await client.get(url)
+                if response.status_code == 200 and (is_ready is None or is_ready(response)):
+                    return
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(
+                    f"{proc.name} not ready at {url} after {timeout:.0f}s:\n" + "\n".join(proc.tail)
+                )
+            await asyncio.sleep(0.2)

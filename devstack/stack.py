@@ -1,0 +1,215 @@
+"""The whole platform as local processes: what `make dev` runs and what end-to-end tests drive."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devstack.catalog import GATEWAY, ROOT, SERVICES, ServiceSpec
+from devstack.database import DatabaseServer
+from devstack.processes import ManagedProcess, wait_until_ready
+from devstack.secrets import DEFAULT_ADMIN_EMAIL, DevSecrets, ensure_dev_secrets
+
+logger = logging.getLogger("devstack")
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            sockets.append(s)
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+@dataclass
+class StackConfig:
+    workdir: Path
+    secrets_dir: Path
+    ports: dict[str, int] = field(default_factory=lambda: {s.name: s.port for s in (*SERVICES, GATEWAY)})
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    echo: bool = True
+    log_json: bool = False
+    ready_timeout: float = 90.0
+    extra_env: dict[str, str] = field(default_factory=dict)
+    # Per-service extra environment, e.g. {"auth": {"LOGIN_FAILURES_PER_EMAIL": "3"}}.
+    service_env: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def for_tests(cls, workdir: Path, database_url: str | None = None) -> StackConfig:
+        names = [s.name for s in (*SERVICES, GATEWAY)]
+        ports = dict(zip(names, free_ports(len(names)), strict=True))
+        return cls(
+            workdir=workdir,
+            secrets_dir=workdir / "secrets",
+            ports=ports,
+            database_url=database_url,
+            echo=False,
+            log_json=True,
+            ready_timeout=120.0,
+        )
+
+
+class Stack:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.processes: dict[str, ManagedProcess] = {}
+        self.database: DatabaseServer | None = None
+        self.secrets: DevSecrets | None = None
+        self.admin_email = os.environ.get("BOOTSTRAP_ADMIN_EMAIL", DEFAULT_ADMIN_EMAIL)
+
+    def url(self, name: str) -> str:
+        return f"http://{self.config.host}:{self.config.ports[name]}"
+
+    @property
+    def gateway_url(self) -> str:
+        return self.url(GATEWAY.name)
+
+    @property
+    def admin_password(self) -> str:
+        given = os.environ.get("BOOTSTRAP_ADMIN_PASSWORD")
+        if given:
+            return given
+        assert self.secrets is not None
+        return self.secrets.admin_password.read_text().strip()
+
+    @property
+    def internal_token(self) -> str:
+        assert self.secrets is not None
+        return self.secrets.internal_token.read_text().strip()
+
+    def log_path(self, name: str) -> Path:
+        return self.config.workdir / "logs" / f"{name}.log"
+
+    def _env_for(self, spec: ServiceSpec) -> dict[str, str]:
+        assert self.secrets is not None
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "PYTHONUNBUFFERED": "1",
+            "ENVIRONMENT": "local",
+            "LOG_JSON": "true" if self.config.log_json else "false",
+            "INTERNAL_TOKEN_FILE": str(self.secrets.internal_token),
+            "JWT_JWKS_URL": f"{self.url('auth')}/auth/.well-known/jwks.json",
+        }
+        for other in (*SERVICES, GATEWAY):
+            env[other.url_env] = self.url(other.name)
+        env.pop("DATABASE_URL", None)
+        if spec.database and self.database:
+            env["DATABASE_URL"] = self.database.url_for(spec.database)
+        if spec.name == "auth":
+            env["JWT_PRIVATE_KEY_FILE"] = str(self.secrets.jwt_private_key)
+            env.setdefault("BOOTSTRAP_ADMIN_EMAIL", self.admin_email)
+            if "BOOTSTRAP_ADMIN_PASSWORD" not in os.environ:
+                env["BOOTSTRAP_ADMIN_PASSWORD_FILE"] = str(self.secrets.admin_password)
+        if spec.name == GATEWAY.name:
+            env.setdefault("CORS_ORIGINS", "http://localhost:3000,http://localhost:5173")
+        env.update(self.config.extra_env)
+        env.update(self.config.service_env.get(spec.name, {}))
+        return env
+
+    async def _migrate(self, spec: ServiceSpec) -> None:
+        if not (spec.path / "alembic.ini").exists():
+            return
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "alembic",
+            "upgrade",
+            "head",
+            cwd=spec.path,
+            env=self._env_for(spec),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await proc.communicate()
+        if proc.returncode != 0:
+            raise RuntimeError(f"migrations of {spec.directory} failed:\n{output.decode(errors='replace')}")
+
+    def _process_for(self, spec: ServiceSpec, index: int) -> ManagedProcess:
+        argv = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app:create_app",
+            "--factory",
+            "--host",
+            self.config.host,
+            "--port",
+            str(self.config.ports[spec.name]),
+            "--no-access-log",
+            "--timeout-graceful-shutdown",
+            "5",
+        ]
+        return ManagedProcess(
+            spec.name,
+            argv,
+            cwd=spec.path,
+            env=self._env_for(spec),
+            log_path=self.log_path(spec.name),
+            echo=self.config.echo,
+            color_index=index,
+        )
+
+    async def start(self) -> None:
+        self.config.workdir.mkdir(parents=True, exist_ok=True)
+        (self.config.workdir / "logs").mkdir(exist_ok=True)
+        self.secrets = ensure_dev_secrets(self.config.secrets_dir)
+        self.database = DatabaseServer(self.config.database_url, self.config.workdir / "pgdata")
+        stateful = [s for s in SERVICES if s.database]
+        await self.database.ensure_databases([s.database for s in stateful if s.database])
+        await asyncio.gather(*(self._migrate(s) for s in stateful))
+        for index, spec in enumerate(SERVICES):
+            await self.start_service(spec.name, index)
+        await asyncio.gather(
+            *(
+                wait_until_ready(
+                    f"{self.url(s.name)}/readyz", self.processes[s.name], self.config.ready_timeout
+                )
+                for s in SERVICES
+            )
+        )
+        await self.start_service(GATEWAY.name, len(SERVICES))
+        await wait_until_ready(
+            f"{self.gateway_url}/readyz", self.processes[GATEWAY.name], self.config.ready_timeout
+        )
+
+    async def start_service(self, name: str, index: int = 0) -> None:
+        spec = next(s for s in (*SERVICES, GATEWAY) if s.name == name)
+        process = self._process_for(spec, index)
+        await process.start()
+        self.processes[name] = process
+
+    async def restart_service(self, name: str) -> None:
+        await self.stop_service(name)
+        await self.start_service(name)
+        await wait_until_ready(f"{self.url(name)}/readyz", self.processes[name], self.config.ready_timeout)
+
+    async def stop_service(self, name: str) -> None:
+        process = self.processes.pop(name, None)
+        if process:
+            await process.stop()
+
+    async def stop(self) -> None:
+        # The gateway first, so nothing new comes in while the services drain.
+        for name in [GATEWAY.name, *reversed([s.name for s in SERVICES])]:
+            await self.stop_service(name)
+        if self.database:
+            self.database.stop()
+            self.database = None
+
+    def kill_now(self) -> None:
+        for process in self.processes.values():
+            process.kill_now()
+        if self.database:
+            self.database.stop()

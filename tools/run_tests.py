@@ -1,0 +1,120 @@
+"""`make test`: code health, then every suite in a pytest process of its own.
+
+Every service has top-level packages named `domain`, `adapters` and `routes`, so each service's
+suite runs in its own folder and process (DESIGN.md §2); the cross-service suite in `tests/`
+speaks only HTTP to real processes. Suites run two at a time (the machines have 2 cores).
+The last line is the total, e.g. `total: 412 passed, 0 failed, 0 skipped`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from devstack.catalog import GATEWAY, SERVICES  # noqa: E402
+
+
+@dataclass
+class SuiteResult:
+    name: str
+    returncode: int
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    output: str = ""
+
+
+def suites() -> list[tuple[str, Path]]:
+    found = [
+        (spec.directory, spec.path) for spec in (*SERVICES, GATEWAY) if (spec.path / "pytest.ini").exists()
+    ]
+    found.append(("tests (end-to-end)", ROOT / "tests"))
+    return found
+
+
+def run_suite(name: str, cwd: Path, report_dir: Path, extra: list[str]) -> SuiteResult:
+    report = report_dir / (name.split()[0] + ".xml")
+    started = time.monotonic()
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={report}", *extra],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    result = SuiteResult(name, proc.returncode, seconds=time.monotonic() - started)
+    result.output = proc.stdout + proc.stderr
+    if report.exists():
+        # The report is our own pytest's output, not untrusted input.
+        for suite in ET.parse(report).getroot().iter("testsuite"):  # noqa: S314
+            tests = int(suite.get("tests", 0))
+            failures = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+            skipped = int(suite.get("skipped", 0))
+            result.failed += failures
+            result.skipped += skipped
+            result.passed += tests - failures - skipped
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--jobs", type=int, default=int(os.environ.get("TEST_JOBS", "2")))
+    parser.add_argument("--skip-health", action="store_true", help="skip ruff/mypy/import contracts")
+    parser.add_argument("only", nargs="*", help="suite folders to run (default: all)")
+    args = parser.parse_args()
+
+    ok = True
+    if not args.skip_health:
+        print("== code health (ruff, mypy, import contracts)", flush=True)
+        health = subprocess.run([sys.executable, str(ROOT / "tools" / "code_health.py")], cwd=ROOT)
+        ok = health.returncode == 0
+
+    selected = [(n, p) for n, p in suites() if not args.only or p.name in args.only or n in args.only]
+    results: list[SuiteResult] = []
+    with tempfile.TemporaryDirectory() as reports, ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = [pool.submit(run_suite, name, path, Path(reports), []) for name, path in selected]
+        for future in futures:
+            result = future.result()
+            results.append(result)
+            verdict = "ok" if result.returncode == 0 else "FAILED"
+            print(
+                f"== {result.name}: {result.passed} passed, {result.failed} failed, "
+                f"{result.skipped} skipped in {result.seconds:.0f}s — {verdict}",
+                flush=True,
+            )
+            if result.returncode != 0:
+                print(result.output[-20000:], flush=True)
+
+    for result in results:
+        if result.returncode != 0 or result.passed == 0:
+            ok = False
+        if result.skipped:
+            print(
+                f"!! {result.name} skipped {result.skipped} test(s): a skipped test is not a pass", flush=True
+            )
+            ok = False
+    passed = sum(r.passed for r in results)
+    failed = sum(r.failed for r in results)
+    skipped = sum(r.skipped for r in results)
+    if not ok and failed == 0:
+        failed = 1  # a failed check or empty suite must never read as all-green
+        print("!! a code-health check failed or a suite ran no tests", flush=True)
+    print(f"total: {passed} passed, {failed} failed, {skipped} skipped", flush=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -20,13 +20,17 @@ class FileSecretsSource(PydanticBaseSettingsSource):
     because it is a higher-priority source.
     """
 
+    def _env_name(self, field: FieldInfo, field_name: str) -> str:
+        # An alias is the whole variable name; otherwise the group's prefix applies.
+        base = field.alias or f"{self.config.get('env_prefix', '')}{field_name}"
+        return base.upper() + "_FILE"
+
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        prefix = self.config.get("env_prefix", "")
-        env_name = f"{prefix}{field.alias or field_name}".upper() + "_FILE"
-        path = os.environ.get(env_name)
+        path = os.environ.get(self._env_name(field, field_name))
+        key = field.alias or field_name
         if not path:
-            return None, field_name, False
-        return Path(path).read_text(encoding="utf-8").strip(), field_name, False
+            return None, key, False
+        return Path(path).read_text(encoding="utf-8").strip(), key, False
 
     def __call__(self) -> dict[str, Any]:
         values: dict[str, Any] = {}

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
 from testkit.keys import TestKeys
 from testkit.postgres import PostgresServer, alembic
+
+T = TypeVar("T")
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Runs a coroutine to completion from sync code, even when called inside a running loop
+    (an async test's fixture), by giving it a thread and a loop of its own."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 @pytest.fixture(scope="session")
@@ -25,13 +36,13 @@ def make_database(postgres_server: PostgresServer) -> Iterator[Callable[[str], s
     created: list[str] = []
 
     def make(prefix: str) -> str:
-        url = asyncio.run(postgres_server.create_database(prefix))
+        url = run_sync(postgres_server.create_database(prefix))
         created.append(url)
         return url
 
     yield make
     for url in created:
-        asyncio.run(postgres_server.drop_database(url))
+        run_sync(postgres_server.drop_database(url))
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,8 @@ AUDIENCE = "tiketq-api"
 
 @dataclass
 class TestKeys:
+    __test__ = False  # a helper, not a pytest test class
+
     kid: str = "test-key"
     private_key: rsa.RSAPrivateKey = field(
         default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -40,6 +40,7 @@ def suites() -> list[tuple[str, Path]]:
     found = [
         (spec.directory, spec.path) for spec in (*SERVICES, GATEWAY) if (spec.path / "pytest.ini").exists()
     ]
+    found.insert(0, ("shared", ROOT / "shared"))
     found.append(("tests (end-to-end)", ROOT / "tests"))
     return found
 

@@ -1,0 +1,90 @@
+"""The outbox on a real PostgreSQL: events written in a transaction are delivered after commit,
+failed deliveries back off and retry, and a rolled-back change announces nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from sqlalchemy import MetaData, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from shared.outbox import OutboxEvent, OutboxRelay, add_event, outbox_table
+from shared.settings import to_asyncpg_url
+
+metadata = MetaData()
+outbox = outbox_table(metadata)
+
+
+@pytest.fixture
+async def sessions(make_database: Callable[[str], str]) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine: AsyncEngine = create_async_engine(to_asyncpg_url(make_database("outbox")))
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    yield async_sessionmaker(engine, expire_on_commit=False)
+    await engine.dispose()
+
+
+async def test_committed_events_are_delivered_once_and_rolled_back_ones_never(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    delivered: list[OutboxEvent] = []
+
+    async def deliver(event: OutboxEvent) -> None:
+        delivered.append(event)
+
+    async with sessions() as session, session.begin():
+        await add_event(session, outbox, "account.registered", {"account_id": "a1"})
+    async with sessions() as session:
+        await add_event(session, outbox, "account.registered", {"account_id": "rolled-back"})
+        await session.rollback()
+
+    relay = OutboxRelay(sessions, outbox, deliver)
+    assert await relay.deliver_due() == 1
+    assert await relay.deliver_due() == 0
+    assert [e.payload for e in delivered] == [{"account_id": "a1"}]
+    assert delivered[0].envelope()["topic"] == "account.registered"
+
+
+async def test_failed_deliveries_back_off_and_are_retried(sessions: async_sessionmaker[AsyncSession]) -> None:
+    attempts = 0
+
+    async def flaky(event: OutboxEvent) -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            raise RuntimeError("consumer down")
+
+    async with sessions() as session, session.begin():
+        await add_event(session, outbox, "t", {"n": 1})
+    relay = OutboxRelay(sessions, outbox, flaky)
+    assert await relay.deliver_due() == 0
+    async with sessions() as session:
+        row = (await session.execute(select(outbox))).one()
+        assert row.attempts == 1
+        assert row.delivered_at is None
+        assert "consumer down" in row.last_error
+        # Not due yet: the back-off holds it.
+        assert await relay.deliver_due() == 0
+        await session.execute(outbox.update().values(next_attempt_at=row.created_at))
+        await session.commit()
+    assert await relay.deliver_due() == 1
+
+
+async def test_the_running_relay_delivers_when_woken(sessions: async_sessionmaker[AsyncSession]) -> None:
+    got = asyncio.Event()
+
+    async def deliver(event: OutboxEvent) -> None:
+        got.set()
+
+    relay = OutboxRelay(sessions, outbox, deliver, poll_interval=30)
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.1)
+        async with sessions() as session, session.begin():
+            await add_event(session, outbox, "t", {})
+        relay.wake()
+        await asyncio.wait_for(got.wait(), 5)
+    finally:
+        task.cancel()

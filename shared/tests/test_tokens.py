@@ -1,0 +1,145 @@
+"""Token verification refuses every forgery DESIGN.md §4 names, and revocation by version."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+
+import httpx
+import jwt
+import pytest
+import respx
+
+from shared.tokens import (
+    AccountState,
+    CachedAccountStateSource,
+    InvalidToken,
+    JwksKeySource,
+    StaticKeySource,
+    TokenVerifier,
+)
+from testkit.keys import AUDIENCE, ISSUER, TestKeys
+
+ACCOUNT = "0b9c6f5e-4a8e-4c1e-9a57-3d2f1c7e8a90"
+
+
+class FakeAccounts:
+    def __init__(self, state: AccountState | None = AccountState("user", True, 0)) -> None:
+        self.state = state
+        self.calls = 0
+
+    async def get(self, account_id: str) -> AccountState | None:
+        self.calls += 1
+        return self.state
+
+
+def verifier(keys: TestKeys, accounts: FakeAccounts | None = None) -> TokenVerifier:
+    return TokenVerifier(
+        StaticKeySource({keys.kid: keys.public_key}),
+        accounts or FakeAccounts(),
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        leeway=0,
+    )
+
+
+def _b64(data: dict[str, object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+async def test_a_valid_token_yields_the_principal(test_keys: TestKeys) -> None:
+    principal = await verifier(test_keys).verify(test_keys.mint(ACCOUNT))
+    assert principal.account_id == ACCOUNT
+    assert principal.role == "user"
+    assert not principal.is_admin
+
+
+async def test_alg_none_is_refused(test_keys: TestKeys) -> None:
+    claims = jwt.decode(test_keys.mint(ACCOUNT), options={"verify_signature": False})
+    forged = f"{_b64({'alg': 'none', 'typ': 'JWT', 'kid': test_keys.kid})}.{_b64(claims)}."
+    with pytest.raises(InvalidToken):
+        await verifier(test_keys).verify(forged)
+
+
+async def test_hs256_signed_with_the_public_key_is_refused(test_keys: TestKeys) -> None:
+    claims = jwt.decode(test_keys.mint(ACCOUNT), options={"verify_signature": False})
+    header = {"alg": "HS256", "typ": "JWT", "kid": test_keys.kid}
+    signing_input = f"{_b64(header)}.{_b64(claims)}".encode()
+    import hashlib
+    import hmac
+
+    mac = hmac.new(test_keys.public_pem(), signing_input, hashlib.sha256).digest()
+    forged = signing_input.decode() + "." + base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+    with pytest.raises(InvalidToken):
+        await verifier(test_keys).verify(forged)
+
+
+async def test_unknown_kid_expired_tampered_and_foreign_tokens_are_refused(test_keys: TestKeys) -> None:
+    other = TestKeys(kid="other")
+    v = verifier(test_keys)
+    good = test_keys.mint(ACCOUNT)
+    header, _payload, signature = good.split(".")
+    tampered_claims = jwt.decode(good, options={"verify_signature": False}) | {"role": "admin"}
+    candidates = [
+        other.mint(ACCOUNT),
+        TestKeys(kid=test_keys.kid).mint(ACCOUNT),  # right kid, wrong key
+        test_keys.mint(ACCOUNT, ttl=-5),
+        test_keys.mint(ACCOUNT, aud="someone-else"),
+        test_keys.mint(ACCOUNT, iss="someone-else"),
+        test_keys.mint(ACCOUNT, role="root"),
+        f"{header}.{_b64(tampered_claims)}.{signature}",
+        "not-a-jwt",
+        "",
+    ]
+    for token in candidates:
+        with pytest.raises(InvalidToken):
+            await v.verify(token)
+
+
+async def test_missing_claims_are_refused(test_keys: TestKeys) -> None:
+    token = jwt.encode(
+        {"sub": ACCOUNT, "iss": ISSUER, "aud": AUDIENCE, "exp": int(time.time()) + 60},
+        test_keys.private_key,
+        algorithm="RS256",
+        headers={"kid": test_keys.kid},
+    )
+    with pytest.raises(InvalidToken):
+        await verifier(test_keys).verify(token)
+
+
+async def test_older_token_version_role_change_and_deactivation_revoke(test_keys: TestKeys) -> None:
+    for state in (
+        AccountState("user", True, 1),
+        AccountState("admin", True, 0),
+        AccountState("user", False, 0),
+        None,
+    ):
+        with pytest.raises(InvalidToken):
+            await verifier(test_keys, FakeAccounts(state)).verify(test_keys.mint(ACCOUNT, version=0))
+
+
+async def test_account_state_is_cached_for_the_ttl_only() -> None:
+    inner = FakeAccounts()
+    cached = CachedAccountStateSource(inner, ttl=0.05)
+    await cached.get(ACCOUNT)
+    await cached.get(ACCOUNT)
+    assert inner.calls == 1
+    await asyncio.sleep(0.06)
+    await cached.get(ACCOUNT)
+    assert inner.calls == 2
+
+
+@respx.mock
+async def test_jwks_is_fetched_once_and_unknown_kids_refetch_at_most_per_cooldown(
+    test_keys: TestKeys,
+) -> None:
+    route = respx.get("http://auth/jwks").mock(return_value=httpx.Response(200, json=test_keys.jwks()))
+    async with httpx.AsyncClient() as client:
+        source = JwksKeySource(client, "http://auth/jwks", refresh_cooldown=60)
+        assert await source.get(test_keys.kid) is not None
+        assert await source.get(test_keys.kid) is not None
+        assert await source.get("forged-kid") is None
+        assert await source.get("another-forged-kid") is None
+    assert route.call_count == 1

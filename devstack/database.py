@@ -22,7 +22,9 @@ class DatabaseServer:
             import pgserver
 
             data_dir.mkdir(parents=True, exist_ok=True)
-            self._server = pgserver.get_server(data_dir, cleanup_mode="stop")
+            self._server = pgserver.get_server(  # type: ignore[attr-defined]
+                data_dir, cleanup_mode="stop"
+            )
             self.admin_url = self._server.get_uri()
             self.embedded = True
 

@@ -136,7 +136,7 @@ def install_problem_handlers(
 
     async def on_domain(_: Request, exc: Exception) -> JSONResponse:
         for exc_type in type(exc).__mro__:
-            spec = mapping.get(exc_type)  # type: ignore[arg-type]
+            spec = mapping.get(exc_type)
             if spec is not None:
                 return problem_response(spec.status, spec.slug, str(exc) or None, title=spec.title)
         return await on_unexpected(_, exc)

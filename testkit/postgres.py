@@ -31,7 +31,9 @@ class PostgresServer:
             import pgserver  # embedded: a machine with no server installed still tests
 
             self._tempdir = tempfile.mkdtemp(prefix="tiketq-pg-")
-            self._server = pgserver.get_server(self._tempdir, cleanup_mode="stop")
+            self._server = pgserver.get_server(  # type: ignore[attr-defined]
+                self._tempdir, cleanup_mode="stop"
+            )
             self.admin_url = self._server.get_uri()
 
     def url_for(self, database: str) -> str:

@@ -29,7 +29,7 @@ def build(max_body: int = 2048) -> FastAPI:
         title="Demo",
         version="1",
         description="demo",
-        runtime=RuntimeSettings(ENVIRONMENT="test", LOG_JSON=False, MAX_BODY_BYTES=max_body),  # type: ignore[call-arg]
+        runtime=RuntimeSettings(ENVIRONMENT="test", LOG_JSON=False, MAX_BODY_BYTES=max_body),
         error_map={SeatsSoldOut: ProblemSpec(409, "seats-sold-out", "Seats sold out")},
     )
 

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 import time
+from collections.abc import Mapping
 
 import httpx
 import jwt
@@ -45,7 +46,7 @@ def verifier(keys: TestKeys, accounts: FakeAccounts | None = None) -> TokenVerif
     )
 
 
-def _b64(data: dict[str, object]) -> str:
+def _b64(data: Mapping[str, object]) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
 

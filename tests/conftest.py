@@ -8,7 +8,6 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -16,6 +15,7 @@ import pytest
 
 from devstack.stack import Stack, StackConfig
 from testkit.stack_runner import StackRunner
+from tests.support import Account, login
 
 
 @pytest.fixture(scope="session")
@@ -45,23 +45,6 @@ def stack(stack_runner: StackRunner) -> Stack:
 def gateway(stack: Stack) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=stack.gateway_url, timeout=15.0) as client:
         yield client
-
-
-@dataclass(frozen=True)
-class Account:
-    id: str
-    email: str
-    password: str
-    access_token: str
-    refresh_token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.access_token}"}
-
-
-def login(client: httpx.Client, email: str, password: str) -> httpx.Response:
-    return client.post("/auth/login", json={"email": email, "password": password})
 
 
 @pytest.fixture(scope="session")

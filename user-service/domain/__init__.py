@@ -1,0 +1,1 @@
+"""User profiles domain: pure Python, no framework imports (enforced by import-linter)."""

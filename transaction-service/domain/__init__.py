@@ -1,0 +1,1 @@
+"""Transactions domain: pure Python, no framework imports (enforced by import-linter)."""

@@ -1,0 +1,1 @@
+"""Outbound adapters of payment-service: database and the Midtrans client."""

@@ -1,0 +1,1 @@
+"""Payments domain: pure Python, no framework imports (enforced by import-linter)."""

@@ -1,0 +1,1 @@
+"""Inbound HTTP of payment-service."""

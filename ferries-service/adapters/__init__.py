@@ -1,0 +1,1 @@
+"""Outbound adapters of ferries-service: database and ferry operator clients."""

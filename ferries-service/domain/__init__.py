@@ -1,0 +1,1 @@
+"""Ferries domain: pure Python, no framework imports (enforced by import-linter)."""

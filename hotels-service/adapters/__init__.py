@@ -1,0 +1,1 @@
+"""Outbound adapters of hotels-service: database and hotel supplier clients."""

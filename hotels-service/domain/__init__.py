@@ -1,0 +1,1 @@
+"""Hotels domain: pure Python, no framework imports (enforced by import-linter)."""

@@ -1,0 +1,1 @@
+"""Outbound adapters of ppob-service: database and PPOB aggregator clients."""

@@ -1,0 +1,5 @@
+"""ppob-service tables. Empty until the ppob issue gives the service state to keep."""
+
+from sqlalchemy import MetaData
+
+metadata = MetaData()

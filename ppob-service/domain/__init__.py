@@ -1,0 +1,1 @@
+"""PPOB domain: pure Python, no framework imports (enforced by import-linter)."""

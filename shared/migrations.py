@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from pathlib import Path
 
 from alembic import context
 from sqlalchemy import MetaData, pool
@@ -16,8 +17,11 @@ from shared.settings import to_asyncpg_url
 
 def _database_url() -> str:
     url = context.config.get_main_option("sqlalchemy.url") or os.environ.get("DATABASE_URL")
+    if not url and os.environ.get("DATABASE_URL_FILE"):
+        # The same `*_FILE` convention as the services' settings (a Docker secret holding the URL).
+        url = Path(os.environ["DATABASE_URL_FILE"]).read_text(encoding="utf-8").strip()
     if not url:
-        raise RuntimeError("set DATABASE_URL to the service's database")
+        raise RuntimeError("set DATABASE_URL (or DATABASE_URL_FILE) to the service's database")
     return to_asyncpg_url(url)
 
 

@@ -1,0 +1,121 @@
+"""Which headers cross the gateway, in each direction (RFC 9110 §7.6.1).
+
+Hop-by-hop headers describe one connection and stop here. Identity headers from outside are
+dropped: no service trusts them (DESIGN.md §4), and dropping them means none ever sees a forged
+one. Headers are ASGI-shaped: (lower-case name, value) byte pairs, as the server hands them over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+Header = tuple[bytes, bytes]
+
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"transfer-encoding",
+        b"te",
+        b"trailer",
+        b"upgrade",
+        b"host",  # the upstream's own host is set by the client
+        b"content-length",  # recomputed for the body actually sent
+    }
+)
+_PROXY_PREFIX = b"proxy-"  # Proxy-Authorization, Proxy-Authenticate, Proxy-Connection
+_IDENTITY_PREFIX = b"x-user-"
+_INTERNAL_TOKEN = b"x-internal-token"
+# Set by the gateway itself, from what it knows about this hop.
+_GATEWAY_SET = frozenset({b"x-request-id", b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host"})
+# The upstream server adds its own; passing them on would duplicate ours.
+_SERVER_SET = frozenset({b"date", b"server"})
+
+
+def _connection_tokens(value: bytes) -> set[bytes]:
+    """Headers a sender named in `Connection` are hop-by-hop too."""
+    return {token.strip().lower() for token in value.split(b",") if token.strip()}
+
+
+def _is_hop_by_hop(name: bytes) -> bool:
+    return name in HOP_BY_HOP or name.startswith(_PROXY_PREFIX)
+
+
+def upstream_request_headers(
+    headers: Iterable[Header],
+    *,
+    client_host: str | None,
+    scheme: str,
+    request_id: str | None,
+) -> list[Header]:
+    """The headers to send upstream: the client's, minus hop-by-hop and identity headers, plus
+    X-Request-ID and X-Forwarded-For (the client appended), -Proto and -Host."""
+    out: list[Header] = []
+    forwarded_for: list[bytes] = []
+    host: bytes | None = None
+    named_by_connection: set[bytes] = set()
+    has_accept_encoding = False
+    for name, value in headers:
+        if name in _GATEWAY_SET or _is_hop_by_hop(name):
+            if name == b"x-forwarded-for":
+                forwarded_for.append(value)
+            elif name == b"host":
+                host = value
+            elif name == b"connection":
+                named_by_connection |= _connection_tokens(value)
+            continue
+        if name.startswith(_IDENTITY_PREFIX) or name == _INTERNAL_TOKEN:
+            continue
+        if name == b"accept-encoding":
+            has_accept_encoding = True
+        out.append((name, value))
+    if named_by_connection:
+        out = [(name, value) for name, value in out if name not in named_by_connection]
+        has_accept_encoding = has_accept_encoding and b"accept-encoding" not in named_by_connection
+    if not has_accept_encoding:
+        # Bodies pass through undecoded; without this the HTTP client would ask for gzip on the
+        # caller's behalf and hand the caller bytes it never asked for.
+        out.append((b"accept-encoding", b"identity"))
+    if client_host:
+        forwarded_for.append(client_host.encode("latin-1"))
+    if forwarded_for:
+        out.append((b"x-forwarded-for", b", ".join(forwarded_for)))
+    out.append((b"x-forwarded-proto", scheme.encode("latin-1")))
+    if host:
+        out.append((b"x-forwarded-host", host))
+    if request_id:
+        out.append((b"x-request-id", request_id.encode("latin-1")))
+    return out
+
+
+def client_response_headers(headers: Iterable[Header], *, upstream_origin: bytes = b"") -> list[Header]:
+    """The upstream's response headers for the caller, minus hop-by-hop ones (the body length
+    is set again for the body we send). A redirect to the upstream's own address becomes
+    relative, so internal addresses never leak."""
+    out: list[Header] = []
+    named_by_connection: set[bytes] = set()
+    for raw_name, value in headers:
+        name = raw_name.lower()
+        if _is_hop_by_hop(name) or name in _SERVER_SET:
+            if name == b"connection":
+                named_by_connection |= _connection_tokens(value)
+            continue
+        if name == b"location" and upstream_origin:
+            value = _relative_to(value, upstream_origin)
+        out.append((name, value))
+    if named_by_connection:
+        out = [(name, value) for name, value in out if name not in named_by_connection]
+    return out
+
+
+def _relative_to(location: bytes, origin: bytes) -> bytes:
+    if not location.startswith(origin):
+        return location
+    rest = location[len(origin) :]
+    if not rest:
+        return b"/"
+    if rest.startswith(b"/"):
+        return rest
+    if rest.startswith(b"?"):
+        return b"/" + rest
+    return location  # another host that merely starts alike (`:80031`)

@@ -1,0 +1,67 @@
+"""Which operations pass the gateway without a token (DESIGN.md §4)."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.access import TIKETQ_ACCESS, AccessRules, PublicOperation, bearer_token
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/auth/register"),
+        ("POST", "/auth/login"),
+        ("POST", "/auth/refresh"),
+        ("GET", "/auth/.well-known/jwks.json"),
+        ("HEAD", "/auth/.well-known/jwks.json"),
+        ("POST", "/webhooks/midtrans"),
+        ("POST", "/webhooks/payment"),
+        ("GET", "/webhooks/anything/below"),
+    ],
+)
+def test_public_operations(method: str, path: str) -> None:
+    assert TIKETQ_ACCESS.is_public(method, path)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/auth/me"),
+        ("GET", "/auth/register"),
+        ("GET", "/auth/login"),
+        ("POST", "/auth/login/"),
+        ("POST", "/auth/logout"),
+        ("PUT", "/auth/users/1/role"),
+        ("POST", "/auth/.well-known/jwks.json"),
+        ("GET", "/users/1"),
+        ("GET", "/flights/search"),
+        ("POST", "/orders"),
+        ("GET", "/webhooks"),
+        ("OPTIONS", "/orders"),
+    ],
+)
+def test_everything_else_needs_a_token(method: str, path: str) -> None:
+    assert not TIKETQ_ACCESS.is_public(method, path)
+
+
+def test_open_prefixes_must_end_with_a_slash() -> None:
+    with pytest.raises(ValueError, match="open prefix"):
+        AccessRules([PublicOperation("GET", "/x")], open_prefixes=["/webhooks"])
+
+
+@pytest.mark.parametrize(
+    ("header", "token"),
+    [
+        ("Bearer abc.def.ghi", "abc.def.ghi"),
+        ("bearer abc", "abc"),
+        ("BEARER   abc  ", "abc"),
+        ("Bearer", None),
+        ("Bearer ", None),
+        ("Basic dXNlcjpwYXNz", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_bearer_token_is_read_from_the_authorization_header(header: str | None, token: str | None) -> None:
+    assert bearer_token(header) == token

@@ -1,0 +1,1 @@
+"""Outbound adapters of user-service: its database and the auth-service client."""

@@ -1,0 +1,180 @@
+"""user-service tables and the SQLAlchemy implementations of the domain's repository ports.
+
+Repositories never commit; `SqlUnitOfWork` does, when a use case says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    delete,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from domain.models import Profile
+from shared.db import SqlAlchemyUnitOfWork
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+profiles = Table(
+    "profiles",
+    metadata,
+    # The account id from auth-service: one profile per account.
+    Column("user_id", Uuid, primary_key=True),
+    Column("email", String(320), nullable=False),
+    Column("full_name", String(200), nullable=True),
+    Column("phone", String(20), nullable=True),
+    Column("date_of_birth", Date, nullable=True),
+    Column("nationality", String(2), nullable=False, server_default="ID"),
+    Column("id_number", String(16), nullable=True),
+    Column("address", String(500), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("email = lower(email)", name="email_lowercase"),
+    CheckConstraint("nationality ~ '^[A-Z]{2}$'", name="nationality_alpha2"),
+    CheckConstraint("phone ~ '^\\+[1-9][0-9]{4,14}$'", name="phone_e164"),
+)
+# GET /users/ lists newest first, then by id.
+Index("ix_profiles_newest_first", profiles.c.created_at.desc(), profiles.c.user_id)
+
+processed_events = Table(
+    "processed_events",
+    metadata,
+    Column("event_id", Uuid, primary_key=True),
+    Column("topic", String(100), nullable=False),
+    Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+_PROFILE_COLUMNS = (
+    "user_id",
+    "email",
+    "full_name",
+    "phone",
+    "date_of_birth",
+    "nationality",
+    "id_number",
+    "address",
+    "created_at",
+    "updated_at",
+)
+
+
+def _to_row(profile: Profile) -> dict[str, Any]:
+    return {name: getattr(profile, name) for name in _PROFILE_COLUMNS}
+
+
+def _to_profile(row: RowMapping) -> Profile:
+    return Profile(**{name: row[name] for name in _PROFILE_COLUMNS})
+
+
+def _like_pattern(query: str) -> str:
+    """`query` as a literal substring for ILIKE: its own % and _ match only themselves."""
+    escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class SqlProfileRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, user_id: UUID, *, for_update: bool = False) -> Profile | None:
+        statement = select(profiles).where(profiles.c.user_id == user_id)
+        if for_update:
+            statement = statement.with_for_update()
+        row = (await self._session.execute(statement)).mappings().first()
+        return None if row is None else _to_profile(row)
+
+    async def add(self, profile: Profile) -> bool:
+        statement = (
+            insert(profiles)
+            .values(**_to_row(profile))
+            .on_conflict_do_nothing(index_elements=[profiles.c.user_id])
+            .returning(profiles.c.user_id)
+        )
+        return (await self._session.execute(statement)).first() is not None
+
+    async def save(self, profile: Profile) -> None:
+        values = _to_row(profile)
+        del values["user_id"], values["created_at"]
+        await self._session.execute(
+            update(profiles).where(profiles.c.user_id == profile.user_id).values(**values)
+        )
+
+    async def delete(self, user_id: UUID) -> bool:
+        result = await self._session.execute(
+            delete(profiles).where(profiles.c.user_id == user_id).returning(profiles.c.user_id)
+        )
+        return result.first() is not None
+
+    async def search(self, query: str | None, *, limit: int, offset: int) -> tuple[list[Profile], int]:
+        condition: ColumnElement[bool] = true()
+        if query:
+            pattern = _like_pattern(query)
+            condition = or_(
+                profiles.c.full_name.ilike(pattern, escape="\\"),
+                profiles.c.email.ilike(pattern, escape="\\"),
+            )
+        total = (
+            await self._session.execute(select(func.count()).select_from(profiles).where(condition))
+        ).scalar_one()
+        rows = (
+            await self._session.execute(
+                select(profiles)
+                .where(condition)
+                .order_by(profiles.c.created_at.desc(), profiles.c.user_id)
+                .limit(limit)
+                .offset(offset)
+            )
+        ).mappings()
+        return [_to_profile(row) for row in rows], total
+
+
+class SqlProcessedEvents:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def record(self, event_id: UUID, topic: str) -> bool:
+        # ON CONFLICT DO NOTHING: a concurrent delivery of the same event waits on the primary
+        # key until the first commits, then inserts nothing, so it is seen as a duplicate.
+        statement = (
+            insert(processed_events)
+            .values(event_id=event_id, topic=topic)
+            .on_conflict_do_nothing(index_elements=[processed_events.c.event_id])
+            .returning(processed_events.c.event_id)
+        )
+        return (await self._session.execute(statement)).first() is not None
+
+
+class SqlUnitOfWork(SqlAlchemyUnitOfWork):
+    profiles: SqlProfileRepository
+    processed_events: SqlProcessedEvents
+
+    def _bind(self, session: AsyncSession) -> None:
+        self.profiles = SqlProfileRepository(session)
+        self.processed_events = SqlProcessedEvents(session)

@@ -1,0 +1,107 @@
+"""user-service composition root: settings → adapters → domain services → FastAPI app.
+
+The only module that knows every layer. `create_app(settings, **overrides)` is also how tests
+build the app, with fakes in place of auth-service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import FastAPI
+
+from adapters.auth_accounts import GuardedAccountStates, HttpAccountDirectory
+from adapters.db import SqlUnitOfWork
+from config import Settings
+from domain.account_events import AccountEventConsumer
+from domain.repository import AccountDirectory, Clock
+from domain.services import ProfileService
+from routes import internal_events, users
+from routes.errors import ERROR_MAP
+from shared.db import create_engine, create_sessionmaker, ping
+from shared.http import make_client
+from shared.service_app import create_service_app
+from shared.tokens import (
+    AccountStateSource,
+    CachedAccountStateSource,
+    HttpAccountStateSource,
+    JwksKeySource,
+    KeySource,
+    TokenVerifier,
+)
+
+VERSION = "1.0.0"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    key_source: KeySource | None = None,
+    account_states: AccountStateSource | None = None,
+    account_directory: AccountDirectory | None = None,
+    clock: Clock = utc_now,
+) -> FastAPI:
+    """Overrides replace what would otherwise talk to auth-service: its signing keys (JWKS),
+    the account states token checks use, and the accounts API."""
+    settings = settings or Settings.from_env()
+    internal_token = settings.internal.token.get_secret_value()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            engine = create_engine(settings.database)
+            stack.push_async_callback(engine.dispose)
+            # One pooled client for auth-service: JWKS, account states and the accounts API.
+            auth_client = make_client(settings.internal.auth_service_url)
+            stack.push_async_callback(auth_client.aclose)
+
+            keys = key_source or JwksKeySource(auth_client, settings.jwt.jwks_url)
+            states = account_states or CachedAccountStateSource(
+                GuardedAccountStates(HttpAccountStateSource(auth_client, internal_token)),
+                ttl=settings.jwt.account_state_ttl_seconds,
+            )
+            accounts = account_directory or HttpAccountDirectory(auth_client, internal_token)
+            sessions = create_sessionmaker(engine)
+
+            def unit_of_work() -> SqlUnitOfWork:
+                return SqlUnitOfWork(sessions)
+
+            app.state.engine = engine
+            app.state.internal_token = internal_token
+            app.state.token_verifier = TokenVerifier(
+                keys,
+                states,
+                issuer=settings.jwt.issuer,
+                audience=settings.jwt.audience,
+                leeway=settings.jwt.leeway_seconds,
+            )
+            app.state.profile_service = ProfileService(unit_of_work, accounts, clock)
+            app.state.account_events = AccountEventConsumer(unit_of_work, clock)
+            yield
+
+    async def readiness(app: FastAPI) -> None:
+        await ping(app.state.engine)
+
+    app = create_service_app(
+        name="user-service",
+        title="TiketQ Users",
+        version=VERSION,
+        description=(
+            "Traveller profiles: name, phone, date of birth, nationality and identity number, "
+            "keyed by the auth-service account id. A profile is created when an account registers."
+        ),
+        runtime=settings.runtime,
+        lifespan=lifespan,
+        readiness=readiness,
+        error_map=ERROR_MAP,
+        openapi_tags=[{"name": "users", "description": "Profiles of TiketQ accounts."}],
+    )
+    app.include_router(users.router)
+    app.include_router(internal_events.router)
+    return app

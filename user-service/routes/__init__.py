@@ -1,0 +1,1 @@
+"""Inbound HTTP of user-service."""

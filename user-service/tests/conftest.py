@@ -1,0 +1,140 @@
+"""Fixtures every tier shares: settings, a real database at Alembic head, and the app built
+through `create_app` with auth-service replaced by an in-memory directory."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app import create_app
+from config import Settings
+from domain.models import Account
+from shared import signing
+from shared.db import create_engine, create_sessionmaker
+from shared.settings import DatabaseSettings, InternalSettings, JwtVerifySettings, RuntimeSettings
+from shared.tokens import StaticKeySource
+from testkit.asgi import running_app
+from testkit.keys import TestKeys
+from tests.fakes import FakeAccountDirectory
+
+INTERNAL_TOKEN = "test-internal-token-0123456789abcdef"
+
+
+def make_settings(database_url: str, **runtime: object) -> Settings:
+    return Settings(
+        runtime=RuntimeSettings(ENVIRONMENT="test", LOG_JSON=False, **runtime),  # type: ignore[arg-type]
+        database=DatabaseSettings(DATABASE_URL=database_url),  # type: ignore[call-arg]
+        internal=InternalSettings(INTERNAL_TOKEN=INTERNAL_TOKEN, AUTH_SERVICE_URL="http://auth.test"),  # type: ignore[call-arg]
+        jwt=JwtVerifySettings(jwks_url="http://auth.test/auth/.well-known/jwks.json"),
+    )
+
+
+@pytest.fixture
+async def engine(migrated_database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(DatabaseSettings(DATABASE_URL=migrated_database_url))  # type: ignore[call-arg]
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_sessionmaker(engine)
+
+
+@pytest.fixture
+def directory() -> FakeAccountDirectory:
+    return FakeAccountDirectory()
+
+
+@pytest.fixture
+def app(migrated_database_url: str, test_keys: TestKeys, directory: FakeAccountDirectory) -> FastAPI:
+    return create_app(
+        make_settings(migrated_database_url),
+        key_source=StaticKeySource({test_keys.kid: test_keys.public_key}),
+        account_states=directory.states(),
+        account_directory=directory,
+    )
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_app(app) as client:
+        yield client
+
+
+def signed_event(
+    topic: str,
+    data: dict[str, object],
+    *,
+    event_id: str | None = None,
+    secret: str = INTERNAL_TOKEN,
+    now: float | None = None,
+) -> tuple[bytes, dict[str, str]]:
+    """An event exactly as auth-service's outbox relay (SignedWebhookDelivery) posts it."""
+    event_id = event_id or str(uuid.uuid4())
+    envelope = {
+        "event_id": event_id,
+        "topic": topic,
+        "occurred_at": "2025-06-01T08:00:00+00:00",
+        "data": data,
+    }
+    body = json.dumps(envelope, separators=(",", ":")).encode()
+    return body, signing.signed_headers(secret, body, event_id, now=now)
+
+
+def registered_event(account: Account, **kwargs: object) -> tuple[bytes, dict[str, str]]:
+    data: dict[str, object] = {
+        "account_id": str(account.id),
+        "email": account.email,
+        "role": account.role,
+        "registered_at": "2025-06-01T08:00:00+00:00",
+    }
+    return signed_event("account.registered", data, **kwargs)  # type: ignore[arg-type]
+
+
+@dataclass
+class Person:
+    """An account at (fake) auth-service with a token, and its profile here once registered."""
+
+    account: Account
+    token: str
+
+    @property
+    def id(self) -> str:
+        return str(self.account.id)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass
+class People:
+    client: httpx.AsyncClient
+    directory: FakeAccountDirectory
+    keys: TestKeys
+
+    async def register(self, role: str = "user", *, email: str | None = None) -> Person:
+        """Registers an account the way the platform does: auth-service holds it and sends
+        account.registered, which creates the profile."""
+        person = self.account_only(role, email=email)
+        body, headers = registered_event(person.account)
+        response = await self.client.post("/internal/events", content=body, headers=headers)
+        assert response.status_code == 200, response.text
+        return person
+
+    def account_only(self, role: str = "user", *, email: str | None = None) -> Person:
+        account = self.directory.add(role, email=email)
+        return Person(account, self.keys.mint(str(account.id), role))
+
+
+@pytest.fixture
+def people(client: httpx.AsyncClient, directory: FakeAccountDirectory, test_keys: TestKeys) -> People:
+    return People(client, directory, test_keys)

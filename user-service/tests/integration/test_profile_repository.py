@@ -1,0 +1,141 @@
+"""The SQL repositories against a real PostgreSQL. Each test works inside one unit of work it
+never commits, so nothing it writes outlives it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.db import SqlUnitOfWork
+from domain.models import Profile, ProfileChanges
+
+NOW = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
+
+
+def new_profile(email: str | None = None, *, at: datetime = NOW, **details: object) -> Profile:
+    user_id = uuid.uuid4()
+    return Profile.register(
+        user_id,
+        email or f"{user_id.hex[:10]}@example.com",
+        at,
+        ProfileChanges(**details),  # type: ignore[arg-type]
+    )
+
+
+async def test_a_profile_round_trips_with_every_field(sessions: async_sessionmaker[AsyncSession]) -> None:
+    profile = new_profile(
+        full_name="Siti Rahayu",
+        phone="0812-3456-7890",
+        date_of_birth=date(1990, 5, 17),
+        nationality="id",
+        id_number="3201234567893456",
+        address="Jl. Sudirman 1, Jakarta",
+    )
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.profiles.add(profile)
+        assert await uow.profiles.get(profile.user_id) == profile
+
+
+async def test_adding_a_second_profile_for_an_account_inserts_nothing(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    profile = new_profile(full_name="First")
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.profiles.add(profile)
+        again = Profile.register(
+            profile.user_id, "other@example.com", NOW, ProfileChanges(full_name="Second")
+        )
+        assert not await uow.profiles.add(again)
+        stored = await uow.profiles.get(profile.user_id)
+        assert stored is not None
+        assert stored.full_name == "First"
+
+
+async def test_save_writes_changes_but_never_the_creation_time(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    profile = new_profile()
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.profiles.add(profile)
+        loaded = await uow.profiles.get(profile.user_id, for_update=True)
+        assert loaded is not None
+        loaded.update(ProfileChanges(phone="+6281234567890"), NOW + timedelta(hours=1))
+        loaded.created_at = NOW + timedelta(days=9)
+        await uow.profiles.save(loaded)
+        stored = await uow.profiles.get(profile.user_id)
+        assert stored is not None
+        assert stored.phone == "+6281234567890"
+        assert stored.updated_at == NOW + timedelta(hours=1)
+        assert stored.created_at == NOW
+
+
+async def test_delete_reports_whether_there_was_a_profile(sessions: async_sessionmaker[AsyncSession]) -> None:
+    profile = new_profile()
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.profiles.add(profile)
+        assert await uow.profiles.delete(profile.user_id)
+        assert not await uow.profiles.delete(profile.user_id)
+        assert await uow.profiles.get(profile.user_id) is None
+
+
+async def test_nothing_is_kept_unless_the_unit_of_work_commits(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    profile = new_profile()
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.profiles.add(profile)
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.profiles.get(profile.user_id) is None
+
+
+async def test_search_matches_name_or_email_in_any_case_newest_first(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    marker = uuid.uuid4().hex[:8]
+    older = new_profile(at=NOW, full_name=f"Siti {marker} Rahayu")
+    newer = new_profile(f"budi.{marker}@example.com", at=NOW + timedelta(minutes=1), full_name="Budi")
+    unrelated = new_profile(at=NOW + timedelta(minutes=2), full_name="Someone Else")
+    async with SqlUnitOfWork(sessions) as uow:
+        for profile in (older, newer, unrelated):
+            await uow.profiles.add(profile)
+        items, total = await uow.profiles.search(marker.upper(), limit=10, offset=0)
+        assert [p.user_id for p in items] == [newer.user_id, older.user_id]
+        assert total == 2
+        page, total = await uow.profiles.search(marker, limit=1, offset=1)
+        assert [p.user_id for p in page] == [older.user_id]
+        assert total == 2
+
+
+async def test_profiles_created_at_the_same_moment_are_ordered_by_id(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    marker = uuid.uuid4().hex[:8]
+    same_time = [new_profile(full_name=f"Twin {marker}") for _ in range(3)]
+    async with SqlUnitOfWork(sessions) as uow:
+        for profile in same_time:
+            await uow.profiles.add(profile)
+        items, _ = await uow.profiles.search(marker, limit=10, offset=0)
+        assert [p.user_id for p in items] == sorted(p.user_id for p in same_time)
+
+
+async def test_search_wildcards_match_only_themselves(sessions: async_sessionmaker[AsyncSession]) -> None:
+    marker = uuid.uuid4().hex[:8]
+    literal = new_profile(full_name=f"{marker} 100% Asli_Name")
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.profiles.add(literal)
+        await uow.profiles.add(new_profile(full_name=f"{marker} 1000 AsliXName"))
+        assert [p.user_id for p in (await uow.profiles.search(f"{marker} 100%", limit=10, offset=0))[0]] == [
+            literal.user_id
+        ]
+        assert [p.user_id for p in (await uow.profiles.search("asli_", limit=100, offset=0))[0]] == [
+            literal.user_id
+        ]
+
+
+async def test_an_event_id_is_recorded_once(sessions: async_sessionmaker[AsyncSession]) -> None:
+    event_id = uuid.uuid4()
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.processed_events.record(event_id, "account.registered")
+        assert not await uow.processed_events.record(event_id, "account.registered")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import create_app
@@ -31,7 +32,9 @@ def make_settings(database_url: str, **runtime: object) -> Settings:
     return Settings(
         runtime=RuntimeSettings(ENVIRONMENT="test", LOG_JSON=False, **runtime),  # type: ignore[arg-type]
         database=DatabaseSettings(DATABASE_URL=database_url),  # type: ignore[call-arg]
-        internal=InternalSettings(INTERNAL_TOKEN=INTERNAL_TOKEN, AUTH_SERVICE_URL="http://auth.test"),  # type: ignore[call-arg]
+        internal=InternalSettings(
+            INTERNAL_TOKEN=SecretStr(INTERNAL_TOKEN), AUTH_SERVICE_URL="http://auth.test"
+        ),  # type: ignore[call-arg]
         jwt=JwtVerifySettings(jwks_url="http://auth.test/auth/.well-known/jwks.json"),
     )
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from app import create_app
 from config import Settings
@@ -81,7 +82,7 @@ def test_a_placeholder_internal_token_is_refused_outside_local_development() -> 
         Settings(
             runtime=RuntimeSettings(ENVIRONMENT="production"),  # type: ignore[call-arg]
             database=DatabaseSettings(DATABASE_URL="postgresql://u@h/d"),  # type: ignore[call-arg]
-            internal=InternalSettings(INTERNAL_TOKEN="change-me-change-me-change-me-change-me"),  # type: ignore[call-arg]
+            internal=InternalSettings(INTERNAL_TOKEN=SecretStr("change-me-change-me-change-me-change-me")),  # type: ignore[call-arg]
             jwt=JwtVerifySettings(),
         )
 

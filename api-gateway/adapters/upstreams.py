@@ -1,0 +1,101 @@
+"""One pooled httpx client per service behind the gateway, and the forwarding of one request.
+
+Both bodies are read whole (the request's is capped by the body-limit middleware), so a
+caller that disconnects can never pin an upstream connection, and the upstream response is
+closed on every path out, cancellation included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import httpx
+
+from shared.errors import ProblemError
+from shared.http import make_client, upstream_errors
+
+Header = tuple[bytes, bytes]
+
+# The connect phase gets its own, shorter bound: a service that is down should fail fast.
+_CONNECT_TIMEOUT_SECONDS = 2.0
+_MAX_CONNECTIONS_PER_SERVICE = 200
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamReply:
+    status: int
+    headers: list[Header]  # as the service sent them (names in their original case)
+    body: bytes  # undecoded: Content-Encoding passes through untouched
+
+
+class Upstreams:
+    def __init__(
+        self,
+        urls: Mapping[str, str],
+        *,
+        timeout: float,
+        transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+    ) -> None:
+        transports = transports or {}
+        unknown = set(transports) - set(urls)
+        if unknown:
+            raise ValueError(f"transports for unknown services: {sorted(unknown)}")
+        self.timeout = timeout
+        self._clients = {
+            name: make_client(
+                url,
+                timeout=timeout,
+                connect_timeout=min(timeout, _CONNECT_TIMEOUT_SECONDS),
+                max_connections=_MAX_CONNECTIONS_PER_SERVICE,
+                transport=transports.get(name),
+            )
+            for name, url in urls.items()
+        }
+        self._origins = {name: _origin(url) for name, url in urls.items()}
+
+    @property
+    def names(self) -> Sequence[str]:
+        return tuple(self._clients)
+
+    def client(self, service: str) -> httpx.AsyncClient:
+        return self._clients[service]
+
+    def origin(self, service: str) -> bytes:
+        """scheme://host[:port] of the service, as it would write it in a Location header."""
+        return self._origins[service]
+
+    async def forward(
+        self, service: str, method: str, target: str, headers: list[Header], body: bytes
+    ) -> UpstreamReply:
+        """Sends one request (`target` is the raw path and query) and reads the whole answer.
+
+        504 when the exchange outlasts the timeout, 503 when the service cannot be reached,
+        502 when it answers with something that is not HTTP.
+        """
+        client = self._clients[service]
+        label = f"{service}-service"
+        request = client.build_request(method, target, headers=headers, content=body or None)
+        try:
+            # One deadline for the whole exchange: httpx's own timeouts bound each phase, and a
+            # service that trickles bytes could otherwise outlast them.
+            async with asyncio.timeout(self.timeout), upstream_errors(label):
+                response = await client.send(request, stream=True)
+                try:
+                    chunks = [chunk async for chunk in response.aiter_raw()]
+                finally:
+                    await response.aclose()
+        except TimeoutError as exc:
+            raise ProblemError(504, "upstream-timeout", f"{label} did not answer in time.") from exc
+        except httpx.HTTPError as exc:
+            raise ProblemError(502, "bad-gateway", f"{label} sent an invalid response.") from exc
+        return UpstreamReply(response.status_code, response.headers.raw, b"".join(chunks))
+
+    async def aclose(self) -> None:
+        await asyncio.gather(*(client.aclose() for client in self._clients.values()))
+
+
+def _origin(url: str) -> bytes:
+    parsed = httpx.URL(url)  # drops a default port, as a server writing Location would
+    return parsed.raw_scheme + b"://" + parsed.netloc

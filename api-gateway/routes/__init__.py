@@ -1,0 +1,1 @@
+"""Inbound HTTP of the gateway: the proxy catch-all and the platform docs."""

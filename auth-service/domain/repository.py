@@ -52,9 +52,14 @@ class EventOutbox(Protocol):
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without `commit()` rolls everything back."""
 
-    accounts: AccountRepository
-    refresh_tokens: RefreshTokenRepository
-    events: EventOutbox
+    @property
+    def accounts(self) -> AccountRepository: ...
+
+    @property
+    def refresh_tokens(self) -> RefreshTokenRepository: ...
+
+    @property
+    def events(self) -> EventOutbox: ...
 
     async def __aenter__(self) -> Self: ...
 

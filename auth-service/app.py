@@ -1,0 +1,199 @@
+"""auth-service composition root: settings → adapters → use cases → FastAPI app.
+
+Everything that needs the database is built in the lifespan; tests build the app through the
+same function, passing cheaper or fake collaborators as keyword overrides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+import httpx
+from fastapi import FastAPI
+from limits.aio.storage import Storage
+from sqlalchemy.exc import SQLAlchemyError
+
+from adapters.account_states import DatabaseAccountStates
+from adapters.clock import SystemClock
+from adapters.db import outbox
+from adapters.login_throttle import LimitsLoginThrottle, rate_limit_storage
+from adapters.passwords import Argon2PasswordHasher
+from adapters.signing import JwtAccessTokenIssuer, SigningKey, jwks
+from adapters.unit_of_work import AuthUnitOfWork
+from config import Settings
+from domain.administration import AccountAdministration
+from domain.registration import BootstrapOutcome, Registration
+from domain.repository import Clock, PasswordHasher, UnitOfWork
+from domain.sessions import Sessions
+from routes import auth, internal, users
+from routes.deps import AuthServices
+from routes.errors import ERROR_MAP, install_auth_error_handlers
+from shared.db import create_engine, create_sessionmaker, ping
+from shared.http import make_client
+from shared.outbox import OutboxRelay, SignedWebhookDelivery
+from shared.service_app import create_service_app
+from shared.tokens import StaticKeySource, TokenVerifier
+
+VERSION = "1.0.0"
+BOOTSTRAP_RETRY_SECONDS = 2.0
+
+logger = logging.getLogger("auth-service")
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    password_hasher: PasswordHasher | None = None,
+    clock: Clock | None = None,
+    signing_key: SigningKey | None = None,
+    rate_limit_store: Storage | None = None,
+    user_service_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    settings = settings or Settings.from_env()
+    pem = settings.jwt.private_key.get_secret_value() if settings.jwt.private_key else None
+    ephemeral_key = signing_key is None and pem is None
+    # Settings refuse a missing key outside local/test; locally a throwaway key keeps `make dev`
+    # and the OpenAPI export working (tokens then die with the process).
+    key = signing_key or (SigningKey.from_pem(pem) if pem else SigningKey.generate())
+    hasher = password_hasher or Argon2PasswordHasher()
+    clock = clock or SystemClock()
+    issuer = JwtAccessTokenIssuer(
+        key,
+        issuer=settings.jwt.issuer,
+        audience=settings.jwt.audience,
+        ttl_seconds=settings.jwt.access_ttl_seconds,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if ephemeral_key:
+            logger.warning("JWT_PRIVATE_KEY is not set: signing with a throwaway key (local only)")
+        engine = create_engine(settings.database)
+        sessions = create_sessionmaker(engine)
+        client = make_client(timeout=settings.events.timeout_seconds, transport=user_service_transport)
+        relay = OutboxRelay(
+            sessions,
+            outbox,
+            SignedWebhookDelivery(
+                client, settings.events.events_url, settings.internal.token.get_secret_value()
+            ),
+            poll_interval=settings.events.poll_interval_seconds,
+        )
+        store = rate_limit_store or rate_limit_storage(settings.rate_limit.redis_url)
+        throttle = LimitsLoginThrottle(
+            store,
+            per_email=settings.rate_limit.failures_per_email,
+            per_ip=settings.rate_limit.failures_per_ip,
+            window_seconds=settings.rate_limit.window_seconds,
+        )
+
+        def unit_of_work() -> UnitOfWork:
+            return AuthUnitOfWork(sessions, on_events_committed=relay.wake)
+
+        services = AuthServices(
+            registration=Registration(unit_of_work, hasher, clock),
+            sessions=Sessions(
+                unit_of_work,
+                hasher,
+                issuer,
+                throttle,
+                clock,
+                refresh_ttl=timedelta(seconds=settings.jwt.refresh_ttl_seconds),
+            ),
+            administration=AccountAdministration(unit_of_work, clock),
+        )
+        app.state.engine = engine
+        app.state.services = services
+        app.state.outbox_relay = relay
+        app.state.login_throttle = throttle
+        # auth-service checks tokens against its own key and its own table: no HTTP to itself.
+        app.state.token_verifier = TokenVerifier(
+            StaticKeySource({key.kid: key.public_key}),
+            DatabaseAccountStates(sessions),
+            issuer=settings.jwt.issuer,
+            audience=settings.jwt.audience,
+            leeway=settings.jwt.leeway_seconds,
+        )
+        app.state.bootstrap_pending = False
+        background: list[asyncio.Task[None]] = []
+        if settings.bootstrap.enabled and not await _bootstrap_admin(services.registration, settings):
+            app.state.bootstrap_pending = True
+            background.append(asyncio.create_task(_retry_bootstrap(app, services.registration, settings)))
+        if settings.events.relay_enabled:
+            background.append(asyncio.create_task(relay.run(), name="outbox-relay"))
+        try:
+            yield
+        finally:
+            for task in background:
+                task.cancel()
+            for task in background:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await client.aclose()
+            await engine.dispose()
+
+    async def readiness(app: FastAPI) -> None:
+        await ping(app.state.engine)
+        if settings.rate_limit.redis_url and not await app.state.login_throttle.healthy():
+            raise RuntimeError("rate-limit storage unavailable")
+        if app.state.bootstrap_pending:
+            raise RuntimeError("bootstrap admin not created yet")
+
+    app = create_service_app(
+        name="auth-service",
+        title="TiketQ Auth",
+        version=VERSION,
+        description=(
+            "Accounts, sign-in and roles. Access tokens are RS256 JWTs (15 minutes) verifiable with "
+            "the JWKS at `/auth/.well-known/jwks.json`; refresh tokens are opaque and rotate on use. "
+            "Use **Authorize** with your email as the username."
+        ),
+        runtime=settings.runtime,
+        lifespan=lifespan,
+        readiness=readiness,
+        error_map=ERROR_MAP,
+        openapi_tags=[
+            {"name": "auth", "description": "Register, sign in, refresh, sign out."},
+            {"name": "users (admin)", "description": "Account administration; admins only."},
+        ],
+    )
+    install_auth_error_handlers(app)
+    app.state.internal_token = settings.internal.token.get_secret_value()
+    app.state.jwks = jwks([key])
+    app.include_router(auth.router)
+    app.include_router(users.router)
+    app.include_router(internal.router)
+    return app
+
+
+async def _bootstrap_admin(registration: Registration, settings: Settings) -> bool:
+    """True when done. A database that is not reachable yet is retried, not fatal: the service
+    starts, and /readyz reports not ready until the admin exists."""
+    email, password = settings.bootstrap.email, settings.bootstrap.password
+    assert email is not None
+    assert password is not None
+    try:
+        outcome = await registration.ensure_bootstrap_admin(email, password.get_secret_value())
+    except (OSError, SQLAlchemyError) as exc:
+        logger.warning("bootstrap admin not created yet: %s", type(exc).__name__)
+        return False
+    if outcome is BootstrapOutcome.CREATED:
+        logger.info("bootstrap admin created", extra={"email": email})
+    elif outcome is BootstrapOutcome.EXISTS_WITHOUT_ADMIN_ROLE:
+        logger.warning(
+            "BOOTSTRAP_ADMIN_EMAIL belongs to an existing account without the admin role; left unchanged",
+            extra={"email": email},
+        )
+    return True
+
+
+async def _retry_bootstrap(app: FastAPI, registration: Registration, settings: Settings) -> None:
+    # A retry with a pause, not a wait for an event: nothing signals when the database is back.
+    while not await _bootstrap_admin(registration, settings):  # noqa: ASYNC110
+        await asyncio.sleep(BOOTSTRAP_RETRY_SECONDS)
+    app.state.bootstrap_pending = False

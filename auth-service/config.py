@@ -1,0 +1,116 @@
+"""auth-service settings, grouped by concern and read from the environment (DESIGN.md §9).
+
+Any secret X may come from a file named in X_FILE (shared.settings.FileSecretsSource).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import EmailStr, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import (
+    DatabaseSettings,
+    InternalSettings,
+    RuntimeSettings,
+    SettingsBase,
+    refuse_placeholder_secret,
+)
+
+
+class AuthJwtSettings(SettingsBase):
+    """Signing access tokens: JWT_PRIVATE_KEY (PEM) or JWT_PRIVATE_KEY_FILE, JWT_ISSUER, …"""
+
+    model_config = SettingsConfigDict(env_prefix="JWT_", extra="ignore", case_sensitive=False)
+
+    private_key: SecretStr | None = None
+    issuer: str = "tiketq-auth"
+    audience: str = "tiketq-api"
+    access_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    refresh_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=300, le=365 * 24 * 3600)
+    leeway_seconds: int = Field(default=10, ge=0, le=60)
+
+    @field_validator("private_key", mode="before")
+    @classmethod
+    def _real_newlines(cls, value: object) -> object:
+        # A PEM squeezed into one env line (docker --env-file) arrives with literal "\n".
+        if isinstance(value, str) and "\\n" in value and "\n" not in value:
+            return value.replace("\\n", "\n")
+        return value
+
+
+class BootstrapAdminSettings(SettingsBase):
+    """The first admin, created at start-up when both are set (BOOTSTRAP_ADMIN_EMAIL,
+    BOOTSTRAP_ADMIN_PASSWORD or BOOTSTRAP_ADMIN_PASSWORD_FILE)."""
+
+    model_config = SettingsConfigDict(env_prefix="BOOTSTRAP_ADMIN_", extra="ignore", case_sensitive=False)
+
+    email: EmailStr | None = None
+    password: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> BootstrapAdminSettings:
+        if (self.email is None) != (self.password is None):
+            raise ValueError("set both BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD, or neither")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return self.email is not None and self.password is not None
+
+
+class RateLimitSettings(SettingsBase):
+    """Failed sign-ins allowed per moving window; shared across processes through REDIS_URL."""
+
+    redis_url: str | None = Field(default=None, alias="REDIS_URL")
+    failures_per_email: int = Field(default=5, ge=1, alias="LOGIN_FAILURES_PER_EMAIL")
+    failures_per_ip: int = Field(default=20, ge=1, alias="LOGIN_FAILURES_PER_IP")
+    window_seconds: int = Field(default=900, ge=1, alias="LOGIN_FAILURE_WINDOW_SECONDS")
+
+
+class EventSettings(SettingsBase):
+    """Where account events go (user-service) and how the outbox relay runs."""
+
+    user_service_url: str = Field(default="http://127.0.0.1:8002", alias="USER_SERVICE_URL")
+    # Off only in tests that drive the relay by hand (deliver_due()).
+    relay_enabled: bool = Field(default=True, alias="OUTBOX_RELAY_ENABLED")
+    poll_interval_seconds: float = Field(default=1.0, gt=0, le=60, alias="OUTBOX_POLL_INTERVAL_SECONDS")
+    timeout_seconds: float = Field(default=5.0, gt=0, le=60, alias="USER_SERVICE_TIMEOUT_SECONDS")
+
+    @property
+    def events_url(self) -> str:
+        return self.user_service_url.rstrip("/") + "/internal/events"
+
+
+@dataclass(frozen=True)
+class Settings:
+    runtime: RuntimeSettings
+    database: DatabaseSettings
+    internal: InternalSettings
+    jwt: AuthJwtSettings
+    bootstrap: BootstrapAdminSettings
+    rate_limit: RateLimitSettings
+    events: EventSettings
+
+    def __post_init__(self) -> None:
+        """Outside local development a missing or copied secret stops the service from starting."""
+        refuse_placeholder_secret(self.internal.token.get_secret_value(), self.runtime, "INTERNAL_TOKEN")
+        private_key = self.jwt.private_key.get_secret_value() if self.jwt.private_key else ""
+        refuse_placeholder_secret(private_key, self.runtime, "JWT_PRIVATE_KEY")
+        if self.bootstrap.password is not None:
+            refuse_placeholder_secret(
+                self.bootstrap.password.get_secret_value(), self.runtime, "BOOTSTRAP_ADMIN_PASSWORD"
+            )
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            runtime=RuntimeSettings(),
+            database=DatabaseSettings(),  # type: ignore[call-arg]
+            internal=InternalSettings(),  # type: ignore[call-arg]
+            jwt=AuthJwtSettings(),
+            bootstrap=BootstrapAdminSettings(),
+            rate_limit=RateLimitSettings(),
+            events=EventSettings(),
+        )

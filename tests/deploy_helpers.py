@@ -6,6 +6,7 @@ schema by the tests), Dockerfiles as instruction lists, nginx.conf through cross
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -157,7 +158,8 @@ def first_block(
 
 # Runs inside one service's folder and process (every service has its own `config` module):
 # imports config, walks the Settings dataclass down to its pydantic-settings groups and prints,
-# for each field without a default, the environment names that can provide it.
+# for every field (and separately for those without a default) the environment names that can
+# provide it.
 _DISCOVER_REQUIRED = r"""
 import dataclasses, json, sys, typing
 from pydantic_settings import BaseSettings
@@ -190,18 +192,18 @@ def names(cls, field_name, field):
     return sorted({n.upper() for n in found})
 
 classes = list(groups(config.Settings, set()))
-required = [
-    names(cls, name, field)
-    for cls in classes
-    for name, field in cls.model_fields.items()
-    if field.is_required()
-]
-print(json.dumps({"groups": [c.__name__ for c in classes], "required": required}))
+fields = [(cls, name, field) for cls in classes for name, field in cls.model_fields.items()]
+print(json.dumps({
+    "groups": [cls.__name__ for cls in classes],
+    "required": [names(cls, name, field) for cls, name, field in fields if field.is_required()],
+    "all": [names(cls, name, field) for cls, name, field in fields],
+}))
 """
 
 
+@functools.cache
 def required_settings(service_dir: Path) -> dict[str, Any]:
-    """{"groups": [...], "required": [[names that can each provide one field], ...]}."""
+    """{"groups": [...], "required": [[names that can each provide one field], ...], "all": [...]}."""
     env = {
         key: value
         for key, value in os.environ.items()

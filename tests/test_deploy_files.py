@@ -281,6 +281,13 @@ def test_every_required_setting_is_provided_by_compose_and_documented(
         assert documented & accepted, f"{spec.directory}: document one of {sorted(accepted)} in .env.example"
 
 
+@pytest.mark.parametrize("spec", WITH_CONFIG, ids=_id)
+def test_every_setting_a_service_reads_is_documented_in_env_example(spec: ServiceSpec) -> None:
+    documented = documented_env_names()
+    undocumented = [names[0] for names in required_settings(spec.path)["all"] if not documented & set(names)]
+    assert not undocumented, f"{spec.directory} reads {undocumented}: add them to .env.example"
+
+
 def test_every_interpolated_variable_is_in_env_example(env_example: dict[str, str]) -> None:
     names = interpolated_names(COMPOSE_FILE.read_text(encoding="utf-8"))
     assert names
@@ -425,7 +432,8 @@ def test_nginx_proxies_everything_to_the_gateway_over_keepalive(nginx: list[dict
 def test_nginx_forwards_client_address_and_scheme_headers(nginx: list[dict[str, Any]]) -> None:
     server = first_block(nginx, "server")
     headers = {d["args"][0].lower(): d["args"][1] for d in directives(server, "proxy_set_header")}
-    assert headers["x-forwarded-for"] == "$proxy_add_x_forwarded_for"
+    # Replaced, not appended: the edge does not pass on a client's claimed addresses.
+    assert headers["x-forwarded-for"] == "$remote_addr"
     assert headers["x-forwarded-proto"] == "$scheme"
     assert headers["x-forwarded-host"] == "$host"
     assert headers["x-real-ip"] == "$remote_addr"

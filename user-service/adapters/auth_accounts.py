@@ -2,7 +2,7 @@
 account-state source token verification needs.
 
 GET  /internal/accounts/{id}            -> 200 {"id","email","role","is_active","token_version"} | 404
-POST /internal/accounts/{id}/deactivate -> 200 (same body, idempotent) | 404
+POST /internal/accounts/{id}/deactivate -> 200 (same body, idempotent) | 404 | 409 (the last admin)
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from uuid import UUID
 
 import httpx
 
+from domain.errors import AccountCannotBeDeactivated
 from domain.models import Account
 from shared.errors import ProblemError
 from shared.http import upstream_errors
@@ -38,6 +39,10 @@ class HttpAccountDirectory:
             response = await self._client.post(
                 f"/internal/accounts/{account_id}/deactivate", headers=self._headers
             )
+        if response.status_code == 409:
+            raise AccountCannotBeDeactivated(
+                _problem_detail(response) or "the last active admin cannot be deactivated"
+            )
         return _account_or_none(response)
 
 
@@ -56,6 +61,14 @@ def _account_or_none(response: httpx.Response) -> Account | None:
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise ProblemError(502, "upstream-error", f"{SERVICE} sent an account we cannot read.") from exc
+
+
+def _problem_detail(response: httpx.Response) -> str | None:
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        return None
+    return detail if isinstance(detail, str) else None
 
 
 class GuardedAccountStates:

@@ -22,6 +22,13 @@ class AccountNotFound(Exception):
         super().__init__(detail)
 
 
+class AccountCannotBeDeactivated(Exception):
+    """auth-service refused to deactivate the account (it is the last active admin)."""
+
+    def __init__(self, detail: str = "auth-service refused to deactivate this account") -> None:
+        super().__init__(detail)
+
+
 class AdminOnly(Exception):
     def __init__(self, detail: str = "This action requires the admin role.") -> None:
         super().__init__(detail)

@@ -69,5 +69,6 @@ class AccountDirectory(Protocol):
         ...
 
     async def deactivate(self, account_id: UUID) -> Account | None:
-        """Deactivates the account so its tokens stop working (idempotent); None when unknown."""
+        """Deactivates the account so its tokens stop working (idempotent); None when unknown.
+        Raises AccountCannotBeDeactivated when auth-service refuses (the last active admin)."""
         ...

@@ -7,6 +7,7 @@ relay stops retrying them.
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -19,6 +20,7 @@ from shared import signing
 from shared.errors import ProblemError
 
 router = APIRouter(include_in_schema=False)
+logger = logging.getLogger("user_service.events")
 
 
 async def signed_body(request: Request) -> bytes:
@@ -31,6 +33,7 @@ async def signed_body(request: Request) -> bytes:
         body,
     ):
         # Bad, missing or stale (older than the tolerance) signatures look the same to callers.
+        logger.warning("event refused: bad or stale signature")
         raise ProblemError(401, "invalid-signature", "The event signature is missing, wrong or expired.")
     return body
 
@@ -44,4 +47,9 @@ async def receive_event(body: Annotated[bytes, Depends(signed_body)], consumer: 
             [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
         ) from exc
     outcome = await consumer.handle(envelope.event_id, envelope.topic, envelope.data)
+    logger.info(
+        "event %s",
+        outcome.value,
+        extra={"event_id": str(envelope.event_id), "topic": envelope.topic, "outcome": outcome.value},
+    )
     return EventAck(event_id=envelope.event_id, outcome=outcome.value)

@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Self
 from uuid import UUID, uuid4
 
+from domain.errors import AccountCannotBeDeactivated
 from domain.models import Account, Profile
 from shared.tokens import AccountState
 
@@ -103,6 +104,8 @@ class FakeAccountDirectory:
         self.versions: dict[UUID, int] = {}
         self.deactivated: list[UUID] = []
         self.unavailable: Exception | None = None
+        # Accounts auth-service refuses to deactivate (it does so for the last active admin).
+        self.refuse_deactivation: set[UUID] = set()
 
     def add(self, role: str = "user", *, email: str | None = None, account_id: UUID | None = None) -> Account:
         account_id = account_id or uuid4()
@@ -124,6 +127,8 @@ class FakeAccountDirectory:
         account = self.accounts.get(account_id)
         if account is None:
             return None
+        if account_id in self.refuse_deactivation:
+            raise AccountCannotBeDeactivated("the last active admin cannot be deactivated")
         if account.is_active:
             self.accounts[account_id] = replace(account, is_active=False)
             self.versions[account_id] += 1

@@ -217,6 +217,17 @@ async def test_admins_cannot_delete_their_own_account(client: httpx.AsyncClient,
     assert (await client.get("/users/me", headers=admin.headers)).status_code == 200
 
 
+async def test_when_auth_service_refuses_to_deactivate_delete_is_409_and_nothing_is_deleted(
+    client: httpx.AsyncClient, people: People, directory: FakeAccountDirectory
+) -> None:
+    admin, other_admin = await people.register("admin"), await people.register("admin")
+    directory.refuse_deactivation.add(other_admin.account.id)  # as auth-service does for the last admin
+    response = await client.delete(f"/users/{other_admin.id}", headers=admin.headers)
+    assert response.status_code == 409
+    assert response.json()["detail"] == "the last active admin cannot be deactivated"
+    assert (await client.get("/users/me", headers=other_admin.headers)).status_code == 200
+
+
 async def test_users_cannot_delete_even_themselves(
     client: httpx.AsyncClient, people: People, directory: FakeAccountDirectory
 ) -> None:

@@ -11,6 +11,7 @@ import pytest
 import respx
 
 from adapters.auth_accounts import GuardedAccountStates, HttpAccountDirectory
+from domain.errors import AccountCannotBeDeactivated
 from domain.models import Account
 from shared.errors import ProblemError
 from shared.http import make_client
@@ -68,6 +69,17 @@ async def test_deactivate_posts_and_reads_the_deactivated_account(directory: Htt
     assert account is not None
     assert not account.is_active
     assert route.calls.last.request.headers["X-Internal-Token"] == TOKEN
+
+
+@respx.mock
+async def test_a_refused_deactivation_is_a_business_error_with_auth_services_reason(
+    directory: HttpAccountDirectory,
+) -> None:
+    respx.post(f"{AUTH}/internal/accounts/{ACCOUNT_ID}/deactivate").respond(
+        409, json={"status": 409, "detail": "the last active admin cannot be deactivated"}
+    )
+    with pytest.raises(AccountCannotBeDeactivated, match="last active admin"):
+        await directory.deactivate(ACCOUNT_ID)
 
 
 @respx.mock

@@ -6,6 +6,7 @@ from uuid import uuid4
 import pytest
 
 from domain.errors import (
+    AccountCannotBeDeactivated,
     AccountNotFound,
     AdminOnly,
     CannotDeleteOwnAccount,
@@ -146,6 +147,16 @@ async def test_when_auth_service_is_unreachable_nothing_is_deleted(
     kept = given_profile(store, accounts, clock)
     accounts.unavailable = ConnectionError("auth-service is down")
     with pytest.raises(ConnectionError):
+        await service.delete(admin, kept.user_id)
+    assert kept.user_id in store.profiles
+
+
+async def test_when_auth_service_refuses_to_deactivate_nothing_is_deleted(
+    service: ProfileService, store: FakeStore, accounts: FakeAccountDirectory, clock: FixedClock, admin: Actor
+) -> None:
+    kept = given_profile(store, accounts, clock)
+    accounts.refuse_deactivation.add(kept.user_id)
+    with pytest.raises(AccountCannotBeDeactivated):
         await service.delete(admin, kept.user_id)
     assert kept.user_id in store.profiles
 

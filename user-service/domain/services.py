@@ -76,7 +76,7 @@ class ProfileService:
         if account is None and not deleted:
             raise ProfileNotFound("no account or profile with this id")
 
-    async def list(self, actor: Actor, query: str | None, *, limit: int, offset: int) -> ProfilePage:
+    async def list_profiles(self, actor: Actor, query: str | None, *, limit: int, offset: int) -> ProfilePage:
         _require_admin(actor)
         query = (query or "").strip() or None
         async with self._uow() as uow:

@@ -42,7 +42,7 @@ async def list_profiles(
         str | None, Query(max_length=100, description="Part of a full name or email, any case.")
     ] = None,
 ) -> Page[ProfileOut]:
-    found = await profiles.list(admin, q, limit=page.limit, offset=page.offset)
+    found = await profiles.list_profiles(admin, q, limit=page.limit, offset=page.offset)
     return Page[ProfileOut](
         items=[ProfileOut.of(p, admin) for p in found.items],
         total=found.total,

@@ -7,11 +7,14 @@ import asyncio
 import json
 import time
 import uuid
+from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
 from shared import signing
-from tests.conftest import People, registered_event, signed_event
+from shared.outbox import OutboxEvent, SignedWebhookDelivery
+from tests.conftest import INTERNAL_TOKEN, People, registered_event, signed_event
 from tests.fakes import FakeAccountDirectory
 
 
@@ -29,6 +32,24 @@ async def test_a_signed_account_registered_event_creates_the_profile(
     response = await client.post("/internal/events", content=body, headers=headers)
     assert response.status_code == 200, response.text
     assert response.json() == {"event_id": headers[signing.EVENT_ID_HEADER], "outcome": "applied"}
+    assert await profile_exists(client, people, str(account.id))
+
+
+async def test_events_sent_by_the_shared_outbox_delivery_are_accepted_again_and_again(
+    client: httpx.AsyncClient, people: People, directory: FakeAccountDirectory
+) -> None:
+    account = directory.add()
+    now = datetime.now(UTC)
+    payload: dict[str, Any] = {
+        "account_id": str(account.id),
+        "email": account.email,
+        "role": "user",
+        "registered_at": now.isoformat(),
+    }
+    event = OutboxEvent(uuid.uuid4(), "account.registered", payload, now)
+    deliver = SignedWebhookDelivery(client, "/internal/events", INTERNAL_TOKEN)
+    await deliver(event)  # raises unless 2xx
+    await deliver(event)  # the relay's redelivery, after a lost acknowledgement
     assert await profile_exists(client, people, str(account.id))
 
 

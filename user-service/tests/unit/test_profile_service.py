@@ -206,16 +206,16 @@ async def test_listing_is_newest_first_and_searches_name_or_email(
     first = given_profile(store, accounts, clock, full_name="Siti Rahayu")
     clock.advance(1)
     second = given_profile(store, accounts, clock, full_name="Budi Santoso")
-    page = await service.list(admin, None, limit=10, offset=0)
+    page = await service.list_profiles(admin, None, limit=10, offset=0)
     assert [p.user_id for p in page.items] == [second.user_id, first.user_id]
     assert page.total == 2
-    assert [p.user_id for p in (await service.list(admin, " rahayu ", limit=10, offset=0)).items] == [
-        first.user_id
-    ]
-    by_email = await service.list(admin, second.email[:8].upper(), limit=10, offset=0)
+    assert [
+        p.user_id for p in (await service.list_profiles(admin, " rahayu ", limit=10, offset=0)).items
+    ] == [first.user_id]
+    by_email = await service.list_profiles(admin, second.email[:8].upper(), limit=10, offset=0)
     assert [p.user_id for p in by_email.items] == [second.user_id]
 
 
 async def test_only_admins_list(service: ProfileService) -> None:
     with pytest.raises(AdminOnly):
-        await service.list(Actor(uuid4(), is_admin=False), None, limit=10, offset=0)
+        await service.list_profiles(Actor(uuid4(), is_admin=False), None, limit=10, offset=0)

@@ -222,3 +222,74 @@ def required_settings(service_dir: Path) -> dict[str, Any]:
     assert proc.returncode == 0, f"{service_dir.name}: settings discovery failed:\n{proc.stderr}"
     result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     return result
+
+
+# --- what an image installs vs what its code imports ---------------------------------------------
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def requirement_closure(requirements: Path) -> set[str]:
+    """Every distribution `pip install -r requirements` brings in (per the installed metadata),
+    following `-r` includes, requested extras and markers, as canonical names."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    wanted: list[Requirement] = []
+    pending = [requirements]
+    while pending:
+        path = pending.pop()
+        for raw in path.read_text(encoding="utf-8").splitlines():
+            line = raw.split("#", 1)[0].strip()
+            if line.startswith("-r "):
+                pending.append((path.parent / line[3:].strip()).resolve())
+            elif line:
+                wanted.append(Requirement(line))
+    closure: set[str] = set()
+    while wanted:
+        requirement = wanted.pop()
+        name = _canonical(requirement.name)
+        extras = sorted(requirement.extras)
+        key = name + "[" + ",".join(extras) + "]"
+        if key in closure:
+            continue
+        closure.add(key)
+        for dependency in metadata.requires(requirement.name) or []:
+            needed = Requirement(dependency)
+            environments = [{"extra": extra} for extra in extras] or [{"extra": ""}]
+            if needed.marker is None or any(needed.marker.evaluate(env) for env in environments):
+                wanted.append(needed)
+    return {key.partition("[")[0] for key in closure}
+
+
+def runtime_imports(code_dir: Path) -> set[str]:
+    """Top-level modules that the shipped code of a folder imports (tests excluded), minus the
+    standard library, the folder's own modules and the root `shared` package."""
+    import ast
+
+    local = {p.stem for p in code_dir.iterdir() if p.suffix == ".py" or p.is_dir()} | {"shared"}
+    found: set[str] = set()
+    for path in code_dir.rglob("*.py"):
+        relative = path.relative_to(code_dir)
+        if "tests" in relative.parts or path.name.startswith("test_") or path.name == "conftest.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+    return {name for name in found if name not in sys.stdlib_module_names and name not in local}
+
+
+@functools.cache
+def _module_distributions() -> dict[str, list[str]]:
+    from importlib import metadata
+
+    return dict(metadata.packages_distributions())
+
+
+def distributions_of(module: str) -> set[str]:
+    return {_canonical(name) for name in _module_distributions().get(module, [])}

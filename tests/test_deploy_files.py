@@ -34,6 +34,7 @@ from tests.deploy_helpers import (  # noqa: E402
     ENV_EXAMPLE,
     INIT_SQL,
     directives,
+    distributions_of,
     dockerfile_instructions,
     documented_env_names,
     exec_form,
@@ -43,6 +44,8 @@ from tests.deploy_helpers import (  # noqa: E402
     parse_nginx,
     read_env_file,
     required_settings,
+    requirement_closure,
+    runtime_imports,
     service_environment,
     walk,
     without_interpolation,
@@ -371,6 +374,21 @@ def test_dockerfile_migrates_then_serves_the_app_factory(spec: ServiceSpec) -> N
         assert command.index("alembic upgrade head &&") < command.index(uvicorn)
     else:
         assert "alembic" not in command
+
+
+@pytest.mark.parametrize("spec", PROCESSES, ids=_id)
+def test_image_requirements_cover_every_third_party_import_of_the_shipped_code(spec: ServiceSpec) -> None:
+    # The image installs only <service>/requirements.txt (which includes shared's), while the
+    # local virtualenv has everything: an import missing from it fails only inside Docker.
+    installed = requirement_closure(spec.path / "requirements.txt")
+    imports = runtime_imports(spec.path) | runtime_imports(ROOT / "shared")
+    assert "fastapi" in imports  # the scan itself works
+    missing = sorted(module for module in imports if not distributions_of(module) & installed)
+    assert not missing, f"{spec.directory}/requirements.txt does not install {missing}"
+    # What the CMD runs, and the driver SQLAlchemy loads by URL rather than by import.
+    assert {"uvicorn", "uvloop", "httptools"} <= installed
+    if spec.database:
+        assert {"alembic", "asyncpg"} <= installed
 
 
 def test_dockerignore_keeps_local_state_secrets_and_tests_out_of_images() -> None:

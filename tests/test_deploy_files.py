@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import re
 import shutil
 import subprocess
@@ -616,16 +617,24 @@ def _psql_as(url: str, sql: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_init_sql_runs_in_psql_and_each_role_reaches_only_its_own_database(
-    scratch_postgres: str, tmp_path: Path
-) -> None:
-    passwords = {f"{spec.name}_db_password": f"pw-{spec.name}-{spec.port}-secret" for spec in STATEFUL}
-    superuser_db = "tiketq_db"
-    created = _psql_as(scratch_postgres, f"CREATE DATABASE {superuser_db}")
-    assert created.returncode == 0, created.stderr
-    result = _run_init_sql(scratch_postgres, passwords, superuser_db, tmp_path)
-    assert result.returncode == 0, result.stderr
+PASSWORDS = {f"{spec.name}_db_password": f"pw-{spec.name}-{spec.port}-secret" for spec in STATEFUL}
+SUPERUSER_DB = "tiketq_db"  # POSTGRES_DB: the image runs init.sql connected to it
 
+
+@pytest.fixture(scope="module")
+def provisioned_postgres(scratch_postgres: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The scratch server after init.sql ran, as the postgres image would run it."""
+    created = _psql_as(scratch_postgres, f"CREATE DATABASE {SUPERUSER_DB}")
+    assert created.returncode == 0, created.stderr
+    result = _run_init_sql(scratch_postgres, PASSWORDS, SUPERUSER_DB, tmp_path_factory.mktemp("secrets"))
+    assert result.returncode == 0, result.stderr
+    return scratch_postgres
+
+
+def test_init_sql_runs_in_psql_and_each_role_reaches_only_its_own_database(provisioned_postgres: str) -> None:
+    scratch_postgres = provisioned_postgres
+    passwords = PASSWORDS
+    superuser_db = SUPERUSER_DB
     catalog = _psql_as(
         scratch_postgres,
         "SELECT a.rolname, a.rolpassword, a.rolsuper OR a.rolcreatedb OR a.rolcreaterole, "
@@ -653,6 +662,32 @@ def test_init_sql_runs_in_psql_and_each_role_reaches_only_its_own_database(
         for admin_db in ("postgres", superuser_db):
             foreign = _psql_as(_with(scratch_postgres, user=spec.database, database=admin_db), "SELECT 1")
             assert foreign.returncode != 0, f"{spec.database} reached {admin_db}"
+
+
+@pytest.mark.parametrize("spec", STATEFUL, ids=_id)
+def test_each_service_migrates_its_database_as_the_role_init_sql_made(
+    provisioned_postgres: str, spec: ServiceSpec
+) -> None:
+    # What the container's CMD does first, with no more privilege than compose gives it: a
+    # migration that needs a superuser (an untrusted extension, say) would fail here too.
+    url = _with(provisioned_postgres, user=spec.database, database=spec.database)
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_", "PYTHON"))}
+    env |= {"DATABASE_URL": url, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        cwd=spec.path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    owners = _psql_as(
+        _with(provisioned_postgres, database=spec.database),
+        "SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
+    )
+    assert owners.stdout.split() == [spec.database], "tables must belong to the service's role"
 
 
 def test_init_sql_stops_when_a_password_secret_is_missing(scratch_postgres: str, tmp_path: Path) -> None:

@@ -41,6 +41,8 @@ from shared.tokens import StaticKeySource, TokenVerifier
 
 VERSION = "1.0.0"
 BOOTSTRAP_RETRY_SECONDS = 2.0
+# A slow user-service holds up only the relay; an unanswered event is retried with backoff.
+EVENT_DELIVERY_TIMEOUT_SECONDS = 5.0
 
 logger = logging.getLogger("auth-service")
 
@@ -75,7 +77,7 @@ def create_app(
             logger.warning("JWT_PRIVATE_KEY is not set: signing with a throwaway key (local only)")
         engine = create_engine(settings.database)
         sessions = create_sessionmaker(engine)
-        client = make_client(timeout=settings.events.timeout_seconds, transport=user_service_transport)
+        client = make_client(timeout=EVENT_DELIVERY_TIMEOUT_SECONDS, transport=user_service_transport)
         relay = OutboxRelay(
             sessions,
             outbox,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pydantic import EmailStr, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from domain.models import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from shared.settings import (
     DatabaseSettings,
     InternalSettings,
@@ -53,6 +54,11 @@ class BootstrapAdminSettings(SettingsBase):
     def _both_or_neither(self) -> BootstrapAdminSettings:
         if (self.email is None) != (self.password is None):
             raise ValueError("set both BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD, or neither")
+        if self.password is not None and not (
+            MIN_PASSWORD_LENGTH <= len(self.password.get_secret_value()) <= MAX_PASSWORD_LENGTH
+        ):
+            limits = f"{MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH}"
+            raise ValueError(f"BOOTSTRAP_ADMIN_PASSWORD must have {limits} characters")
         return self
 
     @property
@@ -76,7 +82,6 @@ class EventSettings(SettingsBase):
     # Off only in tests that drive the relay by hand (deliver_due()).
     relay_enabled: bool = Field(default=True, alias="OUTBOX_RELAY_ENABLED")
     poll_interval_seconds: float = Field(default=1.0, gt=0, le=60, alias="OUTBOX_POLL_INTERVAL_SECONDS")
-    timeout_seconds: float = Field(default=5.0, gt=0, le=60, alias="USER_SERVICE_TIMEOUT_SECONDS")
 
     @property
     def events_url(self) -> str:

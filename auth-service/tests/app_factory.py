@@ -50,6 +50,7 @@ def settings_for_tests(
     *,
     admin_email: str | None = None,
     relay_enabled: bool = False,
+    poll_interval: float = 1.0,
     failures_per_email: int = 5,
     failures_per_ip: int = 20,
     environment: str = "test",
@@ -73,7 +74,7 @@ def settings_for_tests(
         events=EventSettings(  # type: ignore[call-arg]
             USER_SERVICE_URL=USER_SERVICE_URL,
             OUTBOX_RELAY_ENABLED=relay_enabled,
-            OUTBOX_POLL_INTERVAL_SECONDS=1.0,
+            OUTBOX_POLL_INTERVAL_SECONDS=poll_interval,
         ),
     )
 

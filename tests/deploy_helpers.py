@@ -293,3 +293,45 @@ def _module_distributions() -> dict[str, list[str]]:
 
 def distributions_of(module: str) -> set[str]:
     return {_canonical(name) for name in _module_distributions().get(module, [])}
+
+
+_REFERENCE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}")
+
+
+def interpolate(value: str, variables: dict[str, str]) -> str:
+    """Compose's `${NAME}`, `${NAME:-default}`, `${NAME-default}`, `${NAME:?error}`, `${NAME?error}`."""
+
+    def replace(match: re.Match[str]) -> str:
+        name, operator, argument = match.group(1), match.group(2), match.group(3)
+        current = variables.get(name)
+        if operator in (":-", ":?") and current == "":
+            current = None
+        if current is not None:
+            return current
+        if operator and operator.endswith("?"):
+            raise KeyError(f"{name}: {argument}")
+        return argument if operator else ""
+
+    return _REFERENCE.sub(replace, value).replace("$$", "$")
+
+
+_LOAD_SETTINGS = r"""
+import config
+settings = config.Settings.from_env()
+print(type(settings).__name__)
+"""
+
+
+def load_settings(service_dir: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Runs the service's own `Settings.from_env()` with exactly `env` (plus PATH/PYTHONPATH)."""
+    full = {"PATH": os.environ.get("PATH", ""), **env}
+    full["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(service_dir)])
+    full["PYTHONDONTWRITEBYTECODE"] = "1"
+    return subprocess.run(
+        [sys.executable, "-c", _LOAD_SETTINGS],
+        cwd=service_dir,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

@@ -40,8 +40,10 @@ from tests.deploy_helpers import (  # noqa: E402
     documented_env_names,
     exec_form,
     first_block,
+    interpolate,
     interpolated_names,
     load_compose,
+    load_settings,
     parse_nginx,
     read_env_file,
     required_settings,
@@ -290,6 +292,32 @@ def test_every_setting_a_service_reads_is_documented_in_env_example(spec: Servic
     documented = documented_env_names()
     undocumented = [names[0] for names in required_settings(spec.path)["all"] if not documented & set(names)]
     assert not undocumented, f"{spec.directory} reads {undocumented}: add them to .env.example"
+
+
+@pytest.fixture(scope="module")
+def secret_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Stand-ins for secrets/, made the way `make dev` makes them (devstack/secrets.py)."""
+    from devstack.secrets import ensure_dev_secrets
+
+    directory = tmp_path_factory.mktemp("secrets")
+    ensure_dev_secrets(directory)
+    return {path.name.rsplit(".", 1)[0]: path for path in directory.iterdir()}
+
+
+@pytest.mark.parametrize("spec", WITH_CONFIG, ids=_id)
+def test_each_service_accepts_the_configuration_compose_hands_it(
+    services: dict[str, Any], env_example: dict[str, str], secret_files: dict[str, Path], spec: ServiceSpec
+) -> None:
+    # `docker compose up` after `cp .env.example .env` and `make dev`: the service's own
+    # Settings.from_env() must accept it (ENVIRONMENT=production refuses placeholders too).
+    env = {}
+    for key, value in service_environment(services[spec.directory]).items():
+        resolved = interpolate(value, env_example)
+        if resolved.startswith("/run/secrets/"):
+            resolved = str(secret_files[resolved.removeprefix("/run/secrets/")])
+        env[key] = resolved
+    result = load_settings(spec.path, env)
+    assert result.returncode == 0, result.stderr[-3000:]
 
 
 def test_every_interpolated_variable_is_in_env_example(env_example: dict[str, str]) -> None:

@@ -42,10 +42,12 @@ class DevSecrets:
 
 
 def _write_secret(path: Path, content: bytes) -> None:
+    """The folder is private (0700); the files are 0644 so that compose's bind-mounted secrets
+    stay readable by the non-root users inside the containers."""
     if path.exists():
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     with os.fdopen(fd, "wb") as handle:
         handle.write(content)
 

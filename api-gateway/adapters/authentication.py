@@ -5,16 +5,19 @@ JWT_ACCOUNT_STATE_TTL_SECONDS (the bound on how long a revoked token still passe
 from __future__ import annotations
 
 import logging
+import time
 
 import httpx
 
 from shared.errors import ProblemError
 from shared.security import unauthorized
 from shared.tokens import (
+    AccountStateSource,
     CachedAccountStateSource,
     HttpAccountStateSource,
     InvalidToken,
     JwksKeySource,
+    KeySource,
     Principal,
     TokenVerifier,
 )
@@ -22,6 +25,43 @@ from shared.tokens import (
 logger = logging.getLogger("gateway.authentication")
 
 _AUTH = "auth-service"
+
+
+class SignatureCachingVerifier(TokenVerifier):
+    """Checks each distinct token's signature once, then remembers it until it expires.
+
+    A client sends the same token with every call for up to 15 minutes; an RS256 check and the
+    claim checks are the gateway's biggest cost per request. Only successes are remembered, the
+    expiry is checked again on every use, and the account state (revocation) is still checked
+    on every request through the cached account-state source.
+    """
+
+    def __init__(
+        self,
+        keys: KeySource,
+        accounts: AccountStateSource,
+        *,
+        issuer: str,
+        audience: str,
+        leeway: int = 10,
+        max_entries: int = 50_000,
+    ) -> None:
+        super().__init__(keys, accounts, issuer=issuer, audience=audience, leeway=leeway)
+        self._verified: dict[str, Principal] = {}
+        self._max_entries = max_entries
+        self._grace = leeway
+
+    async def verify_signature(self, token: str) -> Principal:
+        principal = self._verified.get(token)
+        if principal is not None:
+            if time.time() <= principal.expires_at + self._grace:
+                return principal
+            del self._verified[token]
+        principal = await super().verify_signature(token)
+        if len(self._verified) >= self._max_entries:
+            self._verified.clear()
+        self._verified[token] = principal
+        return principal
 
 
 def build_token_verifier(
@@ -34,7 +74,7 @@ def build_token_verifier(
     account_state_ttl: float,
     leeway: int,
 ) -> TokenVerifier:
-    return TokenVerifier(
+    return SignatureCachingVerifier(
         JwksKeySource(auth_client, jwks_url),
         CachedAccountStateSource(HttpAccountStateSource(auth_client, internal_token), ttl=account_state_ttl),
         issuer=issuer,

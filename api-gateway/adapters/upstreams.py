@@ -1,13 +1,22 @@
 """One pooled httpx client per service behind the gateway, and the forwarding of one request.
 
-Both bodies are read whole (the request's is capped by the body-limit middleware), so a
-caller that disconnects can never pin an upstream connection, and the upstream response is
-closed on every path out, cancellation included.
+Forwarding hands the request straight to the client's transport (its connection pool) rather
+than through `AsyncClient.send`: the client would keep a cookie jar shared by every caller
+(one caller's Set-Cookie sent on with the next caller's request), add its own default headers
+(Accept-Encoding, User-Agent) and merge URLs and headers on every call. The gateway's other
+calls (token checks, readiness, the platform docs) use the client itself.
+
+Both bodies are read whole (the request's is capped by the body-limit middleware), so a caller
+that disconnects can never pin an upstream connection, and the upstream response is closed on
+every path out, cancellation included.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+import itertools
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -20,7 +29,8 @@ Header = tuple[bytes, bytes]
 
 # The connect phase gets its own, shorter bound: a service that is down should fail fast.
 _CONNECT_TIMEOUT_SECONDS = 2.0
-_MAX_CONNECTIONS_PER_SERVICE = 200
+_MAX_CONNECTIONS_PER_SERVICE = 256
+_POOL_SHARDS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,17 +52,21 @@ class Upstreams:
         unknown = set(transports) - set(urls)
         if unknown:
             raise ValueError(f"transports for unknown services: {sorted(unknown)}")
+        _record_that_sniffio_is_absent()
         self.timeout = timeout
+        connect_timeout = min(timeout, _CONNECT_TIMEOUT_SECONDS)
+        self._timeout_extension = httpx.Timeout(timeout, connect=connect_timeout).as_dict()
+        self._transports: dict[str, httpx.AsyncBaseTransport] = {
+            name: transports.get(name) or ShardedPool(_MAX_CONNECTIONS_PER_SERVICE, _POOL_SHARDS)
+            for name in urls
+        }
         self._clients = {
             name: make_client(
-                url,
-                timeout=timeout,
-                connect_timeout=min(timeout, _CONNECT_TIMEOUT_SECONDS),
-                max_connections=_MAX_CONNECTIONS_PER_SERVICE,
-                transport=transports.get(name),
+                url, timeout=timeout, connect_timeout=connect_timeout, transport=self._transports[name]
             )
             for name, url in urls.items()
         }
+        self._bases = {name: url.rstrip("/") for name, url in urls.items()}
         self._origins = {name: _origin(url) for name, url in urls.items()}
 
     @property
@@ -74,14 +88,19 @@ class Upstreams:
         504 when the exchange outlasts the timeout, 503 when the service cannot be reached,
         502 when it answers with something that is not HTTP.
         """
-        client = self._clients[service]
         label = f"{service}-service"
-        request = client.build_request(method, target, headers=headers, content=body or None)
         try:
+            request = httpx.Request(
+                method,
+                self._bases[service] + target,
+                headers=headers,
+                content=body,
+                extensions={"timeout": self._timeout_extension},
+            )
             # One deadline for the whole exchange: httpx's own timeouts bound each phase, and a
             # service that trickles bytes could otherwise outlast them.
             async with asyncio.timeout(self.timeout), upstream_errors(label):
-                response = await client.send(request, stream=True)
+                response = await self._transports[service].handle_async_request(request)
                 try:
                     chunks = [chunk async for chunk in response.aiter_raw()]
                 finally:
@@ -96,6 +115,37 @@ class Upstreams:
         await asyncio.gather(*(client.aclose() for client in self._clients.values()))
 
 
+class ShardedPool(httpx.AsyncBaseTransport):
+    """One service's connections, spread over a few independent httpcore pools in turn.
+
+    httpcore's pool re-examines every connection it holds (with a quadratic idle count and a
+    readability poll per idle socket) each time a request starts or ends, so one pool of 32
+    busy keep-alive connections spends more CPU on bookkeeping than on HTTP. Eight pools of a
+    few connections each keep that scan short; requests still reuse warm connections.
+    """
+
+    def __init__(self, max_connections: int, shards: int) -> None:
+        per_shard = max(1, max_connections // shards)
+        limits = httpx.Limits(max_connections=per_shard, max_keepalive_connections=per_shard)
+        self._shards = [httpx.AsyncHTTPTransport(limits=limits) for _ in range(shards)]
+        self._next = itertools.cycle(self._shards)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await next(self._next).handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await asyncio.gather(*(shard.aclose() for shard in self._shards))
+
+
 def _origin(url: str) -> bytes:
     parsed = httpx.URL(url)  # drops a default port, as a server writing Location would
     return parsed.raw_scheme + b"://" + parsed.netloc
+
+
+def _record_that_sniffio_is_absent() -> None:
+    """httpcore 1.0 tries `import sniffio` every time it takes a pool lock, twice or more per
+    request. anyio 4 no longer installs sniffio, so each try is a failed import that walks
+    sys.path on disk. Recording the absence once makes those imports fail at once; httpcore then
+    assumes asyncio, which is what runs here. Nothing changes when sniffio is installed."""
+    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]

@@ -54,7 +54,6 @@ def upstream_request_headers(
     forwarded_for: list[bytes] = []
     host: bytes | None = None
     named_by_connection: set[bytes] = set()
-    has_accept_encoding = False
     for name, value in headers:
         if name in _GATEWAY_SET or _is_hop_by_hop(name):
             if name == b"x-forwarded-for":
@@ -66,16 +65,9 @@ def upstream_request_headers(
             continue
         if name.startswith(_IDENTITY_PREFIX) or name == _INTERNAL_TOKEN:
             continue
-        if name == b"accept-encoding":
-            has_accept_encoding = True
         out.append((name, value))
     if named_by_connection:
         out = [(name, value) for name, value in out if name not in named_by_connection]
-        has_accept_encoding = has_accept_encoding and b"accept-encoding" not in named_by_connection
-    if not has_accept_encoding:
-        # Bodies pass through undecoded; without this the HTTP client would ask for gzip on the
-        # caller's behalf and hand the caller bytes it never asked for.
-        out.append((b"accept-encoding", b"identity"))
     if client_host:
         forwarded_for.append(client_host.encode("latin-1"))
     if forwarded_for:

@@ -241,3 +241,17 @@ async def test_when_auth_service_is_down_a_token_cannot_be_checked_503(
         # Without a token there is nothing to check: a protected route is still 401.
         _refused(await gateway.get("/flights/search"))
     assert not platform.received["flights"].requests
+
+
+async def test_a_token_that_passed_once_is_refused_once_it_expires(
+    start_gateway: GatewayFactory, platform: Platform
+) -> None:
+    settings = make_settings()
+    settings.jwt.leeway_seconds = 0
+    async with start_gateway(settings) as gateway:
+        account_id = str(uuid.uuid4())
+        platform.auth.add_account(account_id)
+        auth = _bearer(platform.keys.mint(account_id, ttl=1))
+        assert (await gateway.get("/auth/me", headers=auth)).status_code == 200
+        # The gateway remembers the checked signature; the expiry still counts on every use.
+        await _refused_within(gateway, auth, bound=2.5)

@@ -176,14 +176,23 @@ async def test_compressed_bodies_pass_through_undecoded(
     assert json.loads(gzip.decompress(raw)) == {"compressed": True}
 
 
-async def test_the_gateway_does_not_ask_for_compression_on_a_clients_behalf(
+async def test_the_gateway_adds_no_headers_of_its_own_making(
     gateway: httpx.AsyncClient, platform: Platform
 ) -> None:
+    # Compression, content types and the user agent stay the caller's business.
     _, auth = platform.login()
     request = gateway.build_request("GET", "/ppob/products", headers=auth)
-    del request.headers["Accept-Encoding"]
+    for name in ("Accept-Encoding", "Accept", "User-Agent", "Connection"):
+        del request.headers[name]
     await gateway.send(request)
-    assert _headers(platform.received["ppob"].last)["accept-encoding"] == ["identity"]
+    assert set(_headers(platform.received["ppob"].last)) == {
+        "host",
+        "authorization",
+        "x-forwarded-for",
+        "x-forwarded-proto",
+        "x-forwarded-host",
+        "x-request-id",
+    }
 
 
 async def test_a_redirect_to_the_services_own_address_is_made_relative(
@@ -332,3 +341,15 @@ async def test_a_cancelled_request_closes_its_upstream_response(
         with pytest.raises(asyncio.CancelledError):
             await call
     assert stalling.stream.closed
+
+
+async def test_cookies_a_service_sets_for_one_caller_never_reach_another(
+    gateway: httpx.AsyncClient, platform: Platform
+) -> None:
+    # The gateway's pooled clients are shared by every caller: they must keep no cookie jar.
+    _, first = platform.login()
+    assert (await gateway.post("/orders/created", headers=first)).headers.get_list("set-cookie")
+    gateway.cookies.clear()
+    _, second = platform.login()
+    await gateway.get("/orders", headers=second)
+    assert "cookie" not in _headers(platform.received["transaction"].last)

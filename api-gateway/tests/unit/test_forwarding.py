@@ -94,10 +94,6 @@ def test_no_client_address_and_no_host_leave_those_headers_out() -> None:
     assert sent[b"x-forwarded-proto"] == b"https"
 
 
-def test_bodies_are_not_recompressed_for_a_client_that_did_not_ask() -> None:
-    assert _forward([])[b"accept-encoding"] == b"identity"
-
-
 def test_response_headers_lose_hop_by_hop_and_server_headers_but_keep_repeats() -> None:
     kept = client_response_headers(
         [

@@ -121,6 +121,7 @@ def create_app(
             audience=settings.jwt.audience,
             leeway=settings.jwt.leeway_seconds,
         )
+        await services.sessions.prepare()
         app.state.bootstrap_pending = False
         background: list[asyncio.Task[None]] = []
         if settings.bootstrap.enabled and not await _bootstrap_admin(services.registration, settings):

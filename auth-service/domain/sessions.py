@@ -107,6 +107,11 @@ class Sessions:
         access = self._issuer.issue(account, now)
         return TokenPair(access_token=access.token, refresh_token=raw, expires_in=access.expires_in)
 
+    async def prepare(self) -> None:
+        """Computes the dummy hash up front, so that even the first unknown email costs exactly one
+        verification (computing it lazily would make that first answer slower)."""
+        await self._timing_hash()
+
     async def _timing_hash(self) -> str:
         if self._dummy_hash is None:
             self._dummy_hash = await self._hasher.hash(_DUMMY_PASSWORD)

@@ -122,8 +122,10 @@ class FakeHasher:
 
     def __init__(self) -> None:
         self.verifications = 0
+        self.hashes = 0
 
     async def hash(self, password: str) -> str:
+        self.hashes += 1
         return "hashed:" + password
 
     async def verify(self, password: str, password_hash: str) -> bool:

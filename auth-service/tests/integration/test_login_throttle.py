@@ -67,3 +67,17 @@ async def test_success_clears_the_email_count_but_not_the_address_count(storage:
 async def test_the_storage_reports_healthy(storage: Storage) -> None:
     throttle = LimitsLoginThrottle(storage, per_email=1, per_ip=1, window_seconds=1)
     assert await throttle.healthy()
+
+
+async def test_an_unreachable_redis_fails_open_and_reports_unhealthy() -> None:
+    throttle = LimitsLoginThrottle(
+        rate_limit_storage("redis://127.0.0.1:1/0"), per_email=1, per_ip=1, window_seconds=60
+    )
+    target = email()
+
+    await throttle.record_failure(target, "192.0.2.1")
+    await throttle.record_failure(target, "192.0.2.1")
+
+    assert await throttle.blocked_for(target, "192.0.2.1") is None
+    await throttle.record_success(target, "192.0.2.1")
+    assert not await throttle.healthy()

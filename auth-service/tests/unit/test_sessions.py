@@ -45,6 +45,20 @@ async def test_wrong_password_and_unknown_email_fail_alike(
     assert hasher.verifications == before + 1
 
 
+async def test_after_prepare_an_unknown_email_costs_one_verification_and_no_hashing(
+    sessions: Sessions, hasher: FakeHasher
+) -> None:
+    await sessions.prepare()
+    hashes, verifications = hasher.hashes, hasher.verifications
+
+    for _ in range(2):
+        with pytest.raises(InvalidCredentials):
+            await sessions.login("nobody@example.com", PASSWORD, None)
+
+    assert hasher.hashes == hashes
+    assert hasher.verifications == verifications + 2
+
+
 async def test_an_inactive_account_cannot_log_in_even_with_the_right_password(
     sessions: Sessions, user: Account, store: Store
 ) -> None:

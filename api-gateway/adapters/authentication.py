@@ -44,7 +44,7 @@ class SignatureCachingVerifier(TokenVerifier):
         issuer: str,
         audience: str,
         leeway: int = 10,
-        max_entries: int = 50_000,
+        max_entries: int = 10_000,
     ) -> None:
         super().__init__(keys, accounts, issuer=issuer, audience=audience, leeway=leeway)
         self._verified: dict[str, Principal] = {}

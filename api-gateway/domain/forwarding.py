@@ -49,16 +49,18 @@ def upstream_request_headers(
     request_id: str | None,
 ) -> list[Header]:
     """The headers to send upstream: the client's, minus hop-by-hop and identity headers, plus
-    X-Request-ID and X-Forwarded-For (the client appended), -Proto and -Host."""
+    X-Request-ID, X-Forwarded-For, -Proto and -Host.
+
+    X-Forwarded-For is replaced, never appended to: it carries only `client_host`, the address
+    the server resolved (the peer itself, or the client a trusted proxy such as nginx named, per
+    uvicorn's --forwarded-allow-ips). A caller-invented X-Forwarded-For would otherwise reach
+    auth-service and dodge its per-address login throttle."""
     out: list[Header] = []
-    forwarded_for: list[bytes] = []
     host: bytes | None = None
     named_by_connection: set[bytes] = set()
     for name, value in headers:
         if name in _GATEWAY_SET or _is_hop_by_hop(name):
-            if name == b"x-forwarded-for":
-                forwarded_for.append(value)
-            elif name == b"host":
+            if name == b"host":
                 host = value
             elif name == b"connection":
                 named_by_connection |= _connection_tokens(value)
@@ -69,9 +71,7 @@ def upstream_request_headers(
     if named_by_connection:
         out = [(name, value) for name, value in out if name not in named_by_connection]
     if client_host:
-        forwarded_for.append(client_host.encode("latin-1"))
-    if forwarded_for:
-        out.append((b"x-forwarded-for", b", ".join(forwarded_for)))
+        out.append((b"x-forwarded-for", client_host.encode("latin-1")))
     out.append((b"x-forwarded-proto", scheme.encode("latin-1")))
     if host:
         out.append((b"x-forwarded-host", host))

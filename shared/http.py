@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 
@@ -27,8 +28,13 @@ def make_client(
     headers: dict[str, str] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> httpx.AsyncClient:
-    """One client per target, created in the lifespan and closed on shutdown."""
+    """One client per target, created in the lifespan and closed on shutdown.
+
+    The client keeps no cookies: it is shared by every request a service serves, so a cookie
+    one upstream answer set must never ride along on another caller's request.
+    """
     return httpx.AsyncClient(
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         base_url=base_url,
         timeout=httpx.Timeout(timeout, connect=connect_timeout),
         limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),

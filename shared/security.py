@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
+import httpx
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
@@ -25,18 +26,37 @@ def unauthorized(detail: str = "Missing or invalid bearer token.") -> ProblemErr
     return ProblemError(401, "unauthorized", detail, headers=_UNAUTHORIZED_HEADERS)
 
 
+def auth_unavailable(exc: httpx.HTTPError) -> ProblemError:
+    """auth-service could not tell us about the token: 502/503/504, never 401, so that a client
+    does not throw a good token away during a brief outage."""
+    logger.warning("cannot check a token with auth-service: %r", exc)
+    if isinstance(exc, httpx.TimeoutException):
+        return ProblemError(504, "upstream-timeout", "auth-service did not answer in time.")
+    if isinstance(exc, httpx.HTTPStatusError):
+        return ProblemError(502, "bad-gateway", "auth-service could not check the token.")
+    return ProblemError(503, "upstream-unavailable", "auth-service is unavailable.")
+
+
+async def authenticate(verifier: TokenVerifier, token: str) -> Principal:
+    """A principal, or the problem the caller should see (401, or 502/503/504)."""
+    try:
+        return await verifier.verify(token)
+    except InvalidToken as exc:
+        if isinstance(exc.__cause__, httpx.HTTPError):  # the JWKS could not be fetched
+            raise auth_unavailable(exc.__cause__) from exc
+        logger.info("token refused: %s", exc)
+        raise unauthorized() from exc
+    except httpx.HTTPError as exc:  # the account state could not be fetched
+        raise auth_unavailable(exc) from exc
+
+
 async def optional_principal(
     request: Request, token: Annotated[str | None, Depends(bearer_scheme)]
 ) -> Principal | None:
     """None without a token; 401 with a bad one (a bad token is never treated as anonymous)."""
     if not token:
         return None
-    verifier: TokenVerifier = request.app.state.token_verifier
-    try:
-        principal = await verifier.verify(token)
-    except InvalidToken as exc:
-        logger.info("token refused: %s", exc)
-        raise unauthorized() from exc
+    principal = await authenticate(request.app.state.token_verifier, token)
     request.state.principal = principal
     return principal
 

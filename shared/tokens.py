@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -124,6 +125,10 @@ class HttpAccountStateSource:
         self._headers = {"X-Internal-Token": internal_token}
 
     async def get(self, account_id: str) -> AccountState | None:
+        try:
+            uuid.UUID(account_id)
+        except ValueError:
+            return None  # account ids are UUIDs: no such account can exist, the token is refused
         response = await self._client.get(f"/internal/accounts/{account_id}", headers=self._headers)
         if response.status_code == 404:
             return None

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from adapters.auth_accounts import GuardedAccountStates, HttpAccountDirectory
+from adapters.auth_accounts import HttpAccountDirectory
 from adapters.db import SqlUnitOfWork
 from config import Settings
 from domain.account_events import AccountEventConsumer
@@ -63,7 +63,7 @@ def create_app(
 
             keys = key_source or JwksKeySource(auth_client, settings.jwt.jwks_url)
             states = account_states or CachedAccountStateSource(
-                GuardedAccountStates(HttpAccountStateSource(auth_client, internal_token)),
+                HttpAccountStateSource(auth_client, internal_token),
                 ttl=settings.jwt.account_state_ttl_seconds,
             )
             accounts = account_directory or HttpAccountDirectory(auth_client, internal_token)

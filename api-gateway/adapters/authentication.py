@@ -4,27 +4,20 @@ JWT_ACCOUNT_STATE_TTL_SECONDS (the bound on how long a revoked token still passe
 
 from __future__ import annotations
 
-import logging
 import time
 
 import httpx
 
-from shared.errors import ProblemError
-from shared.security import unauthorized
+from shared.security import authenticate
 from shared.tokens import (
     AccountStateSource,
     CachedAccountStateSource,
     HttpAccountStateSource,
-    InvalidToken,
     JwksKeySource,
     KeySource,
     Principal,
     TokenVerifier,
 )
-
-logger = logging.getLogger("gateway.authentication")
-
-_AUTH = "auth-service"
 
 
 class SignatureCachingVerifier(TokenVerifier):
@@ -84,29 +77,12 @@ def build_token_verifier(
 
 
 class Authenticator:
-    """Turns a bearer token into a principal, or into the problem the caller should see:
-    401 for a token we cannot trust, 503/504 when auth-service cannot tell us (a client must
-    not throw a good token away because auth-service was briefly down)."""
+    """Turns a bearer token into a principal, or into the problem the caller should see
+    (shared.security.authenticate: 401 for a token we cannot trust, 502/503/504 when
+    auth-service cannot tell us)."""
 
     def __init__(self, verifier: TokenVerifier) -> None:
         self._verifier = verifier
 
     async def authenticate(self, token: str) -> Principal:
-        try:
-            return await self._verifier.verify(token)
-        except InvalidToken as exc:
-            if isinstance(exc.__cause__, httpx.HTTPError):  # the JWKS could not be fetched
-                raise _unavailable(exc.__cause__) from exc
-            logger.info("token refused: %s", exc)
-            raise unauthorized() from exc
-        except httpx.HTTPError as exc:  # the account state could not be fetched
-            raise _unavailable(exc) from exc
-
-
-def _unavailable(exc: httpx.HTTPError) -> ProblemError:
-    logger.warning("cannot check a token with %s: %r", _AUTH, exc)
-    if isinstance(exc, httpx.TimeoutException):
-        return ProblemError(504, "upstream-timeout", f"{_AUTH} did not answer in time.")
-    if isinstance(exc, httpx.HTTPStatusError):
-        return ProblemError(502, "bad-gateway", f"{_AUTH} could not check the token.")
-    return ProblemError(503, "upstream-unavailable", f"{_AUTH} is unavailable.")
+        return await authenticate(self._verifier, token)

@@ -14,9 +14,7 @@ every path out, cancellation included.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import itertools
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -52,7 +50,6 @@ class Upstreams:
         unknown = set(transports) - set(urls)
         if unknown:
             raise ValueError(f"transports for unknown services: {sorted(unknown)}")
-        _record_that_sniffio_is_absent()
         self.timeout = timeout
         connect_timeout = min(timeout, _CONNECT_TIMEOUT_SECONDS)
         self._timeout_extension = httpx.Timeout(timeout, connect=connect_timeout).as_dict()
@@ -140,12 +137,3 @@ class ShardedPool(httpx.AsyncBaseTransport):
 def _origin(url: str) -> bytes:
     parsed = httpx.URL(url)  # drops a default port, as a server writing Location would
     return parsed.raw_scheme + b"://" + parsed.netloc
-
-
-def _record_that_sniffio_is_absent() -> None:
-    """httpcore 1.0 tries `import sniffio` every time it takes a pool lock, twice or more per
-    request. anyio 4 no longer installs sniffio, so each try is a failed import that walks
-    sys.path on disk. Recording the absence once makes those imports fail at once; httpcore then
-    assumes asyncio, which is what runs here. Nothing changes when sniffio is installed."""
-    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
-        sys.modules["sniffio"] = None  # type: ignore[assignment]

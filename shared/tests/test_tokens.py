@@ -13,9 +13,12 @@ import jwt
 import pytest
 import respx
 
+from shared.errors import ProblemError
+from shared.security import authenticate
 from shared.tokens import (
     AccountState,
     CachedAccountStateSource,
+    HttpAccountStateSource,
     InvalidToken,
     JwksKeySource,
     StaticKeySource,
@@ -144,3 +147,59 @@ async def test_jwks_is_fetched_once_and_unknown_kids_refetch_at_most_per_cooldow
         assert await source.get("forged-kid") is None
         assert await source.get("another-forged-kid") is None
     assert route.call_count == 1
+
+
+@respx.mock
+async def test_account_states_come_from_auth_service_and_bad_subjects_never_leave() -> None:
+    route = respx.get(f"http://auth/internal/accounts/{ACCOUNT}").respond(
+        200,
+        json={
+            "id": ACCOUNT,
+            "email": "a@example.com",
+            "role": "admin",
+            "is_active": True,
+            "token_version": 3,
+        },
+    )
+    async with httpx.AsyncClient(base_url="http://auth") as client:
+        source = HttpAccountStateSource(client, "t" * 40)
+        assert await source.get(ACCOUNT) == AccountState("admin", True, 3)
+        assert route.calls.last.request.headers["X-Internal-Token"] == "t" * 40
+        assert await source.get("../../admin") is None
+    assert route.call_count == 1
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("failure", "status"),
+    [
+        (httpx.ConnectError("refused"), 503),
+        (httpx.ReadTimeout("slow"), 504),
+        (httpx.Response(500), 502),
+    ],
+)
+async def test_auth_service_outages_are_503_504_or_502_never_401_or_500(
+    test_keys: TestKeys, failure: Exception | httpx.Response, status: int
+) -> None:
+    route = respx.get(f"http://auth/internal/accounts/{ACCOUNT}")
+    if isinstance(failure, httpx.Response):
+        route.mock(return_value=failure)
+    else:
+        route.mock(side_effect=failure)
+    async with httpx.AsyncClient(base_url="http://auth") as client:
+        v = TokenVerifier(
+            StaticKeySource({test_keys.kid: test_keys.public_key}),
+            HttpAccountStateSource(client, "t" * 40),
+            issuer=ISSUER,
+            audience=AUDIENCE,
+        )
+        with pytest.raises(ProblemError) as raised:
+            await authenticate(v, test_keys.mint(ACCOUNT))
+    assert raised.value.status == status
+
+
+async def test_an_untrusted_token_is_401(test_keys: TestKeys) -> None:
+    with pytest.raises(ProblemError) as raised:
+        await authenticate(verifier(test_keys), TestKeys(kid="other").mint(ACCOUNT))
+    assert raised.value.status == 401
+    assert raised.value.headers["WWW-Authenticate"] == "Bearer"

@@ -1,5 +1,5 @@
-"""auth-service's internal accounts API, as the domain's `AccountDirectory` port and as the
-account-state source token verification needs.
+"""auth-service's internal accounts API, as the domain's `AccountDirectory` port. (Token checks
+use shared.tokens.HttpAccountStateSource; shared.security maps auth-service outages to 502/503/504.)
 
 GET  /internal/accounts/{id}            -> 200 {"id","email","role","is_active","token_version"} | 404
 POST /internal/accounts/{id}/deactivate -> 200 (same body, idempotent) | 404 | 409 (the last admin)
@@ -17,7 +17,6 @@ from domain.models import Account
 from shared.errors import ProblemError
 from shared.http import upstream_errors
 from shared.internal import internal_headers
-from shared.tokens import AccountState, AccountStateSource
 
 SERVICE = "auth-service"
 
@@ -69,24 +68,3 @@ def _problem_detail(response: httpx.Response) -> str | None:
     except (ValueError, AttributeError):
         return None
     return detail if isinstance(detail, str) else None
-
-
-class GuardedAccountStates:
-    """Wraps the account-state source token checks use, so that auth-service being down or slow
-    answers 503/504 instead of an unexpected 500 (only InvalidToken becomes 401)."""
-
-    def __init__(self, inner: AccountStateSource) -> None:
-        self._inner = inner
-
-    async def get(self, account_id: str) -> AccountState | None:
-        try:
-            UUID(account_id)
-        except ValueError:
-            return None  # no such account can exist; the token is refused with 401
-        try:
-            async with upstream_errors(SERVICE):
-                return await self._inner.get(account_id)
-        except httpx.HTTPStatusError as exc:
-            raise ProblemError(
-                502, "upstream-error", f"{SERVICE} answered {exc.response.status_code}."
-            ) from exc

@@ -10,12 +10,11 @@ import httpx
 import pytest
 import respx
 
-from adapters.auth_accounts import GuardedAccountStates, HttpAccountDirectory
+from adapters.auth_accounts import HttpAccountDirectory
 from domain.errors import AccountCannotBeDeactivated
 from domain.models import Account
 from shared.errors import ProblemError
 from shared.http import make_client
-from shared.tokens import AccountState, HttpAccountStateSource
 
 AUTH = "http://auth.test"
 TOKEN = "contract-internal-token-0123456789abcdef"
@@ -108,26 +107,3 @@ async def test_errors_and_unreadable_answers_become_502(
     with pytest.raises(ProblemError) as raised:
         await directory.get(ACCOUNT_ID)
     assert raised.value.status == 502
-
-
-@respx.mock
-async def test_account_states_for_token_checks_map_outages_to_problems(client: httpx.AsyncClient) -> None:
-    states = GuardedAccountStates(HttpAccountStateSource(client, TOKEN))
-    route = respx.get(f"{AUTH}/internal/accounts/{ACCOUNT_ID}")
-    route.respond(200, json=account_body(role="admin", token_version=3))
-    assert await states.get(str(ACCOUNT_ID)) == AccountState(role="admin", is_active=True, token_version=3)
-    route.mock(side_effect=httpx.ConnectError("refused"))
-    with pytest.raises(ProblemError) as raised:
-        await states.get(str(ACCOUNT_ID))
-    assert raised.value.status == 503
-    route.respond(500)
-    with pytest.raises(ProblemError) as raised:
-        await states.get(str(ACCOUNT_ID))
-    assert raised.value.status == 502
-
-
-@respx.mock
-async def test_a_subject_that_is_not_a_uuid_has_no_account_state(client: httpx.AsyncClient) -> None:
-    states = GuardedAccountStates(HttpAccountStateSource(client, TOKEN))
-    assert await states.get("../../admin") is None
-    assert not respx.calls

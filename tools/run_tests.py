@@ -36,12 +36,14 @@ class SuiteResult:
     output: str = ""
 
 
-def suites() -> list[tuple[str, Path]]:
-    found = [
-        (spec.directory, spec.path) for spec in (*SERVICES, GATEWAY) if (spec.path / "pytest.ini").exists()
+def suites() -> list[tuple[str, Path, list[str]]]:
+    """(name, working directory, extra pytest arguments) for every suite."""
+    found: list[tuple[str, Path, list[str]]] = [
+        # From the root: inside shared/, its logging.py and http.py would shadow the stdlib's.
+        ("shared", ROOT, ["-c", "shared/pytest.ini", "shared/tests"]),
     ]
-    found.insert(0, ("shared", ROOT / "shared"))
-    found.append(("tests (end-to-end)", ROOT / "tests"))
+    found += [(s.directory, s.path, []) for s in (*SERVICES, GATEWAY) if (s.path / "pytest.ini").exists()]
+    found.append(("tests (end-to-end)", ROOT / "tests", []))
     return found
 
 
@@ -83,10 +85,10 @@ def main() -> int:
         health = subprocess.run([sys.executable, str(ROOT / "tools" / "code_health.py")], cwd=ROOT)
         ok = health.returncode == 0
 
-    selected = [(n, p) for n, p in suites() if not args.only or p.name in args.only or n in args.only]
+    selected = [s for s in suites() if not args.only or s[1].name in args.only or s[0] in args.only]
     results: list[SuiteResult] = []
     with tempfile.TemporaryDirectory() as reports, ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = [pool.submit(run_suite, name, path, Path(reports), []) for name, path in selected]
+        futures = [pool.submit(run_suite, name, path, Path(reports), extra) for name, path, extra in selected]
         for future in futures:
             result = future.result()
             results.append(result)

@@ -24,12 +24,13 @@ def _database_label(stack: Stack) -> str:
 
 
 def _banner(stack: Stack) -> str:
+    gateway = stack.gateway_url.replace("//127.0.0.1:", "//localhost:")
     lines = [
         "",
         "TiketQ is up.",
-        f"  API (gateway)   {stack.gateway_url}",
-        f"  Swagger UI      {stack.gateway_url}/docs",
-        f"  ReDoc           {stack.gateway_url}/redoc",
+        f"  API (gateway)   {gateway}",
+        f"  Swagger UI      {gateway}/docs  (Authorize logs in through /auth/login)",
+        f"  ReDoc           {gateway}/redoc",
         "  Services        " + ", ".join(f"{s.name} :{stack.config.ports[s.name]}" for s in SERVICES),
         f"  Database        {_database_label(stack)}",
         f"  Admin login     {stack.admin_email} / {stack.admin_password}",
@@ -42,6 +43,8 @@ def _banner(stack: Stack) -> str:
 
 async def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s devstack: %(message)s", datefmt="%H:%M:%S")
+    for chatty in ("pgserver", "httpx"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     workdir = ROOT / ".devstack"
     config = StackConfig(
         workdir=workdir,

@@ -41,7 +41,9 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         request_id = request_id_var.get()
         prefix = f"[{request_id[:8]}] " if request_id else ""
-        line = f"{record.levelname:<7} {record.name}: {prefix}{record.getMessage()}"
+        # uvicorn logs its start-up under "uvicorn.error"; that name only alarms readers.
+        name = "uvicorn" if record.name == "uvicorn.error" else record.name
+        line = f"{record.levelname:<7} {name}: {prefix}{record.getMessage()}"
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line

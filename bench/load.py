@@ -1,6 +1,6 @@
-"""A small closed-loop load generator: N connections, each sending its next request as soon as
-the previous answer arrives, for a fixed duration. Same generator for every target in a run,
-so ratios between targets are fair even though absolute numbers include the client's cost."""
+"""A small closed-loop load generator: N keep-alive connections, each sending its next request as
+soon as the previous answer arrives, for a fixed duration. The same generator serves every target
+in a run, so ratios between targets are fair; absolute numbers include the client's own CPU."""
 
 from __future__ import annotations
 
@@ -42,11 +42,9 @@ async def closed_loop(
     duration: float = 10.0,
     warmup: float = 2.0,
 ) -> LoadResult:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=10.0) as client:
-        # Warm-up: connections, caches and JIT-free Python paths settle before we count.
-        await _run(client, url, headers, concurrency, warmup)
-        latencies, errors, elapsed = await _run(client, url, headers, concurrency, duration)
+    # Warm-up: connections, caches and lazy imports settle before we count.
+    await _run(url, headers, concurrency, warmup)
+    latencies, errors, elapsed = await _run(url, headers, concurrency, duration)
     latencies.sort()
     return LoadResult(
         label,
@@ -58,8 +56,45 @@ async def closed_loop(
     )
 
 
+class _Connection:
+    """One keep-alive HTTP/1.1 connection speaking just enough to GET from our own servers
+    (which always answer with Content-Length). A general client such as httpx spends more CPU
+    per request than the servers under test, which would make it the thing measured."""
+
+    def __init__(self, url: str, headers: dict[str, str]) -> None:
+        parsed = httpx.URL(url)
+        self.host = parsed.host
+        self.port = parsed.port or 80
+        target = parsed.raw_path.decode()
+        lines = [f"GET {target} HTTP/1.1", f"Host: {self.host}:{self.port}", "Connection: keep-alive"]
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        self.request = ("\r\n".join(lines) + "\r\n\r\n").encode()
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        self.writer.write(self.request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        await self.reader.readexactly(length)
+        return status
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
 async def _run(
-    client: httpx.AsyncClient, url: str, headers: dict[str, str], concurrency: int, duration: float
+    url: str, headers: dict[str, str], concurrency: int, duration: float
 ) -> tuple[list[float], int, float]:
     latencies: list[float] = []
     errors = 0
@@ -68,17 +103,21 @@ async def _run(
 
     async def worker() -> None:
         nonlocal errors
-        while time.perf_counter() < deadline:
-            sent = time.perf_counter()
-            try:
-                response = await client.get(url, headers=headers)
-                ok = response.status_code == 200
-            except httpx.HTTPError:
-                ok = False
-            if ok:
-                latencies.append(time.perf_counter() - sent)
-            else:
-                errors += 1
+        connection = _Connection(url, headers)
+        try:
+            while time.perf_counter() < deadline:
+                sent = time.perf_counter()
+                try:
+                    ok = await connection.get() == 200
+                except (OSError, asyncio.IncompleteReadError, ValueError):
+                    connection.close()
+                    ok = False
+                if ok:
+                    latencies.append(time.perf_counter() - sent)
+                else:
+                    errors += 1
+        finally:
+            connection.close()
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return latencies, errors, time.perf_counter() - started

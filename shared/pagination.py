@@ -20,7 +20,9 @@ class PageParams:
     offset: int
 
 
-def page_params(
+# async on purpose: FastAPI runs a plain `def` dependency in its thread pool, which costs more
+# than the work itself on every request.
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page (1-100)")] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip")] = 0,
 ) -> PageParams:

@@ -23,7 +23,7 @@ class AuthServices:
     administration: AccountAdministration
 
 
-def get_services(request: Request) -> AuthServices:
+async def get_services(request: Request) -> AuthServices:
     services: AuthServices = request.app.state.services
     return services
 
@@ -56,7 +56,7 @@ def client_address(peer: str | None, forwarded_for: str | None) -> str | None:
     return str(peer_ip)
 
 
-def get_client_ip(request: Request) -> str | None:
+async def get_client_ip(request: Request) -> str | None:
     peer = request.client.host if request.client else None
     return client_address(peer, request.headers.get("x-forwarded-for"))
 

@@ -30,12 +30,12 @@ async def admin_caller(principal: AdminPrincipal) -> Actor:
     return _actor(principal)
 
 
-def profile_service(request: Request) -> ProfileService:
+async def profile_service(request: Request) -> ProfileService:
     service: ProfileService = request.app.state.profile_service
     return service
 
 
-def account_event_consumer(request: Request) -> AccountEventConsumer:
+async def account_event_consumer(request: Request) -> AccountEventConsumer:
     consumer: AccountEventConsumer = request.app.state.account_events
     return consumer
 

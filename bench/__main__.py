@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.load import LoadResult, closed_loop
+from bench.load import LoadResult, closed_loop, paced
 from bench.memory import postmaster_pids, tree_rss_mib
 from devstack.catalog import ROOT
 from devstack.stack import Stack, StackConfig
@@ -86,29 +86,64 @@ async def run(duration: float, concurrency: int) -> str:
             concurrency=concurrency,
             duration=duration,
         )
+        # Below saturation, latency shows what the extra hop itself costs; at saturation it
+        # mostly shows queueing behind the slower of the two throughputs.
+        rate = round(0.5 * min(direct.rps, through.rps))
+        direct_paced = await paced(
+            "direct → auth-service",
+            f"{stack.url('auth')}/auth/me",
+            headers,
+            rate=rate,
+            concurrency=concurrency,
+            duration=duration,
+        )
+        through_paced = await paced(
+            "gateway → auth-service",
+            f"{stack.gateway_url}/auth/me",
+            headers,
+            rate=rate,
+            concurrency=concurrency,
+            duration=duration,
+        )
     finally:
         await stack.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
     ratio = through.rps / direct.rps if direct.rps else 0.0
     added_p99 = through.p99_ms - direct.p99_ms
+    added_p99_paced = through_paced.p99_ms - direct_paced.p99_ms
+    added_p50_paced = through_paced.p50_ms - direct_paced.p50_ms
     verdict_ratio = "meets" if ratio >= 0.6 else "MISSES"
     verdict_p99 = "meets" if added_p99 <= 5.0 else "MISSES"
+    verdict_p99_paced = "meets" if added_p99_paced <= 5.0 else "MISSES"
     return "\n".join(
         [
             "## Identity: `GET /auth/me` through the gateway vs direct",
             "",
             f"{concurrency} concurrent keep-alive connections, closed loop, "
             f"{duration:.0f} s each after a 2 s warm-up,",
-            "the same Python (httpx) load generator on the same machine as the stack.",
+            "the same load generator (raw keep-alive HTTP/1.1 on asyncio) on the same 2 cores as the stack.",
             "",
             "| target | req/s | p50 ms | p99 ms | requests | errors |",
             "|---|---:|---:|---:|---:|---:|",
             row(direct),
             row(through),
             "",
-            f"- Gateway throughput ratio: **{ratio:.2f}×** direct (target ≥ 0.6×: {verdict_ratio}).",
-            f"- Added p99 latency: **{added_p99:+.2f} ms** (target ≤ 5 ms: {verdict_p99}).",
+            f"Paced (open loop) at {rate} req/s, half the slower saturated throughput, over the same "
+            f"{concurrency} connections; latency counted from when each request was due:",
+            "",
+            "| target | req/s | p50 ms | p99 ms | requests | errors |",
+            "|---|---:|---:|---:|---:|---:|",
+            row(direct_paced),
+            row(through_paced),
+            "",
+            f"- Gateway throughput ratio (closed loop): **{ratio:.2f}×** direct "
+            f"(target ≥ 0.6×: {verdict_ratio}).",
+            f"- Added p99 at saturation (closed loop): **{added_p99:+.2f} ms** "
+            f"(target ≤ 5 ms: {verdict_p99}). At saturation a closed loop's latency is about "
+            "connections ÷ throughput, so this mostly restates the throughput gap.",
+            f"- Added latency below saturation (paced): p50 **{added_p50_paced:+.2f} ms**, "
+            f"p99 **{added_p99_paced:+.2f} ms** (≤ 5 ms: {verdict_p99_paced}).",
             "- Idle memory of the whole stack (9 services + embedded PostgreSQL, RSS): "
             f"**{idle_mib:,.0f} MiB**.",
             "",

@@ -56,6 +56,58 @@ async def closed_loop(
     )
 
 
+async def paced(
+    label: str,
+    url: str,
+    headers: dict[str, str],
+    *,
+    rate: float,
+    concurrency: int = 32,
+    duration: float = 10.0,
+    warmup: float = 2.0,
+) -> LoadResult:
+    """Open loop: requests are due at a fixed rate spread over the connections, and latency is
+    counted from when a request was due (so a stall is not hidden by sending less)."""
+    await _run(url, headers, concurrency, warmup)
+    latencies: list[float] = []
+    errors = 0
+    interval = concurrency / rate
+    started = time.perf_counter()
+
+    async def worker(index: int) -> None:
+        nonlocal errors
+        connection = _Connection(url, headers)
+        due = started + index / rate
+        try:
+            while due < started + duration:
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                try:
+                    ok = await connection.get() == 200
+                except (OSError, asyncio.IncompleteReadError, ValueError):
+                    connection.close()
+                    ok = False
+                if ok:
+                    latencies.append(time.perf_counter() - due)
+                else:
+                    errors += 1
+                due += interval
+        finally:
+            connection.close()
+
+    await asyncio.gather(*(worker(i) for i in range(concurrency)))
+    latencies.sort()
+    return LoadResult(
+        label,
+        len(latencies),
+        errors,
+        time.perf_counter() - started,
+        percentile(latencies, 0.50) * 1000,
+        percentile(latencies, 0.99) * 1000,
+    )
+
+
 class _Connection:
     """One keep-alive HTTP/1.1 connection speaking just enough to GET from our own servers
     (which always answer with Content-Length). A general client such as httpx spends more CPU

@@ -7,33 +7,17 @@ whole.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
 from config import Settings
-from shared.db import create_engine, ping
-from shared.service_app import create_service_app
+from shared.service_app import create_database_service_app
 
 VERSION = "0.1.0"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = create_engine(settings.database)
-        try:
-            yield
-        finally:
-            await app.state.engine.dispose()
-
-    async def readiness(app: FastAPI) -> None:
-        await ping(app.state.engine)
-
-    return create_service_app(
+    return create_database_service_app(
         name="ppob-service",
         title="TiketQ PPOB",
         version=VERSION,
@@ -41,6 +25,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "PPOB products: phone credit (pulsa), data packages, PLN electricity tokens and postpaid bills."
         ),
         runtime=settings.runtime,
-        lifespan=lifespan,
-        readiness=readiness,
+        database=settings.database,
     )

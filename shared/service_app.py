@@ -4,18 +4,19 @@ problem+json errors, and the /healthz, /readyz and /metrics operations."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from shared.db import create_engine, ping
 from shared.errors import ProblemSpec, install_problem_handlers, problem_response
 from shared.logging import configure_logging
 from shared.metrics import HttpMetrics, MetricsMiddleware
 from shared.middleware import BodyLimitMiddleware, RequestIdMiddleware
-from shared.settings import RuntimeSettings
+from shared.settings import DatabaseSettings, RuntimeSettings
 
 ReadinessCheck = Callable[[FastAPI], Awaitable[None]]
 
@@ -67,3 +68,37 @@ def create_service_app(
 
     app.add_route("/metrics", metrics.endpoint, include_in_schema=False)
     return app
+
+
+def create_database_service_app(
+    *,
+    name: str,
+    title: str,
+    version: str,
+    description: str,
+    runtime: RuntimeSettings,
+    database: DatabaseSettings,
+) -> FastAPI:
+    """A service whose one dependency is its own database: the shell a service starts as, with
+    the engine built in the lifespan (never at import) and readiness that pings the database."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.engine = create_engine(database)
+        try:
+            yield
+        finally:
+            await app.state.engine.dispose()
+
+    async def readiness(app: FastAPI) -> None:
+        await ping(app.state.engine)
+
+    return create_service_app(
+        name=name,
+        title=title,
+        version=version,
+        description=description,
+        runtime=runtime,
+        lifespan=lifespan,
+        readiness=readiness,
+    )

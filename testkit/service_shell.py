@@ -6,7 +6,8 @@ A service's `tests/test_service_shell.py` is just
         pass
 
 and its `conftest.py` provides two fixtures: `make_app(database_url) -> FastAPI` (the service
-configured for tests on any database) and `app` (the service on its migrated test database).
+configured for tests on any database) and `app` (the service on its migrated test database);
+`shell_fixtures()` makes both for a service whose settings are just runtime + database.
 pytest collects the inherited tests in each service's process; this base class itself is never
 collected, because its name does not start with `Test`.
 
@@ -22,15 +23,45 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from fastapi import FastAPI
 
+from shared.settings import DatabaseSettings, RuntimeSettings
 from testkit.asgi import running_app
 from testkit.migrations import assert_stairway
 from testkit.openapi import stale_message
 from testkit.postgres import PostgresServer
 
 MakeApp = Callable[[str], FastAPI]
+
+
+def shell_fixtures(
+    create_app: Callable[[Any], FastAPI], settings_type: Callable[..., Any]
+) -> tuple[Any, Any]:
+    """The `make_app` and `app` fixtures of a service whose settings are just runtime + database:
+
+    make_app, app = shell_fixtures(create_app, Settings)
+    """
+
+    @pytest.fixture
+    def make_app() -> MakeApp:
+        def make(database_url: str) -> FastAPI:
+            return create_app(
+                settings_type(
+                    runtime=RuntimeSettings(ENVIRONMENT="test", LOG_JSON=False),  # type: ignore[call-arg]
+                    database=DatabaseSettings(DATABASE_URL=database_url),  # type: ignore[call-arg]
+                )
+            )
+
+        return make
+
+    @pytest.fixture
+    def app(make_app: MakeApp, migrated_database_url: str) -> FastAPI:
+        return make_app(migrated_database_url)
+
+    return make_app, app
 
 
 class ServiceShellContract:

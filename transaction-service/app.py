@@ -7,33 +7,17 @@ whole.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
 from config import Settings
-from shared.db import create_engine, ping
-from shared.service_app import create_service_app
+from shared.service_app import create_database_service_app
 
 VERSION = "0.1.0"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = create_engine(settings.database)
-        try:
-            yield
-        finally:
-            await app.state.engine.dispose()
-
-    async def readiness(app: FastAPI) -> None:
-        await ping(app.state.engine)
-
-    return create_service_app(
+    return create_database_service_app(
         name="transaction-service",
         title="TiketQ Transactions",
         version=VERSION,
@@ -42,6 +26,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             " booking to an issued ticket."
         ),
         runtime=settings.runtime,
-        lifespan=lifespan,
-        readiness=readiness,
+        database=settings.database,
     )

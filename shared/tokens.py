@@ -110,10 +110,13 @@ class CachedAccountStateSource:
         hit = self._cache.get(account_id)
         if hit is not None and hit[0] > now:
             return hit[1]
+        return await self.get_fresh(account_id)
+
+    async def get_fresh(self, account_id: str) -> AccountState | None:
         state = await self._inner.get(account_id)
         if len(self._cache) > 100_000:
             self._cache.clear()
-        self._cache[account_id] = (now + self._ttl, state)
+        self._cache[account_id] = (time.monotonic() + self._ttl, state)
         return state
 
 
@@ -158,6 +161,14 @@ class TokenVerifier:
     async def verify(self, token: str) -> Principal:
         principal = await self.verify_signature(token)
         state = await self._accounts.get(principal.account_id)
+        if (
+            state is not None
+            and principal.token_version > state.token_version
+            and isinstance(self._accounts, CachedAccountStateSource)
+        ):
+            # Versions only grow, so a validly signed token newer than what we remember means our
+            # memory is stale (the person just logged in again after a logout or role change).
+            state = await self._accounts.get_fresh(principal.account_id)
         if state is None or not state.is_active:
             raise InvalidToken("account missing or inactive")
         if state.token_version != principal.token_version or state.role != principal.role:

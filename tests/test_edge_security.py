@@ -155,3 +155,23 @@ def test_platform_docs_merge_every_service(gateway: httpx.Client) -> None:
     )
     assert gateway.get("/docs").status_code == 200
     assert gateway.get("/redoc").status_code == 200
+
+
+def test_an_expired_or_bad_access_token_does_not_block_login_or_refresh(
+    gateway: httpx.Client, new_account: Callable[[], Account]
+) -> None:
+    user = new_account()
+    stale = {"Authorization": "Bearer not.a.valid-token"}
+    refreshed = gateway.post("/auth/refresh", json={"refresh_token": user.refresh_token}, headers=stale)
+    assert refreshed.status_code == 200, refreshed.text
+    relogin = gateway.post(
+        "/auth/login", json={"email": user.email, "password": user.password}, headers=stale
+    )
+    assert relogin.status_code == 200, relogin.text
+    # Where identity matters, a bad token is still a 401, never "anonymous".
+    assert (
+        gateway.post(
+            "/auth/register", json={"email": "x@example.com", "password": "x" * 12}, headers=stale
+        ).status_code
+        == 401
+    )

@@ -60,3 +60,17 @@ def test_refresh_rotates_and_reuse_revokes_the_family(
     # Replaying the spent token is theft: the whole family dies, the rotated one included.
     assert gateway.post("/auth/refresh", json={"refresh_token": user.refresh_token}).status_code == 401
     assert gateway.post("/auth/refresh", json={"refresh_token": rotated}).status_code == 401
+
+
+def test_a_fresh_login_after_logout_works_at_once_everywhere(
+    stack: Stack, gateway: httpx.Client, new_account: Callable[[], Account]
+) -> None:
+    user = new_account()
+    wait_for_profile(gateway, user)  # the old version is now cached at the gateway and user-service
+    assert gateway.post("/auth/logout", headers=user.headers).status_code == 204
+    fresh = login(gateway, user.email, user.password).json()["access_token"]
+    headers = {"Authorization": f"Bearer {fresh}"}
+    assert gateway.get("/auth/me", headers=headers).status_code == 200
+    assert gateway.get(f"/users/{user.id}", headers=headers).status_code == 200
+    with httpx.Client(base_url=stack.url("user"), timeout=10) as direct:
+        assert direct.get(f"/users/{user.id}", headers=headers).status_code == 200

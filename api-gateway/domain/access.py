@@ -1,8 +1,10 @@
 """Which operations need no access token at the gateway (DESIGN.md §4).
 
-Everything else needs a valid bearer token. A token that comes with a public operation is
-still checked: registering as admin carries an admin's token, and a bad token is never
-treated as no token.
+Everything else needs a valid bearer token. On a public operation whose answer depends on
+who asks (registering an admin carries an admin's token) a token that comes along is still
+checked, and a bad one is never treated as no token. On the others (login, refresh, the JWKS,
+webhooks) the token means nothing and is not checked: a client that still attaches its expired
+access token must be able to refresh it.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from dataclasses import dataclass
 class PublicOperation:
     method: str
     path: str
+    # True where the caller's identity changes the answer, so a token that comes is verified.
+    identity_matters: bool = False
 
 
 class AccessRules:
     def __init__(self, operations: Iterable[PublicOperation], open_prefixes: Iterable[str] = ()) -> None:
-        self.operations = frozenset(operations)
+        self.operations = {(op.method, op.path): op for op in operations}
         self.open_prefixes = tuple(open_prefixes)
         for prefix in self.open_prefixes:
             if not prefix.startswith("/") or not prefix.endswith("/"):
@@ -28,14 +32,22 @@ class AccessRules:
     def is_public(self, method: str, path: str) -> bool:
         # HEAD is a GET without the body: public exactly when the GET is.
         method = "GET" if method == "HEAD" else method
-        return PublicOperation(method, path) in self.operations or path.startswith(self.open_prefixes)
+        return (method, path) in self.operations or path.startswith(self.open_prefixes)
+
+    def checks_token(self, method: str, path: str) -> bool:
+        """Whether a bearer token that comes with this operation must be verified."""
+        method = "GET" if method == "HEAD" else method
+        operation = self.operations.get((method, path))
+        if operation is not None:
+            return operation.identity_matters
+        return not path.startswith(self.open_prefixes)
 
 
 # Providers post their notifications (Midtrans) and services post signed events under
 # /webhooks/: those callers have no user token, and the receiving service checks the signature.
 TIKETQ_ACCESS = AccessRules(
     operations=(
-        PublicOperation("POST", "/auth/register"),
+        PublicOperation("POST", "/auth/register", identity_matters=True),
         PublicOperation("POST", "/auth/login"),
         PublicOperation("POST", "/auth/refresh"),
         PublicOperation("GET", "/auth/.well-known/jwks.json"),

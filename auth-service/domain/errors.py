@@ -31,8 +31,8 @@ class TooManyLoginAttempts(AuthError):
 
 
 class AdminRoleRequired(AuthError):
-    def __init__(self, action: str = "this action") -> None:
-        super().__init__(f"Only an admin may perform {action}.")
+    def __init__(self, action: str = "do this") -> None:
+        super().__init__(f"Only an admin may {action}.")
 
 
 class InvalidRefreshToken(AuthError):

@@ -26,7 +26,7 @@ class Registration:
         """Nobody makes themselves admin: the admin role needs an admin's token (DESIGN.md §4)."""
         role = role or Role.USER
         if role is Role.ADMIN and (actor is None or not actor.is_admin):
-            raise AdminRoleRequired("registering an admin")
+            raise AdminRoleRequired("create an admin account")
         return await self._create(email, password, role)
 
     async def ensure_bootstrap_admin(self, email: str, password: str) -> BootstrapOutcome:

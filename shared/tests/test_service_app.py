@@ -125,3 +125,24 @@ async def test_request_id_is_generated_or_passed_through() -> None:
     assert len(generated.headers["x-request-id"]) == 32
     assert given.headers["x-request-id"] == "from-edge-42"
     assert hostile.headers["x-request-id"] != "bad id\twith spaces"
+
+
+async def test_metrics_label_requests_by_route_template_including_included_routers() -> None:
+    from fastapi import APIRouter
+
+    app = build()
+    router = APIRouter(prefix="/orders")
+
+    @router.get("/{order_id}")
+    async def get_order(order_id: str) -> dict[str, str]:
+        return {"id": order_id}
+
+    app.include_router(router)
+    async with running_app(app) as client:
+        await client.get("/orders/abc")
+        await client.get("/orders/def")
+        await client.get("/no-such-route")
+        metrics = (await client.get("/metrics")).text
+    assert 'route="/orders/{order_id}",status="200"} 2.0' in metrics
+    assert 'route="unmatched",status="404"} 1.0' in metrics
+    assert "abc" not in metrics

@@ -203,3 +203,23 @@ async def test_an_untrusted_token_is_401(test_keys: TestKeys) -> None:
         await authenticate(verifier(test_keys), TestKeys(kid="other").mint(ACCOUNT))
     assert raised.value.status == 401
     assert raised.value.headers["WWW-Authenticate"] == "Bearer"
+
+
+async def test_a_token_newer_than_the_cached_state_is_checked_afresh(test_keys: TestKeys) -> None:
+    accounts = FakeAccounts(AccountState("user", True, 0))
+    v = TokenVerifier(
+        StaticKeySource({test_keys.kid: test_keys.public_key}),
+        CachedAccountStateSource(accounts, ttl=60),
+        issuer=ISSUER,
+        audience=AUDIENCE,
+    )
+    await v.verify(test_keys.mint(ACCOUNT, version=0))
+    # Logout bumped the version and the person logged in again: the new token works at once.
+    accounts.state = AccountState("user", True, 1)
+    principal = await v.verify(test_keys.mint(ACCOUNT, version=1))
+    assert principal.token_version == 1
+    # ...while the old one is refused, from the refreshed state, without another look-up.
+    calls = accounts.calls
+    with pytest.raises(InvalidToken):
+        await v.verify(test_keys.mint(ACCOUNT, version=0))
+    assert accounts.calls == calls

@@ -65,3 +65,20 @@ def test_open_prefixes_must_end_with_a_slash() -> None:
 )
 def test_bearer_token_is_read_from_the_authorization_header(header: str | None, token: str | None) -> None:
     assert bearer_token(header) == token
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "checked"),
+    [
+        ("POST", "/auth/register", True),  # who registers decides whether "role": "admin" is allowed
+        ("POST", "/auth/login", False),
+        ("POST", "/auth/refresh", False),  # a client still holding its expired access token must refresh
+        ("GET", "/auth/.well-known/jwks.json", False),
+        ("HEAD", "/auth/.well-known/jwks.json", False),
+        ("POST", "/webhooks/midtrans", False),
+        ("GET", "/auth/me", True),
+        ("GET", "/users/", True),
+    ],
+)
+def test_a_token_is_verified_only_where_identity_matters(method: str, path: str, checked: bool) -> None:
+    assert TIKETQ_ACCESS.checks_token(method, path) is checked

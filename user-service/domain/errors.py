@@ -15,6 +15,13 @@ class ProfileAlreadyExists(Exception):
         super().__init__(detail)
 
 
+class AccountInactive(Exception):
+    """The account is deactivated (deleted profiles deactivate it): no new profile for it."""
+
+    def __init__(self, detail: str = "the account is deactivated; reactivate it first") -> None:
+        super().__init__(detail)
+
+
 class AccountNotFound(Exception):
     """auth-service knows no account with that id."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from domain.errors import (
+    AccountInactive,
     AccountNotFound,
     AdminOnly,
     CannotDeleteOwnAccount,
@@ -28,6 +29,8 @@ class ProfileService:
         account = await self._accounts.get(user_id)
         if account is None:
             raise AccountNotFound()
+        if not account.is_active:
+            raise AccountInactive()
         profile = Profile.register(user_id, account.email, self._clock(), details)
         async with self._uow() as uow:
             if not await uow.profiles.add(profile):

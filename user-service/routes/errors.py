@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from domain.errors import (
     AccountCannotBeDeactivated,
+    AccountInactive,
     AccountNotFound,
     AdminOnly,
     CannotDeleteOwnAccount,
@@ -17,6 +18,7 @@ from shared.errors import ProblemSpec
 ERROR_MAP: dict[type[Exception], ProblemSpec] = {
     ProfileNotFound: ProblemSpec(404, "profile-not-found", "Profile not found"),
     AccountNotFound: ProblemSpec(404, "account-not-found", "Account not found"),
+    AccountInactive: ProblemSpec(409, "account-inactive", "Account is deactivated"),
     ProfileAlreadyExists: ProblemSpec(409, "profile-exists", "Profile already exists"),
     AccountCannotBeDeactivated: ProblemSpec(
         409, "account-cannot-be-deactivated", "Account cannot be deactivated"

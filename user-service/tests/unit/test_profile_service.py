@@ -7,6 +7,7 @@ import pytest
 
 from domain.errors import (
     AccountCannotBeDeactivated,
+    AccountInactive,
     AccountNotFound,
     AdminOnly,
     CannotDeleteOwnAccount,
@@ -66,6 +67,16 @@ async def test_creating_a_profile_for_an_unknown_account_is_account_not_found(
 ) -> None:
     with pytest.raises(AccountNotFound):
         await service.create_for_account(admin, uuid4(), ProfileChanges())
+    assert store.profiles == {}
+
+
+async def test_a_deactivated_account_gets_no_new_profile(
+    service: ProfileService, store: FakeStore, accounts: FakeAccountDirectory, admin: Actor
+) -> None:
+    account = accounts.add()
+    await accounts.deactivate(account.id)
+    with pytest.raises(AccountInactive):
+        await service.create_for_account(admin, account.id, ProfileChanges(full_name="Ghost"))
     assert store.profiles == {}
 
 

@@ -1,0 +1,71 @@
+"""Business-named errors of flight search, pricing and booking. routes/errors.py maps them to HTTP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+class FlightsError(Exception):
+    """Base of every flights-service business error."""
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One reason a search (or booking) request is not acceptable, named by its field."""
+
+    field: str
+    message: str
+
+
+class InvalidSearch(FlightsError):
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(p.message for p in problems) or "The search is not valid.")
+
+
+class UnknownAirport(InvalidSearch):
+    """Only the airports are wrong: each problem names a code that is not a known airport."""
+
+
+def unknown_airport_problem(field: str, code: str) -> FieldProblem:
+    return FieldProblem(field, f"{code!r} is not a known airport IATA code.")
+
+
+class OfferNotFound(FlightsError):
+    """The offer id is malformed or names no offer we know."""
+
+
+class OfferExpired(FlightsError):
+    """The offer is gone: its cache entry expired, or the supplier no longer sells it."""
+
+
+class UnknownSupplier(FlightsError):
+    """An offer names a supplier that is not enabled here."""
+
+
+class SupplierUnavailable(FlightsError):
+    """The supplier did not answer usefully: transport failure, timeout, 5xx or garbage."""
+
+    def __init__(self, supplier: str, reason: str) -> None:
+        self.supplier = supplier
+        self.reason = reason
+        super().__init__(f"{supplier} is unavailable: {reason}")
+
+
+class SupplierRejected(FlightsError):
+    """The supplier understood the request and refused it (4xx with its own error payload)."""
+
+    def __init__(self, supplier: str, reason: str) -> None:
+        self.supplier = supplier
+        self.reason = reason
+        super().__init__(f"{supplier} refused the request: {reason}")
+
+
+class PriceChanged(FlightsError):
+    """The supplier's confirmed price differs from the one the caller agreed to."""
+
+    def __init__(self, previous: Decimal, current: Decimal) -> None:
+        self.previous = previous
+        self.current = current
+        super().__init__(f"The price changed from IDR {previous} to IDR {current}.")

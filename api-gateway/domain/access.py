@@ -22,25 +22,49 @@ class PublicOperation:
 
 
 class AccessRules:
+    """Public operations by method and path; a `{name}` segment matches any one segment
+    (`/flights/offers/{offer_id}`). Exact paths are a dict look-up; templates are few."""
+
     def __init__(self, operations: Iterable[PublicOperation], open_prefixes: Iterable[str] = ()) -> None:
-        self.operations = {(op.method, op.path): op for op in operations}
+        self.operations: dict[tuple[str, str], PublicOperation] = {}
+        self.templates: list[tuple[str, tuple[str, ...], PublicOperation]] = []
+        for op in operations:
+            if "{" in op.path:
+                self.templates.append((op.method, tuple(op.path.split("/")), op))
+            else:
+                self.operations[(op.method, op.path)] = op
         self.open_prefixes = tuple(open_prefixes)
         for prefix in self.open_prefixes:
             if not prefix.startswith("/") or not prefix.endswith("/"):
                 raise ValueError(f"an open prefix looks like '/webhooks/', not {prefix!r}")
 
-    def is_public(self, method: str, path: str) -> bool:
+    def _operation(self, method: str, path: str) -> PublicOperation | None:
         # HEAD is a GET without the body: public exactly when the GET is.
         method = "GET" if method == "HEAD" else method
-        return (method, path) in self.operations or path.startswith(self.open_prefixes)
+        found = self.operations.get((method, path))
+        if found is not None or not self.templates:
+            return found
+        segments = path.split("/")
+        for op_method, template, op in self.templates:
+            if op_method == method and _matches(template, segments):
+                return op
+        return None
+
+    def is_public(self, method: str, path: str) -> bool:
+        return self._operation(method, path) is not None or path.startswith(self.open_prefixes)
 
     def checks_token(self, method: str, path: str) -> bool:
         """Whether a bearer token that comes with this operation must be verified."""
-        method = "GET" if method == "HEAD" else method
-        operation = self.operations.get((method, path))
+        operation = self._operation(method, path)
         if operation is not None:
             return operation.identity_matters
         return not path.startswith(self.open_prefixes)
+
+
+def _matches(template: tuple[str, ...], segments: list[str]) -> bool:
+    if len(template) != len(segments):
+        return False
+    return all(t == s or (t.startswith("{") and s != "") for t, s in zip(template, segments, strict=True))
 
 
 # Providers post their notifications (Midtrans) and services post signed events under
@@ -51,6 +75,11 @@ TIKETQ_ACCESS = AccessRules(
         PublicOperation("POST", "/auth/login"),
         PublicOperation("POST", "/auth/refresh"),
         PublicOperation("GET", "/auth/.well-known/jwks.json"),
+        # Browsing flights needs no account: searching, looking at and re-pricing an offer.
+        PublicOperation("GET", "/flights/airports"),
+        PublicOperation("GET", "/flights/search"),
+        PublicOperation("GET", "/flights/offers/{offer_id}"),
+        PublicOperation("POST", "/flights/offers/{offer_id}/price"),
     ),
     open_prefixes=("/webhooks/",),
 )

@@ -46,7 +46,7 @@ async def test_a_protected_route_without_a_token_is_401(
 ) -> None:
     _refused(await gateway.get("/auth/me"))
     _refused(await gateway.post("/orders", json={}))
-    _refused(await gateway.get("/flights/search", headers={"Authorization": "Bearer "}))
+    _refused(await gateway.get("/flights/bookings", headers={"Authorization": "Bearer "}))
     _refused(await gateway.get("/users/1", headers={"Authorization": "Basic dXNlcjpwYXNz"}))
     _nothing_forwarded(platform)
 
@@ -234,12 +234,12 @@ async def test_when_auth_service_is_down_a_token_cannot_be_checked_503(
     settings = make_settings(AUTH_SERVICE_URL=refused_url)
     async with start_gateway(settings, transports=transports) as gateway:
         _, auth = platform.login()
-        response = await gateway.get("/flights/search", headers=auth)
+        response = await gateway.get("/flights/bookings", headers=auth)
         assert response.status_code == 503
         assert response.json()["detail"] == "auth-service is unavailable."
         assert response.json()["request_id"] == response.headers["x-request-id"]
         # Without a token there is nothing to check: a protected route is still 401.
-        _refused(await gateway.get("/flights/search"))
+        _refused(await gateway.get("/flights/bookings"))
     assert not platform.received["flights"].requests
 
 

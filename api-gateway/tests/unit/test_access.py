@@ -35,7 +35,7 @@ def test_public_operations(method: str, path: str) -> None:
         ("PUT", "/auth/users/1/role"),
         ("POST", "/auth/.well-known/jwks.json"),
         ("GET", "/users/1"),
-        ("GET", "/flights/search"),
+        ("POST", "/flights/bookings"),
         ("POST", "/orders"),
         ("GET", "/webhooks"),
         ("OPTIONS", "/orders"),
@@ -82,3 +82,21 @@ def test_bearer_token_is_read_from_the_authorization_header(header: str | None, 
 )
 def test_a_token_is_verified_only_where_identity_matters(method: str, path: str, checked: bool) -> None:
     assert TIKETQ_ACCESS.checks_token(method, path) is checked
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "public"),
+    [
+        ("GET", "/flights/search", True),
+        ("GET", "/flights/airports", True),
+        ("GET", "/flights/offers/eyJ2IjoxfQ", True),
+        ("HEAD", "/flights/offers/eyJ2IjoxfQ", True),
+        ("POST", "/flights/offers/eyJ2IjoxfQ/price", True),
+        ("GET", "/flights/offers/", False),  # an empty segment is no offer id
+        ("GET", "/flights/offers/a/b", False),
+        ("DELETE", "/flights/offers/eyJ2IjoxfQ", False),
+        ("POST", "/flights/bookings", False),
+    ],
+)
+def test_browsing_flights_is_public_and_nothing_more(method: str, path: str, public: bool) -> None:
+    assert TIKETQ_ACCESS.is_public(method, path) is public

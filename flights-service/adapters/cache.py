@@ -1,0 +1,112 @@
+"""OfferCache implementations: in-process (one replica, development) and Redis (shared, TTL'd).
+
+Both store JSON, so what comes back is what another replica would see."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from adapters.serialization import (
+    cached_offer_from_dict,
+    cached_offer_to_dict,
+    result_from_dict,
+    result_to_dict,
+)
+from domain.models import SearchCriteria, SearchResult, SupplierOffer
+
+logger = logging.getLogger("flights.cache")
+OFFER_PREFIX = "flights:offer:"
+SEARCH_PREFIX = "flights:search:"
+
+
+class MemoryOfferCache:
+    """A bounded TTL dict; the oldest entries go first when it is full."""
+
+    def __init__(self, *, max_entries: int = 50_000, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._entries: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._max = max_entries
+        self._now = monotonic
+
+    def _put(self, key: str, value: dict[str, Any], ttl: float) -> None:
+        self._entries[key] = (self._now() + ttl, json.dumps(value))
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max:
+            self._entries.popitem(last=False)
+
+    def _get(self, key: str) -> dict[str, Any] | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        expires, value = entry
+        if self._now() >= expires:
+            del self._entries[key]
+            return None
+        loaded: dict[str, Any] = json.loads(value)
+        return loaded
+
+    async def put_offers(self, offers: list[SupplierOffer], criteria: SearchCriteria, ttl: float) -> None:
+        for offer in offers:
+            self._put(OFFER_PREFIX + offer.offer.offer_id, cached_offer_to_dict(offer, criteria), ttl)
+
+    async def get_offer(self, offer_id: str) -> tuple[SupplierOffer, SearchCriteria] | None:
+        found = self._get(OFFER_PREFIX + offer_id)
+        return cached_offer_from_dict(found) if found else None
+
+    async def put_search(self, key: str, result: SearchResult, ttl: float) -> None:
+        self._put(SEARCH_PREFIX + key, result_to_dict(result), ttl)
+
+    async def get_search(self, key: str) -> SearchResult | None:
+        found = self._get(SEARCH_PREFIX + key)
+        return result_from_dict(found) if found else None
+
+
+class RedisOfferCache:
+    """Shared between replicas. Redis being down degrades to cache misses (the search still works;
+    an offer that cannot be read back is reported expired), never to failed searches."""
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    async def _set(self, items: dict[str, dict[str, Any]], ttl: float) -> None:
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for key, value in items.items():
+                    pipe.set(key, json.dumps(value), px=max(int(ttl * 1000), 1))
+                await pipe.execute()
+        except RedisError as exc:
+            logger.warning("offer cache write failed: %s", exc)
+
+    async def _get(self, key: str) -> dict[str, Any] | None:
+        try:
+            value = await self._redis.get(key)
+        except RedisError as exc:
+            logger.warning("offer cache read failed: %s", exc)
+            return None
+        if value is None:
+            return None
+        loaded: dict[str, Any] = json.loads(value)
+        return loaded
+
+    async def put_offers(self, offers: list[SupplierOffer], criteria: SearchCriteria, ttl: float) -> None:
+        await self._set(
+            {OFFER_PREFIX + o.offer.offer_id: cached_offer_to_dict(o, criteria) for o in offers}, ttl
+        )
+
+    async def get_offer(self, offer_id: str) -> tuple[SupplierOffer, SearchCriteria] | None:
+        found = await self._get(OFFER_PREFIX + offer_id)
+        return cached_offer_from_dict(found) if found else None
+
+    async def put_search(self, key: str, result: SearchResult, ttl: float) -> None:
+        await self._set({SEARCH_PREFIX + key: result_to_dict(result)}, ttl)
+
+    async def get_search(self, key: str) -> SearchResult | None:
+        found = await self._get(SEARCH_PREFIX + key)
+        return result_from_dict(found) if found else None

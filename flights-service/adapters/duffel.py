@@ -1,0 +1,235 @@
+"""SupplierClient for Duffel (API v2): offer requests with offers returned inline, and a single
+offer's fresh price (GET /air/offers/{id})."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import httpx
+
+from adapters.normalise import (
+    MalformedOffer,
+    cabin,
+    carrier_name,
+    iso_duration_minutes,
+    local_time,
+    money,
+)
+from adapters.supplier_http import error_codes, error_text, json_object, send
+from domain.errors import OfferExpired, SupplierRejected, SupplierUnavailable
+from domain.models import (
+    CURRENCY,
+    Baggage,
+    CabinClass,
+    Itinerary,
+    Offer,
+    PassengerPrice,
+    PassengerType,
+    SearchCriteria,
+    Segment,
+    SupplierOffer,
+)
+from domain.offer_ids import encode_offer_id
+from domain.repository import AirportDirectory
+
+NAME = "duffel"
+API_VERSION = "v2"
+CHILD_AGE = 8  # Duffel takes passengers as {"type": "adult"} or {"age": n}
+INFANT_AGE = 1
+GONE_CODES = {"offer_no_longer_available", "not_found", "offer_expired", "offer_request_already_booked"}
+logger = logging.getLogger("flights.duffel")
+
+_TYPES = {
+    "adult": PassengerType.ADULT,
+    "child": PassengerType.CHILD,
+    "infant_without_seat": PassengerType.INFANT,
+}
+
+
+def duffel_headers(access_token: str) -> dict[str, str]:
+    """Default headers for the Duffel client (set once in app.py)."""
+    return {
+        "Authorization": f"Bearer {access_token}",
+        "Duffel-Version": API_VERSION,
+        "Accept": "application/json",
+    }
+
+
+class DuffelClient:
+    name = NAME
+
+    def __init__(self, client: httpx.AsyncClient, *, access_token: str, airports: AirportDirectory) -> None:
+        self._client = client
+        self._headers = duffel_headers(access_token)
+        self._airports = airports
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
+        response = await send(self._client, NAME, method, path, headers=self._headers, **kwargs)
+        body = json_object(response, NAME)
+        if response.status_code >= 500 or response.status_code in (401, 403, 429):
+            raise SupplierUnavailable(NAME, error_text(body, response.status_code))
+        return response.status_code, body
+
+    async def search(self, criteria: SearchCriteria) -> list[SupplierOffer]:
+        slices = [
+            {
+                "origin": criteria.origin,
+                "destination": criteria.destination,
+                "departure_date": criteria.departure_date.isoformat(),
+            }
+        ]
+        if criteria.return_date:
+            slices.append(
+                {
+                    "origin": criteria.destination,
+                    "destination": criteria.origin,
+                    "departure_date": criteria.return_date.isoformat(),
+                }
+            )
+        passengers: list[dict[str, Any]] = [{"type": "adult"} for _ in range(criteria.adults)]
+        passengers += [{"age": CHILD_AGE} for _ in range(criteria.children)]
+        passengers += [{"age": INFANT_AGE} for _ in range(criteria.infants)]
+        status, body = await self._call(
+            "POST",
+            "/air/offer_requests",
+            params={"return_offers": "true"},
+            json={
+                "data": {
+                    "slices": slices,
+                    "passengers": passengers,
+                    "cabin_class": criteria.cabin_class.value,
+                }
+            },
+        )
+        if status not in (200, 201):
+            raise SupplierRejected(NAME, error_text(body, status))
+        data = body.get("data")
+        offers = data.get("offers") if isinstance(data, dict) else None
+        if not isinstance(offers, list):
+            raise SupplierUnavailable(NAME, "malformed response (no offers)")
+        out: list[SupplierOffer] = []
+        for raw in offers:
+            try:
+                out.append(SupplierOffer(self.parse_offer(raw, criteria.cabin_class), raw))
+            except (MalformedOffer, KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+                logger.warning("skipping a malformed Duffel offer: %s", exc)
+        if offers and not out:
+            raise SupplierUnavailable(NAME, "malformed response (no usable offer)")
+        return out
+
+    async def price(self, cached: SupplierOffer, criteria: SearchCriteria) -> SupplierOffer:
+        offer_id = cached.offer.supplier_offer_id
+        status, body = await self._call("GET", f"/air/offers/{offer_id}")
+        if status == 404 or (400 <= status < 500 and error_codes(body) & GONE_CODES):
+            raise OfferExpired(f"The offer is no longer available ({error_text(body, status)}).")
+        if status != 200:
+            raise SupplierRejected(NAME, error_text(body, status))
+        raw = body.get("data")
+        if not isinstance(raw, dict):
+            raise SupplierUnavailable(NAME, "malformed offer response")
+        try:
+            return SupplierOffer(self.parse_offer(raw, criteria.cabin_class), raw)
+        except (MalformedOffer, KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise SupplierUnavailable(NAME, "malformed offer response") from exc
+
+    def parse_offer(self, raw: dict[str, Any], default_cabin: CabinClass) -> Offer:
+        if raw.get("total_currency") != CURRENCY:
+            raise MalformedOffer(f"currency {raw.get('total_currency')!r} is not {CURRENCY}")
+        total_price = money(raw["total_amount"])
+        itineraries = []
+        fare: dict[str, Any] = {}
+        for slice_ in raw["slices"]:
+            segments = []
+            for seg in slice_["segments"]:
+                origin = seg["origin"]["iata_code"]
+                destination = seg["destination"]["iata_code"]
+                departure = local_time(seg["departing_at"], origin, self._airports)
+                arrival = local_time(seg["arriving_at"], destination, self._airports)
+                minutes = iso_duration_minutes(seg.get("duration"))
+                if minutes is None:
+                    minutes = int((arrival - departure).total_seconds() // 60)
+                marketing = seg["marketing_carrier"]
+                code = str(marketing["iata_code"])
+                operating = (seg.get("operating_carrier") or {}).get("iata_code")
+                aircraft = seg.get("aircraft") or {}
+                segments.append(
+                    Segment(
+                        carrier_code=code,
+                        carrier_name=carrier_name(code, marketing.get("name")),
+                        flight_number=str(seg["marketing_carrier_flight_number"]),
+                        origin=origin,
+                        destination=destination,
+                        departure_at=departure,
+                        arrival_at=arrival,
+                        duration_minutes=minutes,
+                        aircraft=aircraft.get("name") or aircraft.get("iata_code"),
+                        operating_carrier_code=operating if operating and operating != code else None,
+                    )
+                )
+                if not fare:
+                    fare = (seg.get("passengers") or [{}])[0]
+            if not segments:
+                raise MalformedOffer("slice without segments")
+            total = iso_duration_minutes(slice_.get("duration"))
+            if total is None:
+                total = int((segments[-1].arrival_at - segments[0].departure_at).total_seconds() // 60)
+            itineraries.append(Itinerary(tuple(segments), total))
+        if not itineraries:
+            raise MalformedOffer("offer without slices")
+
+        # Duffel prices the offer as a whole; the per-passenger figure is an even split.
+        counts: Counter[PassengerType] = Counter(
+            _TYPES.get(str(p.get("type")), _age_type(p.get("age"))) for p in raw.get("passengers") or []
+        )
+        heads = sum(counts.values()) or 1
+        each = (total_price / heads).quantize(Decimal("1"), ROUND_HALF_UP)
+        passenger_prices = tuple(
+            PassengerPrice(kind, counts[kind], each) for kind in PassengerType if counts[kind]
+        )
+        if not passenger_prices:
+            passenger_prices = (PassengerPrice(PassengerType.ADULT, 1, total_price),)
+
+        checked = sum(
+            int(b.get("quantity", 0)) for b in fare.get("baggages") or [] if b.get("type") == "checked"
+        )
+        carry_on = sum(
+            int(b.get("quantity", 0)) for b in fare.get("baggages") or [] if b.get("type") == "carry_on"
+        )
+        refund = (raw.get("conditions") or {}).get("refund_before_departure")
+        return Offer(
+            offer_id=encode_offer_id(NAME, str(raw["id"])),
+            supplier=NAME,
+            supplier_offer_id=str(raw["id"]),
+            itineraries=tuple(itineraries),
+            cabin_class=cabin(fare.get("cabin_class"), default_cabin),
+            total_price=total_price,
+            passenger_prices=passenger_prices,
+            fare_class=None,
+            fare_basis=fare.get("fare_basis_code"),
+            fare_brand=fare.get("cabin_class_marketing_name") or raw.get("fare_brand_name"),
+            baggage=Baggage(
+                checked_pieces=checked if fare.get("baggages") is not None else None,
+                cabin_pieces=carry_on if fare.get("baggages") is not None else None,
+            ),
+            refundable=bool(refund.get("allowed")) if isinstance(refund, dict) else None,
+            expires_at=_expiry(raw.get("expires_at")),
+        )
+
+
+def _age_type(age: object) -> PassengerType:
+    if isinstance(age, int):
+        return PassengerType.INFANT if age < 2 else PassengerType.CHILD if age < 12 else PassengerType.ADULT
+    return PassengerType.ADULT
+
+
+def _expiry(value: object) -> datetime | None:
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return None

@@ -1,0 +1,68 @@
+"""Everything the sandbox keeps in memory, built once per app and rebuilt by /sandbox/reset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from holds import Clock, HoldBook, SeatBook, utc_now
+from inventory import Inventory
+from knobs import KnobBoard, Knobs
+from offers import today_in_indonesia
+
+from config import Settings
+
+
+@dataclass
+class SandboxState:
+    settings: Settings
+    inventory: Inventory
+    knobs: KnobBoard
+    clock: Clock = utc_now
+    seats: SeatBook = field(init=False)
+    holds: HoldBook = field(init=False)
+    amadeus_tokens: dict[str, datetime] = field(default_factory=dict)
+    duffel_offers: dict[str, Any] = field(default_factory=dict)
+    duffel_cancellations: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.clear()
+
+    @classmethod
+    def build(cls, settings: Settings, clock: Clock = utc_now) -> SandboxState:
+        s = settings.sandbox
+        knobs = KnobBoard(
+            {
+                "amadeus": Knobs.from_settings(settings.amadeus_knobs),
+                "duffel": Knobs.from_settings(settings.duffel_knobs),
+            },
+            seed=s.seed,
+            timeout_sleep_seconds=s.timeout_sleep_seconds,
+        )
+        return cls(settings=settings, inventory=Inventory(s.seed), knobs=knobs, clock=clock)
+
+    @property
+    def seed(self) -> int:
+        return self.settings.sandbox.seed
+
+    def clear(self) -> None:
+        """Fresh seats and no holds, offers or tokens (tokens survive: clients keep theirs)."""
+        self.seats = SeatBook(self.seed)
+        self.holds = HoldBook(
+            self.seats, timedelta(seconds=self.settings.sandbox.hold_ttl_seconds), self.seed, self.clock
+        )
+        self.duffel_offers.clear()
+        self.duffel_cancellations.clear()
+
+    def today(self) -> date:
+        return today_in_indonesia(self.clock())
+
+    def on_sale(self, day: date) -> bool:
+        """Flights are sold from today up to the sales horizon."""
+        today = self.today()
+        return today <= day <= today + timedelta(days=self.settings.sandbox.sales_horizon_days)
+
+    def still_sellable(self, departure: datetime) -> bool:
+        """Sales close an hour before departure."""
+        return departure > self.clock() + timedelta(hours=1)

@@ -1,26 +1,123 @@
-"""flights-service composition root: settings → adapters → FastAPI app.
+"""flights-service composition root: settings → adapters → domain services → FastAPI app.
 
-Search, pricing and the internal booking contract arrive with the flights issue; until then
-the service answers health, readiness, docs and metrics so the platform is whole.
+The only module that knows every layer. `create_app(settings, **overrides)` is also how tests
+build the app, with fake suppliers, cache, airports or clock in place of the real ones.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime
+
 from fastapi import FastAPI
+from redis.asyncio import Redis
 
+from adapters.airports import AirportsDataDirectory
+from adapters.amadeus import AmadeusClient
+from adapters.cache import MemoryOfferCache, RedisOfferCache
+from adapters.duffel import DuffelClient
 from config import Settings
-from shared.service_app import create_database_service_app
+from domain.repository import AirportDirectory, Clock, OfferCache, SupplierClient
+from domain.services import FlightSearch, OfferDesk, SearchPolicy
+from routes import flights
+from routes.errors import ERROR_MAP
+from shared.db import create_engine, ping
+from shared.http import make_client
+from shared.service_app import create_service_app
 
-VERSION = "0.1.0"
+VERSION = "1.0.0"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    suppliers: Sequence[SupplierClient] | None = None,
+    cache: OfferCache | None = None,
+    airports: AirportDirectory | None = None,
+    clock: Clock = utc_now,
+) -> FastAPI:
+    """Overrides replace what would otherwise talk to the outside world: the suppliers, the
+    offer cache (Redis when REDIS_URL is set) and the airport dataset."""
     settings = settings or Settings.from_env()
-    return create_database_service_app(
+    policy = SearchPolicy(
+        deadline_seconds=settings.search.deadline_seconds,
+        offer_ttl_seconds=settings.search.offer_ttl_seconds,
+    )
+    # A supplier call never needs longer than the search deadline, plus slack for pricing.
+    supplier_timeout = settings.search.deadline_seconds + 2.0
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            engine = create_engine(settings.database)
+            stack.push_async_callback(engine.dispose)
+            directory = airports or AirportsDataDirectory()
+
+            clients = list(suppliers) if suppliers is not None else []
+            if suppliers is None:
+                enabled = settings.suppliers.enabled
+                if "amadeus" in enabled:
+                    amadeus_http = make_client(settings.suppliers.amadeus_base_url, timeout=supplier_timeout)
+                    stack.push_async_callback(amadeus_http.aclose)
+                    clients.append(
+                        AmadeusClient(
+                            amadeus_http,
+                            client_id=settings.suppliers.amadeus_client_id,
+                            client_secret=settings.suppliers.amadeus_client_secret.get_secret_value(),
+                            airports=directory,
+                        )
+                    )
+                if "duffel" in enabled:
+                    duffel_http = make_client(settings.suppliers.duffel_base_url, timeout=supplier_timeout)
+                    stack.push_async_callback(duffel_http.aclose)
+                    clients.append(
+                        DuffelClient(
+                            duffel_http,
+                            access_token=settings.suppliers.duffel_access_token.get_secret_value(),
+                            airports=directory,
+                        )
+                    )
+
+            offer_cache = cache
+            if offer_cache is None and settings.search.redis_url:
+                redis = Redis.from_url(
+                    settings.search.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
+                )
+                stack.push_async_callback(redis.aclose)
+                offer_cache = RedisOfferCache(redis)
+            offer_cache = offer_cache or MemoryOfferCache()
+
+            disabled = settings.suppliers.disabled if suppliers is None else ()
+            search = FlightSearch(clients, offer_cache, policy, disabled=disabled)
+            app.state.engine = engine
+            app.state.airports = directory
+            app.state.clock = clock
+            app.state.flight_search = search
+            app.state.offer_desk = OfferDesk(search.suppliers, offer_cache, policy)
+            yield
+
+    async def readiness(app: FastAPI) -> None:
+        await ping(app.state.engine)
+
+    app = create_service_app(
         name="flights-service",
         title="TiketQ Flights",
         version=VERSION,
-        description="Flight search, pricing and bookings across suppliers.",
+        description=(
+            "Flight search across suppliers (Amadeus- and Duffel-shaped) under one deadline, "
+            "normalised and de-duplicated offers in IDR, cached offers and re-pricing. "
+            "Browsing is public: no token is needed."
+        ),
         runtime=settings.runtime,
-        database=settings.database,
+        lifespan=lifespan,
+        readiness=readiness,
+        error_map=ERROR_MAP,
+        openapi_tags=[{"name": "flights", "description": "Airports, search, offers and pricing (public)."}],
     )
+    app.include_router(flights.router)
+    return app

@@ -1,5 +1,53 @@
-from app import create_app
-from config import Settings
-from testkit.service_shell import shell_fixtures
+"""Fixtures every tier shares: the app built through `create_app` on a real database with fake
+suppliers, and the `make_app`/`app` pair the shell contract (testkit/service_shell.py) needs."""
 
-make_app, app = shell_fixtures(create_app, Settings)
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import pytest
+from fastapi import FastAPI
+
+from adapters.airports import AirportsDataDirectory
+from app import create_app
+from config import SearchSettings, Settings
+from domain.repository import SupplierClient
+from shared.settings import DatabaseSettings, RuntimeSettings
+from tests.fakes import FakeSupplier, fixed_clock
+
+DEADLINE = 0.5
+
+
+def make_settings(database_url: str) -> Settings:
+    return Settings(
+        runtime=RuntimeSettings(ENVIRONMENT="test", LOG_JSON=False),  # type: ignore[call-arg]
+        database=DatabaseSettings(DATABASE_URL=database_url),  # type: ignore[call-arg]
+        search=SearchSettings(SEARCH_DEADLINE_SECONDS=DEADLINE, OFFER_TTL_SECONDS=60),  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture(scope="session")
+def airport_directory() -> AirportsDataDirectory:
+    return AirportsDataDirectory()
+
+
+@pytest.fixture
+def suppliers() -> list[FakeSupplier]:
+    return [FakeSupplier("amadeus"), FakeSupplier("duffel")]
+
+
+@pytest.fixture
+def make_app(
+    suppliers: Sequence[SupplierClient], airport_directory: AirportsDataDirectory
+) -> Callable[[str], FastAPI]:
+    def make(database_url: str) -> FastAPI:
+        return create_app(
+            make_settings(database_url), suppliers=suppliers, airports=airport_directory, clock=fixed_clock()
+        )
+
+    return make
+
+
+@pytest.fixture
+def app(make_app: Callable[[str], FastAPI], migrated_database_url: str) -> FastAPI:
+    return make_app(migrated_database_url)

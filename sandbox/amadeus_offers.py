@@ -9,7 +9,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from amadeus_access import SUPPLIER, Authorized, sandbox
-from amadeus_errors import AmadeusError
+from amadeus_errors import AmadeusError, sold_out
 from amadeus_shapes import UnreadableOffer, dictionaries, offer_json, read_offer
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
@@ -151,10 +151,10 @@ async def search(
     return JSONResponse({"meta": {"count": len(data)}, "data": data, "dictionaries": dictionaries(used)})
 
 
-def _requote(
-    state: SandboxState, offer: dict[str, Any], price_change_pct: float
+def requote_offer(
+    state: SandboxState, offer: dict[str, Any], price_change_pct: float, booking: bool = False
 ) -> tuple[Quote, Quote | None]:
-    """Finds the posted offer's flights again and prices them now; sold-out → SEGMENT SELL FAILURE."""
+    """Finds the posted offer's flights again and prices them now (sold out: an Amadeus 400)."""
     try:
         flights, classes, types = read_offer(offer)
     except UnreadableOffer as exc:
@@ -185,6 +185,9 @@ def _requote(
             price_change_pct=price_change_pct,
         )
         if q is None:
+            # Pricing says no fare applies; a booking says the airline would not sell the seat.
+            if booking:
+                raise sold_out(seg)
             raise AmadeusError(400, 4926, "INVALID DATA RECEIVED", "No fare applicable")
         quotes.append(q)
     return quotes[0], (quotes[1] if len(quotes) > 1 else None)
@@ -207,7 +210,7 @@ async def price(
     pct = state.knobs.get(SUPPLIER).price_change_pct
     priced = []
     for offer in offers:
-        outbound, inbound = _requote(state, offer, pct)
+        outbound, inbound = requote_offer(state, offer, pct)
         priced.append(offer_json(str(offer.get("id", "1")), outbound, inbound, state.today()))
     used = [it for o in priced for it in _itineraries_of(state, o)]
     return JSONResponse(

@@ -7,7 +7,7 @@ from typing import Any
 
 from amadeus_access import SUPPLIER, Authorized, sandbox
 from amadeus_errors import AmadeusError, sold_out
-from amadeus_offers import _requote
+from amadeus_offers import requote_offer
 from amadeus_shapes import offer_json
 from carriers import CARRIERS
 from fares import money
@@ -69,7 +69,7 @@ async def create_order(request: Request, body: dict[str, Any]) -> JSONResponse:
         raise AmadeusError(400, 32171, "MANDATORY DATA MISSING", "exactly one flight offer is required")
     offer = offers[0]
     state.holds.sweep()
-    outbound, inbound = _requote(state, offer, state.knobs.get(SUPPLIER).price_change_pct)
+    outbound, inbound = requote_offer(state, offer, state.knobs.get(SUPPLIER).price_change_pct, booking=True)
     travelers = _travelers(data.get("travelers"), len(outbound.party.types))
     current = offer_json(str(offer.get("id", "1")), outbound, inbound, state.today())
     posted_total = str((offer.get("price") or {}).get("grandTotal", ""))

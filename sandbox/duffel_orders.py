@@ -198,8 +198,9 @@ async def quote_cancellation(request: Request, body: dict[str, Any]) -> JSONResp
     refundable = hold.body["conditions"]["refund_before_departure"]["allowed"]
     refund = 0 if hold.status == HELD or not refundable else max(hold.total - 150_000, 0)
     now = state.clock()
-    cancellation = {
-        "id": duffel_id("ore", hold.id, now.isoformat()),
+    cancellation_id = duffel_id("ore", hold.id, now.isoformat())
+    cancellation: dict[str, Any] = {
+        "id": cancellation_id,
         "order_id": hold.id,
         "refund_amount": money(refund),
         "refund_currency": "IDR",
@@ -209,7 +210,7 @@ async def quote_cancellation(request: Request, body: dict[str, Any]) -> JSONResp
         "created_at": utc_iso(now),
         "live_mode": False,
     }
-    state.duffel_cancellations[cancellation["id"]] = {**cancellation, "_expires": now + timedelta(minutes=5)}
+    state.duffel_cancellations[cancellation_id] = {**cancellation, "_expires": now + timedelta(minutes=5)}
     return JSONResponse({"data": cancellation}, status_code=201)
 
 
@@ -230,5 +231,6 @@ async def confirm_cancellation(request: Request, cancellation_id: str) -> JSONRe
     if hold.status in (CANCELLED, EXPIRED):
         raise _state_error("already_cancelled", "Order cancelled", "The order has already been cancelled")
     state.holds.cancel(hold)
-    record["confirmed_at"] = public["confirmed_at"] = utc_iso(state.clock())
+    confirmed_at = utc_iso(state.clock())
+    record["confirmed_at"] = public["confirmed_at"] = confirmed_at
     return JSONResponse({"data": public})

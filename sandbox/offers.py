@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from fares import ZERO, PaxPrice, fare_class, fare_ladder, segment_price
+from fares import ZERO, FareClass, PaxPrice, fare_class, fare_ladder, segment_price
 from holds import Claim, SeatBook
 from inventory import Itinerary
 
@@ -79,6 +79,7 @@ def quote(
     for i, itinerary in enumerate(itineraries):
         leg: list[Claim] = []
         for j, flight in enumerate(itinerary.flights):
+            candidates: tuple[FareClass, ...]
             if classes is not None:
                 fare = fare_class(flight, classes[i][j])
                 candidates = (fare,) if fare is not None else ()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 from conftest import DUFFEL, AppFactory, amadeus_headers, amadeus_search, duffel_hold, duffel_search
@@ -59,11 +60,11 @@ async def test_the_same_flight_is_sold_by_both_suppliers_at_different_prices(
     amadeus_offers = (await amadeus_search(client, headers)).json()["data"]
     duffel_offers = (await duffel_search(client)).json()["data"]["offers"]
 
-    def amadeus_flight(o: dict) -> tuple:
+    def amadeus_flight(o: dict[str, Any]) -> tuple[tuple[str, str, str], ...]:
         s = o["itineraries"][0]["segments"]
         return tuple((x["carrierCode"], x["number"], x["departure"]["at"]) for x in s)
 
-    def duffel_flight(o: dict) -> tuple:
+    def duffel_flight(o: dict[str, Any]) -> tuple[tuple[str, str, str], ...]:
         s = o["slices"][0]["segments"]
         return tuple(
             (x["marketing_carrier"]["iata_code"], x["marketing_carrier_flight_number"], x["departing_at"])

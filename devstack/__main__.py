@@ -32,6 +32,7 @@ def _banner(stack: Stack) -> str:
         f"  Swagger UI      {gateway}/docs  (Authorize logs in through /auth/login)",
         f"  ReDoc           {gateway}/redoc",
         "  Services        " + ", ".join(f"{s.name} :{stack.config.ports[s.name]}" for s in SERVICES),
+        f"  Sandbox         {stack.url('sandbox')}  (the suppliers' stand-in; knobs at /sandbox/knobs)",
         f"  Database        {_database_label(stack)}",
         f"  Admin login     {stack.admin_email} / {stack.admin_password}",
         "  Logs            .devstack/logs/<service>.log (and below)",

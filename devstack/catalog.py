@@ -36,10 +36,13 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("payment", "payment-service", 8008, "tiketq_payment"),
 )
 GATEWAY = ServiceSpec("gateway", "api-gateway", 8000, None)
+# The stand-in for the outside world (Midtrans and the suppliers); no service knows it is one.
+SANDBOX = ServiceSpec("sandbox", "sandbox", 8009, None)
+ALL_PROCESSES: tuple[ServiceSpec, ...] = (SANDBOX, *SERVICES, GATEWAY)
 
 
 def by_name(name: str) -> ServiceSpec:
-    for spec in (*SERVICES, GATEWAY):
+    for spec in ALL_PROCESSES:
         if spec.name == name:
             return spec
     raise KeyError(name)

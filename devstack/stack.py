@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devstack.catalog import GATEWAY, ROOT, SERVICES, ServiceSpec
+from devstack.catalog import ALL_PROCESSES, GATEWAY, ROOT, SANDBOX, SERVICES, ServiceSpec, by_name
 from devstack.database import DatabaseServer
 from devstack.processes import ManagedProcess, wait_until_ready
 from devstack.secrets import DEFAULT_ADMIN_EMAIL, DevSecrets, ensure_dev_secrets
@@ -35,7 +35,7 @@ def free_ports(count: int) -> list[int]:
 class StackConfig:
     workdir: Path
     secrets_dir: Path
-    ports: dict[str, int] = field(default_factory=lambda: {s.name: s.port for s in (*SERVICES, GATEWAY)})
+    ports: dict[str, int] = field(default_factory=lambda: {s.name: s.port for s in ALL_PROCESSES})
     database_url: str | None = None
     host: str = "127.0.0.1"
     echo: bool = True
@@ -47,7 +47,7 @@ class StackConfig:
 
     @classmethod
     def for_tests(cls, workdir: Path, database_url: str | None = None) -> StackConfig:
-        names = [s.name for s in (*SERVICES, GATEWAY)]
+        names = [s.name for s in ALL_PROCESSES]
         ports = dict(zip(names, free_ports(len(names)), strict=True))
         return cls(
             workdir=workdir,
@@ -104,6 +104,10 @@ class Stack:
         }
         for other in (*SERVICES, GATEWAY):
             env[other.url_env] = self.url(other.name)
+        # Every provider adapter's base URL points at the sandbox (DESIGN.md §8).
+        sandbox = self.url(SANDBOX.name)
+        env["AMADEUS_BASE_URL"] = f"{sandbox}/amadeus"
+        env["DUFFEL_BASE_URL"] = f"{sandbox}/duffel"
         env.pop("DATABASE_URL", None)
         if spec.database and self.database:
             env["DATABASE_URL"] = self.database.url_for(spec.database)
@@ -169,6 +173,10 @@ class Stack:
         stateful = [s for s in SERVICES if s.database]
         await self.database.ensure_databases([s.database for s in stateful if s.database])
         await asyncio.gather(*(self._migrate(s) for s in stateful))
+        await self.start_service(SANDBOX.name, len(SERVICES) + 1)
+        await wait_until_ready(
+            f"{self.url(SANDBOX.name)}/readyz", self.processes[SANDBOX.name], self.config.ready_timeout
+        )
         for index, spec in enumerate(SERVICES):
             await self.start_service(spec.name, index)
         await asyncio.gather(
@@ -185,7 +193,7 @@ class Stack:
         )
 
     async def start_service(self, name: str, index: int = 0) -> None:
-        spec = next(s for s in (*SERVICES, GATEWAY) if s.name == name)
+        spec = by_name(name)
         process = self._process_for(spec, index)
         await process.start()
         self.processes[name] = process
@@ -202,7 +210,7 @@ class Stack:
 
     async def stop(self) -> None:
         # The gateway first, so nothing new comes in while the services drain.
-        for name in [GATEWAY.name, *reversed([s.name for s in SERVICES])]:
+        for name in [GATEWAY.name, *reversed([s.name for s in SERVICES]), SANDBOX.name]:
             await self.stop_service(name)
         if self.database:
             self.database.stop()

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from devstack.catalog import GATEWAY, SERVICES  # noqa: E402
+from devstack.catalog import ALL_PROCESSES  # noqa: E402
 
 
 @dataclass
@@ -42,7 +42,7 @@ def suites() -> list[tuple[str, Path, list[str]]]:
         # From the root: inside shared/, its logging.py and http.py would shadow the stdlib's.
         ("shared", ROOT, ["-c", "shared/pytest.ini", "shared/tests"]),
     ]
-    found += [(s.directory, s.path, []) for s in (*SERVICES, GATEWAY) if (s.path / "pytest.ini").exists()]
+    found += [(s.directory, s.path, []) for s in ALL_PROCESSES if (s.path / "pytest.ini").exists()]
     found.append(("tests (end-to-end)", ROOT / "tests", []))
     return found
 

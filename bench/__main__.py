@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.flights import flights_section
 from bench.load import LoadResult, closed_loop, paced
 from bench.memory import postmaster_pids, tree_rss_mib
 from devstack.catalog import ROOT
@@ -105,6 +106,7 @@ async def run(duration: float, concurrency: int) -> str:
             concurrency=concurrency,
             duration=duration,
         )
+        flights = await flights_section(stack)
     finally:
         await stack.stop()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -154,6 +156,7 @@ async def run(duration: float, concurrency: int) -> str:
             "1.5-2 ms per request (token check with cached state, proxying). The tail through the",
             "gateway is CPU contention between the processes rather than waiting on anything.",
             "",
+            flights,
         ]
     )
 

@@ -69,3 +69,54 @@ class PriceChanged(FlightsError):
         self.previous = previous
         self.current = current
         super().__init__(f"The price changed from IDR {previous} to IDR {current}.")
+
+
+class InvalidBooking(FlightsError):
+    """The booking request breaks passenger or contact rules; every broken rule is listed."""
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(p.message for p in problems) or "The booking request is not valid.")
+
+
+class IdempotencyKeyReused(FlightsError):
+    """The idempotency key was already used for a different request body."""
+
+
+class HoldRefused(FlightsError):
+    """The supplier would not hold the seats (sold out, segment sell failure, airline refusal)."""
+
+    def __init__(self, supplier: str, reason: str) -> None:
+        self.supplier = supplier
+        self.reason = reason
+        super().__init__(f"{supplier} could not hold the seats: {reason}")
+
+
+class PriceMovedAtHold(FlightsError):
+    """The supplier refused the hold because its price moved since pricing (Amadeus PRICE
+    DISCREPANCY); the use case re-prices to report the new total."""
+
+
+class BookingNotFound(FlightsError):
+    """No booking has this reference."""
+
+
+class HoldExpired(FlightsError):
+    """The hold passed its deadline (or the supplier says so): it can no longer be issued."""
+
+
+class BookingCancelled(FlightsError):
+    """The booking is cancelled: it can no longer be issued."""
+
+
+class BookingAlreadyIssued(FlightsError):
+    """Tickets are issued: cancelling is a refund, which is not this contract's business."""
+
+
+class TransitionNotAllowed(FlightsError):
+    """A booking status change the transition table does not allow."""
+
+    def __init__(self, current: str, target: str) -> None:
+        self.current = current
+        self.target = target
+        super().__init__(f"A {current} booking cannot become {target}.")

@@ -5,8 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
+from types import TracebackType
+from typing import Protocol, Self
 
+from domain.bookings import (
+    Booking,
+    Contact,
+    HoldAttempt,
+    HoldFailure,
+    Passenger,
+    SupplierHold,
+    SupplierOrder,
+    Ticket,
+)
 from domain.models import Airport, SearchCriteria, SearchResult, SupplierOffer
 
 Clock = Callable[[], datetime]  # aware, UTC
@@ -40,3 +51,76 @@ class AirportDirectory(Protocol):
     def get(self, iata: str) -> Airport | None: ...
 
     def search(self, query: str, limit: int) -> list[Airport]: ...
+
+
+class SupplierBookingClient(Protocol):
+    """The supplier's booking operations. Every method raises SupplierUnavailable when the
+    supplier cannot answer usefully (transport, timeout, 5xx, garbage)."""
+
+    name: str
+
+    async def hold(
+        self, priced: SupplierOffer, passengers: tuple[Passenger, ...], contact: Contact
+    ) -> SupplierHold:
+        """Holds the seats of a just-priced offer without paying. Raises HoldRefused (sold out,
+        segment sell failure), PriceMovedAtHold (the supplier's price moved since pricing) or
+        OfferExpired (the supplier no longer sells the offer)."""
+        ...
+
+    async def issue(self, order: SupplierOrder) -> tuple[Ticket, ...]:
+        """Issues tickets for a held order (idempotent at the supplier: an issued order returns its
+        tickets). Raises HoldExpired or BookingCancelled as the supplier reports them."""
+        ...
+
+    async def cancel(self, order: SupplierOrder) -> None:
+        """Releases a held order; an order the supplier already cancelled or expired is not an
+        error."""
+        ...
+
+
+class BookingSupplier(SupplierClient, SupplierBookingClient, Protocol):
+    """A supplier that can both price and book (both adapters are)."""
+
+
+class BookingRepository(Protocol):
+    async def find_attempt(self, key: str) -> HoldAttempt | None:
+        """The recorded outcome of an idempotency key, if any."""
+        ...
+
+    async def claim(self, key: str, request_hash: str, now: datetime) -> HoldAttempt | None:
+        """Insert-first: None when this unit of work now owns the key (a concurrent claim of the
+        same key waits until this unit of work ends); otherwise the attempt already recorded."""
+        ...
+
+    async def record(
+        self, key: str, *, booking: Booking | None = None, failure: HoldFailure | None = None
+    ) -> None:
+        """The first outcome of a claimed key: the booking as answered, or the failure."""
+        ...
+
+    async def add(self, booking: Booking) -> None: ...
+
+    async def get(self, reference: str, *, for_update: bool = False) -> Booking | None:
+        """`for_update` locks the row until the unit of work ends."""
+        ...
+
+    async def save(self, booking: Booking) -> None: ...
+
+
+class BookingUnitOfWork(Protocol):
+    """One database transaction: rolled back on exit unless `commit()` was called."""
+
+    @property
+    def bookings(self) -> BookingRepository: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+BookingUnitOfWorkFactory = Callable[[], BookingUnitOfWork]
+ReferenceFactory = Callable[[], str]

@@ -6,7 +6,19 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from types import TracebackType
+from typing import Self
 
+from domain.bookings import (
+    Booking,
+    Contact,
+    HoldAttempt,
+    HoldFailure,
+    Passenger,
+    SupplierHold,
+    SupplierOrder,
+    Ticket,
+)
 from domain.errors import SupplierUnavailable
 from domain.models import (
     Airport,
@@ -51,10 +63,12 @@ def make_offer(
     depart: datetime = datetime(2030, 5, 1, 6, 0, tzinfo=WIB),
     leg_minutes: int = 110,
     cabin: CabinClass = CabinClass.ECONOMY,
+    route: tuple[str, ...] | None = None,
+    party: tuple[tuple[PassengerType, int], ...] = ((PassengerType.ADULT, 1),),
 ) -> Offer:
     segments = []
     at = depart
-    stops = ["CGK", *(f"X{i}" for i in range(len(flights) - 1)), "DPS"]
+    stops = list(route) if route else ["CGK", *(f"X{i}" for i in range(len(flights) - 1)), "DPS"]
     for i, (carrier, number) in enumerate(flights):
         arrive = (at + timedelta(minutes=leg_minutes)).astimezone(WITA)
         segments.append(
@@ -69,7 +83,7 @@ def make_offer(
         itineraries=(Itinerary(tuple(segments), total_minutes),),
         cabin_class=cabin,
         total_price=Decimal(price),
-        passenger_prices=(PassengerPrice(PassengerType.ADULT, 1, Decimal(price)),),
+        passenger_prices=tuple(PassengerPrice(kind, count, Decimal(price)) for kind, count in party),
     )
 
 
@@ -90,6 +104,15 @@ class FakeSupplier:
         self.reprice = reprice
         self.search_calls = 0
         self.price_calls = 0
+        # booking knobs and records
+        self.hold_delay = 0.0
+        self.hold_error: Exception | None = None
+        self.hold_total: str | None = None  # the supplier confirms another total than it priced
+        self.hold_expires_at = HOLD_EXPIRY
+        self.issue_error: Exception | None = None
+        self.holds: list[SupplierHold] = []
+        self.issued: list[str] = []
+        self.cancelled: list[str] = []
 
     async def search(self, criteria: SearchCriteria) -> list[SupplierOffer]:
         self.search_calls += 1
@@ -104,6 +127,110 @@ class FakeSupplier:
         if self.reprice is not None:
             offer = replace(offer, total_price=Decimal(self.reprice))
         return SupplierOffer(offer, cached.raw)
+
+    async def hold(
+        self, priced: SupplierOffer, passengers: tuple[Passenger, ...], contact: Contact
+    ) -> SupplierHold:
+        await asyncio.sleep(self.hold_delay)
+        if self.hold_error is not None:
+            raise self.hold_error
+        n = len(self.holds) + 1
+        held = SupplierHold(
+            order_id=f"{self.name}-order-{n}",
+            reference=f"PNR{n:03d}",
+            total_price=Decimal(self.hold_total) if self.hold_total else priced.offer.total_price,
+            hold_expires_at=self.hold_expires_at,
+            passengers=tuple(replace(p, supplier_passenger_id=str(i + 1)) for i, p in enumerate(passengers)),
+        )
+        self.holds.append(held)
+        return held
+
+    async def issue(self, order: SupplierOrder) -> tuple[Ticket, ...]:
+        if self.issue_error is not None:
+            raise self.issue_error
+        self.issued.append(order.order_id)
+        return tuple(
+            Ticket(p.full_name, f"126-{1000000000 + i}", p.supplier_passenger_id)
+            for i, p in enumerate(order.passengers)
+        )
+
+    async def cancel(self, order: SupplierOrder) -> None:
+        self.cancelled.append(order.order_id)
+
+
+class BookingStore:
+    """The committed state of the fake bookings database, shared by its units of work."""
+
+    def __init__(self) -> None:
+        self.attempts: dict[str, HoldAttempt] = {}
+        self.bookings: dict[str, Booking] = {}
+        self.key_locks: dict[str, asyncio.Lock] = {}
+
+
+class FakeBookingRepository:
+    def __init__(self, store: BookingStore, uow: FakeUnitOfWork) -> None:
+        self._store = store
+        self._uow = uow
+
+    async def find_attempt(self, key: str) -> HoldAttempt | None:
+        return self._store.attempts.get(key)
+
+    async def claim(self, key: str, request_hash: str, now: datetime) -> HoldAttempt | None:
+        lock = self._store.key_locks.setdefault(key, asyncio.Lock())
+        await lock.acquire()  # like the unique index: a second claim waits for the first to end
+        self._uow.locks.append(lock)
+        found = self._store.attempts.get(key)
+        if found is None:
+            self._uow.pending_attempts[key] = HoldAttempt(key, request_hash)
+        return found
+
+    async def record(
+        self, key: str, *, booking: Booking | None = None, failure: HoldFailure | None = None
+    ) -> None:
+        claimed = self._uow.pending_attempts[key]
+        self._uow.pending_attempts[key] = replace(claimed, booking=booking, failure=failure)
+
+    async def add(self, booking: Booking) -> None:
+        self._uow.pending_bookings[booking.reference] = booking
+
+    async def get(self, reference: str, *, for_update: bool = False) -> Booking | None:
+        return self._uow.pending_bookings.get(reference) or self._store.bookings.get(reference)
+
+    async def save(self, booking: Booking) -> None:
+        self._uow.pending_bookings[booking.reference] = booking
+
+
+class FakeUnitOfWork:
+    def __init__(self, store: BookingStore) -> None:
+        self.store = store
+        self.pending_attempts: dict[str, HoldAttempt] = {}
+        self.pending_bookings: dict[str, Booking] = {}
+        self.locks: list[asyncio.Lock] = []
+        self.commits = 0
+        self._bookings = FakeBookingRepository(store, self)
+
+    @property
+    def bookings(self) -> FakeBookingRepository:
+        return self._bookings
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.pending_attempts.clear()
+        self.pending_bookings.clear()
+        for lock in self.locks:
+            lock.release()
+        self.locks.clear()
+
+    async def commit(self) -> None:
+        self.store.attempts.update(self.pending_attempts)
+        self.store.bookings.update(self.pending_bookings)
+        self.pending_attempts.clear()
+        self.pending_bookings.clear()
+        self.commits += 1
 
 
 class MemoryCache:
@@ -123,6 +250,10 @@ class MemoryCache:
 
     async def get_search(self, key: str) -> SearchResult | None:
         return self.searches.get(key)
+
+
+NOW = datetime(2030, 4, 1, 3, 0, tzinfo=UTC)
+HOLD_EXPIRY = NOW + timedelta(minutes=20)
 
 
 def fixed_clock(at: datetime = datetime(2030, 4, 1, 3, 0, tzinfo=UTC)):  # type: ignore[no-untyped-def]

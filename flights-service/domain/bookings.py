@@ -1,0 +1,205 @@
+"""The booking model of the internal booking contract: what a caller asks for (HoldRequest), what
+the supplier confirms (SupplierHold), and our Booking with its explicit transition table.
+
+The supplier is the system of record; a Booking is our copy of its hold, keyed by our opaque
+reference and by the caller's idempotency key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from domain.errors import TransitionNotAllowed
+from domain.models import CURRENCY, PassengerType
+
+
+class BookingStatus(StrEnum):
+    HELD = "held"
+    ISSUED = "issued"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+# The only status changes a booking may make. Issued → cancelled is a refund: the money path's
+# business, not this contract's.
+TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
+    BookingStatus.HELD: frozenset({BookingStatus.ISSUED, BookingStatus.CANCELLED, BookingStatus.EXPIRED}),
+    BookingStatus.ISSUED: frozenset(),
+    BookingStatus.CANCELLED: frozenset(),
+    BookingStatus.EXPIRED: frozenset(),
+}
+
+
+def can_transition(current: BookingStatus, target: BookingStatus) -> bool:
+    return target in TRANSITIONS[current]
+
+
+class Title(StrEnum):
+    MR = "mr"
+    MRS = "mrs"
+    MS = "ms"
+
+
+class Gender(StrEnum):
+    MALE = "m"
+    FEMALE = "f"
+
+
+# --- what the caller sends (shape-checked by the route, rule-checked by domain/passengers.py) ---
+
+
+@dataclass(frozen=True)
+class PassengerInput:
+    type: str
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    title: str | None = None
+    gender: str | None = None
+    nationality: str | None = None
+    passport_number: str | None = None
+    passport_expiry: date | None = None
+
+
+@dataclass(frozen=True)
+class ContactInput:
+    email: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class HoldRequest:
+    offer_id: str
+    passengers: tuple[PassengerInput, ...]
+    contact: ContactInput
+
+    def fingerprint(self) -> str:
+        """A digest of the request as sent: the same key with another body is refused."""
+        canonical = json.dumps(asdict(self), sort_keys=True, default=str, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# --- validated values -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Passenger:
+    type: PassengerType
+    title: Title
+    gender: Gender
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    nationality: str | None = None
+    passport_number: str | None = None
+    passport_expiry: date | None = None
+    supplier_passenger_id: str | None = None  # the supplier's id for this traveller, once held
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+@dataclass(frozen=True)
+class Contact:
+    email: str  # lower-cased
+    phone: str  # E.164
+
+
+@dataclass(frozen=True)
+class Ticket:
+    passenger: str  # full name
+    ticket_number: str
+    supplier_passenger_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SupplierHold:
+    """What the supplier confirmed when it held the seats."""
+
+    order_id: str  # the supplier's order id (Amadeus flight-order id, Duffel ord_…)
+    reference: str  # the PNR / booking reference
+    total_price: Decimal
+    hold_expires_at: datetime  # aware, UTC
+    passengers: tuple[Passenger, ...]  # with supplier_passenger_id set
+    currency: str = CURRENCY
+
+
+@dataclass(frozen=True)
+class SupplierOrder:
+    """Enough of a booking for the supplier calls after the hold (issue, cancel)."""
+
+    supplier: str
+    order_id: str
+    total_price: Decimal
+    passengers: tuple[Passenger, ...]
+
+
+@dataclass(frozen=True)
+class Booking:
+    reference: str  # ours, opaque (a UUID)
+    idempotency_key: str
+    request_hash: str
+    offer_id: str
+    supplier: str
+    supplier_order_id: str
+    supplier_reference: str
+    status: BookingStatus
+    total_price: Decimal
+    hold_expires_at: datetime
+    passengers: tuple[Passenger, ...]
+    contact: Contact
+    created_at: datetime
+    updated_at: datetime
+    tickets: tuple[Ticket, ...] = ()
+    currency: str = CURRENCY
+
+    def moved_to(self, target: BookingStatus, now: datetime, **changes: Any) -> Booking:
+        """The booking in its new status; raises TransitionNotAllowed outside the table."""
+        if not can_transition(self.status, target):
+            raise TransitionNotAllowed(self.status.value, target.value)
+        return replace(self, status=target, updated_at=now, **changes)
+
+    def hold_lapsed(self, now: datetime) -> bool:
+        return self.status is BookingStatus.HELD and now >= self.hold_expires_at
+
+    @property
+    def supplier_order(self) -> SupplierOrder:
+        return SupplierOrder(self.supplier, self.supplier_order_id, self.total_price, self.passengers)
+
+
+# --- idempotency --------------------------------------------------------------------------------
+
+
+class FailureKind(StrEnum):
+    PRICE_CHANGED = "price_changed"
+    SOLD_OUT = "sold_out"
+    OFFER_EXPIRED = "offer_expired"
+
+
+@dataclass(frozen=True)
+class HoldFailure:
+    """A business refusal recorded against an idempotency key, so a retry gets the same answer."""
+
+    kind: FailureKind
+    message: str
+    previous_total: Decimal | None = None
+    current_total: Decimal | None = None
+    supplier: str | None = None
+
+
+@dataclass(frozen=True)
+class HoldAttempt:
+    """The first outcome recorded for an idempotency key: the booking as it was first answered,
+    or the failure."""
+
+    key: str
+    request_hash: str
+    booking: Booking | None = None
+    failure: HoldFailure | None = None

@@ -1,0 +1,220 @@
+"""BookingDesk with in-memory fakes: holds at the offer's price, idempotency by key, issue and
+cancel through the transition table."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from domain.booking_desk import BookingDesk
+from domain.bookings import BookingStatus, ContactInput, HoldRequest, PassengerInput
+from domain.errors import (
+    BookingAlreadyIssued,
+    BookingCancelled,
+    BookingNotFound,
+    HoldExpired,
+    HoldRefused,
+    IdempotencyKeyReused,
+    InvalidBooking,
+    OfferExpired,
+    PriceChanged,
+    PriceMovedAtHold,
+    SupplierUnavailable,
+)
+from domain.models import SupplierOffer
+from domain.offer_ids import encode_offer_id
+from tests.fakes import (
+    NOW,
+    BookingStore,
+    FakeAirports,
+    FakeSupplier,
+    FakeUnitOfWork,
+    MemoryCache,
+    criteria,
+    make_offer,
+)
+
+ADULT = PassengerInput("adult", "Budi", "Santoso", date(1990, 1, 15), title="mr")
+CONTACT = ContactInput("budi@example.co.id", "081234567890")
+
+
+class World:
+    def __init__(self) -> None:
+        self.now = NOW
+        self.supplier = FakeSupplier("duffel")
+        self.cache = MemoryCache()
+        self.store = BookingStore()
+        self.offer = make_offer(supplier="duffel", ref="off_1", price="1000000")
+        self.cache.offers[self.offer.offer_id] = (SupplierOffer(self.offer, {"id": "off_1"}), criteria())
+        refs = iter(f"ref-{i}" for i in range(1, 100))
+        self.desk = BookingDesk(
+            {"duffel": self.supplier},
+            self.cache,
+            FakeAirports(),
+            lambda: FakeUnitOfWork(self.store),
+            lambda: self.now,
+            offer_ttl_seconds=60,
+            references=lambda: next(refs),
+        )
+
+    def request(self, *passengers: PassengerInput) -> HoldRequest:
+        return HoldRequest(self.offer.offer_id, passengers or (ADULT,), CONTACT)
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+async def test_a_hold_records_the_suppliers_confirmation(world: World) -> None:
+    booking = await world.desk.hold("key-1", world.request())
+    assert booking.status is BookingStatus.HELD
+    assert (booking.reference, booking.supplier, booking.supplier_reference) == ("ref-1", "duffel", "PNR001")
+    assert booking.total_price == Decimal("1000000")
+    assert booking.passengers[0].supplier_passenger_id == "1"
+    assert booking.contact.phone == "+6281234567890"
+    assert world.supplier.price_calls == 1  # priced first, then held
+    assert world.store.bookings["ref-1"] == booking
+
+
+async def test_the_same_key_and_body_replays_without_calling_the_supplier(world: World) -> None:
+    first = await world.desk.hold("key-1", world.request())
+    world.cache.offers.clear()  # even once the offer has left the cache
+    again = await world.desk.hold("key-1", world.request())
+    assert again == first
+    assert len(world.supplier.holds) == 1
+    assert world.supplier.price_calls == 1
+
+
+async def test_the_same_key_with_another_body_is_refused(world: World) -> None:
+    await world.desk.hold("key-1", world.request())
+    other = world.request(PassengerInput("adult", "Sari", "Dewi", date(1992, 3, 3), gender="f"))
+    with pytest.raises(IdempotencyKeyReused):
+        await world.desk.hold("key-1", other)
+    assert len(world.supplier.holds) == 1
+
+
+async def test_concurrent_requests_with_one_key_hold_once(world: World) -> None:
+    world.supplier.hold_delay = 0.05
+    results = await asyncio.gather(*(world.desk.hold("key-1", world.request()) for _ in range(5)))
+    assert len(world.supplier.holds) == 1
+    assert {b.reference for b in results} == {"ref-1"}
+
+
+async def test_a_changed_price_is_refused_without_a_hold_and_replayed(world: World) -> None:
+    world.supplier.reprice = "1100000"
+    with pytest.raises(PriceChanged) as exc:
+        await world.desk.hold("key-1", world.request())
+    assert (exc.value.previous, exc.value.current) == (Decimal("1000000"), Decimal("1100000"))
+    assert world.supplier.holds == []
+    # the cache now carries the new price, and the key replays the refusal
+    assert world.cache.offers[world.offer.offer_id][0].offer.total_price == Decimal("1100000")
+    with pytest.raises(PriceChanged):
+        await world.desk.hold("key-1", world.request())
+    assert world.supplier.price_calls == 1
+
+
+async def test_a_hold_confirmed_at_another_total_is_released(world: World) -> None:
+    world.supplier.hold_total = "1200000"
+    with pytest.raises(PriceChanged) as exc:
+        await world.desk.hold("key-1", world.request())
+    assert exc.value.current == Decimal("1200000")
+    assert world.supplier.cancelled == ["duffel-order-1"]
+    assert world.store.bookings == {}
+
+
+async def test_a_price_moving_between_pricing_and_hold_reports_the_new_price(world: World) -> None:
+    world.supplier.hold_error = PriceMovedAtHold("price discrepancy")
+
+    async def price_then_move(cached: SupplierOffer, _: object) -> SupplierOffer:
+        world.supplier.price_calls += 1
+        if world.supplier.price_calls == 2:
+            return SupplierOffer(replace(cached.offer, total_price=Decimal("1300000")), cached.raw)
+        return cached
+
+    world.supplier.price = price_then_move  # type: ignore[method-assign]
+    with pytest.raises(PriceChanged) as exc:
+        await world.desk.hold("key-1", world.request())
+    assert exc.value.current == Decimal("1300000")
+
+
+async def test_sold_out_is_recorded_against_the_key(world: World) -> None:
+    world.supplier.hold_error = HoldRefused("duffel", "offer_no_longer_available")
+    with pytest.raises(HoldRefused):
+        await world.desk.hold("key-1", world.request())
+    world.supplier.hold_error = None
+    with pytest.raises(HoldRefused, match="offer_no_longer_available"):
+        await world.desk.hold("key-1", world.request())
+    assert world.supplier.holds == []
+
+
+async def test_a_supplier_outage_is_not_recorded_so_the_key_can_retry(world: World) -> None:
+    world.supplier.hold_error = SupplierUnavailable("duffel", "HTTP 500")
+    with pytest.raises(SupplierUnavailable):
+        await world.desk.hold("key-1", world.request())
+    world.supplier.hold_error = None
+    booking = await world.desk.hold("key-1", world.request())
+    assert booking.status is BookingStatus.HELD
+
+
+async def test_an_unknown_offer_is_gone_and_invalid_passengers_are_refused(world: World) -> None:
+    with pytest.raises(OfferExpired):
+        await world.desk.hold("key-1", HoldRequest(encode_offer_id("duffel", "off_gone"), (ADULT,), CONTACT))
+    with pytest.raises(InvalidBooking):
+        await world.desk.hold("key-2", world.request(ADULT, ADULT))
+    assert world.store.attempts == {}
+
+
+async def test_hold_then_issue_then_issue_again(world: World) -> None:
+    held = await world.desk.hold("key-1", world.request())
+    issued = await world.desk.issue(held.reference)
+    assert issued.status is BookingStatus.ISSUED
+    assert [(t.passenger, t.ticket_number) for t in issued.tickets] == [("Budi Santoso", "126-1000000000")]
+    assert await world.desk.issue(held.reference) == issued
+    assert world.supplier.issued == ["duffel-order-1"]
+    with pytest.raises(BookingAlreadyIssued):
+        await world.desk.cancel(held.reference)
+
+
+async def test_hold_then_cancel_is_idempotent_and_cannot_be_issued(world: World) -> None:
+    held = await world.desk.hold("key-1", world.request())
+    cancelled = await world.desk.cancel(held.reference)
+    assert cancelled.status is BookingStatus.CANCELLED
+    assert await world.desk.cancel(held.reference) == cancelled
+    assert world.supplier.cancelled == ["duffel-order-1"]
+    with pytest.raises(BookingCancelled):
+        await world.desk.issue(held.reference)
+
+
+async def test_a_lapsed_hold_is_expired_and_cannot_be_issued(world: World) -> None:
+    held = await world.desk.hold("key-1", world.request())
+    world.now = held.hold_expires_at + timedelta(seconds=1)
+    assert (await world.desk.get(held.reference)).status is BookingStatus.EXPIRED
+    with pytest.raises(HoldExpired):
+        await world.desk.issue(held.reference)
+    assert world.supplier.issued == []
+    assert (await world.desk.cancel(held.reference)).status is BookingStatus.EXPIRED
+
+
+async def test_the_suppliers_word_on_expiry_or_cancellation_is_kept(world: World) -> None:
+    first = await world.desk.hold("key-1", world.request())
+    world.supplier.issue_error = HoldExpired("ORDER EXPIRED")
+    with pytest.raises(HoldExpired):
+        await world.desk.issue(first.reference)
+    assert world.store.bookings[first.reference].status is BookingStatus.EXPIRED
+
+    second = await world.desk.hold("key-2", world.request())
+    world.supplier.issue_error = BookingCancelled("already_cancelled")
+    with pytest.raises(BookingCancelled):
+        await world.desk.issue(second.reference)
+    assert world.store.bookings[second.reference].status is BookingStatus.CANCELLED
+
+
+async def test_an_unknown_reference_is_not_found(world: World) -> None:
+    for call in (world.desk.get, world.desk.issue, world.desk.cancel):
+        with pytest.raises(BookingNotFound):
+            await call("nope")

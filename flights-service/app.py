@@ -16,13 +16,15 @@ from redis.asyncio import Redis
 from adapters.airports import AirportsDataDirectory
 from adapters.amadeus import AmadeusClient
 from adapters.cache import MemoryOfferCache, RedisOfferCache
+from adapters.db import SqlBookingUnitOfWork
 from adapters.duffel import DuffelClient
 from config import Settings
-from domain.repository import AirportDirectory, Clock, OfferCache, SupplierClient
+from domain.booking_desk import BookingDesk
+from domain.repository import AirportDirectory, BookingSupplier, Clock, OfferCache
 from domain.services import FlightSearch, OfferDesk, SearchPolicy
-from routes import flights
+from routes import bookings, flights
 from routes.errors import ERROR_MAP
-from shared.db import create_engine, ping
+from shared.db import create_engine, create_sessionmaker, ping
 from shared.http import make_client
 from shared.service_app import create_service_app
 
@@ -36,7 +38,7 @@ def utc_now() -> datetime:
 def create_app(
     settings: Settings | None = None,
     *,
-    suppliers: Sequence[SupplierClient] | None = None,
+    suppliers: Sequence[BookingSupplier] | None = None,
     cache: OfferCache | None = None,
     airports: AirportDirectory | None = None,
     clock: Clock = utc_now,
@@ -58,7 +60,7 @@ def create_app(
             stack.push_async_callback(engine.dispose)
             directory = airports or AirportsDataDirectory()
 
-            clients = list(suppliers) if suppliers is not None else []
+            clients: list[BookingSupplier] = list(suppliers) if suppliers is not None else []
             if suppliers is None:
                 enabled = settings.suppliers.enabled
                 if "amadeus" in enabled:
@@ -99,11 +101,21 @@ def create_app(
             app.state.clock = clock
             app.state.flight_search = search
             app.state.offer_desk = OfferDesk(search.suppliers, offer_cache, policy)
+            sessions = create_sessionmaker(engine)
+            app.state.booking_desk = BookingDesk(
+                {c.name: c for c in clients},
+                offer_cache,
+                directory,
+                lambda: SqlBookingUnitOfWork(sessions),
+                clock,
+                offer_ttl_seconds=policy.offer_ttl_seconds,
+            )
             yield
 
     async def readiness(app: FastAPI) -> None:
         await ping(app.state.engine)
 
+    internal_token = settings.internal.token.get_secret_value()
     app = create_service_app(
         name="flights-service",
         title="TiketQ Flights",
@@ -119,5 +131,7 @@ def create_app(
         error_map=ERROR_MAP,
         openapi_tags=[{"name": "flights", "description": "Airports, search, offers and pricing (public)."}],
     )
+    app.state.internal_token = internal_token  # read by shared.internal.InternalCaller
     app.include_router(flights.router)
+    app.include_router(bookings.router)  # /internal/bookings: not in the OpenAPI schema
     return app

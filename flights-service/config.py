@@ -6,7 +6,13 @@ from dataclasses import dataclass, field
 
 from pydantic import Field, SecretStr
 
-from shared.settings import DatabaseSettings, RuntimeSettings, SettingsBase
+from shared.settings import (
+    DatabaseSettings,
+    InternalSettings,
+    RuntimeSettings,
+    SettingsBase,
+    refuse_placeholder_secret,
+)
 
 SANDBOX_AMADEUS_CLIENT_ID = "sandbox-amadeus-client"
 SANDBOX_AMADEUS_CLIENT_SECRET = "sandbox-amadeus-secret"  # noqa: S105 - the sandbox's public default
@@ -51,6 +57,7 @@ class SearchSettings(SettingsBase):
 class Settings:
     runtime: RuntimeSettings  # ENVIRONMENT, LOG_LEVEL, LOG_JSON, MAX_BODY_BYTES
     database: DatabaseSettings  # DATABASE_URL, DATABASE_POOL_SIZE
+    internal: InternalSettings  # INTERNAL_TOKEN (or INTERNAL_TOKEN_FILE): guards /internal/bookings
     suppliers: SupplierSettings = field(
         default_factory=SupplierSettings
     )  # AMADEUS_*, DUFFEL_*, SUPPLIERS_ENABLED
@@ -60,6 +67,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         self.suppliers.enabled  # noqa: B018 - validates SUPPLIERS_ENABLED at start-up
+        refuse_placeholder_secret(self.internal.token.get_secret_value(), self.runtime, "INTERNAL_TOKEN")
         if not self.runtime.is_local:
             sandbox = {
                 "AMADEUS_CLIENT_ID": (self.suppliers.amadeus_client_id, SANDBOX_AMADEUS_CLIENT_ID),
@@ -85,6 +93,7 @@ class Settings:
         return cls(
             runtime=RuntimeSettings(),
             database=DatabaseSettings(),  # type: ignore[call-arg]
+            internal=InternalSettings(),  # type: ignore[call-arg]
             suppliers=SupplierSettings(),
             search=SearchSettings(),
         )

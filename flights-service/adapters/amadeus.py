@@ -1,5 +1,6 @@
 """SupplierClient for Amadeus Self-Service: OAuth2 client credentials, flight offers search
-(GET /v2/shopping/flight-offers) and pricing (POST /v1/shopping/flight-offers/pricing)."""
+(GET /v2/shopping/flight-offers) and pricing (POST /v1/shopping/flight-offers/pricing); and its
+booking operations: flight orders (the hold), the sandbox's issuance extension, DELETE to cancel."""
 
 from __future__ import annotations
 
@@ -10,10 +11,14 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime
+from datetime import time as clock_time
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
+from adapters.booking_common import assign_supplier_ids, split_phone, utc_instant
 from adapters.normalise import (
     MalformedOffer,
     cabin,
@@ -22,8 +27,17 @@ from adapters.normalise import (
     local_time,
     money,
 )
-from adapters.supplier_http import error_text, json_object, send
-from domain.errors import OfferExpired, SupplierRejected, SupplierUnavailable
+from adapters.supplier_http import error_codes, error_text, json_object, send
+from domain.bookings import Contact, Passenger, SupplierHold, SupplierOrder, Ticket
+from domain.errors import (
+    BookingCancelled,
+    HoldExpired,
+    HoldRefused,
+    OfferExpired,
+    PriceMovedAtHold,
+    SupplierRejected,
+    SupplierUnavailable,
+)
 from domain.models import (
     CURRENCY,
     Baggage,
@@ -170,6 +184,84 @@ class AmadeusClient:
             raise SupplierUnavailable(NAME, "malformed pricing response")
         return priced[0]
 
+    # --- SupplierBookingClient ----------------------------------------------------------------
+
+    async def hold(
+        self, priced: SupplierOffer, passengers: tuple[Passenger, ...], contact: Contact
+    ) -> SupplierHold:
+        """POST /v1/booking/flight-orders with the priced offer: the order holds the seats until
+        its ticketingAgreement deadline (DELAY_TO_CANCEL)."""
+        slots = [
+            (_TRAVELER_TYPES.get(str(tp.get("travelerType")), PassengerType.ADULT), str(tp.get("travelerId")))
+            for tp in priced.raw.get("travelerPricings") or []
+        ]
+        travelers = assign_supplier_ids(NAME, passengers, slots)
+        status, body = await self._call(
+            "POST",
+            "/v1/booking/flight-orders",
+            json={
+                "data": {
+                    "type": "flight-order",
+                    "flightOffers": [priced.raw],
+                    "travelers": [_traveler(p, contact) for p in travelers],
+                }
+            },
+        )
+        if status not in (200, 201):
+            codes = error_codes(body)
+            if codes & PRICE_DISCREPANCY:
+                raise PriceMovedAtHold(error_text(body, status))
+            if codes & SOLD_OUT:
+                raise HoldRefused(NAME, error_text(body, status))
+            raise SupplierRejected(NAME, error_text(body, status))
+        order = body.get("data")
+        try:
+            assert isinstance(order, dict)
+            records = order.get("associatedRecords") or [{}]
+            offer = order["flightOffers"][0]
+            expires = _hold_deadline(order, offer)
+            return SupplierHold(
+                order_id=str(order["id"]),
+                reference=str(records[0]["reference"]),
+                total_price=money(offer["price"].get("grandTotal", offer["price"].get("total"))),
+                hold_expires_at=expires,
+                passengers=travelers,
+            )
+        except (AssertionError, KeyError, TypeError, IndexError, ValueError, MalformedOffer) as exc:
+            raise SupplierUnavailable(NAME, "malformed flight-order response") from exc
+
+    async def issue(self, order: SupplierOrder) -> tuple[Ticket, ...]:
+        """⚠ The sandbox's documented extension POST /v1/booking/flight-orders/{id}/issuance
+        (Self-Service itself has no ticketing call; production tickets via a consolidator)."""
+        status, body = await self._call("POST", f"{_order_path(order.order_id)}/issuance")
+        if status != 200:
+            codes = error_codes(body)
+            if codes & ORDER_EXPIRED or status == 404:
+                raise HoldExpired(f"The hold has expired ({error_text(body, status)}).")
+            if codes & ORDER_CANCELLED:
+                raise BookingCancelled(f"The booking is cancelled ({error_text(body, status)}).")
+            raise SupplierRejected(NAME, error_text(body, status))
+        data = body.get("data")
+        tickets = data.get("tickets") if isinstance(data, dict) else None
+        if not isinstance(tickets, list) or not tickets:
+            raise SupplierUnavailable(NAME, "malformed issuance response (no tickets)")
+        names = {p.supplier_passenger_id: p.full_name for p in order.passengers}
+        try:
+            return tuple(
+                Ticket(names.get(str(t["travelerId"]), ""), str(t["documentNumber"]), str(t["travelerId"]))
+                for t in tickets
+                if t.get("documentStatus", "ISSUED") == "ISSUED"
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise SupplierUnavailable(NAME, "malformed issuance response") from exc
+
+    async def cancel(self, order: SupplierOrder) -> None:
+        """DELETE the order (204); an order Amadeus no longer knows (404) is already released."""
+        status, body = await self._call("DELETE", _order_path(order.order_id))
+        if status in (200, 204, 404):
+            return
+        raise SupplierRejected(NAME, error_text(body, status))
+
     # --- parsing ----------------------------------------------------------------------------
 
     def _parse_all(
@@ -270,6 +362,54 @@ class AmadeusClient:
             refundable=refundable,
             seats_available=seats if isinstance(seats, int) else None,
         )
+
+
+PRICE_DISCREPANCY = {"37200"}
+SOLD_OUT = {"34651", "4926"}  # SEGMENT SELL FAILURE; "No fare applicable"
+ORDER_EXPIRED = {"38034"}
+ORDER_CANCELLED = {"38035"}
+_GENDERS = {"m": "MALE", "f": "FEMALE"}
+
+
+def _order_path(order_id: str) -> str:
+    return f"/v1/booking/flight-orders/{quote(order_id, safe='')}"
+
+
+def _traveler(p: Passenger, contact: Contact) -> dict[str, Any]:
+    calling_code, number = split_phone(contact.phone)
+    traveler: dict[str, Any] = {
+        "id": p.supplier_passenger_id,
+        "dateOfBirth": p.date_of_birth.isoformat(),
+        "name": {"firstName": p.first_name.upper(), "lastName": p.last_name.upper()},
+        "gender": _GENDERS[p.gender.value],
+        "contact": {
+            "emailAddress": contact.email,
+            "phones": [{"deviceType": "MOBILE", "countryCallingCode": calling_code, "number": number}],
+        },
+    }
+    if p.passport_number:
+        document: dict[str, Any] = {"documentType": "PASSPORT", "number": p.passport_number, "holder": True}
+        if p.passport_expiry:
+            document["expiryDate"] = p.passport_expiry.isoformat()
+        if p.nationality:
+            document["nationality"] = p.nationality
+            document["issuanceCountry"] = p.nationality
+        traveler["documents"] = [document]
+    return traveler
+
+
+def _hold_deadline(order: dict[str, Any], offer: dict[str, Any]) -> datetime:
+    """ticketingAgreement.dateTime (the sandbox writes it in UTC without an offset), else the
+    offer's last ticketing date (end of that day, UTC)."""
+    deadline = utc_instant((order.get("ticketingAgreement") or {}).get("dateTime"))
+    if deadline is None:
+        deadline = utc_instant(offer.get("lastTicketingDateTime"))
+    if deadline is None and isinstance(offer.get("lastTicketingDate"), str):
+        day = datetime.fromisoformat(offer["lastTicketingDate"]).date()
+        deadline = datetime.combine(day, clock_time(23, 59), tzinfo=UTC)
+    if deadline is None:
+        raise MalformedOffer("the order has no ticketing deadline")
+    return deadline
 
 
 def _refundable(raw: dict[str, Any], fare: dict[str, Any]) -> bool | None:

@@ -1,5 +1,6 @@
 """SupplierClient for Duffel (API v2): offer requests with offers returned inline, and a single
-offer's fresh price (GET /air/offers/{id})."""
+offer's fresh price (GET /air/offers/{id}); and its booking operations: hold orders, payments
+that issue them, and two-step order cancellations."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from collections import Counter
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
+from adapters.booking_common import assign_supplier_ids, utc_instant
 from adapters.normalise import (
     MalformedOffer,
     cabin,
@@ -20,7 +23,15 @@ from adapters.normalise import (
     money,
 )
 from adapters.supplier_http import error_codes, error_text, json_object, send
-from domain.errors import OfferExpired, SupplierRejected, SupplierUnavailable
+from domain.bookings import Contact, Passenger, SupplierHold, SupplierOrder, Ticket
+from domain.errors import (
+    BookingCancelled,
+    HoldExpired,
+    HoldRefused,
+    OfferExpired,
+    SupplierRejected,
+    SupplierUnavailable,
+)
 from domain.models import (
     CURRENCY,
     Baggage,
@@ -67,9 +78,15 @@ class DuffelClient:
         self._headers = duffel_headers(access_token)
         self._airports = airports
 
-    async def _call(self, method: str, path: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
+    async def _call(
+        self, method: str, path: str, *, refusals: frozenset[str] = frozenset(), **kwargs: Any
+    ) -> tuple[int, dict[str, Any]]:
+        """`refusals`: error types answered with a 5xx that are the supplier's word, not an outage
+        (the caller inspects them)."""
         response = await send(self._client, NAME, method, path, headers=self._headers, **kwargs)
         body = json_object(response, NAME)
+        if response.status_code >= 500 and _error_types(body) & refusals:
+            return response.status_code, body
         if response.status_code >= 500 or response.status_code in (401, 403, 429):
             raise SupplierUnavailable(NAME, error_text(body, response.status_code))
         return response.status_code, body
@@ -135,6 +152,128 @@ class DuffelClient:
             return SupplierOffer(self.parse_offer(raw, criteria.cabin_class), raw)
         except (MalformedOffer, KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             raise SupplierUnavailable(NAME, "malformed offer response") from exc
+
+    # --- SupplierBookingClient ----------------------------------------------------------------
+
+    async def hold(
+        self, priced: SupplierOffer, passengers: tuple[Passenger, ...], contact: Contact
+    ) -> SupplierHold:
+        """POST /air/orders type "hold": seats held, payment due by payment_required_by."""
+        slots = [
+            (_TYPES.get(str(p.get("type")), _age_type(p.get("age"))), str(p.get("id")))
+            for p in priced.raw.get("passengers") or []
+        ]
+        travellers = assign_supplier_ids(NAME, passengers, slots)
+        payload = [_passenger(p, contact) for p in travellers]
+        adults = [d for d, p in zip(payload, travellers, strict=True) if p.type is PassengerType.ADULT]
+        infants = [p for p in travellers if p.type is PassengerType.INFANT]
+        for adult, infant in zip(adults, infants, strict=False):
+            adult["infant_passenger_id"] = infant.supplier_passenger_id  # one lap infant per adult
+        status, body = await self._call(
+            "POST",
+            "/air/orders",
+            refusals=frozenset({"airline_error"}),
+            json={
+                "data": {
+                    "type": "hold",
+                    "selected_offers": [priced.offer.supplier_offer_id],
+                    "passengers": payload,
+                }
+            },
+        )
+        if status not in (200, 201):
+            if status >= 500 or error_codes(body) & SOLD_OUT_CODES:
+                raise HoldRefused(NAME, error_text(body, status))
+            if status == 404:
+                raise OfferExpired(f"The offer is no longer available ({error_text(body, status)}).")
+            raise SupplierRejected(NAME, error_text(body, status))
+        order = body.get("data")
+        try:
+            assert isinstance(order, dict)
+            if order.get("total_currency") != CURRENCY:
+                raise MalformedOffer(f"currency {order.get('total_currency')!r} is not {CURRENCY}")
+            payment = order.get("payment_status") or {}
+            expires = utc_instant(payment.get("payment_required_by")) or utc_instant(
+                payment.get("price_guarantee_expires_at")
+            )
+            if expires is None:
+                raise MalformedOffer("the hold order has no payment_required_by")
+            return SupplierHold(
+                order_id=str(order["id"]),
+                reference=str(order["booking_reference"]),
+                total_price=money(order["total_amount"]),
+                hold_expires_at=expires,
+                passengers=travellers,
+            )
+        except (AssertionError, KeyError, TypeError, ValueError, MalformedOffer) as exc:
+            raise SupplierUnavailable(NAME, "malformed order response") from exc
+
+    async def issue(self, order: SupplierOrder) -> tuple[Ticket, ...]:
+        """POST /air/payments for the order's total, then the order's electronic tickets. An
+        order already paid (a retry) goes straight to its tickets."""
+        status, body = await self._call(
+            "POST",
+            "/air/payments",
+            json={
+                "data": {
+                    "order_id": order.order_id,
+                    "payment": {
+                        "type": "balance",
+                        "amount": f"{order.total_price:.2f}",
+                        "currency": CURRENCY,
+                    },
+                }
+            },
+        )
+        if status not in (200, 201):
+            codes = error_codes(body)
+            if codes & EXPIRED_CODES:
+                raise HoldExpired(f"The hold has expired ({error_text(body, status)}).")
+            if codes & CANCELLED_CODES:
+                raise BookingCancelled(f"The booking is cancelled ({error_text(body, status)}).")
+            if not codes & PAID_CODES:
+                raise SupplierRejected(NAME, error_text(body, status))
+        status, body = await self._call("GET", f"/air/orders/{quote(order.order_id, safe='')}")
+        if status != 200:
+            raise SupplierRejected(NAME, error_text(body, status))
+        data = body.get("data")
+        documents = data.get("documents") if isinstance(data, dict) else None
+        if not isinstance(documents, list):
+            raise SupplierUnavailable(NAME, "malformed order response (no documents)")
+        names = {p.supplier_passenger_id: p.full_name for p in order.passengers}
+        tickets = []
+        try:
+            for doc in documents:
+                if doc.get("type") != "electronic_ticket":
+                    continue
+                for passenger_id in doc.get("passenger_ids") or [None]:
+                    name = names.get(passenger_id, "") if passenger_id else ""
+                    tickets.append(Ticket(name, str(doc["unique_identifier"]), passenger_id))
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise SupplierUnavailable(NAME, "malformed order documents") from exc
+        if not tickets:
+            # Paid, but the airline has not ticketed yet: a retry finds the documents.
+            raise SupplierUnavailable(NAME, "the order is paid but has no tickets yet")
+        return tuple(tickets)
+
+    async def cancel(self, order: SupplierOrder) -> None:
+        """Quote a cancellation (POST /air/order_cancellations), then confirm it. An order Duffel
+        already cancelled (or that lapsed) is already released."""
+        status, body = await self._call(
+            "POST", "/air/order_cancellations", json={"data": {"order_id": order.order_id}}
+        )
+        if status not in (200, 201):
+            if error_codes(body) & CANCELLED_CODES:
+                return
+            raise SupplierRejected(NAME, error_text(body, status))
+        quote_id = (body.get("data") or {}).get("id") if isinstance(body.get("data"), dict) else None
+        if not isinstance(quote_id, str) or not quote_id:
+            raise SupplierUnavailable(NAME, "malformed order cancellation response")
+        status, body = await self._call(
+            "POST", f"/air/order_cancellations/{quote(quote_id, safe='')}/actions/confirm"
+        )
+        if status != 200 and not error_codes(body) & CANCELLED_CODES:
+            raise SupplierRejected(NAME, error_text(body, status))
 
     def parse_offer(self, raw: dict[str, Any], default_cabin: CabinClass) -> Offer:
         if raw.get("total_currency") != CURRENCY:
@@ -218,6 +357,40 @@ class DuffelClient:
             refundable=bool(refund.get("allowed")) if isinstance(refund, dict) else None,
             expires_at=_expiry(raw.get("expires_at")),
         )
+
+
+SOLD_OUT_CODES = {"offer_no_longer_available"}
+EXPIRED_CODES = {"order_expired"}
+CANCELLED_CODES = {"already_cancelled"}
+PAID_CODES = {"already_paid"}
+
+
+def _error_types(body: dict[str, Any]) -> set[str]:
+    errors = body.get("errors")
+    if not isinstance(errors, list):
+        return set()
+    return {str(e.get("type")) for e in errors if isinstance(e, dict)}
+
+
+def _passenger(p: Passenger, contact: Contact) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": p.supplier_passenger_id,
+        "title": p.title.value,
+        "gender": p.gender.value,
+        "given_name": p.first_name,
+        "family_name": p.last_name,
+        "born_on": p.date_of_birth.isoformat(),
+        "email": contact.email,
+        "phone_number": contact.phone,
+    }
+    if p.passport_number:
+        document: dict[str, Any] = {"type": "passport", "unique_identifier": p.passport_number}
+        if p.passport_expiry:
+            document["expires_on"] = p.passport_expiry.isoformat()
+        if p.nationality:
+            document["issuing_country_code"] = p.nationality
+        out["identity_documents"] = [document]
+    return out
 
 
 def _age_type(age: object) -> PassengerType:

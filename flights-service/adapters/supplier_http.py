@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from domain.errors import SupplierUnavailable
+from domain.errors import SupplierTimeout, SupplierUnavailable
 
 
 async def send(
@@ -17,7 +17,7 @@ async def send(
     try:
         return await client.request(method, url, **kwargs)
     except httpx.TimeoutException as exc:
-        raise SupplierUnavailable(supplier, "timed out") from exc
+        raise SupplierTimeout(supplier, "timed out") from exc
     except httpx.HTTPError as exc:
         raise SupplierUnavailable(supplier, f"transport error ({type(exc).__name__})") from exc
 

@@ -53,6 +53,10 @@ class SupplierUnavailable(FlightsError):
         super().__init__(f"{supplier} is unavailable: {reason}")
 
 
+class SupplierTimeout(SupplierUnavailable):
+    """The supplier did not answer in time (its call timed out)."""
+
+
 class SupplierRejected(FlightsError):
     """The supplier understood the request and refused it (4xx with its own error payload)."""
 

@@ -7,21 +7,24 @@ from collections.abc import Callable, Sequence
 
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from adapters.airports import AirportsDataDirectory
 from app import create_app
 from config import SearchSettings, Settings
 from domain.repository import SupplierClient
-from shared.settings import DatabaseSettings, RuntimeSettings
+from shared.settings import DatabaseSettings, InternalSettings, RuntimeSettings
 from tests.fakes import FakeSupplier, fixed_clock
 
 DEADLINE = 0.5
+INTERNAL_TOKEN = "test-internal-token-0123456789abcdef"
 
 
 def make_settings(database_url: str) -> Settings:
     return Settings(
         runtime=RuntimeSettings(ENVIRONMENT="test", LOG_JSON=False),  # type: ignore[call-arg]
         database=DatabaseSettings(DATABASE_URL=database_url),  # type: ignore[call-arg]
+        internal=InternalSettings(INTERNAL_TOKEN=SecretStr(INTERNAL_TOKEN)),  # type: ignore[call-arg]
         search=SearchSettings(SEARCH_DEADLINE_SECONDS=DEADLINE, OFFER_TTL_SECONDS=60),  # type: ignore[call-arg]
     )
 

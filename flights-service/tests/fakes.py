@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -136,7 +137,7 @@ class FakeSupplier:
             raise self.hold_error
         n = len(self.holds) + 1
         held = SupplierHold(
-            order_id=f"{self.name}-order-{n}",
+            order_id=f"{self.name}-order-{uuid.uuid4().hex[:12]}",  # unique across test databases
             reference=f"PNR{n:03d}",
             total_price=Decimal(self.hold_total) if self.hold_total else priced.offer.total_price,
             hold_expires_at=self.hold_expires_at,

@@ -123,7 +123,7 @@ async def test_a_hold_confirmed_at_another_total_is_released(world: World) -> No
     with pytest.raises(PriceChanged) as exc:
         await world.desk.hold("key-1", world.request())
     assert exc.value.current == Decimal("1200000")
-    assert world.supplier.cancelled == ["duffel-order-1"]
+    assert world.supplier.cancelled == [world.supplier.holds[0].order_id]
     assert world.store.bookings == {}
 
 
@@ -175,7 +175,7 @@ async def test_hold_then_issue_then_issue_again(world: World) -> None:
     assert issued.status is BookingStatus.ISSUED
     assert [(t.passenger, t.ticket_number) for t in issued.tickets] == [("Budi Santoso", "126-1000000000")]
     assert await world.desk.issue(held.reference) == issued
-    assert world.supplier.issued == ["duffel-order-1"]
+    assert world.supplier.issued == [world.supplier.holds[0].order_id]
     with pytest.raises(BookingAlreadyIssued):
         await world.desk.cancel(held.reference)
 
@@ -185,7 +185,7 @@ async def test_hold_then_cancel_is_idempotent_and_cannot_be_issued(world: World)
     cancelled = await world.desk.cancel(held.reference)
     assert cancelled.status is BookingStatus.CANCELLED
     assert await world.desk.cancel(held.reference) == cancelled
-    assert world.supplier.cancelled == ["duffel-order-1"]
+    assert world.supplier.cancelled == [world.supplier.holds[0].order_id]
     with pytest.raises(BookingCancelled):
         await world.desk.issue(held.reference)
 

@@ -131,6 +131,8 @@ class AmadeusClient:
                 # The token was revoked or expired early: fetch a new one and try once more.
                 token = await self._access_token(refresh=True, stale=token)
                 continue
+            if response.status_code == 204:  # DELETE answers with no body
+                return 204, {}
             body = json_object(response, NAME)
             if response.status_code >= 500 or response.status_code in (401, 403, 429):
                 raise SupplierUnavailable(NAME, error_text(body, response.status_code))

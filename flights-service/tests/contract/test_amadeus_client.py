@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +14,17 @@ import respx
 
 from adapters.airports import AirportsDataDirectory
 from adapters.amadeus import AmadeusClient
-from domain.errors import OfferExpired, SupplierRejected, SupplierUnavailable
+from domain.bookings import Contact, Gender, Passenger, SupplierHold, SupplierOrder, Title
+from domain.errors import (
+    BookingCancelled,
+    HoldExpired,
+    HoldRefused,
+    OfferExpired,
+    PriceMovedAtHold,
+    SupplierRejected,
+    SupplierTimeout,
+    SupplierUnavailable,
+)
 from domain.models import CabinClass, PassengerType, SearchCriteria, SupplierOffer
 from shared.http import make_client
 
@@ -263,3 +273,181 @@ async def test_pricing_an_offer_that_is_gone_is_offer_expired(amadeus: AmadeusCl
     cached = SupplierOffer(amadeus.parse_offer(OFFER, {}, CabinClass.ECONOMY), OFFER)
     with pytest.raises(OfferExpired, match="4926"):
         await amadeus.price(cached, CRITERIA)
+
+
+# --- booking: flight orders (the hold), the sandbox's issuance extension, DELETE -------------------
+
+PAX = (
+    Passenger(PassengerType.ADULT, Title.MR, Gender.MALE, "Budi", "Santoso", date(1990, 1, 15)),
+    Passenger(
+        PassengerType.INFANT,
+        Title.MS,
+        Gender.FEMALE,
+        "Sari",
+        "Santoso",
+        date(2029, 6, 1),
+        nationality="ID",
+        passport_number="B1234567",
+        passport_expiry=date(2035, 1, 1),
+    ),
+    Passenger(PassengerType.ADULT, Title.MRS, Gender.FEMALE, "Dewi", "Lestari", date(1992, 3, 3)),
+)
+CONTACT = Contact("budi@example.co.id", "+6281234567890")
+
+
+def flight_order(**overrides: Any) -> dict[str, Any]:
+    order = {
+        "type": "flight-order",
+        "id": "eJzTd9f3MDJ3tQQACwACOw==",
+        "queuingOfficeId": "JKTTQ08AA",
+        "associatedRecords": [
+            {
+                "reference": "KXQ7ZP",
+                "creationDate": "2030-04-01T03:00:00.000",
+                "originSystemCode": "GDS",
+                "flightOfferId": "1",
+            }
+        ],
+        "flightOffers": [OFFER],
+        "travelers": [],
+        "ticketingAgreement": {"option": "DELAY_TO_CANCEL", "dateTime": "2030-04-01T03:20:00"},
+        **overrides,
+    }
+    return {"data": order}
+
+
+def priced_offer(amadeus: AmadeusClient) -> SupplierOffer:
+    return SupplierOffer(amadeus.parse_offer(OFFER, {}, CabinClass.ECONOMY), OFFER)
+
+
+def order_of(held: SupplierHold) -> SupplierOrder:
+    return SupplierOrder("amadeus", held.order_id, held.total_price, held.passengers)
+
+
+async def test_a_hold_books_the_priced_offer_with_travelers(amadeus: AmadeusClient, api: Any) -> None:
+    route = api.post("/v1/booking/flight-orders").respond(201, json=flight_order())
+    held = await amadeus.hold(priced_offer(amadeus), PAX, CONTACT)
+    sent = json.loads(route.calls.last.request.content)["data"]
+    assert sent["type"] == "flight-order"
+    assert sent["flightOffers"] == [OFFER]
+    # adults take the ADULT travelerIds in order, the infant the HELD_INFANT one
+    assert [t["id"] for t in sent["travelers"]] == ["1", "3", "2"]
+    assert sent["travelers"][0] == {
+        "id": "1",
+        "dateOfBirth": "1990-01-15",
+        "name": {"firstName": "BUDI", "lastName": "SANTOSO"},
+        "gender": "MALE",
+        "contact": {
+            "emailAddress": "budi@example.co.id",
+            "phones": [{"deviceType": "MOBILE", "countryCallingCode": "62", "number": "81234567890"}],
+        },
+    }
+    assert sent["travelers"][1]["documents"] == [
+        {"documentType": "PASSPORT", "number": "B1234567", "holder": True, "expiryDate": "2035-01-01",
+         "nationality": "ID", "issuanceCountry": "ID"}
+    ]  # fmt: skip
+    assert (held.order_id, held.reference, held.total_price) == (
+        "eJzTd9f3MDJ3tQQACwACOw==",
+        "KXQ7ZP",
+        Decimal("3300000.00"),
+    )
+    assert held.hold_expires_at == datetime(2030, 4, 1, 3, 20, tzinfo=UTC)
+    assert [p.supplier_passenger_id for p in held.passengers] == ["1", "3", "2"]
+
+
+async def test_without_a_ticketing_deadline_the_last_ticketing_date_bounds_the_hold(
+    amadeus: AmadeusClient, api: Any
+) -> None:
+    api.post("/v1/booking/flight-orders").respond(201, json=flight_order(ticketingAgreement={}))
+    held = await amadeus.hold(priced_offer(amadeus), PAX, CONTACT)
+    assert held.hold_expires_at == datetime(2030, 4, 20, 23, 59, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("code", "title", "error"),
+    [
+        (34651, "SEGMENT SELL FAILURE", HoldRefused),
+        (37200, "PRICE DISCREPANCY", PriceMovedAtHold),
+        (32171, "MANDATORY DATA MISSING", SupplierRejected),
+    ],
+)
+async def test_order_refusals_become_domain_errors(
+    amadeus: AmadeusClient, api: Any, code: int, title: str, error: type[Exception]
+) -> None:
+    api.post("/v1/booking/flight-orders").respond(
+        400, json=error_body(400, code, title, "Could not sell segment 1")
+    )
+    with pytest.raises(error):
+        await amadeus.hold(priced_offer(amadeus), PAX, CONTACT)
+
+
+async def test_order_outages_and_garbage_are_supplier_unavailable(amadeus: AmadeusClient, api: Any) -> None:
+    route = api.post("/v1/booking/flight-orders")
+    route.respond(500, json=error_body(500, 141, "SYSTEM ERROR HAS OCCURRED", "An internal error occurred"))
+    with pytest.raises(SupplierUnavailable):
+        await amadeus.hold(priced_offer(amadeus), PAX, CONTACT)
+    route.respond(201, json={"data": {"id": "x"}})
+    with pytest.raises(SupplierUnavailable, match="malformed"):
+        await amadeus.hold(priced_offer(amadeus), PAX, CONTACT)
+    route.mock(side_effect=httpx.ReadTimeout("slow"))
+    with pytest.raises(SupplierTimeout):
+        await amadeus.hold(priced_offer(amadeus), PAX, CONTACT)
+
+
+async def test_a_party_that_does_not_fit_the_offer_is_not_sent(amadeus: AmadeusClient, api: Any) -> None:
+    route = api.post("/v1/booking/flight-orders").respond(201, json=flight_order())
+    with pytest.raises(SupplierRejected):
+        await amadeus.hold(priced_offer(amadeus), PAX[:1], CONTACT)
+    assert not route.called
+
+
+async def test_issuance_returns_tickets_per_traveler(amadeus: AmadeusClient, api: Any) -> None:
+    api.post("/v1/booking/flight-orders").respond(201, json=flight_order())
+    held = await amadeus.hold(priced_offer(amadeus), PAX, CONTACT)
+    tickets = [
+        {"documentType": "ETICKET", "documentNumber": f"126-123456789{i}", "documentStatus": "ISSUED",
+         "travelerId": tid, "segmentIds": ["1"]}
+        for i, tid in enumerate(["1", "2", "3"])
+    ]  # fmt: skip
+    route = api.post("/v1/booking/flight-orders/eJzTd9f3MDJ3tQQACwACOw%3D%3D/issuance").respond(
+        200, json=flight_order(tickets=tickets, ticketingAgreement={"option": "CONFIRM"})
+    )
+    issued = await amadeus.issue(order_of(held))
+    assert route.called
+    assert [(t.passenger, t.ticket_number) for t in issued] == [
+        ("Budi Santoso", "126-1234567890"),
+        ("Dewi Lestari", "126-1234567891"),
+        ("Sari Santoso", "126-1234567892"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "title", "error"),
+    [
+        (400, 38034, "ORDER EXPIRED", HoldExpired),
+        (400, 38035, "ORDER CANCELLED", BookingCancelled),
+        (404, 1797, "NOT FOUND", HoldExpired),
+        (400, 4926, "INVALID DATA RECEIVED", SupplierRejected),
+    ],
+)
+async def test_issuance_refusals_become_domain_errors(
+    amadeus: AmadeusClient, api: Any, status: int, code: int, title: str, error: type[Exception]
+) -> None:
+    api.post(url__regex=r"/v1/booking/flight-orders/.+/issuance").respond(
+        status, json=error_body(status, code, title, "no")
+    )
+    with pytest.raises(error):
+        await amadeus.issue(SupplierOrder("amadeus", "ord1", Decimal("1"), PAX))
+
+
+async def test_cancel_deletes_the_order_and_a_missing_order_is_already_released(
+    amadeus: AmadeusClient, api: Any
+) -> None:
+    route = api.delete("/v1/booking/flight-orders/ord1").respond(204)
+    await amadeus.cancel(SupplierOrder("amadeus", "ord1", Decimal("1"), PAX))
+    assert route.calls.last.request.headers["authorization"] == "Bearer tok-1"
+    route.respond(404, json=error_body(404, 1797, "NOT FOUND", "Booking not found"))
+    await amadeus.cancel(SupplierOrder("amadeus", "ord1", Decimal("1"), PAX))
+    route.respond(500, json=error_body(500, 141, "SYSTEM ERROR HAS OCCURRED", "boom"))
+    with pytest.raises(SupplierUnavailable):
+        await amadeus.cancel(SupplierOrder("amadeus", "ord1", Decimal("1"), PAX))

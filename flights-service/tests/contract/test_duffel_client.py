@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +15,16 @@ import respx
 
 from adapters.airports import AirportsDataDirectory
 from adapters.duffel import DuffelClient
-from domain.errors import OfferExpired, SupplierRejected, SupplierUnavailable
+from domain.bookings import Contact, Gender, Passenger, SupplierOrder, Title
+from domain.errors import (
+    BookingCancelled,
+    HoldExpired,
+    HoldRefused,
+    OfferExpired,
+    SupplierRejected,
+    SupplierTimeout,
+    SupplierUnavailable,
+)
 from domain.models import CabinClass, PassengerType, SearchCriteria, SupplierOffer
 from shared.http import make_client
 
@@ -207,3 +217,219 @@ async def test_an_offer_that_is_gone_is_offer_expired(
     cached = SupplierOffer(duffel.parse_offer(OFFER, CabinClass.ECONOMY), OFFER)
     with pytest.raises(OfferExpired):
         await duffel.price(cached, CRITERIA)
+
+
+# --- booking: hold orders, payments, two-step cancellations ---------------------------------------
+
+PAX = (
+    Passenger(
+        PassengerType.CHILD, Title.MS, Gender.FEMALE, "Sari", "Santoso", date(2022, 6, 1),
+        nationality="ID", passport_number="B1234567", passport_expiry=date(2035, 1, 1),
+    ),
+    Passenger(PassengerType.ADULT, Title.MR, Gender.MALE, "Budi", "Santoso", date(1990, 1, 15)),
+)  # fmt: skip
+CONTACT = Contact("budi@example.co.id", "+6281234567890")
+ORDER_ID = "ord_0000AEdGRhtp5AUUdJqMxo"
+
+
+def order(**overrides: Any) -> dict[str, Any]:
+    body = {
+        "id": ORDER_ID,
+        "type": "hold",
+        "live_mode": False,
+        "booking_reference": "RZPVT2",
+        "offer_id": OFFER["id"],
+        "total_amount": "2400000.00",
+        "total_currency": "IDR",
+        "base_amount": "2100000.00",
+        "tax_amount": "300000.00",
+        "slices": OFFER["slices"],
+        "passengers": [],
+        "payment_status": {
+            "awaiting_payment": True,
+            "payment_required_by": "2030-04-01T03:20:00Z",
+            "price_guarantee_expires_at": "2030-04-01T03:20:00Z",
+            "paid_at": None,
+        },
+        "documents": [],
+        "cancelled_at": None,
+        **overrides,
+    }
+    return {"data": body}
+
+
+def priced(duffel: DuffelClient) -> SupplierOffer:
+    return SupplierOffer(duffel.parse_offer(OFFER, CabinClass.ECONOMY), OFFER)
+
+
+HELD = SupplierOrder(
+    "duffel",
+    ORDER_ID,
+    Decimal("2400000.00"),
+    tuple(replace(p, supplier_passenger_id=pid) for p, pid in zip(PAX, ["pas_2", "pas_1"], strict=True)),
+)
+
+
+async def test_a_hold_order_maps_passengers_onto_the_offers_passenger_ids(
+    duffel: DuffelClient, api: Any
+) -> None:
+    route = api.post("/air/orders").respond(201, json=order())
+    held = await duffel.hold(priced(duffel), PAX, CONTACT)
+    sent = json.loads(route.calls.last.request.content)["data"]
+    assert sent["type"] == "hold"
+    assert sent["selected_offers"] == [OFFER["id"]]
+    assert "payments" not in sent
+    assert sent["passengers"] == [
+        {
+            "id": "pas_2",
+            "title": "ms",
+            "gender": "f",
+            "given_name": "Sari",
+            "family_name": "Santoso",
+            "born_on": "2022-06-01",
+            "email": "budi@example.co.id",
+            "phone_number": "+6281234567890",
+            "identity_documents": [
+                {"type": "passport", "unique_identifier": "B1234567", "expires_on": "2035-01-01",
+                 "issuing_country_code": "ID"}
+            ],
+        },
+        {
+            "id": "pas_1",
+            "title": "mr",
+            "gender": "m",
+            "given_name": "Budi",
+            "family_name": "Santoso",
+            "born_on": "1990-01-15",
+            "email": "budi@example.co.id",
+            "phone_number": "+6281234567890",
+        },
+    ]  # fmt: skip
+    assert (held.order_id, held.reference, held.total_price) == (ORDER_ID, "RZPVT2", Decimal("2400000.00"))
+    assert held.hold_expires_at == datetime(2030, 4, 1, 3, 20, tzinfo=UTC)
+    assert [p.supplier_passenger_id for p in held.passengers] == ["pas_2", "pas_1"]
+
+
+async def test_a_lap_infant_rides_with_an_adult(duffel: DuffelClient, api: Any) -> None:
+    offer = {
+        **OFFER,
+        "passengers": [{"id": "pas_1", "type": "adult"}, {"id": "pas_3", "type": "infant_without_seat"}],
+    }
+    infant = Passenger(PassengerType.INFANT, Title.MR, Gender.MALE, "Adi", "Santoso", date(2029, 9, 1))
+    route = api.post("/air/orders").respond(201, json=order())
+    await duffel.hold(
+        SupplierOffer(duffel.parse_offer(offer, CabinClass.ECONOMY), offer), (infant, PAX[1]), CONTACT
+    )
+    sent = json.loads(route.calls.last.request.content)["data"]["passengers"]
+    assert [p["id"] for p in sent] == ["pas_3", "pas_1"]
+    assert sent[1]["infant_passenger_id"] == "pas_3"
+
+
+@pytest.mark.parametrize(
+    ("status", "type_", "code", "error"),
+    [
+        (422, "invalid_request_error", "offer_no_longer_available", HoldRefused),
+        (502, "airline_error", "airline_unknown", HoldRefused),
+        (404, "invalid_request_error", "not_found", OfferExpired),
+        (422, "validation_error", "validation_required", SupplierRejected),
+        (500, "api_error", "internal_server_error", SupplierUnavailable),
+    ],
+)
+async def test_order_refusals_become_domain_errors(
+    duffel: DuffelClient, api: Any, status: int, type_: str, code: str, error: type[Exception]
+) -> None:
+    api.post("/air/orders").respond(status, json=duffel_error(status, type_, code, "No", "Refused"))
+    with pytest.raises(error):
+        await duffel.hold(priced(duffel), PAX, CONTACT)
+
+
+async def test_a_malformed_order_or_a_timeout_is_supplier_unavailable(duffel: DuffelClient, api: Any) -> None:
+    route = api.post("/air/orders").respond(201, json=order(payment_status={}))
+    with pytest.raises(SupplierUnavailable, match="malformed"):
+        await duffel.hold(priced(duffel), PAX, CONTACT)
+    route.mock(side_effect=httpx.ConnectTimeout("slow"))
+    with pytest.raises(SupplierTimeout):
+        await duffel.hold(priced(duffel), PAX, CONTACT)
+
+
+async def test_issuing_pays_the_total_and_reads_the_tickets(duffel: DuffelClient, api: Any) -> None:
+    pay = api.post("/air/payments").respond(
+        201, json={"data": {"id": "pay_1", "type": "balance", "amount": "2400000.00", "currency": "IDR"}}
+    )
+    documents = [
+        {"type": "electronic_ticket", "unique_identifier": "1262345678901", "passenger_ids": ["pas_1"]},
+        {"type": "electronic_ticket", "unique_identifier": "1262345678902", "passenger_ids": ["pas_2"]},
+    ]
+    api.get(f"/air/orders/{ORDER_ID}").respond(200, json=order(documents=documents))
+    tickets = await duffel.issue(HELD)
+    assert json.loads(pay.calls.last.request.content) == {
+        "data": {
+            "order_id": ORDER_ID,
+            "payment": {"type": "balance", "amount": "2400000.00", "currency": "IDR"},
+        }
+    }
+    assert [(t.passenger, t.ticket_number) for t in tickets] == [
+        ("Budi Santoso", "1262345678901"),
+        ("Sari Santoso", "1262345678902"),
+    ]
+
+
+async def test_issuing_an_order_already_paid_reads_its_tickets(duffel: DuffelClient, api: Any) -> None:
+    api.post("/air/payments").respond(
+        422, json=duffel_error(422, "invalid_state_error", "already_paid", "Paid", "Already paid")
+    )
+    documents = [
+        {"type": "electronic_ticket", "unique_identifier": "1262345678901", "passenger_ids": ["pas_1"]}
+    ]
+    api.get(f"/air/orders/{ORDER_ID}").respond(200, json=order(documents=documents))
+    assert [t.ticket_number for t in await duffel.issue(HELD)] == ["1262345678901"]
+
+
+async def test_a_paid_order_without_tickets_yet_is_retried_later(duffel: DuffelClient, api: Any) -> None:
+    api.post("/air/payments").respond(201, json={"data": {"id": "pay_1"}})
+    api.get(f"/air/orders/{ORDER_ID}").respond(200, json=order())
+    with pytest.raises(SupplierUnavailable, match="no tickets yet"):
+        await duffel.issue(HELD)
+
+
+@pytest.mark.parametrize(
+    ("code", "error"),
+    [("order_expired", HoldExpired), ("already_cancelled", BookingCancelled), ("unknown", SupplierRejected)],
+)
+async def test_payment_refusals_become_domain_errors(
+    duffel: DuffelClient, api: Any, code: str, error: type[Exception]
+) -> None:
+    api.post("/air/payments").respond(422, json=duffel_error(422, "invalid_state_error", code, "No", "No"))
+    with pytest.raises(error):
+        await duffel.issue(HELD)
+
+
+async def test_cancel_quotes_then_confirms(duffel: DuffelClient, api: Any) -> None:
+    quote = api.post("/air/order_cancellations").respond(
+        201,
+        json={"data": {"id": "ore_1", "order_id": ORDER_ID, "refund_amount": "0.00", "refund_currency": "IDR",
+                       "refund_to": "balance", "expires_at": "2030-04-01T03:05:00Z", "confirmed_at": None}},
+    )  # fmt: skip
+    confirm = api.post("/air/order_cancellations/ore_1/actions/confirm").respond(
+        200, json={"data": {"id": "ore_1", "order_id": ORDER_ID, "confirmed_at": "2030-04-01T03:01:00Z"}}
+    )
+    await duffel.cancel(HELD)
+    assert json.loads(quote.calls.last.request.content) == {"data": {"order_id": ORDER_ID}}
+    assert confirm.called
+
+
+async def test_cancelling_an_order_already_cancelled_is_done(duffel: DuffelClient, api: Any) -> None:
+    api.post("/air/order_cancellations").respond(
+        422, json=duffel_error(422, "invalid_state_error", "already_cancelled", "Cancelled", "Already")
+    )
+    confirm = api.post(url__regex=r"/air/order_cancellations/.+/actions/confirm")
+    await duffel.cancel(HELD)
+    assert not confirm.called
+
+
+async def test_a_cancellation_outage_is_supplier_unavailable(duffel: DuffelClient, api: Any) -> None:
+    api.post("/air/order_cancellations").respond(
+        500, json=duffel_error(500, "api_error", "internal_server_error", "Error", "Boom")
+    )
+    with pytest.raises(SupplierUnavailable):
+        await duffel.cancel(HELD)

@@ -33,6 +33,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared import signing
@@ -40,9 +41,10 @@ from shared import signing
 logger = logging.getLogger("shared.outbox")
 
 
-def outbox_table(metadata: MetaData) -> Table:
+def outbox_table(metadata: MetaData, name: str = "outbox") -> Table:
+    """The outbox's shape; a service may keep a second one (say, a local work queue) by name."""
     return Table(
-        "outbox",
+        name,
         metadata,
         Column("id", Uuid, primary_key=True),
         Column("topic", String(100), nullable=False),
@@ -76,6 +78,19 @@ async def add_event(session: AsyncSession, table: Table, topic: str, payload: di
     event_id = uuid.uuid4()
     await session.execute(table.insert().values(id=event_id, topic=topic, payload=payload))
     return event_id
+
+
+async def add_event_once(
+    session: AsyncSession, table: Table, topic: str, payload: dict[str, Any], event_id: uuid.UUID
+) -> bool:
+    """Insert under an id the caller derives from the fact itself (say, uuid5 of a notification's
+    order and status), so that the same fact observed twice becomes one event. False if it exists."""
+    result = await session.execute(
+        pg_insert(table)
+        .values(id=event_id, topic=topic, payload=payload)
+        .on_conflict_do_nothing(index_elements=[table.c.id])
+    )
+    return bool(result.rowcount)
 
 
 Deliver = Callable[[OutboxEvent], Awaitable[None]]

@@ -4,13 +4,14 @@ failed deliveries back off and retry, and a rolled-back change announces nothing
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Callable
 
 import pytest
 from sqlalchemy import MetaData, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from shared.outbox import OutboxEvent, OutboxRelay, add_event, outbox_table
+from shared.outbox import OutboxEvent, OutboxRelay, add_event, add_event_once, outbox_table
 from shared.settings import to_asyncpg_url
 
 metadata = MetaData()
@@ -88,3 +89,25 @@ async def test_the_running_relay_delivers_when_woken(sessions: async_sessionmake
         await asyncio.wait_for(got.wait(), 5)
     finally:
         task.cancel()
+
+
+async def test_the_same_fact_added_twice_concurrently_becomes_one_event(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    event_id = uuid.uuid5(uuid.NAMESPACE_URL, "midtrans:order-1:settlement")
+
+    async def add() -> bool:
+        async with sessions() as session, session.begin():
+            return await add_event_once(session, outbox, "payment.status_changed", {"n": 1}, event_id)
+
+    results = await asyncio.gather(*(add() for _ in range(10)))
+    assert sorted(results) == [False] * 9 + [True]
+    async with sessions() as session:
+        rows = (await session.execute(select(outbox.c.id))).scalars().all()
+    assert rows == [event_id]
+
+
+def test_a_second_table_of_the_same_shape_can_be_named() -> None:
+    jobs = outbox_table(MetaData(), name="work_queue")
+    assert jobs.name == "work_queue"
+    assert [c.name for c in jobs.columns] == [c.name for c in outbox.columns]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
+
+from testkit.stack_runner import StackRunner
 
 REVOCATION_BOUND_SECONDS = 5.0
 
@@ -49,3 +53,21 @@ def seconds_until_refused(client: httpx.Client, path: str, headers: dict[str, st
             return elapsed
         assert elapsed < REVOCATION_BOUND_SECONDS + 1, f"still {status} after {elapsed:.1f}s"
         time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def service_env(runner: StackRunner, name: str, env: dict[str, str]) -> Iterator[None]:
+    """Restart one process with extra environment for the duration of a test, then restart it
+    as it was (an in-memory process such as the sandbox starts afresh both times)."""
+    config = runner.stack.config
+    before = config.service_env.get(name)
+    config.service_env[name] = {**(before or {}), **env}
+    runner.start_service(name)
+    try:
+        yield
+    finally:
+        if before is None:
+            config.service_env.pop(name, None)
+        else:
+            config.service_env[name] = before
+        runner.start_service(name)

@@ -89,8 +89,9 @@ async def add_event_once(
         pg_insert(table)
         .values(id=event_id, topic=topic, payload=payload)
         .on_conflict_do_nothing(index_elements=[table.c.id])
+        .returning(table.c.id)
     )
-    return bool(result.rowcount)
+    return result.scalar_one_or_none() is not None
 
 
 Deliver = Callable[[OutboxEvent], Awaitable[None]]

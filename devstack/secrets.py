@@ -33,6 +33,17 @@ class DevSecrets:
         return self.directory / "bootstrap_admin_password.txt"
 
     @property
+    def midtrans_server_key(self) -> Path:
+        """The sandbox's Midtrans server key; payment-service signs in with it and checks the
+        notifications' signature_key with it. Production uses the merchant's real key."""
+        return self.directory / "midtrans_server_key.txt"
+
+    @property
+    def payment_webhook_secret(self) -> Path:
+        """HMAC key of the events payment-service sends transaction-service."""
+        return self.directory / "payment_webhook_secret.txt"
+
+    @property
     def db_user(self) -> Path:
         return self.directory / "db_user.txt"
 
@@ -58,6 +69,8 @@ def ensure_dev_secrets(directory: Path) -> DevSecrets:
     _write_secret(found.admin_password, secrets.token_urlsafe(18).encode())
     _write_secret(found.db_user, b"tiketq")
     _write_secret(found.db_password, secrets.token_urlsafe(24).encode())
+    _write_secret(found.midtrans_server_key, f"SB-Mid-server-{secrets.token_urlsafe(18)}".encode())
+    _write_secret(found.payment_webhook_secret, secrets.token_urlsafe(48).encode())
     if not found.jwt_private_key.exists():
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         pem = key.private_bytes(

@@ -88,6 +88,16 @@ class Stack:
         assert self.secrets is not None
         return self.secrets.internal_token.read_text().strip()
 
+    @property
+    def midtrans_server_key(self) -> str:
+        assert self.secrets is not None
+        return self.secrets.midtrans_server_key.read_text().strip()
+
+    @property
+    def payment_webhook_secret(self) -> str:
+        assert self.secrets is not None
+        return self.secrets.payment_webhook_secret.read_text().strip()
+
     def log_path(self, name: str) -> Path:
         return self.config.workdir / "logs" / f"{name}.log"
 
@@ -108,6 +118,13 @@ class Stack:
         sandbox = self.url(SANDBOX.name)
         env["AMADEUS_BASE_URL"] = f"{sandbox}/amadeus"
         env["DUFFEL_BASE_URL"] = f"{sandbox}/duffel"
+        env["MIDTRANS_SNAP_BASE_URL"] = f"{sandbox}/midtrans/snap/v1"
+        env["MIDTRANS_CORE_BASE_URL"] = f"{sandbox}/midtrans"
+        # One generated Midtrans server key: payment-service uses it, the sandbox accepts it.
+        env["MIDTRANS_SERVER_KEY_FILE"] = str(self.secrets.midtrans_server_key)
+        env["SANDBOX_MIDTRANS_SERVER_KEY_FILE"] = str(self.secrets.midtrans_server_key)
+        env["SANDBOX_MIDTRANS_NOTIFICATION_URL"] = f"{self.url(GATEWAY.name)}/webhooks/midtrans"
+        env["PAYMENT_WEBHOOK_SECRET_FILE"] = str(self.secrets.payment_webhook_secret)
         env.pop("DATABASE_URL", None)
         if spec.database and self.database:
             env["DATABASE_URL"] = self.database.url_for(spec.database)

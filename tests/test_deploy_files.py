@@ -30,6 +30,7 @@ if str(ROOT) not in sys.path:  # run from the repository root without the suite'
     sys.path.insert(0, str(ROOT))
 
 from devstack.catalog import GATEWAY, SERVICES, ServiceSpec  # noqa: E402
+from devstack.secrets import DevSecrets  # noqa: E402
 from tests.deploy_helpers import (  # noqa: E402
     COMPOSE_FILE,
     ENV_EXAMPLE,
@@ -56,7 +57,12 @@ from tests.deploy_helpers import (  # noqa: E402
 
 PROCESSES = (GATEWAY, *SERVICES)
 STATEFUL = tuple(spec for spec in SERVICES if spec.database)
-FILE_SECRETS = {"db_user", "db_password", "internal_token", "jwt_private_key", "bootstrap_admin_password"}
+# The file secrets compose mounts are exactly the files `make dev` generates (devstack/secrets.py).
+FILE_SECRETS = {
+    value.stem
+    for value in (getattr(DevSecrets(Path("secrets")), name) for name in dir(DevSecrets))
+    if isinstance(value, Path) and value.parent == Path("secrets")
+}
 
 
 def _id(spec: ServiceSpec) -> str:

@@ -1,5 +1,5 @@
-"""transaction-service tables. Empty until the transaction issue gives the service state to keep."""
+"""The tables live in adapters/tables.py; this name stays for code that imports the metadata."""
 
-from sqlalchemy import MetaData
+from adapters.tables import metadata
 
-metadata = MetaData()
+__all__ = ["metadata"]

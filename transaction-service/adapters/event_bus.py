@@ -1,0 +1,157 @@
+"""The event bus (DESIGN.md §7): the `deliver` of transaction-service's outbox relay.
+
+With `RABBITMQ_URL` set, each outbox event's envelope is published as a persistent JSON message
+to the durable topic exchange `tiketq.events`, routing key = the topic (`transaction.created`,
+`payment.confirmed`, `transaction.failed`, `refund.processed`), message_id = the event id, so
+consumers dedupe by it. The connection is made on the first event (the service starts without a
+broker) and is robust: aio-pika reconnects and restores the channel and exchange by itself.
+Publisher confirms are on, so a publish returns only once the broker has taken the message; any
+failure raises, and the relay keeps the row and retries it with back-off (at least once).
+
+Without a URL, events are logged at INFO and count as delivered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
+
+from shared.outbox import OutboxEvent
+
+logger = logging.getLogger("transaction.event_bus")
+
+EXCHANGE_NAME = "tiketq.events"
+APP_ID = "transaction-service"
+PUBLISH_TIMEOUT_SECONDS = 10.0
+CONNECT_TIMEOUT_SECONDS = 10.0
+
+
+class EventDeliverer(Protocol):
+    """A `shared.outbox.Deliver` that also owns resources to release at shutdown."""
+
+    async def __call__(self, event: OutboxEvent) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+def event_message(event: OutboxEvent) -> aio_pika.Message:
+    """The envelope as a RabbitMQ message: persistent JSON, id = event id, type = topic."""
+    body = json.dumps(event.envelope(), separators=(",", ":"), ensure_ascii=False).encode()
+    return aio_pika.Message(
+        body,
+        content_type="application/json",
+        content_encoding="utf-8",
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        message_id=str(event.id),
+        timestamp=event.created_at,
+        type=event.topic,
+        app_id=APP_ID,
+    )
+
+
+class LoggingEventDeliverer:
+    """No broker configured: the event is logged and counts as delivered."""
+
+    async def __call__(self, event: OutboxEvent) -> None:
+        logger.info(
+            "event %s %s (no RABBITMQ_URL: logged only)",
+            event.topic,
+            event.id,
+            extra={"event_id": str(event.id), "topic": event.topic},
+        )
+
+    async def close(self) -> None:
+        return None
+
+
+Connect = Callable[[str], Awaitable[AbstractConnection]]
+
+
+async def connect_robust(url: str) -> AbstractConnection:
+    return await aio_pika.connect_robust(
+        url, timeout=CONNECT_TIMEOUT_SECONDS, client_properties={"connection_name": APP_ID}
+    )
+
+
+class RabbitMqEventDeliverer:
+    """Publishes to a durable topic exchange with publisher confirms; connects lazily.
+
+    `connect` is injectable: tests hand in a fake connection, so nothing here needs a broker."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        exchange_name: str = EXCHANGE_NAME,
+        connect: Connect = connect_robust,
+        publish_timeout: float = PUBLISH_TIMEOUT_SECONDS,
+    ) -> None:
+        self._url = url
+        self._exchange_name = exchange_name
+        self._connect = connect
+        self._publish_timeout = publish_timeout
+        self._connection: AbstractConnection | None = None
+        self._channel: AbstractChannel | None = None
+        self._exchange: AbstractExchange | None = None
+        self._lock = asyncio.Lock()
+
+    async def __call__(self, event: OutboxEvent) -> None:
+        exchange = await self._ensure_exchange()
+        try:
+            await exchange.publish(
+                event_message(event),
+                routing_key=event.topic,
+                mandatory=False,  # a topic nobody subscribes to yet is not an error
+                timeout=self._publish_timeout,
+            )
+        except Exception:
+            # A nack, a timeout or a dead channel: drop the channel (the connection reconnects by
+            # itself) and let the relay retry this event later.
+            await self._reset_channel()
+            raise
+        logger.debug("published %s %s", event.topic, event.id)
+
+    async def _ensure_exchange(self) -> AbstractExchange:
+        if self._exchange is not None and self._channel is not None and not self._channel.is_closed:
+            return self._exchange
+        async with self._lock:
+            if self._exchange is not None and self._channel is not None and not self._channel.is_closed:
+                return self._exchange
+            if self._connection is None or self._connection.is_closed:
+                self._connection = await self._connect(self._url)
+            channel = await self._connection.channel(publisher_confirms=True)
+            exchange = await channel.declare_exchange(
+                self._exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+            )
+            self._channel, self._exchange = channel, exchange
+            return exchange
+
+    async def _reset_channel(self) -> None:
+        async with self._lock:
+            channel, self._channel, self._exchange = self._channel, None, None
+            if channel is not None and not channel.is_closed:
+                try:
+                    await channel.close()
+                except Exception as exc:  # closing a broken channel may fail too; nothing to do
+                    logger.debug("closing channel failed: %r", exc)
+
+    async def close(self) -> None:
+        await self._reset_channel()
+        async with self._lock:
+            connection, self._connection = self._connection, None
+        if connection is not None and not connection.is_closed:
+            await connection.close()
+
+
+def make_event_deliverer(rabbitmq_url: str | None, **options: Any) -> EventDeliverer:
+    """The deliverer for the outbox relay: RabbitMQ when a URL is given, else a log line.
+    Call `await deliverer.close()` at shutdown."""
+    if rabbitmq_url:
+        return RabbitMqEventDeliverer(rabbitmq_url, **options)
+    return LoggingEventDeliverer()

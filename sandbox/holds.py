@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import secrets
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -97,7 +98,9 @@ class HoldBook:
         self.seats = seats
         self.ttl = ttl
         self.clock = clock
-        self.rng = random.Random(seed)
+        # Inventory follows the seed; order ids, PNRs and ticket numbers must not: a real supplier
+        # never hands out the same order id twice, even after this process restarts.
+        self.rng = random.Random(f"{seed}:{secrets.token_hex(16)}")
         self._holds: dict[str, Hold] = {}
 
     def token(self, length: int, alphabet: str = string.ascii_letters + string.digits) -> str:

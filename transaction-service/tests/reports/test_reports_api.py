@@ -711,3 +711,21 @@ async def test_admins_only(
     assert user.json()["type"].endswith("/forbidden")
     csv_user = await reports_client.get(f"/reports/{report}?format=csv", headers=token_for("user-1", "user"))
     assert csv_user.status_code == 403
+
+
+def test_openapi_documents_the_reports(reports_app: FastAPI) -> None:
+    schema = reports_app.openapi()
+    for report, grouping in (
+        ("transactions", "payment_method"),
+        ("revenue", "payment_method"),
+        ("refunds", "reason"),
+    ):
+        op = schema["paths"][f"/reports/{report}"]["get"]
+        assert op["tags"] == ["reports"]
+        assert op["security"]
+        assert "text/csv" in op["responses"]["200"]["content"]
+        assert "application/json" in op["responses"]["200"]["content"]
+        assert {"401", "403", "422"} <= set(op["responses"])
+        params = {p["name"]: p for p in op["parameters"]}
+        assert set(params) == {"date_from", "date_to", "group_by", "status", "service_type", "format"}
+        assert grouping in params["group_by"]["schema"]["enum"]

@@ -90,7 +90,7 @@ def test_without_the_internal_token_the_contract_does_not_exist(stack: Stack) ->
 def test_hold_then_issue_gives_ticket_numbers_once(
     gateway: httpx.Client, flights: httpx.Client, sandbox: httpx.Client
 ) -> None:
-    offer = offers(gateway, 20)[0]
+    offer = offers(gateway, 70)[0]
     key = str(uuid.uuid4())
     held = hold(flights, offer["offer_id"], [adult()], key)
     assert held.status_code == 201, held.text
@@ -122,7 +122,7 @@ def test_hold_then_issue_gives_ticket_numbers_once(
 def test_hold_then_cancel_releases_and_cannot_be_issued(
     gateway: httpx.Client, flights: httpx.Client, sandbox: httpx.Client
 ) -> None:
-    offer = offers(gateway, 21, adults=2)[0]
+    offer = offers(gateway, 71, adults=2)[0]
     held = hold(flights, offer["offer_id"], [adult(), adult(1)])
     assert held.status_code == 201, held.text
     ref = held.json()["booking_reference"]
@@ -139,7 +139,7 @@ def test_hold_then_cancel_releases_and_cannot_be_issued(
 def test_bad_passengers_are_422_before_any_supplier_call(
     gateway: httpx.Client, flights: httpx.Client
 ) -> None:
-    offer = offers(gateway, 22)[0]
+    offer = offers(gateway, 72)[0]
     infant_only = [{**adult(), "type": "infant", "date_of_birth": "1985-02-03"}]
     response = hold(flights, offer["offer_id"], infant_only)
     assert response.status_code == 422, response.text
@@ -150,7 +150,7 @@ def test_a_hold_expires_and_then_cannot_be_issued(
     stack_runner: StackRunner, gateway: httpx.Client, flights: httpx.Client
 ) -> None:
     with service_env(stack_runner, "sandbox", {"SANDBOX_HOLD_TTL_SECONDS": str(HOLD_TTL_SECONDS)}):
-        offer = offers(gateway, 23, adults=2)[0]
+        offer = offers(gateway, 73, adults=2)[0]
         held = hold(flights, offer["offer_id"], [adult(), adult(1)])
         assert held.status_code == 201, held.text
         ref = held.json()["booking_reference"]
@@ -166,7 +166,7 @@ def test_two_concurrent_holds_on_the_last_seat_exactly_one_wins(
 ) -> None:
     # A fare with few seats left: hold all but one of them, then race two buyers for the last.
     candidates = [
-        o for day in (30, 31, 32) for o in offers(gateway, day) if 2 <= (o["seats_available"] or 0) <= 9
+        o for day in (80, 81, 82) for o in offers(gateway, day) if 2 <= (o["seats_available"] or 0) <= 9
     ]
     assert candidates, "the sandbox's fare classes run low on some flights"
     offer = min(candidates, key=lambda o: o["seats_available"])

@@ -25,6 +25,19 @@ class KnobChanges(BaseModel):
     hold_failure_rate: float | None = Field(default=None, ge=0, le=1)
 
 
+class MidtransKnobChanges(BaseModel):
+    """Any subset of Midtrans's knobs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    latency_ms: int | None = Field(default=None, ge=0, le=120_000)
+    error_rate: float | None = Field(default=None, ge=0, le=1)
+    duplicate_notifications: int | None = Field(default=None, ge=0, le=10)
+    shuffle_notifications: bool | None = None
+    notification_delay_ms: int | None = Field(default=None, ge=0, le=120_000)
+    errors_in_http_200: bool | None = None
+
+
 def _state(request: Request) -> SandboxState:
     state: SandboxState = request.app.state.sandbox
     return state
@@ -32,8 +45,25 @@ def _state(request: Request) -> SandboxState:
 
 @router.get("/knobs")
 async def all_knobs(request: Request) -> dict[str, dict[str, Any]]:
-    board = _state(request).knobs
-    return {name: knobs.as_dict() for name, knobs in board.current.items()}
+    state = _state(request)
+    return _knobs(state)
+
+
+def _knobs(state: SandboxState) -> dict[str, dict[str, Any]]:
+    listed = {name: knobs.as_dict() for name, knobs in state.knobs.current.items()}
+    listed["midtrans"] = state.midtrans.knobs.as_dict()
+    return listed
+
+
+# Declared before /knobs/{supplier}, whose supplier is a flight supplier.
+@router.get("/knobs/midtrans")
+async def midtrans_knobs(request: Request) -> dict[str, Any]:
+    return _state(request).midtrans.knobs.as_dict()
+
+
+@router.put("/knobs/midtrans")
+async def set_midtrans_knobs(request: Request, changes: MidtransKnobChanges) -> dict[str, Any]:
+    return _state(request).midtrans.update_knobs(changes.model_dump(exclude_none=True)).as_dict()
 
 
 @router.get("/knobs/{supplier}")
@@ -49,8 +79,10 @@ async def set_knobs(request: Request, supplier: Supplier, changes: KnobChanges) 
 
 @router.post("/reset")
 async def reset(request: Request) -> dict[str, Any]:
-    """Knobs back to their environment defaults; seats, holds and offers back to the seed."""
+    """Knobs back to their environment defaults; seats, holds and offers back to the seed; Midtrans
+    transactions, queued notifications and the delivery log forgotten."""
     state = _state(request)
     state.knobs.reset()
     state.clear()
-    return {"status": "reset", "knobs": {name: k.as_dict() for name, k in state.knobs.current.items()}}
+    state.midtrans.reset()
+    return {"status": "reset", "knobs": _knobs(state)}

@@ -1,12 +1,16 @@
-"""The provider sandbox: the outside world's flight suppliers, served locally with seeded
-inventory and fault knobs (DESIGN.md §8). Amadeus-shaped under /amadeus, Duffel-shaped under
-/duffel, administration under /sandbox."""
+"""The provider sandbox: the outside world's flight suppliers and payment gateway, served locally
+with seeded inventory and fault knobs (DESIGN.md §8). Amadeus-shaped under /amadeus, Duffel-shaped
+under /duffel, Midtrans-shaped under /midtrans, administration under /sandbox."""
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import admin
 import amadeus
 import duffel
+import midtrans
 from fastapi import FastAPI
 from holds import Clock, utc_now
 from state import SandboxState
@@ -19,16 +23,25 @@ VERSION = "0.1.0"
 
 def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> FastAPI:
     settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with midtrans.running(app.state.sandbox.midtrans):
+            yield
+
     app = create_service_app(
         name="sandbox",
         title="TiketQ provider sandbox",
         version=VERSION,
         description="Local stand-ins for the providers TiketQ calls: Amadeus- and Duffel-shaped flight "
-        "suppliers with deterministic inventory and fault knobs. Never deployed to production.",
+        "suppliers with deterministic inventory and fault knobs, and a Midtrans-shaped payment gateway "
+        "(Snap, payment page, Core API, signed notifications). Never deployed to production.",
         runtime=settings.runtime,
+        lifespan=lifespan,
     )
     app.state.sandbox = SandboxState.build(settings, clock)
     amadeus.install(app)
     duffel.install(app)
+    midtrans.install(app)
     app.include_router(admin.router)
     return app

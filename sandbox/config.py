@@ -5,9 +5,9 @@ Every value comes from a `SANDBOX_*` environment variable (FLIGHTS.md); nothing 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import RuntimeSettings, SettingsBase
@@ -48,12 +48,64 @@ class DuffelKnobSettings(KnobSettings):
     model_config = SettingsConfigDict(env_prefix="SANDBOX_DUFFEL_", extra="ignore", case_sensitive=False)
 
 
+class MidtransSettings(SettingsBase):
+    """The Midtrans stand-in: the keys it accepts, where notifications go, the retry schedule, and
+    the starting values of its knobs (SANDBOX_MIDTRANS_*; the server key may come from *_FILE)."""
+
+    model_config = SettingsConfigDict(env_prefix="SANDBOX_MIDTRANS_", extra="ignore", case_sensitive=False)
+
+    server_key: str = "SB-Mid-server-sandbox-change-me"
+    client_key: str = "SB-Mid-client-sandbox"
+    merchant_id: str = "G000000000"
+    # None: no notifications unless a charge carried X-Override-Notification / X-Append-Notification.
+    notification_url: str | None = None
+    # Midtrans retries over minutes to hours; compressed here so local work is quick.
+    retry_schedule_seconds: str = "1,2,5,10,30"
+    notification_timeout_seconds: float = Field(default=15.0, gt=0)
+    # Starting knobs (PUT /sandbox/knobs/midtrans changes them; POST /sandbox/reset restores these).
+    latency_ms: int = Field(default=0, ge=0)
+    error_rate: float = Field(default=0.0, ge=0, le=1)
+    duplicate_notifications: int = Field(default=0, ge=0, le=10)
+    shuffle_notifications: bool = False
+    notification_delay_ms: int = Field(default=0, ge=0)
+    errors_in_http_200: bool = False
+
+    @field_validator("notification_url")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @property
+    def retry_schedule(self) -> tuple[float, ...]:
+        return parse_retry_schedule(self.retry_schedule_seconds)
+
+    @model_validator(mode="after")
+    def _schedule_parses(self) -> MidtransSettings:
+        parse_retry_schedule(self.retry_schedule_seconds)
+        return self
+
+
+def parse_retry_schedule(text: str) -> tuple[float, ...]:
+    """`"1,2,5,10,30"` → (1.0, 2.0, 5.0, 10.0, 30.0); an empty string means no retries."""
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    try:
+        schedule = tuple(float(part) for part in parts)
+    except ValueError as exc:
+        raise ValueError(
+            f"SANDBOX_MIDTRANS_RETRY_SCHEDULE_SECONDS is not a list of seconds: {text!r}"
+        ) from exc
+    if any(delay < 0 for delay in schedule) or len(schedule) > 20:
+        raise ValueError("SANDBOX_MIDTRANS_RETRY_SCHEDULE_SECONDS: up to 20 non-negative delays")
+    return schedule
+
+
 @dataclass(frozen=True)
 class Settings:
     runtime: RuntimeSettings
     sandbox: SandboxSettings
     amadeus_knobs: KnobSettings
     duffel_knobs: KnobSettings
+    midtrans: MidtransSettings = field(default_factory=MidtransSettings)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -62,4 +114,5 @@ class Settings:
             sandbox=SandboxSettings(),
             amadeus_knobs=AmadeusKnobSettings(),
             duffel_knobs=DuffelKnobSettings(),
+            midtrans=MidtransSettings(),
         )

@@ -8,7 +8,7 @@ import random
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
-from config import KnobSettings
+from config import KnobSettings, MidtransSettings
 
 Disturbance = Literal["error", "malformed"] | None
 
@@ -77,3 +77,31 @@ class KnobBoard:
 
 
 MALFORMED_BODY = b'{"data": [{"id": "1", "type": "flight-offer", "itineraries": [{"segments": [<<<garbage'
+
+
+@dataclass(frozen=True)
+class MidtransKnobs:
+    """Midtrans's knobs: latency and 5xx on Snap/Core calls, and how notifications misbehave:
+    extra concurrent copies, a transaction's notifications in random order, a delay before each,
+    and Core API errors inside HTTP 200 (the body's status_code still says what happened)."""
+
+    latency_ms: int = 0
+    error_rate: float = 0.0
+    duplicate_notifications: int = 0
+    shuffle_notifications: bool = False
+    notification_delay_ms: int = 0
+    errors_in_http_200: bool = False
+
+    @classmethod
+    def from_settings(cls, s: MidtransSettings) -> MidtransKnobs:
+        return cls(
+            latency_ms=s.latency_ms,
+            error_rate=s.error_rate,
+            duplicate_notifications=s.duplicate_notifications,
+            shuffle_notifications=s.shuffle_notifications,
+            notification_delay_ms=s.notification_delay_ms,
+            errors_in_http_200=s.errors_in_http_200,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -9,6 +9,7 @@ from typing import Any
 from holds import Clock, HoldBook, SeatBook, utc_now
 from inventory import Inventory
 from knobs import KnobBoard, Knobs
+from midtrans_state import MidtransState
 from offers import today_in_indonesia
 
 from config import Settings
@@ -25,8 +26,10 @@ class SandboxState:
     amadeus_tokens: dict[str, datetime] = field(default_factory=dict)
     duffel_offers: dict[str, Any] = field(default_factory=dict)
     duffel_cancellations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    midtrans: MidtransState = field(init=False)
 
     def __post_init__(self) -> None:
+        self.midtrans = MidtransState(self.settings.midtrans, self.clock, self.settings.sandbox.seed)
         self.clear()
 
     @classmethod

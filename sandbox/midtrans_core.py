@@ -96,7 +96,7 @@ async def _refund(request: Request, order_id: str) -> JSONResponse:
     if key is not None and key in txn.refund_results:
         previous = txn.refund_results[key]
         asked = body.get("amount")
-        if asked is not None and _same_amount(asked, previous["refund_amount"]) is False:
+        if asked is not None and not _same_amount(asked, previous["refund_amount"]):
             raise CoreError(406, "Duplicate refund request with the same refund_key and a different amount")
         return JSONResponse(previous)
     if txn.transaction_status not in ("settlement", "partial_refund"):

@@ -32,7 +32,7 @@ class MidtransKnobChanges(BaseModel):
 
     latency_ms: int | None = Field(default=None, ge=0, le=120_000)
     error_rate: float | None = Field(default=None, ge=0, le=1)
-    duplicate_notifications: int | None = Field(default=None, ge=0, le=10)
+    duplicate_notifications: int | None = Field(default=None, ge=0, le=100)
     shuffle_notifications: bool | None = None
     notification_delay_ms: int | None = Field(default=None, ge=0, le=120_000)
     errors_in_http_200: bool | None = None

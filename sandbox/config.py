@@ -65,7 +65,7 @@ class MidtransSettings(SettingsBase):
     # Starting knobs (PUT /sandbox/knobs/midtrans changes them; POST /sandbox/reset restores these).
     latency_ms: int = Field(default=0, ge=0)
     error_rate: float = Field(default=0.0, ge=0, le=1)
-    duplicate_notifications: int = Field(default=0, ge=0, le=10)
+    duplicate_notifications: int = Field(default=0, ge=0, le=100)
     shuffle_notifications: bool = False
     notification_delay_ms: int = Field(default=0, ge=0)
     errors_in_http_200: bool = False

@@ -250,3 +250,22 @@ async def test_a_retried_notification_may_arrive_after_a_later_one() -> None:
         ("pending", 200),
     ]
     assert rx.statuses() == ["pending", "settlement", "pending"]
+
+
+async def test_midtrans_knobs_are_validated_and_listed() -> None:
+    async with sandbox(duplicate_notifications=1) as client:
+        ok = await client.put("/sandbox/knobs/midtrans", json={"duplicate_notifications": 49})
+        too_many = await client.put("/sandbox/knobs/midtrans", json={"duplicate_notifications": 101})
+        unknown = await client.put("/sandbox/knobs/midtrans", json={"timeout_rate": 1})
+        listed = (await client.get("/sandbox/knobs")).json()
+    assert ok.json()["duplicate_notifications"] == 49
+    assert too_many.status_code == unknown.status_code == 422
+    assert listed["midtrans"] == ok.json()
+    assert set(listed["midtrans"]) == {
+        "latency_ms",
+        "error_rate",
+        "duplicate_notifications",
+        "shuffle_notifications",
+        "notification_delay_ms",
+        "errors_in_http_200",
+    }

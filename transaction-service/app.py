@@ -1,30 +1,193 @@
-"""transaction-service composition root: settings → adapters → FastAPI app.
+"""transaction-service composition root: settings → adapters → use cases → FastAPI app.
 
-Orders, transactions, payments, refunds, the audit log and reports arrive with the transaction
-issues; until then the service answers health, readiness, docs and metrics so the platform is
-whole.
+The only module that knows every layer. `create_app(settings, **overrides)` is also how tests
+build the app, with auth-service's keys/account states replaced and the workers off.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime
+
 from fastapi import FastAPI
 
+from adapters import tables
+from adapters.event_bus import make_event_deliverer
+from adapters.idempotency import IdempotencyStore
+from adapters.ledger import Ledger
+from adapters.upstream import HttpBookingGateway, HttpPaymentGateway
 from config import Settings
-from shared.service_app import create_database_service_app
+from domain.ports import BookingGateway, Clock, PaymentGateway
+from routes import orders, payments, reports, transactions, webhooks
+from routes.errors import install_error_handlers
+from shared.db import create_engine, create_sessionmaker, ping
+from shared.http import make_client
+from shared.outbox import OutboxEvent, OutboxRelay
+from shared.service_app import create_service_app
+from shared.tokens import (
+    AccountStateSource,
+    CachedAccountStateSource,
+    HttpAccountStateSource,
+    JwksKeySource,
+    KeySource,
+    TokenVerifier,
+)
 
-VERSION = "0.1.0"
+VERSION = "1.0.0"
+logger = logging.getLogger("transaction_service")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _sweep_forever(ledger: Ledger, interval: float) -> None:
+    while True:
+        try:
+            ended = await ledger.expire_holds()
+            if ended:
+                logger.info("hold-expiry sweeper ended %d orders", ended)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("hold-expiry sweep failed")
+        await asyncio.sleep(interval)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    key_source: KeySource | None = None,
+    account_states: AccountStateSource | None = None,
+    booking_gateway: BookingGateway | None = None,
+    payment_gateway: PaymentGateway | None = None,
+    clock: Clock = utc_now,
+    workers: bool | None = None,
+) -> FastAPI:
+    """Overrides replace what talks to other services: auth-service's keys and account states,
+    the booking services, payment-service. `workers=False` keeps the relays and the sweeper off
+    (tests drive them through `app.state`)."""
     settings = settings or Settings.from_env()
-    return create_database_service_app(
+    internal_token = settings.internal.token.get_secret_value()
+    run_workers = settings.workers.relays_enabled if workers is None else workers
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            engine = create_engine(settings.database)
+            stack.push_async_callback(engine.dispose)
+            auth_client = make_client(settings.internal.auth_service_url)
+            stack.push_async_callback(auth_client.aclose)
+            keys = key_source or JwksKeySource(auth_client, settings.jwt.jwks_url)
+            states = account_states or CachedAccountStateSource(
+                HttpAccountStateSource(auth_client, internal_token),
+                ttl=settings.jwt.account_state_ttl_seconds,
+            )
+            timeout = settings.upstream.timeout_seconds
+            bookings = booking_gateway
+            if bookings is None:
+                flights = make_client(settings.upstream.flights_service_url, timeout=timeout)
+                stack.push_async_callback(flights.aclose)
+                bookings = HttpBookingGateway({"flight": flights}, internal_token)
+            charges = payment_gateway
+            if charges is None:
+                payment_http = make_client(settings.upstream.payment_service_url, timeout=timeout)
+                stack.push_async_callback(payment_http.aclose)
+                charges = HttpPaymentGateway(payment_http, internal_token)
+
+            sessions = create_sessionmaker(engine)
+            deliverer = make_event_deliverer(settings.workers.rabbitmq_url)
+            stack.push_async_callback(deliverer.close)
+            event_relay = OutboxRelay(
+                sessions,
+                tables.outbox,
+                deliverer,
+                poll_interval=settings.workers.poll_interval_seconds,
+                max_backoff_seconds=settings.workers.max_backoff_seconds,
+            )
+
+            def wake() -> None:
+                event_relay.wake()
+                work_relay.wake()
+
+            ledger = Ledger(sessions, bookings, charges, clock, wake=wake)
+
+            async def run_job(event: OutboxEvent) -> None:
+                await ledger.run_job(event.topic, event.payload)
+
+            work_relay = OutboxRelay(
+                sessions,
+                tables.work_queue,
+                run_job,
+                poll_interval=settings.workers.poll_interval_seconds,
+                max_backoff_seconds=settings.workers.max_backoff_seconds,
+            )
+
+            app.state.engine = engine
+            app.state.sessions = sessions  # read by the reports
+            app.state.internal_token = internal_token
+            app.state.payment_webhook_secret = settings.payment_events.secret.get_secret_value()
+            app.state.token_verifier = TokenVerifier(
+                keys,
+                states,
+                issuer=settings.jwt.issuer,
+                audience=settings.jwt.audience,
+                leeway=settings.jwt.leeway_seconds,
+            )
+            app.state.ledger = ledger
+            app.state.idempotency = IdempotencyStore(sessions)
+            app.state.event_relay = event_relay
+            app.state.work_relay = work_relay
+
+            tasks: list[asyncio.Task[None]] = []
+            if run_workers:
+                tasks = [
+                    asyncio.create_task(event_relay.run(), name="event-outbox-relay"),
+                    asyncio.create_task(work_relay.run(), name="work-queue-relay"),
+                    asyncio.create_task(
+                        _sweep_forever(ledger, settings.workers.sweep_interval_seconds), name="hold-sweeper"
+                    ),
+                ]
+            try:
+                yield
+            finally:
+                for task in tasks:
+                    task.cancel()
+                for task in tasks:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+
+    async def readiness(app: FastAPI) -> None:
+        await ping(app.state.engine)
+
+    app = create_service_app(
         name="transaction-service",
         title="TiketQ Transactions",
         version=VERSION,
         description=(
             "Orders, transactions, payments, refunds and reports: the money path from a held"
-            " booking to an issued ticket."
+            " booking to an issued ticket. Every POST that creates money or a booking needs an"
+            " `Idempotency-Key`. Someone else's order, transaction or payment answers 404."
         ),
         runtime=settings.runtime,
-        database=settings.database,
+        lifespan=lifespan,
+        readiness=readiness,
+        openapi_tags=[
+            {"name": "orders", "description": "Hold a booking and open its transaction."},
+            {"name": "transactions", "description": "Transactions, cancellation, refunds, audit."},
+            {"name": "payments", "description": "Midtrans payments through payment-service."},
+            {"name": "webhooks", "description": "Signed events from payment-service."},
+            {"name": "reports", "description": "Admin reports (JSON or CSV)."},
+        ],
     )
+    install_error_handlers(app)
+    app.include_router(orders.router)
+    app.include_router(transactions.router)
+    app.include_router(payments.router)
+    app.include_router(webhooks.router)
+    app.include_router(reports.router)
+    return app

@@ -1,0 +1,167 @@
+"""Pure rules of the money path: idempotency fingerprints and derived keys, order numbers, how
+long a charge may live, refund amounts, and what a payment status means for a payment, its
+transaction and its order (the decision the webhook and /confirm apply)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from domain.errors import InvalidRefundAmount
+from domain.models import (
+    OPEN_PAYMENT,
+    PAYABLE_TRANSACTION,
+    OrderStatus,
+    PaymentStatus,
+    TransactionStatus,
+    can_move,
+)
+
+CENT = Decimal("0.01")
+MAX_CHARGE_MINUTES = 60
+ORDER_NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
+
+
+def money(value: Decimal | str | int) -> Decimal:
+    return Decimal(value).quantize(CENT)
+
+
+def fingerprint(body: Any) -> str:
+    """The same request body always has the same fingerprint, whatever its key order."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def derived_key(*parts: str) -> str:
+    """A key for a call we make on someone's behalf, stable for the same parts (≤ 200 chars)."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def order_number(now: datetime, rand: secrets.SystemRandom | None = None) -> str:
+    """`TQ-YYMMDD-XXXXXXXX`: the Jakarta-independent UTC date and 8 random characters."""
+    rng = rand or secrets.SystemRandom()
+    tail = "".join(rng.choice(ORDER_NUMBER_ALPHABET) for _ in range(8))
+    return f"TQ-{now:%y%m%d}-{tail}"
+
+
+def charge_expiry_minutes(hold_expires_at: datetime | None, now: datetime) -> int:
+    """Minutes left on the hold, rounded down, capped at 60 (at least 1 while any time is left)."""
+    if hold_expires_at is None:
+        return MAX_CHARGE_MINUTES
+    seconds = (hold_expires_at - now).total_seconds()
+    return max(1, min(MAX_CHARGE_MINUTES, math.floor(seconds / 60)))
+
+
+def refund_amount(requested: Decimal | None, paid: Decimal, already_refunded: Decimal) -> Decimal:
+    """What a refund request means: default everything that is left; never more than that."""
+    remaining = money(paid - already_refunded)
+    amount = remaining if requested is None else money(requested)
+    if amount <= 0 or amount > remaining:
+        raise InvalidRefundAmount(amount, remaining)
+    return amount
+
+
+# payment-service's normalised Charge.status → our payment status.
+CHARGE_TO_PAYMENT: dict[str, PaymentStatus] = {
+    "pending": PaymentStatus.PENDING,
+    "paid": PaymentStatus.PAID,
+    "failed": PaymentStatus.FAILED,
+    "cancelled": PaymentStatus.CANCELLED,
+    "expired": PaymentStatus.EXPIRED,
+    "refunded": PaymentStatus.REFUNDED,
+    "partially_refunded": PaymentStatus.PARTIALLY_REFUNDED,
+    "challenge": PaymentStatus.CHALLENGE,
+}
+
+ENDED_PAYMENT = frozenset({PaymentStatus.FAILED, PaymentStatus.EXPIRED, PaymentStatus.CANCELLED})
+
+
+@dataclass(frozen=True)
+class PaymentDecision:
+    """What a payment status observation changes. None = leave as it is."""
+
+    payment: PaymentStatus | None = None
+    transaction: TransactionStatus | None = None
+    order: OrderStatus | None = None
+    issue_booking: bool = False  # paid: issue the tickets
+    release_booking: bool = False  # ended unpaid: cancel the hold
+    refund_late_payment: bool = False  # paid, but the order had already ended: refund it all
+    reconcile_refunds: bool = False  # refunded at the gateway: bring the amounts in line
+    reason: str | None = None
+
+    @property
+    def changes_anything(self) -> bool:
+        return any(
+            (
+                self.payment,
+                self.transaction,
+                self.order,
+                self.issue_booking,
+                self.release_booking,
+                self.refund_late_payment,
+                self.reconcile_refunds,
+            )
+        )
+
+
+def decide_payment(
+    charge_status: str,
+    payment: PaymentStatus,
+    transaction: TransactionStatus,
+    order: OrderStatus,
+    *,
+    refunded_at_gateway: Decimal = Decimal(0),
+    refunded_here: Decimal = Decimal(0),
+) -> PaymentDecision:
+    """The one place a payment status becomes state changes. Stale, duplicate and out-of-order
+    observations decide nothing (the caller logs them)."""
+    target = CHARGE_TO_PAYMENT.get(charge_status, PaymentStatus.FAILED)  # unknown = failed
+    if target is PaymentStatus.PENDING:
+        return PaymentDecision()
+    if target is PaymentStatus.CHALLENGE:
+        if can_move("payment", payment, target):
+            return PaymentDecision(payment=target)
+        return PaymentDecision()
+    if target is PaymentStatus.PAID:
+        if not can_move("payment", payment, target):
+            return PaymentDecision()
+        if transaction in PAYABLE_TRANSACTION and order is OrderStatus.CONFIRMED:
+            return PaymentDecision(
+                payment=target,
+                transaction=TransactionStatus.COMPLETED,
+                order=OrderStatus.PAID,
+                issue_booking=True,
+            )
+        return PaymentDecision(
+            payment=target,
+            refund_late_payment=True,
+            reason=f"paid after the order was {order.value.lower()}; refunded in full",
+        )
+    if target in ENDED_PAYMENT:
+        if payment not in OPEN_PAYMENT:
+            return PaymentDecision()
+        decision_tx: TransactionStatus | None = None
+        decision_order: OrderStatus | None = None
+        if transaction in PAYABLE_TRANSACTION:
+            decision_tx = (
+                TransactionStatus.CANCELLED if target is PaymentStatus.CANCELLED else TransactionStatus.FAILED
+            )
+        if order is OrderStatus.CONFIRMED:
+            decision_order = OrderStatus.CANCELLED
+        return PaymentDecision(
+            payment=target,
+            transaction=decision_tx,
+            order=decision_order,
+            release_booking=decision_order is not None,
+            reason=f"payment {target.value.lower()}",
+        )
+    # refunded / partially_refunded at the gateway
+    if refunded_at_gateway > refunded_here:
+        return PaymentDecision(reconcile_refunds=True)
+    return PaymentDecision()

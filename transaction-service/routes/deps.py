@@ -1,0 +1,50 @@
+"""Annotated dependencies the handlers share: who is calling, the ledger, the Idempotency-Key."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from adapters.idempotency import IdempotencyStore
+from adapters.ledger import Caller, Ledger
+from shared.security import AdminPrincipal, CurrentPrincipal
+
+
+async def caller(principal: CurrentPrincipal) -> Caller:
+    return Caller(principal.account_id, principal.is_admin)
+
+
+async def admin_caller(principal: AdminPrincipal) -> Caller:
+    return Caller(principal.account_id, True)
+
+
+async def ledger(request: Request) -> Ledger:
+    value: Ledger = request.app.state.ledger
+    return value
+
+
+async def idempotency_store(request: Request) -> IdempotencyStore:
+    value: IdempotencyStore = request.app.state.idempotency
+    return value
+
+
+async def idempotency_key(
+    key: Annotated[
+        str,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=200,
+            description="Required: the same key and body replay the first answer.",
+        ),
+    ],
+) -> str:
+    return key
+
+
+AnyCaller = Annotated[Caller, Depends(caller)]
+AdminCaller = Annotated[Caller, Depends(admin_caller)]
+LedgerDep = Annotated[Ledger, Depends(ledger)]
+Idempotency = Annotated[IdempotencyStore, Depends(idempotency_store)]
+IdempotencyKey = Annotated[str, Depends(idempotency_key)]

@@ -1,0 +1,79 @@
+"""Orders: hold a booking and open its transaction; read and list; admin status changes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from routes.common import idempotent
+from routes.deps import AdminCaller, AnyCaller, Idempotency, IdempotencyKey, LedgerDep
+from routes.schemas import Order, OrderCreate, OrderStatusName, OrderStatusUpdate, ServiceTypeName
+from shared.errors import problem_responses
+from shared.pagination import Page, Pagination
+
+router = APIRouter(prefix="/orders", tags=["orders"])
+
+
+@router.post(
+    "/",
+    status_code=201,
+    response_model=Order,
+    responses=problem_responses(401, 404, 409, 410, 422, 502, 503, 504),
+    summary="Create an order: hold the booking and open its transaction",
+)
+async def create_order(
+    body: OrderCreate, caller: AnyCaller, ledger: LedgerDep, store: Idempotency, key: IdempotencyKey
+) -> JSONResponse:
+    """Holds the offer at the booking service of `service_type` (flights now) and records the
+    order CONFIRMED with a PENDING transaction. Booking problems are passed on with their status
+    and slug (409 `price-changed` with the new `total_price`, 410 `offer-expired`, 422
+    `invalid-booking`, 502/503/504)."""
+    payload = body.model_dump(mode="json")
+
+    async def work() -> dict[str, Any]:
+        details = payload["booking_details"]
+        return await ledger.create_order(
+            caller, key, body.service_type, body.offer_id, details["passengers"], details["contact"]
+        )
+
+    return await idempotent(store, f"orders:{caller.account_id}", key, payload, work)
+
+
+@router.get("/", response_model=Page[Order], responses=problem_responses(401), summary="List orders")
+async def list_orders(
+    caller: AnyCaller,
+    ledger: LedgerDep,
+    page: Pagination,
+    status: Annotated[OrderStatusName | None, Query()] = None,
+    service_type: Annotated[ServiceTypeName | None, Query()] = None,
+) -> dict[str, Any]:
+    """A user sees their own orders; an admin sees all. Newest first."""
+    items, total = await ledger.list_orders(
+        caller, status=status, service_type=service_type, limit=page.limit, offset=page.offset
+    )
+    return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+
+
+@router.get(
+    "/{order_id}", response_model=Order, responses=problem_responses(401, 404), summary="Get an order"
+)
+async def get_order(order_id: UUID, caller: AnyCaller, ledger: LedgerDep) -> dict[str, Any]:
+    """`booking_details.tickets` carries the ticket numbers once issued."""
+    return await ledger.get_order(order_id, caller)
+
+
+@router.put(
+    "/{order_id}/status",
+    response_model=Order,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Change an order's status (admin)",
+)
+async def set_order_status(
+    order_id: UUID, body: OrderStatusUpdate, caller: AdminCaller, ledger: LedgerDep
+) -> dict[str, Any]:
+    """Only legal transitions (409 `invalid-transition` otherwise); the reason is audited. This
+    records the state only: money moves through the refund endpoints."""
+    return await ledger.set_order_status(order_id, body.status, body.reason, caller)

@@ -1,0 +1,77 @@
+"""Payments: start a Midtrans Snap payment, read it, admin confirm (re-check) and refund."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from routes.common import idempotent
+from routes.deps import AdminCaller, AnyCaller, Idempotency, IdempotencyKey, LedgerDep
+from routes.schemas import Payment, PaymentCreate, Refund, RefundCreate
+from shared.errors import problem_responses
+
+router = APIRouter(prefix="/payments", tags=["payments"])
+
+
+@router.post(
+    "/",
+    status_code=201,
+    response_model=Payment,
+    responses=problem_responses(401, 404, 409, 422, 502, 503, 504),
+    summary="Start a payment for a transaction (Midtrans Snap)",
+)
+async def create_payment(
+    body: PaymentCreate, caller: AnyCaller, ledger: LedgerDep, store: Idempotency, key: IdempotencyKey
+) -> JSONResponse:
+    """Own PENDING/PROCESSING transaction with its hold still alive (409 `hold-expired`). The
+    charge lives as long as the hold (at most 60 minutes). A still-pending payment of the same
+    transaction is returned instead of a second charge."""
+    payload = body.model_dump(mode="json")
+
+    async def work() -> dict[str, Any]:
+        return await ledger.create_payment(caller, body.transaction_id)
+
+    return await idempotent(store, f"payments:{caller.account_id}", key, payload, work)
+
+
+@router.get("/{payment_id}", response_model=Payment, responses=problem_responses(401, 404), summary="Get")
+async def get_payment(payment_id: UUID, caller: AnyCaller, ledger: LedgerDep) -> dict[str, Any]:
+    return await ledger.get_payment(payment_id, caller)
+
+
+@router.post(
+    "/{payment_id}/confirm",
+    response_model=Payment,
+    responses=problem_responses(401, 403, 404, 502, 503, 504),
+    summary="Re-check the gateway's status and apply it (admin)",
+)
+async def confirm_payment(payment_id: UUID, caller: AdminCaller, ledger: LedgerDep) -> dict[str, Any]:
+    """Asks payment-service to sync with Midtrans, then applies the answer exactly as a webhook
+    event would be applied."""
+    return await ledger.confirm_payment(payment_id, caller)
+
+
+@router.post(
+    "/{payment_id}/refund",
+    status_code=201,
+    response_model=Refund,
+    responses=problem_responses(401, 403, 404, 409, 422, 502, 503, 504),
+    summary="Refund a payment, fully or partly (admin)",
+)
+async def refund_payment(
+    payment_id: UUID,
+    body: RefundCreate,
+    caller: AdminCaller,
+    ledger: LedgerDep,
+    store: Idempotency,
+    key: IdempotencyKey,
+) -> JSONResponse:
+    payload = {"payment_id": str(payment_id), **body.model_dump(mode="json")}
+
+    async def work() -> dict[str, Any]:
+        return await ledger.refund_payment(payment_id, body.amount, body.reason, key, caller)
+
+    return await idempotent(store, f"refunds:{caller.account_id}", key, payload, work)

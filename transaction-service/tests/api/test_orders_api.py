@@ -1,0 +1,146 @@
+"""POST /orders/ and friends: the hold, idempotency, problems passed on, ownership."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+
+from tests.api.helpers import book, get, sql
+from tests.conftest import People, order_body
+from tests.fakes import FakeFlights, problem
+
+
+async def test_an_order_holds_the_booking_and_opens_a_pending_transaction(
+    client: httpx.AsyncClient, people: People, flights: FakeFlights, app: FastAPI
+) -> None:
+    buyer = people.make()
+    order = await book(client, buyer)
+    assert order["status"] == "CONFIRMED"
+    assert order["total_amount"] == "1500000.00"
+    assert order["currency"] == "IDR"
+    assert order["order_number"].startswith("TQ-")
+    assert len(order["order_number"]) == len("TQ-YYMMDD-XXXXXXXX")
+    assert order["booking_details"]["supplier_reference"] == "HJK1EY"
+    assert order["hold_expires_at"]
+    tx = await get(client, buyer, f"/transactions/{order['transaction_id']}")
+    assert tx["status"] == "PENDING"
+    assert tx["amount"] == "1500000.00"
+    assert tx["transaction_type"] == "flight"
+    events = await sql(app, "SELECT topic FROM outbox")
+    assert ("transaction.created",) in events
+    audit = await sql(app, "SELECT entity_type, from_status, to_status, actor FROM audit_log ORDER BY id")
+    assert ("order", None, "CONFIRMED", buyer.id) in audit
+    assert ("transaction", None, "PENDING", buyer.id) in audit
+
+
+async def test_the_same_key_and_body_replay_the_first_order(
+    client: httpx.AsyncClient, people: People, flights: FakeFlights
+) -> None:
+    buyer = people.make()
+    headers = buyer.keyed("order-key-1")
+    first = await client.post("/orders/", json=order_body(), headers=headers)
+    second = await client.post("/orders/", json=order_body(), headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert flights.calls.count("hold") == 1
+    other = await client.post("/orders/", json=order_body(offer_id="another-offer"), headers=headers)
+    assert other.status_code == 422
+    assert other.json()["type"].endswith("/idempotency-key-reused")
+
+
+async def test_an_order_needs_an_idempotency_key_and_a_token(
+    client: httpx.AsyncClient, people: People
+) -> None:
+    buyer = people.make()
+    assert (await client.post("/orders/", json=order_body(), headers=buyer.headers)).status_code == 422
+    assert (
+        await client.post("/orders/", json=order_body(), headers={"Idempotency-Key": "k"})
+    ).status_code == 401
+
+
+async def test_price_changed_is_passed_on_with_the_new_price(
+    client: httpx.AsyncClient, people: People, flights: FakeFlights
+) -> None:
+    flights.hold_problem = problem(
+        409, "price-changed", total_price="1650000.00", previous_total_price="1500000.00", currency="IDR"
+    )
+    buyer = people.make()
+    headers = buyer.keyed()
+    response = await client.post("/orders/", json=order_body(), headers=headers)
+    assert response.status_code == 409
+    body = response.json()
+    assert body["type"].endswith("/price-changed")
+    assert body["total_price"] == "1650000.00"
+    # A business answer is replayed for the same key, without asking again.
+    again = await client.post("/orders/", json=order_body(), headers=headers)
+    assert again.status_code == 409
+    assert again.json()["total_price"] == "1650000.00"
+    assert flights.calls.count("hold") == 1
+    listed = await get(client, buyer, "/orders/")
+    assert listed["total"] == 0
+
+
+async def test_offer_expired_and_supplier_outage_are_passed_on(
+    client: httpx.AsyncClient, people: People, flights: FakeFlights
+) -> None:
+    buyer = people.make()
+    flights.hold_problem = problem(410, "offer-expired")
+    gone = await client.post("/orders/", json=order_body(), headers=buyer.keyed())
+    assert gone.status_code == 410
+    assert gone.json()["type"].endswith("/offer-expired")
+    flights.hold_problem = problem(503, "supplier-unavailable")
+    headers = buyer.keyed()
+    down = await client.post("/orders/", json=order_body(), headers=headers)
+    assert down.status_code == 503
+    # An outage is not recorded: the same key tries again and succeeds.
+    flights.hold_problem = None
+    assert (await client.post("/orders/", json=order_body(), headers=headers)).status_code == 201
+
+
+async def test_only_flights_can_be_booked_today(client: httpx.AsyncClient, people: People) -> None:
+    response = await client.post(
+        "/orders/", json=order_body(service_type="hotel"), headers=people.make().keyed()
+    )
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("/service-type-unavailable")
+
+
+async def test_someone_elses_order_is_not_found_and_lists_are_own(
+    client: httpx.AsyncClient, people: People
+) -> None:
+    alice, bob, admin = people.make(), people.make(), people.make("admin")
+    order = await book(client, alice)
+    await book(client, bob)
+    assert (await client.get(f"/orders/{order['id']}", headers=bob.headers)).status_code == 404
+    assert (
+        await client.get(f"/transactions/{order['transaction_id']}", headers=bob.headers)
+    ).status_code == 404
+    assert (await get(client, alice, "/orders/"))["total"] == 1
+    assert (await get(client, admin, "/orders/"))["total"] >= 2
+    assert (await get(client, admin, f"/orders/{order['id']}"))["id"] == order["id"]
+    assert (await get(client, alice, "/orders/?status=CONFIRMED&service_type=flight"))["total"] == 1
+    assert (await get(client, alice, "/orders/?status=PAID"))["total"] == 0
+
+
+async def test_admin_changes_order_status_only_along_legal_transitions(
+    client: httpx.AsyncClient, people: People, app: FastAPI
+) -> None:
+    buyer, admin = people.make(), people.make("admin")
+    order = await book(client, buyer)
+    path = f"/orders/{order['id']}/status"
+    forbidden = await client.put(path, json={"status": "CANCELLED", "reason": "x"}, headers=buyer.headers)
+    assert forbidden.status_code == 403
+    illegal = await client.put(path, json={"status": "COMPLETED", "reason": "skip"}, headers=admin.headers)
+    assert illegal.status_code == 409
+    assert illegal.json()["type"].endswith("/invalid-transition")
+    no_reason = await client.put(path, json={"status": "CANCELLED"}, headers=admin.headers)
+    assert no_reason.status_code == 422
+    ok = await client.put(path, json={"status": "CANCELLED", "reason": "fraud check"}, headers=admin.headers)
+    assert ok.status_code == 200
+    assert ok.json()["status"] == "CANCELLED"
+    rows = await sql(
+        app,
+        "SELECT from_status, to_status, actor, reason FROM audit_log WHERE entity_id = :id ORDER BY id",
+        id=order["id"],
+    )
+    assert rows[-1] == ("CONFIRMED", "CANCELLED", admin.id, "fraud check")

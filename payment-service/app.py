@@ -1,29 +1,128 @@
-"""payment-service composition root: settings → adapters → FastAPI app.
+"""payment-service composition root: settings → adapters → domain services → FastAPI app.
 
-Midtrans charges, the notification webhook and the outbox relay arrive with the payment issue;
-until then the service answers health, readiness, docs and metrics so the platform is whole.
+The only module that knows every layer. `create_app(settings, **overrides)` is also how tests
+build the app, with httpx transports (respx) in place of Midtrans and transaction-service.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+import httpx
 from fastapi import FastAPI
 
+from adapters.db import PaymentUnitOfWork, outbox
+from adapters.midtrans import MidtransClient
 from config import Settings
-from shared.service_app import create_database_service_app
+from domain.charges import ChargeDesk
+from domain.notifications import NotificationDesk
+from domain.refunds import RefundDesk
+from domain.repository import Clock, UnitOfWork
+from routes import charges, webhooks
+from routes.deps import PaymentServices
+from routes.errors import ERROR_MAP
+from shared.db import create_engine, create_sessionmaker, ping
+from shared.http import make_client
+from shared.outbox import OutboxRelay, SignedWebhookDelivery
+from shared.service_app import create_service_app
 
-VERSION = "0.1.0"
+VERSION = "1.0.0"
+# A slow transaction-service holds up only the relay; an unanswered event is retried with backoff.
+EVENT_DELIVERY_TIMEOUT_SECONDS = 5.0
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    midtrans_transport: httpx.AsyncBaseTransport | None = None,
+    events_transport: httpx.AsyncBaseTransport | None = None,
+    clock: Clock = utc_now,
+) -> FastAPI:
+    """Overrides replace what talks to the outside world: Midtrans and transaction-service."""
     settings = settings or Settings.from_env()
-    return create_database_service_app(
+    mt = settings.midtrans
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database)
+        sessions = create_sessionmaker(engine)
+        midtrans_http = make_client(
+            timeout=mt.timeout_seconds,
+            connect_timeout=min(mt.timeout_seconds, 5.0),
+            transport=midtrans_transport,
+        )
+        events_http = make_client(timeout=EVENT_DELIVERY_TIMEOUT_SECONDS, transport=events_transport)
+        relay = OutboxRelay(
+            sessions,
+            outbox,
+            SignedWebhookDelivery(
+                events_http, settings.events.events_url, settings.events.webhook_secret.get_secret_value()
+            ),
+            poll_interval=settings.events.poll_interval_seconds,
+            max_backoff_seconds=settings.events.max_backoff_seconds,
+        )
+        gateway = MidtransClient(
+            midtrans_http,
+            midtrans_http,
+            server_key=mt.server_key.get_secret_value(),
+            snap_base_url=mt.snap_base_url,
+            core_base_url=mt.core_base_url,
+            notification_url=mt.notification_url,
+        )
+
+        def unit_of_work() -> UnitOfWork:
+            return PaymentUnitOfWork(sessions, on_events_committed=relay.wake)
+
+        app.state.engine = engine
+        app.state.outbox_relay = relay
+        app.state.services = PaymentServices(
+            charges=ChargeDesk(unit_of_work, gateway, clock),
+            notifications=NotificationDesk(unit_of_work, gateway, clock, mt.server_key.get_secret_value()),
+            refunds=RefundDesk(unit_of_work, gateway, clock),
+        )
+        background: list[asyncio.Task[None]] = []
+        if settings.events.relay_enabled:
+            background.append(asyncio.create_task(relay.run(), name="payment-events-relay"))
+        try:
+            yield
+        finally:
+            for task in background:
+                task.cancel()
+            for task in background:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await events_http.aclose()
+            await midtrans_http.aclose()
+            await engine.dispose()
+
+    async def readiness(app: FastAPI) -> None:
+        await ping(app.state.engine)
+
+    app = create_service_app(
         name="payment-service",
         title="TiketQ Payments",
         version=VERSION,
         description=(
             "Midtrans charges (Snap tokens and redirect URLs) and payment notifications: each one"
-            " verified with Midtrans, recorded, and relayed to transaction-service."
+            " verified with Midtrans, recorded, and relayed to transaction-service. Charges,"
+            " cancellations and refunds are internal (transaction-service only); the Midtrans"
+            " notification webhook is public."
         ),
         runtime=settings.runtime,
-        database=settings.database,
+        lifespan=lifespan,
+        readiness=readiness,
+        error_map=ERROR_MAP,
+        openapi_tags=[{"name": "webhooks", "description": "Notifications from Midtrans (public)."}],
     )
+    app.state.internal_token = settings.internal.token.get_secret_value()  # read by shared.internal
+    app.include_router(webhooks.router)
+    app.include_router(charges.router)  # /internal/charges: not in the OpenAPI schema
+    return app

@@ -1,17 +1,90 @@
-"""payment-service settings, grouped by concern and read from the environment."""
+"""payment-service settings, grouped by concern and read from the environment (any setting X may
+instead come from the file named by X_FILE). README.md has the table."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from shared.settings import DatabaseSettings, RuntimeSettings
+from pydantic import Field, SecretStr, model_validator
+
+from shared.settings import (
+    DatabaseSettings,
+    InternalSettings,
+    RuntimeSettings,
+    SettingsBase,
+    refuse_placeholder_secret,
+)
+
+# The local sandbox's default server key (sandbox/: SANDBOX_MIDTRANS_SERVER_KEY), so `make dev`
+# works without configuration; refused outside local/test.
+SANDBOX_SERVER_KEY = "SB-Mid-server-sandbox-change-me"
+LOCAL_WEBHOOK_SECRET = "change-me-local-payment-webhook-secret"  # noqa: S105 - refused outside local
+
+
+class MidtransSettings(SettingsBase):
+    """Where Midtrans is and how we authenticate (defaults: Midtrans's own sandbox hosts)."""
+
+    server_key: SecretStr = Field(default=SecretStr(SANDBOX_SERVER_KEY), alias="MIDTRANS_SERVER_KEY")
+    client_key: str | None = Field(default=None, alias="MIDTRANS_CLIENT_KEY")  # for a frontend Snap.js
+    snap_base_url: str = Field(
+        default="https://app.sandbox.midtrans.com/snap/v1", alias="MIDTRANS_SNAP_BASE_URL"
+    )
+    core_base_url: str = Field(default="https://api.sandbox.midtrans.com", alias="MIDTRANS_CORE_BASE_URL")
+    # Sent as X-Override-Notification on Snap create: where Midtrans posts this charge's notifications.
+    notification_url: str | None = Field(default=None, alias="MIDTRANS_NOTIFICATION_URL")
+    timeout_seconds: float = Field(default=10.0, gt=0, le=60, alias="MIDTRANS_TIMEOUT_SECONDS")
+
+
+class PaymentEventSettings(SettingsBase):
+    """Where payment.status_changed events go (transaction-service) and how the relay runs."""
+
+    transaction_service_url: str = Field(default="http://localhost:8003", alias="TRANSACTION_SERVICE_URL")
+    events_url_override: str | None = Field(default=None, alias="PAYMENT_EVENTS_URL")
+    webhook_secret: SecretStr = Field(default=SecretStr(LOCAL_WEBHOOK_SECRET), alias="PAYMENT_WEBHOOK_SECRET")
+    # Off only in tests that drive the relay by hand (deliver_due()).
+    relay_enabled: bool = Field(default=True, alias="PAYMENT_EVENTS_RELAY_ENABLED")
+    poll_interval_seconds: float = Field(
+        default=1.0, gt=0, le=60, alias="PAYMENT_EVENTS_POLL_INTERVAL_SECONDS"
+    )
+    max_backoff_seconds: float = Field(
+        default=60.0, gt=0, le=3600, alias="PAYMENT_EVENTS_MAX_BACKOFF_SECONDS"
+    )
+
+    @model_validator(mode="after")
+    def _strong_enough(self) -> PaymentEventSettings:
+        if len(self.webhook_secret.get_secret_value()) < 32:
+            raise ValueError("PAYMENT_WEBHOOK_SECRET must be at least 32 characters")
+        return self
+
+    @property
+    def events_url(self) -> str:
+        return self.events_url_override or self.transaction_service_url.rstrip("/") + "/webhooks/payment"
 
 
 @dataclass(frozen=True)
 class Settings:
-    runtime: RuntimeSettings
-    database: DatabaseSettings
+    runtime: RuntimeSettings  # ENVIRONMENT, LOG_LEVEL, LOG_JSON, MAX_BODY_BYTES
+    database: DatabaseSettings  # DATABASE_URL, DATABASE_POOL_SIZE
+    internal: InternalSettings  # INTERNAL_TOKEN: guards /internal/charges
+    midtrans: MidtransSettings = field(default_factory=MidtransSettings)  # MIDTRANS_*
+    events: PaymentEventSettings = field(default_factory=PaymentEventSettings)  # PAYMENT_EVENTS_*, …
+
+    def __post_init__(self) -> None:
+        """Outside local development a missing or copied secret stops the service from starting."""
+        refuse_placeholder_secret(self.internal.token.get_secret_value(), self.runtime, "INTERNAL_TOKEN")
+        refuse_placeholder_secret(
+            self.midtrans.server_key.get_secret_value(), self.runtime, "MIDTRANS_SERVER_KEY"
+        )
+        refuse_placeholder_secret(
+            self.events.webhook_secret.get_secret_value(), self.runtime, "PAYMENT_WEBHOOK_SECRET"
+        )
 
     @classmethod
     def from_env(cls) -> Settings:
-        return cls(runtime=RuntimeSettings(), database=DatabaseSettings())  # type: ignore[call-arg]
+        return cls(
+            runtime=RuntimeSettings(),
+            database=DatabaseSettings(),  # type: ignore[call-arg]
+            internal=InternalSettings(),  # type: ignore[call-arg]
+            midtrans=MidtransSettings(),
+            events=PaymentEventSettings(),
+        )

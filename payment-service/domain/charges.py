@@ -1,0 +1,156 @@
+"""Charges for transaction-service: create (a Snap token, once per Idempotency-Key), read, sync
+with Midtrans, cancel."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from domain.errors import (
+    ChargeExists,
+    ChargeNotFound,
+    ChargePaid,
+    GatewayRejected,
+    IdempotencyKeyReused,
+)
+from domain.models import FINISHED, PAID_LIKE, Charge, ChargeStatus, GatewayStatus
+from domain.repository import Clock, MidtransGateway, UnitOfWork, UnitOfWorkFactory
+from domain.requests import ChargeRequest
+from domain.status_updates import change_charge, record_status
+
+logger = logging.getLogger("payment_service.charges")
+
+ORDER_ID_USED = 406  # Snap: "order_id has been paid and utilized" / already taken
+NOT_FOUND = 404
+CANNOT_MODIFY = 412
+
+
+class ChargeDesk:
+    def __init__(self, uow: UnitOfWorkFactory, gateway: MidtransGateway, clock: Clock) -> None:
+        self._uow = uow
+        self._gateway = gateway
+        self._clock = clock
+
+    async def create(self, idempotency_key: str, request: ChargeRequest) -> Charge:
+        """Crash-safe: the charge row is committed (pending, no token) under the key before Snap is
+        called; a retry with the same key finds it and calls Snap again. The Snap call runs with
+        the row locked, so concurrent retries of one key make one Snap call."""
+        request.validate()
+        fingerprint = request.fingerprint()
+        async with self._uow() as uow:
+            existing = await uow.charges.get_by_key(idempotency_key)
+            if existing is None:
+                if await uow.charges.get(request.order_id) is not None:
+                    raise ChargeExists(f"order_id {request.order_id!r} already has a charge.")
+                now = self._clock()
+                charge = Charge(
+                    id=uuid.uuid4(),
+                    order_id=request.order_id,
+                    idempotency_key=idempotency_key,
+                    fingerprint=fingerprint,
+                    gross_amount=request.gross_amount,
+                    currency=request.currency,
+                    request=request.snap_payload(),
+                    expires_at=now + timedelta(minutes=request.expiry_minutes),
+                    created_at=now,
+                    updated_at=now,
+                )
+                if await uow.charges.add(charge):
+                    await uow.commit()
+                else:  # a concurrent request took the key or the order_id first
+                    existing = await uow.charges.get_by_key(idempotency_key)
+                    if existing is None:
+                        raise ChargeExists(f"order_id {request.order_id!r} already has a charge.")
+            if existing is not None:
+                if existing.fingerprint != fingerprint:
+                    raise IdempotencyKeyReused(
+                        "This Idempotency-Key was used with another request body; use a new key."
+                    )
+                if existing.token is not None:
+                    return existing
+
+        async with self._uow() as uow:
+            locked = await uow.charges.get_by_key(idempotency_key, lock=True)
+            assert locked is not None  # committed above, and charges are never deleted
+            if locked.token is not None:
+                return locked
+            try:
+                snap = await self._gateway.create_snap(locked.request)
+            except GatewayRejected as exc:
+                if exc.status_code != ORDER_ID_USED:
+                    raise
+                await self._recover_used_order_id(uow, locked)
+                raise ChargeExists(
+                    f"Midtrans already has order_id {locked.order_id!r} but its Snap token was never"
+                    " recorded here (an earlier attempt was interrupted); its status is synced,"
+                    " and a new payment needs a new order_id."
+                ) from exc
+            locked.attach_snap(snap.token, snap.redirect_url, self._clock())
+            await uow.charges.save(locked)
+            await uow.commit()
+            return locked
+
+    async def _recover_used_order_id(self, uow: UnitOfWork, charge: Charge) -> None:
+        """Snap 406: our earlier attempt reached Midtrans and we lost the answer. The token cannot
+        be fetched again, but a status can: record it so a payment already made is announced."""
+        logger.warning("snap order_id already used at Midtrans", extra={"order_id": charge.order_id})
+        try:
+            report = await self._gateway.status(charge.order_id)
+        except GatewayRejected as exc:
+            if exc.status_code == NOT_FOUND:
+                return
+            raise
+        # The same transaction, which already holds the charge's row lock.
+        await record_status(uow, charge.order_id, report, self._clock)
+
+    async def get(self, order_id: str) -> Charge:
+        async with self._uow() as uow:
+            charge = await uow.charges.get(order_id)
+        if charge is None:
+            raise ChargeNotFound(f"No charge for order_id {order_id!r}.")
+        return charge
+
+    async def sync(self, order_id: str) -> Charge:
+        """Asks Midtrans now and applies the answer like a notification (recorded, announced when
+        new). 404 from Midtrans: the payer has not chosen a method yet, nothing changes."""
+        charge = await self.get(order_id)
+        try:
+            report = await self._gateway.status(order_id)
+        except GatewayRejected as exc:
+            if exc.status_code == NOT_FOUND:
+                return charge
+            raise
+        return await self._record(order_id, report)
+
+    async def cancel(self, order_id: str) -> Charge:
+        """Stops a charge that is not paid: expire when pending, cancel when challenged. Midtrans
+        404 → it never started, cancelled here. Already paid at Midtrans → ChargePaid, after the
+        paid status is recorded and announced the normal way."""
+        charge = await self.get(order_id)
+        if charge.status in PAID_LIKE:
+            raise ChargePaid(f"The charge for {order_id!r} is {charge.status.value}; refund it instead.")
+        if charge.status in FINISHED:
+            return charge
+        stop = self._gateway.expire if charge.status is ChargeStatus.PENDING else self._gateway.cancel
+        try:
+            report = await stop(order_id)
+        except GatewayRejected as exc:
+            if exc.status_code == NOT_FOUND:
+                async with self._uow() as uow:
+                    now = self._clock()
+                    return await change_charge(uow, order_id, lambda c: c.cancel_locally(now), self._clock)
+            if exc.status_code != CANNOT_MODIFY:
+                raise
+            # 412: the transaction moved on at Midtrans (paid, or challenged); find out how.
+            report = await self._gateway.status(order_id)
+            if report.status in (ChargeStatus.PENDING, ChargeStatus.CHALLENGE):
+                report = await self._gateway.cancel(order_id)
+        charge = await self._record(order_id, report)
+        if charge.status in PAID_LIKE:
+            raise ChargePaid(f"Midtrans reports the charge for {order_id!r} as paid; refund it instead.")
+        return charge
+
+    async def _record(self, order_id: str, report: GatewayStatus) -> Charge:
+        async with self._uow() as uow:
+            return await record_status(uow, order_id, report, self._clock)

@@ -1,0 +1,145 @@
+"""Midtrans HTTP notifications (POST /webhooks/midtrans), handled as Midtrans advises: store the
+raw body, verify the signature, never trust the body alone (ask Midtrans for the status), check
+the amount, ignore stale statuses, be idempotent."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from domain.errors import (
+    AmountMismatch,
+    ForgedNotification,
+    GatewayError,
+    GatewayRejected,
+    InvalidNotification,
+    NotificationUnconfirmed,
+    UnknownOrder,
+)
+from domain.models import money
+from domain.repository import Clock, MidtransGateway, ReceivedNotification, UnitOfWorkFactory, Verdict
+from domain.signature import signature_is_valid
+from domain.status_updates import record_status
+
+logger = logging.getLogger("payment_service.notifications")
+
+REQUIRED_FIELDS = ("order_id", "status_code", "gross_amount", "signature_key", "transaction_status")
+RAW_BODY_LIMIT = 65_536  # what is kept of an absurdly large body
+
+
+class NotificationDesk:
+    def __init__(
+        self, uow: UnitOfWorkFactory, gateway: MidtransGateway, clock: Clock, server_key: str
+    ) -> None:
+        self._uow = uow
+        self._gateway = gateway
+        self._clock = clock
+        self._server_key = server_key
+
+    async def receive(self, raw: bytes) -> None:
+        """Returns when the notification is accepted (applied, or a duplicate/stale one that changes
+        nothing); raises a business error naming why it is refused. Every body is stored."""
+        received_at = self._clock()
+        text = raw.decode("utf-8", errors="replace")[:RAW_BODY_LIMIT]
+        body = _json_object(raw)
+
+        def notification(verdict: Verdict, detail: str | None = None) -> ReceivedNotification:
+            fields = body or {}
+            return ReceivedNotification(
+                id=uuid.uuid4(),
+                received_at=received_at,
+                verdict=verdict,
+                raw_body=text,
+                body=body,
+                order_id=_short(fields.get("order_id")),
+                transaction_status=_short(fields.get("transaction_status")),
+                detail=detail,
+            )
+
+        if body is None:
+            await self._store(notification(Verdict.INVALID, "not a JSON object"))
+            raise InvalidNotification("The notification is not a JSON object.")
+        missing = [f for f in REQUIRED_FIELDS if not isinstance(body.get(f), str | int | float)]
+        gross = None
+        if not missing:
+            try:
+                gross = money(body["gross_amount"])
+            except ValueError:
+                missing.append("gross_amount")
+        if missing or gross is None:
+            detail = "missing or malformed: " + ", ".join(missing)
+            await self._store(notification(Verdict.INVALID, detail))
+            raise InvalidNotification(f"The notification lacks {', '.join(missing)}.")
+
+        order_id = str(body["order_id"])
+        if not signature_is_valid(
+            order_id,
+            str(body["status_code"]),
+            str(body["gross_amount"]),
+            str(body["signature_key"]),
+            self._server_key,
+        ):
+            logger.warning("forged notification refused", extra={"order_id": order_id})
+            await self._store(notification(Verdict.FORGED))
+            raise ForgedNotification("The notification's signature_key does not match.")
+
+        async with self._uow() as uow:
+            charge = await uow.charges.get(order_id)
+        if charge is None:
+            await self._store(notification(Verdict.UNKNOWN_ORDER))
+            raise UnknownOrder(f"No charge for order_id {order_id!r}.")
+
+        try:
+            report = await self._gateway.status(order_id)
+        except GatewayRejected as exc:
+            if exc.status_code == 404:
+                await self._store(notification(Verdict.UNKNOWN_ORDER, "Midtrans has no such transaction"))
+                raise UnknownOrder(f"Midtrans has no transaction for order_id {order_id!r}.") from exc
+            await self._store(notification(Verdict.UNCONFIRMED, str(exc)))
+            raise NotificationUnconfirmed("Midtrans refused the status request; try again later.") from exc
+        except GatewayError as exc:
+            await self._store(notification(Verdict.UNCONFIRMED, type(exc).__name__))
+            raise NotificationUnconfirmed(
+                "Midtrans could not be asked for the status; try again later."
+            ) from exc
+
+        if gross != charge.gross_amount or report.gross_amount != charge.gross_amount:
+            logger.warning(
+                "notification amount mismatch",
+                extra={
+                    "order_id": order_id,
+                    "charge_amount": str(charge.gross_amount),
+                    "notified_amount": str(gross),
+                    "status_amount": str(report.gross_amount),
+                },
+            )
+            await self._store(notification(Verdict.AMOUNT_MISMATCH))
+            raise AmountMismatch(
+                f"Midtrans's amount for {order_id!r} does not match the charge's {charge.gross_amount}."
+            )
+
+        async with self._uow() as uow:
+            await record_status(
+                uow, order_id, report, self._clock, notification=notification(Verdict.ACCEPTED)
+            )
+
+    async def _store(self, notification: ReceivedNotification) -> None:
+        async with self._uow() as uow:
+            await uow.notifications.add(notification)
+            await uow.commit()
+
+
+def _json_object(raw: bytes) -> dict[str, Any] | None:
+    try:
+        parsed = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def _short(value: Any) -> str | None:
+    if value is None or isinstance(value, dict | list):
+        return None
+    return str(value)[:100]

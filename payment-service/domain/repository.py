@@ -1,0 +1,126 @@
+"""Ports: what the payments domain needs from the outside world. adapters/ implements them;
+tests/fakes.py implements them in memory."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from domain.models import Charge, GatewayStatus
+
+Clock = Callable[[], datetime]  # aware, UTC
+
+
+@dataclass(frozen=True)
+class SnapToken:
+    token: str
+    redirect_url: str
+
+
+class MidtransGateway(Protocol):
+    """Midtrans's Snap and Core APIs. Every method raises GatewayUnavailable (transport, 5xx,
+    garbage), GatewayTimeout, or GatewayRejected(status_code, message) for an error status_code,
+    whether it came as the HTTP status or inside a 200 body."""
+
+    async def create_snap(self, payload: dict[str, Any]) -> SnapToken: ...
+
+    async def status(self, order_id: str) -> GatewayStatus:
+        """GET /v2/{order_id}/status; GatewayRejected(404) while the payer has not chosen a method."""
+        ...
+
+    async def cancel(self, order_id: str) -> GatewayStatus: ...
+
+    async def expire(self, order_id: str) -> GatewayStatus:
+        """Midtrans answers status_code 407 on success; that is not an error."""
+        ...
+
+    async def refund(self, order_id: str, refund_key: str, amount: Decimal, reason: str) -> GatewayStatus: ...
+
+
+class Verdict(StrEnum):
+    ACCEPTED = "accepted"
+    FORGED = "forged"
+    UNKNOWN_ORDER = "unknown-order"
+    AMOUNT_MISMATCH = "amount-mismatch"
+    INVALID = "invalid"
+    UNCONFIRMED = "unconfirmed"  # Midtrans could not be asked for the status; Midtrans retries
+
+
+@dataclass(frozen=True)
+class ReceivedNotification:
+    id: uuid.UUID
+    received_at: datetime
+    verdict: Verdict
+    raw_body: str
+    body: dict[str, Any] | None
+    order_id: str | None
+    transaction_status: str | None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class Refund:
+    refund_key: str
+    order_id: str
+    amount: Decimal
+    reason: str
+    status: str
+    transaction_status: str
+    refunded_amount: Decimal
+    created_at: datetime
+
+
+class ChargeRepository(Protocol):
+    async def get(self, order_id: str, *, lock: bool = False) -> Charge | None:
+        """lock=True: SELECT … FOR UPDATE, so concurrent reports on one charge run one at a time."""
+        ...
+
+    async def get_by_key(self, idempotency_key: str, *, lock: bool = False) -> Charge | None: ...
+
+    async def add(self, charge: Charge) -> bool:
+        """False (and nothing inserted) when the key or the order_id is already taken."""
+        ...
+
+    async def save(self, charge: Charge) -> None: ...
+
+
+class NotificationLog(Protocol):
+    async def add(self, notification: ReceivedNotification) -> None: ...
+
+
+class RefundRepository(Protocol):
+    async def get(self, refund_key: str) -> Refund | None: ...
+
+    async def add(self, refund: Refund) -> None: ...
+
+
+class EventOutbox(Protocol):
+    async def add_once(self, event_id: uuid.UUID, topic: str, payload: dict[str, Any]) -> bool:
+        """Insert in the current transaction; False when that event id exists already."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    charges: ChargeRepository
+    notifications: NotificationLog
+    refunds: RefundRepository
+    events: EventOutbox
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        """Rolls back whatever was not committed."""
+        ...
+
+    async def commit(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -1,0 +1,27 @@
+"""Dependencies routes share: the use cases, built once in the lifespan (app.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from domain.charges import ChargeDesk
+from domain.notifications import NotificationDesk
+from domain.refunds import RefundDesk
+
+
+@dataclass(frozen=True)
+class PaymentServices:
+    charges: ChargeDesk
+    notifications: NotificationDesk
+    refunds: RefundDesk
+
+
+async def services_dep(request: Request) -> PaymentServices:
+    services: PaymentServices = request.app.state.services
+    return services
+
+
+Services = Annotated[PaymentServices, Depends(services_dep)]

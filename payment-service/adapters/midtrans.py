@@ -3,7 +3,7 @@
 Not midtransclient: it is synchronous (`requests`) and passes no timeout, so one slow Midtrans
 call would block the event loop or hang forever. This speaks the documented REST contract:
 Basic auth `base64(server_key + ":")`, JSON in and out, and errors that may arrive inside an
-HTTP 200 — the body's `status_code` is authoritative (≥ 400 is an error, except 407 for expire).
+HTTP 200 — the body's `status_code` is authoritative (≥ 400 is an error, except 407: expired).
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from domain.repository import SnapToken
 
 logger = logging.getLogger("payment_service.midtrans")
 
-EXPIRED_OK = 407  # POST /expire answers status_code "407" with transaction_status "expire"
+# An expired transaction answers status_code "407" (to GET status and to POST expire): not an error,
+# as the official SDK also treats it.
+EXPIRED = 407
 
 
 def basic_auth(server_key: str) -> str:
@@ -102,14 +104,12 @@ class MidtransClient:
             raise GatewayUnavailable("Midtrans Snap answered without token and redirect_url.")
         return SnapToken(token=token, redirect_url=redirect_url)
 
-    async def _core_call(
-        self, method: str, path: str, json: dict[str, Any] | None = None, *, ok: tuple[int, ...] = ()
-    ) -> GatewayStatus:
+    async def _core_call(self, method: str, path: str, json: dict[str, Any] | None = None) -> GatewayStatus:
         http_status, body = await self._send(self._core, method, f"{self._core_base}{path}", json)
         code = _status_code(body, http_status)
         if code >= 500:
             raise GatewayUnavailable(f"Midtrans answered status_code {code}: {_message(body)}")
-        if code >= 400 and code not in ok:
+        if code >= 400 and code != EXPIRED:
             raise GatewayRejected(code, _message(body))
         if http_status >= 400:  # an HTTP error whose body claims success: trust neither
             raise GatewayRejected(http_status, _message(body))
@@ -122,7 +122,7 @@ class MidtransClient:
         return await self._core_call("POST", f"/v2/{order_id}/cancel")
 
     async def expire(self, order_id: str) -> GatewayStatus:
-        return await self._core_call("POST", f"/v2/{order_id}/expire", ok=(EXPIRED_OK,))
+        return await self._core_call("POST", f"/v2/{order_id}/expire")
 
     async def refund(self, order_id: str, refund_key: str, amount: Decimal, reason: str) -> GatewayStatus:
         body = {"refund_key": refund_key, "amount": int(amount), "reason": reason}

@@ -1,0 +1,223 @@
+"""Transactions: refunds (admin, full and partial), cancel, update, create, lists, audit, and the
+hold-expiry sweeper."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from tests.api.helpers import book, book_and_pay, deliver, get, pay, run_jobs, sql
+from tests.conftest import People, Person
+from tests.fakes import FakeFlights, FakePayments, problem
+
+
+async def paid_and_issued(
+    client: httpx.AsyncClient, app: FastAPI, buyer: Person, payments: FakePayments
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    order, payment = await book_and_pay(client, buyer)
+    payments.settle(payment["id"])
+    await deliver(client, payment["id"], "paid", "settlement")
+    await run_jobs(app)
+    return order, payment
+
+
+async def test_partial_then_full_refund(
+    client: httpx.AsyncClient, people: People, payments: FakePayments, app: FastAPI
+) -> None:
+    buyer, admin = people.make(), people.make("admin")
+    order, payment = await paid_and_issued(client, app, buyer, payments)
+    path = f"/transactions/{order['transaction_id']}/refund"
+    key = admin.keyed()
+    partial = await client.post(path, json={"amount": "500000.00", "reason": "seat downgrade"}, headers=key)
+    assert partial.status_code == 201, partial.text
+    assert partial.json()["amount"] == "500000.00"
+    assert partial.json()["status"] == "SUCCEEDED"
+    replay = await client.post(path, json={"amount": "500000.00", "reason": "seat downgrade"}, headers=key)
+    assert replay.json() == partial.json()
+    assert payments.calls.count("refund") == 1
+    tx = await get(client, buyer, f"/transactions/{order['transaction_id']}")
+    assert tx["status"] == "COMPLETED"
+    assert tx["refunded_amount"] == "500000.00"
+    assert (await get(client, buyer, f"/payments/{payment['id']}"))["status"] == "PARTIALLY_REFUNDED"
+    too_much = await client.post(path, json={"amount": "1000000.01", "reason": "x"}, headers=admin.keyed())
+    assert too_much.status_code == 422
+    assert too_much.json()["type"].endswith("/invalid-refund-amount")
+    rest = await client.post(
+        f"/payments/{payment['id']}/refund", json={"reason": "cancelled trip"}, headers=admin.keyed()
+    )
+    assert rest.status_code == 201, rest.text
+    assert rest.json()["amount"] == "1000000.00"
+    tx = await get(client, buyer, f"/transactions/{order['transaction_id']}")
+    assert tx["status"] == "REFUNDED"
+    assert tx["refunded_amount"] == "1500000.00"
+    assert (await get(client, buyer, f"/payments/{payment['id']}"))["status"] == "REFUNDED"
+    assert (await get(client, buyer, f"/orders/{order['id']}"))["status"] == "CANCELLED"
+    nothing_left = await client.post(path, json={"reason": "again"}, headers=admin.keyed())
+    assert nothing_left.status_code == 409
+    events = await sql(
+        app,
+        "SELECT 1 FROM outbox WHERE topic = 'refund.processed' AND payload->>'order_id' = :o",
+        o=order["id"],
+    )
+    assert len(events) == 2
+
+
+async def test_refunds_are_for_admins_and_paid_transactions(
+    client: httpx.AsyncClient, people: People, payments: FakePayments, app: FastAPI
+) -> None:
+    buyer, admin = people.make(), people.make("admin")
+    order, payment = await book_and_pay(client, buyer)
+    path = f"/transactions/{order['transaction_id']}/refund"
+    assert (await client.post(path, json={"reason": "x"}, headers=buyer.keyed())).status_code == 403
+    assert (
+        await client.post(f"/payments/{payment['id']}/refund", json={"reason": "x"}, headers=buyer.keyed())
+    ).status_code == 403
+    unpaid = await client.post(path, json={"reason": "x"}, headers=admin.keyed())
+    assert unpaid.status_code == 409
+    assert unpaid.json()["type"].endswith("/not-refundable")
+    assert (await client.post(path, json={"reason": "x"}, headers=admin.headers)).status_code == 422
+
+
+async def test_a_refund_the_gateway_refuses_is_recorded_failed(
+    client: httpx.AsyncClient, people: People, payments: FakePayments, app: FastAPI
+) -> None:
+    buyer, admin = people.make(), people.make("admin")
+    order, payment = await paid_and_issued(client, app, buyer, payments)
+    payments.refund_problem = problem(409, "refund-not-allowed")
+    response = await client.post(
+        f"/transactions/{order['transaction_id']}/refund", json={"reason": "x"}, headers=admin.keyed()
+    )
+    assert response.status_code == 409
+    assert response.json()["type"].endswith("/refund-not-allowed")
+    rows = await sql(app, "SELECT status FROM refunds WHERE payment_id = :p", p=payment["id"])
+    assert rows == [("FAILED",)]
+    assert (await get(client, buyer, f"/transactions/{order['transaction_id']}"))["status"] == "COMPLETED"
+
+
+async def test_a_refund_made_at_the_gateway_is_reconciled(
+    client: httpx.AsyncClient, people: People, payments: FakePayments, app: FastAPI
+) -> None:
+    buyer = people.make()
+    order, payment = await paid_and_issued(client, app, buyer, payments)
+    outcome = await deliver(
+        client, payment["id"], "partially_refunded", "partial_refund", refunded_amount="300000.00"
+    )
+    assert outcome == "applied"
+    assert (await get(client, buyer, f"/payments/{payment['id']}"))["refunded_amount"] == "300000.00"
+    tx = await get(client, buyer, f"/transactions/{order['transaction_id']}")
+    assert (tx["status"], tx["refunded_amount"]) == ("COMPLETED", "300000.00")
+
+
+async def test_cancel_stops_the_charge_and_releases_the_hold(
+    client: httpx.AsyncClient, people: People, payments: FakePayments, flights: FakeFlights, app: FastAPI
+) -> None:
+    alice, bob = people.make(), people.make()
+    order, payment = await book_and_pay(client, alice)
+    path = f"/transactions/{order['transaction_id']}/cancel"
+    assert (await client.post(path, headers=bob.headers)).status_code == 404
+    response = await client.post(path, headers=alice.headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "CANCELLED"
+    assert payments.charges[payment["id"]]["status"] == "cancelled"
+    assert (await get(client, alice, f"/payments/{payment['id']}"))["status"] == "CANCELLED"
+    ended = await get(client, alice, f"/orders/{order['id']}")
+    assert ended["status"] == "CANCELLED"
+    await run_jobs(app)
+    assert flights.bookings[ended["booking_reference"]]["status"] == "cancelled"
+    again = await client.post(path, headers=alice.headers)
+    assert again.status_code == 409
+    assert again.json()["type"].endswith("/invalid-transition")
+
+
+async def test_cancel_of_a_charge_that_turns_out_paid_is_409(
+    client: httpx.AsyncClient, people: People, payments: FakePayments
+) -> None:
+    buyer = people.make()
+    order, payment = await book_and_pay(client, buyer)
+    payments.settle(payment["id"])
+    response = await client.post(f"/transactions/{order['transaction_id']}/cancel", headers=buyer.headers)
+    assert response.status_code == 409
+    assert response.json()["type"].endswith("/charge-paid")
+    assert (await get(client, buyer, f"/orders/{order['id']}"))["status"] == "CONFIRMED"
+
+
+async def test_the_sweeper_ends_expired_holds(
+    client: httpx.AsyncClient, people: People, payments: FakePayments, flights: FakeFlights, app: FastAPI
+) -> None:
+    buyer = people.make()
+    unpaid = await book(client, buyer)
+    charged, payment = await book_and_pay(client, buyer)
+    paid_late, late_payment = await book_and_pay(client, buyer)
+    payments.settle(late_payment["id"])
+    alive = await book(client, buyer)
+    await sql(
+        app,
+        "UPDATE orders SET hold_expires_at = now() - interval '1 minute' WHERE id IN (:a, :b, :c)",
+        a=unpaid["id"],
+        b=charged["id"],
+        c=paid_late["id"],
+    )
+    assert await app.state.ledger.expire_holds() >= 2
+    for order in (unpaid, charged):
+        ended = await get(client, buyer, f"/orders/{order['id']}")
+        assert (ended["status"], ended["failure_reason"]) == ("CANCELLED", "hold expired")
+        assert (await get(client, buyer, f"/transactions/{order['transaction_id']}"))["status"] == "FAILED"
+    assert payments.charges[payment["id"]]["status"] == "cancelled"
+    # Paid at the last second: left for the paid event.
+    assert (await get(client, buyer, f"/orders/{paid_late['id']}"))["status"] == "CONFIRMED"
+    assert (await get(client, buyer, f"/orders/{alive['id']}"))["status"] == "CONFIRMED"
+    await run_jobs(app)
+    assert (
+        flights.bookings[(await get(client, buyer, f"/orders/{unpaid['id']}"))["booking_reference"]]["status"]
+        == "cancelled"
+    )
+    assert await deliver(client, late_payment["id"], "paid", "settlement") == "applied"
+    assert (await get(client, buyer, f"/orders/{paid_late['id']}"))["status"] == "PAID"
+
+
+async def test_create_update_list_and_audit(
+    client: httpx.AsyncClient, people: People, app: FastAPI, payments: FakePayments
+) -> None:
+    buyer, admin, other = people.make(), people.make("admin"), people.make()
+    order = await book(client, buyer)
+    exists = await client.post("/transactions/", json={"order_id": order["id"]}, headers=buyer.headers)
+    assert exists.status_code == 409
+    assert exists.json()["transaction_id"] == order["transaction_id"]
+    assert (
+        await client.post("/transactions/", json={"order_id": order["id"]}, headers=other.headers)
+    ).status_code == 404
+    path = f"/transactions/{order['transaction_id']}"
+    updated = await client.put(
+        path, json={"payment_method": "gopay", "metadata": {"notes": "window seat"}}, headers=buyer.headers
+    )
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["payment_method"] == "gopay"
+    assert updated.json()["metadata"] == {"notes": "window seat"}
+    assert (await client.put(path, json={"status": "COMPLETED"}, headers=buyer.headers)).status_code == 422
+    assert (await client.put(path, json={"payment_method": "x"}, headers=other.headers)).status_code == 404
+    await pay(client, buyer, order["transaction_id"])
+    locked = await client.put(path, json={"payment_method": "qris"}, headers=buyer.headers)
+    assert locked.status_code == 409
+    mine = await get(client, buyer, "/transactions/")
+    assert mine["total"] == 1
+    assert mine["items"][0]["status"] == "PROCESSING"
+    assert (await get(client, buyer, "/transactions/?status=COMPLETED"))["total"] == 0
+    assert (await get(client, buyer, "/transactions/?type=flight&date_from=2020-01-01"))["total"] == 1
+    assert (await get(client, buyer, "/transactions/?date_to=2020-01-01"))["total"] == 0
+    assert (
+        await client.get("/transactions/?date_from=2026-02-02&date_to=2026-02-01", headers=buyer.headers)
+    ).status_code == 422
+    assert (await get(client, admin, "/transactions/?limit=1"))["limit"] == 1
+    assert (await client.get(f"{path}/audit", headers=buyer.headers)).status_code == 403
+    trail = await client.get(f"{path}/audit", headers=admin.headers)
+    assert trail.status_code == 200
+    moves = [(e["entity_type"], e["from_status"], e["to_status"]) for e in trail.json()]
+    assert moves == [
+        ("order", None, "CONFIRMED"),
+        ("transaction", None, "PENDING"),
+        ("payment", None, "PENDING"),
+        ("transaction", "PENDING", "PROCESSING"),
+    ]
+    assert all(e["request_id"] for e in trail.json())

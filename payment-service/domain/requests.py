@@ -90,7 +90,8 @@ class ChargeRequest:
 
     def snap_payload(self) -> dict[str, Any]:
         """The Snap create body (Midtrans wants integer rupiah). Holds no secret: it is stored."""
-        customer = {k: v for k, v in self.canonical()["customer_details"].items() if v is not None}
+        # An empty field is left out: Snap validates what is present (an empty email is refused).
+        customer = {k: v for k, v in self.canonical()["customer_details"].items() if v}
         return {
             "transaction_details": {"order_id": self.order_id, "gross_amount": int(self.gross_amount)},
             "item_details": [

@@ -157,3 +157,13 @@ async def test_refunds_cannot_exceed_what_was_paid(
     assert refund.transaction_status == "refund"
     assert store.charges["pay-1"].status is ChargeStatus.REFUNDED
     assert ("refund", "pay-1") in gateway.calls
+
+
+def test_the_snap_body_has_integer_rupiah_and_leaves_out_empty_customer_fields() -> None:
+    payload = request(customer=Customer(first_name="Budi", email="", phone=None)).snap_payload()
+    assert payload == {
+        "transaction_details": {"order_id": "pay-1", "gross_amount": 150000},
+        "item_details": [{"id": "t", "price": 150000, "quantity": 1, "name": "Ticket"}],
+        "customer_details": {"first_name": "Budi"},
+        "expiry": {"unit": "minute", "duration": 60},
+    }

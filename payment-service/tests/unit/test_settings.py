@@ -1,0 +1,86 @@
+"""Settings: defaults that work locally, the events URL, and secrets refused outside local."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from config import MidtransSettings, PaymentEventSettings, Settings
+from shared.settings import DatabaseSettings, InternalSettings, RuntimeSettings
+
+TOKEN = SecretStr("a-real-internal-token-0123456789abcdef")
+
+
+def settings(environment: str, **groups: object) -> Settings:
+    return Settings(
+        runtime=RuntimeSettings(ENVIRONMENT=environment),  # type: ignore[call-arg]
+        database=DatabaseSettings(DATABASE_URL="postgresql://x@localhost/payment"),  # type: ignore[call-arg]
+        internal=InternalSettings(INTERNAL_TOKEN=TOKEN),  # type: ignore[call-arg]
+        **groups,  # type: ignore[arg-type]
+    )
+
+
+def test_local_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "TRANSACTION_SERVICE_URL",
+        "PAYMENT_EVENTS_URL",
+        "MIDTRANS_SNAP_BASE_URL",
+        "MIDTRANS_CORE_BASE_URL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    s = settings("local")
+    assert s.events.events_url == "http://localhost:8003/webhooks/payment"
+    assert s.events.relay_enabled is True
+    assert s.events.poll_interval_seconds == 1.0
+    assert s.events.max_backoff_seconds == 60
+    assert s.midtrans.snap_base_url == "https://app.sandbox.midtrans.com/snap/v1"
+    assert s.midtrans.core_base_url == "https://api.sandbox.midtrans.com"
+    assert s.midtrans.timeout_seconds == 10
+
+
+def test_the_events_url_follows_transaction_service_unless_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PAYMENT_EVENTS_URL", raising=False)
+    monkeypatch.setenv("TRANSACTION_SERVICE_URL", "http://transaction-service:8003/")
+    assert PaymentEventSettings().events_url == "http://transaction-service:8003/webhooks/payment"
+    monkeypatch.setenv("PAYMENT_EVENTS_URL", "http://elsewhere/hook")
+    assert PaymentEventSettings().events_url == "http://elsewhere/hook"
+
+
+def test_a_short_webhook_secret_is_refused() -> None:
+    with pytest.raises(ValidationError):
+        PaymentEventSettings(PAYMENT_WEBHOOK_SECRET=SecretStr("short"))  # type: ignore[call-arg]
+
+
+def test_placeholder_secrets_are_refused_outside_local() -> None:
+    with pytest.raises(ValueError, match="MIDTRANS_SERVER_KEY"):
+        settings(
+            "production",
+            midtrans=MidtransSettings(),
+            events=PaymentEventSettings(
+                PAYMENT_WEBHOOK_SECRET=SecretStr("a-real-webhook-secret-0123456789abcdef")  # type: ignore[call-arg]
+            ),
+        )
+    with pytest.raises(ValueError, match="PAYMENT_WEBHOOK_SECRET"):
+        settings(
+            "production",
+            midtrans=MidtransSettings(MIDTRANS_SERVER_KEY=SecretStr("Mid-server-real")),  # type: ignore[call-arg]
+            events=PaymentEventSettings(),
+        )
+    ok = settings(
+        "production",
+        midtrans=MidtransSettings(MIDTRANS_SERVER_KEY=SecretStr("Mid-server-real")),  # type: ignore[call-arg]
+        events=PaymentEventSettings(
+            PAYMENT_WEBHOOK_SECRET=SecretStr("a-real-webhook-secret-0123456789abcdef")  # type: ignore[call-arg]
+        ),
+    )
+    assert ok.midtrans.server_key.get_secret_value() == "Mid-server-real"
+
+
+def test_secrets_can_come_from_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = tmp_path / "midtrans_server_key.txt"
+    secret.write_text("Mid-server-from-file\n")
+    monkeypatch.delenv("MIDTRANS_SERVER_KEY", raising=False)
+    monkeypatch.setenv("MIDTRANS_SERVER_KEY_FILE", str(secret))
+    assert MidtransSettings().server_key.get_secret_value() == "Mid-server-from-file"

@@ -31,6 +31,7 @@ from domain.errors import (
     NotFound,
     NotPayable,
     NotRefundable,
+    RefundRequired,
     ServiceTypeUnavailable,
     TransactionExists,
     UpstreamProblem,
@@ -411,6 +412,17 @@ class Ledger:
     async def set_order_status(
         self, order_id: uuid.UUID, target: str, reason: str, caller: Caller
     ) -> dict[str, Any]:
+        if target == OrderStatus.CANCELLED:
+            async with self._sessions() as s:
+                current = await self._one(s, select(t.orders.c.status).where(t.orders.c.id == order_id))
+            if current is None:
+                raise NotFound("order")
+            if current["status"] in (OrderStatus.DRAFT, OrderStatus.CONFIRMED):
+                # Unpaid: stop the charge, end the transaction, release the hold — as a cancel.
+                await self._end_unpaid(order_id, TransactionStatus.CANCELLED, reason, caller.account_id)
+                return await self.get_order(order_id, caller)
+            if current["status"] in (OrderStatus.PAID, OrderStatus.COMPLETED):
+                raise RefundRequired()
         async with self._sessions() as s, s.begin():
             order, tx = await self._locked_chain(s, order_id)
             await self._move(s, "order", order, target, caller.account_id, reason)
@@ -778,6 +790,18 @@ class Ledger:
             refunded_at_gateway = money(str(data.get("refunded_amount") or "0"))
         except ArithmeticError:
             refunded_at_gateway = Decimal(0)
+        others_open = (
+            await s.execute(
+                select(func.count())
+                .select_from(t.payments)
+                .where(
+                    t.payments.c.transaction_id == tx["id"],
+                    t.payments.c.id != payment_id,
+                    t.payments.c.status.in_([str(p) for p in OPEN_PAYMENT]),
+                    or_(t.payments.c.expires_at.is_(None), t.payments.c.expires_at > self._clock()),
+                )
+            )
+        ).scalar_one()
         decision = decide_payment(
             status,
             PaymentStatus(pay["status"]),
@@ -785,6 +809,7 @@ class Ledger:
             OrderStatus(order["status"]),
             refunded_at_gateway=refunded_at_gateway,
             refunded_here=money(pay["refunded_amount"]),
+            another_payment_open=others_open > 0,
         )
         if not decision.changes_anything:
             logger.info(

@@ -59,6 +59,11 @@ class NotRefundable(TransactionError):
         super().__init__(f"A {status} transaction has no payment to refund.")
 
 
+class RefundRequired(TransactionError):
+    def __init__(self) -> None:
+        super().__init__("A paid order is cancelled through a full refund (POST /transactions/{id}/refund).")
+
+
 class NotEditable(TransactionError):
     def __init__(self, status: str) -> None:
         super().__init__(f"A {status} transaction can no longer be changed.")

@@ -118,9 +118,11 @@ def decide_payment(
     *,
     refunded_at_gateway: Decimal = Decimal(0),
     refunded_here: Decimal = Decimal(0),
+    another_payment_open: bool = False,
 ) -> PaymentDecision:
     """The one place a payment status becomes state changes. Stale, duplicate and out-of-order
-    observations decide nothing (the caller logs them)."""
+    observations decide nothing (the caller logs them). An old charge that ends while a newer
+    one of the same transaction is still open ends only itself."""
     target = CHARGE_TO_PAYMENT.get(charge_status, PaymentStatus.FAILED)  # unknown = failed
     if target is PaymentStatus.PENDING:
         return PaymentDecision()
@@ -146,6 +148,8 @@ def decide_payment(
     if target in ENDED_PAYMENT:
         if payment not in OPEN_PAYMENT:
             return PaymentDecision()
+        if another_payment_open:
+            return PaymentDecision(payment=target, reason=f"payment {target.value.lower()}")
         decision_tx: TransactionStatus | None = None
         decision_order: OrderStatus | None = None
         if transaction in PAYABLE_TRANSACTION:

@@ -144,3 +144,32 @@ async def test_admin_changes_order_status_only_along_legal_transitions(
         id=order["id"],
     )
     assert rows[-1] == ("CONFIRMED", "CANCELLED", admin.id, "fraud check")
+
+
+async def test_admin_cancels_an_unpaid_order_like_a_cancel_but_a_paid_one_needs_a_refund(
+    client: httpx.AsyncClient, people: People, app: FastAPI
+) -> None:
+    buyer, admin = people.make(), people.make("admin")
+    order = await book(client, buyer)
+    response = await client.put(
+        f"/orders/{order['id']}/status",
+        json={"status": "CANCELLED", "reason": "duplicate"},
+        headers=admin.headers,
+    )
+    assert response.status_code == 200
+    assert (await get(client, buyer, f"/transactions/{order['transaction_id']}"))["status"] == "CANCELLED"
+    jobs = await sql(app, "SELECT topic FROM work_queue WHERE payload->>'order_id' = :o", o=order["id"])
+    assert jobs == [("booking.release",)]
+    paid = await book(client, buyer)
+    await sql(app, "UPDATE orders SET status = 'PAID' WHERE id = :id", id=paid["id"])
+    refused = await client.put(
+        f"/orders/{paid['id']}/status", json={"status": "CANCELLED", "reason": "x"}, headers=admin.headers
+    )
+    assert refused.status_code == 409
+    assert refused.json()["type"].endswith("/refund-required")
+    completed = await client.put(
+        f"/orders/{paid['id']}/status",
+        json={"status": "COMPLETED", "reason": "issued by phone"},
+        headers=admin.headers,
+    )
+    assert completed.json()["status"] == "COMPLETED"

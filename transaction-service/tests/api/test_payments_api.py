@@ -318,3 +318,21 @@ async def test_admin_confirm_applies_the_gateways_status(
         p=payment["id"],
     )
     assert actors == [(admin.id,), (admin.id,)]
+
+
+async def test_an_expired_charge_is_replaced_and_its_late_expiry_ends_only_itself(
+    client: httpx.AsyncClient, people: People, payments: FakePayments, app: FastAPI
+) -> None:
+    buyer = people.make()
+    order, first = await book_and_pay(client, buyer)
+    await sql(
+        app, "UPDATE payments SET expires_at = now() - interval '1 second' WHERE id = :id", id=first["id"]
+    )
+    second = await pay(client, buyer, order["transaction_id"])
+    assert second["id"] != first["id"]
+    assert payments.calls.count("charge") == 2
+    assert await deliver(client, first["id"], "expired", "expire") == "applied"
+    assert (await get(client, buyer, f"/payments/{first['id']}"))["status"] == "EXPIRED"
+    assert (await get(client, buyer, f"/orders/{order['id']}"))["status"] == "CONFIRMED"
+    assert await deliver(client, second["id"], "paid", "settlement") == "applied"
+    assert (await get(client, buyer, f"/orders/{order['id']}"))["status"] == "PAID"

@@ -142,3 +142,8 @@ def test_gateway_refunds_are_reconciled_once() -> None:
     assert decide_payment("partially_refunded", P.PAID, T.COMPLETED, O.COMPLETED, **kw).reconcile_refunds
     kw["refunded_here"] = Decimal("300000")
     assert not decide_payment("partially_refunded", P.PAID, T.COMPLETED, O.COMPLETED, **kw).changes_anything
+
+
+def test_an_old_charge_ending_while_a_newer_one_is_open_ends_only_itself() -> None:
+    d = decide_payment("expired", P.PENDING, T.PROCESSING, O.CONFIRMED, another_payment_open=True)
+    assert (d.payment, d.transaction, d.order, d.release_booking) == (P.EXPIRED, None, None, False)

@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 
 from domain.errors import (
+    AmountMismatch,
     ChargeExists,
     ChargeNotFound,
     ChargePaid,
@@ -121,6 +122,7 @@ class ChargeDesk:
             if exc.status_code == NOT_FOUND:
                 return charge
             raise
+        _same_amount(charge, report)
         return await self._record(order_id, report)
 
     async def cancel(self, order_id: str) -> Charge:
@@ -146,6 +148,7 @@ class ChargeDesk:
             report = await self._gateway.status(order_id)
             if report.status in (ChargeStatus.PENDING, ChargeStatus.CHALLENGE):
                 report = await self._gateway.cancel(order_id)
+        _same_amount(charge, report)
         charge = await self._record(order_id, report)
         if charge.status in PAID_LIKE:
             raise ChargePaid(f"Midtrans reports the charge for {order_id!r} as paid; refund it instead.")
@@ -154,3 +157,12 @@ class ChargeDesk:
     async def _record(self, order_id: str, report: GatewayStatus) -> Charge:
         async with self._uow() as uow:
             return await record_status(uow, order_id, report, self._clock)
+
+
+def _same_amount(charge: Charge, report: GatewayStatus) -> None:
+    """Midtrans's amount must be the charge's; a report that says otherwise is not applied."""
+    if report.gross_amount is not None and report.gross_amount != charge.gross_amount:
+        logger.warning("status amount mismatch", extra={"order_id": charge.order_id})
+        raise AmountMismatch(
+            f"Midtrans reports {report.gross_amount} for {charge.order_id!r}, not {charge.gross_amount}."
+        )

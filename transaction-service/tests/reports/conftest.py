@@ -1,6 +1,6 @@
 """Fixtures of the reports and event-bus tests: a database of their own at Alembic head (the
-rows they insert must be the only rows the reports see), and the reports router mounted on an app
-with the platform's problem handlers and real token verification."""
+rows they insert must be the only rows the reports see), and the real app (`create_app`, workers
+off, auth-service replaced by static keys) on that database."""
 
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters import tables
-from routes import reports
+from app import create_app
 from shared.db import create_engine, create_sessionmaker
-from shared.service_app import create_service_app
-from shared.settings import DatabaseSettings, RuntimeSettings
-from shared.tokens import AccountState, StaticKeySource, TokenVerifier
+from shared.settings import DatabaseSettings
+from shared.tokens import AccountState, StaticKeySource
 from testkit.asgi import running_app
-from testkit.keys import AUDIENCE, ISSUER, TestKeys
+from testkit.keys import TestKeys
 from testkit.postgres import alembic
+from tests.conftest import make_settings
 
 
 @pytest.fixture(scope="session")
@@ -66,22 +66,13 @@ def accounts() -> Accounts:
 
 
 @pytest.fixture
-def reports_app(
-    reports_sessions: async_sessionmaker[AsyncSession], test_keys: TestKeys, accounts: Accounts
-) -> FastAPI:
-    app = create_service_app(
-        name="transaction-service",
-        title="TiketQ Transactions (reports)",
-        version="test",
-        description="reports under test",
-        runtime=RuntimeSettings(ENVIRONMENT="test", LOG_JSON=False),  # type: ignore[call-arg]
+def reports_app(reports_database_url: str, test_keys: TestKeys, accounts: Accounts) -> FastAPI:
+    return create_app(
+        make_settings(reports_database_url),
+        key_source=StaticKeySource({test_keys.kid: test_keys.public_key}),
+        account_states=accounts,
+        workers=False,
     )
-    app.state.sessions = reports_sessions
-    app.state.token_verifier = TokenVerifier(
-        StaticKeySource({test_keys.kid: test_keys.public_key}), accounts, issuer=ISSUER, audience=AUDIENCE
-    )
-    app.include_router(reports.router)
-    return app
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@
 A key row (scope = operation + caller, key) is inserted and committed before the work starts:
 - same key, same body, finished → the first answer (status and body) is replayed;
 - same key, other body → 422 idempotency-key-reused;
-- same key while the first request still runs → 409 request-in-progress;
+- same key while the first request still runs → 409 request-in-progress (a request left
+  unfinished for two minutes — its process died — is taken over by the next one);
 - the first request ends in a business answer (2xx, or a 4xx problem) → recorded for replay; in a
   5xx or a crash → the key row is removed, so a retry with the same key tries again.
 """
@@ -12,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -30,8 +32,11 @@ class Recorded:
 
 
 class IdempotencyStore:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], abandoned_after_seconds: float = 120.0
+    ) -> None:
         self._sessions = sessions
+        self._abandoned_after = abandoned_after_seconds
 
     async def run(
         self,
@@ -62,9 +67,24 @@ class IdempotencyStore:
                 )
                 if row["fingerprint"] != fp:
                     raise IdempotencyKeyReused()
-                if row["status_code"] is None:
+                if row["status_code"] is not None:
+                    return Recorded(row["status_code"], row["response"])
+                # Still running, unless the process that ran it died: then this request takes over.
+                claimed = (
+                    await s.execute(
+                        update(idempotency_keys)
+                        .where(
+                            c.scope == scope,
+                            c.key == key,
+                            c.status_code.is_(None),
+                            c.created_at < func.now() - timedelta(seconds=self._abandoned_after),
+                        )
+                        .values(created_at=func.now())
+                        .returning(c.key)
+                    )
+                ).scalar_one_or_none()
+                if claimed is None:
                     raise RequestInProgress()
-                return Recorded(row["status_code"], row["response"])
         where = (c.scope == scope) & (c.key == key)
         try:
             status, response = await work()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 from fastapi import FastAPI
 
+from domain.rules import fingerprint
 from tests.api.helpers import book, get, sql
 from tests.conftest import People, order_body
 from tests.fakes import FakeFlights, problem
@@ -173,3 +176,34 @@ async def test_admin_cancels_an_unpaid_order_like_a_cancel_but_a_paid_one_needs_
         headers=admin.headers,
     )
     assert completed.json()["status"] == "COMPLETED"
+
+
+async def test_concurrent_requests_with_one_key_hold_once(
+    client: httpx.AsyncClient, people: People, flights: FakeFlights
+) -> None:
+    buyer = people.make()
+    headers = buyer.keyed("same-key-concurrently")
+    responses = await asyncio.gather(
+        *(client.post("/orders/", json=order_body(), headers=headers) for _ in range(10))
+    )
+    statuses = sorted(r.status_code for r in responses)
+    assert set(statuses) <= {201, 409}
+    assert statuses.count(201) >= 1
+    assert all(r.json()["type"].endswith("/request-in-progress") for r in responses if r.status_code == 409)
+    assert len({r.json()["id"] for r in responses if r.status_code == 201}) == 1
+    assert flights.calls.count("hold") == 1
+
+
+async def test_an_abandoned_key_is_taken_over(
+    client: httpx.AsyncClient, people: People, flights: FakeFlights, app: FastAPI
+) -> None:
+    buyer = people.make()
+    await sql(
+        app,
+        "INSERT INTO idempotency_keys (scope, key, fingerprint, created_at)"
+        " VALUES (:scope, 'crashed', :fp, now() - interval '10 minutes')",
+        scope=f"orders:{buyer.id}",
+        fp=fingerprint(order_body()),
+    )
+    response = await client.post("/orders/", json=order_body(), headers=buyer.keyed("crashed"))
+    assert response.status_code == 201, response.text

@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from typing import Any
+from decimal import Decimal
+from typing import Any, NoReturn
 
 from domain.errors import (
     AmountMismatch,
@@ -91,6 +92,10 @@ class NotificationDesk:
             await self._store(notification(Verdict.UNKNOWN_ORDER))
             raise UnknownOrder(f"No charge for order_id {order_id!r}.")
 
+        # The notification's own amount first (no need to ask Midtrans about a wrong one), then
+        # the status's: both must be the charge's.
+        if gross != charge.gross_amount:
+            await self._mismatch(notification(Verdict.AMOUNT_MISMATCH), charge.gross_amount, gross, None)
         try:
             report = await self._gateway.status(order_id)
         except GatewayRejected as exc:
@@ -105,25 +110,36 @@ class NotificationDesk:
                 "Midtrans could not be asked for the status; try again later."
             ) from exc
 
-        if gross != charge.gross_amount or report.gross_amount != charge.gross_amount:
-            logger.warning(
-                "notification amount mismatch",
-                extra={
-                    "order_id": order_id,
-                    "charge_amount": str(charge.gross_amount),
-                    "notified_amount": str(gross),
-                    "status_amount": str(report.gross_amount),
-                },
-            )
-            await self._store(notification(Verdict.AMOUNT_MISMATCH))
-            raise AmountMismatch(
-                f"Midtrans's amount for {order_id!r} does not match the charge's {charge.gross_amount}."
+        if report.gross_amount != charge.gross_amount:
+            await self._mismatch(
+                notification(Verdict.AMOUNT_MISMATCH), charge.gross_amount, gross, report.gross_amount
             )
 
         async with self._uow() as uow:
             await record_status(
                 uow, order_id, report, self._clock, notification=notification(Verdict.ACCEPTED)
             )
+
+    async def _mismatch(
+        self,
+        notification: ReceivedNotification,
+        charged: Decimal,
+        notified: Decimal | None,
+        reported: Decimal | None,
+    ) -> NoReturn:
+        logger.warning(
+            "notification amount mismatch",
+            extra={
+                "order_id": notification.order_id,
+                "charge_amount": str(charged),
+                "notified_amount": str(notified),
+                "status_amount": str(reported),
+            },
+        )
+        await self._store(notification)
+        raise AmountMismatch(
+            f"Midtrans's amount for {notification.order_id!r} does not match the charge's {charged}."
+        )
 
     async def _store(self, notification: ReceivedNotification) -> None:
         async with self._uow() as uow:

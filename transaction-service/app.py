@@ -49,8 +49,9 @@ async def _sweep_forever(ledger: Ledger, interval: float) -> None:
     while True:
         try:
             ended = await ledger.expire_holds()
-            if ended:
-                logger.info("hold-expiry sweeper ended %d orders", ended)
+            synced = await ledger.sync_overdue_payments()
+            if ended or synced:
+                logger.info("sweeper: %d expired holds ended, %d overdue payments settled", ended, synced)
         except asyncio.CancelledError:
             raise
         except Exception:

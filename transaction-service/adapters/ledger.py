@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -716,6 +716,11 @@ class Ledger:
         async with self._sessions() as s:
             if await self._one(s, select(t.payments.c.id).where(t.payments.c.id == payment_id)) is None:
                 raise NotFound("payment")
+        await self._sync(payment_id, caller.account_id)
+        return await self.get_payment(payment_id, caller)
+
+    async def _sync(self, payment_id: uuid.UUID, actor: str) -> str:
+        """Asks the gateway (payment-service /sync) and applies its answer as an event would be."""
         charge = await self._payments.sync(str(payment_id))
         data = {
             "order_id": charge.order_id,
@@ -729,9 +734,39 @@ class Ledger:
             "settlement_time": charge.raw.get("settlement_time"),
         }
         async with self._sessions() as s, s.begin():
-            await self._apply_charge(s, payment_id, data, caller.account_id)
+            outcome = await self._apply_charge(s, payment_id, data, actor)
         self._wake()
-        return await self.get_payment(payment_id, caller)
+        return outcome
+
+    async def sync_overdue_payments(self, grace_seconds: float = 120.0, limit: int = 50) -> int:
+        """The sweeper's second pass: open payments whose charge expired more than `grace_seconds`
+        ago with no event yet are checked at the gateway, so a lost notification cannot leave
+        an order waiting. Returns how many changed."""
+        cutoff = self._clock() - timedelta(seconds=grace_seconds)
+        async with self._sessions() as s:
+            ids = (
+                (
+                    await s.execute(
+                        select(t.payments.c.id)
+                        .where(
+                            t.payments.c.status.in_([str(p) for p in OPEN_PAYMENT]),
+                            t.payments.c.expires_at < cutoff,
+                        )
+                        .order_by(t.payments.c.expires_at)
+                        .limit(limit)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        changed = 0
+        for payment_id in ids:
+            try:
+                if await self._sync(payment_id, "system:payment-expiry") == "applied":
+                    changed += 1
+            except UpstreamProblem as exc:
+                logger.warning("payment %s: cannot check it now (%s); next pass", payment_id, exc.slug)
+        return changed
 
     async def handle_payment_event(self, event_id: uuid.UUID, topic: str, data: dict[str, Any]) -> str:
         """A signed event from payment-service: applied once (by event_id), in one transaction.

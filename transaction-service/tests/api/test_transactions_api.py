@@ -221,3 +221,23 @@ async def test_create_update_list_and_audit(
         ("transaction", "PENDING", "PROCESSING"),
     ]
     assert all(e["request_id"] for e in trail.json())
+
+
+async def test_the_sweeper_checks_payments_whose_event_never_came(
+    client: httpx.AsyncClient, people: People, payments: FakePayments, app: FastAPI
+) -> None:
+    buyer = people.make()
+    order, payment = await book_and_pay(client, buyer)
+    payments.charges[payment["id"]].update(status="expired", transaction_status="expire")
+    await sql(
+        app, "UPDATE payments SET expires_at = now() - interval '10 minutes' WHERE id = :id", id=payment["id"]
+    )
+    assert await app.state.ledger.sync_overdue_payments() >= 1
+    assert (await get(client, buyer, f"/payments/{payment['id']}"))["status"] == "EXPIRED"
+    assert (await get(client, buyer, f"/orders/{order['id']}"))["status"] == "CANCELLED"
+    actors = await sql(
+        app,
+        "SELECT DISTINCT actor FROM audit_log WHERE entity_id = :id AND to_status = 'EXPIRED'",
+        id=payment["id"],
+    )
+    assert actors == [("system:payment-expiry",)]

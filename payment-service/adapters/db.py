@@ -30,7 +30,15 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.models import Charge, ChargeStatus
-from domain.repository import ReceivedNotification, Refund, Verdict
+from domain.repository import (
+    ChargeRepository,
+    EventOutbox,
+    NotificationLog,
+    ReceivedNotification,
+    Refund,
+    RefundRepository,
+    Verdict,
+)
 from shared.db import SqlAlchemyUnitOfWork
 from shared.outbox import add_event_once, outbox_table
 
@@ -286,10 +294,10 @@ class SqlEventOutbox:
 class PaymentUnitOfWork(SqlAlchemyUnitOfWork):
     """Wakes the outbox relay after a commit that wrote an event, so it leaves now."""
 
-    charges: SqlChargeRepository
-    notifications: SqlNotificationLog
-    refunds: SqlRefundRepository
-    events: SqlEventOutbox
+    charges: ChargeRepository
+    notifications: NotificationLog
+    refunds: RefundRepository
+    events: EventOutbox
 
     def __init__(
         self,

@@ -12,7 +12,15 @@ from typing import Any, Self
 
 from domain.errors import GatewayRejected
 from domain.models import Charge, GatewayStatus
-from domain.repository import ReceivedNotification, Refund, SnapToken
+from domain.repository import (
+    ChargeRepository,
+    EventOutbox,
+    NotificationLog,
+    ReceivedNotification,
+    Refund,
+    RefundRepository,
+    SnapToken,
+)
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 
@@ -31,6 +39,11 @@ class Store:
 
 class FakeUnitOfWork:
     """Changes are staged on a copy and land in the store only on commit."""
+
+    charges: ChargeRepository
+    notifications: NotificationLog
+    refunds: RefundRepository
+    events: EventOutbox
 
     def __init__(self, store: Store) -> None:
         self._store = store

@@ -8,12 +8,12 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from config import MidtransSettings, PaymentEventSettings, Settings
-from shared.settings import DatabaseSettings, InternalSettings, RuntimeSettings
+from shared.settings import DatabaseSettings, Environment, InternalSettings, RuntimeSettings
 
 TOKEN = SecretStr("a-real-internal-token-0123456789abcdef")
 
 
-def settings(environment: str, **groups: object) -> Settings:
+def settings(environment: Environment, **groups: object) -> Settings:
     return Settings(
         runtime=RuntimeSettings(ENVIRONMENT=environment),  # type: ignore[call-arg]
         database=DatabaseSettings(DATABASE_URL="postgresql://x@localhost/payment"),  # type: ignore[call-arg]

@@ -98,7 +98,7 @@ async def test_invalid_charges_are_refused_before_anything_is_stored(
     desk: ChargeDesk, store: Store, overrides: dict[str, object]
 ) -> None:
     with pytest.raises(InvalidCharge):
-        await desk.create("k", request(**overrides))
+        await desk.create("k", request(**overrides))  # type: ignore[arg-type]
     assert store.charges == {}
 
 

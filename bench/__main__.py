@@ -3,6 +3,7 @@
 Identity (issue 2): GET /auth/me through the gateway and directly to auth-service, same
 concurrency, one after the other in the same run; target gateway >= 0.6x direct throughput
 and <= 5 ms added p99 at 32 connections. Also the idle memory of the whole stack.
+Flights (issue 3): bench/flights.py. The money path (issue 4): bench/money.py.
 Results are written to BENCHMARKS.md with the machine and the date.
 """
 
@@ -23,6 +24,7 @@ import httpx
 from bench.flights import flights_section
 from bench.load import LoadResult, closed_loop, paced
 from bench.memory import postmaster_pids, tree_rss_mib
+from bench.money import money_section
 from devstack.catalog import ROOT
 from devstack.stack import Stack, StackConfig
 
@@ -107,6 +109,7 @@ async def run(duration: float, concurrency: int) -> str:
             duration=duration,
         )
         flights = await flights_section(stack)
+        money = await money_section(stack)
     finally:
         await stack.stop()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -157,6 +160,7 @@ async def run(duration: float, concurrency: int) -> str:
             "gateway is CPU contention between the processes rather than waiting on anything.",
             "",
             flights,
+            money,
         ]
     )
 

@@ -24,6 +24,9 @@ def stack_runner() -> Iterator[StackRunner]:
     config = StackConfig.for_tests(workdir, database_url=os.environ.get("TEST_DATABASE_URL"))
     # A short revocation bound keeps the "within 5 seconds" tests quick and honest.
     config.extra_env["JWT_ACCOUNT_STATE_TTL_SECONDS"] = "2"
+    # Events that wait for a stopped service are retried within seconds, not minutes.
+    config.extra_env["PAYMENT_EVENTS_MAX_BACKOFF_SECONDS"] = "2"
+    config.extra_env["SANDBOX_MIDTRANS_RETRY_SCHEDULE_SECONDS"] = "1,1,2,2,3"
     runner = StackRunner(Stack(config))
     runner.start()
     try:

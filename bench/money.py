@@ -1,0 +1,299 @@
+"""The money path under load (issue 4).
+
+1. A notification storm: 500 orders paid on the sandbox's Midtrans with its own notifications
+   switched off; then each order's Midtrans notification (the status body, signed) posted twice,
+   1,000 in all, shuffled, 32 at a time, through the gateway's public `/webhooks/midtrans`.
+   Targets: 0 errors, exactly 500 completed orders; reported: notifications/s, webhook p99.
+2. End-to-end bookings (order → pay → COMPLETED) by 16 concurrent buyers, with the time of each
+   step, so that it is clear where the time goes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import random
+import statistics
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import partial
+from typing import Any
+
+import httpx
+
+from bench.load import percentile
+from devstack.stack import Stack
+
+STORM_ORDERS = 500
+STORM_CONCURRENCY = 32
+BUYERS = 16
+BOOKINGS_PER_BUYER = 5
+ROUTES = [("CGK", "DPS"), ("CGK", "SUB"), ("CGK", "KNO"), ("CGK", "UPG"), ("CGK", "YIA"), ("SUB", "DPS")]
+CONTACT = {"email": "bench@example.co.id", "phone": "081234567890"}
+
+
+def _passenger() -> dict[str, str]:
+    return {
+        "type": "adult",
+        "title": "ms",
+        "first_name": "Sari",
+        "last_name": "Wulandari",
+        "date_of_birth": "1990-06-01",
+    }
+
+
+@dataclass
+class Buyer:
+    headers: dict[str, str]
+
+
+@dataclass
+class Steps:
+    """Seconds per step of each booking."""
+
+    times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, step: str, seconds: float) -> None:
+        self.times[step].append(seconds)
+
+
+async def _buyer(client: httpx.AsyncClient) -> Buyer:
+    email = f"bench-{uuid.uuid4().hex[:12]}@example.com"
+    password = "correct horse battery"  # noqa: S105 - a throwaway bench account
+    (await client.post("/auth/register", json={"email": email, "password": password})).raise_for_status()
+    login = await client.post("/auth/login", json={"email": email, "password": password})
+    login.raise_for_status()
+    return Buyer({"Authorization": f"Bearer {login.json()['access_token']}"})
+
+
+class OfferPool:
+    """Distinct offers across routes and dates, fetched as needed (each order holds one seat)."""
+
+    def __init__(self, client: httpx.AsyncClient, first_day: int) -> None:
+        self._client = client
+        self._day = first_day
+        self._offers: list[str] = []
+        self._lock = asyncio.Lock()
+
+    async def take(self) -> str:
+        await self.warm(1)
+        async with self._lock:
+            return self._offers.pop()
+
+    async def warm(self, count: int) -> None:
+        async with self._lock:
+            while len(self._offers) < count:
+                for origin, destination in ROUTES:
+                    params: dict[str, str | int] = {
+                        "origin": origin,
+                        "destination": destination,
+                        "departure_date": (date.today() + timedelta(days=self._day)).isoformat(),
+                        "adults": 1,
+                    }
+                    response = await self._client.get("/flights/search", params=params)
+                    response.raise_for_status()
+                    self._offers += [o["offer_id"] for o in response.json()["offers"]]
+                self._day += 1
+
+
+async def _order(client: httpx.AsyncClient, buyer: Buyer, offers: OfferPool) -> dict[str, Any] | None:
+    for _ in range(5):  # an offer can sell out or change price between search and hold: take another
+        response = await client.post(
+            "/orders/",
+            json={
+                "service_type": "flight",
+                "offer_id": await offers.take(),
+                "booking_details": {"passengers": [_passenger()], "contact": CONTACT},
+            },
+            headers={**buyer.headers, "Idempotency-Key": str(uuid.uuid4())},
+        )
+        if response.status_code == 201:
+            body: dict[str, Any] = response.json()
+            return body
+        if response.status_code not in (409, 410):
+            response.raise_for_status()
+    return None
+
+
+async def _pay(client: httpx.AsyncClient, buyer: Buyer, transaction_id: str) -> dict[str, Any]:
+    response = await client.post(
+        "/payments/",
+        json={"transaction_id": transaction_id},
+        headers={**buyer.headers, "Idempotency-Key": str(uuid.uuid4())},
+    )
+    response.raise_for_status()
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def _payer_pays(redirect_url: str) -> None:
+    async with httpx.AsyncClient(timeout=30) as page:
+        response = await page.post(
+            f"{redirect_url}/pay",
+            json={"payment_type": "bank_transfer", "bank": "bca"},
+            headers={"Accept": "application/json"},
+        )
+        response.raise_for_status()
+
+
+async def _completed(client: httpx.AsyncClient, buyer: Buyer, order_id: str, timeout: float = 120) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        response = await client.get(f"/orders/{order_id}", headers=buyer.headers)
+        if response.status_code == 200 and response.json()["status"] == "COMPLETED":
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def _bounded(limit: int, jobs: list[Callable[[], Awaitable[Any]]]) -> list[Any]:
+    gate = asyncio.Semaphore(limit)
+
+    async def one(job: Callable[[], Awaitable[Any]]) -> Any:
+        async with gate:
+            return await job()
+
+    return await asyncio.gather(*(one(job) for job in jobs))
+
+
+async def _storm(stack: Stack) -> list[str]:
+    # The sandbox's Midtrans stays silent: the storm is the only source of notifications.
+    stack.config.service_env["sandbox"] = {"SANDBOX_MIDTRANS_NOTIFICATION_URL": ""}
+    await stack.restart_service("sandbox")
+    basic = base64.b64encode(f"{stack.midtrans_server_key}:".encode()).decode()
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with (
+        httpx.AsyncClient(base_url=stack.gateway_url, timeout=60, limits=limits) as client,
+        httpx.AsyncClient(
+            base_url=f"{stack.url('sandbox')}/midtrans",
+            headers={"Authorization": f"Basic {basic}"},
+            timeout=30,
+        ) as core,
+    ):
+        buyers = [await _buyer(client) for _ in range(BUYERS)]
+        offers = OfferPool(client, first_day=60)
+
+        async def prepare(i: int) -> tuple[Buyer, str, dict[str, Any]] | None:
+            buyer = buyers[i % BUYERS]
+            placed = await _order(client, buyer, offers)
+            if placed is None:
+                return None
+            payment = await _pay(client, buyer, placed["transaction_id"])
+            await _payer_pays(payment["redirect_url"])
+            status = (await core.get(f"/v2/{payment['id']}/status")).json()
+            return buyer, placed["id"], status
+
+        jobs: list[Callable[[], Awaitable[Any]]] = [partial(prepare, i) for i in range(STORM_ORDERS + 20)]
+        prepared = [p for p in await _bounded(16, jobs) if p]
+        prepared = prepared[:STORM_ORDERS]
+        notifications = [p[2] for p in prepared] * 2
+        random.Random(7).shuffle(notifications)
+
+        latencies: list[float] = []
+        errors = 0
+
+        async def notify(body: dict[str, Any]) -> None:
+            nonlocal errors
+            started = time.perf_counter()
+            response = await client.post("/webhooks/midtrans", json=body)
+            latencies.append(time.perf_counter() - started)
+            if response.status_code != 200:
+                errors += 1
+
+        started = time.perf_counter()
+        await _bounded(STORM_CONCURRENCY, [partial(notify, b) for b in notifications])
+        storm_seconds = time.perf_counter() - started
+        settle_started = time.perf_counter()
+        done = await asyncio.gather(*(_completed(client, buyer, order_id) for buyer, order_id, _ in prepared))
+        settle_seconds = time.perf_counter() - settle_started
+    stack.config.service_env.pop("sandbox", None)
+    await stack.restart_service("sandbox")
+
+    latencies.sort()
+    completed = sum(done)
+    verdict = "meets" if errors == 0 and completed == len(prepared) == STORM_ORDERS else "MISSES"
+    return [
+        "## Money path: a storm of Midtrans notifications through the gateway",
+        "",
+        f"{len(prepared)} orders paid on the sandbox's Midtrans page with its notifications switched off; "
+        f"then each order's notification (Midtrans's signed status body) posted twice, "
+        f"{len(notifications)} in all, shuffled, {STORM_CONCURRENCY} at a time, to `/webhooks/midtrans` "
+        "through the gateway. Each is verified, checked against Midtrans's status, recorded, relayed to "
+        "transaction-service, which marks the order PAID and issues the tickets.",
+        "",
+        "| measurement | value | target |",
+        "|---|---:|---|",
+        f"| notifications answered non-200 | {errors} | 0 ({verdict}) |",
+        f"| orders COMPLETED | {completed} of {len(prepared)} | exactly {STORM_ORDERS} ({verdict}) |",
+        f"| notifications per second | {len(notifications) / storm_seconds:,.0f} | reported |",
+        f"| webhook latency p50 / p99 | {percentile(latencies, 0.5) * 1000:.0f} ms / "
+        f"{percentile(latencies, 0.99) * 1000:.0f} ms | reported |",
+        f"| from the last notification to the last order COMPLETED | {settle_seconds:.1f} s | reported |",
+        "",
+    ]
+
+
+async def _bookings(stack: Stack) -> list[str]:
+    steps = Steps()
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=60, limits=limits) as client:
+        buyers = [await _buyer(client) for _ in range(BUYERS)]
+        offers = OfferPool(client, first_day=120)
+        # Fill the pool before the clock starts: searching is measured in the flights section.
+        await offers.warm(BUYERS * BOOKINGS_PER_BUYER * 2)
+
+        async def book(buyer: Buyer) -> int:
+            completed = 0
+            for _ in range(BOOKINGS_PER_BUYER):
+                t0 = time.perf_counter()
+                placed = await _order(client, buyer, offers)
+                if placed is None:
+                    continue
+                t1 = time.perf_counter()
+                payment = await _pay(client, buyer, placed["transaction_id"])
+                t2 = time.perf_counter()
+                await _payer_pays(payment["redirect_url"])
+                t3 = time.perf_counter()
+                if await _completed(client, buyer, placed["id"]):
+                    completed += 1
+                t4 = time.perf_counter()
+                steps.add("order (hold at the supplier)", t1 - t0)
+                steps.add("payment (Snap charge)", t2 - t1)
+                steps.add("payer pays on the page", t3 - t2)
+                steps.add("paid → COMPLETED (notification, relay, issue)", t4 - t3)
+                steps.add("whole booking", t4 - t0)
+            return completed
+
+        started = time.perf_counter()
+        results = await asyncio.gather(*(book(b) for b in buyers))
+        elapsed = time.perf_counter() - started
+    total = sum(results)
+    lines = [
+        f"## Money path: end-to-end bookings at {BUYERS} concurrent buyers",
+        "",
+        f"{BUYERS} buyers, {BOOKINGS_PER_BUYER} bookings each, one after another: order (hold) → payment "
+        "(Snap) → pay on the sandbox page → poll until COMPLETED (50 ms). Sandbox suppliers at 0 ms latency.",
+        "",
+        f"**{total / elapsed:.1f} bookings/s** ({total} completed in {elapsed:.1f} s).",
+        "",
+        "| step | p50 ms | p99 ms | share of a booking (mean) |",
+        "|---|---:|---:|---:|",
+    ]
+    whole = statistics.mean(steps.times["whole booking"]) if steps.times["whole booking"] else 1.0
+    for step, values in steps.times.items():
+        ordered = sorted(values)
+        share = statistics.mean(values) / whole
+        p50, p99 = percentile(ordered, 0.5) * 1000, percentile(ordered, 0.99) * 1000
+        lines.append(f"| {step} | {p50:.0f} | {p99:.0f} | {share:.0%} |")
+    lines.append("")
+    return lines
+
+
+async def money_section(stack: Stack) -> str:
+    storm = await _storm(stack)
+    bookings = await _bookings(stack)
+    return "\n".join([*storm, *bookings])

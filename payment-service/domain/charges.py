@@ -42,8 +42,13 @@ class ChargeDesk:
         async with self._uow() as uow:
             existing = await uow.charges.get_by_key(idempotency_key)
             if existing is None:
-                if await uow.charges.get(request.order_id) is not None:
+                # Read by order_id too: a concurrent request with this very key may have committed
+                # between the two reads, and that is a replay, not a conflict.
+                same_order = await uow.charges.get(request.order_id)
+                if same_order is not None and same_order.idempotency_key != idempotency_key:
                     raise ChargeExists(f"order_id {request.order_id!r} already has a charge.")
+                existing = same_order
+            if existing is None:
                 now = self._clock()
                 charge = Charge(
                     id=uuid.uuid4(),

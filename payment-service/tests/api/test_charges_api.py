@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 
@@ -271,3 +272,20 @@ async def test_cancel_of_a_charge_paid_at_midtrans_is_409_and_announces_the_paym
     assert read.json()["status"] == "paid"
     events = await events_for(migrated_database_url, order_id)
     assert [e["payload"]["status"] for e in events] == ["paid"]
+
+
+async def test_concurrent_requests_with_one_key_make_one_snap_call(
+    app: FastAPI, midtrans: respx.MockRouter
+) -> None:
+    order_id = new_order_id()
+    snap = mock_snap(midtrans)
+    async with running_app(app) as client:
+        answers = await asyncio.gather(
+            *(
+                client.post("/internal/charges", json=charge_body(order_id), headers=headers(order_id))
+                for _ in range(8)
+            )
+        )
+    assert [a.status_code for a in answers] == [201] * 8, [a.text for a in answers]
+    assert len({a.json()["token"] for a in answers}) == 1
+    assert snap.call_count == 1

@@ -32,6 +32,7 @@ from domain.errors import (
     NotPayable,
     NotRefundable,
     RefundRequired,
+    RequestInProgress,
     ServiceTypeUnavailable,
     TransactionExists,
     UpstreamProblem,
@@ -426,9 +427,9 @@ class Ledger:
         async with self._sessions() as s, s.begin():
             order, tx = await self._locked_chain(s, order_id)
             await self._move(s, "order", order, target, caller.account_id, reason)
-            order = await self._one(s, select(t.orders).where(t.orders.c.id == order_id))
-        assert order is not None
-        return order_view(order, tx["id"] if tx else None)
+            updated = await self._one(s, select(t.orders).where(t.orders.c.id == order_id))
+        assert updated is not None
+        return order_view(updated, tx["id"] if tx else None)
 
     # --- transactions ---------------------------------------------------------------------------
 
@@ -550,6 +551,23 @@ class Ledger:
                     return False
                 raise InvalidTransition("order", order["status"], OrderStatus.CANCELLED)
             if tx is not None:
+                still_open = (
+                    (
+                        await s.execute(
+                            select(t.payments.c.id).where(
+                                t.payments.c.transaction_id == tx["id"],
+                                t.payments.c.status.in_([str(p) for p in OPEN_PAYMENT]),
+                            )
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+                if any(p not in outcomes for p in still_open):
+                    # A payment started meanwhile: its charge was not stopped, so do not end yet.
+                    if actor.startswith("system:"):
+                        return False
+                    raise RequestInProgress()
                 for payment_id, status in outcomes.items():
                     pay = await self._one(
                         s, select(t.payments).where(t.payments.c.id == payment_id).with_for_update()
@@ -910,22 +928,26 @@ class Ledger:
                 },
             )
         if decision.refund_late_payment:
-            await s.execute(
-                update(t.transactions)
-                .where(t.transactions.c.id == tx["id"])
-                .values(
-                    payment_method=tx["payment_method"] or payment_type,
-                    payment_gateway="midtrans",
-                    gateway_transaction_id=tx["gateway_transaction_id"] or gateway_tx,
-                    completed_at=tx["completed_at"] or now,
-                    updated_at=now,
+            # Paid twice (the transaction was settled by another payment): the refund returns
+            # the extra money and leaves the transaction and order as they are.
+            settles = tx["status"] not in (TransactionStatus.COMPLETED, TransactionStatus.REFUNDED)
+            if settles:
+                await s.execute(
+                    update(t.transactions)
+                    .where(t.transactions.c.id == tx["id"])
+                    .values(
+                        payment_method=tx["payment_method"] or payment_type,
+                        payment_gateway="midtrans",
+                        gateway_transaction_id=tx["gateway_transaction_id"] or gateway_tx,
+                        completed_at=tx["completed_at"] or now,
+                        updated_at=now,
+                    )
                 )
-            )
-            await s.execute(
-                update(t.orders)
-                .where(t.orders.c.id == order["id"])
-                .values(failure_reason=decision.reason, updated_at=now)
-            )
+                await s.execute(
+                    update(t.orders)
+                    .where(t.orders.c.id == order["id"])
+                    .values(failure_reason=decision.reason, updated_at=now)
+                )
             await self._job(
                 s,
                 JOB_REFUND,
@@ -934,6 +956,7 @@ class Ledger:
                     "amount": None,
                     "reason": decision.reason,
                     "refund_key": f"auto-{payment_id}",
+                    "settles_transaction": settles,
                 },
             )
         if decision.reconcile_refunds:
@@ -1032,6 +1055,7 @@ class Ledger:
         refund_key: str,
         processed_by: str,
         actor: str,
+        settles_transaction: bool = True,
     ) -> dict[str, Any]:
         """Refunds through payment-service: a PENDING refund row first (its unique refund_key is
         also the gateway's, so a retry never refunds twice), the gateway call, then the outcome."""
@@ -1132,7 +1156,8 @@ class Ledger:
                         .where(t.payments.c.id == payment_id)
                         .values(refunded_amount=pay_refunded, updated_at=self._clock())
                     )
-                await self._apply_refund_to_transaction(s, order, tx, amount, actor, reason)
+                if settles_transaction:
+                    await self._apply_refund_to_transaction(s, order, tx, amount, actor, reason)
                 await self._event(
                     s,
                     "refund.processed",
@@ -1170,6 +1195,7 @@ class Ledger:
                     str(payload["refund_key"]),
                     "system",
                     f"system:{JOB_REFUND}",
+                    settles_transaction=bool(payload.get("settles_transaction", True)),
                 )
             except UpstreamProblem as exc:
                 if exc.is_transient:

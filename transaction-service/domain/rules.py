@@ -140,11 +140,11 @@ def decide_payment(
                 order=OrderStatus.PAID,
                 issue_booking=True,
             )
-        return PaymentDecision(
-            payment=target,
-            refund_late_payment=True,
-            reason=f"paid after the order was {order.value.lower()}; refunded in full",
-        )
+        if transaction in (TransactionStatus.COMPLETED, TransactionStatus.REFUNDED):
+            reason = "paid twice; the extra payment is refunded in full"
+        else:
+            reason = f"paid after the order was {order.value.lower()}; refunded in full"
+        return PaymentDecision(payment=target, refund_late_payment=True, reason=reason)
     if target in ENDED_PAYMENT:
         if payment not in OPEN_PAYMENT:
             return PaymentDecision()

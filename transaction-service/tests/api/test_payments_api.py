@@ -336,3 +336,27 @@ async def test_an_expired_charge_is_replaced_and_its_late_expiry_ends_only_itsel
     assert (await get(client, buyer, f"/orders/{order['id']}"))["status"] == "CONFIRMED"
     assert await deliver(client, second["id"], "paid", "settlement") == "applied"
     assert (await get(client, buyer, f"/orders/{order['id']}"))["status"] == "PAID"
+
+
+async def test_paid_twice_refunds_the_second_payment_and_keeps_the_sale(
+    client: httpx.AsyncClient, people: People, payments: FakePayments, app: FastAPI
+) -> None:
+    buyer = people.make()
+    order, first = await book_and_pay(client, buyer)
+    await sql(
+        app, "UPDATE payments SET expires_at = now() - interval '1 second' WHERE id = :id", id=first["id"]
+    )
+    second = await pay(client, buyer, order["transaction_id"])
+    payments.settle(second["id"])
+    payments.settle(first["id"])
+    assert await deliver(client, second["id"], "paid", "settlement") == "applied"
+    assert await deliver(client, first["id"], "paid", "settlement") == "applied"
+    await run_jobs(app)
+    assert (await get(client, buyer, f"/payments/{first['id']}"))["status"] == "REFUNDED"
+    assert (await get(client, buyer, f"/payments/{second['id']}"))["status"] == "PAID"
+    tx = await get(client, buyer, f"/transactions/{order['transaction_id']}")
+    assert (tx["status"], tx["refunded_amount"]) == ("COMPLETED", "0.00")
+    completed = await get(client, buyer, f"/orders/{order['id']}")
+    assert (completed["status"], completed["failure_reason"]) == ("COMPLETED", None)
+    refunds = await sql(app, "SELECT reason FROM refunds WHERE payment_id = :p", p=first["id"])
+    assert refunds == [("paid twice; the extra payment is refunded in full",)]

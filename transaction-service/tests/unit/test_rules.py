@@ -147,3 +147,10 @@ def test_gateway_refunds_are_reconciled_once() -> None:
 def test_an_old_charge_ending_while_a_newer_one_is_open_ends_only_itself() -> None:
     d = decide_payment("expired", P.PENDING, T.PROCESSING, O.CONFIRMED, another_payment_open=True)
     assert (d.payment, d.transaction, d.order, d.release_booking) == (P.EXPIRED, None, None, False)
+
+
+def test_a_second_payment_for_a_settled_transaction_is_refunded() -> None:
+    d = decide_payment("paid", P.EXPIRED, T.COMPLETED, O.COMPLETED)
+    assert d.refund_late_payment
+    assert d.reason is not None
+    assert "paid twice" in d.reason

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -74,6 +74,17 @@ class Caller:
     def __init__(self, account_id: str, is_admin: bool = False) -> None:
         self.account_id = account_id
         self.is_admin = is_admin
+
+
+def _instant(value: Any) -> datetime | None:
+    """An ISO-8601 instant from an event (UTC when it carries no offset); None if absent/garbage."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -877,11 +888,10 @@ class Ledger:
         now = self._clock()
         payment_type = data.get("payment_type")
         gateway_tx = data.get("gateway_transaction_id")
+        paid_at = _instant(data.get("settlement_time")) or now
         if decision.payment is not None:
             values: dict[str, Any] = {"gateway_response": data}
             if decision.payment is PaymentStatus.PAID:
-                settled = data.get("settlement_time")
-                paid_at = datetime.fromisoformat(str(settled).replace("Z", "+00:00")) if settled else now
                 values.update(paid_at=paid_at, payment_method=payment_type, gateway_transaction_id=gateway_tx)
             await self._move(s, "payment", pay, decision.payment, actor, decision.reason, **values)
         if decision.transaction is not None:
@@ -891,7 +901,7 @@ class Ledger:
                     "payment_method": payment_type,
                     "payment_gateway": "midtrans",
                     "gateway_transaction_id": gateway_tx,
-                    "completed_at": now,
+                    "completed_at": paid_at,
                 }
             await self._move(s, "transaction", tx, decision.transaction, actor, decision.reason, **tx_values)
         if decision.order is not None:
@@ -939,7 +949,7 @@ class Ledger:
                         payment_method=tx["payment_method"] or payment_type,
                         payment_gateway="midtrans",
                         gateway_transaction_id=tx["gateway_transaction_id"] or gateway_tx,
-                        completed_at=tx["completed_at"] or now,
+                        completed_at=tx["completed_at"] or paid_at,
                         updated_at=now,
                     )
                 )

@@ -125,6 +125,8 @@ class Stack:
         env["SANDBOX_MIDTRANS_SERVER_KEY_FILE"] = str(self.secrets.midtrans_server_key)
         env["SANDBOX_MIDTRANS_NOTIFICATION_URL"] = f"{self.url(GATEWAY.name)}/webhooks/midtrans"
         env["PAYMENT_WEBHOOK_SECRET_FILE"] = str(self.secrets.payment_webhook_secret)
+        # Locally a stopped transaction-service gets its waiting events seconds after it returns.
+        env.setdefault("PAYMENT_EVENTS_MAX_BACKOFF_SECONDS", "5")
         env.pop("DATABASE_URL", None)
         if spec.database and self.database:
             env["DATABASE_URL"] = self.database.url_for(spec.database)

@@ -18,10 +18,11 @@ from fastapi import FastAPI
 from adapters import tables
 from adapters.event_bus import make_event_deliverer
 from adapters.idempotency import IdempotencyStore
-from adapters.ledger import Ledger
+from adapters.repository import SqlLedgerUnitOfWork
 from adapters.upstream import HttpBookingGateway, HttpPaymentGateway
 from config import Settings
 from domain.ports import BookingGateway, Clock, PaymentGateway
+from domain.services import MoneyPath
 from routes import orders, payments, reports, transactions, webhooks
 from routes.errors import install_error_handlers
 from shared.db import create_engine, create_sessionmaker, ping
@@ -45,11 +46,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _sweep_forever(ledger: Ledger, interval: float) -> None:
+async def _sweep_forever(money_path: MoneyPath, interval: float) -> None:
     while True:
         try:
-            ended = await ledger.expire_holds()
-            synced = await ledger.sync_overdue_payments()
+            ended = await money_path.expire_holds()
+            synced = await money_path.sync_overdue_payments()
             if ended or synced:
                 logger.info("sweeper: %d expired holds ended, %d overdue payments settled", ended, synced)
         except asyncio.CancelledError:
@@ -115,10 +116,13 @@ def create_app(
                 event_relay.wake()
                 work_relay.wake()
 
-            ledger = Ledger(sessions, bookings, charges, clock, wake=wake)
+            def unit_of_work() -> SqlLedgerUnitOfWork:
+                return SqlLedgerUnitOfWork(sessions)
+
+            money_path = MoneyPath(unit_of_work, bookings, charges, clock, wake=wake)
 
             async def run_job(event: OutboxEvent) -> None:
-                await ledger.run_job(event.topic, event.payload)
+                await money_path.run_job(event.topic, event.payload)
 
             work_relay = OutboxRelay(
                 sessions,
@@ -139,7 +143,7 @@ def create_app(
                 audience=settings.jwt.audience,
                 leeway=settings.jwt.leeway_seconds,
             )
-            app.state.ledger = ledger
+            app.state.money_path = money_path
             app.state.idempotency = IdempotencyStore(sessions)
             app.state.event_relay = event_relay
             app.state.work_relay = work_relay
@@ -150,7 +154,8 @@ def create_app(
                     asyncio.create_task(event_relay.run(), name="event-outbox-relay"),
                     asyncio.create_task(work_relay.run(), name="work-queue-relay"),
                     asyncio.create_task(
-                        _sweep_forever(ledger, settings.workers.sweep_interval_seconds), name="hold-sweeper"
+                        _sweep_forever(money_path, settings.workers.sweep_interval_seconds),
+                        name="hold-sweeper",
                     ),
                 ]
             try:

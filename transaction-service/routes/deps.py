@@ -1,4 +1,4 @@
-"""Annotated dependencies the handlers share: who is calling, the ledger, the Idempotency-Key."""
+"""Annotated dependencies the handlers share: who is calling, the use cases, the Idempotency-Key."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from adapters.idempotency import IdempotencyStore
-from adapters.ledger import Caller, Ledger
+from domain.services import Caller, MoneyPath
 from shared.security import AdminPrincipal, CurrentPrincipal
 
 
@@ -19,8 +19,8 @@ async def admin_caller(principal: AdminPrincipal) -> Caller:
     return Caller(principal.account_id, True)
 
 
-async def ledger(request: Request) -> Ledger:
-    value: Ledger = request.app.state.ledger
+async def money_path(request: Request) -> MoneyPath:
+    value: MoneyPath = request.app.state.money_path
     return value
 
 
@@ -45,6 +45,6 @@ async def idempotency_key(
 
 AnyCaller = Annotated[Caller, Depends(caller)]
 AdminCaller = Annotated[Caller, Depends(admin_caller)]
-LedgerDep = Annotated[Ledger, Depends(ledger)]
+Money = Annotated[MoneyPath, Depends(money_path)]
 Idempotency = Annotated[IdempotencyStore, Depends(idempotency_store)]
 IdempotencyKey = Annotated[str, Depends(idempotency_key)]

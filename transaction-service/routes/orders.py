@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from routes.common import idempotent
-from routes.deps import AdminCaller, AnyCaller, Idempotency, IdempotencyKey, LedgerDep
+from routes.deps import AdminCaller, AnyCaller, Idempotency, IdempotencyKey, Money
 from routes.schemas import Order, OrderCreate, OrderStatusName, OrderStatusUpdate, ServiceTypeName
+from routes.views import order_view
 from shared.errors import problem_responses
 from shared.pagination import Page, Pagination
 
@@ -25,7 +26,7 @@ router = APIRouter(prefix="/orders", tags=["orders"])
     summary="Create an order: hold the booking and open its transaction",
 )
 async def create_order(
-    body: OrderCreate, caller: AnyCaller, ledger: LedgerDep, store: Idempotency, key: IdempotencyKey
+    body: OrderCreate, caller: AnyCaller, money: Money, store: Idempotency, key: IdempotencyKey
 ) -> JSONResponse:
     """Holds the offer at the booking service of `service_type` (flights now) and records the
     order CONFIRMED with a PENDING transaction. Booking problems are passed on with their status
@@ -35,9 +36,10 @@ async def create_order(
 
     async def work() -> dict[str, Any]:
         details = payload["booking_details"]
-        return await ledger.create_order(
+        order, transaction_id = await money.create_order(
             caller, key, body.service_type, body.offer_id, details["passengers"], details["contact"]
         )
+        return order_view(order, transaction_id)
 
     return await idempotent(store, f"orders:{caller.account_id}", key, payload, work)
 
@@ -45,24 +47,23 @@ async def create_order(
 @router.get("/", response_model=Page[Order], responses=problem_responses(401), summary="List orders")
 async def list_orders(
     caller: AnyCaller,
-    ledger: LedgerDep,
+    money: Money,
     page: Pagination,
     status: Annotated[OrderStatusName | None, Query()] = None,
     service_type: Annotated[ServiceTypeName | None, Query()] = None,
 ) -> dict[str, Any]:
     """A user sees their own orders; an admin sees all. Newest first."""
-    items, total = await ledger.list_orders(
-        caller, status=status, service_type=service_type, limit=page.limit, offset=page.offset
-    )
+    rows, total = await money.list_orders(caller, status, service_type, page.limit, page.offset)
+    items = [order_view(order, transaction_id) for order, transaction_id in rows]
     return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
 
 
 @router.get(
     "/{order_id}", response_model=Order, responses=problem_responses(401, 404), summary="Get an order"
 )
-async def get_order(order_id: UUID, caller: AnyCaller, ledger: LedgerDep) -> dict[str, Any]:
+async def get_order(order_id: UUID, caller: AnyCaller, money: Money) -> dict[str, Any]:
     """`booking_details.tickets` carries the ticket numbers once issued."""
-    return await ledger.get_order(order_id, caller)
+    return order_view(*await money.get_order(order_id, caller))
 
 
 @router.put(
@@ -72,8 +73,8 @@ async def get_order(order_id: UUID, caller: AnyCaller, ledger: LedgerDep) -> dic
     summary="Change an order's status (admin)",
 )
 async def set_order_status(
-    order_id: UUID, body: OrderStatusUpdate, caller: AdminCaller, ledger: LedgerDep
+    order_id: UUID, body: OrderStatusUpdate, caller: AdminCaller, money: Money
 ) -> dict[str, Any]:
     """Only legal transitions (409 `invalid-transition` otherwise); the reason is audited. This
     records the state only: money moves through the refund endpoints."""
-    return await ledger.set_order_status(order_id, body.status, body.reason, caller)
+    return order_view(*await money.set_order_status(order_id, body.status, body.reason, caller))

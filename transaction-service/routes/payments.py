@@ -9,8 +9,9 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from routes.common import idempotent
-from routes.deps import AdminCaller, AnyCaller, Idempotency, IdempotencyKey, LedgerDep
+from routes.deps import AdminCaller, AnyCaller, Idempotency, IdempotencyKey, Money
 from routes.schemas import Payment, PaymentCreate, Refund, RefundCreate
+from routes.views import payment_view, refund_view
 from shared.errors import problem_responses
 
 router = APIRouter(prefix="/payments", tags=["payments"])
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/payments", tags=["payments"])
     summary="Start a payment for a transaction (Midtrans Snap)",
 )
 async def create_payment(
-    body: PaymentCreate, caller: AnyCaller, ledger: LedgerDep, store: Idempotency, key: IdempotencyKey
+    body: PaymentCreate, caller: AnyCaller, money: Money, store: Idempotency, key: IdempotencyKey
 ) -> JSONResponse:
     """Own PENDING/PROCESSING transaction with its hold still alive (409 `hold-expired`). The
     charge lives as long as the hold (at most 60 minutes). A still-pending payment of the same
@@ -32,14 +33,14 @@ async def create_payment(
     payload = body.model_dump(mode="json")
 
     async def work() -> dict[str, Any]:
-        return await ledger.create_payment(caller, body.transaction_id)
+        return payment_view(await money.create_payment(caller, body.transaction_id))
 
     return await idempotent(store, f"payments:{caller.account_id}", key, payload, work)
 
 
 @router.get("/{payment_id}", response_model=Payment, responses=problem_responses(401, 404), summary="Get")
-async def get_payment(payment_id: UUID, caller: AnyCaller, ledger: LedgerDep) -> dict[str, Any]:
-    return await ledger.get_payment(payment_id, caller)
+async def get_payment(payment_id: UUID, caller: AnyCaller, money: Money) -> dict[str, Any]:
+    return payment_view(await money.get_payment(payment_id, caller))
 
 
 @router.post(
@@ -48,10 +49,10 @@ async def get_payment(payment_id: UUID, caller: AnyCaller, ledger: LedgerDep) ->
     responses=problem_responses(401, 403, 404, 502, 503, 504),
     summary="Re-check the gateway's status and apply it (admin)",
 )
-async def confirm_payment(payment_id: UUID, caller: AdminCaller, ledger: LedgerDep) -> dict[str, Any]:
+async def confirm_payment(payment_id: UUID, caller: AdminCaller, money: Money) -> dict[str, Any]:
     """Asks payment-service to sync with Midtrans, then applies the answer exactly as a webhook
     event would be applied."""
-    return await ledger.confirm_payment(payment_id, caller)
+    return payment_view(await money.confirm_payment(payment_id, caller))
 
 
 @router.post(
@@ -65,13 +66,13 @@ async def refund_payment(
     payment_id: UUID,
     body: RefundCreate,
     caller: AdminCaller,
-    ledger: LedgerDep,
+    money: Money,
     store: Idempotency,
     key: IdempotencyKey,
 ) -> JSONResponse:
     payload = {"payment_id": str(payment_id), **body.model_dump(mode="json")}
 
     async def work() -> dict[str, Any]:
-        return await ledger.refund_payment(payment_id, body.amount, body.reason, key, caller)
+        return refund_view(await money.refund_payment(payment_id, body.amount, body.reason, key, caller))
 
     return await idempotent(store, f"refunds:{caller.account_id}", key, payload, work)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
+from domain.repository import TransactionFilter
 from routes.common import idempotent
-from routes.deps import AdminCaller, AnyCaller, Idempotency, IdempotencyKey, LedgerDep
+from routes.deps import AdminCaller, AnyCaller, Idempotency, IdempotencyKey, Money
 from routes.schemas import (
     AuditEntry,
     CancelRequest,
@@ -22,6 +23,7 @@ from routes.schemas import (
     TransactionStatusName,
     TransactionUpdate,
 )
+from routes.views import audit_view, refund_view, transaction_view
 from shared.errors import ProblemError, problem_responses
 from shared.pagination import Page, Pagination
 
@@ -35,15 +37,15 @@ router = APIRouter(prefix="/transactions", tags=["transactions"])
     responses=problem_responses(401, 404, 409, 422),
     summary="Create the transaction of an order that has none",
 )
-async def create_transaction(body: TransactionCreate, caller: AnyCaller, ledger: LedgerDep) -> dict[str, Any]:
+async def create_transaction(body: TransactionCreate, caller: AnyCaller, money: Money) -> dict[str, Any]:
     """Orders made by `POST /orders/` already have one: 409 `transaction-exists` with its id."""
-    return await ledger.create_transaction(caller, body.order_id)
+    return transaction_view(await money.create_transaction(caller, body.order_id), [])
 
 
 @router.get("/", response_model=Page[Transaction], responses=problem_responses(401, 422), summary="List")
 async def list_transactions(
     caller: AnyCaller,
-    ledger: LedgerDep,
+    money: Money,
     page: Pagination,
     status: Annotated[TransactionStatusName | None, Query()] = None,
     type: Annotated[ServiceTypeName | None, Query(description="transaction_type")] = None,
@@ -53,25 +55,17 @@ async def list_transactions(
     """A user sees their own transactions; an admin sees all. Newest first."""
     if date_from and date_to and date_from > date_to:
         raise ProblemError(422, "validation-error", "date_from must not be after date_to.")
-    items, total = await ledger.list_transactions(
-        caller,
-        status=status,
-        type_=type,
-        created_from=datetime.combine(date_from, time(0), tzinfo=UTC) if date_from else None,
-        created_before=datetime.combine(date_to + timedelta(days=1), time(0), tzinfo=UTC)
-        if date_to
-        else None,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    where = TransactionFilter(None, status, type, date_from, date_to)
+    rows, total = await money.list_transactions(caller, where, page.limit, page.offset)
+    items = [transaction_view(tx) for tx in rows]
     return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
 
 
 @router.get(
     "/{transaction_id}", response_model=Transaction, responses=problem_responses(401, 404), summary="Get"
 )
-async def get_transaction(transaction_id: UUID, caller: AnyCaller, ledger: LedgerDep) -> dict[str, Any]:
-    return await ledger.get_transaction(transaction_id, caller)
+async def get_transaction(transaction_id: UUID, caller: AnyCaller, money: Money) -> dict[str, Any]:
+    return transaction_view(*await money.get_transaction(transaction_id, caller))
 
 
 @router.put(
@@ -81,11 +75,13 @@ async def get_transaction(transaction_id: UUID, caller: AnyCaller, ledger: Ledge
     summary="Update the payment-method preference or notes (PENDING only)",
 )
 async def update_transaction(
-    transaction_id: UUID, body: TransactionUpdate, caller: AnyCaller, ledger: LedgerDep
+    transaction_id: UUID, body: TransactionUpdate, caller: AnyCaller, money: Money
 ) -> dict[str, Any]:
     """Status cannot be set here (an unknown field such as `status` → 422)."""
     notes = body.metadata.notes if body.metadata else None
-    return await ledger.update_transaction(transaction_id, caller, body.payment_method, notes)
+    return transaction_view(
+        await money.update_transaction(transaction_id, caller, body.payment_method, notes)
+    )
 
 
 @router.post(
@@ -95,11 +91,13 @@ async def update_transaction(
     summary="Cancel an unpaid transaction",
 )
 async def cancel_transaction(
-    transaction_id: UUID, caller: AnyCaller, ledger: LedgerDep, body: CancelRequest | None = None
+    transaction_id: UUID, caller: AnyCaller, money: Money, body: CancelRequest | None = None
 ) -> dict[str, Any]:
     """PENDING/PROCESSING only: stops the charge (409 `charge-paid` if it turns out paid),
     releases the hold; transaction and order CANCELLED."""
-    return await ledger.cancel_transaction(transaction_id, caller, body.reason if body else None)
+    return transaction_view(
+        await money.cancel_transaction(transaction_id, caller, body.reason if body else None)
+    )
 
 
 @router.post(
@@ -113,7 +111,7 @@ async def refund_transaction(
     transaction_id: UUID,
     body: RefundCreate,
     caller: AdminCaller,
-    ledger: LedgerDep,
+    money: Money,
     store: Idempotency,
     key: IdempotencyKey,
 ) -> JSONResponse:
@@ -123,7 +121,9 @@ async def refund_transaction(
     payload = {"transaction_id": str(transaction_id), **body.model_dump(mode="json")}
 
     async def work() -> dict[str, Any]:
-        return await ledger.refund_transaction(transaction_id, body.amount, body.reason, key, caller)
+        return refund_view(
+            await money.refund_transaction(transaction_id, body.amount, body.reason, key, caller)
+        )
 
     return await idempotent(store, f"refunds:{caller.account_id}", key, payload, work)
 
@@ -134,5 +134,5 @@ async def refund_transaction(
     responses=problem_responses(401, 403, 404),
     summary="Audit trail of a transaction, its order, payments and refunds (admin)",
 )
-async def audit_trail(transaction_id: UUID, caller: AdminCaller, ledger: LedgerDep) -> list[dict[str, Any]]:
-    return await ledger.audit_trail(transaction_id)
+async def audit_trail(transaction_id: UUID, caller: AdminCaller, money: Money) -> list[dict[str, Any]]:
+    return [audit_view(e) for e in await money.audit_trail(transaction_id)]

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from routes.deps import LedgerDep
+from routes.deps import Money
 from routes.schemas import EventAck, EventEnvelope
 from shared import signing
 from shared.errors import ProblemError, problem_responses
@@ -44,7 +44,7 @@ async def signed_body(request: Request) -> bytes:
     responses=problem_responses(401, 422),
     summary="Signed payment events from payment-service (public path, HMAC-signed)",
 )
-async def payment_event(body: Annotated[bytes, Depends(signed_body)], ledger: LedgerDep) -> EventAck:
+async def payment_event(body: Annotated[bytes, Depends(signed_body)], money: Money) -> EventAck:
     """Headers `X-TiketQ-Timestamp`, `X-TiketQ-Signature: v1=<hex>`, `X-TiketQ-Event-Id`; body
     `{event_id, topic: "payment.status_changed", occurred_at, data}`. `outcome` is `applied`,
     `duplicate`, `stale` or `ignored`."""
@@ -54,7 +54,7 @@ async def payment_event(body: Annotated[bytes, Depends(signed_body)], ledger: Le
         raise RequestValidationError(
             [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
         ) from exc
-    outcome = await ledger.handle_payment_event(envelope.event_id, envelope.topic, envelope.data)
+    outcome = await money.handle_payment_event(envelope.event_id, envelope.topic, envelope.data)
     logger.info(
         "payment event %s",
         outcome,

@@ -159,7 +159,7 @@ async def test_the_sweeper_ends_expired_holds(
         b=charged["id"],
         c=paid_late["id"],
     )
-    assert await app.state.ledger.expire_holds() >= 2
+    assert await app.state.money_path.expire_holds() >= 2
     for order in (unpaid, charged):
         ended = await get(client, buyer, f"/orders/{order['id']}")
         assert (ended["status"], ended["failure_reason"]) == ("CANCELLED", "hold expired")
@@ -232,7 +232,7 @@ async def test_the_sweeper_checks_payments_whose_event_never_came(
     await sql(
         app, "UPDATE payments SET expires_at = now() - interval '10 minutes' WHERE id = :id", id=payment["id"]
     )
-    assert await app.state.ledger.sync_overdue_payments() >= 1
+    assert await app.state.money_path.sync_overdue_payments() >= 1
     assert (await get(client, buyer, f"/payments/{payment['id']}"))["status"] == "EXPIRED"
     assert (await get(client, buyer, f"/orders/{order['id']}"))["status"] == "CANCELLED"
     actors = await sql(

@@ -1,0 +1,275 @@
+"""The money path's unit of work on PostgreSQL (SQLAlchemy Core over adapters/tables.py).
+
+One unit of work = one session = one database transaction; `lock=True` is `SELECT … FOR UPDATE`.
+Records map to rows field by field (the dataclass field names are the column names).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Table, and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters import tables as t
+from domain.models import OPEN_PAYMENT, OrderStatus, PaymentStatus, RefundStatus, TransactionStatus
+from domain.records import AuditEntry, Order, Payment, Record, Refund, Transaction
+from domain.repository import OrderFilter, TransactionFilter
+from shared.db import SqlAlchemyUnitOfWork
+from shared.logging import request_id_var
+from shared.outbox import add_event
+
+_TABLES: dict[type[Any], Table] = {
+    Order: t.orders,
+    Transaction: t.transactions,
+    Payment: t.payments,
+    Refund: t.refunds,
+}
+_STATUS: dict[type[Any], type[Any]] = {
+    Order: OrderStatus,
+    Transaction: TransactionStatus,
+    Payment: PaymentStatus,
+    Refund: RefundStatus,
+}
+
+
+def _record(kind: type[Any], row: RowMapping) -> Any:
+    values = {f.name: row[f.name] for f in dataclasses.fields(kind)}
+    values["status"] = _STATUS[kind](values["status"])
+    if kind is Order:
+        values["booking_details"] = dict(values["booking_details"] or {})
+    if kind is Transaction:
+        values["metadata"] = dict(values["metadata"] or {})
+    return kind(**values)
+
+
+def _values(record: Record) -> dict[str, Any]:
+    values = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+    values["status"] = str(values["status"])
+    return values
+
+
+class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        super().__init__(sessions)
+
+    async def _one(self, kind: type[Any], stmt: Any, lock: bool) -> Any:
+        if lock:
+            stmt = stmt.with_for_update()
+        row = (await self.session.execute(stmt)).mappings().first()
+        return None if row is None else _record(kind, row)
+
+    async def _many(self, kind: type[Any], stmt: Any, lock: bool = False) -> list[Any]:
+        if lock:
+            stmt = stmt.with_for_update()
+        return [_record(kind, row) for row in (await self.session.execute(stmt)).mappings().all()]
+
+    # --- reads ---
+    async def order(self, order_id: uuid.UUID, *, lock: bool = False) -> Order | None:
+        result: Order | None = await self._one(Order, select(t.orders).where(t.orders.c.id == order_id), lock)
+        return result
+
+    async def transaction(self, transaction_id: uuid.UUID, *, lock: bool = False) -> Transaction | None:
+        stmt = select(t.transactions).where(t.transactions.c.id == transaction_id)
+        result: Transaction | None = await self._one(Transaction, stmt, lock)
+        return result
+
+    async def transaction_of_order(self, order_id: uuid.UUID, *, lock: bool = False) -> Transaction | None:
+        stmt = select(t.transactions).where(t.transactions.c.order_id == order_id)
+        result: Transaction | None = await self._one(Transaction, stmt, lock)
+        return result
+
+    async def payment(self, payment_id: uuid.UUID, *, lock: bool = False) -> Payment | None:
+        result: Payment | None = await self._one(
+            Payment, select(t.payments).where(t.payments.c.id == payment_id), lock
+        )
+        return result
+
+    async def payments_of(
+        self, transaction_id: uuid.UUID, statuses: Sequence[str] | None = None, *, lock: bool = False
+    ) -> list[Payment]:
+        stmt = select(t.payments).where(t.payments.c.transaction_id == transaction_id)
+        if statuses is not None:
+            stmt = stmt.where(t.payments.c.status.in_([str(s) for s in statuses]))
+        return await self._many(Payment, stmt.order_by(t.payments.c.created_at, t.payments.c.id), lock)
+
+    async def refund_by_key(self, refund_key: str, *, lock: bool = False) -> Refund | None:
+        stmt = select(t.refunds).where(t.refunds.c.refund_key == refund_key)
+        result: Refund | None = await self._one(Refund, stmt, lock)
+        return result
+
+    async def refund(self, refund_id: uuid.UUID, *, lock: bool = False) -> Refund | None:
+        result: Refund | None = await self._one(
+            Refund, select(t.refunds).where(t.refunds.c.id == refund_id), lock
+        )
+        return result
+
+    async def pending_refunds_total(self, payment_id: uuid.UUID) -> Decimal:
+        total = (
+            await self.session.execute(
+                select(func.coalesce(func.sum(t.refunds.c.amount), 0)).where(
+                    t.refunds.c.payment_id == payment_id, t.refunds.c.status == RefundStatus.PENDING
+                )
+            )
+        ).scalar_one()
+        return Decimal(total)
+
+    async def expired_holds(self, now: datetime, limit: int) -> list[uuid.UUID]:
+        c = t.orders.c
+        stmt = (
+            select(c.id)
+            .where(c.status == OrderStatus.CONFIRMED, c.hold_expires_at <= now)
+            .order_by(c.hold_expires_at)
+            .limit(limit)
+        )
+        return list((await self.session.execute(stmt)).scalars().all())
+
+    async def overdue_payments(self, before: datetime, limit: int) -> list[uuid.UUID]:
+        c = t.payments.c
+        stmt = (
+            select(c.id)
+            .where(c.status.in_([str(p) for p in OPEN_PAYMENT]), c.expires_at < before)
+            .order_by(c.expires_at)
+            .limit(limit)
+        )
+        return list((await self.session.execute(stmt)).scalars().all())
+
+    async def list_orders(
+        self, where: OrderFilter, limit: int, offset: int
+    ) -> tuple[list[tuple[Order, uuid.UUID | None]], int]:
+        c = t.orders.c
+        conds = []
+        if where.user_id is not None:
+            conds.append(c.user_id == where.user_id)
+        if where.status:
+            conds.append(c.status == where.status)
+        if where.service_type:
+            conds.append(c.service_type == where.service_type)
+        cond = and_(True, *conds)
+        total = (
+            await self.session.execute(select(func.count()).select_from(t.orders).where(cond))
+        ).scalar_one()
+        stmt = (
+            select(t.orders, t.transactions.c.id.label("transaction_id"))
+            .select_from(t.orders.outerjoin(t.transactions))
+            .where(cond)
+            .order_by(c.created_at.desc(), c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        rows = (await self.session.execute(stmt)).mappings().all()
+        return [(_record(Order, row), row["transaction_id"]) for row in rows], total
+
+    async def list_transactions(
+        self, where: TransactionFilter, limit: int, offset: int
+    ) -> tuple[list[Transaction], int]:
+        c = t.transactions.c
+        conds = []
+        if where.user_id is not None:
+            conds.append(c.user_id == where.user_id)
+        if where.status:
+            conds.append(c.status == where.status)
+        if where.transaction_type:
+            conds.append(c.transaction_type == where.transaction_type)
+        if where.created_from:
+            conds.append(c.created_at >= datetime.combine(where.created_from, time(0), tzinfo=UTC))
+        if where.created_to:
+            conds.append(
+                c.created_at < datetime.combine(where.created_to + timedelta(days=1), time(0), tzinfo=UTC)
+            )
+        cond = and_(True, *conds)
+        total = (
+            await self.session.execute(select(func.count()).select_from(t.transactions).where(cond))
+        ).scalar_one()
+        stmt = (
+            select(t.transactions).where(cond).order_by(c.created_at.desc(), c.id).limit(limit).offset(offset)
+        )
+        return await self._many(Transaction, stmt), total
+
+    async def audit_trail(self, transaction: Transaction) -> list[AuditEntry]:
+        a = t.audit_log.c
+        payment_ids = select(t.payments.c.id).where(t.payments.c.transaction_id == transaction.id)
+        refund_ids = select(t.refunds.c.id).where(t.refunds.c.transaction_id == transaction.id)
+        stmt = (
+            select(t.audit_log)
+            .where(
+                or_(
+                    and_(a.entity_type == "transaction", a.entity_id == transaction.id),
+                    and_(a.entity_type == "order", a.entity_id == transaction.order_id),
+                    and_(a.entity_type == "payment", a.entity_id.in_(payment_ids)),
+                    and_(a.entity_type == "refund", a.entity_id.in_(refund_ids)),
+                )
+            )
+            .order_by(a.id)
+        )
+        rows = (await self.session.execute(stmt)).mappings().all()
+        return [
+            AuditEntry(
+                entity_type=r["entity_type"],
+                entity_id=r["entity_id"],
+                from_status=r["from_status"],
+                to_status=r["to_status"],
+                actor=r["actor"],
+                request_id=r["request_id"],
+                reason=r["reason"],
+                at=r["at"],
+            )
+            for r in rows
+        ]
+
+    # --- writes ---
+    async def add(self, record: Record) -> None:
+        await self.session.execute(_TABLES[type(record)].insert().values(**_values(record)))
+
+    async def save(self, record: Record) -> None:
+        table = _TABLES[type(record)]
+        values = _values(record)
+        del values["id"]
+        await self.session.execute(update(table).where(table.c.id == record.id).values(**values))
+
+    async def audit(
+        self,
+        entity: str,
+        entity_id: uuid.UUID,
+        from_status: str | None,
+        to_status: str,
+        actor: str,
+        reason: str | None,
+        at: datetime,
+    ) -> None:
+        await self.session.execute(
+            t.audit_log.insert().values(
+                entity_type=entity,
+                entity_id=entity_id,
+                from_status=None if from_status is None else str(from_status),
+                to_status=str(to_status),
+                actor=actor[:100],
+                request_id=request_id_var.get(),
+                reason=reason,
+                at=at,
+            )
+        )
+
+    async def add_event(self, topic: str, payload: dict[str, Any]) -> None:
+        await add_event(self.session, t.outbox, topic, payload)
+
+    async def add_job(self, topic: str, payload: dict[str, Any]) -> None:
+        await add_event(self.session, t.work_queue, topic, payload)
+
+    async def record_event(self, event_id: uuid.UUID, topic: str) -> bool:
+        recorded = (
+            await self.session.execute(
+                pg_insert(t.processed_events)
+                .values(event_id=event_id, topic=topic)
+                .on_conflict_do_nothing(index_elements=[t.processed_events.c.event_id])
+                .returning(t.processed_events.c.event_id)
+            )
+        ).scalar_one_or_none()
+        return recorded is not None

@@ -1,0 +1,254 @@
+"""In-memory stand-ins for the ports, for use-case tests without a database or network:
+a unit of work whose writes land only on commit, a booking gateway and a payment gateway."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from types import TracebackType
+from typing import Any, Self
+
+from domain.errors import ChargePaid, UpstreamProblem
+from domain.ports import Booking, Charge, ChargeRequest, HoldRequest, RefundResult
+from domain.records import AuditEntry, Order, Payment, Record, Refund, Transaction
+from domain.repository import OrderFilter, TransactionFilter
+
+NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+
+
+@dataclass
+class Store:
+    records: dict[uuid.UUID, Record] = field(default_factory=dict)
+    audit: list[AuditEntry] = field(default_factory=list)
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    jobs: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    processed: set[uuid.UUID] = field(default_factory=set)
+    fail_next_commit: bool = False
+
+    def of(self, kind: type[Any]) -> list[Any]:
+        return [r for r in self.records.values() if isinstance(r, kind)]
+
+
+class MemoryUnitOfWork:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._records: dict[uuid.UUID, Record] = {}
+        self._audit: list[AuditEntry] = []
+        self._events: list[tuple[str, dict[str, Any]]] = []
+        self._jobs: list[tuple[str, dict[str, Any]]] = []
+        self._processed: set[uuid.UUID] = set()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        return None
+
+    async def commit(self) -> None:
+        if self.store.fail_next_commit:
+            self.store.fail_next_commit = False
+            raise RuntimeError("database went away")
+        self.store.records.update(copy.deepcopy(self._records))
+        self.store.audit += self._audit
+        self.store.events += self._events
+        self.store.jobs += self._jobs
+        self.store.processed |= self._processed
+
+    def _get(self, record_id: uuid.UUID, kind: type[Any]) -> Any:
+        record = self._records.get(record_id) or self.store.records.get(record_id)
+        return copy.deepcopy(record) if isinstance(record, kind) else None
+
+    def _all(self, kind: type[Any]) -> list[Any]:
+        merged = {**self.store.records, **self._records}
+        return [copy.deepcopy(r) for r in merged.values() if isinstance(r, kind)]
+
+    async def order(self, order_id: uuid.UUID, *, lock: bool = False) -> Order | None:
+        result: Order | None = self._get(order_id, Order)
+        return result
+
+    async def transaction(self, transaction_id: uuid.UUID, *, lock: bool = False) -> Transaction | None:
+        result: Transaction | None = self._get(transaction_id, Transaction)
+        return result
+
+    async def transaction_of_order(self, order_id: uuid.UUID, *, lock: bool = False) -> Transaction | None:
+        return next((t for t in self._all(Transaction) if t.order_id == order_id), None)
+
+    async def payment(self, payment_id: uuid.UUID, *, lock: bool = False) -> Payment | None:
+        result: Payment | None = self._get(payment_id, Payment)
+        return result
+
+    async def payments_of(
+        self, transaction_id: uuid.UUID, statuses: Sequence[str] | None = None, *, lock: bool = False
+    ) -> list[Payment]:
+        found = [p for p in self._all(Payment) if p.transaction_id == transaction_id]
+        if statuses is not None:
+            found = [p for p in found if str(p.status) in [str(s) for s in statuses]]
+        return sorted(found, key=lambda p: p.created_at)
+
+    async def refund_by_key(self, refund_key: str, *, lock: bool = False) -> Refund | None:
+        return next((r for r in self._all(Refund) if r.refund_key == refund_key), None)
+
+    async def refund(self, refund_id: uuid.UUID, *, lock: bool = False) -> Refund | None:
+        result: Refund | None = self._get(refund_id, Refund)
+        return result
+
+    async def pending_refunds_total(self, payment_id: uuid.UUID) -> Decimal:
+        return sum(
+            (r.amount for r in self._all(Refund) if r.payment_id == payment_id and r.status == "PENDING"),
+            Decimal(0),
+        )
+
+    async def expired_holds(self, now: datetime, limit: int) -> list[uuid.UUID]:
+        return [
+            o.id
+            for o in self._all(Order)
+            if o.status == "CONFIRMED" and o.hold_expires_at is not None and o.hold_expires_at <= now
+        ][:limit]
+
+    async def overdue_payments(self, before: datetime, limit: int) -> list[uuid.UUID]:
+        return [
+            p.id
+            for p in self._all(Payment)
+            if p.status in ("PENDING", "CHALLENGE") and p.expires_at is not None and p.expires_at < before
+        ][:limit]
+
+    async def list_orders(
+        self, where: OrderFilter, limit: int, offset: int
+    ) -> tuple[list[tuple[Order, uuid.UUID | None]], int]:
+        raise NotImplementedError
+
+    async def list_transactions(
+        self, where: TransactionFilter, limit: int, offset: int
+    ) -> tuple[list[Transaction], int]:
+        raise NotImplementedError
+
+    async def audit_trail(self, transaction: Transaction) -> list[AuditEntry]:
+        raise NotImplementedError
+
+    async def add(self, record: Record) -> None:
+        assert record.id not in self.store.records
+        self._records[record.id] = copy.deepcopy(record)
+
+    async def save(self, record: Record) -> None:
+        self._records[record.id] = copy.deepcopy(record)
+
+    async def audit(
+        self,
+        entity: str,
+        entity_id: uuid.UUID,
+        from_status: str | None,
+        to_status: str,
+        actor: str,
+        reason: str | None,
+        at: datetime,
+    ) -> None:
+        self._audit.append(
+            AuditEntry(
+                entity,
+                entity_id,
+                None if from_status is None else str(from_status),
+                str(to_status),
+                actor,
+                None,
+                reason,
+                at,
+            )
+        )
+
+    async def add_event(self, topic: str, payload: dict[str, Any]) -> None:
+        self._events.append((topic, payload))
+
+    async def add_job(self, topic: str, payload: dict[str, Any]) -> None:
+        self._jobs.append((topic, payload))
+
+    async def record_event(self, event_id: uuid.UUID, topic: str) -> bool:
+        if event_id in self.store.processed or event_id in self._processed:
+            return False
+        self._processed.add(event_id)
+        return True
+
+
+@dataclass
+class MemoryBookings:
+    total: Decimal = Decimal("1500000.00")
+    held: dict[str, Booking] = field(default_factory=dict)
+    cancelled: list[str] = field(default_factory=list)
+    hold_error: UpstreamProblem | None = None
+    issue_error: UpstreamProblem | None = None
+
+    def supports(self, service_type: str) -> bool:
+        return service_type == "flight"
+
+    async def hold(self, service_type: str, idempotency_key: str, request: HoldRequest) -> Booking:
+        if self.hold_error is not None:
+            raise self.hold_error
+        booking = Booking(
+            reference=str(uuid.uuid4()),
+            status="held",
+            supplier="duffel",
+            supplier_reference="HJK1EY",
+            total_price=self.total,
+            currency="IDR",
+            hold_expires_at=NOW + timedelta(minutes=20),
+            passengers=request.passengers,
+            contact=request.contact,
+        )
+        self.held[booking.reference] = booking
+        return booking
+
+    async def issue(self, service_type: str, reference: str) -> Booking:
+        if self.issue_error is not None:
+            raise self.issue_error
+        held = self.held[reference]
+        return Booking(**{**held.__dict__, "status": "issued", "tickets": [{"ticket_number": "975-1"}]})
+
+    async def cancel(self, service_type: str, reference: str) -> Booking:
+        self.cancelled.append(reference)
+        return Booking(**{**self.held[reference].__dict__, "status": "cancelled"})
+
+
+@dataclass
+class MemoryPayments:
+    charges: dict[str, str] = field(default_factory=dict)  # order_id -> status
+    requests: list[ChargeRequest] = field(default_factory=list)
+    refunds: list[tuple[str, str, Decimal]] = field(default_factory=list)
+
+    def _charge(self, order_id: str, status: str) -> Charge:
+        return Charge(
+            order_id=order_id,
+            status=status,
+            transaction_status=None,
+            token="tok-" + order_id[:8],
+            redirect_url="http://pay/" + order_id,
+            gross_amount=Decimal("1500000.00"),
+            currency="IDR",
+            payment_type=None,
+            gateway_transaction_id=None,
+            refunded_amount=Decimal(0),
+            expires_at=NOW + timedelta(minutes=20),
+            raw={},
+        )
+
+    async def create_charge(self, idempotency_key: str, request: ChargeRequest) -> Charge:
+        self.requests.append(request)
+        self.charges[request.order_id] = "pending"
+        return self._charge(request.order_id, "pending")
+
+    async def sync(self, order_id: str) -> Charge:
+        return self._charge(order_id, self.charges[order_id])
+
+    async def cancel(self, order_id: str) -> Charge:
+        if self.charges.get(order_id) == "paid":
+            raise ChargePaid()
+        self.charges[order_id] = "cancelled"
+        return self._charge(order_id, "cancelled")
+
+    async def refund(self, order_id: str, refund_key: str, amount: Decimal, reason: str) -> RefundResult:
+        self.refunds.append((order_id, refund_key, amount))
+        return RefundResult(refund_key, amount, amount, "refund")

@@ -14,6 +14,7 @@ from typing import Any
 PLACEHOLDER_ENV = {
     "DATABASE_URL": "postgresql://openapi@localhost/openapi",
     "INTERNAL_TOKEN": "openapi-placeholder-internal-token-0000",
+    "PAYMENT_WEBHOOK_SECRET": "openapi-placeholder-payment-webhook-secret-0000",
     "ENVIRONMENT": "test",
 }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from adapters import tables as t
 from domain.models import OPEN_PAYMENT, OrderStatus, PaymentStatus, RefundStatus, TransactionStatus
 from domain.records import AuditEntry, Order, Payment, Record, Refund, Transaction
+from domain.reports import TIMEZONE as JAKARTA
 from domain.repository import OrderFilter, TransactionFilter
 from shared.db import SqlAlchemyUnitOfWork
 from shared.logging import request_id_var
@@ -179,10 +180,10 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
         if where.transaction_type:
             conds.append(c.transaction_type == where.transaction_type)
         if where.created_from:
-            conds.append(c.created_at >= datetime.combine(where.created_from, time(0), tzinfo=UTC))
+            conds.append(c.created_at >= datetime.combine(where.created_from, time(0), tzinfo=JAKARTA))
         if where.created_to:
             conds.append(
-                c.created_at < datetime.combine(where.created_to + timedelta(days=1), time(0), tzinfo=UTC)
+                c.created_at < datetime.combine(where.created_to + timedelta(days=1), time(0), tzinfo=JAKARTA)
             )
         cond = and_(True, *conds)
         total = (

@@ -30,7 +30,7 @@ class TransactionFilter:
     user_id: str | None
     status: str | None = None
     transaction_type: str | None = None
-    created_from: date | None = None  # UTC days, inclusive
+    created_from: date | None = None  # Asia/Jakarta days, inclusive (as the reports)
     created_to: date | None = None
 
 

@@ -49,8 +49,8 @@ async def list_transactions(
     page: Pagination,
     status: Annotated[TransactionStatusName | None, Query()] = None,
     type: Annotated[ServiceTypeName | None, Query(description="transaction_type")] = None,
-    date_from: Annotated[date | None, Query(description="created on or after (UTC day)")] = None,
-    date_to: Annotated[date | None, Query(description="created on or before (UTC day)")] = None,
+    date_from: Annotated[date | None, Query(description="created on or after (Jakarta day)")] = None,
+    date_to: Annotated[date | None, Query(description="created on or before (Jakarta day)")] = None,
 ) -> dict[str, Any]:
     """A user sees their own transactions; an admin sees all. Newest first."""
     if date_from and date_to and date_from > date_to:

@@ -149,9 +149,10 @@ class RefundCreate(Strict):
 
     @field_validator("amount")
     @classmethod
-    def _positive_cents(cls, value: Decimal | None) -> Decimal | None:
-        if value is not None and (value <= 0 or value != value.quantize(Decimal("0.01"))):
-            raise ValueError("amount is a positive amount with at most two decimals")
+    def _whole_rupiah(cls, value: Decimal | None) -> Decimal | None:
+        # Midtrans moves whole rupiah only: "250000" or "250000.00", never "250000.50".
+        if value is not None and (value <= 0 or value != value.to_integral_value()):
+            raise ValueError('amount is a positive whole number of rupiah, e.g. "250000.00"')
         return value
 
 
@@ -166,13 +167,6 @@ class Refund(BaseModel):
     processed_by: str
     processed_at: str | None
     created_at: str
-
-
-class EventEnvelope(BaseModel):
-    event_id: UUID
-    topic: str = Field(max_length=100)
-    occurred_at: str | None = None
-    data: dict[str, Any]
 
 
 class EventAck(BaseModel):

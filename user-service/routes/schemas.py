@@ -137,15 +137,6 @@ class ProfileOut(BaseModel):
         )
 
 
-class EventEnvelope(BaseModel):
-    """What auth-service's outbox relay posts to /internal/events."""
-
-    event_id: UUID
-    topic: str = Field(max_length=100)
-    occurred_at: datetime
-    data: dict[str, Any]
-
-
 class EventAck(BaseModel):
     event_id: UUID
     outcome: Literal["applied", "duplicate", "ignored"]

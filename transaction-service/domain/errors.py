@@ -12,7 +12,8 @@ class TransactionError(Exception):
 
 class InvalidTransition(TransactionError):
     def __init__(self, entity: str, current: str, target: str) -> None:
-        super().__init__(f"A {entity} cannot move from {current} to {target}.")
+        article = "An" if entity[:1].lower() in "aeiou" else "A"
+        super().__init__(f"{article} {entity} cannot move from {current} to {target}.")
         self.entity = entity
         self.current = current
         self.target = target
@@ -57,6 +58,13 @@ class InvalidRefundAmount(TransactionError):
 class NotRefundable(TransactionError):
     def __init__(self, status: str) -> None:
         super().__init__(f"A {status} transaction has no payment to refund.")
+
+
+class SetByPayment(TransactionError):
+    """PAID is a fact about money: only a settled payment sets it."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__(f"An order becomes {target} only when its payment settles; it is not set by hand.")
 
 
 class RefundRequired(TransactionError):

@@ -27,6 +27,7 @@ from domain.errors import (
     RefundRequired,
     RequestInProgress,
     ServiceTypeUnavailable,
+    SetByPayment,
     TransactionExists,
     UpstreamProblem,
 )
@@ -272,7 +273,11 @@ class MoneyPath:
         self, order_id: uuid.UUID, target: str, reason: str, caller: Caller
     ) -> tuple[Order, uuid.UUID | None]:
         """Admin: only legal transitions. Cancelling an unpaid order is a cancel (charge stopped,
-        hold released); a paid one is cancelled through a full refund."""
+        hold released); a paid one is cancelled through a full refund. PAID is never set by
+        hand: no money came with it, and the real payment would then look late and be refunded.
+        PAID → COMPLETED by hand stays possible (a ticket issued by phone)."""
+        if target == OrderStatus.PAID:
+            raise SetByPayment(target)
         if target == OrderStatus.CANCELLED:
             async with self._uow() as uow:
                 current = await uow.order(order_id)

@@ -37,9 +37,17 @@ router = APIRouter(prefix="/transactions", tags=["transactions"])
     responses=problem_responses(401, 404, 409, 422),
     summary="Create the transaction of an order that has none",
 )
-async def create_transaction(body: TransactionCreate, caller: AnyCaller, money: Money) -> dict[str, Any]:
-    """Orders made by `POST /orders/` already have one: 409 `transaction-exists` with its id."""
-    return transaction_view(await money.create_transaction(caller, body.order_id), [])
+async def create_transaction(
+    body: TransactionCreate, caller: AnyCaller, money: Money, store: Idempotency, key: IdempotencyKey
+) -> JSONResponse:
+    """Orders made by `POST /orders/` already have one: 409 `transaction-exists` with its id.
+    `Idempotency-Key` required, as on every POST that creates money records."""
+    payload = body.model_dump(mode="json")
+
+    async def work() -> dict[str, Any]:
+        return transaction_view(await money.create_transaction(caller, body.order_id), [])
+
+    return await idempotent(store, f"transactions:{caller.account_id}", key, payload, work)
 
 
 @router.get("/", response_model=Page[Transaction], responses=problem_responses(401, 422), summary="List")

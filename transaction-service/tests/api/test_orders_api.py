@@ -136,6 +136,10 @@ async def test_admin_changes_order_status_only_along_legal_transitions(
     illegal = await client.put(path, json={"status": "COMPLETED", "reason": "skip"}, headers=admin.headers)
     assert illegal.status_code == 409
     assert illegal.json()["type"].endswith("/invalid-transition")
+    # No money came with it, and the real payment would then be refunded as late.
+    unpaid = await client.put(path, json={"status": "PAID", "reason": "paid in cash"}, headers=admin.headers)
+    assert unpaid.status_code == 409
+    assert unpaid.json()["type"].endswith("/status-set-by-payment")
     no_reason = await client.put(path, json={"status": "CANCELLED"}, headers=admin.headers)
     assert no_reason.status_code == 422
     ok = await client.put(path, json={"status": "CANCELLED", "reason": "fraud check"}, headers=admin.headers)

@@ -41,9 +41,15 @@ async def test_partial_then_full_refund(
     assert tx["status"] == "COMPLETED"
     assert tx["refunded_amount"] == "500000.00"
     assert (await get(client, buyer, f"/payments/{payment['id']}"))["status"] == "PARTIALLY_REFUNDED"
-    too_much = await client.post(path, json={"amount": "1000000.01", "reason": "x"}, headers=admin.keyed())
+    too_much = await client.post(path, json={"amount": "1000001.00", "reason": "x"}, headers=admin.keyed())
     assert too_much.status_code == 422
     assert too_much.json()["type"].endswith("/invalid-refund-amount")
+    # Midtrans moves whole rupiah: sen are refused up front, before any refund is attempted.
+    sen = await client.post(path, json={"amount": "250000.50", "reason": "x"}, headers=admin.keyed())
+    assert sen.status_code == 422
+    assert sen.json()["type"].endswith("/validation-error")
+    assert "whole number of rupiah" in sen.text
+    assert payments.calls.count("refund") == 1
     rest = await client.post(
         f"/payments/{payment['id']}/refund", json={"reason": "cancelled trip"}, headers=admin.keyed()
     )
@@ -182,11 +188,13 @@ async def test_create_update_list_and_audit(
 ) -> None:
     buyer, admin, other = people.make(), people.make("admin"), people.make()
     order = await book(client, buyer)
-    exists = await client.post("/transactions/", json={"order_id": order["id"]}, headers=buyer.headers)
+    keyless = await client.post("/transactions/", json={"order_id": order["id"]}, headers=buyer.headers)
+    assert keyless.status_code == 422
+    exists = await client.post("/transactions/", json={"order_id": order["id"]}, headers=buyer.keyed())
     assert exists.status_code == 409
     assert exists.json()["transaction_id"] == order["transaction_id"]
     assert (
-        await client.post("/transactions/", json={"order_id": order["id"]}, headers=other.headers)
+        await client.post("/transactions/", json={"order_id": order["id"]}, headers=other.keyed())
     ).status_code == 404
     path = f"/transactions/{order['transaction_id']}"
     updated = await client.put(

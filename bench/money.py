@@ -34,6 +34,13 @@ BUYERS = 16
 BOOKINGS_PER_BUYER = 5
 ROUTES = [("CGK", "DPS"), ("CGK", "SUB"), ("CGK", "KNO"), ("CGK", "UPG"), ("CGK", "YIA"), ("SUB", "DPS")]
 CONTACT = {"email": "bench@example.co.id", "phone": "081234567890"}
+WHERE_THE_TIME_GOES = (
+    "Where the time goes: the hold is two supplier calls (re-price, then order) plus our own rows; the"
+    " Snap charge is payment-service's insert-first row, the Snap call and transaction-service's own"
+    " bookkeeping; paid → COMPLETED is the sandbox's notification, payment-service's status re-check with"
+    " Midtrans and its outbox commit, the signed relay to transaction-service, and the work queue's issue"
+    " call to flights-service and its supplier. Every step shares the same 2 cores with the buyers' client."
+)
 
 
 def _passenger() -> dict[str, str]:
@@ -289,7 +296,7 @@ async def _bookings(stack: Stack) -> list[str]:
         share = statistics.mean(values) / whole
         p50, p99 = percentile(ordered, 0.5) * 1000, percentile(ordered, 0.99) * 1000
         lines.append(f"| {step} | {p50:.0f} | {p99:.0f} | {share:.0%} |")
-    lines.append("")
+    lines += ["", WHERE_THE_TIME_GOES, ""]
     return lines
 
 

@@ -1,5 +1,6 @@
-"""Amadeus flight orders: create (the hold), retrieve, cancel (DELETE → 204), and the sandbox-only
-issuance extension. An order is held until its ticketingAgreement dateTime (DELAY_TO_CANCEL)."""
+"""Amadeus flight orders: create (the hold), retrieve, cancel (DELETE → 204; of a ticketed order it
+is a void: the tickets go with it and the seats return), and the sandbox-only issuance extension.
+An order is held until its ticketingAgreement dateTime (DELAY_TO_CANCEL)."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ cancellation (quote, then confirm). Seats are the same inventory Amadeus sells."
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from carriers import CARRIERS
@@ -186,6 +187,19 @@ async def pay(request: Request, body: dict[str, Any]) -> JSONResponse:
     return JSONResponse({"data": payment}, status_code=201)
 
 
+def _refund(hold: Hold) -> int:
+    """What cancelling gives back, per the order's conditions: an unpaid hold 0 (Duffel: "For
+    hold orders that are awaiting payment, the refund amount will always be 0.00"); a paid
+    refundable fare its total less the stated penalty; a paid non-refundable fare only its taxes."""
+    if hold.status == HELD:
+        return 0
+    refund_rule = hold.body["conditions"]["refund_before_departure"]
+    if refund_rule["allowed"]:
+        penalty = int(Decimal(refund_rule.get("penalty_amount") or "0"))
+        return max(hold.total - penalty, 0)
+    return int(Decimal(hold.body["tax_amount"]))
+
+
 @orders_router.post("/air/order_cancellations", status_code=201)
 async def quote_cancellation(request: Request, body: dict[str, Any]) -> JSONResponse:
     state = sandbox(request)
@@ -195,8 +209,7 @@ async def quote_cancellation(request: Request, body: dict[str, Any]) -> JSONResp
     hold = _find(state, str(data["order_id"]))
     if hold.status in (CANCELLED, EXPIRED):
         raise _state_error("already_cancelled", "Order cancelled", "The order has already been cancelled")
-    refundable = hold.body["conditions"]["refund_before_departure"]["allowed"]
-    refund = 0 if hold.status == HELD or not refundable else max(hold.total - 150_000, 0)
+    refund = _refund(hold)
     now = state.clock()
     cancellation_id = duffel_id("ore", hold.id, now.isoformat())
     cancellation: dict[str, Any] = {
@@ -205,6 +218,7 @@ async def quote_cancellation(request: Request, body: dict[str, Any]) -> JSONResp
         "refund_amount": money(refund),
         "refund_currency": "IDR",
         "refund_to": "balance",
+        "airline_credits": [],
         "expires_at": utc_iso(now + timedelta(minutes=5)),
         "confirmed_at": None,
         "created_at": utc_iso(now),

@@ -152,6 +152,8 @@ class HoldBook:
         ]
 
     def cancel(self, hold: Hold) -> None:
+        """A held order is released; an issued one is voided (its tickets with it). Either way the
+        seats return to inventory."""
         if hold.status in (HELD, ISSUED):
             self.seats.release(hold.claims, hold.seats)
             hold.status = CANCELLED

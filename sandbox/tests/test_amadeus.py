@@ -139,6 +139,29 @@ async def test_hold_then_cancel_frees_the_seats(client: httpx.AsyncClient, amade
     assert restored["numberOfBookableSeats"] == seats
 
 
+async def test_deleting_an_issued_order_voids_its_tickets_and_frees_the_seats(
+    client: httpx.AsyncClient, amadeus: dict[str, str]
+) -> None:
+    offer = (await amadeus_search(client, amadeus)).json()["data"][0]
+    seats = offer["numberOfBookableSeats"]
+    order = (await amadeus_order(client, amadeus, offer)).json()["data"]
+    url = f"/amadeus/v1/booking/flight-orders/{order['id']}"
+    assert (await client.post(url + "/issuance", headers=amadeus)).status_code == 200
+    voided = await client.delete(url, headers=amadeus)
+    assert voided.status_code == 204
+    assert voided.content == b""
+    gone = await client.get(url, headers=amadeus)
+    assert gone.status_code == 404
+    assert gone.json()["errors"][0]["code"] == 1797
+    again = await client.delete(url, headers=amadeus)
+    assert again.status_code == 404
+    reissued = await client.post(url + "/issuance", headers=amadeus)
+    assert reissued.status_code == 400
+    assert reissued.json()["errors"][0]["code"] == 38035
+    restored = (await amadeus_search(client, amadeus)).json()["data"][0]
+    assert restored["numberOfBookableSeats"] == seats
+
+
 async def test_an_expired_hold_cannot_be_issued(sandbox_app: AppFactory) -> None:
     async with sandbox_app(hold_ttl_seconds=0.2) as client:
         headers = await amadeus_headers(client)

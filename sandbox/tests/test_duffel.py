@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -134,6 +135,97 @@ async def test_cancellation_quote_then_confirm_releases_the_seats(client: httpx.
     refused = await client.post("/duffel/air/payments", json={"data": pay}, headers=DUFFEL)
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["code"] == "already_cancelled"
+
+
+async def _paid_order(client: httpx.AsyncClient, offer: dict[str, Any]) -> dict[str, Any]:
+    order = (await duffel_hold(client, offer)).json()["data"]
+    pay = {
+        "order_id": order["id"],
+        "payment": {"type": "balance", "amount": order["total_amount"], "currency": "IDR"},
+    }
+    assert (await client.post("/duffel/air/payments", json={"data": pay}, headers=DUFFEL)).status_code == 201
+    return dict((await client.get(f"/duffel/air/orders/{order['id']}", headers=DUFFEL)).json()["data"])
+
+
+async def _quote(client: httpx.AsyncClient, order_id: str) -> httpx.Response:
+    return await client.post(
+        "/duffel/air/order_cancellations", json={"data": {"order_id": order_id}}, headers=DUFFEL
+    )
+
+
+async def test_cancelling_a_paid_order_quotes_the_refund_the_conditions_allow(
+    client: httpx.AsyncClient,
+) -> None:
+    economy = (await duffel_search(client)).json()["data"]["offers"]
+    business = (await duffel_search(client, cabin_class="business")).json()["data"]["offers"]
+    not_refundable = next(o for o in economy if not o["conditions"]["refund_before_departure"]["allowed"])
+    refundable = next(o for o in business if o["conditions"]["refund_before_departure"]["allowed"])
+    for offer in (refundable, not_refundable):
+        order = await _paid_order(client, offer)
+        assert order["documents"]
+        assert "cancel" in order["available_actions"]
+        quote = await _quote(client, order["id"])
+        assert quote.status_code == 201
+        data = quote.json()["data"]
+        assert data["id"].startswith("ore_")
+        assert data["order_id"] == order["id"]
+        assert data["refund_currency"] == "IDR"
+        assert data["refund_to"] == "balance"
+        assert data["confirmed_at"] is None
+        assert data["airline_credits"] == []
+        assert data["expires_at"] > data["created_at"]
+        rule = order["conditions"]["refund_before_departure"]
+        if rule["allowed"]:
+            expected = Decimal(order["total_amount"]) - Decimal(rule["penalty_amount"])
+        else:
+            expected = Decimal(order["tax_amount"])  # only the taxes come back
+        assert Decimal(data["refund_amount"]) == expected
+        assert re.match(r"^\d+\.\d\d$", data["refund_amount"])
+        confirmed = await client.post(
+            f"/duffel/air/order_cancellations/{data['id']}/actions/confirm", headers=DUFFEL
+        )
+        assert confirmed.status_code == 200
+        assert confirmed.json()["data"]["confirmed_at"]
+        assert confirmed.json()["data"]["refund_amount"] == data["refund_amount"]
+        cancelled = (await client.get(f"/duffel/air/orders/{order['id']}", headers=DUFFEL)).json()["data"]
+        assert cancelled["cancelled_at"]
+        assert cancelled["available_actions"] == []
+        again = await _quote(client, order["id"])
+        assert again.status_code == 422
+        assert again.json()["errors"][0]["code"] == "already_cancelled"
+
+
+def _amadeus_seats(offers: list[dict[str, Any]], number: str, klass: str) -> int:
+    for o in offers:
+        if (
+            o["itineraries"][0]["segments"][0]["number"] == number
+            and o["travelerPricings"][0]["fareDetailsBySegment"][0]["class"] == klass
+        ):
+            return int(o["numberOfBookableSeats"])
+    raise AssertionError(f"no Amadeus offer for flight {number} class {klass}")
+
+
+async def test_cancelling_a_paid_order_returns_its_seats(client: httpx.AsyncClient) -> None:
+    headers = await amadeus_headers(client)
+    amadeus_offers = (await amadeus_search(client, headers, nonStop="true")).json()["data"]
+    segment = amadeus_offers[0]["itineraries"][0]["segments"][0]
+    klass = amadeus_offers[0]["travelerPricings"][0]["fareDetailsBySegment"][0]["class"]
+    seats = _amadeus_seats(amadeus_offers, segment["number"], klass)
+    offer = next(
+        o
+        for o in (await duffel_search(client, max_connections=0)).json()["data"]["offers"]
+        if len(o["slices"][0]["segments"]) == 1
+        and o["slices"][0]["segments"][0]["marketing_carrier_flight_number"] == segment["number"]
+        and o["slices"][0]["segments"][0]["passengers"][0]["fare_basis_code"].startswith(klass)
+    )
+    order = await _paid_order(client, offer)
+    taken = (await amadeus_search(client, headers, nonStop="true")).json()["data"]
+    assert _amadeus_seats(taken, segment["number"], klass) == seats - 1
+    quote = (await _quote(client, order["id"])).json()["data"]
+    confirm = f"/duffel/air/order_cancellations/{quote['id']}/actions/confirm"
+    assert (await client.post(confirm, headers=DUFFEL)).status_code == 200
+    back = (await amadeus_search(client, headers, nonStop="true")).json()["data"]
+    assert _amadeus_seats(back, segment["number"], klass) == seats
 
 
 async def test_an_expired_hold_cannot_be_paid(sandbox_app: AppFactory) -> None:

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from datetime import time as clock_time
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -257,11 +258,12 @@ class AmadeusClient:
         except (KeyError, TypeError, AttributeError) as exc:
             raise SupplierUnavailable(NAME, "malformed issuance response") from exc
 
-    async def cancel(self, order: SupplierOrder) -> None:
-        """DELETE the order (204); an order Amadeus no longer knows (404) is already released."""
+    async def cancel(self, order: SupplierOrder) -> Decimal | None:
+        """DELETE the order (204): a hold is released, a ticketed order voided. An order Amadeus
+        no longer knows (404) is already cancelled. Amadeus names no refund amount: None."""
         status, body = await self._call("DELETE", _order_path(order.order_id))
         if status in (200, 204, 404):
-            return
+            return None
         raise SupplierRejected(NAME, error_text(body, status))
 
     # --- parsing ----------------------------------------------------------------------------

@@ -71,8 +71,11 @@ bookings = Table(
     Column("tickets", JSONB, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # What the supplier refunds for cancelling an issued booking, when it says (Duffel).
+    Column("refund_amount", Numeric(14, 2), nullable=True),
     CheckConstraint(f"status IN {STATUSES!r}", name="status_known"),
     CheckConstraint("total_price >= 0", name="total_not_negative"),
+    CheckConstraint("refund_amount IS NULL OR refund_amount >= 0", name="refund_not_negative"),
     UniqueConstraint("supplier", "supplier_order_id", name="uq_bookings_supplier_order"),
 )
 
@@ -156,6 +159,7 @@ def booking_to_row(b: Booking) -> dict[str, Any]:
         "tickets": [ticket_to_json(t) for t in b.tickets],
         "created_at": b.created_at,
         "updated_at": b.updated_at,
+        "refund_amount": b.refund_amount,
     }
 
 
@@ -177,6 +181,7 @@ def booking_from_row(row: RowMapping | dict[str, Any]) -> Booking:
         tickets=tuple(ticket_from_json(t) for t in row["tickets"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        refund_amount=Decimal(row["refund_amount"]) if row.get("refund_amount") is not None else None,
     )
 
 
@@ -185,6 +190,7 @@ def booking_to_json(b: Booking) -> dict[str, Any]:
     for name in ("hold_expires_at", "created_at", "updated_at"):
         row[name] = row[name].isoformat()
     row["total_price"] = str(b.total_price)
+    row["refund_amount"] = str(b.refund_amount) if b.refund_amount is not None else None
     return row
 
 

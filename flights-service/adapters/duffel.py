@@ -256,24 +256,31 @@ class DuffelClient:
             raise SupplierUnavailable(NAME, "the order is paid but has no tickets yet")
         return tuple(tickets)
 
-    async def cancel(self, order: SupplierOrder) -> None:
-        """Quote a cancellation (POST /air/order_cancellations), then confirm it. An order Duffel
-        already cancelled (or that lapsed) is already released."""
+    async def cancel(self, order: SupplierOrder) -> Decimal | None:
+        """Quote a cancellation (POST /air/order_cancellations), then confirm it: a hold is
+        released (its quote refunds 0.00), a paid order cancelled with the refund its fare
+        conditions allow, which is returned (None when the quote is not in IDR). An order Duffel
+        already cancelled (or that lapsed) is already cancelled: None."""
         status, body = await self._call(
             "POST", "/air/order_cancellations", json={"data": {"order_id": order.order_id}}
         )
         if status not in (200, 201):
             if error_codes(body) & CANCELLED_CODES:
-                return
+                return None
             raise SupplierRejected(NAME, error_text(body, status))
-        quote_id = (body.get("data") or {}).get("id") if isinstance(body.get("data"), dict) else None
-        if not isinstance(quote_id, str) or not quote_id:
+        data = body.get("data")
+        quote_id = data.get("id") if isinstance(data, dict) else None
+        if not isinstance(data, dict) or not isinstance(quote_id, str) or not quote_id:
             raise SupplierUnavailable(NAME, "malformed order cancellation response")
+        refund = _refund_amount(data)
         status, body = await self._call(
             "POST", f"/air/order_cancellations/{quote(quote_id, safe='')}/actions/confirm"
         )
-        if status != 200 and not error_codes(body) & CANCELLED_CODES:
+        if status != 200:
+            if error_codes(body) & CANCELLED_CODES:
+                return None
             raise SupplierRejected(NAME, error_text(body, status))
+        return refund
 
     def parse_offer(self, raw: dict[str, Any], default_cabin: CabinClass) -> Offer:
         if raw.get("total_currency") != CURRENCY:
@@ -363,6 +370,25 @@ SOLD_OUT_CODES = {"offer_no_longer_available"}
 EXPIRED_CODES = {"order_expired"}
 CANCELLED_CODES = {"already_cancelled"}
 PAID_CODES = {"already_paid"}
+
+
+def _refund_amount(cancellation: dict[str, Any]) -> Decimal | None:
+    """The quote's refund_amount in IDR; None when it names none, or another currency."""
+    amount = cancellation.get("refund_amount")
+    if amount is None:
+        return None
+    if cancellation.get("refund_currency") != CURRENCY:
+        logger.warning(
+            "order cancellation %s refunds in %r, not %s; amount not recorded",
+            cancellation.get("id"),
+            cancellation.get("refund_currency"),
+            CURRENCY,
+        )
+        return None
+    try:
+        return Decimal(str(amount)).quantize(Decimal("0.01"))
+    except ArithmeticError as exc:
+        raise SupplierUnavailable(NAME, "malformed order cancellation refund_amount") from exc
 
 
 def _error_types(body: dict[str, Any]) -> set[str]:

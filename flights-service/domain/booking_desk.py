@@ -29,7 +29,6 @@ from domain.bookings import (
     SupplierOrder,
 )
 from domain.errors import (
-    BookingAlreadyIssued,
     BookingCancelled,
     BookingNotFound,
     HoldExpired,
@@ -263,23 +262,26 @@ class BookingDesk:
             return issued
 
     async def cancel(self, reference: str) -> Booking:
-        """Releases a held booking; a cancelled or expired one is returned as it is (its seats
-        are already released). An issued booking is refused: that is a refund."""
+        """Cancels at the supplier: a held booking is released; an issued one is cancelled there
+        too (its tickets are void and stay listed; `refund_amount` is what the supplier refunds,
+        when it says). A cancelled or expired booking is returned as it is (its seats are already
+        released)."""
         async with self._uow() as uow:
             booking = await uow.bookings.get(reference, for_update=True)
             if booking is None:
                 raise BookingNotFound("No booking has this reference.")
             if booking.status in (BookingStatus.CANCELLED, BookingStatus.EXPIRED):
                 return booking
-            if booking.status is BookingStatus.ISSUED:
-                raise BookingAlreadyIssued("Tickets are issued; cancelling now is a refund, not a release.")
             if booking.hold_lapsed(self._clock()):
                 expired = booking.moved_to(BookingStatus.EXPIRED, self._clock())
                 await uow.bookings.save(expired)
                 await uow.commit()
                 return expired
-            await self._supplier(booking.supplier).cancel(booking.supplier_order)
-            cancelled = booking.moved_to(BookingStatus.CANCELLED, self._clock())
+            refund = await self._supplier(booking.supplier).cancel(booking.supplier_order)
+            issued = booking.status is BookingStatus.ISSUED
+            cancelled = booking.moved_to(
+                BookingStatus.CANCELLED, self._clock(), refund_amount=refund if issued else None
+            )
             await uow.bookings.save(cancelled)
             await uow.commit()
             return cancelled

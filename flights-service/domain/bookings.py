@@ -26,11 +26,11 @@ class BookingStatus(StrEnum):
     EXPIRED = "expired"
 
 
-# The only status changes a booking may make. Issued → cancelled is a refund: the money path's
-# business, not this contract's.
+# The only status changes a booking may make. Issued → cancelled is the cancellation at the supplier
+# that goes with a refund (the tickets are void; the money is the money path's business).
 TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
     BookingStatus.HELD: frozenset({BookingStatus.ISSUED, BookingStatus.CANCELLED, BookingStatus.EXPIRED}),
-    BookingStatus.ISSUED: frozenset(),
+    BookingStatus.ISSUED: frozenset({BookingStatus.CANCELLED}),
     BookingStatus.CANCELLED: frozenset(),
     BookingStatus.EXPIRED: frozenset(),
 }
@@ -159,6 +159,9 @@ class Booking:
     updated_at: datetime
     tickets: tuple[Ticket, ...] = ()
     currency: str = CURRENCY
+    # What the supplier refunds us for cancelling an issued booking, when it says (Duffel's
+    # cancellation quote); None for a hold, and for Amadeus (its DELETE names no amount).
+    refund_amount: Decimal | None = None
 
     def moved_to(self, target: BookingStatus, now: datetime, **changes: Any) -> Booking:
         """The booking in its new status; raises TransitionNotAllowed outside the table."""

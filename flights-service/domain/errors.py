@@ -113,10 +113,6 @@ class BookingCancelled(FlightsError):
     """The booking is cancelled: it can no longer be issued."""
 
 
-class BookingAlreadyIssued(FlightsError):
-    """Tickets are issued: cancelling is a refund, which is not this contract's business."""
-
-
 class TransitionNotAllowed(FlightsError):
     """A booking status change the transition table does not allow."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -72,9 +73,10 @@ class SupplierBookingClient(Protocol):
         tickets). Raises HoldExpired or BookingCancelled as the supplier reports them."""
         ...
 
-    async def cancel(self, order: SupplierOrder) -> None:
-        """Releases a held order; an order the supplier already cancelled or expired is not an
-        error."""
+    async def cancel(self, order: SupplierOrder) -> Decimal | None:
+        """Cancels the order at the supplier: releases a hold, or voids/refunds an issued order.
+        Returns what the supplier refunds for it when it says (None otherwise, and for an order
+        the supplier had already cancelled or expired, which is not an error)."""
         ...
 
 

@@ -106,7 +106,11 @@ class BookingOut(BaseModel):
     offer_id: str
     passengers: list[PassengerOut]
     contact: ContactOut
-    tickets: list[TicketOut]
+    tickets: list[TicketOut] = Field(description="Stay listed after a cancel (then void).")
+    refund_amount: str | None = Field(
+        description="Decimal string: what the supplier refunds for cancelling an issued booking, "
+        "when it says (Duffel); null otherwise (a hold, Amadeus)."
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -137,6 +141,7 @@ class BookingOut(BaseModel):
             ],
             contact=ContactOut(email=b.contact.email, phone=b.contact.phone),
             tickets=[TicketOut(passenger=t.passenger, ticket_number=t.ticket_number) for t in b.tickets],
+            refund_amount=f"{b.refund_amount:.2f}" if b.refund_amount is not None else None,
             created_at=b.created_at,
             updated_at=b.updated_at,
         )
@@ -209,5 +214,7 @@ async def issue(reference: str, desk: Desk) -> BookingOut:
 
 @router.post("/{reference}/cancel", response_model=BookingOut)
 async def cancel(reference: str, desk: Desk) -> BookingOut:
-    """Releases the hold (idempotent: a cancelled or expired booking is returned as it is)."""
+    """Cancels at the supplier: releases a hold, or cancels an issued booking (its tickets are
+    void; `refund_amount` is what the supplier refunds, when it says). Idempotent: a cancelled or
+    expired booking is returned as it is."""
     return BookingOut.of(await desk.cancel(reference))

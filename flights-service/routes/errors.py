@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from domain.errors import (
-    BookingAlreadyIssued,
     BookingCancelled,
     BookingNotFound,
     HoldExpired,
@@ -38,6 +37,5 @@ ERROR_MAP: dict[type[Exception], ProblemSpec] = {
     BookingNotFound: ProblemSpec(404, "booking-not-found", "Booking not found"),
     HoldExpired: ProblemSpec(409, "hold-expired", "Hold expired"),
     BookingCancelled: ProblemSpec(409, "booking-cancelled", "Booking cancelled"),
-    BookingAlreadyIssued: ProblemSpec(409, "booking-issued", "Booking already issued"),
     TransitionNotAllowed: ProblemSpec(409, "invalid-transition", "Status change not allowed"),
 }

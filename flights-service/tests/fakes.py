@@ -111,6 +111,8 @@ class FakeSupplier:
         self.hold_total: str | None = None  # the supplier confirms another total than it priced
         self.hold_expires_at = HOLD_EXPIRY
         self.issue_error: Exception | None = None
+        self.cancel_error: Exception | None = None
+        self.refund: Decimal | None = None  # what a cancel of an issued order refunds
         self.holds: list[SupplierHold] = []
         self.issued: list[str] = []
         self.cancelled: list[str] = []
@@ -155,8 +157,11 @@ class FakeSupplier:
             for i, p in enumerate(order.passengers)
         )
 
-    async def cancel(self, order: SupplierOrder) -> None:
+    async def cancel(self, order: SupplierOrder) -> Decimal | None:
+        if self.cancel_error is not None:
+            raise self.cancel_error
         self.cancelled.append(order.order_id)
+        return self.refund if order.order_id in self.issued else Decimal("0.00")
 
 
 class BookingStore:

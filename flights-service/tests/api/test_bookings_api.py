@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -65,7 +66,6 @@ async def test_hold_then_issue(app: FastAPI, suppliers: list[FakeSupplier]) -> N
         issued = await client.post(f"/internal/bookings/{ref}/issue", headers=INTERNAL)
         again = await client.post(f"/internal/bookings/{ref}/issue", headers=INTERNAL)
         read = await client.get(f"/internal/bookings/{ref}", headers=INTERNAL)
-        refused = await client.post(f"/internal/bookings/{ref}/cancel", headers=INTERNAL)
     assert body == {
         "booking_reference": ref,
         "supplier": "duffel",
@@ -86,6 +86,7 @@ async def test_hold_then_issue(app: FastAPI, suppliers: list[FakeSupplier]) -> N
         ],
         "contact": {"email": "budi@example.co.id", "phone": "+6281234567890"},
         "tickets": [],
+        "refund_amount": None,
         "created_at": NOW.isoformat().replace("+00:00", "Z"),
         "updated_at": NOW.isoformat().replace("+00:00", "Z"),
     }
@@ -95,8 +96,38 @@ async def test_hold_then_issue(app: FastAPI, suppliers: list[FakeSupplier]) -> N
     assert again.json() == issued.json()
     assert read.json() == issued.json()
     assert suppliers[1].issued == [suppliers[1].holds[0].order_id]
-    assert refused.status_code == 409
-    assert refused.json()["type"].endswith("/booking-issued")
+
+
+async def test_cancel_of_an_issued_booking_cancels_at_the_supplier(
+    app: FastAPI, suppliers: list[FakeSupplier]
+) -> None:
+    stock(suppliers)
+    duffel = suppliers[1]
+    async with running_app(app) as client:
+        ref = (await hold(client, hold_body(await offer_id(client)))).json()["booking_reference"]
+        issued = (await client.post(f"/internal/bookings/{ref}/issue", headers=INTERNAL)).json()
+        duffel.refund = Decimal("1050000.00")
+        duffel.cancel_error = SupplierUnavailable("duffel", "HTTP 503")
+        down = await client.post(f"/internal/bookings/{ref}/cancel", headers=INTERNAL)
+        still = (await client.get(f"/internal/bookings/{ref}", headers=INTERNAL)).json()
+        duffel.cancel_error = None
+        cancelled = await client.post(f"/internal/bookings/{ref}/cancel", headers=INTERNAL)
+        again = await client.post(f"/internal/bookings/{ref}/cancel", headers=INTERNAL)
+        read = await client.get(f"/internal/bookings/{ref}", headers=INTERNAL)
+        reissue = await client.post(f"/internal/bookings/{ref}/issue", headers=INTERNAL)
+    assert down.status_code == 503
+    assert down.json()["type"].endswith("/supplier-unavailable")
+    assert still["status"] == "issued"
+    assert cancelled.status_code == 200, cancelled.text
+    body = cancelled.json()
+    assert body["status"] == "cancelled"
+    assert body["tickets"] == issued["tickets"]  # void now, still listed
+    assert body["refund_amount"] == "1050000.00"
+    assert again.json() == body
+    assert read.json() == body
+    assert duffel.cancelled == [duffel.holds[0].order_id]
+    assert reissue.status_code == 409
+    assert reissue.json()["type"].endswith("/booking-cancelled")
 
 
 async def test_hold_then_cancel(app: FastAPI, suppliers: list[FakeSupplier]) -> None:

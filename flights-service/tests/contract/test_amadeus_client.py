@@ -444,10 +444,15 @@ async def test_cancel_deletes_the_order_and_a_missing_order_is_already_released(
     amadeus: AmadeusClient, api: Any
 ) -> None:
     route = api.delete("/v1/booking/flight-orders/ord1").respond(204)
-    await amadeus.cancel(SupplierOrder("amadeus", "ord1", Decimal("1"), PAX))
+    # A hold is released, a ticketed order voided: the same DELETE, and Amadeus names no refund.
+    assert await amadeus.cancel(SupplierOrder("amadeus", "ord1", Decimal("1"), PAX)) is None
     assert route.calls.last.request.headers["authorization"] == "Bearer tok-1"
+    assert route.calls.last.request.content == b""
     route.respond(404, json=error_body(404, 1797, "NOT FOUND", "Booking not found"))
-    await amadeus.cancel(SupplierOrder("amadeus", "ord1", Decimal("1"), PAX))
+    assert await amadeus.cancel(SupplierOrder("amadeus", "ord1", Decimal("1"), PAX)) is None
+    route.respond(400, json=error_body(400, 4926, "INVALID DATA RECEIVED", "cannot cancel"))
+    with pytest.raises(SupplierRejected):
+        await amadeus.cancel(SupplierOrder("amadeus", "ord1", Decimal("1"), PAX))
     route.respond(500, json=error_body(500, 141, "SYSTEM ERROR HAS OCCURRED", "boom"))
     with pytest.raises(SupplierUnavailable):
         await amadeus.cancel(SupplierOrder("amadeus", "ord1", Decimal("1"), PAX))

@@ -413,9 +413,69 @@ async def test_cancel_quotes_then_confirms(duffel: DuffelClient, api: Any) -> No
     confirm = api.post("/air/order_cancellations/ore_1/actions/confirm").respond(
         200, json={"data": {"id": "ore_1", "order_id": ORDER_ID, "confirmed_at": "2030-04-01T03:01:00Z"}}
     )
-    await duffel.cancel(HELD)
+    assert await duffel.cancel(HELD) == Decimal("0.00")
     assert json.loads(quote.calls.last.request.content) == {"data": {"order_id": ORDER_ID}}
     assert confirm.called
+
+
+def cancellation(
+    refund: str | None, currency: str | None = "IDR", confirmed: str | None = None
+) -> dict[str, Any]:
+    """An order cancellation as Duffel answers it (create: confirmed_at null; confirm: set)."""
+    return {
+        "data": {
+            "id": "ore_00009qzZWzjDipIkqpaUAj",
+            "order_id": ORDER_ID,
+            "refund_amount": refund,
+            "refund_currency": currency,
+            "refund_to": "balance",
+            "airline_credits": [],
+            "expires_at": "2030-04-01T03:05:00Z",
+            "created_at": "2030-04-01T03:00:00.000Z",
+            "confirmed_at": confirmed,
+            "live_mode": False,
+        }
+    }
+
+
+async def test_cancelling_a_paid_order_returns_the_quoted_refund(duffel: DuffelClient, api: Any) -> None:
+    api.post("/air/order_cancellations").respond(201, json=cancellation("1050000.00"))
+    confirm = api.post("/air/order_cancellations/ore_00009qzZWzjDipIkqpaUAj/actions/confirm").respond(
+        200, json=cancellation("1050000.00", confirmed="2030-04-01T03:01:00.114803Z")
+    )
+    assert await duffel.cancel(HELD) == Decimal("1050000.00")
+    assert confirm.called
+    assert confirm.calls.last.request.headers["duffel-version"] == "v2"
+
+
+async def test_a_refund_in_another_currency_or_none_is_not_recorded(duffel: DuffelClient, api: Any) -> None:
+    quote = api.post("/air/order_cancellations").respond(201, json=cancellation("90.80", "GBP"))
+    api.post("/air/order_cancellations/ore_00009qzZWzjDipIkqpaUAj/actions/confirm").respond(
+        200, json=cancellation("90.80", "GBP", confirmed="2030-04-01T03:01:00Z")
+    )
+    assert await duffel.cancel(HELD) is None
+    quote.respond(201, json=cancellation(None, None))
+    assert await duffel.cancel(HELD) is None
+
+
+async def test_a_failed_confirmation_is_an_error_unless_already_cancelled(
+    duffel: DuffelClient, api: Any
+) -> None:
+    api.post("/air/order_cancellations").respond(201, json=cancellation("1050000.00"))
+    confirm = api.post("/air/order_cancellations/ore_00009qzZWzjDipIkqpaUAj/actions/confirm")
+    confirm.respond(
+        422,
+        json=duffel_error(422, "invalid_state_error", "cancellation_expired", "Expired", "The quote expired"),
+    )
+    with pytest.raises(SupplierRejected):
+        await duffel.cancel(HELD)
+    confirm.respond(
+        422, json=duffel_error(422, "invalid_state_error", "already_cancelled", "Cancelled", "Already")
+    )
+    assert await duffel.cancel(HELD) is None
+    confirm.mock(side_effect=httpx.ReadTimeout("slow"))
+    with pytest.raises(SupplierTimeout):
+        await duffel.cancel(HELD)
 
 
 async def test_cancelling_an_order_already_cancelled_is_done(duffel: DuffelClient, api: Any) -> None:
@@ -423,7 +483,7 @@ async def test_cancelling_an_order_already_cancelled_is_done(duffel: DuffelClien
         422, json=duffel_error(422, "invalid_state_error", "already_cancelled", "Cancelled", "Already")
     )
     confirm = api.post(url__regex=r"/air/order_cancellations/.+/actions/confirm")
-    await duffel.cancel(HELD)
+    assert await duffel.cancel(HELD) is None
     assert not confirm.called
 
 

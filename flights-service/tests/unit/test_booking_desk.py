@@ -13,7 +13,6 @@ import pytest
 from domain.booking_desk import BookingDesk
 from domain.bookings import BookingStatus, ContactInput, HoldRequest, PassengerInput
 from domain.errors import (
-    BookingAlreadyIssued,
     BookingCancelled,
     BookingNotFound,
     HoldExpired,
@@ -176,14 +175,39 @@ async def test_hold_then_issue_then_issue_again(world: World) -> None:
     assert [(t.passenger, t.ticket_number) for t in issued.tickets] == [("Budi Santoso", "126-1000000000")]
     assert await world.desk.issue(held.reference) == issued
     assert world.supplier.issued == [world.supplier.holds[0].order_id]
-    with pytest.raises(BookingAlreadyIssued):
+
+
+async def test_an_issued_booking_is_cancelled_at_the_supplier_with_its_refund(world: World) -> None:
+    held = await world.desk.hold("key-1", world.request())
+    issued = await world.desk.issue(held.reference)
+    world.supplier.refund = Decimal("1350000.00")
+    cancelled = await world.desk.cancel(held.reference)
+    assert cancelled.status is BookingStatus.CANCELLED
+    assert cancelled.tickets == issued.tickets  # void now, still listed
+    assert cancelled.refund_amount == Decimal("1350000.00")
+    assert world.store.bookings[held.reference] == cancelled
+    assert await world.desk.cancel(held.reference) == cancelled
+    assert world.supplier.cancelled == [world.supplier.holds[0].order_id]
+    with pytest.raises(BookingCancelled):
+        await world.desk.issue(held.reference)
+
+
+async def test_a_supplier_failure_leaves_an_issued_booking_issued(world: World) -> None:
+    held = await world.desk.hold("key-1", world.request())
+    await world.desk.issue(held.reference)
+    world.supplier.cancel_error = SupplierUnavailable("duffel", "HTTP 503")
+    with pytest.raises(SupplierUnavailable):
         await world.desk.cancel(held.reference)
+    assert world.store.bookings[held.reference].status is BookingStatus.ISSUED
+    world.supplier.cancel_error = None
+    assert (await world.desk.cancel(held.reference)).status is BookingStatus.CANCELLED
 
 
 async def test_hold_then_cancel_is_idempotent_and_cannot_be_issued(world: World) -> None:
     held = await world.desk.hold("key-1", world.request())
     cancelled = await world.desk.cancel(held.reference)
     assert cancelled.status is BookingStatus.CANCELLED
+    assert cancelled.refund_amount is None  # a released hold refunds nothing
     assert await world.desk.cancel(held.reference) == cancelled
     assert world.supplier.cancelled == [world.supplier.holds[0].order_id]
     with pytest.raises(BookingCancelled):

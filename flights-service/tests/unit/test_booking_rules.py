@@ -59,19 +59,26 @@ def booking(status: BookingStatus = BookingStatus.HELD) -> Booking:
 # --- transitions ------------------------------------------------------------------------------
 
 
-def test_a_hold_can_be_issued_cancelled_or_expire_and_nothing_else_moves() -> None:
+def test_a_hold_can_be_issued_cancelled_or_expire_an_issued_one_cancelled_and_nothing_else_moves() -> None:
     assert TRANSITIONS[BookingStatus.HELD] == {
         BookingStatus.ISSUED,
         BookingStatus.CANCELLED,
         BookingStatus.EXPIRED,
     }
-    for final in (BookingStatus.ISSUED, BookingStatus.CANCELLED, BookingStatus.EXPIRED):
+    assert TRANSITIONS[BookingStatus.ISSUED] == {BookingStatus.CANCELLED}
+    for final in (BookingStatus.CANCELLED, BookingStatus.EXPIRED):
         assert all(not can_transition(final, target) for target in BookingStatus)
 
 
-def test_an_issued_booking_cannot_be_cancelled_here() -> None:
-    with pytest.raises(TransitionNotAllowed, match="issued booking cannot become cancelled"):
-        booking(BookingStatus.ISSUED).moved_to(BookingStatus.CANCELLED, NOW)
+def test_an_issued_booking_can_be_cancelled_keeping_its_tickets() -> None:
+    issued = booking(BookingStatus.ISSUED)
+    cancelled = issued.moved_to(BookingStatus.CANCELLED, NOW, refund_amount=Decimal("850000.00"))
+    assert cancelled.status is BookingStatus.CANCELLED
+    assert cancelled.tickets == issued.tickets
+    assert cancelled.refund_amount == Decimal("850000.00")
+    for target in (BookingStatus.HELD, BookingStatus.ISSUED, BookingStatus.EXPIRED):
+        with pytest.raises(TransitionNotAllowed, match=f"issued booking cannot become {target.value}"):
+            issued.moved_to(target, NOW)
 
 
 def test_moving_a_hold_stamps_the_change() -> None:

@@ -81,6 +81,9 @@ def parse_booking(body: Mapping[str, Any]) -> Booking:
             passengers=list(body.get("passengers") or []),
             contact=dict(body.get("contact") or {}),
             tickets=list(body.get("tickets") or []),
+            refund_amount=(
+                Decimal(str(body["refund_amount"])) if body.get("refund_amount") is not None else None
+            ),
         )
     except (KeyError, ValueError, ArithmeticError) as exc:
         raise UpstreamProblem(502, "booking-service-error", "The booking service answered garbage.") from exc

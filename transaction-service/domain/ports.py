@@ -32,6 +32,8 @@ class Booking:
     passengers: list[dict[str, Any]]
     contact: dict[str, Any]
     tickets: list[dict[str, Any]] = field(default_factory=list)
+    # What the supplier refunds for cancelling an issued booking, when it says (else None).
+    refund_amount: Decimal | None = None
 
 
 @dataclass(frozen=True)

@@ -737,10 +737,12 @@ class MoneyPath:
         if can_move("transaction", tx.status, TransactionStatus.REFUNDED):
             await self._move(uow, tx, TransactionStatus.REFUNDED, actor, reason)
         if can_move("order", order.status, OrderStatus.CANCELLED):
-            held = order.status in (OrderStatus.CONFIRMED, OrderStatus.PAID)
+            # Held (never issued) or issued: either way the booking is still live at the provider,
+            # so cancelling the order cancels it there too (DESIGN.md §6.6).
+            booked = order.status in (OrderStatus.CONFIRMED, OrderStatus.PAID, OrderStatus.COMPLETED)
             order.failure_reason = order.failure_reason or reason
             await self._move(uow, order, OrderStatus.CANCELLED, actor, reason)
-            if held:  # never issued: the hold is still at the booking service
+            if booked and order.booking_reference:
                 await uow.add_job(JOB_RELEASE, {"order_id": str(order.id)})
 
     # --- refunds --------------------------------------------------------------------------------
@@ -944,6 +946,11 @@ class MoneyPath:
         self._wake()
 
     async def _release(self, order_id: uuid.UUID) -> None:
+        """Cancels the order's booking at the booking service: a hold is released, an issued
+        booking (a full refund) cancelled at the provider. Idempotent there (an already cancelled
+        or expired booking comes back as it is, which is done); transient failures raise to be
+        retried; a refusal for good is logged and audited, and the booking status kept."""
+        actor = f"system:{JOB_RELEASE}"
         async with self._uow() as uow:
             order = await uow.order(order_id)
         if order is None or not order.booking_reference:
@@ -953,12 +960,29 @@ class MoneyPath:
         except UpstreamProblem as exc:
             if exc.is_transient:
                 raise
-            logger.warning("hold of order %s not released: %s", order_id, exc.slug)
+            logger.warning("booking of order %s not cancelled at the provider: %s", order_id, exc.slug)
+            async with self._uow() as uow:
+                locked = await uow.order(order_id, lock=True)
+                assert locked is not None
+                reason = f"booking not cancelled at the provider ({exc.slug})"
+                await uow.audit(
+                    "order", locked.id, locked.status, locked.status, actor, reason, self._clock()
+                )
+                await uow.commit()
             return
         async with self._uow() as uow:
             locked = await uow.order(order_id, lock=True)
             assert locked is not None
-            locked.booking_details = {**locked.booking_details, "booking_status": booking.status}
+            was = locked.booking_details.get("booking_status")
+            details = {**locked.booking_details, "booking_status": booking.status}
+            if booking.refund_amount is not None:
+                details["supplier_refund_amount"] = str(booking.refund_amount)
+            locked.booking_details = details
             locked.updated_at = self._clock()
             await uow.save(locked)
+            if was != booking.status:
+                reason = f"booking {was or 'unknown'} → {booking.status} at the provider"
+                await uow.audit(
+                    "order", locked.id, locked.status, locked.status, actor, reason, self._clock()
+                )
             await uow.commit()

@@ -57,6 +57,8 @@ class FakeFlights:
     keys: dict[str, str] = field(default_factory=dict)
     hold_problem: httpx.Response | None = None
     issue_problem: httpx.Response | None = None
+    cancel_problem: httpx.Response | None = None
+    supplier_refund: Decimal = Decimal("1350000.00")
     calls: list[str] = field(default_factory=list)
 
     def install(self, router: respx.MockRouter) -> None:
@@ -98,6 +100,7 @@ class FakeFlights:
             "passengers": passengers,
             "contact": {"email": body["contact"]["email"], "phone": "+6281234567890"},
             "tickets": [],
+            "refund_amount": None,
             "created_at": iso(created),
             "updated_at": iso(created),
         }
@@ -123,10 +126,14 @@ class FakeFlights:
         self.calls.append("cancel")
         if (denied := self._auth(request)) is not None:
             return denied
+        if self.cancel_problem is not None:
+            return self.cancel_problem
         booking = self.bookings[ref]
         if booking["status"] == "issued":
-            return problem(409, "booking-issued")
-        booking["status"] = "cancelled"
+            # Cancelled at the supplier: the tickets stay listed (void); Duffel quotes a refund.
+            booking["refund_amount"] = str(self.supplier_refund)
+        if booking["status"] in ("held", "issued"):
+            booking["status"] = "cancelled"
         return httpx.Response(200, json=booking)
 
 

@@ -215,6 +215,11 @@ async def test_issue_refused_for_good_refunds_in_full(
     )
     assert refunds == [(Decimal("1500000.00"), "SUCCEEDED", "system")]
     assert payments.calls.count("refund") == 1
+    # Refunded in full: the hold (never issued) is released at the provider.
+    assert flights.bookings[order["booking_reference"]]["status"] == "cancelled"
+    assert (await get(client, buyer, f"/orders/{order['id']}"))["booking_details"][
+        "booking_status"
+    ] == "cancelled"
     # The refund event payment-service then sends changes nothing more.
     outcome = await deliver(client, payment["id"], "refunded", "refund", refunded_amount="1500000.00")
     assert outcome == "stale"

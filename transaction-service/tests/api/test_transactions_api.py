@@ -24,7 +24,7 @@ async def paid_and_issued(
 
 
 async def test_partial_then_full_refund(
-    client: httpx.AsyncClient, people: People, payments: FakePayments, app: FastAPI
+    client: httpx.AsyncClient, people: People, payments: FakePayments, flights: FakeFlights, app: FastAPI
 ) -> None:
     buyer, admin = people.make(), people.make("admin")
     order, payment = await paid_and_issued(client, app, buyer, payments)
@@ -41,6 +41,10 @@ async def test_partial_then_full_refund(
     assert tx["status"] == "COMPLETED"
     assert tx["refunded_amount"] == "500000.00"
     assert (await get(client, buyer, f"/payments/{payment['id']}"))["status"] == "PARTIALLY_REFUNDED"
+    # A partial refund keeps the sale: the tickets stay valid at the provider.
+    await run_jobs(app)
+    assert await release_jobs(app, order["id"]) == []
+    assert flights.bookings[order["booking_reference"]]["status"] == "issued"
     too_much = await client.post(path, json={"amount": "1000001.00", "reason": "x"}, headers=admin.keyed())
     assert too_much.status_code == 422
     assert too_much.json()["type"].endswith("/invalid-refund-amount")
@@ -60,6 +64,24 @@ async def test_partial_then_full_refund(
     assert tx["refunded_amount"] == "1500000.00"
     assert (await get(client, buyer, f"/payments/{payment['id']}"))["status"] == "REFUNDED"
     assert (await get(client, buyer, f"/orders/{order['id']}"))["status"] == "CANCELLED"
+    # Refunded in full: the issued booking is cancelled at the provider too (DESIGN.md §6.6).
+    assert await release_jobs(app, order["id"]) == [None]
+    await run_jobs(app)
+    assert await release_jobs(app, order["id"]) == [True]
+    assert flights.bookings[order["booking_reference"]]["status"] == "cancelled"
+    details = (await get(client, buyer, f"/orders/{order['id']}"))["booking_details"]
+    assert details["booking_status"] == "cancelled"
+    assert details["supplier_refund_amount"] == "1350000.00"
+    assert len(details["tickets"]) == 1  # kept, void now
+    audit = await sql(
+        app,
+        "SELECT from_status, to_status, actor, reason FROM audit_log WHERE entity_id = :o "
+        "AND actor = 'system:booking.release'",
+        o=order["id"],
+    )
+    assert audit == [
+        ("CANCELLED", "CANCELLED", "system:booking.release", "booking issued → cancelled at the provider")
+    ]
     nothing_left = await client.post(path, json={"reason": "again"}, headers=admin.keyed())
     assert nothing_left.status_code == 409
     events = await sql(
@@ -68,6 +90,68 @@ async def test_partial_then_full_refund(
         o=order["id"],
     )
     assert len(events) == 2
+
+
+async def release_jobs(app: FastAPI, order_id: str) -> list[bool | None]:
+    """The booking.release jobs of an order: True once done, None while due."""
+    rows = await sql(
+        app,
+        "SELECT delivered_at IS NOT NULL OR NULL FROM work_queue "
+        "WHERE topic = 'booking.release' AND payload->>'order_id' = :o",
+        o=order_id,
+    )
+    return [row[0] for row in rows]
+
+
+async def test_the_provider_cancel_after_a_full_refund_is_retried_until_it_goes_through(
+    client: httpx.AsyncClient, people: People, payments: FakePayments, flights: FakeFlights, app: FastAPI
+) -> None:
+    buyer, admin = people.make(), people.make("admin")
+    order, _payment = await paid_and_issued(client, app, buyer, payments)
+    flights.cancel_problem = problem(503, "supplier-unavailable")
+    path = f"/transactions/{order['transaction_id']}/refund"
+    refunded = await client.post(path, json={"reason": "trip cancelled"}, headers=admin.keyed())
+    assert refunded.status_code == 201, refunded.text
+    await run_jobs(app, rounds=1)
+    assert flights.bookings[order["booking_reference"]]["status"] == "issued"
+    assert await release_jobs(app, order["id"]) == [None]
+    details = (await get(client, buyer, f"/orders/{order['id']}"))["booking_details"]
+    assert details["booking_status"] == "issued"
+    flights.cancel_problem = None
+    await sql(app, "UPDATE work_queue SET next_attempt_at = now()")
+    await run_jobs(app)
+    assert flights.bookings[order["booking_reference"]]["status"] == "cancelled"
+    assert await release_jobs(app, order["id"]) == [True]
+    assert flights.calls.count("cancel") == 2
+    # Already cancelled at the provider: a replayed job is done, and changes nothing more.
+    await app.state.money_path.run_job("booking.release", {"order_id": order["id"]})
+    audit = await sql(
+        app,
+        "SELECT reason FROM audit_log WHERE entity_id = :o AND actor = 'system:booking.release'",
+        o=order["id"],
+    )
+    assert audit == [("booking issued → cancelled at the provider",)]
+
+
+async def test_a_provider_refusing_the_cancel_for_good_is_audited(
+    client: httpx.AsyncClient, people: People, payments: FakePayments, flights: FakeFlights, app: FastAPI
+) -> None:
+    buyer, admin = people.make(), people.make("admin")
+    order, _payment = await paid_and_issued(client, app, buyer, payments)
+    flights.cancel_problem = problem(404, "booking-not-found")
+    path = f"/transactions/{order['transaction_id']}/refund"
+    assert (await client.post(path, json={"reason": "x"}, headers=admin.keyed())).status_code == 201
+    await run_jobs(app)
+    assert await release_jobs(app, order["id"]) == [True]
+    assert (await get(client, buyer, f"/orders/{order['id']}"))["booking_details"][
+        "booking_status"
+    ] == "issued"
+    audit = await sql(
+        app,
+        "SELECT reason FROM audit_log WHERE entity_id = :o AND actor = 'system:booking.release'",
+        o=order["id"],
+    )
+    assert audit == [("booking not cancelled at the provider (booking-not-found)",)]
 
 
 async def test_refunds_are_for_admins_and_paid_transactions(

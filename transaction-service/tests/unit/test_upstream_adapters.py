@@ -40,9 +40,15 @@ async def test_hold_issue_cancel_round_trip(mocked: respx.MockRouter) -> None:
         assert (await gateway.hold("flight", "key-1", request)).reference == held.reference
         issued = await gateway.issue("flight", held.reference)
         assert issued.tickets[0]["ticket_number"]
+        assert issued.refund_amount is None
+        cancelled = await gateway.cancel("flight", held.reference)
+        assert cancelled.status == "cancelled"
+        assert cancelled.tickets == issued.tickets
+        assert cancelled.refund_amount == Decimal("1350000.00")
+        fake.cancel_problem = problem(503, "supplier-unavailable")
         with pytest.raises(UpstreamProblem) as caught:
             await gateway.cancel("flight", held.reference)
-        assert (caught.value.status, caught.value.slug) == (409, "booking-issued")
+        assert (caught.value.status, caught.value.slug) == (503, "supplier-unavailable")
 
 
 async def test_booking_problems_keep_their_extra_members(mocked: respx.MockRouter) -> None:

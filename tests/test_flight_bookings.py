@@ -111,12 +111,22 @@ def test_hold_then_issue_gives_ticket_numbers_once(
     assert issued.json()["status"] == "issued"
     assert len(tickets) == 1
     assert tickets[0]["ticket_number"]
-    # Issuing twice is a no-op that returns the same tickets; cancelling an issued booking is refused.
+    # Issuing twice is a no-op that returns the same tickets.
     assert flights.post(f"/internal/bookings/{ref}/issue").json()["tickets"] == tickets
-    refused = flights.post(f"/internal/bookings/{ref}/cancel")
-    assert refused.status_code == 409
-    assert refused.json()["type"].endswith("/booking-issued")
     assert flights.get(f"/internal/bookings/{ref}").json()["status"] == "issued"
+    # Cancelling an issued booking cancels it at the supplier (the tickets are void, still listed),
+    # once: a second cancel returns it as it is, and it can no longer be issued.
+    cancelled = flights.post(f"/internal/bookings/{ref}/cancel")
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["status"] == "cancelled"
+    assert cancelled.json()["tickets"] == tickets
+    again_cancelled = flights.post(f"/internal/bookings/{ref}/cancel")
+    assert again_cancelled.status_code == 200
+    assert again_cancelled.json() == cancelled.json()
+    assert flights.get(f"/internal/bookings/{ref}").json()["status"] == "cancelled"
+    reissued = flights.post(f"/internal/bookings/{ref}/issue")
+    assert reissued.status_code == 409
+    assert reissued.json()["type"].endswith("/booking-cancelled")
 
 
 def test_hold_then_cancel_releases_and_cannot_be_issued(

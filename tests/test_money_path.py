@@ -129,8 +129,22 @@ def test_a_denied_or_expired_payment_cancels_the_order_and_releases_the_hold(
         time.sleep(0.2)
 
 
+def booking_status(stack: Stack, booking_reference: str) -> str:
+    with httpx.Client(
+        base_url=stack.url("flights"), headers={"X-Internal-Token": stack.internal_token}, timeout=10
+    ) as flights:
+        response = flights.get(f"/internal/bookings/{booking_reference}")
+    assert response.status_code == 200, response.text
+    return str(response.json()["status"])
+
+
 def test_admin_refunds_partially_then_fully_and_users_cannot(
-    gateway: httpx.Client, admin: Account, new_account: Any, sandbox: httpx.Client, midtrans: httpx.Client
+    gateway: httpx.Client,
+    stack: Stack,
+    admin: Account,
+    new_account: Any,
+    sandbox: httpx.Client,
+    midtrans: httpx.Client,
 ) -> None:
     buyer: Account = new_account()
     done, payment = paid_order(gateway, buyer, 44)
@@ -162,6 +176,8 @@ def test_admin_refunds_partially_then_fully_and_users_cannot(
     after_partial = gateway.get(f"/transactions/{transaction_id}", headers=buyer.headers).json()
     assert after_partial["status"] == "COMPLETED"
     assert Decimal(after_partial["refunded_amount"]) == part
+    # A partial refund keeps the sale: the tickets stay valid at the supplier.
+    assert booking_status(stack, done["booking_reference"]) == "issued"
 
     too_much = gateway.post(
         f"/transactions/{transaction_id}/refund",
@@ -182,6 +198,18 @@ def test_admin_refunds_partially_then_fully_and_users_cannot(
     status = midtrans.get(f"/v2/{payment['id']}/status").json()
     assert status["transaction_status"] == "refund"
     assert Decimal(status["refund_amount"]) == total
+    # Refunded in full: the issued booking is cancelled at the supplier too (DESIGN.md §6.6).
+    deadline = time.monotonic() + 15
+    while booking_status(stack, done["booking_reference"]) != "cancelled":
+        assert time.monotonic() < deadline, "the issued booking was not cancelled at the supplier"
+        time.sleep(0.2)
+    details = gateway.get(f"/orders/{done['id']}", headers=buyer.headers).json()["booking_details"]
+    deadline = time.monotonic() + 15
+    while details["booking_status"] != "cancelled":
+        assert time.monotonic() < deadline, "the order does not record the cancelled booking"
+        time.sleep(0.2)
+        details = gateway.get(f"/orders/{done['id']}", headers=buyer.headers).json()["booking_details"]
+    assert details["tickets"]
 
 
 def test_nobody_reads_or_pays_anothers_transaction(

@@ -383,3 +383,31 @@ def test_reports_equal_sums_computed_from_the_rows(
     assert csv.status_code == 200
     assert csv.headers["content-type"].startswith("text/csv")
     assert gateway.get("/reports/revenue", params=params, headers=buyer.headers).status_code == 403
+
+
+def test_an_unpaid_order_whose_hold_expires_is_cancelled_and_its_charge_stopped(
+    stack_runner: StackRunner, gateway: httpx.Client, new_account: Any, midtrans: httpx.Client
+) -> None:
+    buyer: Account = new_account()
+    with (
+        service_env(stack_runner, "sandbox", {"SANDBOX_HOLD_TTL_SECONDS": "6"}),
+        service_env(stack_runner, "transaction", {"HOLD_SWEEP_INTERVAL_SECONDS": "1"}),
+    ):
+        placed = order(gateway, buyer, 52)
+        payment = start_payment(gateway, buyer, placed["transaction_id"])
+        # The payer opens the page and picks a method, then never pays.
+        act_on_payment_page(payment["redirect_url"], "choose", payment_type="bank_transfer", bank="bni")
+        cancelled = wait_for_order(gateway, buyer, placed["id"], "CANCELLED", timeout=30)
+        assert "hold" in (cancelled["failure_reason"] or "")
+        transaction = gateway.get(f"/transactions/{placed['transaction_id']}", headers=buyer.headers).json()
+        assert transaction["status"] == "FAILED"
+        # The charge cannot be paid any more: Midtrans has it cancelled or expired.
+        status = midtrans.get(f"/v2/{payment['id']}/status").json()
+        assert status["transaction_status"] in {"cancel", "expire"}, status
+        refused = httpx.post(
+            f"{payment['redirect_url']}/pay",
+            json={"payment_type": "gopay"},
+            headers={"Accept": "application/json"},
+            timeout=10,
+        )
+        assert refused.status_code == 409, refused.text

@@ -7,7 +7,6 @@ same function, passing cheaper or fake collaborators as keyword overrides.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -33,6 +32,7 @@ from domain.sessions import Sessions
 from routes import auth, internal, users
 from routes.deps import AuthServices
 from routes.errors import ERROR_MAP, install_auth_error_handlers
+from shared.background import BackgroundTasks
 from shared.db import create_engine, create_sessionmaker, ping
 from shared.http import make_client
 from shared.outbox import OutboxRelay, SignedWebhookDelivery
@@ -123,20 +123,16 @@ def create_app(
         )
         await services.sessions.prepare()
         app.state.bootstrap_pending = False
-        background: list[asyncio.Task[None]] = []
+        background = BackgroundTasks()
         if settings.bootstrap.enabled and not await _bootstrap_admin(services.registration, settings):
             app.state.bootstrap_pending = True
-            background.append(asyncio.create_task(_retry_bootstrap(app, services.registration, settings)))
+            background.start(_retry_bootstrap(app, services.registration, settings), name="admin-bootstrap")
         if settings.events.relay_enabled:
-            background.append(asyncio.create_task(relay.run(), name="outbox-relay"))
+            background.start(relay.run(), name="outbox-relay")
         try:
             yield
         finally:
-            for task in background:
-                task.cancel()
-            for task in background:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await background.aclose()
             await client.aclose()
             await engine.dispose()
 

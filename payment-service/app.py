@@ -6,8 +6,6 @@ build the app, with httpx transports (respx) in place of Midtrans and transactio
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -25,6 +23,7 @@ from domain.repository import Clock, UnitOfWork
 from routes import charges, webhooks
 from routes.deps import PaymentServices
 from routes.errors import ERROR_MAP
+from shared.background import BackgroundTasks
 from shared.db import create_engine, create_sessionmaker, ping
 from shared.http import make_client
 from shared.outbox import OutboxRelay, SignedWebhookDelivery
@@ -88,17 +87,13 @@ def create_app(
             notifications=NotificationDesk(unit_of_work, gateway, clock, mt.server_key.get_secret_value()),
             refunds=RefundDesk(unit_of_work, gateway, clock),
         )
-        background: list[asyncio.Task[None]] = []
+        background = BackgroundTasks()
         if settings.events.relay_enabled:
-            background.append(asyncio.create_task(relay.run(), name="payment-events-relay"))
+            background.start(relay.run(), name="payment-events-relay")
         try:
             yield
         finally:
-            for task in background:
-                task.cancel()
-            for task in background:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await background.aclose()
             await events_http.aclose()
             await midtrans_http.aclose()
             await engine.dispose()

@@ -13,6 +13,8 @@ import httpx
 import jwt
 from jwt.algorithms import RSAAlgorithm
 
+from shared.settings import JwtVerifySettings
+
 ALGORITHM = "RS256"
 REQUIRED_CLAIMS = ("iss", "aud", "sub", "role", "jti", "iat", "exp", "ver")
 ROLES = ("user", "admin")
@@ -211,3 +213,23 @@ class TokenVerifier:
             token_version=claims["ver"],
             expires_at=int(claims["exp"]),
         )
+
+
+def verifier_backed_by_auth_service(
+    auth_client: httpx.AsyncClient,
+    settings: JwtVerifySettings,
+    internal_token: str,
+    *,
+    key_source: KeySource | None = None,
+    account_states: AccountStateSource | None = None,
+) -> TokenVerifier:
+    """How a service other than auth checks tokens (DESIGN.md §4): auth-service's JWKS, and its
+    account states cached for at most `JWT_ACCOUNT_STATE_TTL_SECONDS`. Tests pass their own
+    sources instead."""
+    keys = key_source or JwksKeySource(auth_client, settings.jwks_url)
+    states = account_states or CachedAccountStateSource(
+        HttpAccountStateSource(auth_client, internal_token), ttl=settings.account_state_ttl_seconds
+    )
+    return TokenVerifier(
+        keys, states, issuer=settings.issuer, audience=settings.audience, leeway=settings.leeway_seconds
+    )

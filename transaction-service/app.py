@@ -7,7 +7,6 @@ build the app, with auth-service's keys/account states replaced and the workers 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -25,18 +24,12 @@ from domain.ports import BookingGateway, Clock, PaymentGateway
 from domain.services import MoneyPath
 from routes import orders, payments, reports, transactions, webhooks
 from routes.errors import install_error_handlers
+from shared.background import BackgroundTasks
 from shared.db import create_engine, create_sessionmaker, ping
 from shared.http import make_client
 from shared.outbox import OutboxEvent, OutboxRelay
 from shared.service_app import create_service_app
-from shared.tokens import (
-    AccountStateSource,
-    CachedAccountStateSource,
-    HttpAccountStateSource,
-    JwksKeySource,
-    KeySource,
-    TokenVerifier,
-)
+from shared.tokens import AccountStateSource, KeySource, verifier_backed_by_auth_service
 
 VERSION = "1.0.0"
 logger = logging.getLogger("transaction_service")
@@ -84,11 +77,6 @@ def create_app(
             stack.push_async_callback(engine.dispose)
             auth_client = make_client(settings.internal.auth_service_url)
             stack.push_async_callback(auth_client.aclose)
-            keys = key_source or JwksKeySource(auth_client, settings.jwt.jwks_url)
-            states = account_states or CachedAccountStateSource(
-                HttpAccountStateSource(auth_client, internal_token),
-                ttl=settings.jwt.account_state_ttl_seconds,
-            )
             timeout = settings.upstream.timeout_seconds
             bookings = booking_gateway
             if bookings is None:
@@ -136,36 +124,26 @@ def create_app(
             app.state.sessions = sessions  # read by the reports
             app.state.internal_token = internal_token
             app.state.payment_webhook_secret = settings.payment_events.secret.get_secret_value()
-            app.state.token_verifier = TokenVerifier(
-                keys,
-                states,
-                issuer=settings.jwt.issuer,
-                audience=settings.jwt.audience,
-                leeway=settings.jwt.leeway_seconds,
+            app.state.token_verifier = verifier_backed_by_auth_service(
+                auth_client,
+                settings.jwt,
+                internal_token,
+                key_source=key_source,
+                account_states=account_states,
             )
             app.state.money_path = money_path
             app.state.idempotency = IdempotencyStore(sessions)
             app.state.event_relay = event_relay
             app.state.work_relay = work_relay
 
-            tasks: list[asyncio.Task[None]] = []
+            background = BackgroundTasks()
+            stack.push_async_callback(background.aclose)
             if run_workers:
-                tasks = [
-                    asyncio.create_task(event_relay.run(), name="event-outbox-relay"),
-                    asyncio.create_task(work_relay.run(), name="work-queue-relay"),
-                    asyncio.create_task(
-                        _sweep_forever(money_path, settings.workers.sweep_interval_seconds),
-                        name="hold-sweeper",
-                    ),
-                ]
-            try:
-                yield
-            finally:
-                for task in tasks:
-                    task.cancel()
-                for task in tasks:
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+                background.start(event_relay.run(), name="event-outbox-relay")
+                background.start(work_relay.run(), name="work-queue-relay")
+                sweep = settings.workers.sweep_interval_seconds
+                background.start(_sweep_forever(money_path, sweep), name="hold-sweeper")
+            yield
 
     async def readiness(app: FastAPI) -> None:
         await ping(app.state.engine)

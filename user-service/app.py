@@ -23,14 +23,7 @@ from routes.errors import ERROR_MAP
 from shared.db import create_engine, create_sessionmaker, ping
 from shared.http import make_client
 from shared.service_app import create_service_app
-from shared.tokens import (
-    AccountStateSource,
-    CachedAccountStateSource,
-    HttpAccountStateSource,
-    JwksKeySource,
-    KeySource,
-    TokenVerifier,
-)
+from shared.tokens import AccountStateSource, KeySource, verifier_backed_by_auth_service
 
 VERSION = "1.0.0"
 
@@ -61,11 +54,6 @@ def create_app(
             auth_client = make_client(settings.internal.auth_service_url)
             stack.push_async_callback(auth_client.aclose)
 
-            keys = key_source or JwksKeySource(auth_client, settings.jwt.jwks_url)
-            states = account_states or CachedAccountStateSource(
-                HttpAccountStateSource(auth_client, internal_token),
-                ttl=settings.jwt.account_state_ttl_seconds,
-            )
             accounts = account_directory or HttpAccountDirectory(auth_client, internal_token)
             sessions = create_sessionmaker(engine)
 
@@ -74,12 +62,12 @@ def create_app(
 
             app.state.engine = engine
             app.state.internal_token = internal_token
-            app.state.token_verifier = TokenVerifier(
-                keys,
-                states,
-                issuer=settings.jwt.issuer,
-                audience=settings.jwt.audience,
-                leeway=settings.jwt.leeway_seconds,
+            app.state.token_verifier = verifier_backed_by_auth_service(
+                auth_client,
+                settings.jwt,
+                internal_token,
+                key_source=key_source,
+                account_states=account_states,
             )
             app.state.profile_service = ProfileService(unit_of_work, accounts, clock)
             app.state.account_events = AccountEventConsumer(unit_of_work, clock)

@@ -44,7 +44,7 @@ def derived_key(*parts: str) -> str:
 
 
 def order_number(now: datetime, rand: secrets.SystemRandom | None = None) -> str:
-    """`TQ-YYMMDD-XXXXXXXX`: the Jakarta-independent UTC date and 8 random characters."""
+    """`TQ-` + the UTC date as `YYMMDD` + `-` + 8 random characters, e.g. `TQ-261127-YZYCAHBW`."""
     rng = rand or secrets.SystemRandom()
     tail = "".join(rng.choice(ORDER_NUMBER_ALPHABET) for _ in range(8))
     return f"TQ-{now:%y%m%d}-{tail}"

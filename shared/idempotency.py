@@ -1,0 +1,276 @@
+"""Idempotency-Key for POSTs that create money or bookings: one mechanism for every service.
+
+A client that lost an answer (a timeout, a dropped connection, a crash on its side) sends the same
+request again with the same `Idempotency-Key`; it must get the first answer, and the work (a
+Midtrans charge, a seat hold, a refund) must happen once. So, per (scope, key):
+
+- The key row is inserted and COMMITTED before the work starts (insert on conflict do nothing):
+  the database decides who runs, across processes, and the row survives a crash.
+- Whoever inserted it runs the work and records the answer (status and JSON body) on the row.
+- A request that finds a finished row gets the recorded answer; one that finds the key with
+  another body gets `IdempotencyKeyReused` (422 `idempotency-key-reused`).
+- A request that finds the first one still running waits for it (polling the row with a short
+  back-off) and replays its answer, so a client's impatient retry does not turn into an error.
+  After `wait_seconds` it gives up with `RequestStillRunning` (409 `request-in-progress`).
+- A row unfinished for longer than `abandoned_after_seconds` belongs to a process that died: one
+  waiter takes it over atomically and runs the work again. The row's `created_at` is the owner's
+  token, so a slow "dead" owner that wakes up can no longer record over its successor.
+- A failure the caller calls a business answer (`record(exc)` gives a Replay: a refusal, a 409)
+  is recorded and replayed like a success. Anything else (a 5xx, a timeout, a crash, a
+  cancellation) removes the key row, so a retry with the same key runs again.
+- `purge_expired` deletes rows older than `retention` (and abandoned ones), for a periodic job.
+
+Times are the database's (`now()`, UTC), so processes with skewed clocks agree on what is old.
+
+Each service adds `idempotency_table(metadata)` to its own metadata and creates it in its own
+Alembic migration. Scopes name the operation and, where callers must not see each other's keys,
+the caller (`"orders:<account id>"`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+logger = logging.getLogger("tiketq.idempotency")
+
+FIRST_POLL_SECONDS = 0.02
+LONGEST_POLL_SECONDS = 0.25
+
+
+def idempotency_table(metadata: sa.MetaData, name: str = "idempotency_keys") -> sa.Table:
+    """The key rows' shape. `status_code` is null while the first request runs; `created_at` is
+    when its current owner started (indexed: purges and take-overs look rows up by age)."""
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("scope", sa.Text, primary_key=True),
+        sa.Column("key", sa.Text, primary_key=True),
+        sa.Column("fingerprint", sa.Text, nullable=False),
+        sa.Column("status_code", sa.Integer, nullable=True),
+        sa.Column("response", JSONB, nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Index(f"ix_{name}_created_at", "created_at"),
+    )
+
+
+def _plain(value: object) -> str:
+    # Only types whose str() is stable; anything else (a set, an object) is a caller's mistake.
+    if isinstance(value, Decimal | UUID | date):  # datetime is a date
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _canonical_json(body: object) -> str:
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain)
+
+
+def request_fingerprint(body: object) -> str:
+    """sha256 (hex) of the body as canonical JSON: sorted keys, no spaces, Decimal, UUID and dates
+    as strings. The same body always has the same fingerprint, whatever its key order; callers
+    pass the request as they parsed it, so `1500000` and `"1500000.00"` differ unless the caller
+    normalises money first."""
+    return hashlib.sha256(_canonical_json(body).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Replay:
+    """An answer to give: the status and the JSON body, fresh from the work or recorded."""
+
+    status: int
+    body: Any
+
+
+class IdempotencyKeyReused(Exception):
+    """The key was used with another request body."""
+
+
+class RequestStillRunning(Exception):
+    """The first request with this key is still running after the wait."""
+
+
+def _no_record(exc: BaseException) -> Replay | None:
+    return None
+
+
+@dataclass(frozen=True)
+class _Owned:
+    """We own the key row: it was inserted (or taken over) at `token`, its created_at."""
+
+    token: datetime
+
+
+class IdempotencyStore:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        table: sa.Table,
+        *,
+        abandoned_after_seconds: float = 120.0,
+        wait_seconds: float = 30.0,
+        retention: timedelta = timedelta(days=7),
+    ) -> None:
+        self._sessions = sessions
+        self._table = table
+        self._abandoned_after = timedelta(seconds=abandoned_after_seconds)
+        self._wait_seconds = wait_seconds
+        self._retention = retention
+
+    async def run(
+        self,
+        scope: str,
+        key: str,
+        body: object,
+        work: Callable[[], Awaitable[Replay]],
+        record: Callable[[BaseException], Replay | None] = _no_record,
+    ) -> Replay:
+        """Runs `work` once per (scope, key) and returns its Replay, or the recorded one.
+
+        Raises IdempotencyKeyReused (another body under this key), RequestStillRunning (the first
+        request outlasted `wait_seconds`), or whatever `work` raised (after recording
+        `record(exc)` when that is a Replay, or forgetting the key when it is None)."""
+        fingerprint = request_fingerprint(body)
+        deadline = time.monotonic() + self._wait_seconds
+        pause = FIRST_POLL_SECONDS
+        while True:
+            outcome = await self._claim(scope, key, fingerprint)
+            if isinstance(outcome, Replay):
+                return outcome
+            if isinstance(outcome, _Owned):
+                return await self._run_owned(scope, key, outcome.token, work, record)
+            # Still running elsewhere: wait for its answer (or for it to vanish or be abandoned).
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise RequestStillRunning(f"The request with Idempotency-Key {key!r} is still running.")
+            await asyncio.sleep(min(pause, remaining))
+            pause = min(pause * 2, LONGEST_POLL_SECONDS)
+
+    async def _claim(self, scope: str, key: str, fingerprint: str) -> Replay | _Owned | None:
+        """One look at the key: ours now (_Owned), answered (Replay), or running elsewhere (None)."""
+        t = self._table
+        c = t.c
+        async with self._sessions() as session, session.begin():
+            inserted = (
+                await session.execute(
+                    pg_insert(t)
+                    .values(scope=scope, key=key, fingerprint=fingerprint)
+                    .on_conflict_do_nothing(index_elements=[c.scope, c.key])
+                    .returning(c.created_at)
+                )
+            ).scalar_one_or_none()
+            if inserted is not None:
+                return _Owned(inserted)
+            row = (
+                (
+                    await session.execute(
+                        sa.select(c.fingerprint, c.status_code, c.response).where(
+                            c.scope == scope, c.key == key
+                        )
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            if row is None:  # deleted between our insert and our read: the next look inserts
+                return None
+            if row["fingerprint"] != fingerprint:
+                raise IdempotencyKeyReused(
+                    f"Idempotency-Key {key!r} was used with another request body; use a new key."
+                )
+            if row["status_code"] is not None:
+                return Replay(row["status_code"], row["response"])
+            # Unfinished for too long: its process died. Exactly one waiter wins this UPDATE.
+            taken = (
+                await session.execute(
+                    sa.update(t)
+                    .where(
+                        c.scope == scope,
+                        c.key == key,
+                        c.status_code.is_(None),
+                        c.created_at < sa.func.now() - self._abandoned_after,
+                    )
+                    .values(created_at=sa.func.now())
+                    .returning(c.created_at)
+                )
+            ).scalar_one_or_none()
+            if taken is not None:
+                logger.warning("idempotency key taken over", extra={"scope": scope, "key": key})
+                return _Owned(taken)
+            return None
+
+    async def _run_owned(
+        self,
+        scope: str,
+        key: str,
+        token: datetime,
+        work: Callable[[], Awaitable[Replay]],
+        record: Callable[[BaseException], Replay | None],
+    ) -> Replay:
+        try:
+            fresh = await work()
+        except BaseException as exc:
+            answer = record(exc)
+            # Shielded: a cancelled request must still forget its key, or retries wait for it
+            # until it counts as abandoned.
+            await asyncio.shield(self._finish(scope, key, token, answer))
+            raise
+        # The answer as JSON will replay it, so the first caller sees exactly what retries see.
+        replay = Replay(fresh.status, json.loads(_canonical_json(fresh.body)))
+        await self._finish(scope, key, token, replay)
+        return replay
+
+    async def _finish(self, scope: str, key: str, token: datetime, answer: Replay | None) -> None:
+        """Records the answer, or forgets the key (None), unless someone took the row over."""
+        t = self._table
+        c = t.c
+        owned = (c.scope == scope) & (c.key == key) & (c.created_at == token) & c.status_code.is_(None)
+        try:
+            async with self._sessions() as session, session.begin():
+                if answer is None:
+                    await session.execute(sa.delete(t).where(owned))
+                else:
+                    await session.execute(
+                        sa.update(t)
+                        .where(owned)
+                        .values(
+                            status_code=answer.status,
+                            response=json.loads(_canonical_json(answer.body)),
+                            finished_at=sa.func.now(),
+                        )
+                    )
+        except Exception:
+            # The work is done (or failed) either way and its outcome is what the caller must
+            # see, not the database's trouble. The unfinished row is taken over once it counts
+            # as abandoned, and the work runs again then: the work must tolerate that.
+            logger.exception("could not finish an idempotency key", extra={"scope": scope, "key": key})
+
+    async def purge_expired(self) -> int:
+        """Deletes finished rows older than the retention, and rows left unfinished past the
+        abandonment timeout (their process died; a retry would take them over anyway)."""
+        t = self._table
+        c = t.c
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                sa.delete(t).where(
+                    sa.or_(
+                        c.status_code.is_not(None) & (c.created_at < sa.func.now() - self._retention),
+                        c.status_code.is_(None) & (c.created_at < sa.func.now() - self._abandoned_after),
+                    )
+                )
+            )
+        return int(result.rowcount)  # type: ignore[attr-defined]

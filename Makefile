@@ -1,5 +1,8 @@
 # TiketQ — the two commands a fresh clone needs: `make dev` and `make test`.
 SHELL := /bin/bash
+# Any Python 3.11 or newer (3.12 and 3.13 work): python3.11 when there is one, else python3;
+# `make test PYTHON=/path/to/python3.12` chooses. An existing .venv is used as it is; giving a
+# PYTHON of another version than the .venv's stops with a message (remove .venv to rebuild).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -7,6 +10,15 @@ REQUIREMENTS := requirements-dev.txt shared/requirements.txt $(wildcard */requir
 STAMP := $(VENV)/.installed
 
 .PHONY: dev test bench openapi lint install clean help
+
+# Checked when make reads this file, so that a wrong Python is one line and exit status 2, not a
+# traceback half-way through installing. `help` and `clean` need no Python.
+ifneq ($(filter-out help clean,$(or $(MAKECMDGOALS),help)),)
+PYTHON_PROBLEM := $(shell sh tools/check_python.sh "$(PYTHON)" "$(origin PYTHON)" "$(VENV)" "$(firstword $(MAKECMDGOALS))")
+ifneq ($(PYTHON_PROBLEM),)
+$(error $(PYTHON_PROBLEM))
+endif
+endif
 
 help:
 	@echo "make dev      run the whole platform on http://localhost:8000 (Ctrl-C stops it)"
@@ -16,7 +28,6 @@ help:
 	@echo "make lint     ruff, mypy and import contracts only"
 
 $(PY):
-	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "TiketQ needs Python 3.11, found " + sys.version' 
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(PY) $(REQUIREMENTS)

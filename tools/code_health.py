@@ -4,9 +4,11 @@
 each check enforces. Checks (all by default, or the ones named):
 
   ruff        `ruff check .` and `ruff format --check .` (configuration in pyproject.toml)
-  mypy        strict (pyproject.toml) over shared/ and the support code in one run from the root,
-              then each service's domain/ in a run of its own: every service has a top-level
-              package named `domain`, so two can never be checked together
+  mypy        strict (pyproject.toml) over shared/, the support code and the end-to-end tests in
+              one run from the root, then ALL of each service (app.py, config.py, domain/,
+              adapters/, routes/, migrations/, tests/) in a run of its own: every service has
+              top-level packages named `domain`, `adapters`, `routes`, so two can never be
+              checked together; then the sandbox
   imports     import-linter contracts for each service, generated from `contracts()` below
   boundaries  what import-linter cannot see: no service folder reaches into another's code,
               and shared/ imports no service layer
@@ -41,10 +43,12 @@ PYPROJECT = ROOT / "pyproject.toml"
 MYPY_CACHE = ROOT / ".mypy_cache" / "code_health"
 SERVICE_DIRS = tuple(spec.path for spec in (*SERVICES, GATEWAY))
 
-# Checked strictly in one run from the root: the project's own package and its support code.
-ROOT_MYPY_TARGETS = ("shared", "devstack", "testkit", "tools", "bench")
-# What domain/ may not import, directly or through anything else (DESIGN.md §2). `config` is
-# listed because settings reach the domain only as values handed in by app.py.
+# Checked strictly in one run from the root: the project's own package, its support code and the
+# end-to-end tests (they import only these, never a service's code).
+ROOT_MYPY_TARGETS = ("shared", "devstack", "testkit", "tools", "bench", "tests")
+# What domain/ may not import, directly or through anything else (docs/architecture.md, a
+# service's rooms): the domain is plain Python. `config` is listed because settings reach the
+# domain only as values handed in by app.py.
 DOMAIN_FORBIDDEN = (
     "fastapi",
     "starlette",
@@ -135,19 +139,33 @@ def mypy_steps() -> list[Step]:
     targets = [name for name in ROOT_MYPY_TARGETS if (ROOT / name).is_dir()]
     steps = [Step(f"mypy {' '.join(targets)}", lambda: run_tool(mypy_argv("root", targets), ROOT))]
     for service_dir in SERVICE_DIRS:
-        steps.append(Step(f"mypy {service_dir.name}/domain", _service_mypy(service_dir)))
+        steps.append(Step(f"mypy {service_dir.name}", _service_mypy(service_dir)))
     steps.append(Step("mypy sandbox", _sandbox_mypy))
     return steps
 
 
 def _sandbox_mypy() -> Outcome:
-    """The sandbox is a flat app (no layers); its own folder is its import root."""
+    """The sandbox is a flat app (no layers) with its tests; its own folder is its import root."""
     sandbox = ROOT / "sandbox"
     if not (sandbox / "app.py").exists():
         return Outcome("skipped", "no sandbox yet")
-    files = [str(p.relative_to(ROOT)) for p in sorted(sandbox.glob("*.py"))]
+    modules = [*sorted(sandbox.glob("*.py")), *sorted(sandbox.glob("tests/*.py"))]
+    files = [str(p.relative_to(ROOT)) for p in modules]
     argv = mypy_argv("sandbox", ["--explicit-package-bases", *files])
     return run_tool(argv, ROOT, {"MYPYPATH": str(sandbox)})
+
+
+def service_mypy_targets(service_dir: Path) -> list[str]:
+    """Everything Python in a service folder, relative to it: its top-level modules (app.py,
+    config.py, a test_*.py) and every folder holding Python (domain, adapters, routes,
+    migrations, tests, and any folder added later)."""
+    targets: list[str] = []
+    for path in sorted(service_dir.iterdir()):
+        if path.name.startswith(".") or path.name == "__pycache__":
+            continue
+        if (path.is_file() and path.suffix == ".py") or (path.is_dir() and any(python_files(path))):
+            targets.append(path.name)
+    return targets
 
 
 def _service_mypy(service_dir: Path) -> Callable[[], Outcome]:
@@ -155,7 +173,8 @@ def _service_mypy(service_dir: Path) -> Callable[[], Outcome]:
         if not (service_dir / "domain").is_dir():
             return Outcome("skipped", "no domain/ yet")
         # cwd = the service folder, so `domain` is its own; MYPYPATH finds `shared` at the root.
-        return run_tool(mypy_argv(service_dir.name, ["domain"]), service_dir, {"MYPYPATH": str(ROOT)})
+        targets = service_mypy_targets(service_dir)
+        return run_tool(mypy_argv(service_dir.name, targets), service_dir, {"MYPYPATH": str(ROOT)})
 
     return run
 
@@ -164,27 +183,26 @@ def _service_mypy(service_dir: Path) -> Callable[[], Outcome]:
 
 
 def contracts(service: str, layers: list[str]) -> str:
-    """The import-linter configuration of one service whose layer packages are `layers`."""
+    """The import-linter configuration of one service whose layer packages are `layers`.
+
+    domain is the centre: it imports no framework, driver, settings or outer layer. routes and
+    adapters are siblings around it: both may import domain, neither imports the other (routes
+    reach adapters only as ports the composition root hands them). Only app.py wires.
+    """
     roots = "".join(f"\n    {name}" for name in ("shared", *layers))
-    forbidden = "".join(f"\n    {name}" for name in DOMAIN_FORBIDDEN)
-    # Parentheses make a layer optional: a young service may not have routes/ or adapters/ yet.
-    layer_lines = "".join(f"\n    {name if name == 'domain' else f'({name})'}" for name in reversed(LAYERS))
+    outer = [name for name in layers if name != "domain"]
+    forbidden = "".join(f"\n    {name}" for name in (*DOMAIN_FORBIDDEN, *outer))
     sources = "".join(f"\n    {name}" for name in layers)
-    return f"""\
+    text = f"""\
 [importlinter]
 root_packages ={roots}
 include_external_packages = True
 
 [importlinter:contract:domain-is-pure]
-name = {service}: domain imports no framework, driver or settings (not even through shared)
+name = {service}: domain imports no framework, driver, settings, adapter or route (not even through shared)
 type = forbidden
 source_modules = domain
 forbidden_modules ={forbidden}
-
-[importlinter:contract:layers]
-name = {service}: routes -> adapters -> domain (no layer imports one above it)
-type = layers
-layers ={layer_lines}
 
 [importlinter:contract:composition-root]
 name = {service}: only app.py wires the service, and product code never imports testkit
@@ -194,6 +212,15 @@ forbidden_modules =
     app
     testkit
 """
+    if len(outer) == 2:  # a young service may not have both yet
+        siblings = "".join(f"\n    {name}" for name in outer)
+        text += f"""
+[importlinter:contract:siblings]
+name = {service}: routes and adapters are siblings (neither imports the other)
+type = independence
+modules ={siblings}
+"""
+    return text
 
 
 def import_steps() -> list[Step]:

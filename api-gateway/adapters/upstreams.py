@@ -16,26 +16,18 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import httpx
 
+from domain.forwarding import Header
+from domain.ports import UpstreamReply
 from shared.errors import ProblemError
 from shared.http import make_client, upstream_errors
-
-Header = tuple[bytes, bytes]
 
 # The connect phase gets its own, shorter bound: a service that is down should fail fast.
 _CONNECT_TIMEOUT_SECONDS = 2.0
 _MAX_CONNECTIONS_PER_SERVICE = 256
 _POOL_SHARDS = 8
-
-
-@dataclass(frozen=True, slots=True)
-class UpstreamReply:
-    status: int
-    headers: list[Header]  # as the service sent them (names in their original case)
-    body: bytes  # undecoded: Content-Encoding passes through untouched
 
 
 class Upstreams:

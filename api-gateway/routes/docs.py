@@ -13,11 +13,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from adapters.platform_openapi import PlatformOpenApi
+from domain.ports import PlatformDocument
 
 
 async def platform_openapi(request: Request) -> JSONResponse:
-    source: PlatformOpenApi = request.app.state.platform_openapi
+    source: PlatformDocument = request.app.state.platform_openapi
     return JSONResponse(await source.document())
 
 

@@ -15,10 +15,9 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Scope
 
-from adapters.authentication import Authenticator
-from adapters.upstreams import Upstreams
 from domain.access import AccessRules, bearer_token
 from domain.forwarding import client_response_headers, upstream_request_headers
+from domain.ports import Forwarder, TokenCheck
 from domain.routing import RoutingTable, inspect_path
 from shared.errors import ProblemError
 from shared.logging import request_id_var
@@ -55,7 +54,7 @@ def proxy_endpoint(routing: RoutingTable, access: AccessRules) -> Callable[[Requ
         token = bearer_token(_authorization(scope["headers"]))
         state = request.app.state
         if token is not None and access.checks_token(method, path):
-            authenticator: Authenticator = state.authenticator
+            authenticator: TokenCheck = state.authenticator
             await authenticator.authenticate(token)
         elif token is None and not access.is_public(method, path):
             raise unauthorized()
@@ -75,7 +74,7 @@ def proxy_endpoint(routing: RoutingTable, access: AccessRules) -> Callable[[Requ
             scheme=scope.get("scheme", "http"),
             request_id=request_id_var.get(),
         )
-        upstreams: Upstreams = state.upstreams
+        upstreams: Forwarder = state.upstreams
         reply = await upstreams.forward(service, method, target, headers, body)
 
         response_headers = client_response_headers(reply.headers, upstream_origin=upstreams.origin(service))

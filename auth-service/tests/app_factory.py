@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from pwdlib.hashers.argon2 import Argon2Hasher
+from pydantic import SecretStr
 
 from adapters.passwords import Argon2PasswordHasher
 from app import create_app
@@ -21,7 +22,7 @@ from config import (
     RateLimitSettings,
     Settings,
 )
-from shared.settings import DatabaseSettings, InternalSettings, RuntimeSettings
+from shared.settings import DatabaseSettings, Environment, InternalSettings, RuntimeSettings
 
 INTERNAL_TOKEN = "tests-internal-token-0123456789abcdef"
 USER_SERVICE_URL = "http://user-service.test"
@@ -53,13 +54,13 @@ def settings_for_tests(
     poll_interval: float = 1.0,
     failures_per_email: int = 5,
     failures_per_ip: int = 20,
-    environment: str = "test",
+    environment: Environment = "test",
 ) -> Settings:
     pem = private_pem.decode() if isinstance(private_pem, bytes) else private_pem
     return Settings(
         runtime=RuntimeSettings(ENVIRONMENT=environment, LOG_JSON=False),  # type: ignore[call-arg]
         database=DatabaseSettings(DATABASE_URL=database_url, DATABASE_POOL_SIZE=5),  # type: ignore[call-arg]
-        internal=InternalSettings(INTERNAL_TOKEN=INTERNAL_TOKEN),  # type: ignore[call-arg]
+        internal=InternalSettings(INTERNAL_TOKEN=SecretStr(INTERNAL_TOKEN)),  # type: ignore[call-arg]
         jwt=AuthJwtSettings(private_key=pem),  # type: ignore[arg-type]
         bootstrap=BootstrapAdminSettings(
             email=admin_email,

@@ -45,7 +45,7 @@ async def test_listing_uses_the_page_envelope_and_filters_by_email_and_role(
 
 @pytest.mark.parametrize("params", [{"limit": 1000}, {"offset": -1}, {"role": "superuser"}, {"limit": "x"}])
 async def test_bad_list_parameters_are_422(
-    client: AsyncClient, admin: Account, params: dict[str, object]
+    client: AsyncClient, admin: Account, params: dict[str, str | int]
 ) -> None:
     response = await client.get("/auth/users", params=params, headers=admin.headers)
 

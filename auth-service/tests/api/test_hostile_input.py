@@ -79,7 +79,8 @@ async def test_wrong_types_in_role_update_are_422_for_admins_and_403_for_users(
     client: AsyncClient, admin: Account
 ) -> None:
     user = await new_user(client)
-    for body in ({"role": 1}, {"role": None}, {}, [], {"role": "root"}, "admin"):
+    bodies: list[object] = [{"role": 1}, {"role": None}, {}, [], {"role": "root"}, "admin"]
+    for body in bodies:
         as_admin = await client.put(f"/auth/users/{user.id}/role", json=body, headers=admin.headers)
         as_user = await client.put(f"/auth/users/{user.id}/role", json=body, headers=user.headers)
         assert as_admin.status_code == 422, body

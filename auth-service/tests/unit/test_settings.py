@@ -4,12 +4,13 @@ import pytest
 from pydantic import ValidationError
 
 from config import AuthJwtSettings, BootstrapAdminSettings, EventSettings, Settings
+from shared.settings import Environment
 from testkit.keys import TestKeys
 from tests.app_factory import settings_for_tests
 
 
 @pytest.mark.parametrize("environment", ["staging", "production"])
-def test_outside_local_a_missing_signing_key_stops_start_up(environment: str) -> None:
+def test_outside_local_a_missing_signing_key_stops_start_up(environment: Environment) -> None:
     with pytest.raises(ValueError, match="JWT_PRIVATE_KEY"):
         settings_for_tests("postgresql://x@db/auth", "", environment=environment)
 

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 import admin
 import amadeus
 import duffel
+import ferry_api
 import midtrans
 from fastapi import FastAPI
 from holds import Clock, utc_now
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.state.sandbox = SandboxState.build(settings, clock)
     amadeus.install(app)
     duffel.install(app)
+    ferry_api.install(app)
     midtrans.install(app)
     app.include_router(admin.router)
     return app

@@ -48,6 +48,24 @@ class DuffelKnobSettings(KnobSettings):
     model_config = SettingsConfigDict(env_prefix="SANDBOX_DUFFEL_", extra="ignore", case_sensitive=False)
 
 
+class FerryKnobSettings(KnobSettings):
+    model_config = SettingsConfigDict(env_prefix="SANDBOX_FERRY_", extra="ignore", case_sensitive=False)
+
+
+class FerrySettings(SettingsBase):
+    """The ferry operator: the client credentials it accepts, hold and quote lifetimes, and its
+    sales window (SANDBOX_FERRY_*)."""
+
+    model_config = SettingsConfigDict(env_prefix="SANDBOX_FERRY_", extra="ignore", case_sensitive=False)
+
+    client_id: str = "sandbox-ferry-client"
+    client_secret: str = "sandbox-ferry-secret"  # noqa: S105 - the documented sandbox default
+    hold_ttl_seconds: float = Field(default=1800.0, gt=0)
+    quote_ttl_seconds: float = Field(default=900.0, gt=0)
+    sales_window_days: int = Field(default=60, ge=1)
+    sales_close_minutes: int = Field(default=60, ge=0)
+
+
 class MidtransSettings(SettingsBase):
     """The Midtrans stand-in: the keys it accepts, where notifications go, the retry schedule, and
     the starting values of its knobs (SANDBOX_MIDTRANS_*; the server key may come from *_FILE)."""
@@ -106,6 +124,8 @@ class Settings:
     amadeus_knobs: KnobSettings
     duffel_knobs: KnobSettings
     midtrans: MidtransSettings = field(default_factory=MidtransSettings)
+    ferry: FerrySettings = field(default_factory=FerrySettings)
+    ferry_knobs: KnobSettings = field(default_factory=FerryKnobSettings)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -115,4 +135,6 @@ class Settings:
             amadeus_knobs=AmadeusKnobSettings(),
             duffel_knobs=DuffelKnobSettings(),
             midtrans=MidtransSettings(),
+            ferry=FerrySettings(),
+            ferry_knobs=FerryKnobSettings(),
         )

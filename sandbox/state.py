@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from ferry_operator import FerryOperator
 from holds import Clock, HoldBook, SeatBook, utc_now
 from inventory import Inventory
 from knobs import KnobBoard, Knobs
@@ -27,9 +28,11 @@ class SandboxState:
     duffel_offers: dict[str, Any] = field(default_factory=dict)
     duffel_cancellations: dict[str, dict[str, Any]] = field(default_factory=dict)
     midtrans: MidtransState = field(init=False)
+    ferry: FerryOperator = field(init=False)
 
     def __post_init__(self) -> None:
         self.midtrans = MidtransState(self.settings.midtrans, self.clock, self.settings.sandbox.seed)
+        self.ferry = FerryOperator(self.settings.ferry, self.clock, self.settings.sandbox.seed)
         self.clear()
 
     @classmethod
@@ -39,6 +42,7 @@ class SandboxState:
             {
                 "amadeus": Knobs.from_settings(settings.amadeus_knobs),
                 "duffel": Knobs.from_settings(settings.duffel_knobs),
+                "ferry": Knobs.from_settings(settings.ferry_knobs),
             },
             seed=s.seed,
             timeout_sleep_seconds=s.timeout_sleep_seconds,
@@ -57,6 +61,7 @@ class SandboxState:
         )
         self.duffel_offers.clear()
         self.duffel_cancellations.clear()
+        self.ferry.reset()
 
     def today(self) -> date:
         return today_in_indonesia(self.clock())

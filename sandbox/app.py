@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 
 import admin
 import amadeus
+import digiflazz
+import digiflazz_state
 import duffel
 import ferry_api
 import midtrans
@@ -27,7 +29,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with midtrans.running(app.state.sandbox.midtrans):
+        async with (
+            midtrans.running(app.state.sandbox.midtrans),
+            digiflazz_state.running(app.state.sandbox.digiflazz),
+        ):
             yield
 
     app = create_service_app(
@@ -45,5 +50,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     duffel.install(app)
     ferry_api.install(app)
     midtrans.install(app)
+    digiflazz.install(app)
     app.include_router(admin.router)
     return app

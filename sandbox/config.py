@@ -103,6 +103,32 @@ class MidtransSettings(SettingsBase):
         return self
 
 
+class DigiflazzSettings(SettingsBase):
+    """The Digiflazz stand-in: the buyer credentials it accepts, the webhook (URL and secret), the
+    agent's starting deposit, how long pending purchases wait for their callback and the price
+    list's rate limit (SANDBOX_DIGIFLAZZ_*)."""
+
+    model_config = SettingsConfigDict(env_prefix="SANDBOX_DIGIFLAZZ_", extra="ignore", case_sensitive=False)
+
+    username: str = "tiketqsandbox"
+    api_key: str = "dev-sandbox-digiflazz-key"
+    webhook_secret: str = "digiflazz-sandbox-webhook-secret"  # noqa: S105 - the documented sandbox default
+    # The dashboard's webhook URL; a transaction's own `cb_url` wins. None: no callbacks.
+    callback_url: str | None = None
+    deposit: int = Field(default=10_000_000, ge=0)
+    callback_delay_seconds: float = Field(default=1.0, ge=0)
+    price_list_interval_seconds: float = Field(default=300.0, ge=0)
+
+    @field_validator("callback_url")
+    @classmethod
+    def _blank_callback_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+
+class DigiflazzKnobSettings(KnobSettings):
+    model_config = SettingsConfigDict(env_prefix="SANDBOX_DIGIFLAZZ_", extra="ignore", case_sensitive=False)
+
+
 def parse_retry_schedule(text: str) -> tuple[float, ...]:
     """`"1,2,5,10,30"` → (1.0, 2.0, 5.0, 10.0, 30.0); an empty string means no retries."""
     parts = [part.strip() for part in text.split(",") if part.strip()]
@@ -124,6 +150,8 @@ class Settings:
     amadeus_knobs: KnobSettings
     duffel_knobs: KnobSettings
     midtrans: MidtransSettings = field(default_factory=MidtransSettings)
+    digiflazz: DigiflazzSettings = field(default_factory=DigiflazzSettings)
+    digiflazz_knobs: KnobSettings = field(default_factory=DigiflazzKnobSettings)
     ferry: FerrySettings = field(default_factory=FerrySettings)
     ferry_knobs: KnobSettings = field(default_factory=FerryKnobSettings)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from digiflazz_state import DigiflazzState
 from ferry_operator import FerryOperator
 from holds import Clock, HoldBook, SeatBook, utc_now
 from inventory import Inventory
@@ -28,10 +29,12 @@ class SandboxState:
     duffel_offers: dict[str, Any] = field(default_factory=dict)
     duffel_cancellations: dict[str, dict[str, Any]] = field(default_factory=dict)
     midtrans: MidtransState = field(init=False)
+    digiflazz: DigiflazzState = field(init=False)
     ferry: FerryOperator = field(init=False)
 
     def __post_init__(self) -> None:
         self.midtrans = MidtransState(self.settings.midtrans, self.clock, self.settings.sandbox.seed)
+        self.digiflazz = DigiflazzState(self.settings.digiflazz, self.settings.sandbox.seed, self.clock)
         self.ferry = FerryOperator(self.settings.ferry, self.clock, self.settings.sandbox.seed)
         self.clear()
 
@@ -42,6 +45,7 @@ class SandboxState:
             {
                 "amadeus": Knobs.from_settings(settings.amadeus_knobs),
                 "duffel": Knobs.from_settings(settings.duffel_knobs),
+                "digiflazz": Knobs.from_settings(settings.digiflazz_knobs),
                 "ferry": Knobs.from_settings(settings.ferry_knobs),
             },
             seed=s.seed,
@@ -61,6 +65,7 @@ class SandboxState:
         )
         self.duffel_offers.clear()
         self.duffel_cancellations.clear()
+        self.digiflazz.reset()
         self.ferry.reset()
 
     def today(self) -> date:

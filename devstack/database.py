@@ -1,5 +1,5 @@
 """The PostgreSQL server the stack uses: the one `DATABASE_URL` names, or an embedded one
-(the `pgserver` package) when none is given. Either way each service gets its own database."""
+(devstack/embedded_postgres.py) when none is given. Either way each service gets its own database."""
 
 from __future__ import annotations
 
@@ -9,22 +9,20 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from devstack import embedded_postgres
+
 logger = logging.getLogger("devstack.database")
 
 
 class DatabaseServer:
     def __init__(self, admin_url: str | None, data_dir: Path) -> None:
-        self._server = None
+        self._server: embedded_postgres.EmbeddedServer | None = None
         if admin_url:
             self.admin_url = admin_url.replace("postgresql+asyncpg://", "postgresql://")
             self.embedded = False
         else:
-            import pgserver
-
             data_dir.mkdir(parents=True, exist_ok=True)
-            self._server = pgserver.get_server(  # type: ignore[attr-defined]
-                data_dir, cleanup_mode="stop"
-            )
+            self._server = embedded_postgres.start(data_dir)
             self.admin_url = self._server.get_uri()
             self.embedded = True
 

@@ -1,4 +1,5 @@
-"""A real PostgreSQL for tests: `TEST_DATABASE_URL` when given, else an embedded `pgserver`.
+"""A real PostgreSQL for tests: `TEST_DATABASE_URL` when given, else an embedded one
+(devstack/embedded_postgres.py).
 
 Each suite gets databases of its own (random names), so suites can run side by side on one
 server and nothing depends on what another test left behind.
@@ -17,23 +18,22 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from devstack import embedded_postgres
+
 
 class PostgresServer:
     """Owns (or borrows) one server; `create_database()` hands out fresh databases."""
 
     def __init__(self) -> None:
         self._tempdir: str | None = None
-        self._server = None
+        self._server: embedded_postgres.EmbeddedServer | None = None
         given = os.environ.get("TEST_DATABASE_URL")
         if given:
             self.admin_url = given.replace("postgresql+asyncpg://", "postgresql://")
         else:
-            import pgserver  # embedded: a machine with no server installed still tests
-
+            # Embedded: a machine with no server installed still tests.
             self._tempdir = tempfile.mkdtemp(prefix="tiketq-pg-")
-            self._server = pgserver.get_server(  # type: ignore[attr-defined]
-                self._tempdir, cleanup_mode="stop"
-            )
+            self._server = embedded_postgres.start(self._tempdir)
             self.admin_url = self._server.get_uri()
 
     def url_for(self, database: str) -> str:

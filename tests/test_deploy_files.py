@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run from the repository root without the suite's pytest.ini
     sys.path.insert(0, str(ROOT))
 
+from devstack import embedded_postgres  # noqa: E402
 from devstack.catalog import GATEWAY, SERVICES, ServiceSpec  # noqa: E402
 from devstack.secrets import DevSecrets  # noqa: E402
 from tests.deploy_helpers import (  # noqa: E402
@@ -572,9 +573,7 @@ def test_init_sql_holds_no_literal_password() -> None:
 
 
 def _psql() -> Path:
-    import pgserver
-
-    return Path(pgserver.__file__).parent / "pginstall" / "bin" / "psql"
+    return embedded_postgres.bin_dir() / "psql"
 
 
 def _scram_matches(stored: str, password: str) -> bool:
@@ -591,11 +590,9 @@ def _scram_matches(stored: str, password: str) -> bool:
 @pytest.fixture(scope="module")
 def scratch_postgres() -> Iterator[str]:
     """A private embedded server: init.sql creates cluster-wide roles, so never a shared one."""
-    import pgserver
-
     workdir = tempfile.mkdtemp(prefix="tiketq-initsql-")
-    server = pgserver.get_server(workdir, cleanup_mode="stop")  # type: ignore[attr-defined]
-    url = str(server.get_uri())
+    server = embedded_postgres.start(workdir)
+    url = server.get_uri()
     # Throwaway data: skip the fsyncs that make the shutdown checkpoint after eight
     # CREATE DATABASEs take seconds.
     _psql_as(url, "ALTER SYSTEM SET fsync = off")

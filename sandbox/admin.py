@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from state import SandboxState
 
 router = APIRouter(prefix="/sandbox", tags=["sandbox admin"])
-Supplier = Literal["amadeus", "duffel", "ferry"]
+Supplier = Literal["amadeus", "duffel", "ferry", "hotelbeds"]
 
 
 class KnobChanges(BaseModel):

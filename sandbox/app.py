@@ -13,6 +13,7 @@ import digiflazz
 import digiflazz_state
 import duffel
 import ferry_api
+import hotelbeds
 import midtrans
 from fastapi import FastAPI
 from holds import Clock, utc_now
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.state.sandbox = SandboxState.build(settings, clock)
     amadeus.install(app)
     duffel.install(app)
+    hotelbeds.install(app)
     ferry_api.install(app)
     midtrans.install(app)
     digiflazz.install(app)

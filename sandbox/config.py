@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import RuntimeSettings, SettingsBase
@@ -64,6 +64,21 @@ class FerrySettings(SettingsBase):
     quote_ttl_seconds: float = Field(default=900.0, gt=0)
     sales_window_days: int = Field(default=60, ge=1)
     sales_close_minutes: int = Field(default=60, ge=0)
+
+
+class HotelbedsKnobSettings(KnobSettings):
+    model_config = SettingsConfigDict(env_prefix="SANDBOX_HOTELBEDS_", extra="ignore", case_sensitive=False)
+
+
+class HotelbedsSettings(SettingsBase):
+    """The Hotelbeds stand-in: the only Api-key and secret it accepts, and how long the hotelier of an
+    on-request booking takes to confirm it (SANDBOX_HOTELBEDS_*)."""
+
+    model_config = SettingsConfigDict(env_prefix="SANDBOX_HOTELBEDS_", extra="ignore", case_sensitive=False)
+
+    api_key: str = "sandbox-hotelbeds-key"
+    secret: SecretStr = SecretStr("sandbox-hotelbeds-secret")
+    on_request_seconds: float = Field(default=30.0, ge=0)
 
 
 class MidtransSettings(SettingsBase):
@@ -154,6 +169,8 @@ class Settings:
     digiflazz_knobs: KnobSettings = field(default_factory=DigiflazzKnobSettings)
     ferry: FerrySettings = field(default_factory=FerrySettings)
     ferry_knobs: KnobSettings = field(default_factory=FerryKnobSettings)
+    hotelbeds: HotelbedsSettings = field(default_factory=HotelbedsSettings)
+    hotelbeds_knobs: KnobSettings = field(default_factory=HotelbedsKnobSettings)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -163,6 +180,8 @@ class Settings:
             amadeus_knobs=AmadeusKnobSettings(),
             duffel_knobs=DuffelKnobSettings(),
             midtrans=MidtransSettings(),
+            hotelbeds=HotelbedsSettings(),
+            hotelbeds_knobs=HotelbedsKnobSettings(),
             ferry=FerrySettings(),
             ferry_knobs=FerryKnobSettings(),
         )

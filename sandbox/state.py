@@ -9,6 +9,7 @@ from typing import Any
 from digiflazz_state import DigiflazzState
 from ferry_operator import FerryOperator
 from holds import Clock, HoldBook, SeatBook, utc_now
+from hotelbeds_state import HotelbedsBook
 from inventory import Inventory
 from knobs import KnobBoard, Knobs
 from midtrans_state import MidtransState
@@ -29,6 +30,7 @@ class SandboxState:
     duffel_offers: dict[str, Any] = field(default_factory=dict)
     duffel_cancellations: dict[str, dict[str, Any]] = field(default_factory=dict)
     midtrans: MidtransState = field(init=False)
+    hotelbeds: HotelbedsBook = field(init=False)
     digiflazz: DigiflazzState = field(init=False)
     ferry: FerryOperator = field(init=False)
 
@@ -45,6 +47,7 @@ class SandboxState:
             {
                 "amadeus": Knobs.from_settings(settings.amadeus_knobs),
                 "duffel": Knobs.from_settings(settings.duffel_knobs),
+                "hotelbeds": Knobs.from_settings(settings.hotelbeds_knobs),
                 "digiflazz": Knobs.from_settings(settings.digiflazz_knobs),
                 "ferry": Knobs.from_settings(settings.ferry_knobs),
             },
@@ -65,6 +68,7 @@ class SandboxState:
         )
         self.duffel_offers.clear()
         self.duffel_cancellations.clear()
+        self.hotelbeds = HotelbedsBook(self.seed, self.settings.hotelbeds.on_request_seconds)
         self.digiflazz.reset()
         self.ferry.reset()
 

@@ -79,7 +79,7 @@ async def set_knobs(request: Request, supplier: Supplier, changes: KnobChanges) 
 
 @router.post("/reset")
 async def reset(request: Request) -> dict[str, Any]:
-    """Knobs back to their environment defaults; seats, holds and offers back to the seed; Midtrans
+    """Knobs back to their environment defaults; seats, holds and offers back to SANDBOX_SEED; Midtrans
     transactions, queued notifications and the delivery log forgotten."""
     state = _state(request)
     state.knobs.reset()

@@ -1,5 +1,5 @@
 """The provider sandbox: the outside world's flight suppliers and payment gateway, served locally
-with seeded inventory and fault knobs (DESIGN.md §8). Amadeus-shaped under /amadeus, Duffel-shaped
+with seeded inventory and fault knobs (docs/providers.md). Amadeus-shaped under /amadeus, Duffel-shaped
 under /duffel, Midtrans-shaped under /midtrans, administration under /sandbox."""
 
 from __future__ import annotations

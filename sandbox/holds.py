@@ -35,7 +35,7 @@ class Claim:
 
 
 class SeatBook:
-    """Remaining seats per fare bucket, created lazily from the seed."""
+    """Remaining seats per fare bucket, created lazily from SANDBOX_SEED."""
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
@@ -98,7 +98,7 @@ class HoldBook:
         self.seats = seats
         self.ttl = ttl
         self.clock = clock
-        # Inventory follows the seed; order ids, PNRs and ticket numbers must not: a real supplier
+        # Inventory follows SANDBOX_SEED; order ids, PNRs and ticket numbers must not: a real supplier
         # never hands out the same order id twice, even after this process restarts.
         self.rng = random.Random(f"{seed}:{secrets.token_hex(16)}")
         self._holds: dict[str, Hold] = {}

@@ -70,7 +70,7 @@ class Itinerary:
 
 
 class Inventory:
-    """Schedules for every leg and date, from the seed."""
+    """Schedules for every leg and date, generated from SANDBOX_SEED."""
 
     def __init__(self, seed: int) -> None:
         self.seed = seed

@@ -104,30 +104,28 @@ class RateKey:
         return next(r for r in self.hotel_obj.rooms if r.code == self.room)
 
 
-def stay_net(seed: int, key: RateKey, price_change_pct: float = 0.0) -> Decimal:
-    """The whole stay for every room at today's price (the knob moves it)."""
+def daily_nets(seed: int, key: RateKey, price_change_pct: float = 0.0) -> list[Decimal]:
+    """Each night of the stay for every room at today's price (the knob moves it), rounded to
+    Rp 1,000 per night, so the nights add up to the rate's net exactly."""
     adults, children = key.occupancy.per_room()
-    per_room = sum(
-        (
-            night_price(seed, key.hotel_obj, key.room_obj, key.board, day, adults, children)
-            for day in nights(key.check_in, key.check_out)
-        ),
-        Decimal(0),
-    )
-    total = per_room * key.occupancy.rooms
-    if key.rate_class == "NRF":
-        total *= NRF_DISCOUNT
+    factor = Decimal(key.occupancy.rooms) * (NRF_DISCOUNT if key.rate_class == "NRF" else Decimal(1))
     if price_change_pct:
-        total *= Decimal(1) + Decimal(str(price_change_pct)) / 100
-    return (total / 1000).quantize(Decimal("1")) * 1000
+        factor *= Decimal(1) + Decimal(str(price_change_pct)) / 100
+    return [
+        (
+            night_price(seed, key.hotel_obj, key.room_obj, key.board, day, adults, children) * factor / 1000
+        ).quantize(Decimal("1"))
+        * 1000
+        for day in nights(key.check_in, key.check_out)
+    ]
+
+
+def stay_net(seed: int, key: RateKey, price_change_pct: float = 0.0) -> Decimal:
+    return sum(daily_nets(seed, key, price_change_pct), Decimal(0))
 
 
 def first_night(seed: int, key: RateKey, price_change_pct: float = 0.0) -> Decimal:
-    one = RateKey(
-        key.check_in, key.check_in + timedelta(days=1), key.hotel, key.room, key.board, key.rate_class,
-        key.occupancy, key.net,
-    )  # fmt: skip
-    return stay_net(seed, one, price_change_pct)
+    return daily_nets(seed, key, price_change_pct)[0]
 
 
 def cancellation_policies(
@@ -167,7 +165,8 @@ def rate_type(key: RateKey) -> str:
 def rate_body(
     seed: int, key: RateKey, allotment: int, now: datetime, price_change_pct: float = 0.0
 ) -> dict[str, Any]:
-    net = stay_net(seed, key, price_change_pct)
+    daily = daily_nets(seed, key, price_change_pct)
+    net = sum(daily, Decimal(0))
     current = RateKey(
         key.check_in, key.check_out, key.hotel, key.room, key.board, key.rate_class, key.occupancy, net
     )
@@ -192,6 +191,7 @@ def rate_body(
         "rooms": key.occupancy.rooms,
         "adults": key.occupancy.adults,
         "children": key.occupancy.children,
+        "dailyRates": [{"offset": i + 1, "dailyNet": money(n)} for i, n in enumerate(daily)],
     }
     if key.occupancy.child_ages:
         body["childrenAges"] = ",".join(str(a) for a in key.occupancy.child_ages)

@@ -118,6 +118,8 @@ async def test_availability_in_ubud_lists_hotels_rooms_and_rates_shaped_like_api
         assert rate["childrenAges"] == "7"
         assert 400_000 <= Decimal(rate["net"]) <= 40_000_000
         assert rate["taxes"]["allIncluded"] is True
+        assert [d["offset"] for d in rate["dailyRates"]] == [1, 2]
+        assert sum(Decimal(d["dailyNet"]) for d in rate["dailyRates"]) == Decimal(rate["net"])
         assert rate["cancellationPolicies"]
         for policy in rate["cancellationPolicies"]:
             assert datetime.fromisoformat(policy["from"]).utcoffset().total_seconds() == 8 * 3600  # type: ignore[union-attr]

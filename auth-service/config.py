@@ -1,4 +1,4 @@
-"""auth-service settings, grouped by concern and read from the environment (DESIGN.md §9).
+"""auth-service settings, grouped by concern and read from the environment (secrets from files where given).
 
 Any secret X may come from a file named in X_FILE (shared.settings.FileSecretsSource).
 """

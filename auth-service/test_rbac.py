@@ -1,4 +1,4 @@
-"""The Auth rows of the seed's RBAC table, checked against the real auth-service (in-process,
+"""The Auth rows of the RBAC table (RBAC_DOCUMENTATION.md), checked against the real auth-service (in-process,
 its real lifespan) on a real PostgreSQL, for an anonymous caller, a user and an admin.
 
     | Auth | POST /auth/register        | USER ✅ ADMIN ✅ |  (role "admin": admins only)
@@ -7,7 +7,7 @@ its real lifespan) on a real PostgreSQL, for an anonymous caller, a user and an 
     | Auth | GET  /auth/users           | USER ❌ ADMIN ✅ |
     | Auth | GET  /auth/users/{id}      | USER ❌ ADMIN ✅ |
     | Auth | PUT  /auth/users/{id}/role | USER ❌ ADMIN ✅ |
-    plus refresh, logout, deactivate and activate, which the seed's table leaves out.
+    plus refresh, logout, deactivate and activate, which the original table left out.
 
 ❌ is 403 for a signed-in user and 401 for an anonymous caller (no token).
 

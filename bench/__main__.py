@@ -1,9 +1,9 @@
 """`make bench`: the platform's performance targets, measured in one run on this machine.
 
-Identity (issue 2): GET /auth/me through the gateway and directly to auth-service, same
+Identity: GET /auth/me through the gateway and directly to auth-service, same
 concurrency, one after the other in the same run; target gateway >= 0.6x direct throughput
 and <= 5 ms added p99 at 32 connections. Also the idle memory of the whole stack.
-Flights (issue 3): bench/flights.py. The money path (issue 4): bench/money.py.
+Flights: bench/flights.py. The money path: bench/money.py.
 Results are written to BENCHMARKS.md with the machine and the date.
 """
 

@@ -1,4 +1,4 @@
-"""Flight search latency (issue 3): suppliers at 300 ms and 500 ms through the sandbox's knobs.
+"""Flight search latency: suppliers at 300 ms and 500 ms through the sandbox's knobs.
 
 Targets: uncached search p50 ≤ 1.2× the slower supplier (the fan-out is parallel, never the
 sum); a repeated (cached) search p50 ≤ 5 % of the uncached one; with one supplier past the

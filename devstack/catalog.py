@@ -1,5 +1,5 @@
 """Every process of the platform, its folder, port and database: the one list that `make dev`,
-the end-to-end tests, the gateway's defaults and the docs agree on (DESIGN.md §1)."""
+the end-to-end tests, the gateway's defaults and the docs agree on (docs/architecture.md, the shape)."""
 
 from __future__ import annotations
 

@@ -114,7 +114,7 @@ class Stack:
         }
         for other in (*SERVICES, GATEWAY):
             env[other.url_env] = self.url(other.name)
-        # Every provider adapter's base URL points at the sandbox (DESIGN.md §8).
+        # Every provider adapter's base URL points at the sandbox (docs/architecture.md, the sandbox).
         sandbox = self.url(SANDBOX.name)
         env["AMADEUS_BASE_URL"] = f"{sandbox}/amadeus"
         env["DUFFEL_BASE_URL"] = f"{sandbox}/duffel"

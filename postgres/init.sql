@@ -1,4 +1,4 @@
--- TiketQ: one login role and one database per stateful service (DESIGN.md §3).
+-- TiketQ: one login role and one database per stateful service (docs/architecture.md, data ownership).
 --
 -- The official postgres image runs every *.sql file in /docker-entrypoint-initdb.d through
 -- `psql -v ON_ERROR_STOP=1` as the superuser, once, when the data volume is empty. Because it is

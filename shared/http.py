@@ -46,7 +46,8 @@ def make_client(
 
 @asynccontextmanager
 async def upstream_errors(service: str) -> AsyncIterator[None]:
-    """Turns transport failures into the problem a caller should see (DESIGN.md §5)."""
+    """Turns transport failures into the problem a caller should see: 503 unreachable, 504 too
+    slow, 502 not HTTP (docs/architecture.md, HTTP conventions)."""
     try:
         yield
     except httpx.TimeoutException as exc:

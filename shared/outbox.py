@@ -1,4 +1,4 @@
-"""The transactional outbox (DESIGN.md §7).
+"""The transactional outbox (docs/architecture.md, events).
 
 An event row is inserted in the same database transaction as the change it announces; the relay
 delivers due rows at least once, backing off on failure, and survives restarts because the rows

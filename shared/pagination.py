@@ -1,4 +1,4 @@
-"""The list envelope every collection endpoint returns (DESIGN.md §5)."""
+"""The list envelope every collection endpoint returns (docs/architecture.md, HTTP conventions)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """FastAPI dependencies for identity and roles. Every service verifies tokens itself
-(DESIGN.md §4): nothing trusts an identity header that came from outside."""
+(docs/architecture.md, identity and RBAC): nothing trusts an identity header that came from outside."""
 
 from __future__ import annotations
 

@@ -104,7 +104,8 @@ class JwtVerifySettings(SettingsBase):
     issuer: str = "tiketq-auth"
     audience: str = "tiketq-api"
     jwks_url: str = "http://127.0.0.1:8001/auth/.well-known/jwks.json"
-    # Upper bound on how long a revoked token keeps working (DESIGN.md §4 allows 5 s).
+    # Upper bound on how long a revoked token keeps working: the platform promises 5 s at most
+    # (docs/architecture.md, identity and RBAC).
     account_state_ttl_seconds: float = Field(default=2.0, gt=0, le=5)
     leeway_seconds: int = Field(default=10, ge=0, le=60)
 

@@ -1,4 +1,4 @@
-"""Receiving the signed events another service's outbox relay posts (DESIGN.md §6 step 5, §7).
+"""Receiving the signed events another service's outbox relay posts (docs/architecture.md, events).
 
 The signature is checked over the raw body before anything is parsed; a missing, wrong or stale
 one is a 401 that looks the same in every case. The envelope is `OutboxEvent.envelope()`'s

@@ -1,4 +1,4 @@
-"""HMAC-SHA256 signatures for events between services (DESIGN.md §6, step 5).
+"""HMAC-SHA256 signatures for events between services (docs/architecture.md, events).
 
 The signature covers the timestamp and the raw body, so a captured event cannot be replayed
 later or with another body. Consumers still dedupe by event id.

@@ -1,5 +1,6 @@
-"""Access-token verification (DESIGN.md §4): RS256 only, keys from auth-service's JWKS,
-issuer/audience/expiry checked, then the account's current role and token version."""
+"""Access-token verification (docs/architecture.md, identity and RBAC): RS256 only, keys from
+auth-service's JWKS, issuer/audience/expiry checked, then the account's current role and token
+version."""
 
 from __future__ import annotations
 
@@ -223,9 +224,9 @@ def verifier_backed_by_auth_service(
     key_source: KeySource | None = None,
     account_states: AccountStateSource | None = None,
 ) -> TokenVerifier:
-    """How a service other than auth checks tokens (DESIGN.md §4): auth-service's JWKS, and its
-    account states cached for at most `JWT_ACCOUNT_STATE_TTL_SECONDS`. Tests pass their own
-    sources instead."""
+    """How a service other than auth checks tokens (docs/architecture.md, identity and RBAC):
+    auth-service's JWKS, and its account states cached for at most
+    `JWT_ACCOUNT_STATE_TTL_SECONDS`. Tests pass their own sources instead."""
     keys = key_source or JwksKeySource(auth_client, settings.jwks_url)
     states = account_states or CachedAccountStateSource(
         HttpAccountStateSource(auth_client, internal_token), ttl=settings.account_state_ttl_seconds

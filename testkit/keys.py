@@ -1,4 +1,5 @@
-"""Signing keys and tokens for tests, shaped exactly like auth-service's (DESIGN.md §4)."""
+"""Signing keys and tokens for tests, shaped exactly like auth-service's (docs/architecture.md,
+identity and RBAC)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every Auth and User row of the seed's RBAC table, through the gateway, for anonymous,
+"""Every Auth and User row of the RBAC table (RBAC_DOCUMENTATION.md), through the gateway, for anonymous,
 a user, another user and an admin — against the real processes and a real PostgreSQL."""
 
 from __future__ import annotations

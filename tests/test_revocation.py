@@ -1,5 +1,5 @@
 """A role change, a deletion or a logout cuts off old tokens within 5 seconds, through the
-gateway and directly at a service (DESIGN.md §4)."""
+gateway and directly at a service (docs/architecture.md, identity and RBAC)."""
 
 from __future__ import annotations
 

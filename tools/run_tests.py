@@ -1,8 +1,9 @@
 """`make test`: code health, then every suite in a pytest process of its own.
 
 Every service has top-level packages named `domain`, `adapters` and `routes`, so each service's
-suite runs in its own folder and process (DESIGN.md §2); the cross-service suite in `tests/`
-speaks only HTTP to real processes. Suites run two at a time (the machines have 2 cores).
+suite runs in its own folder and process (docs/architecture.md, a service's rooms); the
+cross-service suite in `tests/` speaks only HTTP to real processes. Suites run two at a time
+(the machines have 2 cores).
 The last line is the total, e.g. `total: 412 passed, 0 failed, 0 skipped`.
 """
 

@@ -1,6 +1,7 @@
-"""The gateway's token check (DESIGN.md §4): signature and expiry locally against auth-service's
-JWKS, then the account's current role and token version from auth-service, cached for at most
-JWT_ACCOUNT_STATE_TTL_SECONDS (the bound on how long a revoked token still passes here)."""
+"""The gateway's token check (docs/architecture.md, identity and RBAC): signature and expiry
+locally against auth-service's JWKS, then the account's current role and token version from
+auth-service, cached for at most JWT_ACCOUNT_STATE_TTL_SECONDS (the bound on how long a revoked
+token still passes here)."""
 
 from __future__ import annotations
 

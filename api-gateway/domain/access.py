@@ -1,4 +1,4 @@
-"""Which operations need no access token at the gateway (DESIGN.md §4).
+"""Which operations need no access token at the gateway (docs/architecture.md, identity and RBAC).
 
 Everything else needs a valid bearer token. On a public operation whose answer depends on
 who asks (registering an admin carries an admin's token) a token that comes along is still

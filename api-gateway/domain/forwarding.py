@@ -1,8 +1,9 @@
 """Which headers cross the gateway, in each direction (RFC 9110 §7.6.1).
 
 Hop-by-hop headers describe one connection and stop here. Identity headers from outside are
-dropped: no service trusts them (DESIGN.md §4), and dropping them means none ever sees a forged
-one. Headers are ASGI-shaped: (lower-case name, value) byte pairs, as the server hands them over.
+dropped: no service trusts them (each verifies the token itself), and dropping them means none
+ever sees a forged one. Headers are ASGI-shaped: (lower-case name, value) byte pairs, as the
+server hands them over.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Which service answers which public path (DESIGN.md §1), and which paths never leave the gateway.
+"""Which service answers which public path (docs/architecture.md, the shape), and which paths
+never leave the gateway.
 
 The gateway forwards by path prefix; the longest matching prefix wins, so `/webhooks/midtrans`
 reaches payment-service while the rest of `/webhooks` goes to transaction-service.
@@ -10,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-# `/internal/...` serves service-to-service calls only (DESIGN.md §4): a path with a segment
-# named like this is never forwarded, wherever the segment sits.
+# `/internal/...` serves service-to-service calls only (docs/architecture.md, HTTP conventions):
+# a path with a segment named like this is never forwarded, wherever the segment sits.
 INTERNAL_SEGMENT = "internal"
 _DOT_SEGMENTS = frozenset({".", ".."})
 # Decoding rounds when looking for hidden dot or internal segments (`%252e%252e` is `..` twice encoded).

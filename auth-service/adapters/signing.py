@@ -91,7 +91,7 @@ def jwks(keys: list[SigningKey]) -> dict[str, list[dict[str, str]]]:
 
 
 class JwtAccessTokenIssuer:
-    """Access tokens exactly as DESIGN.md §4 and shared.tokens expect them."""
+    """Access tokens exactly as shared.tokens expects them (docs/architecture.md, identity and RBAC)."""
 
     def __init__(self, key: SigningKey, *, issuer: str, audience: str, ttl_seconds: int) -> None:
         self._key = key

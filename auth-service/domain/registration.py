@@ -23,7 +23,8 @@ class Registration:
         self._clock = clock
 
     async def register(self, email: str, password: str, role: Role | None, actor: Actor | None) -> Account:
-        """Nobody makes themselves admin: the admin role needs an admin's token (DESIGN.md §4)."""
+        """Nobody makes themselves admin: the admin role needs an admin's token (the first admin
+        comes from configuration at start-up)."""
         role = role or Role.USER
         if role is Role.ADMIN and (actor is None or not actor.is_admin):
             raise AdminRoleRequired("create an admin account")

@@ -1,4 +1,4 @@
-"""Admin operations on accounts (the seed's RBAC table: admin only; 401 anonymous, 403 users)."""
+"""Admin operations on accounts (RBAC_DOCUMENTATION.md: admin only; 401 anonymous, 403 users)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Token verification refuses every forgery DESIGN.md §4 names, and revocation by version."""
+"""Token verification refuses every forgery (alg none, HS256 with the public key, unknown key,
+expired, tampered, foreign, missing claims), and revocation by token version."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Tokens are checked at the gateway before anything is forwarded (DESIGN.md §4)."""
+"""Tokens are checked at the gateway before anything is forwarded (docs/architecture.md,
+identity and RBAC)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Which operations pass the gateway without a token (DESIGN.md §4)."""
+"""Which operations pass the gateway without a token (docs/architecture.md, identity and RBAC)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""/users over HTTP, in-process with a real database: who may do what (the seed's RBAC table:
+"""/users over HTTP, in-process with a real database: who may do what (RBAC_DOCUMENTATION.md:
 POST /users/ admin; GET/PUT /users/{id} own or admin; DELETE /users/{id} and GET /users/ admin),
 with auth-service replaced by an in-memory directory."""
 

@@ -6,14 +6,16 @@ build the app, with httpx transports (respx) in place of Midtrans and transactio
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
 
-from adapters.db import PaymentUnitOfWork, outbox
+from adapters.db import PaymentUnitOfWork, idempotency_keys, outbox
 from adapters.midtrans import MidtransClient
 from config import Settings
 from domain.charges import ChargeDesk
@@ -26,16 +28,32 @@ from routes.errors import ERROR_MAP
 from shared.background import BackgroundTasks
 from shared.db import create_engine, create_sessionmaker, ping
 from shared.http import make_client
+from shared.idempotency import IdempotencyStore
 from shared.outbox import OutboxRelay, SignedWebhookDelivery
 from shared.service_app import create_service_app
 
 VERSION = "1.0.0"
 # A slow transaction-service holds up only the relay; an unanswered event is retried with backoff.
 EVENT_DELIVERY_TIMEOUT_SECONDS = 5.0
+IDEMPOTENCY_PURGE_INTERVAL_SECONDS = 3600.0
+
+logger = logging.getLogger("payment_service")
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+async def purge_idempotency_keys(store: IdempotencyStore, every_seconds: float) -> None:
+    """Forgets Idempotency-Key answers past their retention; a failed round waits for the next."""
+    while True:
+        await asyncio.sleep(every_seconds)
+        try:
+            purged = await store.purge_expired()
+        except Exception:
+            logger.exception("idempotency key purge failed")
+        else:
+            logger.info("idempotency keys purged", extra={"purged": purged})
 
 
 def create_app(
@@ -80,8 +98,13 @@ def create_app(
         def unit_of_work() -> UnitOfWork:
             return PaymentUnitOfWork(sessions, on_events_committed=relay.wake)
 
+        idempotency = IdempotencyStore(
+            sessions, idempotency_keys, retention=timedelta(hours=settings.idempotency.retention_hours)
+        )
+
         app.state.engine = engine
         app.state.outbox_relay = relay
+        app.state.idempotency = idempotency
         app.state.services = PaymentServices(
             charges=ChargeDesk(unit_of_work, gateway, clock),
             notifications=NotificationDesk(unit_of_work, gateway, clock, mt.server_key.get_secret_value()),
@@ -90,6 +113,10 @@ def create_app(
         background = BackgroundTasks()
         if settings.events.relay_enabled:
             background.start(relay.run(), name="payment-events-relay")
+        background.start(
+            purge_idempotency_keys(idempotency, IDEMPOTENCY_PURGE_INTERVAL_SECONDS),
+            name="payment-idempotency-purge",
+        )
         try:
             yield
         finally:

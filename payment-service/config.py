@@ -61,6 +61,12 @@ class PaymentEventSettings(SettingsBase):
         return self.events_url_override or self.transaction_service_url.rstrip("/") + "/webhooks/payment"
 
 
+class IdempotencySettings(SettingsBase):
+    """How long Idempotency-Key answers are kept for replay (rows older are purged hourly)."""
+
+    retention_hours: float = Field(default=168.0, gt=0, le=8760, alias="IDEMPOTENCY_RETENTION_HOURS")
+
+
 @dataclass(frozen=True)
 class Settings:
     runtime: RuntimeSettings  # ENVIRONMENT, LOG_LEVEL, LOG_JSON, MAX_BODY_BYTES
@@ -68,6 +74,7 @@ class Settings:
     internal: InternalSettings  # INTERNAL_TOKEN: guards /internal/charges
     midtrans: MidtransSettings = field(default_factory=MidtransSettings)  # MIDTRANS_*
     events: PaymentEventSettings = field(default_factory=PaymentEventSettings)  # PAYMENT_EVENTS_*, …
+    idempotency: IdempotencySettings = field(default_factory=IdempotencySettings)  # IDEMPOTENCY_*
 
     def __post_init__(self) -> None:
         """Outside local development a missing or copied secret stops the service from starting."""
@@ -87,4 +94,5 @@ class Settings:
             internal=InternalSettings(),  # type: ignore[call-arg]
             midtrans=MidtransSettings(),
             events=PaymentEventSettings(),
+            idempotency=IdempotencySettings(),
         )

@@ -1,6 +1,6 @@
-"""payment-service tables (charges, raw notifications, refunds, the outbox) and the SQLAlchemy
-implementations of the payment ports. Repositories never commit; the unit of work does, when a
-use case says so."""
+"""payment-service tables (charges, raw notifications, refunds, the outbox, Idempotency-Keys) and
+the SQLAlchemy implementations of the payment ports. Repositories never commit; the unit of work
+does, when a use case says so."""
 
 from __future__ import annotations
 
@@ -40,6 +40,8 @@ from domain.repository import (
     Verdict,
 )
 from shared.db import SqlAlchemyUnitOfWork
+from shared.idempotency import idempotency_table
+from shared.money import money_string
 from shared.outbox import add_event_once, outbox_table
 
 metadata = MetaData(
@@ -76,8 +78,7 @@ charges = Table(
     Column("settlement_time", DateTime(timezone=True), nullable=True),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("request", JSONB, nullable=False),  # the Snap body we sent (it holds no secret)
-    Column("idempotency_key", String(200), nullable=False, unique=True),
-    Column("request_fingerprint", String(64), nullable=False),
+    Column("idempotency_key", String(200), nullable=False, unique=True),  # the key it was created under
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     CheckConstraint(f"status IN {STATUSES!r}", name="status_known"),
@@ -115,6 +116,8 @@ refunds = Table(
 )
 
 outbox = outbox_table(metadata)
+# Idempotency-Key records of POST /internal/charges and …/refunds (shared.idempotency).
+idempotency_keys = idempotency_table(metadata)
 
 
 # --- rows <-> domain --------------------------------------------------------------------------
@@ -125,7 +128,6 @@ def charge_from_row(row: RowMapping) -> Charge:
         id=row["id"],
         order_id=row["order_id"],
         idempotency_key=row["idempotency_key"],
-        fingerprint=row["request_fingerprint"],
         gross_amount=row["gross_amount"],
         currency=row["currency"],
         request=row["request"],
@@ -166,11 +168,11 @@ def refund_to_json(refund: Refund) -> dict[str, Any]:
     return {
         "refund_key": refund.refund_key,
         "order_id": refund.order_id,
-        "amount": str(refund.amount),
+        "amount": money_string(refund.amount),
         "reason": refund.reason,
         "status": refund.status,
         "transaction_status": refund.transaction_status,
-        "refunded_amount": str(refund.refunded_amount),
+        "refunded_amount": money_string(refund.refunded_amount),
         "created_at": refund.created_at.isoformat(),
     }
 
@@ -196,18 +198,12 @@ class SqlChargeRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def _one(self, condition: Any, lock: bool) -> Charge | None:
-        query = select(charges).where(condition)
+    async def get(self, order_id: str, *, lock: bool = False) -> Charge | None:
+        query = select(charges).where(charges.c.order_id == order_id)
         if lock:
             query = query.with_for_update()
         row = (await self._session.execute(query)).mappings().first()
         return charge_from_row(row) if row is not None else None
-
-    async def get(self, order_id: str, *, lock: bool = False) -> Charge | None:
-        return await self._one(charges.c.order_id == order_id, lock)
-
-    async def get_by_key(self, idempotency_key: str, *, lock: bool = False) -> Charge | None:
-        return await self._one(charges.c.idempotency_key == idempotency_key, lock)
 
     async def add(self, charge: Charge) -> bool:
         result = await self._session.execute(
@@ -221,7 +217,6 @@ class SqlChargeRepository:
                 expires_at=charge.expires_at,
                 request=charge.request,
                 idempotency_key=charge.idempotency_key,
-                request_fingerprint=charge.fingerprint,
                 created_at=charge.created_at,
                 **_mutable_columns(charge),
             )

@@ -1,4 +1,4 @@
-"""Midtrans Snap and Core API over async httpx (PROVIDERS.md, "Midtrans").
+"""Midtrans Snap and Core API over async httpx (the contract as Midtrans documents it; docs/providers.md).
 
 Not midtransclient: it is synchronous (`requests`) and passes no timeout, so one slow Midtrans
 call would block the event loop or hang forever. This speaks the documented REST contract:

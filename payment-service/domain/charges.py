@@ -34,50 +34,53 @@ class ChargeDesk:
         self._clock = clock
 
     async def create(self, idempotency_key: str, request: ChargeRequest) -> Charge:
-        """Crash-safe: the charge row is committed (pending, no token) under the key before Snap is
-        called; a retry with the same key finds it and calls Snap again. The Snap call runs with
-        the row locked, so concurrent retries of one key make one Snap call."""
+        """One charge per order_id, created under one Idempotency-Key.
+
+        The route runs this once per key (requests with one key wait for each other and replay
+        the first answer); what is checked here must hold even when that record is gone (it is
+        kept for a retention, and forgotten after a 5xx so the caller can retry):
+        - crash-safe: the charge row (pending, no token) is committed before Snap is called, so a
+          retry after a failure or a crash finds it and calls Snap again for the same order_id;
+        - the Snap call runs with the row locked, so two calls for one order never both reach Snap;
+        - an order_id charged under another key is ChargeExists; the same key with another
+          request is IdempotencyKeyReused."""
         request.validate()
-        fingerprint = request.fingerprint()
+        payload = request.snap_payload()
         async with self._uow() as uow:
-            existing = await uow.charges.get_by_key(idempotency_key)
-            if existing is None:
-                # Read by order_id too: a concurrent request with this very key may have committed
-                # between the two reads, and that is a replay, not a conflict.
-                same_order = await uow.charges.get(request.order_id)
-                if same_order is not None and same_order.idempotency_key != idempotency_key:
-                    raise ChargeExists(f"order_id {request.order_id!r} already has a charge.")
-                existing = same_order
-            if existing is None:
+            charge = await uow.charges.get(request.order_id)
+            if charge is None:
                 now = self._clock()
                 charge = Charge(
                     id=uuid.uuid4(),
                     order_id=request.order_id,
                     idempotency_key=idempotency_key,
-                    fingerprint=fingerprint,
                     gross_amount=request.gross_amount,
                     currency=request.currency,
-                    request=request.snap_payload(),
+                    request=payload,
                     expires_at=now + timedelta(minutes=request.expiry_minutes),
                     created_at=now,
                     updated_at=now,
                 )
                 if await uow.charges.add(charge):
                     await uow.commit()
-                else:  # a concurrent request took the key or the order_id first
-                    existing = await uow.charges.get_by_key(idempotency_key)
-                    if existing is None:
-                        raise ChargeExists(f"order_id {request.order_id!r} already has a charge.")
-            if existing is not None:
-                if existing.fingerprint != fingerprint:
-                    raise IdempotencyKeyReused(
-                        "This Idempotency-Key was used with another request body; use a new key."
-                    )
-                if existing.token is not None:
-                    return existing
+                else:  # a concurrent request took the order_id, or this key for another order_id
+                    taken = await uow.charges.get(request.order_id)
+                    if taken is None:
+                        raise IdempotencyKeyReused(
+                            "This Idempotency-Key was used for another order_id; use a new key."
+                        )
+                    charge = taken
+            if charge.idempotency_key != idempotency_key:
+                raise ChargeExists(f"order_id {request.order_id!r} already has a charge.")
+            if charge.request != payload:
+                raise IdempotencyKeyReused(
+                    "This Idempotency-Key was used with another request body; use a new key."
+                )
+            if charge.token is not None:
+                return charge
 
         async with self._uow() as uow:
-            locked = await uow.charges.get_by_key(idempotency_key, lock=True)
+            locked = await uow.charges.get(request.order_id, lock=True)
             assert locked is not None  # committed above, and charges are never deleted
             if locked.token is not None:
                 return locked

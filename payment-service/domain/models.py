@@ -12,15 +12,16 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+
+from shared.money import money_string, to_money
 
 GATEWAY = "midtrans"
 CURRENCY = "IDR"
 TOPIC_STATUS_CHANGED = "payment.status_changed"
 ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
 # Midtrans writes transaction_time/settlement_time as "YYYY-MM-DD HH:MM:SS" in Jakarta time.
 MIDTRANS_TZ = timezone(timedelta(hours=7))
 ORDER_ID_PATTERN = re.compile(r"^[A-Za-z0-9._~-]{1,50}$")
@@ -71,7 +72,7 @@ _SIMPLE = {
 
 
 def normalise(transaction_status: str | None, fraud_status: str | None) -> ChargeStatus:
-    """Midtrans's status → ours (PROVIDERS.md): paid = settlement, or capture with fraud_status
+    """Midtrans's status → ours (docs/providers.md): paid = settlement, or capture with fraud_status
     accept or absent; capture+challenge waits for the merchant; an unknown status is a failure."""
     ts = (transaction_status or "").strip().lower()
     fs = (fraud_status or "").strip().lower()
@@ -85,18 +86,9 @@ def normalise(transaction_status: str | None, fraud_status: str | None) -> Charg
 
 
 def money(value: Any) -> Decimal:
-    """A Midtrans or caller amount ("10000.00", 10000, "10000") as a Decimal with two places."""
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError) as exc:
-        raise ValueError(f"{value!r} is not an amount") from exc
-    if not amount.is_finite():
-        raise ValueError(f"{value!r} is not an amount")
-    return amount.quantize(CENT)
-
-
-def money_str(amount: Decimal) -> str:
-    return str(amount.quantize(CENT))
+    """A Midtrans amount ("10000.00", 10000, "10000", or 10000.0: its JSON may carry numbers) as
+    a Decimal with two places; ValueError for anything else."""
+    return to_money(str(value))
 
 
 def is_whole_rupiah(amount: Decimal) -> bool:
@@ -196,7 +188,8 @@ def event_id_for(
     """The event's id is derived from the fact it announces, so the same status seen any number
     of times (50 duplicate notifications, a sync racing a notification) is one event. A missing
     transaction_status/fraud_status counts as the empty string."""
-    name = f"midtrans:{order_id}:{transaction_status or ''}:{fraud_status or ''}:{money_str(refunded_amount)}"
+    refunded = money_string(refunded_amount)
+    name = f"midtrans:{order_id}:{transaction_status or ''}:{fraud_status or ''}:{refunded}"
     return uuid.uuid5(uuid.NAMESPACE_URL, name)
 
 
@@ -211,8 +204,7 @@ class Applied(StrEnum):
 class Charge:
     id: uuid.UUID
     order_id: str
-    idempotency_key: str
-    fingerprint: str
+    idempotency_key: str  # the key it was created under: another key for its order_id is refused
     gross_amount: Decimal
     currency: str
     request: dict[str, Any]
@@ -318,9 +310,9 @@ class Charge:
             "fraud_status": self.fraud_status,
             "status_code": self.status_code,
             "payment_type": self.payment_type,
-            "gross_amount": money_str(self.gross_amount),
+            "gross_amount": money_string(self.gross_amount),
             "currency": self.currency,
             "settlement_time": self.settlement_time.isoformat() if self.settlement_time else None,
-            "refunded_amount": money_str(self.refunded_amount),
+            "refunded_amount": money_string(self.refunded_amount),
             "observed_at": observed_at.isoformat(),
         }

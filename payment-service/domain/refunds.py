@@ -40,6 +40,8 @@ class RefundDesk:
             charge = await uow.charges.get(order_id, lock=True)
             if charge is None:
                 raise ChargeNotFound(f"No charge for order_id {order_id!r}.")
+            # The route replays answers per key; this row outlives that record (kept for a
+            # retention only), and a refund_key must never move money twice.
             existing = await uow.refunds.get(refund_key)
             if existing is not None:
                 if (existing.order_id, existing.amount, existing.reason) != (order_id, amount, reason):

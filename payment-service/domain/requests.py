@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from domain.errors import InvalidCharge
-from domain.models import CURRENCY, ORDER_ID_PATTERN, ZERO, is_whole_rupiah, money_str
+from domain.models import CURRENCY, ORDER_ID_PATTERN, ZERO, is_whole_rupiah
+from shared.money import LARGEST, money_string
 
 MAX_EXPIRY_MINUTES = 1440
 ITEM_NAME_LIMIT = 50  # Midtrans truncates (and some channels refuse) longer item names
@@ -60,19 +59,21 @@ class ChargeRequest:
         total = sum((item.price * item.quantity for item in self.items), ZERO)
         if self.items and total != self.gross_amount:
             # Midtrans answers 400 for this; refusing here names the problem better.
-            problems.append(
-                f"the item_details sum to {money_str(total)}, not gross_amount {money_str(self.gross_amount)}"
-            )
+            summed = money_string(total) if abs(total) <= LARGEST else f"more than {money_string(LARGEST)}"
+            gross = money_string(self.gross_amount)
+            problems.append(f"the item_details sum to {summed}, not gross_amount {gross}")
         if problems:
             raise InvalidCharge("; ".join(problems))
 
     def canonical(self) -> dict[str, Any]:
+        """The request as plain JSON with every amount written one way ("150000.00"): what an
+        Idempotency-Key is bound to, whatever key order or number format the caller sent."""
         return {
             "order_id": self.order_id,
-            "gross_amount": money_str(self.gross_amount),
+            "gross_amount": money_string(self.gross_amount),
             "currency": self.currency,
             "item_details": [
-                {"id": i.id, "name": i.name, "price": money_str(i.price), "quantity": i.quantity}
+                {"id": i.id, "name": i.name, "price": money_string(i.price), "quantity": i.quantity}
                 for i in self.items
             ],
             "customer_details": {
@@ -83,10 +84,6 @@ class ChargeRequest:
             },
             "expiry_minutes": self.expiry_minutes,
         }
-
-    def fingerprint(self) -> str:
-        """Same body → same fingerprint, whatever the JSON key order or number format."""
-        return hashlib.sha256(json.dumps(self.canonical(), sort_keys=True).encode()).hexdigest()
 
     def snap_payload(self) -> dict[str, Any]:
         """The Snap create body (Midtrans wants integer rupiah). Holds no secret: it is stored."""

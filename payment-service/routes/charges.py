@@ -1,16 +1,19 @@
-"""The internal charge contract transaction-service calls (COMMON.md): create, read, sync,
-cancel, refund. Guarded by X-Internal-Token (unknown or missing → 404) and left out of the
-public OpenAPI schema."""
+"""The internal charge API transaction-service calls: create, read, sync, cancel, refund.
+Guarded by X-Internal-Token (unknown or missing → 404) and left out of the public OpenAPI schema.
+Create and refund run once per Idempotency-Key: the same key and body replay the first answer."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header
+from fastapi.responses import JSONResponse
 
-from routes.deps import Services
+from routes.deps import Idempotency, Services
+from routes.idempotent import once_per_key
 from routes.schemas import ChargeIn, ChargeOut, RefundIn, RefundOut
 from shared.internal import require_internal
+from shared.money import money_string
 
 router = APIRouter(
     prefix="/internal/charges",
@@ -23,9 +26,17 @@ IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, ma
 
 
 @router.post("", status_code=201, response_model=ChargeOut)
-async def create_charge(body: ChargeIn, services: Services, idempotency_key: IdempotencyKey) -> ChargeOut:
+async def create_charge(
+    body: ChargeIn, services: Services, idempotency: Idempotency, idempotency_key: IdempotencyKey
+) -> JSONResponse:
     """A Midtrans Snap charge (token + redirect_url) for the caller's order_id, once per key."""
-    return ChargeOut.of(await services.charges.create(idempotency_key, body.to_domain()))
+    request = body.to_domain()
+
+    async def create() -> dict[str, object]:
+        charge = await services.charges.create(idempotency_key, request)
+        return ChargeOut.of(charge).model_dump(mode="json")
+
+    return await once_per_key(idempotency, "charges", idempotency_key, request.canonical(), create)
 
 
 @router.get("/{order_id}", response_model=ChargeOut)
@@ -47,8 +58,18 @@ async def cancel_charge(order_id: str, services: Services) -> ChargeOut:
 
 @router.post("/{order_id}/refunds", status_code=201, response_model=RefundOut)
 async def refund_charge(
-    order_id: str, body: RefundIn, services: Services, idempotency_key: IdempotencyKey
-) -> RefundOut:
-    """Refunds through Midtrans; the Idempotency-Key is Midtrans's refund_key (same key replays)."""
-    refund = await services.refunds.refund(order_id, idempotency_key, body.amount, body.reason)
-    return RefundOut.of(refund)
+    order_id: str,
+    body: RefundIn,
+    services: Services,
+    idempotency: Idempotency,
+    idempotency_key: IdempotencyKey,
+) -> JSONResponse:
+    """Refunds through Midtrans; the Idempotency-Key is Midtrans's refund_key (same key replays).
+    The order_id is part of what the key is bound to: one refund_key refunds one charge."""
+
+    async def refund() -> dict[str, object]:
+        done = await services.refunds.refund(order_id, idempotency_key, body.amount, body.reason)
+        return RefundOut.of(done).model_dump(mode="json")
+
+    request = {"order_id": order_id, "amount": money_string(body.amount), "reason": body.reason}
+    return await once_per_key(idempotency, "refunds", idempotency_key, request, refund)

@@ -1,4 +1,5 @@
-"""Dependencies routes share: the use cases, built once in the lifespan (app.py)."""
+"""Dependencies routes share: the use cases and the Idempotency-Key store, built once in the
+lifespan (app.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi import Depends, Request
 from domain.charges import ChargeDesk
 from domain.notifications import NotificationDesk
 from domain.refunds import RefundDesk
+from shared.idempotency import IdempotencyStore
 
 
 @dataclass(frozen=True)
@@ -25,3 +27,11 @@ async def services_dep(request: Request) -> PaymentServices:
 
 
 Services = Annotated[PaymentServices, Depends(services_dep)]
+
+
+async def idempotency_dep(request: Request) -> IdempotencyStore:
+    store: IdempotencyStore = request.app.state.idempotency
+    return store
+
+
+Idempotency = Annotated[IdempotencyStore, Depends(idempotency_dep)]

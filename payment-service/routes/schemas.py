@@ -8,9 +8,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from domain.models import Charge, money_str
+from domain.models import Charge
 from domain.repository import Refund
 from domain.requests import ChargeRequest, Customer, Item
+from shared.money import money_string
 
 
 def _no_float(value: object) -> object:
@@ -92,11 +93,11 @@ class ChargeOut(BaseModel):
             transaction_status=c.transaction_status,
             token=c.token,
             redirect_url=c.redirect_url,
-            gross_amount=money_str(c.gross_amount),
+            gross_amount=money_string(c.gross_amount),
             currency=c.currency,
             payment_type=c.payment_type,
             gateway_transaction_id=c.gateway_transaction_id,
-            refunded_amount=money_str(c.refunded_amount),
+            refunded_amount=money_string(c.refunded_amount),
             expires_at=c.expires_at,
             created_at=c.created_at,
             updated_at=c.updated_at,
@@ -125,11 +126,11 @@ class RefundOut(BaseModel):
         return cls(
             refund_key=r.refund_key,
             order_id=r.order_id,
-            amount=money_str(r.amount),
+            amount=money_string(r.amount),
             reason=r.reason,
             status=r.status,
             transaction_status=r.transaction_status,
-            refunded_amount=money_str(r.refunded_amount),
+            refunded_amount=money_string(r.refunded_amount),
             created_at=r.created_at,
         )
 

@@ -78,11 +78,10 @@ class _Charges:
     async def get(self, order_id: str, *, lock: bool = False) -> Charge | None:
         return self._s.charges.get(order_id)
 
-    async def get_by_key(self, idempotency_key: str, *, lock: bool = False) -> Charge | None:
-        return next((c for c in self._s.charges.values() if c.idempotency_key == idempotency_key), None)
-
     async def add(self, charge: Charge) -> bool:
-        if charge.order_id in self._s.charges or await self.get_by_key(charge.idempotency_key):
+        # Both are unique in the charges table.
+        keys = {c.idempotency_key for c in self._s.charges.values()}
+        if charge.order_id in self._s.charges or charge.idempotency_key in keys:
             return False
         self._s.charges[charge.order_id] = charge
         return True

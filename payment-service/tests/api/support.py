@@ -78,7 +78,7 @@ async def pay(client: httpx.AsyncClient, midtrans: respx.MockRouter, order_id: s
     assert response.status_code == 200, response.text
 
 
-async def _rows(database_url: str, query: Any) -> list[dict[str, Any]]:
+async def table_rows(database_url: str, query: Any) -> list[dict[str, Any]]:
     engine = create_async_engine(to_asyncpg_url(database_url))
     try:
         async with engine.connect() as conn:
@@ -89,7 +89,7 @@ async def _rows(database_url: str, query: Any) -> list[dict[str, Any]]:
 
 async def events_for(database_url: str, order_id: str) -> list[dict[str, Any]]:
     """Outbox rows announcing this order, oldest first."""
-    return await _rows(
+    return await table_rows(
         database_url,
         select(outbox)
         .where(outbox.c.payload["order_id"].as_string() == order_id)
@@ -98,7 +98,7 @@ async def events_for(database_url: str, order_id: str) -> list[dict[str, Any]]:
 
 
 async def notifications_for(database_url: str, order_id: str) -> list[dict[str, Any]]:
-    return await _rows(
+    return await table_rows(
         database_url,
         select(notifications)
         .where(notifications.c.order_id == order_id)
@@ -107,6 +107,6 @@ async def notifications_for(database_url: str, order_id: str) -> list[dict[str, 
 
 
 async def charge_row(database_url: str, order_id: str) -> dict[str, Any]:
-    rows = await _rows(database_url, select(charges).where(charges.c.order_id == order_id))
+    rows = await table_rows(database_url, select(charges).where(charges.c.order_id == order_id))
     assert len(rows) == 1
     return rows[0]

@@ -9,7 +9,9 @@ import json
 import httpx
 import respx
 from fastapi import FastAPI
+from sqlalchemy import select
 
+from adapters.db import idempotency_keys
 from testkit.asgi import running_app
 from tests.api.support import (
     charge_body,
@@ -19,6 +21,7 @@ from tests.api.support import (
     mock_snap,
     mock_status,
     new_order_id,
+    table_rows,
 )
 from tests.conftest import INTERNAL
 from tests.midtrans_payloads import CORE, SERVER_KEY, SNAP, cannot_modify, not_found, status_body
@@ -289,3 +292,63 @@ async def test_concurrent_requests_with_one_key_make_one_snap_call(
     assert [a.status_code for a in answers] == [201] * 8, [a.text for a in answers]
     assert len({a.json()["token"] for a in answers}) == 1
     assert snap.call_count == 1
+
+
+async def test_the_key_is_bound_to_the_body_whatever_its_key_order_or_number_format(
+    app: FastAPI, midtrans: respx.MockRouter, migrated_database_url: str
+) -> None:
+    order_id = new_order_id()
+    snap = mock_snap(midtrans)
+    body = charge_body(order_id)
+    same = {**dict(reversed(list(body.items()))), "gross_amount": 150000}
+    same["item_details"] = [
+        {**item, "price": item["price"].removesuffix(".00")} for item in body["item_details"]
+    ]
+    async with running_app(app) as client:
+        first = await client.post("/internal/charges", json=body, headers=headers(order_id))
+        again = await client.post("/internal/charges", json=same, headers=headers(order_id))
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert snap.call_count == 1
+    [row] = await table_rows(
+        migrated_database_url,
+        select(idempotency_keys).where(idempotency_keys.c.key == order_id),
+    )
+    assert (row["scope"], row["status_code"]) == ("charges", 201)
+    assert row["response"] == first.json()
+    assert row["finished_at"] is not None
+
+
+async def test_a_business_refusal_is_replayed_under_its_key_without_asking_midtrans_again(
+    app: FastAPI, midtrans: respx.MockRouter
+) -> None:
+    """Snap 406 ended in 409 charge-exists: that is the answer for this key from now on."""
+    order_id = new_order_id()
+    snap = midtrans.post(f"{SNAP}/transactions").respond(
+        406, json={"error_messages": ["transaction_details.order_id sudah digunakan"]}
+    )
+    status = mock_status(midtrans, order_id, status_body(order_id, "pending"))
+    async with running_app(app) as client:
+        first = await client.post("/internal/charges", json=charge_body(order_id), headers=headers(order_id))
+        again = await client.post("/internal/charges", json=charge_body(order_id), headers=headers(order_id))
+    assert first.status_code == again.status_code == 409
+    assert again.headers["content-type"] == "application/problem+json"
+    assert {k: v for k, v in again.json().items() if k != "request_id"} == {
+        k: v for k, v in first.json().items() if k != "request_id"
+    }
+    assert again.json()["request_id"] == again.headers["x-request-id"] != first.json()["request_id"]
+    assert (snap.call_count, status.call_count) == (1, 1)
+
+
+async def test_a_key_that_charged_one_order_cannot_charge_another(
+    app: FastAPI, midtrans: respx.MockRouter
+) -> None:
+    first_order, second_order = new_order_id(), new_order_id()
+    mock_snap(midtrans)
+    async with running_app(app) as client:
+        await client.post("/internal/charges", json=charge_body(first_order), headers=headers(first_order))
+        other = await client.post(
+            "/internal/charges", json=charge_body(second_order), headers=headers(first_order)
+        )
+    assert other.status_code == 422
+    assert other.json()["type"].endswith("/idempotency-key-reused")

@@ -154,3 +154,42 @@ async def test_a_refund_midtrans_already_made_under_the_key_is_recovered(
     assert recovered.status_code == 201, recovered.text
     assert recovered.json()["refunded_amount"] == "40000.00"
     assert recovered.json()["transaction_status"] == "partial_refund"
+
+
+async def test_a_refund_key_refunds_one_charge_only(app: FastAPI, midtrans: respx.MockRouter) -> None:
+    key = f"refund-{uuid.uuid4()}"
+    body = {"amount": "10000.00", "reason": "schedule change"}
+    async with running_app(app) as client:
+        first_order = (await create_charge(client, midtrans))["order_id"]
+        second_order = (await create_charge(client, midtrans))["order_id"]
+        await pay(client, midtrans, first_order)
+        midtrans.post(f"{CORE}/v2/{first_order}/refund").respond(
+            200, json=refund_body(first_order, key, "10000.00", transaction_status="partial_refund")
+        )
+        refunded = await client.post(
+            f"/internal/charges/{first_order}/refunds", json=body, headers=headers(key)
+        )
+        elsewhere = await client.post(
+            f"/internal/charges/{second_order}/refunds", json=body, headers=headers(key)
+        )
+    assert refunded.status_code == 201
+    assert elsewhere.status_code == 422
+    assert elsewhere.json()["type"].endswith("/idempotency-key-reused")
+
+
+async def test_a_refusal_is_replayed_under_its_key(app: FastAPI, midtrans: respx.MockRouter) -> None:
+    key = f"refund-{uuid.uuid4()}"
+    async with running_app(app) as client:
+        order_id = (await create_charge(client, midtrans))["order_id"]
+        route = midtrans.post(f"{CORE}/v2/{order_id}/refund").respond(200, json=cannot_modify())
+        answers = [
+            await client.post(
+                f"/internal/charges/{order_id}/refunds",
+                json={"amount": "1000", "reason": "x"},
+                headers=headers(key),
+            )
+            for _ in range(2)
+        ]
+    assert [a.status_code for a in answers] == [409, 409]
+    assert all(a.json()["type"].endswith("/refund-not-allowed") for a in answers)
+    assert route.call_count == 1

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from config import MidtransSettings, PaymentEventSettings, Settings
+from config import IdempotencySettings, MidtransSettings, PaymentEventSettings, Settings
 from shared.settings import DatabaseSettings, Environment, InternalSettings, RuntimeSettings
 
 TOKEN = SecretStr("a-real-internal-token-0123456789abcdef")
@@ -84,3 +84,13 @@ def test_secrets_can_come_from_files(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("MIDTRANS_SERVER_KEY", raising=False)
     monkeypatch.setenv("MIDTRANS_SERVER_KEY_FILE", str(secret))
     assert MidtransSettings().server_key.get_secret_value() == "Mid-server-from-file"
+
+
+def test_idempotency_retention_defaults_to_a_week_and_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("IDEMPOTENCY_RETENTION_HOURS", raising=False)
+    assert settings("local").idempotency.retention_hours == 168
+    monkeypatch.setenv("IDEMPOTENCY_RETENTION_HOURS", "24")
+    assert IdempotencySettings().retention_hours == 24
+    monkeypatch.setenv("IDEMPOTENCY_RETENTION_HOURS", "0")
+    with pytest.raises(ValidationError):
+        IdempotencySettings()

@@ -48,7 +48,6 @@ def charge(status: S = S.PENDING, refunded: str = "0.00", transaction_status: st
         id=uuid.uuid4(),
         order_id="pay-1",
         idempotency_key="k",
-        fingerprint="f",
         gross_amount=Decimal("150000.00"),
         currency="IDR",
         request={},

@@ -70,6 +70,9 @@ async def test_create_is_idempotent_per_key(desk: ChargeDesk, gateway: FakeMidtr
         await desk.create("k1", request(expiry_minutes=30))
     with pytest.raises(ChargeExists):
         await desk.create("k2", request())
+    with pytest.raises(IdempotencyKeyReused):  # the key already charged pay-1
+        await desk.create("k1", request("pay-2"))
+    assert gateway.calls == [("snap", "pay-1")]
 
 
 async def test_a_failed_snap_call_leaves_the_row_for_the_retry(

@@ -53,6 +53,12 @@ class SearchSettings(SettingsBase):
     redis_url: str | None = Field(default=None, alias="REDIS_URL")
 
 
+class IdempotencySettings(SettingsBase):
+    """How long answers to POST /internal/bookings stay replayable under their Idempotency-Key."""
+
+    retention_hours: float = Field(default=168.0, alias="IDEMPOTENCY_RETENTION_HOURS", gt=0, le=24 * 90)
+
+
 @dataclass(frozen=True)
 class Settings:
     runtime: RuntimeSettings  # ENVIRONMENT, LOG_LEVEL, LOG_JSON, MAX_BODY_BYTES
@@ -64,6 +70,7 @@ class Settings:
     search: SearchSettings = field(
         default_factory=SearchSettings
     )  # SEARCH_DEADLINE_SECONDS, OFFER_TTL_SECONDS, REDIS_URL
+    idempotency: IdempotencySettings = field(default_factory=IdempotencySettings)  # IDEMPOTENCY_*
 
     def __post_init__(self) -> None:
         self.suppliers.enabled  # noqa: B018 - validates SUPPLIERS_ENABLED at start-up
@@ -96,4 +103,5 @@ class Settings:
             internal=InternalSettings(),  # type: ignore[call-arg]
             suppliers=SupplierSettings(),
             search=SearchSettings(),
+            idempotency=IdempotencySettings(),
         )

@@ -1,6 +1,6 @@
-"""flights-service tables (bookings, and the idempotency keys of hold requests) and the SQLAlchemy
-implementations of the booking ports. Repositories never commit; the unit of work does, when a
-use case says so."""
+"""flights-service tables (bookings, and the Idempotency-Keys of hold requests in the shape every
+service shares) and the SQLAlchemy implementations of the booking ports. Repositories never
+commit; the unit of work does, when a use case says so."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
-    ForeignKey,
     MetaData,
     Numeric,
     String,
@@ -29,16 +28,17 @@ from domain.bookings import (
     Booking,
     BookingStatus,
     Contact,
-    FailureKind,
+    FlightLeg,
     Gender,
-    HoldAttempt,
-    HoldFailure,
     Passenger,
+    QuoteLine,
     Ticket,
     Title,
 )
 from domain.models import PassengerType
 from shared.db import SqlAlchemyUnitOfWork
+from shared.idempotency import idempotency_table
+from shared.money import money_string
 
 metadata = MetaData(
     naming_convention={
@@ -56,14 +56,14 @@ bookings = Table(
     "bookings",
     metadata,
     Column("reference", String(64), primary_key=True),  # ours, opaque (a UUID today)
+    # The caller's Idempotency-Key: a hold retried after its first process died finds its booking.
     Column("idempotency_key", String(200), nullable=False, unique=True),
-    Column("request_hash", String(64), nullable=False),
     Column("offer_id", String(512), nullable=False),
     Column("supplier", String(32), nullable=False),
     Column("supplier_order_id", String(128), nullable=False),
     Column("supplier_reference", String(32), nullable=False),
     Column("status", String(16), nullable=False),
-    Column("total_price", Numeric(), nullable=False),
+    Column("total_price", Numeric(14, 2), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("hold_expires_at", DateTime(timezone=True), nullable=False),
     Column("passengers", JSONB, nullable=False),
@@ -73,23 +73,18 @@ bookings = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     # What the supplier refunds for cancelling an issued booking, when it says (Duffel).
     Column("refund_amount", Numeric(14, 2), nullable=True),
+    # The trip by direction ([[{flight leg}, …], …]) and the quote's lines, fixed at hold time.
+    Column("itineraries", JSONB, nullable=False),
+    Column("quote", JSONB, nullable=False),
     CheckConstraint(f"status IN {STATUSES!r}", name="status_known"),
     CheckConstraint("total_price >= 0", name="total_not_negative"),
     CheckConstraint("refund_amount IS NULL OR refund_amount >= 0", name="refund_not_negative"),
     UniqueConstraint("supplier", "supplier_order_id", name="uq_bookings_supplier_order"),
 )
 
-# One row per Idempotency-Key of POST /internal/bookings, inserted first (its unique key is the
-# lock concurrent duplicates wait on) and given the first outcome in the same transaction.
-hold_requests = Table(
-    "hold_requests",
-    metadata,
-    Column("idempotency_key", String(200), primary_key=True),
-    Column("request_hash", String(64), nullable=False),
-    Column("booking_reference", String(64), ForeignKey("bookings.reference"), nullable=True),
-    Column("outcome", JSONB, nullable=True),  # {"booking": {...}} as first answered, or {"failure": {...}}
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
+# One row per Idempotency-Key of POST /internal/bookings (shared.idempotency: the key row is
+# committed before the supplier is asked, and the answer recorded on it).
+idempotency_keys = idempotency_table(metadata)
 
 
 # --- JSON codecs ------------------------------------------------------------------------------
@@ -141,11 +136,44 @@ def ticket_from_json(d: dict[str, Any]) -> Ticket:
     return Ticket(d["passenger"], d["ticket_number"], d.get("supplier_passenger_id"))
 
 
+def leg_to_json(leg: FlightLeg) -> dict[str, Any]:
+    return {
+        "carrier_code": leg.carrier_code,
+        "flight_number": leg.flight_number,
+        "origin": leg.origin,
+        "destination": leg.destination,
+        "departure_at": leg.departure_at.isoformat(),  # local, with its offset
+        "zone": leg.zone,
+    }
+
+
+def leg_from_json(d: dict[str, Any]) -> FlightLeg:
+    return FlightLeg(
+        carrier_code=d["carrier_code"],
+        flight_number=d["flight_number"],
+        origin=d["origin"],
+        destination=d["destination"],
+        departure_at=datetime.fromisoformat(d["departure_at"]),
+        zone=d.get("zone"),
+    )
+
+
+def quote_line_to_json(line: QuoteLine) -> dict[str, Any]:
+    return {
+        "description": line.description,
+        "quantity": line.quantity,
+        "unit_price": money_string(line.unit_price),
+    }
+
+
+def quote_line_from_json(d: dict[str, Any]) -> QuoteLine:
+    return QuoteLine(d["description"], int(d["quantity"]), Decimal(d["unit_price"]))
+
+
 def booking_to_row(b: Booking) -> dict[str, Any]:
     return {
         "reference": b.reference,
         "idempotency_key": b.idempotency_key,
-        "request_hash": b.request_hash,
         "offer_id": b.offer_id,
         "supplier": b.supplier,
         "supplier_order_id": b.supplier_order_id,
@@ -160,6 +188,8 @@ def booking_to_row(b: Booking) -> dict[str, Any]:
         "created_at": b.created_at,
         "updated_at": b.updated_at,
         "refund_amount": b.refund_amount,
+        "itineraries": [[leg_to_json(leg) for leg in legs] for legs in b.itineraries],
+        "quote": [quote_line_to_json(line) for line in b.quote],
     }
 
 
@@ -167,7 +197,6 @@ def booking_from_row(row: RowMapping | dict[str, Any]) -> Booking:
     return Booking(
         reference=row["reference"],
         idempotency_key=row["idempotency_key"],
-        request_hash=row["request_hash"],
         offer_id=row["offer_id"],
         supplier=row["supplier"],
         supplier_order_id=row["supplier_order_id"],
@@ -182,52 +211,8 @@ def booking_from_row(row: RowMapping | dict[str, Any]) -> Booking:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         refund_amount=Decimal(row["refund_amount"]) if row.get("refund_amount") is not None else None,
-    )
-
-
-def booking_to_json(b: Booking) -> dict[str, Any]:
-    row = booking_to_row(b)
-    for name in ("hold_expires_at", "created_at", "updated_at"):
-        row[name] = row[name].isoformat()
-    row["total_price"] = str(b.total_price)
-    row["refund_amount"] = str(b.refund_amount) if b.refund_amount is not None else None
-    return row
-
-
-def booking_from_json(d: dict[str, Any]) -> Booking:
-    row = dict(d)
-    for name in ("hold_expires_at", "created_at", "updated_at"):
-        row[name] = datetime.fromisoformat(row[name])
-    return booking_from_row(row)
-
-
-def failure_to_json(f: HoldFailure) -> dict[str, Any]:
-    return {
-        "kind": f.kind.value,
-        "message": f.message,
-        "previous_total": str(f.previous_total) if f.previous_total is not None else None,
-        "current_total": str(f.current_total) if f.current_total is not None else None,
-        "supplier": f.supplier,
-    }
-
-
-def failure_from_json(d: dict[str, Any]) -> HoldFailure:
-    return HoldFailure(
-        kind=FailureKind(d["kind"]),
-        message=d["message"],
-        previous_total=Decimal(d["previous_total"]) if d.get("previous_total") is not None else None,
-        current_total=Decimal(d["current_total"]) if d.get("current_total") is not None else None,
-        supplier=d.get("supplier"),
-    )
-
-
-def _attempt(row: RowMapping) -> HoldAttempt:
-    outcome = row["outcome"] or {}
-    return HoldAttempt(
-        key=row["idempotency_key"],
-        request_hash=row["request_hash"],
-        booking=booking_from_json(outcome["booking"]) if outcome.get("booking") else None,
-        failure=failure_from_json(outcome["failure"]) if outcome.get("failure") else None,
+        itineraries=tuple(tuple(leg_from_json(leg) for leg in legs) for legs in row["itineraries"]),
+        quote=tuple(quote_line_from_json(line) for line in row["quote"]),
     )
 
 
@@ -238,37 +223,10 @@ class SqlBookingRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def find_attempt(self, key: str) -> HoldAttempt | None:
-        statement = select(hold_requests).where(hold_requests.c.idempotency_key == key)
+    async def find_by_key(self, idempotency_key: str) -> Booking | None:
+        statement = select(bookings).where(bookings.c.idempotency_key == idempotency_key)
         row = (await self._session.execute(statement)).mappings().first()
-        return None if row is None else _attempt(row)
-
-    async def claim(self, key: str, request_hash: str, now: datetime) -> HoldAttempt | None:
-        # A concurrent insert of the same key blocks here until the other transaction ends; if
-        # it committed, this one sees the conflict and reads the recorded outcome.
-        statement = (
-            insert(hold_requests)
-            .values(idempotency_key=key, request_hash=request_hash, created_at=now)
-            .on_conflict_do_nothing(index_elements=[hold_requests.c.idempotency_key])
-            .returning(hold_requests.c.idempotency_key)
-        )
-        if (await self._session.execute(statement)).first() is not None:
-            return None
-        return await self.find_attempt(key)
-
-    async def record(
-        self, key: str, *, booking: Booking | None = None, failure: HoldFailure | None = None
-    ) -> None:
-        outcome: dict[str, Any] = (
-            {"booking": booking_to_json(booking)}
-            if booking is not None
-            else {"failure": failure_to_json(failure) if failure is not None else None}
-        )
-        await self._session.execute(
-            update(hold_requests)
-            .where(hold_requests.c.idempotency_key == key)
-            .values(outcome=outcome, booking_reference=booking.reference if booking else None)
-        )
+        return None if row is None else booking_from_row(row)
 
     async def add(self, booking: Booking) -> None:
         await self._session.execute(insert(bookings).values(**booking_to_row(booking)))

@@ -1,11 +1,10 @@
-"""Use cases of the internal booking contract: hold (idempotent by the caller's key), read, issue
+"""Use cases of the booking contract (docs/booking-contract.md) for flights: hold, read, issue
 and cancel. The supplier is the system of record; our bookings table remembers what it said.
 
-Idempotency is insert-first: the unit of work that claims a key keeps its row locked while it
-talks to the supplier, so a concurrent request with the same key waits and then replays the
-recorded outcome instead of holding seats a second time. Business refusals (price changed, sold
-out, offer gone) are recorded and replayed; a supplier outage is not (the claim rolls back, so a
-retry with the same key tries again).
+The caller's Idempotency-Key is honoured around `hold` by the route (one key, one answer, one
+supplier hold, even for concurrent duplicates). `hold` itself also looks the key up among the
+bookings first: if a request's process died after the supplier held but before the answer was
+recorded, the retry that takes the key over finds that booking instead of holding seats again.
 """
 
 from __future__ import annotations
@@ -20,9 +19,6 @@ from domain.bookings import (
     Booking,
     BookingStatus,
     Contact,
-    FailureKind,
-    HoldAttempt,
-    HoldFailure,
     HoldRequest,
     Passenger,
     SupplierHold,
@@ -32,8 +28,6 @@ from domain.errors import (
     BookingCancelled,
     BookingNotFound,
     HoldExpired,
-    HoldRefused,
-    IdempotencyKeyReused,
     OfferExpired,
     PriceChanged,
     PriceMovedAtHold,
@@ -42,6 +36,7 @@ from domain.errors import (
 from domain.models import SearchCriteria, SupplierOffer
 from domain.offer_ids import decode_offer_id
 from domain.passengers import check_hold_request
+from domain.quotes import itineraries_of, quote_for
 from domain.repository import (
     AirportDirectory,
     BookingSupplier,
@@ -56,31 +51,6 @@ logger = logging.getLogger("flights.bookings")
 
 def new_reference() -> str:
     return str(uuid.uuid4())
-
-
-def _failure_of(exc: PriceChanged | HoldRefused | OfferExpired) -> HoldFailure:
-    if isinstance(exc, PriceChanged):
-        return HoldFailure(FailureKind.PRICE_CHANGED, str(exc), exc.previous, exc.current)
-    if isinstance(exc, HoldRefused):
-        return HoldFailure(FailureKind.SOLD_OUT, exc.reason, supplier=exc.supplier)
-    return HoldFailure(FailureKind.OFFER_EXPIRED, str(exc))
-
-
-def _replay(attempt: HoldAttempt, request_hash: str) -> Booking:
-    if attempt.request_hash != request_hash:
-        raise IdempotencyKeyReused("This Idempotency-Key was already used with a different request body.")
-    if attempt.booking is not None:
-        return attempt.booking
-    failure = attempt.failure
-    if failure is None:  # pragma: no cover - a claim is always recorded before it commits
-        raise AssertionError(f"idempotency key {attempt.key!r} has no outcome")
-    if failure.kind is FailureKind.PRICE_CHANGED:
-        assert failure.previous_total is not None
-        assert failure.current_total is not None
-        raise PriceChanged(failure.previous_total, failure.current_total)
-    if failure.kind is FailureKind.SOLD_OUT:
-        raise HoldRefused(failure.supplier or "supplier", failure.message)
-    raise OfferExpired(failure.message)
 
 
 class BookingDesk:
@@ -112,12 +82,13 @@ class BookingDesk:
     # --- hold -----------------------------------------------------------------------------------
 
     async def hold(self, key: str, request: HoldRequest) -> Booking:
-        """Holds the offer's seats at its supplier at the offer's price, once per key."""
-        digest = request.fingerprint()
+        """Holds the offer's seats at its supplier at the offer's price. Raises InvalidBooking,
+        OfferExpired (unknown or gone offer), PriceChanged (nothing held), HoldRefused (sold
+        out) or a supplier outage."""
         async with self._uow() as uow:
-            attempt = await uow.bookings.find_attempt(key)
-        if attempt is not None:
-            return _replay(attempt, digest)
+            earlier = await uow.bookings.find_by_key(key)
+        if earlier is not None:
+            return earlier
 
         decode_offer_id(request.offer_id)
         found = await self._cache.get_offer(request.offer_id)
@@ -127,42 +98,35 @@ class BookingDesk:
         supplier = self._supplier(cached.offer.supplier)
         passengers, contact = check_hold_request(request, cached.offer, self._airports, self._clock())
 
-        async with self._uow() as uow:
-            attempt = await uow.bookings.claim(key, digest, self._clock())
-            if attempt is not None:
-                return _replay(attempt, digest)
-            try:
-                held = await self._hold_at(supplier, request.offer_id, cached, criteria, passengers, contact)
-            except (PriceChanged, HoldRefused, OfferExpired) as exc:
-                await uow.bookings.record(key, failure=_failure_of(exc))
-                await uow.commit()
-                raise
-            now = self._clock()
-            booking = Booking(
-                reference=self._references(),
-                idempotency_key=key,
-                request_hash=digest,
-                offer_id=request.offer_id,
-                supplier=supplier.name,
-                supplier_order_id=held.order_id,
-                supplier_reference=held.reference,
-                status=BookingStatus.HELD,
-                total_price=held.total_price,
-                currency=held.currency,
-                hold_expires_at=held.hold_expires_at,
-                passengers=held.passengers,
-                contact=contact,
-                created_at=now,
-                updated_at=now,
-            )
-            try:
+        held, priced = await self._hold_at(supplier, request.offer_id, cached, criteria, passengers, contact)
+        now = self._clock()
+        itineraries = itineraries_of(priced.offer, self._airports)
+        booking = Booking(
+            reference=self._references(),
+            idempotency_key=key,
+            offer_id=request.offer_id,
+            supplier=supplier.name,
+            supplier_order_id=held.order_id,
+            supplier_reference=held.reference,
+            status=BookingStatus.HELD,
+            total_price=held.total_price,
+            currency=held.currency,
+            hold_expires_at=held.hold_expires_at,
+            passengers=held.passengers,
+            contact=contact,
+            created_at=now,
+            updated_at=now,
+            itineraries=itineraries,
+            quote=quote_for(priced.offer, held.total_price, itineraries),
+        )
+        try:
+            async with self._uow() as uow:
                 await uow.bookings.add(booking)
-                await uow.bookings.record(key, booking=booking)
                 await uow.commit()
-            except BaseException:
-                # We could not remember the hold: release it rather than leave seats taken.
-                await self._release(supplier, booking.supplier_order)
-                raise
+        except BaseException:
+            # We could not remember the hold: release it rather than leave seats taken.
+            await self._release(supplier, booking.supplier_order)
+            raise
         return booking
 
     async def _hold_at(
@@ -173,7 +137,8 @@ class BookingDesk:
         criteria: SearchCriteria,
         passengers: tuple[Passenger, ...],
         contact: Contact,
-    ) -> SupplierHold:
+    ) -> tuple[SupplierHold, SupplierOffer]:
+        """The supplier's hold and the offer as it priced it just before."""
         agreed = cached.offer.total_price
         fresh = await self._reprice(supplier, offer_id, cached, criteria)
         if fresh.offer.total_price != agreed:
@@ -190,7 +155,7 @@ class BookingDesk:
                 supplier, SupplierOrder(supplier.name, held.order_id, held.total_price, held.passengers)
             )
             raise PriceChanged(agreed, held.total_price)
-        return held
+        return held, fresh
 
     async def _reprice(
         self, supplier: BookingSupplier, offer_id: str, cached: SupplierOffer, criteria: SearchCriteria
@@ -229,7 +194,8 @@ class BookingDesk:
             return booking
 
     async def issue(self, reference: str) -> Booking:
-        """Tickets for a held booking; an issued one is returned as it is."""
+        """Tickets for a held booking, at once (flights never go `pending`); an issued one is
+        returned as it is."""
         async with self._uow() as uow:
             booking = await uow.bookings.get(reference, for_update=True)
             if booking is None:

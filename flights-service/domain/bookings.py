@@ -1,5 +1,6 @@
-"""The booking model of the internal booking contract: what a caller asks for (HoldRequest), what
-the supplier confirms (SupplierHold), and our Booking with its explicit transition table.
+"""The booking model of the booking contract (docs/booking-contract.md): what a caller asks for
+(HoldRequest), what the supplier confirms (SupplierHold), and our Booking with its explicit
+transition table, its quote and, once issued, its e-tickets.
 
 The supplier is the system of record; a Booking is our copy of its hold, keyed by our opaque
 reference and by the caller's idempotency key.
@@ -7,9 +8,7 @@ reference and by the caller's idempotency key.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -75,14 +74,11 @@ class ContactInput:
 
 @dataclass(frozen=True)
 class HoldRequest:
+    """`offer_id` and the flight's `booking_details` (passengers and contact)."""
+
     offer_id: str
     passengers: tuple[PassengerInput, ...]
     contact: ContactInput
-
-    def fingerprint(self) -> str:
-        """A digest of the request as sent: the same key with another body is refused."""
-        canonical = json.dumps(asdict(self), sort_keys=True, default=str, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 # --- validated values -------------------------------------------------------------------------
@@ -142,10 +138,52 @@ class SupplierOrder:
 
 
 @dataclass(frozen=True)
+class FlightLeg:
+    """One flight of the booked trip, as the quote and the e-tickets name it."""
+
+    carrier_code: str
+    flight_number: str
+    origin: str
+    destination: str
+    departure_at: datetime  # local time at origin, with its UTC offset
+    zone: str | None = None  # WIB, WITA or WIT at an Indonesian airport; None elsewhere
+
+    @property
+    def designator(self) -> str:
+        return f"{self.carrier_code} {self.flight_number}"  # "GA 410", as printed on tickets
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    description: str
+    quantity: int
+    unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class Customer:
+    """Who pays, for the payment page: the first passenger's name and the booking's contact."""
+
+    first_name: str
+    last_name: str
+    email: str
+    phone: str  # E.164
+
+
+@dataclass(frozen=True)
+class Document:
+    """Product-neutral fulfilment: an e-ticket here (`fields` are what the app shows)."""
+
+    kind: str
+    reference: str
+    title: str
+    fields: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class Booking:
     reference: str  # ours, opaque (a UUID)
     idempotency_key: str
-    request_hash: str
     offer_id: str
     supplier: str
     supplier_order_id: str
@@ -162,6 +200,9 @@ class Booking:
     # What the supplier refunds us for cancelling an issued booking, when it says (Duffel's
     # cancellation quote); None for a hold, and for Amadeus (its DELETE names no amount).
     refund_amount: Decimal | None = None
+    # The trip by direction (outbound, return), and what is bought: fixed when the seats are held.
+    itineraries: tuple[tuple[FlightLeg, ...], ...] = ()
+    quote: tuple[QuoteLine, ...] = ()
 
     def moved_to(self, target: BookingStatus, now: datetime, **changes: Any) -> Booking:
         """The booking in its new status; raises TransitionNotAllowed outside the table."""
@@ -176,33 +217,7 @@ class Booking:
     def supplier_order(self) -> SupplierOrder:
         return SupplierOrder(self.supplier, self.supplier_order_id, self.total_price, self.passengers)
 
-
-# --- idempotency --------------------------------------------------------------------------------
-
-
-class FailureKind(StrEnum):
-    PRICE_CHANGED = "price_changed"
-    SOLD_OUT = "sold_out"
-    OFFER_EXPIRED = "offer_expired"
-
-
-@dataclass(frozen=True)
-class HoldFailure:
-    """A business refusal recorded against an idempotency key, so a retry gets the same answer."""
-
-    kind: FailureKind
-    message: str
-    previous_total: Decimal | None = None
-    current_total: Decimal | None = None
-    supplier: str | None = None
-
-
-@dataclass(frozen=True)
-class HoldAttempt:
-    """The first outcome recorded for an idempotency key: the booking as it was first answered,
-    or the failure."""
-
-    key: str
-    request_hash: str
-    booking: Booking | None = None
-    failure: HoldFailure | None = None
+    @property
+    def customer(self) -> Customer:
+        first = self.passengers[0]
+        return Customer(first.first_name, first.last_name, self.contact.email, self.contact.phone)

@@ -83,10 +83,6 @@ class InvalidBooking(FlightsError):
         super().__init__("; ".join(p.message for p in problems) or "The booking request is not valid.")
 
 
-class IdempotencyKeyReused(FlightsError):
-    """The idempotency key was already used for a different request body."""
-
-
 class HoldRefused(FlightsError):
     """The supplier would not hold the seats (sold out, segment sell failure, airline refusal)."""
 

@@ -12,8 +12,6 @@ from typing import Protocol, Self
 from domain.bookings import (
     Booking,
     Contact,
-    HoldAttempt,
-    HoldFailure,
     Passenger,
     SupplierHold,
     SupplierOrder,
@@ -85,19 +83,8 @@ class BookingSupplier(SupplierClient, SupplierBookingClient, Protocol):
 
 
 class BookingRepository(Protocol):
-    async def find_attempt(self, key: str) -> HoldAttempt | None:
-        """The recorded outcome of an idempotency key, if any."""
-        ...
-
-    async def claim(self, key: str, request_hash: str, now: datetime) -> HoldAttempt | None:
-        """Insert-first: None when this unit of work now owns the key (a concurrent claim of the
-        same key waits until this unit of work ends); otherwise the attempt already recorded."""
-        ...
-
-    async def record(
-        self, key: str, *, booking: Booking | None = None, failure: HoldFailure | None = None
-    ) -> None:
-        """The first outcome of a claimed key: the booking as answered, or the failure."""
+    async def find_by_key(self, idempotency_key: str) -> Booking | None:
+        """The booking held under this Idempotency-Key, if any."""
         ...
 
     async def add(self, booking: Booking) -> None: ...

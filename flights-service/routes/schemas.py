@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, Field
 
 from domain.models import Airport, Itinerary, Offer, PriceCheck, SearchResult, Segment
+from shared.money import money_string
 
 
 def utc_offset(at: datetime) -> str:
@@ -112,11 +113,13 @@ class OfferOut(BaseModel):
         return cls(
             offer_id=o.offer_id,
             supplier=o.supplier,
-            total_price=str(o.total_price),
+            total_price=money_string(o.total_price),
             currency=o.currency,
             passenger_prices=[
                 PassengerPriceOut(
-                    passenger_type=p.passenger_type.value, count=p.count, price_each=str(p.price_each)
+                    passenger_type=p.passenger_type.value,
+                    count=p.count,
+                    price_each=money_string(p.price_each),
                 )
                 for p in o.passenger_prices
             ],
@@ -175,5 +178,5 @@ class PriceCheckOut(BaseModel):
         return cls(
             offer=OfferOut.of(p.offer),
             price_changed=p.price_changed,
-            previous_total_price=str(p.previous_total_price),
+            previous_total_price=money_string(p.previous_total_price),
         )

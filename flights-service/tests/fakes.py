@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -13,14 +14,12 @@ from typing import Self
 from domain.bookings import (
     Booking,
     Contact,
-    HoldAttempt,
-    HoldFailure,
     Passenger,
     SupplierHold,
     SupplierOrder,
     Ticket,
 )
-from domain.errors import SupplierUnavailable
+from domain.errors import HoldRefused, SupplierUnavailable
 from domain.models import (
     Airport,
     CabinClass,
@@ -113,9 +112,13 @@ class FakeSupplier:
         self.issue_error: Exception | None = None
         self.cancel_error: Exception | None = None
         self.refund: Decimal | None = None  # what a cancel of an issued order refunds
+        # Seats left per supplier offer id (absent: plenty); a hold takes one per passenger and
+        # a cancel gives them back, like an airline's inventory.
+        self.seats: dict[str, int] = {}
         self.holds: list[SupplierHold] = []
         self.issued: list[str] = []
         self.cancelled: list[str] = []
+        self.held_offers: dict[str, str] = {}  # order id → supplier offer id
 
     async def search(self, criteria: SearchCriteria) -> list[SupplierOffer]:
         self.search_calls += 1
@@ -137,6 +140,11 @@ class FakeSupplier:
         await asyncio.sleep(self.hold_delay)
         if self.hold_error is not None:
             raise self.hold_error
+        offer_ref = priced.offer.supplier_offer_id
+        if offer_ref in self.seats:
+            if self.seats[offer_ref] < len(passengers):
+                raise HoldRefused(self.name, "offer_no_longer_available")
+            self.seats[offer_ref] -= len(passengers)
         n = len(self.holds) + 1
         held = SupplierHold(
             order_id=f"{self.name}-order-{uuid.uuid4().hex[:12]}",  # unique across test databases
@@ -146,6 +154,7 @@ class FakeSupplier:
             passengers=tuple(replace(p, supplier_passenger_id=str(i + 1)) for i, p in enumerate(passengers)),
         )
         self.holds.append(held)
+        self.held_offers[held.order_id] = offer_ref
         return held
 
     async def issue(self, order: SupplierOrder) -> tuple[Ticket, ...]:
@@ -161,6 +170,9 @@ class FakeSupplier:
         if self.cancel_error is not None:
             raise self.cancel_error
         self.cancelled.append(order.order_id)
+        offer_ref = self.held_offers.get(order.order_id)
+        if offer_ref in self.seats:
+            self.seats[offer_ref] += len(order.passengers)
         return self.refund if order.order_id in self.issued else Decimal("0.00")
 
 
@@ -168,9 +180,7 @@ class BookingStore:
     """The committed state of the fake bookings database, shared by its units of work."""
 
     def __init__(self) -> None:
-        self.attempts: dict[str, HoldAttempt] = {}
         self.bookings: dict[str, Booking] = {}
-        self.key_locks: dict[str, asyncio.Lock] = {}
 
 
 class FakeBookingRepository:
@@ -178,23 +188,8 @@ class FakeBookingRepository:
         self._store = store
         self._uow = uow
 
-    async def find_attempt(self, key: str) -> HoldAttempt | None:
-        return self._store.attempts.get(key)
-
-    async def claim(self, key: str, request_hash: str, now: datetime) -> HoldAttempt | None:
-        lock = self._store.key_locks.setdefault(key, asyncio.Lock())
-        await lock.acquire()  # like the unique index: a second claim waits for the first to end
-        self._uow.locks.append(lock)
-        found = self._store.attempts.get(key)
-        if found is None:
-            self._uow.pending_attempts[key] = HoldAttempt(key, request_hash)
-        return found
-
-    async def record(
-        self, key: str, *, booking: Booking | None = None, failure: HoldFailure | None = None
-    ) -> None:
-        claimed = self._uow.pending_attempts[key]
-        self._uow.pending_attempts[key] = replace(claimed, booking=booking, failure=failure)
+    async def find_by_key(self, idempotency_key: str) -> Booking | None:
+        return next((b for b in self._store.bookings.values() if b.idempotency_key == idempotency_key), None)
 
     async def add(self, booking: Booking) -> None:
         self._uow.pending_bookings[booking.reference] = booking
@@ -209,9 +204,7 @@ class FakeBookingRepository:
 class FakeUnitOfWork:
     def __init__(self, store: BookingStore) -> None:
         self.store = store
-        self.pending_attempts: dict[str, HoldAttempt] = {}
         self.pending_bookings: dict[str, Booking] = {}
-        self.locks: list[asyncio.Lock] = []
         self.commits = 0
         self._bookings = FakeBookingRepository(store, self)
 
@@ -225,16 +218,10 @@ class FakeUnitOfWork:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.pending_attempts.clear()
         self.pending_bookings.clear()
-        for lock in self.locks:
-            lock.release()
-        self.locks.clear()
 
     async def commit(self) -> None:
-        self.store.attempts.update(self.pending_attempts)
         self.store.bookings.update(self.pending_bookings)
-        self.pending_attempts.clear()
         self.pending_bookings.clear()
         self.commits += 1
 
@@ -262,8 +249,18 @@ NOW = datetime(2030, 4, 1, 3, 0, tzinfo=UTC)
 HOLD_EXPIRY = NOW + timedelta(minutes=20)
 
 
-def fixed_clock(at: datetime = datetime(2030, 4, 1, 3, 0, tzinfo=UTC)):  # type: ignore[no-untyped-def]
+def fixed_clock(at: datetime = NOW) -> Callable[[], datetime]:
     return lambda: at
+
+
+class MovableClock:
+    """A clock the tests move forward (to let holds lapse)."""
+
+    def __init__(self, at: datetime = NOW) -> None:
+        self.now = at
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 def criteria(**overrides: object) -> SearchCriteria:

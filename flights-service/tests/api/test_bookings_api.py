@@ -1,21 +1,23 @@
-"""The internal booking contract in-process (running_app, real PostgreSQL), with fake suppliers."""
+"""The booking contract in-process (running_app, real PostgreSQL), with fake suppliers: what is
+particular to flights beyond the shared contract suite (tests/test_booking_contract.py): the exact
+booking body, e-tickets, quote lines that add up, price changes, supplier refusals and outages,
+and one supplier hold per Idempotency-Key even under concurrent duplicates."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
-from adapters.airports import AirportsDataDirectory
-from app import create_app
 from domain.errors import HoldRefused, SupplierTimeout, SupplierUnavailable
+from domain.models import PassengerType
 from testkit.asgi import running_app
-from tests.conftest import INTERNAL_TOKEN, make_settings
+from tests.conftest import INTERNAL_TOKEN
 from tests.fakes import HOLD_EXPIRY, NOW, FakeSupplier, make_offer
 
 INTERNAL = {"X-Internal-Token": INTERNAL_TOKEN}
@@ -28,6 +30,7 @@ PASSENGER = {
     "date_of_birth": "1990-01-15",
 }
 CONTACT = {"email": "Budi@Example.co.id", "phone": "0812-3456-7890"}
+TRIP = "CGK-DPS GA 402 2030-05-01"  # the fake offer's flight, as quote lines name it
 
 
 def stock(suppliers: list[FakeSupplier]) -> None:
@@ -42,8 +45,8 @@ async def offer_id(client: httpx.AsyncClient) -> str:
     return found
 
 
-def hold_body(offer: str, **overrides: Any) -> dict[str, Any]:
-    return {"offer_id": offer, "passengers": [PASSENGER], "contact": CONTACT, **overrides}
+def hold_body(offer: str, **details: Any) -> dict[str, Any]:
+    return {"offer_id": offer, "booking_details": {"passengers": [PASSENGER], "contact": CONTACT, **details}}
 
 
 def new_key() -> str:
@@ -66,33 +69,68 @@ async def test_hold_then_issue(app: FastAPI, suppliers: list[FakeSupplier]) -> N
         issued = await client.post(f"/internal/bookings/{ref}/issue", headers=INTERNAL)
         again = await client.post(f"/internal/bookings/{ref}/issue", headers=INTERNAL)
         read = await client.get(f"/internal/bookings/{ref}", headers=INTERNAL)
+    stamp = NOW.isoformat().replace("+00:00", "Z")
     assert body == {
         "booking_reference": ref,
+        "service_type": "flight",
+        "offer_id": offer,
+        "status": "held",
         "supplier": "duffel",
         "supplier_reference": "PNR001",
-        "status": "held",
-        "total_price": "1200000",
-        "currency": "IDR",
+        "holds_inventory": True,
         "hold_expires_at": HOLD_EXPIRY.isoformat().replace("+00:00", "Z"),
-        "offer_id": offer,
-        "passengers": [
-            {
-                **PASSENGER,
-                "gender": "m",
-                "nationality": None,
-                "passport_number": None,
-                "passport_expiry": None,
-            }
-        ],
-        "contact": {"email": "budi@example.co.id", "phone": "+6281234567890"},
-        "tickets": [],
+        "quote": {
+            "items": [
+                {
+                    "description": f"Adult fare {TRIP}",
+                    "quantity": 1,
+                    "unit_price": "1200000.00",
+                }
+            ],
+            "total": "1200000.00",
+            "currency": "IDR",
+        },
+        "customer": {
+            "first_name": "Budi",
+            "last_name": "Santoso",
+            "email": "budi@example.co.id",
+            "phone": "+6281234567890",
+        },
+        "booking_details": {
+            "passengers": [
+                {
+                    **PASSENGER,
+                    "gender": "m",
+                    "nationality": None,
+                    "passport_number": None,
+                    "passport_expiry": None,
+                }
+            ],
+            "contact": {"email": "budi@example.co.id", "phone": "+6281234567890"},
+        },
+        "documents": [],
+        "failure_reason": None,
         "refund_amount": None,
-        "created_at": NOW.isoformat().replace("+00:00", "Z"),
-        "updated_at": NOW.isoformat().replace("+00:00", "Z"),
+        "created_at": stamp,
+        "updated_at": stamp,
     }
     assert issued.status_code == 200, issued.text
     assert issued.json()["status"] == "issued"
-    assert issued.json()["tickets"] == [{"passenger": "Budi Santoso", "ticket_number": "126-1000000000"}]
+    assert issued.json()["documents"] == [
+        {
+            "kind": "e-ticket",
+            "reference": "126-1000000000",
+            "title": "E-ticket Budi Santoso",
+            "fields": {
+                "passenger": "Budi Santoso",
+                "ticket_number": "126-1000000000",
+                "booking_code": "PNR001",
+                "flight": "GA 402",
+                "route": "CGK → DPS",
+                "departure": "2030-05-01 06:00 WIB (UTC+07:00)",
+            },
+        }
+    ]
     assert again.json() == issued.json()
     assert read.json() == issued.json()
     assert suppliers[1].issued == [suppliers[1].holds[0].order_id]
@@ -121,7 +159,7 @@ async def test_cancel_of_an_issued_booking_cancels_at_the_supplier(
     assert cancelled.status_code == 200, cancelled.text
     body = cancelled.json()
     assert body["status"] == "cancelled"
-    assert body["tickets"] == issued["tickets"]  # void now, still listed
+    assert body["documents"] == issued["documents"]  # void now, still listed
     assert body["refund_amount"] == "1050000.00"
     assert again.json() == body
     assert read.json() == body
@@ -179,8 +217,10 @@ async def test_the_same_key_with_another_body_is_422(app: FastAPI, suppliers: li
         offer, key = await offer_id(client), new_key()
         await hold(client, hold_body(offer), key)
         other = await hold(client, hold_body(offer, contact={**CONTACT, "email": "sari@example.co.id"}), key)
-    assert other.status_code == 422
-    assert other.json()["type"].endswith("/idempotency-key-reused")
+        reused = await hold(client, hold_body(offer, contact={**CONTACT, "email": "sari@example.co.id"}), key)
+    for refused in (other, reused):
+        assert refused.status_code == 422
+        assert refused.json()["type"].endswith("/idempotency-key-reused")
     assert len(suppliers[1].holds) == 1
 
 
@@ -198,14 +238,19 @@ async def test_a_changed_price_is_409_with_the_new_price_and_no_hold(
     problem = response.json()
     assert problem["type"].endswith("/price-changed")
     assert (problem["total_price"], problem["previous_total_price"], problem["currency"]) == (
-        "1350000",
-        "1200000",
+        "1350000.00",
+        "1200000.00",
         "IDR",
     )
     assert replay.status_code == 409
-    assert replay.json()["total_price"] == "1350000"
+    assert replay.headers["content-type"] == "application/problem+json"
+    assert {k: v for k, v in replay.json().items() if k != "request_id"} == {
+        k: v for k, v in problem.items() if k != "request_id"
+    }
+    assert replay.json()["request_id"] != problem["request_id"]  # the replay's own, for its logs
     assert suppliers[1].holds == []
-    assert now_priced.json()["total_price"] == "1350000"
+    assert suppliers[1].price_calls == 1  # the replay did not ask the supplier again
+    assert now_priced.json()["total_price"] == "1350000.00"
 
 
 async def test_supplier_refusals_and_outages_are_problems(
@@ -220,9 +265,13 @@ async def test_supplier_refusals_and_outages_are_problems(
         slow = await hold(client, body, key)
         suppliers[1].hold_error = HoldRefused("duffel", "offer_no_longer_available")
         sold_out = await hold(client, body, key)  # an outage is not remembered: retried
+        suppliers[1].hold_error = None
+        still_sold_out = await hold(client, body, key)  # a refusal is: replayed
     assert (down.status_code, down.json()["type"].rsplit("/", 1)[1]) == (503, "supplier-unavailable")
     assert (slow.status_code, slow.json()["type"].rsplit("/", 1)[1]) == (504, "supplier-timeout")
     assert (sold_out.status_code, sold_out.json()["type"].rsplit("/", 1)[1]) == (409, "sold-out")
+    assert (still_sold_out.status_code, still_sold_out.json()["detail"]) == (409, sold_out.json()["detail"])
+    assert suppliers[1].holds == []
 
 
 async def test_requests_that_cannot_be_held(app: FastAPI, suppliers: list[FakeSupplier]) -> None:
@@ -234,6 +283,14 @@ async def test_requests_that_cannot_be_held(app: FastAPI, suppliers: list[FakeSu
             client,
             hold_body(offer, passengers=[{**PASSENGER, "first_name": "B4di", "date_of_birth": "2020-01-01"}]),
         )
+        shapeless = await hold(
+            client, hold_body(offer, passengers=[{**PASSENGER, "type": "pet"}], contact={"email": "a@b.id"})
+        )
+        flight_shaped = await client.post(
+            "/internal/bookings",
+            json={"offer_id": offer, "passengers": [PASSENGER], "contact": CONTACT},
+            headers={**INTERNAL, "Idempotency-Key": new_key()},
+        )
         no_key = await client.post("/internal/bookings", json=hold_body(offer), headers=INTERNAL)
         long_key = await hold(client, hold_body(offer), key="k" * 201)
         unknown = await client.get("/internal/bookings/nope", headers=INTERNAL)
@@ -241,9 +298,19 @@ async def test_requests_that_cannot_be_held(app: FastAPI, suppliers: list[FakeSu
     assert bad.status_code == 422
     assert bad.json()["type"].endswith("/invalid-booking")
     assert {tuple(e["loc"]) for e in bad.json()["errors"]} == {
-        ("body", "passengers", 0, "first_name"),
-        ("body", "passengers", 0, "date_of_birth"),
+        ("body", "booking_details", "passengers", 0, "first_name"),
+        ("body", "booking_details", "passengers", 0, "date_of_birth"),
     }
+    # booking_details of the wrong shape are the product's rules too, located the same way
+    assert shapeless.status_code == 422
+    assert shapeless.json()["type"].endswith("/invalid-booking")
+    assert {tuple(e["loc"]) for e in shapeless.json()["errors"]} == {
+        ("body", "booking_details", "passengers", 0, "type"),
+        ("body", "booking_details", "contact", "phone"),
+    }
+    # the body's own shape is not: the old flight-shaped request is refused as such
+    assert flight_shaped.status_code == 422
+    assert flight_shaped.json()["type"].endswith("/validation-error")
     assert no_key.status_code == 422
     assert long_key.status_code == 422
     assert (unknown.status_code, unknown.json()["type"].rsplit("/", 1)[1]) == (404, "booking-not-found")
@@ -265,26 +332,36 @@ async def test_internal_routes_need_the_internal_token(app: FastAPI, suppliers: 
     assert not [path for path in schema.json()["paths"] if path.startswith("/internal")]
 
 
-async def test_a_hold_past_its_deadline_reads_expired_and_cannot_be_issued(
-    migrated_database_url: str, suppliers: list[FakeSupplier], airport_directory: AirportsDataDirectory
+async def test_the_quote_adds_up_to_the_suppliers_total_when_fares_do_not_divide(
+    app: FastAPI, suppliers: list[FakeSupplier]
 ) -> None:
-    stock(suppliers)
-    now = [NOW]
-    app = create_app(
-        make_settings(migrated_database_url),
-        suppliers=suppliers,
-        airports=airport_directory,
-        clock=lambda: now[0],
+    # Duffel prices only the whole offer: 1,000,000 for three adults is 333,333 each, rounded.
+    offer = make_offer(
+        supplier="duffel",
+        ref="off_3",
+        price="1000000",
+        party=((PassengerType.ADULT, 2), (PassengerType.CHILD, 1)),
     )
+    suppliers[1].offers = [
+        replace(
+            offer,
+            passenger_prices=tuple(replace(p, price_each=Decimal("333333")) for p in offer.passenger_prices),
+        )
+    ]
+    party = [
+        PASSENGER,
+        {**PASSENGER, "first_name": "Sari", "title": "ms", "date_of_birth": "1992-03-03"},
+        {**PASSENGER, "type": "child", "first_name": "Adi", "date_of_birth": "2022-06-01"},
+    ]
     async with running_app(app) as client:
-        held = await hold(client, hold_body(await offer_id(client)))
-        ref = held.json()["booking_reference"]
-        now[0] = HOLD_EXPIRY + timedelta(seconds=1)
-        read = await client.get(f"/internal/bookings/{ref}", headers=INTERNAL)
-        issue = await client.post(f"/internal/bookings/{ref}/issue", headers=INTERNAL)
-        cancel = await client.post(f"/internal/bookings/{ref}/cancel", headers=INTERNAL)
-    assert read.json()["status"] == "expired"
-    assert (issue.status_code, issue.json()["type"].rsplit("/", 1)[1]) == (409, "hold-expired")
-    assert cancel.status_code == 200
-    assert cancel.json()["status"] == "expired"
-    assert suppliers[1].issued == []
+        held = await hold(client, hold_body(await offer_id(client), passengers=party))
+    assert held.status_code == 201, held.text
+    assert held.json()["quote"] == {
+        "items": [
+            {"description": f"Adult fare {TRIP}", "quantity": 1, "unit_price": "333333.00"},
+            {"description": f"Adult fare {TRIP}", "quantity": 1, "unit_price": "333334.00"},
+            {"description": f"Child fare {TRIP}", "quantity": 1, "unit_price": "333333.00"},
+        ],
+        "total": "1000000.00",
+        "currency": "IDR",
+    }

@@ -65,7 +65,7 @@ async def test_search_merges_dedups_and_sorts_offers_from_both_suppliers(
         response = await client.get("/flights/search", params=SEARCH)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert [o["total_price"] for o in body["offers"]] == ["900000", "1200000", "1500000"]
+    assert [o["total_price"] for o in body["offers"]] == ["900000.00", "1200000.00", "1500000.00"]
     ga = body["offers"][1]
     assert ga["supplier"] == "duffel"
     assert ga["currency"] == "IDR"
@@ -93,7 +93,7 @@ async def test_filters_and_sort_apply(app: FastAPI, suppliers: list[FakeSupplier
     assert [o["segments"][0]["designator"] for o in direct.json()["offers"]] == ["GA402", "QG684"]
     assert [o["segments"][0]["designator"] for o in evening.json()["offers"]] == ["QG684"]
     assert {o["segments"][0]["carrier_code"] for o in carriers.json()["offers"]} == {"GA", "JT"}
-    assert [o["total_price"] for o in cheap.json()["offers"]] == ["900000"]
+    assert [o["total_price"] for o in cheap.json()["offers"]] == ["900000.00"]
     assert bad_time.status_code == 422
     assert bad_sort.status_code == 422
 
@@ -188,7 +188,7 @@ async def test_repricing_reports_a_changed_price(app: FastAPI, suppliers: list[F
     body = priced.json()
     assert body["price_changed"] is True
     assert body["previous_total_price"] == duffel_offer["total_price"]
-    assert body["offer"]["total_price"] == "1350000"
+    assert body["offer"]["total_price"] == "1350000.00"
     assert body["offer"]["offer_id"] == duffel_offer["offer_id"]
     assert unchanged.json()["price_changed"] is False
-    assert cached.json()["total_price"] == "1350000"
+    assert cached.json()["total_price"] == "1350000.00"

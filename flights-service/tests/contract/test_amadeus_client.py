@@ -93,7 +93,7 @@ OFFER: dict[str, Any] = {
         )
     ],
 }
-SEARCH_BODY = {
+SEARCH_BODY: dict[str, Any] = {
     "meta": {"count": 1},
     "data": [OFFER],
     "dictionaries": {"carriers": {"GA": "GARUDA INDONESIA"}, "aircraft": {"738": "BOEING 737-800"}},

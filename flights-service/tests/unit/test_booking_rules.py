@@ -41,7 +41,6 @@ def booking(status: BookingStatus = BookingStatus.HELD) -> Booking:
     return Booking(
         reference="ref",
         idempotency_key="key",
-        request_hash="h",
         offer_id="offer",
         supplier="duffel",
         supplier_order_id="ord_1",

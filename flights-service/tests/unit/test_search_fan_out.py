@@ -8,14 +8,14 @@ from decimal import Decimal
 import pytest
 
 from domain.errors import OfferExpired, OfferNotFound
-from domain.models import Filters, SortKey, SupplierState
+from domain.models import Filters, SearchResult, SortKey, SupplierState
 from domain.services import FlightSearch, OfferDesk, SearchPolicy
 from tests.fakes import FakeSupplier, MemoryCache, criteria, make_offer
 
 DEADLINE = 0.3
 
 
-def statuses(result):  # type: ignore[no-untyped-def]
+def statuses(result: SearchResult) -> dict[str, SupplierState]:
     return {s.name: s.status for s in result.suppliers}
 
 

@@ -14,7 +14,7 @@ INTERNAL = InternalSettings(INTERNAL_TOKEN=SecretStr("a-real-internal-token-0123
 
 def settings(environment: str, internal: InternalSettings = INTERNAL, **suppliers: object) -> Settings:
     return Settings(
-        runtime=RuntimeSettings(ENVIRONMENT=environment),  # type: ignore[call-arg]
+        runtime=RuntimeSettings(ENVIRONMENT=environment),  # type: ignore[call-arg,arg-type]
         database=DB,
         internal=internal,
         suppliers=SupplierSettings(**suppliers),  # type: ignore[arg-type]

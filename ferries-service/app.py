@@ -1,26 +1,104 @@
-"""ferries-service composition root: settings → adapters → FastAPI app.
+"""ferries-service composition root: settings → adapters → domain services → FastAPI app.
 
-Sailing search, quotes and the internal booking contract arrive with the ferries issue; until
-then the service answers health, readiness, docs and metrics so the platform is whole.
+The only module that knows every layer. `create_app(settings, **overrides)` is also how tests
+build the app, with a fake operator, cache or clock in place of the real ones.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime
+
 from fastapi import FastAPI
+from redis.asyncio import Redis
 
+from adapters.cache import MemoryOfferCache, RedisOfferCache
+from adapters.db import SqlBookingUnitOfWork, idempotency_keys
+from adapters.operator import FerryOperatorClient
 from config import Settings
-from shared.service_app import create_database_service_app
+from domain.booking_desk import BookingDesk
+from domain.repository import Clock, FerryOperator, OfferCache
+from domain.search import Catalogue, FerrySearch
+from routes import bookings, ferries
+from routes.errors import ERROR_MAP
+from shared.db import create_engine, create_sessionmaker, ping
+from shared.http import make_client
+from shared.idempotency import IdempotencyStore
+from shared.service_app import create_service_app
 
-VERSION = "0.1.0"
+VERSION = "1.0.0"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    operator: FerryOperator | None = None,
+    cache: OfferCache | None = None,
+    clock: Clock = utc_now,
+) -> FastAPI:
+    """Overrides replace what would otherwise talk to the outside world: the ferry operator and
+    the offer cache (Redis when REDIS_URL is set, else in memory)."""
     settings = settings or Settings.from_env()
-    return create_database_service_app(
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            engine = create_engine(settings.database)
+            stack.push_async_callback(engine.dispose)
+            client = operator
+            if client is None:
+                http = make_client(settings.operator.base_url, timeout=settings.operator.timeout_seconds)
+                stack.push_async_callback(http.aclose)
+                client = FerryOperatorClient(
+                    http,
+                    client_id=settings.operator.client_id,
+                    client_secret=settings.operator.client_secret.get_secret_value(),
+                )
+            offer_cache = cache
+            if offer_cache is None and settings.search.redis_url:
+                redis = Redis.from_url(
+                    settings.search.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
+                )
+                stack.push_async_callback(redis.aclose)
+                offer_cache = RedisOfferCache(redis)
+            offer_cache = offer_cache or MemoryOfferCache()
+            sessions = create_sessionmaker(engine)
+            app.state.engine = engine
+            app.state.clock = clock
+            app.state.catalogue = Catalogue(client, clock)
+            app.state.ferry_search = FerrySearch(
+                client, offer_cache, ttl_seconds=settings.search.offer_ttl_seconds
+            )
+            app.state.booking_desk = BookingDesk(
+                client, offer_cache, lambda: SqlBookingUnitOfWork(sessions), clock
+            )
+            app.state.idempotency = IdempotencyStore(sessions, idempotency_keys)
+            yield
+
+    async def readiness(app: FastAPI) -> None:
+        await ping(app.state.engine)
+
+    app = create_service_app(
         name="ferries-service",
         title="TiketQ Ferries",
         version=VERSION,
-        description="Ferry sailing search and bookings (passengers and vehicles) with ferry operators.",
+        description=(
+            "Ferry ports, routes and sailing search across Indonesia's straits for passengers and "
+            "vehicles (golongan I–IX), with fares per passenger type and vehicle, and bookings held "
+            "with the operator. Browsing is public: no token is needed."
+        ),
         runtime=settings.runtime,
-        database=settings.database,
+        lifespan=lifespan,
+        readiness=readiness,
+        error_map=ERROR_MAP,
+        openapi_tags=[{"name": "ferries", "description": "Ports, routes and sailing search (public)."}],
     )
+    app.state.internal_token = settings.internal.token.get_secret_value()  # read by require_internal
+    app.include_router(ferries.router)
+    app.include_router(bookings.router)  # /internal/bookings: not in the OpenAPI schema
+    return app

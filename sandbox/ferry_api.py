@@ -89,8 +89,12 @@ def sailing_brief(sailing: Sailing, ferry: FerryOperator) -> dict[str, Any]:
 def sailing_json(sailing: Sailing, ferry: FerryOperator, party: Party, vehicle: str | None) -> dict[str, Any]:
     left = ferry.deck.left(sailing)
     lines = fare_lines(sailing, party, vehicle)
+    lane = VEHICLE_CLASSES[vehicle][1] if vehicle else Decimal(0)
+    fits = left.seats >= party.seats and left.lane_meters >= lane
     return {
         **sailing_brief(sailing, ferry),
+        # Whether this party (and its vehicle) still fits and the sailing still sails.
+        "bookable": fits and not ferry.is_cancelled(sailing),
         "available": {"seats": left.seats, "lane_meters": f"{left.lane_meters:.1f}"},
         "fares": {"breakdown": lines, "total": money(total_of(lines)), "currency": "IDR"},
     }

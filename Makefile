@@ -26,6 +26,7 @@ help:
 	@echo "make bench    run the benchmarks and write BENCHMARKS.md"
 	@echo "make openapi  regenerate every service's checked-in openapi.json"
 	@echo "make lint     ruff, mypy and import contracts only"
+	@echo "make install  only build .venv (Python 3.11 or newer; PYTHON=/path/to/python3.12 chooses)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)

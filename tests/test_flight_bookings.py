@@ -1,7 +1,8 @@
-"""The internal booking contract of flights-service (API_SPECIFICATIONS.md §8) against the real
-sandbox suppliers: hold → issue, hold → cancel, hold expiry, and two buyers racing for the last
-seat. These routes are service-to-service (transaction-service calls them), so the tests call
-flights-service directly with the internal token, as transaction-service does."""
+"""The booking contract (docs/booking-contract.md) as flights-service speaks it, against the real
+sandbox suppliers: hold → issue → cancel, hold → cancel, hold expiry, and two buyers racing for
+the last seat. These routes are service-to-service (transaction-service calls them), so the tests
+call flights-service directly with the internal token, as transaction-service does. Every booking
+answered is checked against the contract's shape (`assert_booking`)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
 from devstack.stack import Stack
+from testkit.booking_contract import assert_booking
 from testkit.stack_runner import StackRunner
 from tests.support import service_env
 
@@ -77,7 +78,7 @@ def hold(
 ) -> httpx.Response:
     return flights.post(
         "/internal/bookings",
-        json={"offer_id": offer_id, "passengers": passengers, "contact": CONTACT},
+        json={"offer_id": offer_id, "booking_details": {"passengers": passengers, "contact": CONTACT}},
         headers={"Idempotency-Key": key or str(uuid.uuid4())},
     )
 
@@ -87,43 +88,52 @@ def test_without_the_internal_token_the_contract_does_not_exist(stack: Stack) ->
     assert response.status_code == 404
 
 
-def test_hold_then_issue_gives_ticket_numbers_once(
+def test_hold_then_issue_gives_e_tickets_once_and_cancel_keeps_them(
     gateway: httpx.Client, flights: httpx.Client, sandbox: httpx.Client
 ) -> None:
     offer = offers(gateway, 70)[0]
     key = str(uuid.uuid4())
     held = hold(flights, offer["offer_id"], [adult()], key)
-    assert held.status_code == 201, held.text
-    booking = held.json()
-    assert booking["status"] == "held"
-    assert booking["currency"] == "IDR"
-    assert Decimal(booking["total_price"]) > 0
+    booking = assert_booking(held, 201)
+    assert (booking["service_type"], booking["status"], booking["holds_inventory"]) == (
+        "flight",
+        "held",
+        True,
+    )
+    assert booking["supplier"] == offer["supplier"]
     assert booking["supplier_reference"]
+    # The quote is what the offer said, to the rupiah, and the customer is the passenger.
+    assert booking["quote"]["total"] == offer["total_price"]
+    assert booking["quote"]["items"][0]["description"].startswith("Adult fare CGK-DPS ")
+    assert booking["customer"] == {
+        "first_name": "Budia",
+        "last_name": "Santoso",
+        "email": "budi@example.co.id",
+        "phone": "+6281234567890",
+    }
     # The same key replays the same hold rather than taking a second seat.
     again = hold(flights, offer["offer_id"], [adult()], key)
-    assert again.status_code == 201
-    assert again.json()["booking_reference"] == booking["booking_reference"]
+    assert assert_booking(again, 201) == booking
 
     ref = booking["booking_reference"]
-    issued = flights.post(f"/internal/bookings/{ref}/issue")
-    assert issued.status_code == 200, issued.text
-    tickets = issued.json()["tickets"]
-    assert issued.json()["status"] == "issued"
-    assert len(tickets) == 1
-    assert tickets[0]["ticket_number"]
-    # Issuing twice is a no-op that returns the same tickets.
-    assert flights.post(f"/internal/bookings/{ref}/issue").json()["tickets"] == tickets
-    assert flights.get(f"/internal/bookings/{ref}").json()["status"] == "issued"
-    # Cancelling an issued booking cancels it at the supplier (the tickets are void, still listed),
-    # once: a second cancel returns it as it is, and it can no longer be issued.
-    cancelled = flights.post(f"/internal/bookings/{ref}/cancel")
-    assert cancelled.status_code == 200, cancelled.text
-    assert cancelled.json()["status"] == "cancelled"
-    assert cancelled.json()["tickets"] == tickets
-    again_cancelled = flights.post(f"/internal/bookings/{ref}/cancel")
-    assert again_cancelled.status_code == 200
-    assert again_cancelled.json() == cancelled.json()
-    assert flights.get(f"/internal/bookings/{ref}").json()["status"] == "cancelled"
+    issued = assert_booking(flights.post(f"/internal/bookings/{ref}/issue"))
+    assert issued["status"] == "issued"
+    documents = issued["documents"]
+    assert [(d["kind"], d["title"]) for d in documents] == [("e-ticket", "E-ticket Budia Santoso")]
+    assert documents[0]["reference"] == documents[0]["fields"]["ticket_number"]
+    assert documents[0]["fields"]["booking_code"] == booking["supplier_reference"]
+    assert documents[0]["fields"]["route"] == "CGK → DPS"
+    assert documents[0]["fields"]["departure"].endswith(" WIB (UTC+07:00)")  # Jakarta's local time
+    # Issuing twice is a no-op that returns the same booking.
+    assert assert_booking(flights.post(f"/internal/bookings/{ref}/issue")) == issued
+    assert assert_booking(flights.get(f"/internal/bookings/{ref}")) == issued
+    # Cancelling an issued booking cancels it at the supplier (the e-tickets are void, still
+    # listed), once: a second cancel returns it as it is, and it can no longer be issued.
+    cancelled = assert_booking(flights.post(f"/internal/bookings/{ref}/cancel"))
+    assert cancelled["status"] == "cancelled"
+    assert cancelled["documents"] == documents
+    assert assert_booking(flights.post(f"/internal/bookings/{ref}/cancel")) == cancelled
+    assert assert_booking(flights.get(f"/internal/bookings/{ref}"))["status"] == "cancelled"
     reissued = flights.post(f"/internal/bookings/{ref}/issue")
     assert reissued.status_code == 409
     assert reissued.json()["type"].endswith("/booking-cancelled")
@@ -133,13 +143,15 @@ def test_hold_then_cancel_releases_and_cannot_be_issued(
     gateway: httpx.Client, flights: httpx.Client, sandbox: httpx.Client
 ) -> None:
     offer = offers(gateway, 71, adults=2)[0]
-    held = hold(flights, offer["offer_id"], [adult(), adult(1)])
-    assert held.status_code == 201, held.text
-    ref = held.json()["booking_reference"]
+    held = assert_booking(hold(flights, offer["offer_id"], [adult(), adult(1)]), 201)
+    ref = held["booking_reference"]
+    # Two adults: the quote's lines add up to the supplier's total (assert_booking checks it).
+    assert sum(item["quantity"] for item in held["quote"]["items"]) == 2
+    assert held["quote"]["total"] == offer["total_price"]
 
-    cancelled = flights.post(f"/internal/bookings/{ref}/cancel")
-    assert cancelled.status_code == 200, cancelled.text
-    assert cancelled.json()["status"] == "cancelled"
+    cancelled = assert_booking(flights.post(f"/internal/bookings/{ref}/cancel"))
+    assert cancelled["status"] == "cancelled"
+    assert cancelled["documents"] == []
     assert flights.post(f"/internal/bookings/{ref}/cancel").json()["status"] == "cancelled"
     refused = flights.post(f"/internal/bookings/{ref}/issue")
     assert refused.status_code == 409
@@ -154,6 +166,11 @@ def test_bad_passengers_are_422_before_any_supplier_call(
     response = hold(flights, offer["offer_id"], infant_only)
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["type"].endswith("/invalid-booking")
+    locs = {tuple(e["loc"]) for e in problem["errors"]}
+    assert ("body", "booking_details", "passengers", 0, "date_of_birth") in locs  # 40 is no infant
+    assert ("body", "booking_details", "passengers") in locs  # the offer is for one adult
 
 
 def test_a_hold_expires_and_then_cannot_be_issued(
@@ -161,11 +178,9 @@ def test_a_hold_expires_and_then_cannot_be_issued(
 ) -> None:
     with service_env(stack_runner, "sandbox", {"SANDBOX_HOLD_TTL_SECONDS": str(HOLD_TTL_SECONDS)}):
         offer = offers(gateway, 73, adults=2)[0]
-        held = hold(flights, offer["offer_id"], [adult(), adult(1)])
-        assert held.status_code == 201, held.text
-        ref = held.json()["booking_reference"]
+        ref = assert_booking(hold(flights, offer["offer_id"], [adult(), adult(1)]), 201)["booking_reference"]
         time.sleep(HOLD_TTL_SECONDS + 1.5)
-        assert flights.get(f"/internal/bookings/{ref}").json()["status"] == "expired"
+        assert assert_booking(flights.get(f"/internal/bookings/{ref}"))["status"] == "expired"
         refused = flights.post(f"/internal/bookings/{ref}/issue")
         assert refused.status_code == 409, refused.text
         assert refused.json()["type"].endswith("/hold-expired")

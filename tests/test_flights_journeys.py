@@ -27,7 +27,7 @@ def sandbox(stack: Stack) -> Iterator[httpx.Client]:
 
 
 def search(gateway: httpx.Client, **params: Any) -> httpx.Response:
-    query = {
+    query: dict[str, Any] = {
         "origin": "CGK",
         "destination": "DPS",
         "departure_date": (date.today() + timedelta(days=14)).isoformat(),

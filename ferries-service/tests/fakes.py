@@ -10,8 +10,10 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
+from types import TracebackType
+from typing import Self
 
-from domain.bookings import BookingDetails, OperatorBooking, OperatorQuote, OperatorTicket
+from domain.bookings import Booking, BookingDetails, OperatorBooking, OperatorQuote, OperatorTicket
 from domain.errors import (
     BookingCancelled,
     HoldExpired,
@@ -263,3 +265,41 @@ class FakeOperator:
 
     def depart(self, booking_id: str) -> None:
         self.bookings[booking_id] = replace(self.bookings[booking_id], status="DEPARTED")
+
+
+class MemoryBookings:
+    """The BookingRepository port over a dict shared by every unit of work of one test."""
+
+    def __init__(self, store: dict[str, Booking]) -> None:
+        self._store = store
+
+    async def add(self, booking: Booking) -> None:
+        assert booking.reference not in self._store
+        self._store[booking.reference] = booking
+
+    async def get(self, reference: str, *, for_update: bool = False) -> Booking | None:
+        return self._store.get(reference)
+
+    async def save(self, booking: Booking) -> None:
+        self._store[booking.reference] = booking
+
+
+class MemoryUnitOfWork:
+    """Changes reach the shared store only on commit, like the SQL unit of work."""
+
+    def __init__(self, store: dict[str, Booking]) -> None:
+        self._store = store
+        self._pending: dict[str, Booking] = {}
+        self.bookings = MemoryBookings(self._pending)
+
+    async def __aenter__(self) -> Self:
+        self._pending.update(self._store)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._pending.clear()
+
+    async def commit(self) -> None:
+        self._store.update(self._pending)

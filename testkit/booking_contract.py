@@ -314,6 +314,17 @@ class BookingContract:
         # Same booking_reference: the supplier was not asked to hold a second time.
         assert second == first
 
+    async def test_concurrent_duplicates_under_one_key_make_one_booking(
+        self, booking_api: httpx.AsyncClient, product: ProductUnderTest
+    ) -> None:
+        body, key = (await product.bookable()).body(), new_key()
+        # A caller that timed out and retried while the first request still runs: the retry
+        # waits for the first answer and replays it.
+        responses = await asyncio.gather(*(hold(booking_api, body, key) for _ in range(3)))
+        bookings = [assert_booking(r, 201, product=product) for r in responses]
+        assert bookings[1] == bookings[0]
+        assert bookings[2] == bookings[0]
+
     async def test_the_same_key_with_another_body_is_422_idempotency_key_reused(
         self, booking_api: httpx.AsyncClient, product: ProductUnderTest
     ) -> None:

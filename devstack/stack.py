@@ -118,6 +118,7 @@ class Stack:
         sandbox = self.url(SANDBOX.name)
         env["AMADEUS_BASE_URL"] = f"{sandbox}/amadeus"
         env["DUFFEL_BASE_URL"] = f"{sandbox}/duffel"
+        env["FERRY_OPERATOR_BASE_URL"] = f"{sandbox}/ferry"
         env["MIDTRANS_SNAP_BASE_URL"] = f"{sandbox}/midtrans/snap/v1"
         env["MIDTRANS_CORE_BASE_URL"] = f"{sandbox}/midtrans"
         # One generated Midtrans server key: payment-service uses it, the sandbox accepts it.

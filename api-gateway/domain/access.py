@@ -80,6 +80,10 @@ TIKETQ_ACCESS = AccessRules(
         PublicOperation("GET", "/flights/search"),
         PublicOperation("GET", "/flights/offers/{offer_id}"),
         PublicOperation("POST", "/flights/offers/{offer_id}/price"),
+        # Browsing ferries needs no account either: ports, routes and sailing search.
+        PublicOperation("GET", "/ferries/ports"),
+        PublicOperation("GET", "/ferries/routes"),
+        PublicOperation("GET", "/ferries/search"),
     ),
     open_prefixes=("/webhooks/",),
 )

@@ -100,3 +100,19 @@ def test_a_token_is_verified_only_where_identity_matters(method: str, path: str,
 )
 def test_browsing_flights_is_public_and_nothing_more(method: str, path: str, public: bool) -> None:
     assert TIKETQ_ACCESS.is_public(method, path) is public
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "public"),
+    [
+        ("GET", "/ferries/ports", True),
+        ("GET", "/ferries/routes", True),
+        ("GET", "/ferries/search", True),
+        ("HEAD", "/ferries/search", True),
+        ("POST", "/ferries/search", False),
+        ("GET", "/ferries/bookings", False),
+        ("POST", "/internal/bookings", False),
+    ],
+)
+def test_browsing_ferries_is_public_and_nothing_more(method: str, path: str, public: bool) -> None:
+    assert TIKETQ_ACCESS.is_public(method, path) is public

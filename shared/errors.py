@@ -26,6 +26,28 @@ PROBLEM_BASE = "https://docs.tiketq.id/problems/"
 
 logger = logging.getLogger("shared.errors")
 
+# Python 3.13 renamed four reason phrases after RFC 9110 (422 "Unprocessable Content", 413
+# "Content Too Large", 414 "URI Too Long", 416 "Range Not Satisfiable"). Problem titles and the
+# OpenAPI documents must not change with the interpreter a service runs on, so these keep the
+# names the platform has always answered with; every other status uses the standard library's.
+_STABLE_PHRASES = {
+    413: ("Request Entity Too Large", "Entity is too large"),
+    414: ("Request-URI Too Long", "URI is too long"),
+    416: ("Requested Range Not Satisfiable", "Cannot satisfy request range"),
+    422: ("Unprocessable Entity", ""),
+}
+
+
+def status_phrase(status: int) -> str:
+    """The reason phrase of an HTTP status, the same on every supported Python."""
+    stable = _STABLE_PHRASES.get(status)
+    return stable[0] if stable else HTTPStatus(status).phrase
+
+
+def status_description(status: int) -> str:
+    stable = _STABLE_PHRASES.get(status)
+    return stable[1] if stable else HTTPStatus(status).description
+
 
 @dataclass(frozen=True)
 class ProblemSpec:
@@ -52,7 +74,7 @@ class ProblemError(Exception):
         super().__init__(detail or slug)
         self.status = status
         self.slug = slug
-        self.title = title or HTTPStatus(status).phrase
+        self.title = title or status_phrase(status)
         self.detail = detail
         self.headers = dict(headers or {})
         self.errors = errors
@@ -69,9 +91,9 @@ def problem_response(
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": "about:blank" if slug == "about:blank" else PROBLEM_BASE + slug,
-        "title": title or HTTPStatus(status).phrase,
+        "title": title or status_phrase(status),
         "status": status,
-        "detail": detail or HTTPStatus(status).description,
+        "detail": detail or status_description(status),
         "request_id": request_id_var.get(),
     }
     if errors is not None:
@@ -166,4 +188,4 @@ class Problem(BaseModel):
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a route, so /docs shows its error statuses with the problem schema."""
-    return {status: {"model": Problem, "description": HTTPStatus(status).phrase} for status in statuses}
+    return {status: {"model": Problem, "description": status_phrase(status)} for status in statuses}

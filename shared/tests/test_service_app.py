@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from shared.errors import ProblemError, ProblemSpec
+from shared.errors import ProblemError, ProblemSpec, problem_responses
 from shared.service_app import create_service_app
 from shared.settings import RuntimeSettings
 from testkit.asgi import running_app
@@ -59,6 +59,8 @@ async def test_validation_errors_are_problem_json_without_echoing_input() -> Non
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
     assert body["status"] == 422
+    # The same title on every Python (3.13 renamed the phrase "Unprocessable Content").
+    assert body["title"] == "Unprocessable Entity"
     assert body["errors"][0]["loc"] == ["body", "count"]
     assert "hunter2" not in response.text
 
@@ -115,6 +117,19 @@ async def test_bodies_over_the_cap_get_413(chunked: bool) -> None:
             )
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["title"] == "Request Entity Too Large"  # "Content Too Large" on 3.13
+
+
+def test_documented_error_statuses_read_the_same_on_every_python() -> None:
+    responses = problem_responses(404, 413, 414, 416, 422)
+
+    assert {status: r["description"] for status, r in responses.items()} == {
+        404: "Not Found",
+        413: "Request Entity Too Large",
+        414: "Request-URI Too Long",
+        416: "Requested Range Not Satisfiable",
+        422: "Unprocessable Entity",
+    }
 
 
 async def test_request_id_is_generated_or_passed_through() -> None:

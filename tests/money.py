@@ -27,7 +27,7 @@ def passenger(n: int = 0) -> dict[str, Any]:
 
 
 def an_offer(gateway: httpx.Client, days_ahead: int = 40, destination: str = "DPS") -> dict[str, Any]:
-    query = {
+    query: dict[str, str | int] = {
         "origin": "CGK",
         "destination": destination,
         "departure_date": (date.today() + timedelta(days=days_ahead)).isoformat(),

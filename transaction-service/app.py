@@ -16,17 +16,19 @@ from fastapi import FastAPI
 
 from adapters import tables
 from adapters.event_bus import make_event_deliverer
-from adapters.idempotency import IdempotencyStore
+from adapters.reports import SqlReportSource
 from adapters.repository import SqlLedgerUnitOfWork
 from adapters.upstream import HttpBookingGateway, HttpPaymentGateway
 from config import Settings
+from domain.money_path import MoneyPath, build_money_path
 from domain.ports import BookingGateway, Clock, PaymentGateway
-from domain.services import MoneyPath
+from domain.reports import ReportSource
 from routes import orders, payments, reports, transactions, webhooks
 from routes.errors import install_error_handlers
 from shared.background import BackgroundTasks
 from shared.db import create_engine, create_sessionmaker, ping
 from shared.http import make_client
+from shared.idempotency import IdempotencyStore
 from shared.outbox import OutboxEvent, OutboxRelay
 from shared.service_app import create_service_app
 from shared.tokens import AccountStateSource, KeySource, verifier_backed_by_auth_service
@@ -39,13 +41,19 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _sweep_forever(money_path: MoneyPath, interval: float) -> None:
+async def _sweep_forever(money_path: MoneyPath, idempotency: IdempotencyStore, interval: float) -> None:
     while True:
         try:
-            ended = await money_path.expire_holds()
-            synced = await money_path.sync_overdue_payments()
-            if ended or synced:
-                logger.info("sweeper: %d expired holds ended, %d overdue payments settled", ended, synced)
+            ended = await money_path.sweeper.expire_holds()
+            synced = await money_path.sweeper.sync_overdue_payments()
+            purged = await idempotency.purge_expired()
+            if ended or synced or purged:
+                logger.info(
+                    "sweeper: %d expired holds ended, %d overdue payments settled, %d old keys purged",
+                    ended,
+                    synced,
+                    purged,
+                )
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -62,10 +70,11 @@ def create_app(
     payment_gateway: PaymentGateway | None = None,
     clock: Clock = utc_now,
     workers: bool | None = None,
+    report_source: ReportSource | None = None,
 ) -> FastAPI:
     """Overrides replace what talks to other services: auth-service's keys and account states,
-    the booking services, payment-service. `workers=False` keeps the relays and the sweeper off
-    (tests drive them through `app.state`)."""
+    the product services, payment-service, the reports' source. `workers=False` keeps the relays
+    and the sweeper off (tests drive them through `app.state`)."""
     settings = settings or Settings.from_env()
     internal_token = settings.internal.token.get_secret_value()
     run_workers = settings.workers.relays_enabled if workers is None else workers
@@ -80,9 +89,14 @@ def create_app(
             timeout = settings.upstream.timeout_seconds
             bookings = booking_gateway
             if bookings is None:
-                flights = make_client(settings.upstream.flights_service_url, timeout=timeout)
-                stack.push_async_callback(flights.aclose)
-                bookings = HttpBookingGateway({"flight": flights}, internal_token)
+                # One pooled client per configured product: adding a product is one entry here.
+                clients = {
+                    service_type: make_client(base_url, timeout=timeout)
+                    for service_type, base_url in settings.upstream.product_services.items()
+                }
+                for client in clients.values():
+                    stack.push_async_callback(client.aclose)
+                bookings = HttpBookingGateway(clients, internal_token)
             charges = payment_gateway
             if charges is None:
                 payment_http = make_client(settings.upstream.payment_service_url, timeout=timeout)
@@ -107,10 +121,10 @@ def create_app(
             def unit_of_work() -> SqlLedgerUnitOfWork:
                 return SqlLedgerUnitOfWork(sessions)
 
-            money_path = MoneyPath(unit_of_work, bookings, charges, clock, wake=wake)
+            money_path = build_money_path(unit_of_work, bookings, charges, clock, wake=wake)
 
             async def run_job(event: OutboxEvent) -> None:
-                await money_path.run_job(event.topic, event.payload)
+                await money_path.jobs.run(event.topic, event.payload)
 
             work_relay = OutboxRelay(
                 sessions,
@@ -121,7 +135,8 @@ def create_app(
             )
 
             app.state.engine = engine
-            app.state.sessions = sessions  # read by the reports
+            app.state.sessions = sessions
+            app.state.report_source = report_source or SqlReportSource(sessions)
             app.state.internal_token = internal_token
             app.state.payment_webhook_secret = settings.payment_events.secret.get_secret_value()
             app.state.token_verifier = verifier_backed_by_auth_service(
@@ -132,7 +147,14 @@ def create_app(
                 account_states=account_states,
             )
             app.state.money_path = money_path
-            app.state.idempotency = IdempotencyStore(sessions)
+            idempotency = IdempotencyStore(
+                sessions,
+                tables.idempotency_keys,
+                abandoned_after_seconds=settings.idempotency.abandoned_after_seconds,
+                wait_seconds=settings.idempotency.wait_seconds,
+                retention=settings.idempotency.retention,
+            )
+            app.state.idempotency = idempotency
             app.state.event_relay = event_relay
             app.state.work_relay = work_relay
 
@@ -142,7 +164,7 @@ def create_app(
                 background.start(event_relay.run(), name="event-outbox-relay")
                 background.start(work_relay.run(), name="work-queue-relay")
                 sweep = settings.workers.sweep_interval_seconds
-                background.start(_sweep_forever(money_path, sweep), name="hold-sweeper")
+                background.start(_sweep_forever(money_path, idempotency, sweep), name="hold-sweeper")
             yield
 
     async def readiness(app: FastAPI) -> None:
@@ -154,14 +176,15 @@ def create_app(
         version=VERSION,
         description=(
             "Orders, transactions, payments, refunds and reports: the money path from a held"
-            " booking to an issued ticket. Every POST that creates money or a booking needs an"
-            " `Idempotency-Key`. Someone else's order, transaction or payment answers 404."
+            " booking to an issued one, for every product (flights, ferries, hotels, PPOB). Every"
+            " POST that creates money or a booking needs an `Idempotency-Key`. Someone else's order,"
+            " transaction or payment answers 404."
         ),
         runtime=settings.runtime,
         lifespan=lifespan,
         readiness=readiness,
         openapi_tags=[
-            {"name": "orders", "description": "Hold a booking and open its transaction."},
+            {"name": "orders", "description": "Hold (or quote) a booking and open its transaction."},
             {"name": "transactions", "description": "Transactions, cancellation, refunds, audit."},
             {"name": "payments", "description": "Midtrans payments through payment-service."},
             {"name": "webhooks", "description": "Signed events from payment-service."},

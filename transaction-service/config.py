@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
+from domain.models import SERVICE_TYPES
 from shared.settings import (
     DatabaseSettings,
     InternalSettings,
@@ -17,11 +19,43 @@ from shared.settings import (
 
 
 class UpstreamSettings(SettingsBase):
-    """The services the money path calls over their internal contracts."""
+    """The services the money path calls over their internal contracts.
 
-    flights_service_url: str = Field(default="http://localhost:8004", alias="FLIGHTS_SERVICE_URL")
+    `PRODUCT_SERVICES` is the only place a product is named: a JSON object of service_type →
+    base URL of the product service that speaks the booking contract (docs/booking-contract.md),
+    e.g. `{"flight": "http://localhost:8004", "ferry": "http://localhost:8005"}`. A service type
+    missing from it cannot be ordered (422 service-type-unavailable)."""
+
+    product_services: dict[str, str] = Field(
+        default_factory=lambda: {"flight": "http://localhost:8004"}, alias="PRODUCT_SERVICES"
+    )
     payment_service_url: str = Field(default="http://localhost:8008", alias="PAYMENT_SERVICE_URL")
     timeout_seconds: float = Field(default=15.0, alias="UPSTREAM_TIMEOUT_SECONDS", gt=0, le=120)
+
+    @field_validator("product_services")
+    @classmethod
+    def _known_products(cls, value: dict[str, str]) -> dict[str, str]:
+        for service_type, url in value.items():
+            if service_type not in SERVICE_TYPES:
+                raise ValueError(
+                    f"PRODUCT_SERVICES: {service_type!r} is not one of {', '.join(SERVICE_TYPES)}"
+                )
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"PRODUCT_SERVICES: the URL of {service_type!r} is not http(s): {url!r}")
+        return value
+
+
+class IdempotencySettings(SettingsBase):
+    """Idempotency-Key answers: how long a duplicate waits for the first request, when an
+    unfinished key counts as abandoned (its process died), how long answers are kept."""
+
+    wait_seconds: float = Field(default=30.0, alias="IDEMPOTENCY_WAIT_SECONDS", gt=0, le=300)
+    abandoned_after_seconds: float = Field(default=120.0, alias="IDEMPOTENCY_ABANDONED_AFTER_SECONDS", gt=0)
+    retention_days: float = Field(default=7.0, alias="IDEMPOTENCY_RETENTION_DAYS", gt=0, le=365)
+
+    @property
+    def retention(self) -> timedelta:
+        return timedelta(days=self.retention_days)
 
 
 class PaymentEventSettings(SettingsBase):
@@ -56,6 +90,7 @@ class Settings:
     payment_events: PaymentEventSettings  # PAYMENT_WEBHOOK_SECRET (or _FILE)
     upstream: UpstreamSettings = field(default_factory=UpstreamSettings)
     workers: WorkerSettings = field(default_factory=WorkerSettings)
+    idempotency: IdempotencySettings = field(default_factory=IdempotencySettings)
 
     def __post_init__(self) -> None:
         refuse_placeholder_secret(self.internal.token.get_secret_value(), self.runtime, "INTERNAL_TOKEN")
@@ -73,4 +108,5 @@ class Settings:
             payment_events=PaymentEventSettings(),  # type: ignore[call-arg]
             upstream=UpstreamSettings(),
             workers=WorkerSettings(),
+            idempotency=IdempotencySettings(),
         )

@@ -1,4 +1,5 @@
-"""The event bus (DESIGN.md §7): the `deliver` of transaction-service's outbox relay.
+"""The event bus: the `deliver` of transaction-service's outbox relay (events in
+docs/architecture.md).
 
 With `RABBITMQ_URL` set, each outbox event's envelope is published as a persistent JSON message
 to the durable topic exchange `tiketq.events`, routing key = the topic (`transaction.created`,

@@ -20,11 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters import tables as t
 from domain.models import OPEN_PAYMENT, OrderStatus, PaymentStatus, RefundStatus, TransactionStatus
-from domain.records import AuditEntry, Order, Payment, Record, Refund, Transaction
+from domain.records import AuditEntry, BookingState, LineItem, Order, Payment, Record, Refund, Transaction
 from domain.reports import TIMEZONE as JAKARTA
 from domain.repository import OrderFilter, TransactionFilter
 from shared.db import SqlAlchemyUnitOfWork
 from shared.logging import request_id_var
+from shared.money import money_string
 from shared.outbox import add_event
 
 _TABLES: dict[type[Any], Table] = {
@@ -41,11 +42,41 @@ _STATUS: dict[type[Any], type[Any]] = {
 }
 
 
+def _line_items(value: Any) -> list[LineItem]:
+    return [
+        LineItem(str(i["description"]), int(i["quantity"]), Decimal(str(i["unit_price"])))
+        for i in value or []
+    ]
+
+
+def _booking(value: Any) -> BookingState:
+    data = dict(value or {})
+    refund = data.get("refund_amount")
+    return BookingState(
+        status=str(data.get("status") or "held"),
+        supplier=str(data.get("supplier") or ""),
+        supplier_reference=str(data.get("supplier_reference") or ""),
+        holds_inventory=bool(data.get("holds_inventory", True)),
+        documents=list(data.get("documents") or []),
+        refund_amount=None if refund is None else Decimal(str(refund)),
+        failure_reason=data.get("failure_reason"),
+        customer={str(k): str(v) for k, v in (data.get("customer") or {}).items()},
+    )
+
+
+def _booking_json(booking: BookingState) -> dict[str, Any]:
+    values = dataclasses.asdict(booking)
+    values["refund_amount"] = None if booking.refund_amount is None else money_string(booking.refund_amount)
+    return values
+
+
 def _record(kind: type[Any], row: RowMapping) -> Any:
     values = {f.name: row[f.name] for f in dataclasses.fields(kind)}
     values["status"] = _STATUS[kind](values["status"])
     if kind is Order:
         values["booking_details"] = dict(values["booking_details"] or {})
+        values["line_items"] = _line_items(values["line_items"])
+        values["booking"] = _booking(values["booking"])
     if kind is Transaction:
         values["metadata"] = dict(values["metadata"] or {})
     return kind(**values)
@@ -54,6 +85,12 @@ def _record(kind: type[Any], row: RowMapping) -> Any:
 def _values(record: Record) -> dict[str, Any]:
     values = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
     values["status"] = str(values["status"])
+    if isinstance(record, Order):
+        values["line_items"] = [
+            {"description": i.description, "quantity": i.quantity, "unit_price": money_string(i.unit_price)}
+            for i in record.line_items
+        ]
+        values["booking"] = _booking_json(record.booking)
     return values
 
 

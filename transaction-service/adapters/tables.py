@@ -1,8 +1,8 @@
 """transaction-service tables (SQLAlchemy Core): orders, transactions, payments, refunds, the audit
 log, idempotency keys, processed events, the outbox and the local work queue.
 
-Money is NUMERIC(14,2); timestamps are timestamptz (UTC). Alembic 0001 creates exactly these;
-the reports (adapters/reports.py) query them.
+Money is NUMERIC(14,2); timestamps are timestamptz (UTC). The Alembic revisions create exactly
+these; the reports (adapters/reports.py) query them.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from domain.models import SERVICE_TYPES
+from shared.idempotency import idempotency_table
 from shared.outbox import outbox_table
 
 metadata = MetaData(
@@ -37,7 +39,6 @@ metadata = MetaData(
     }
 )
 
-SERVICE_TYPES = ("flight", "ferry", "hotel", "ppob")
 ORDER_STATUSES = ("DRAFT", "CONFIRMED", "PAID", "CANCELLED", "COMPLETED")
 TRANSACTION_STATUSES = ("PENDING", "PROCESSING", "COMPLETED", "FAILED", "CANCELLED", "REFUNDED")
 PAYMENT_STATUSES = (
@@ -72,7 +73,13 @@ orders = Table(
     Column("total_amount", MONEY, nullable=False),
     Column("currency", String(3), nullable=False, server_default="IDR"),
     Column("status", String(20), nullable=False),
+    # The product's normalised booking_details, stored and shown, never read here.
     Column("booking_details", JSONB, nullable=False, server_default="{}"),
+    # The quote's lines: [{description, quantity, unit_price (decimal string)}].
+    Column("line_items", JSONB, nullable=False, server_default="[]"),
+    # The order's copy of its booking: {status, supplier, supplier_reference, holds_inventory,
+    # documents, refund_amount, failure_reason, customer}.
+    Column("booking", JSONB, nullable=False, server_default="{}"),
     Column("booking_reference", String(100), nullable=True),
     Column("hold_expires_at", DateTime(timezone=True), nullable=True),
     Column("failure_reason", Text, nullable=True),
@@ -177,16 +184,7 @@ audit_log = Table(
     Index("ix_audit_log_at", "at"),
 )
 
-idempotency_keys = Table(
-    "idempotency_keys",
-    metadata,
-    Column("scope", String(120), primary_key=True),  # operation + caller
-    Column("key", String(200), primary_key=True),
-    Column("fingerprint", String(64), nullable=False),
-    Column("status_code", Integer, nullable=True),  # null while the first request runs
-    Column("response", JSONB, nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-)
+idempotency_keys = idempotency_table(metadata, "idempotency_keys")
 
 processed_events = Table(
     "processed_events",

@@ -82,34 +82,83 @@ class ServiceTypeUnavailable(TransactionError):
         super().__init__(f"Booking {service_type} is not available yet.")
 
 
-class UpstreamProblem(TransactionError):
-    """A problem another service answered, passed on with its status, slug and extra members
-    (say, a booking's 409 price-changed with the new price)."""
+class PassedOn(TransactionError):
+    """An answer another service gave that our caller receives unchanged: its slug, detail and
+    extra members (a product's 409 price-changed carries the new price, its 422 invalid-booking
+    the field errors). `answered_status` is kept only so the edge can repeat the answer as it
+    came; use cases decide by the error's type (refused for good, or worth retrying), never by it.
+    """
 
     def __init__(
-        self, status: int, slug: str, detail: str | None = None, extra: dict[str, Any] | None = None
+        self,
+        slug: str,
+        detail: str | None = None,
+        members: dict[str, Any] | None = None,
+        *,
+        answered_status: int,
     ) -> None:
         super().__init__(detail or slug)
-        self.status = status
         self.slug = slug
         self.detail = detail
-        self.extra = dict(extra or {})
-
-    @property
-    def is_transient(self) -> bool:
-        """Worth retrying later: the other side was down, slow or broken."""
-        return self.status >= 500 or self.status == 429
-
-    @property
-    def is_permanent(self) -> bool:
-        return not self.is_transient
+        self.members = dict(members or {})
+        self.answered_status = answered_status
 
 
-class IdempotencyKeyReused(TransactionError):
+# --- the product services (docs/booking-contract.md) ---------------------------------------------
+
+
+class BookingRefused(PassedOn):
+    """The product service refused for good (price changed, sold out, offer expired, invalid
+    details, hold expired, booking cancelled, not cancellable, the supplier rejected it…): asking
+    again gives the same answer."""
+
+
+class ProductUnavailable(PassedOn):
+    """The product service (or its supplier) is down or broken right now: worth retrying."""
+
+
+class ProductTimeout(ProductUnavailable):
+    """The product service (or its supplier) did not answer in time: worth retrying."""
+
+
+class ProductAnswerInvalid(ProductUnavailable):
+    """The product service answered something that breaks the contract (a quote whose lines do
+    not add up to its total, a missing field): nothing of it is used; a retry may fare better."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("booking-service-error", detail, answered_status=502)
+
+
+class BookingStillPending(TransactionError):
+    """The supplier has not finished issuing yet; the booking is read again later."""
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(f"Booking {reference} is still pending at the supplier.")
+        self.reference = reference
+
+
+# --- payment-service ------------------------------------------------------------------------------
+
+
+class PaymentRefused(PassedOn):
+    """payment-service refused for good (refund not allowed, invalid amount, …)."""
+
+
+class ChargeNotFound(PaymentRefused):
+    """payment-service has no such charge: it never reached the gateway."""
+
+
+class PaymentServiceUnavailable(PassedOn):
+    """payment-service (or Midtrans behind it) is down, slow or broken right now: worth retrying."""
+
+
+class PaymentGatewayRejected(PaymentServiceUnavailable):
+    """Midtrans refused the request (payment-service's 502). A new charge it refuses is over;
+    a refund it refuses is tried again, since the money must go back."""
+
+
+class PaymentStartedMeanwhile(TransactionError):
+    """A payment was started while the order was being cancelled; its charge was not stopped."""
+
     def __init__(self) -> None:
-        super().__init__("This Idempotency-Key was already used with another request body.")
-
-
-class RequestInProgress(TransactionError):
-    def __init__(self) -> None:
-        super().__init__("A request with this Idempotency-Key is still being processed; retry shortly.")
+        super().__init__("A payment was started meanwhile; retry the cancellation shortly.")

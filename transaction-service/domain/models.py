@@ -50,10 +50,32 @@ class RefundStatus(enum.StrEnum):
 
 
 class ServiceType(enum.StrEnum):
+    """What TiketQ sells. The one list: API schemas, the orders table's CHECK, the reports and
+    the order validation all read it. Which of them can be bought right now is configuration
+    (a product service's base URL per service type), not this list."""
+
     FLIGHT = "flight"
     FERRY = "ferry"
     HOTEL = "hotel"
     PPOB = "ppob"
+
+
+SERVICE_TYPES: tuple[str, ...] = tuple(str(t) for t in ServiceType)
+
+
+class BookingStatus(enum.StrEnum):
+    """A booking's status as its product service reports it (docs/booking-contract.md)."""
+
+    HELD = "held"
+    PENDING = "pending"  # paid and asked to issue; the supplier answers later
+    ISSUED = "issued"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    FAILED = "failed"  # the supplier finally refused to fulfil it
+
+
+# Bookings that still exist at the supplier, so cancelling the order must cancel them there too.
+LIVE_BOOKING = frozenset({BookingStatus.HELD, BookingStatus.PENDING, BookingStatus.ISSUED})
 
 
 Os = OrderStatus
@@ -65,9 +87,10 @@ ORDER_TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = {
     Os.DRAFT: frozenset({Os.CONFIRMED, Os.CANCELLED}),
     # CONFIRMED: held, awaiting payment.
     Os.CONFIRMED: frozenset({Os.PAID, Os.CANCELLED}),
-    # PAID: money received, ticket being issued; CANCELLED when issuing fails (refunded).
+    # PAID: money received, the booking being issued (at once or pending at the supplier);
+    # CANCELLED when issuing fails for good (refunded).
     Os.PAID: frozenset({Os.COMPLETED, Os.CANCELLED}),
-    # COMPLETED: issued; CANCELLED only by a full refund.
+    # COMPLETED: the product says the booking is issued; CANCELLED only by a full refund.
     Os.COMPLETED: frozenset({Os.CANCELLED}),
     Os.CANCELLED: frozenset(),
 }

@@ -1,8 +1,9 @@
 """The records the money path keeps: orders, transactions, payments, refunds, audit entries.
 
 Plain mutable dataclasses: a use case loads them through the unit of work, changes them (states
-only through `domain.services.move`, which checks the transition table and audits), and saves
-them back in the same unit of work.
+only through `domain.ledger.Ledger.move`, which checks the transition table and audits), and
+saves them back in the same unit of work. What an order knows of its booking is the product's
+word, copied in by `Order.record_booking` whenever the product answers.
 """
 
 from __future__ import annotations
@@ -13,7 +14,48 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from domain.models import OrderStatus, PaymentStatus, RefundStatus, TransactionStatus
+from domain.models import (
+    LIVE_BOOKING,
+    BookingStatus,
+    OrderStatus,
+    PaymentStatus,
+    RefundStatus,
+    TransactionStatus,
+)
+from domain.ports import Booking
+
+
+@dataclass(frozen=True)
+class LineItem:
+    """One line of the product's quote, as bought."""
+
+    description: str
+    quantity: int
+    unit_price: Decimal
+
+    @property
+    def amount(self) -> Decimal:
+        return self.quantity * self.unit_price
+
+
+@dataclass
+class BookingState:
+    """The order's copy of its booking at the product service."""
+
+    status: str = BookingStatus.HELD
+    supplier: str = ""
+    supplier_reference: str = ""
+    holds_inventory: bool = True
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    refund_amount: Decimal | None = None
+    failure_reason: str | None = None
+    # Who pays, for the payment page (first_name, last_name, email, phone); not shown.
+    customer: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_live(self) -> bool:
+        """Still exists at the supplier: cancelling the order must cancel it there too."""
+        return self.status in LIVE_BOOKING
 
 
 @dataclass
@@ -28,12 +70,39 @@ class Order:
     total_amount: Decimal
     currency: str
     status: OrderStatus
-    booking_details: dict[str, Any]
+    booking_details: dict[str, Any]  # the product's normalised details: stored, shown, never read
     booking_reference: str | None
     hold_expires_at: datetime | None
     created_at: datetime
     updated_at: datetime
     failure_reason: str | None = None
+    line_items: list[LineItem] = field(default_factory=list)
+    booking: BookingState = field(default_factory=BookingState)
+
+    @property
+    def is_unpaid(self) -> bool:
+        return self.status in (OrderStatus.DRAFT, OrderStatus.CONFIRMED)
+
+    def hold_lapsed(self, now: datetime) -> bool:
+        """The hold (or, for a product without one, the quote) is no longer valid."""
+        return self.hold_expires_at is not None and self.hold_expires_at <= now
+
+    def record_booking(self, booking: Booking, now: datetime) -> None:
+        """Takes the product's current word about the booking. Documents, once given, are kept
+        (a cancelled booking's tickets stay listed, void); the customer never changes."""
+        self.booking = BookingState(
+            status=str(booking.status),
+            supplier=booking.supplier or self.booking.supplier,
+            supplier_reference=booking.supplier_reference or self.booking.supplier_reference,
+            holds_inventory=booking.holds_inventory,
+            documents=list(booking.documents) or self.booking.documents,
+            refund_amount=booking.refund_amount,
+            failure_reason=booking.failure_reason,
+            customer=self.booking.customer,
+        )
+        if booking.details:
+            self.booking_details = dict(booking.details)
+        self.updated_at = now
 
 
 @dataclass
@@ -73,6 +142,10 @@ class Payment:
     gateway_response: dict[str, Any] | None = None
     paid_at: datetime | None = None
     expires_at: datetime | None = None
+
+    def has_live_charge(self, now: datetime) -> bool:
+        """Its Snap page still works: a second charge for the same order is not needed."""
+        return bool(self.token) and (self.expires_at is None or self.expires_at > now)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Admin reports (issue 4): what a report asks for, the rules a request must meet, and the shape
+"""Admin reports: what a report asks for, the rules a request must meet, and the shape
 of the answer. Pure Python; the sums themselves are computed by the database (adapters/reports.py).
 
 Dates are Asia/Jakarta calendar days, both ends inclusive. A report over [date_from, date_to]
@@ -29,6 +29,9 @@ from decimal import Decimal
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from domain.models import SERVICE_TYPES
+from shared.money import money_string
+
 TIMEZONE_NAME = "Asia/Jakarta"
 TIMEZONE = ZoneInfo(TIMEZONE_NAME)
 CURRENCY = "IDR"
@@ -52,7 +55,6 @@ class GroupBy(enum.StrEnum):
     REASON = "reason"
 
 
-SERVICE_TYPES = ("flight", "ferry", "hotel", "ppob")
 TRANSACTION_STATUSES = ("PENDING", "PROCESSING", "COMPLETED", "FAILED", "CANCELLED", "REFUNDED")
 PAID_TRANSACTION_STATUSES = ("COMPLETED", "REFUNDED")
 REFUND_STATUSES = ("PENDING", "SUCCEEDED", "FAILED")
@@ -218,12 +220,8 @@ def csv_rows(report: Report) -> list[list[str]]:
     columns = report.columns
     out = [["group", "count", *columns]]
     for row in (*report.rows, report.totals):
-        out.append([csv_safe(row.group), str(row.count), *(money(a) for a in row.amounts)])
+        out.append([csv_safe(row.group), str(row.count), *(money_string(a) for a in row.amounts)])
     return out
-
-
-def money(amount: Decimal) -> str:
-    return str(amount.quantize(Decimal("0.01")))
 
 
 def csv_filename(report: Report) -> str:

@@ -1,17 +1,16 @@
-"""Pure rules of the money path: idempotency fingerprints and derived keys, order numbers, how
-long a charge may live, refund amounts, and what a payment status means for a payment, its
-transaction and its order (the decision the webhook and /confirm apply)."""
+"""Pure rules of the money path: derived keys, order numbers, how long a charge may live and what
+it lists, refund amounts, and what a payment status means for a payment, its transaction and its
+order (the decision the webhook and /confirm apply)."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from domain.errors import InvalidRefundAmount
 from domain.models import (
@@ -22,20 +21,16 @@ from domain.models import (
     TransactionStatus,
     can_move,
 )
+from domain.ports import ChargeItem
+from domain.records import LineItem
+from shared.money import to_money
 
-CENT = Decimal("0.01")
 MAX_CHARGE_MINUTES = 60
 ORDER_NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud safely
-
-
-def money(value: Decimal | str | int) -> Decimal:
-    return Decimal(value).quantize(CENT)
-
-
-def fingerprint(body: Any) -> str:
-    """The same request body always has the same fingerprint, whatever its key order."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+# Midtrans's item_details: names longer than 50 characters are cut (some channels refuse them),
+# prices are whole rupiah and never zero, and payment-service takes at most 100 lines.
+ITEM_NAME_LIMIT = 50
+MAX_CHARGE_ITEMS = 100
 
 
 def derived_key(*parts: str) -> str:
@@ -58,10 +53,36 @@ def charge_expiry_minutes(hold_expires_at: datetime | None, now: datetime) -> in
     return max(1, min(MAX_CHARGE_MINUTES, math.floor(seconds / 60)))
 
 
+def charge_items(
+    line_items: Sequence[LineItem], total: Decimal, service_type: str, order_number: str
+) -> list[ChargeItem]:
+    """What the payment page lists: the order's line items, when Midtrans can carry them (whole
+    non-zero rupiah, at most 100 lines; free lines are left out, they add nothing), else one line
+    of the total. Either way the lines add up to the gross amount, as Midtrans requires."""
+    lines = [item for item in line_items if item.unit_price != 0]
+    fits = (
+        0 < len(lines) <= MAX_CHARGE_ITEMS
+        and all(item.unit_price == item.unit_price.to_integral_value() for item in lines)
+        and sum((item.amount for item in lines), Decimal(0)) == total
+    )
+    if not fits:
+        name = f"TiketQ {service_type} {order_number}"[:ITEM_NAME_LIMIT]
+        return [ChargeItem(id=service_type, name=name, price=to_money(total), quantity=1)]
+    return [
+        ChargeItem(
+            id=f"{service_type}-{index + 1}",
+            name=item.description[:ITEM_NAME_LIMIT],
+            price=to_money(item.unit_price),
+            quantity=item.quantity,
+        )
+        for index, item in enumerate(lines)
+    ]
+
+
 def refund_amount(requested: Decimal | None, paid: Decimal, already_refunded: Decimal) -> Decimal:
     """What a refund request means: default everything that is left; never more than that."""
-    remaining = money(paid - already_refunded)
-    amount = remaining if requested is None else money(requested)
+    remaining = to_money(paid - already_refunded)
+    amount = remaining if requested is None else to_money(requested)
     if amount <= 0 or amount > remaining:
         raise InvalidRefundAmount(amount, remaining)
     return amount

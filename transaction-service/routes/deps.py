@@ -1,4 +1,5 @@
-"""Annotated dependencies the handlers share: who is calling, the use cases, the Idempotency-Key."""
+"""Annotated dependencies the handlers share: who is calling, the use cases, the Idempotency-Key.
+Everything here comes from `app.state`, where app.py (the one composition root) put it."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from adapters.idempotency import IdempotencyStore
-from domain.services import Caller, MoneyPath
+from domain.ledger import Caller
+from domain.money_path import MoneyPath
+from domain.reports import ReportSource
+from shared.idempotency import IdempotencyStore
 from shared.security import AdminPrincipal, CurrentPrincipal
 
 
@@ -26,6 +29,11 @@ async def money_path(request: Request) -> MoneyPath:
 
 async def idempotency_store(request: Request) -> IdempotencyStore:
     value: IdempotencyStore = request.app.state.idempotency
+    return value
+
+
+async def report_source(request: Request) -> ReportSource:
+    value: ReportSource = request.app.state.report_source
     return value
 
 
@@ -48,3 +56,4 @@ AdminCaller = Annotated[Caller, Depends(admin_caller)]
 Money = Annotated[MoneyPath, Depends(money_path)]
 Idempotency = Annotated[IdempotencyStore, Depends(idempotency_store)]
 IdempotencyKey = Annotated[str, Depends(idempotency_key)]
+Reports = Annotated[ReportSource, Depends(report_source)]

@@ -1,5 +1,6 @@
-"""The one place business errors become HTTP problems (RFC 9457), including problems passed on
-from the booking service and payment-service with their own status, slug and extra members."""
+"""The one place business errors become HTTP problems (RFC 9457). Answers another service gave
+(a product's refusal, payment-service's) are passed on unchanged: their status, slug, detail and
+extra members."""
 
 from __future__ import annotations
 
@@ -13,25 +14,25 @@ from fastapi.responses import JSONResponse
 from domain.errors import (
     ChargePaid,
     HoldExpired,
-    IdempotencyKeyReused,
     InvalidRefundAmount,
     InvalidTransition,
     NotEditable,
     NotFound,
     NotPayable,
     NotRefundable,
+    PassedOn,
+    PaymentStartedMeanwhile,
     RefundRequired,
-    RequestInProgress,
     ServiceTypeUnavailable,
     SetByPayment,
     TransactionError,
     TransactionExists,
-    UpstreamProblem,
 )
 from shared.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
+from shared.idempotency import IdempotencyKeyReused, Replay, RequestStillRunning
 from shared.logging import request_id_var
 
-_SIMPLE: dict[type[TransactionError], tuple[int, str]] = {
+_SIMPLE: dict[type[Exception], tuple[int, str]] = {
     InvalidTransition: (409, "invalid-transition"),
     HoldExpired: (409, "hold-expired"),
     NotPayable: (409, "not-payable"),
@@ -40,28 +41,33 @@ _SIMPLE: dict[type[TransactionError], tuple[int, str]] = {
     RefundRequired: (409, "refund-required"),
     SetByPayment: (409, "status-set-by-payment"),
     NotEditable: (409, "not-editable"),
-    RequestInProgress: (409, "request-in-progress"),
+    PaymentStartedMeanwhile: (409, "request-in-progress"),
+    RequestStillRunning: (409, "request-in-progress"),
     InvalidRefundAmount: (422, "invalid-refund-amount"),
     IdempotencyKeyReused: (422, "idempotency-key-reused"),
     ServiceTypeUnavailable: (422, "service-type-unavailable"),
 }
+_DETAIL = {
+    RequestStillRunning: "A request with this Idempotency-Key is still being processed; retry shortly.",
+    IdempotencyKeyReused: "This Idempotency-Key was already used with another request body.",
+}
 
 
-def describe(exc: TransactionError) -> tuple[int, str, str, dict[str, Any]]:
+def describe(exc: Exception) -> tuple[int, str, str, dict[str, Any]]:
     """(status, slug, detail, extra members) of a business error."""
-    if isinstance(exc, UpstreamProblem):
-        return exc.status, exc.slug, exc.detail or exc.slug, exc.extra
+    if isinstance(exc, PassedOn):
+        return exc.answered_status, exc.slug, exc.detail or exc.slug, exc.members
     if isinstance(exc, NotFound):
         return 404, f"{exc.what}-not-found", str(exc), {}
     if isinstance(exc, TransactionExists):
         return 409, "transaction-exists", str(exc), {"transaction_id": exc.transaction_id}
     for exc_type, (status, slug) in _SIMPLE.items():
         if isinstance(exc, exc_type):
-            return status, slug, str(exc), {}
+            return status, slug, _DETAIL.get(exc_type, str(exc)), {}
     return 409, "conflict", str(exc), {}
 
 
-def problem_body(exc: TransactionError) -> tuple[int, dict[str, Any]]:
+def problem_body(exc: Exception) -> tuple[int, dict[str, Any]]:
     status, slug, detail, extra = describe(exc)
     try:
         title = HTTPStatus(status).phrase
@@ -85,19 +91,21 @@ def replay_problem(status: int, body: dict[str, Any]) -> JSONResponse:
     )
 
 
-def recordable(exc: Exception) -> tuple[int, dict[str, Any]] | None:
-    """What the idempotency store records for an exception: business answers below 500 only."""
-    if isinstance(exc, TransactionError) and not isinstance(exc, RequestInProgress | IdempotencyKeyReused):
+def recordable(exc: BaseException) -> Replay | None:
+    """What the idempotency store records for an exception: business answers below 500 only
+    (an outage or a timeout is not recorded, so a retry with the same key tries again)."""
+    if isinstance(exc, TransactionError):
         status, body = problem_body(exc)
         if status < 500:
-            return status, body
+            return Replay(status, body)
     return None
 
 
 def install_error_handlers(app: FastAPI) -> None:
     async def on_business(_: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, TransactionError)
         status, body = problem_body(exc)
         return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
 
     app.add_exception_handler(TransactionError, on_business)
+    app.add_exception_handler(IdempotencyKeyReused, on_business)
+    app.add_exception_handler(RequestStillRunning, on_business)

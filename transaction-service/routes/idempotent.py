@@ -1,4 +1,5 @@
-"""Running a POST under its Idempotency-Key and answering what was recorded."""
+"""Running a POST under its Idempotency-Key (shared/idempotency.py) and answering what was
+recorded: the first answer, business problems included, is what every retry gets."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from adapters.idempotency import IdempotencyStore
 from routes.errors import recordable, replay_problem
+from shared.idempotency import IdempotencyStore, Replay
 
 
 async def idempotent(
@@ -19,10 +20,10 @@ async def idempotent(
     work: Callable[[], Awaitable[dict[str, Any]]],
     status: int = 201,
 ) -> JSONResponse:
-    async def run() -> tuple[int, dict[str, Any]]:
-        return status, await work()
+    async def run() -> Replay:
+        return Replay(status, await work())
 
-    recorded = await store.run(scope, key, body, run, recordable)
-    if recorded.status >= 400:
-        return replay_problem(recorded.status, recorded.body)
-    return JSONResponse(recorded.body, status_code=recorded.status)
+    answer = await store.run(scope, key, body, run, recordable)
+    if answer.status >= 400:
+        return replay_problem(answer.status, answer.body)
+    return JSONResponse(answer.body, status_code=answer.status)

@@ -1,4 +1,5 @@
-"""Orders: hold a booking and open its transaction; read and list; admin status changes."""
+"""Orders: hold (or quote) a booking at its product service and open its transaction; read and
+list; admin status changes."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from routes.common import idempotent
+from domain.models import ServiceType
 from routes.deps import AdminCaller, AnyCaller, Idempotency, IdempotencyKey, Money
-from routes.schemas import Order, OrderCreate, OrderStatusName, OrderStatusUpdate, ServiceTypeName
+from routes.idempotent import idempotent
+from routes.schemas import Order, OrderCreate, OrderStatusName, OrderStatusUpdate
 from routes.views import order_view
 from shared.errors import problem_responses
 from shared.pagination import Page, Pagination
@@ -28,16 +30,18 @@ router = APIRouter(prefix="/orders", tags=["orders"])
 async def create_order(
     body: OrderCreate, caller: AnyCaller, money: Money, store: Idempotency, key: IdempotencyKey
 ) -> JSONResponse:
-    """Holds the offer at the booking service of `service_type` (flights now) and records the
-    order CONFIRMED with a PENDING transaction. Booking problems are passed on with their status
-    and slug (409 `price-changed` with the new `total_price`, 410 `offer-expired`, 422
-    `invalid-booking`, 502/503/504)."""
+    """Asks the product service of `service_type` to quote and, where it has inventory, hold the
+    offer (`booking_details` forwarded untouched), and records the order CONFIRMED with its
+    `line_items` (the product's quote) and a PENDING transaction. The product's problems are
+    passed on with their status, slug and members (409 `price-changed` with the new
+    `total_price`, 409 `sold-out`, 410 `offer-expired`, 422 `invalid-booking` with `errors`,
+    502/503/504). A service type with no product service configured → 422
+    `service-type-unavailable`."""
     payload = body.model_dump(mode="json")
 
     async def work() -> dict[str, Any]:
-        details = payload["booking_details"]
         order, transaction_id = await money.create_order(
-            caller, key, body.service_type, body.offer_id, details["passengers"], details["contact"]
+            caller, key, body.service_type, body.offer_id, body.booking_details
         )
         return order_view(order, transaction_id)
 
@@ -50,10 +54,10 @@ async def list_orders(
     money: Money,
     page: Pagination,
     status: Annotated[OrderStatusName | None, Query()] = None,
-    service_type: Annotated[ServiceTypeName | None, Query()] = None,
+    service_type: Annotated[ServiceType | None, Query()] = None,
 ) -> dict[str, Any]:
     """A user sees their own orders; an admin sees all. Newest first."""
-    rows, total = await money.list_orders(caller, status, service_type, page.limit, page.offset)
+    rows, total = await money.reads.orders(caller, status, service_type, page.limit, page.offset)
     items = [order_view(order, transaction_id) for order, transaction_id in rows]
     return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
 
@@ -62,8 +66,10 @@ async def list_orders(
     "/{order_id}", response_model=Order, responses=problem_responses(401, 404), summary="Get an order"
 )
 async def get_order(order_id: UUID, caller: AnyCaller, money: Money) -> dict[str, Any]:
-    """`booking_details.tickets` carries the ticket numbers once issued."""
-    return order_view(*await money.get_order(order_id, caller))
+    """`booking.documents` carries the fulfilment (e-tickets, vouchers, tokens…) once the product
+    has issued the booking; the order is COMPLETED only then. While the supplier has not decided,
+    `booking.status` is `pending` and the order stays PAID."""
+    return order_view(*await money.reads.order(order_id, caller))
 
 
 @router.put(

@@ -8,8 +8,8 @@ from uuid import UUID
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from routes.common import idempotent
 from routes.deps import AdminCaller, AnyCaller, Idempotency, IdempotencyKey, Money
+from routes.idempotent import idempotent
 from routes.schemas import Payment, PaymentCreate, Refund, RefundCreate
 from routes.views import payment_view, refund_view
 from shared.errors import problem_responses
@@ -33,14 +33,14 @@ async def create_payment(
     payload = body.model_dump(mode="json")
 
     async def work() -> dict[str, Any]:
-        return payment_view(await money.create_payment(caller, body.transaction_id))
+        return payment_view(await money.payments.create(caller, body.transaction_id))
 
     return await idempotent(store, f"payments:{caller.account_id}", key, payload, work)
 
 
 @router.get("/{payment_id}", response_model=Payment, responses=problem_responses(401, 404), summary="Get")
 async def get_payment(payment_id: UUID, caller: AnyCaller, money: Money) -> dict[str, Any]:
-    return payment_view(await money.get_payment(payment_id, caller))
+    return payment_view(await money.reads.payment(payment_id, caller))
 
 
 @router.post(
@@ -52,7 +52,7 @@ async def get_payment(payment_id: UUID, caller: AnyCaller, money: Money) -> dict
 async def confirm_payment(payment_id: UUID, caller: AdminCaller, money: Money) -> dict[str, Any]:
     """Asks payment-service to sync with Midtrans, then applies the answer exactly as a webhook
     event would be applied."""
-    return payment_view(await money.confirm_payment(payment_id, caller))
+    return payment_view(await money.payments.confirm(payment_id, caller))
 
 
 @router.post(
@@ -73,6 +73,6 @@ async def refund_payment(
     payload = {"payment_id": str(payment_id), **body.model_dump(mode="json")}
 
     async def work() -> dict[str, Any]:
-        return refund_view(await money.refund_payment(payment_id, body.amount, body.reason, key, caller))
+        return refund_view(await money.refunds.of_payment(payment_id, body.amount, body.reason, key, caller))
 
     return await idempotent(store, f"refunds:{caller.account_id}", key, payload, work)

@@ -2,8 +2,7 @@
 by day, month, service type, status, payment method (or reason, for refunds), as JSON or CSV.
 
 What each report counts is documented in domain/reports.py; the sums are computed by PostgreSQL
-(adapters/reports.py). Reads the session maker from `app.state.sessions`; a `ReportSource` in
-`app.state.report_source` replaces the SQL one.
+(adapters/reports.py, built by app.py and read here as the `Reports` dependency).
 """
 
 from __future__ import annotations
@@ -13,16 +12,15 @@ import io
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
-from adapters.reports import SqlReportSource
+from domain.models import SERVICE_TYPES, ServiceType
 from domain.reports import (
     CURRENCY,
     DEFAULT_DAYS,
     MAX_DAYS,
     REFUND_STATUSES,
-    SERVICE_TYPES,
     TIMEZONE_NAME,
     TRANSACTION_STATUSES,
     InvalidReportQuery,
@@ -33,9 +31,10 @@ from domain.reports import (
     csv_filename,
     csv_rows,
     make_query,
-    money,
 )
+from routes.deps import Reports
 from shared.errors import ProblemError, problem_responses
+from shared.money import money_string
 from shared.security import AdminPrincipal
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -49,15 +48,8 @@ async def report_now() -> datetime:
     return datetime.now(UTC)
 
 
-async def report_source(request: Request) -> ReportSource:
-    source: ReportSource | None = getattr(request.app.state, "report_source", None)
-    if source is not None:
-        return source
-    return SqlReportSource(request.app.state.sessions)
-
-
 Now = Annotated[datetime, Depends(report_now)]
-Source = Annotated[ReportSource, Depends(report_source)]
+Source = Reports
 
 DateFrom = Annotated[
     date | None,
@@ -77,8 +69,8 @@ DateTo = Annotated[
         )
     ),
 ]
-ServiceType = Annotated[
-    Literal["flight", "ferry", "hotel", "ppob"] | None,
+ServiceTypeFilter = Annotated[
+    ServiceType | None,
     Query(description=f"Only this service type ({', '.join(SERVICE_TYPES)})."),
 ]
 Format = Annotated[
@@ -165,7 +157,7 @@ def _row_dict(report: Report, row: ReportRow) -> dict[str, object]:
     return {
         "group": row.group,
         "count": row.count,
-        **dict(zip(report.columns, map(money, row.amounts), strict=True)),
+        **dict(zip(report.columns, map(money_string, row.amounts), strict=True)),
     }
 
 
@@ -251,7 +243,7 @@ async def transactions_report(
     status: Annotated[
         str | None, Query(description=f"Only this transaction status ({', '.join(TRANSACTION_STATUSES)}).")
     ] = None,
-    service_type: ServiceType = None,
+    service_type: ServiceTypeFilter = None,
     format: Format = "json",
 ) -> Response | dict[str, object]:
     report = await _run(
@@ -281,7 +273,7 @@ async def revenue_report(
     date_to: DateTo = None,
     group_by: TxGroupBy = "day",
     status: Annotated[str | None, Query(description="Only COMPLETED or only REFUNDED transactions.")] = None,
-    service_type: ServiceType = None,
+    service_type: ServiceTypeFilter = None,
     format: Format = "json",
 ) -> Response | dict[str, object]:
     report = await _run(ReportKind.REVENUE, source, now, date_from, date_to, group_by, status, service_type)
@@ -309,7 +301,7 @@ async def refunds_report(
     status: Annotated[
         str | None, Query(description=f"Only this refund status ({', '.join(REFUND_STATUSES)}).")
     ] = None,
-    service_type: ServiceType = None,
+    service_type: ServiceTypeFilter = None,
     format: Format = "json",
 ) -> Response | dict[str, object]:
     report = await _run(ReportKind.REFUNDS, source, now, date_from, date_to, group_by, status, service_type)

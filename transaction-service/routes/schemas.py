@@ -2,47 +2,97 @@
 
 from __future__ import annotations
 
-from datetime import date
+import json
 from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-ServiceTypeName = Literal["flight", "ferry", "hotel", "ppob"]
+from domain.models import ServiceType
+
 OrderStatusName = Literal["DRAFT", "CONFIRMED", "PAID", "CANCELLED", "COMPLETED"]
 TransactionStatusName = Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED", "CANCELLED", "REFUNDED"]
+BookingStatusName = Literal["held", "pending", "issued", "cancelled", "expired", "failed"]
+
+# booking_details is the product's JSON, forwarded untouched: bounded here only so that nobody
+# stores megabytes or a thousand levels of nesting in an order.
+MAX_DETAILS_BYTES = 32 * 1024
+MAX_DETAILS_DEPTH = 8
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class PassengerIn(BaseModel):
-    """Passed to the booking service as given; it checks the rules (flights-service README)."""
+class OrderCreate(Strict):
+    service_type: ServiceType
+    offer_id: str = Field(min_length=1, max_length=512)
+    booking_details: dict[str, Any] = Field(
+        description=(
+            "The product's own details, as its service documents them (flights: passengers and"
+            " contact; ferries: passengers, vehicle, contact; hotels: holder, rooms, contact; PPOB:"
+            " customer_number, contact). Forwarded untouched; the product service answers 422"
+            " `invalid-booking` with field errors, passed on unchanged."
+        ),
+        examples=[
+            {
+                "passengers": [
+                    {
+                        "type": "adult",
+                        "title": "ms",
+                        "first_name": "Siti",
+                        "last_name": "Rahayu",
+                        "date_of_birth": "1992-05-17",
+                    }
+                ],
+                "contact": {"email": "siti@example.com", "phone": "0812-3456-7890"},
+            }
+        ],
+    )
 
+    @field_validator("booking_details")
+    @classmethod
+    def _bounded(cls, value: dict[str, Any]) -> dict[str, Any]:
+        size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+        if size > MAX_DETAILS_BYTES:
+            raise ValueError(f"booking_details is at most {MAX_DETAILS_BYTES} bytes of JSON, not {size}")
+        if _depth(value) > MAX_DETAILS_DEPTH:
+            raise ValueError(f"booking_details nests at most {MAX_DETAILS_DEPTH} levels deep")
+        return value
+
+
+class LineItem(BaseModel):
+    description: str
+    quantity: int
+    unit_price: str = Field(description="Decimal string; negative for a discount", examples=["1119590.00"])
+
+
+class Document(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    type: Literal["adult", "child", "infant"]
-    first_name: str = Field(min_length=1, max_length=50)
-    last_name: str = Field(min_length=1, max_length=50)
-    date_of_birth: date
+    kind: str = Field(examples=["e-ticket"])
+    reference: str = Field(examples=["126-2345678901"])
+    title: str = Field(examples=["E-ticket Siti Rahayu"])
+    fields: dict[str, Any] = Field(default_factory=dict)
 
 
-class ContactIn(Strict):
-    email: str = Field(min_length=3, max_length=254)
-    phone: str = Field(min_length=5, max_length=32)
-
-
-class BookingDetailsIn(Strict):
-    passengers: list[PassengerIn] = Field(min_length=1, max_length=9)
-    contact: ContactIn
-
-
-class OrderCreate(Strict):
-    service_type: ServiceTypeName
-    offer_id: str = Field(min_length=1, max_length=512)
-    booking_details: BookingDetailsIn
+class BookingView(BaseModel):
+    status: BookingStatusName
+    supplier: str
+    supplier_reference: str
+    holds_inventory: bool
+    documents: list[Document] = Field(description="The fulfilment once issued (kept, void, after a cancel)")
+    refund_amount: str | None = Field(description="What the supplier refunds for a cancellation, if it says")
+    failure_reason: str | None
 
 
 class OrderStatusUpdate(Strict):
@@ -55,18 +105,20 @@ class Order(BaseModel):
     order_number: str
     user_id: str
     status: OrderStatusName
-    service_type: ServiceTypeName
+    service_type: ServiceType
     offer_id: str
-    quantity: int
-    unit_price: str
+    quantity: int = Field(description="Σ of the line items' quantities")
+    unit_price: str = Field(description="total_amount / quantity (the line items say each unit's price)")
     total_amount: str
     currency: str
     transaction_id: UUID | None
     booking_reference: str | None
-    hold_expires_at: str | None
-    booking_details: dict[str, Any] = Field(
-        description="passengers, contact, supplier, supplier_reference, booking_status, tickets"
+    hold_expires_at: str | None = Field(
+        description="When the hold lapses, or (products without one) the quote stops being valid"
     )
+    line_items: list[LineItem]
+    booking_details: dict[str, Any] = Field(description="The product's normalised details")
+    booking: BookingView
     failure_reason: str | None
     created_at: str
     updated_at: str

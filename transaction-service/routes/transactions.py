@@ -9,15 +9,15 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
+from domain.models import ServiceType
 from domain.repository import TransactionFilter
-from routes.common import idempotent
 from routes.deps import AdminCaller, AnyCaller, Idempotency, IdempotencyKey, Money
+from routes.idempotent import idempotent
 from routes.schemas import (
     AuditEntry,
     CancelRequest,
     Refund,
     RefundCreate,
-    ServiceTypeName,
     Transaction,
     TransactionCreate,
     TransactionStatusName,
@@ -45,7 +45,7 @@ async def create_transaction(
     payload = body.model_dump(mode="json")
 
     async def work() -> dict[str, Any]:
-        return transaction_view(await money.create_transaction(caller, body.order_id), [])
+        return transaction_view(await money.transactions.create(caller, body.order_id), [])
 
     return await idempotent(store, f"transactions:{caller.account_id}", key, payload, work)
 
@@ -56,7 +56,7 @@ async def list_transactions(
     money: Money,
     page: Pagination,
     status: Annotated[TransactionStatusName | None, Query()] = None,
-    type: Annotated[ServiceTypeName | None, Query(description="transaction_type")] = None,
+    type: Annotated[ServiceType | None, Query(description="transaction_type")] = None,
     date_from: Annotated[date | None, Query(description="created on or after (Jakarta day)")] = None,
     date_to: Annotated[date | None, Query(description="created on or before (Jakarta day)")] = None,
 ) -> dict[str, Any]:
@@ -64,7 +64,7 @@ async def list_transactions(
     if date_from and date_to and date_from > date_to:
         raise ProblemError(422, "validation-error", "date_from must not be after date_to.")
     where = TransactionFilter(None, status, type, date_from, date_to)
-    rows, total = await money.list_transactions(caller, where, page.limit, page.offset)
+    rows, total = await money.reads.transactions(caller, where, page.limit, page.offset)
     items = [transaction_view(tx) for tx in rows]
     return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
 
@@ -73,7 +73,7 @@ async def list_transactions(
     "/{transaction_id}", response_model=Transaction, responses=problem_responses(401, 404), summary="Get"
 )
 async def get_transaction(transaction_id: UUID, caller: AnyCaller, money: Money) -> dict[str, Any]:
-    return transaction_view(*await money.get_transaction(transaction_id, caller))
+    return transaction_view(*await money.reads.transaction(transaction_id, caller))
 
 
 @router.put(
@@ -88,7 +88,7 @@ async def update_transaction(
     """Status cannot be set here (an unknown field such as `status` → 422)."""
     notes = body.metadata.notes if body.metadata else None
     return transaction_view(
-        await money.update_transaction(transaction_id, caller, body.payment_method, notes)
+        await money.transactions.update(transaction_id, caller, body.payment_method, notes)
     )
 
 
@@ -103,9 +103,7 @@ async def cancel_transaction(
 ) -> dict[str, Any]:
     """PENDING/PROCESSING only: stops the charge (409 `charge-paid` if it turns out paid),
     releases the hold; transaction and order CANCELLED."""
-    return transaction_view(
-        await money.cancel_transaction(transaction_id, caller, body.reason if body else None)
-    )
+    return transaction_view(await money.cancel(transaction_id, caller, body.reason if body else None))
 
 
 @router.post(
@@ -130,7 +128,7 @@ async def refund_transaction(
 
     async def work() -> dict[str, Any]:
         return refund_view(
-            await money.refund_transaction(transaction_id, body.amount, body.reason, key, caller)
+            await money.refunds.of_transaction(transaction_id, body.amount, body.reason, key, caller)
         )
 
     return await idempotent(store, f"refunds:{caller.account_id}", key, payload, work)
@@ -143,4 +141,4 @@ async def refund_transaction(
     summary="Audit trail of a transaction, its order, payments and refunds (admin)",
 )
 async def audit_trail(transaction_id: UUID, caller: AdminCaller, money: Money) -> list[dict[str, Any]]:
-    return [audit_view(e) for e in await money.audit_trail(transaction_id)]
+    return [audit_view(e) for e in await money.reads.audit_trail(transaction_id)]

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.records import AuditEntry, Order, Payment, Refund, Transaction
-from domain.rules import money
+from shared.money import money_string
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -18,7 +18,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _money(value: Decimal | None) -> str | None:
-    return None if value is None else str(money(value))
+    return None if value is None else money_string(value)
 
 
 def order_view(r: Order, transaction_id: uuid.UUID | None) -> dict[str, Any]:
@@ -36,7 +36,20 @@ def order_view(r: Order, transaction_id: uuid.UUID | None) -> dict[str, Any]:
         "transaction_id": str(transaction_id) if transaction_id else None,
         "booking_reference": r.booking_reference,
         "hold_expires_at": _iso(r.hold_expires_at),
+        "line_items": [
+            {"description": i.description, "quantity": i.quantity, "unit_price": money_string(i.unit_price)}
+            for i in r.line_items
+        ],
         "booking_details": r.booking_details,
+        "booking": {
+            "status": r.booking.status,
+            "supplier": r.booking.supplier,
+            "supplier_reference": r.booking.supplier_reference,
+            "holds_inventory": r.booking.holds_inventory,
+            "documents": r.booking.documents,
+            "refund_amount": _money(r.booking.refund_amount),
+            "failure_reason": r.booking.failure_reason,
+        },
         "failure_reason": r.failure_reason,
         "created_at": _iso(r.created_at),
         "updated_at": _iso(r.updated_at),

@@ -35,7 +35,7 @@ async def payment_event(body: SignedBody, money: Money) -> EventAck:
     `{event_id, topic: "payment.status_changed", occurred_at, data}`. `outcome` is `applied`,
     `duplicate`, `stale` or `ignored`."""
     envelope = parse_envelope(body)
-    outcome = await money.handle_payment_event(envelope.event_id, envelope.topic, envelope.data)
+    outcome = await money.payment_events.handle(envelope.event_id, envelope.topic, envelope.data)
     logger.info(
         "payment event %s",
         outcome,

@@ -32,7 +32,8 @@ from tests.fakes import (
 )
 
 
-def make_settings(database_url: str) -> Settings:
+def make_settings(database_url: str, products: dict[str, str] | None = None) -> Settings:
+    """Settings for a test app: flights at FLIGHTS_URL, plus any `products` (service_type → URL)."""
     return Settings(
         runtime=RuntimeSettings(ENVIRONMENT="test", LOG_JSON=False),  # type: ignore[call-arg]
         database=DatabaseSettings(DATABASE_URL=database_url),  # type: ignore[call-arg]
@@ -41,7 +42,9 @@ def make_settings(database_url: str) -> Settings:
         ),  # type: ignore[call-arg]
         jwt=JwtVerifySettings(jwks_url="http://auth.test/auth/.well-known/jwks.json"),
         payment_events=PaymentEventSettings(PAYMENT_WEBHOOK_SECRET=SecretStr(WEBHOOK_SECRET)),  # type: ignore[call-arg]
-        upstream=UpstreamSettings(FLIGHTS_SERVICE_URL=FLIGHTS_URL, PAYMENT_SERVICE_URL=PAYMENT_URL),  # type: ignore[call-arg]
+        upstream=UpstreamSettings(
+            PRODUCT_SERVICES={"flight": FLIGHTS_URL, **(products or {})}, PAYMENT_SERVICE_URL=PAYMENT_URL
+        ),  # type: ignore[call-arg]
     )
 
 

@@ -1,5 +1,5 @@
-"""flights-service's internal booking contract and payment-service's internal charges API,
-faked with respx in their real payload shapes (flights-service/README.md, COMMON.md contracts)."""
+"""flights-service's booking contract (docs/booking-contract.md) and payment-service's internal
+charges API, faked with respx in their real payload shapes."""
 
 from __future__ import annotations
 
@@ -47,9 +47,54 @@ class Accounts:
         return None if role is None else AccountState(role=role, is_active=True, token_version=0)
 
 
+def flight_booking(
+    ref: str, offer_id: str, details: dict[str, Any], total: Decimal, hold_minutes: int
+) -> dict[str, Any]:
+    """A held flight booking as flights-service answers it: one quote line per passenger."""
+    created = now()
+    passengers = [{**p, "title": p.get("title", "mr")} for p in details["passengers"]]
+    contact = {"email": details["contact"]["email"], "phone": "+6281234567890"}
+    per_person = total / len(passengers)
+    first = passengers[0]
+    return {
+        "booking_reference": ref,
+        "service_type": "flight",
+        "offer_id": offer_id,
+        "status": "held",
+        "supplier": "duffel",
+        "supplier_reference": "HJK1EY",
+        "holds_inventory": True,
+        "hold_expires_at": iso(created + timedelta(minutes=hold_minutes)),
+        "quote": {
+            "items": [
+                {
+                    "description": "Adult fare CGK-DPS GA 410 2026-12-20",
+                    "quantity": len(passengers),
+                    "unit_price": f"{per_person:.2f}",
+                }
+            ],
+            "total": f"{total:.2f}",
+            "currency": "IDR",
+        },
+        "customer": {
+            "first_name": first["first_name"],
+            "last_name": first["last_name"],
+            "email": contact["email"],
+            "phone": contact["phone"],
+        },
+        "booking_details": {"passengers": passengers, "contact": contact},
+        "documents": [],
+        "failure_reason": None,
+        "refund_amount": None,
+        "created_at": iso(created),
+        "updated_at": iso(created),
+    }
+
+
 @dataclass
 class FakeFlights:
-    """POST /internal/bookings, /{ref}/issue, /{ref}/cancel."""
+    """flights-service's side of the booking contract: POST /internal/bookings, GET
+    /internal/bookings/{ref}, POST /{ref}/issue, POST /{ref}/cancel."""
 
     total: Decimal = Decimal("1500000.00")
     hold_minutes: int = 20
@@ -60,9 +105,13 @@ class FakeFlights:
     cancel_problem: httpx.Response | None = None
     supplier_refund: Decimal = Decimal("1350000.00")
     calls: list[str] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    # A product that quotes lines which do not add up to its total (it must be refused).
+    wrong_unit_price: str | None = None
 
     def install(self, router: respx.MockRouter) -> None:
         router.post(f"{FLIGHTS_URL}/internal/bookings").mock(side_effect=self._hold)
+        router.get(url__regex=rf"{FLIGHTS_URL}/internal/bookings/(?P<ref>[^/]+)$").mock(side_effect=self._get)
         router.post(url__regex=rf"{FLIGHTS_URL}/internal/bookings/(?P<ref>[^/]+)/issue").mock(
             side_effect=self._issue
         )
@@ -85,28 +134,24 @@ class FakeFlights:
         if self.hold_problem is not None:
             return self.hold_problem
         body = json.loads(request.content)
+        self.requests.append(body)
         ref = str(uuid.uuid4())
-        created = now()
-        passengers = [{**p, "title": "mr", "gender": "m"} for p in body["passengers"]]
-        booking = {
-            "booking_reference": ref,
-            "supplier": "duffel",
-            "supplier_reference": "HJK1EY",
-            "status": "held",
-            "total_price": str(self.total),
-            "currency": "IDR",
-            "hold_expires_at": iso(created + timedelta(minutes=self.hold_minutes)),
-            "offer_id": body["offer_id"],
-            "passengers": passengers,
-            "contact": {"email": body["contact"]["email"], "phone": "+6281234567890"},
-            "tickets": [],
-            "refund_amount": None,
-            "created_at": iso(created),
-            "updated_at": iso(created),
-        }
+        booking = flight_booking(
+            ref, body["offer_id"], body["booking_details"], self.total, self.hold_minutes
+        )
+        if self.wrong_unit_price is not None:
+            booking["quote"]["items"][0]["unit_price"] = self.wrong_unit_price
         self.bookings[ref] = booking
         self.keys[key] = ref
         return httpx.Response(201, json=booking)
+
+    def _get(self, request: httpx.Request, ref: str) -> httpx.Response:
+        self.calls.append("get")
+        if (denied := self._auth(request)) is not None:
+            return denied
+        if ref not in self.bookings:
+            return problem(404, "booking-not-found")
+        return httpx.Response(200, json=self.bookings[ref])
 
     def _issue(self, request: httpx.Request, ref: str) -> httpx.Response:
         self.calls.append("issue")
@@ -116,9 +161,14 @@ class FakeFlights:
             return self.issue_problem
         booking = self.bookings[ref]
         booking["status"] = "issued"
-        booking["tickets"] = [
-            {"passenger": f"{p['first_name']} {p['last_name']}", "ticket_number": f"975-61849593{i:02d}"}
-            for i, p in enumerate(booking["passengers"])
+        booking["documents"] = [
+            {
+                "kind": "e-ticket",
+                "reference": f"975-61849593{i:02d}",
+                "title": f"E-ticket {p['first_name']} {p['last_name']}",
+                "fields": {"passenger": f"{p['first_name']} {p['last_name']}", "flight": "GA 410"},
+            }
+            for i, p in enumerate(booking["booking_details"]["passengers"])
         ]
         return httpx.Response(200, json=booking)
 
@@ -130,7 +180,7 @@ class FakeFlights:
             return self.cancel_problem
         booking = self.bookings[ref]
         if booking["status"] == "issued":
-            # Cancelled at the supplier: the tickets stay listed (void); Duffel quotes a refund.
+            # Cancelled at the supplier: the documents stay listed (void); Duffel quotes a refund.
             booking["refund_amount"] = str(self.supplier_refund)
         if booking["status"] in ("held", "issued"):
             booking["status"] = "cancelled"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
-from domain.rules import fingerprint
+from shared.idempotency import request_fingerprint
 from tests.api.helpers import book, get, sql
 from tests.conftest import People, order_body
 from tests.fakes import FakeFlights, problem
@@ -23,7 +24,24 @@ async def test_an_order_holds_the_booking_and_opens_a_pending_transaction(
     assert order["currency"] == "IDR"
     assert order["order_number"].startswith("TQ-")
     assert len(order["order_number"]) == len("TQ-YYMMDD-XXXXXXXX")
-    assert order["booking_details"]["supplier_reference"] == "HJK1EY"
+    assert order["booking"] == {
+        "status": "held",
+        "supplier": "duffel",
+        "supplier_reference": "HJK1EY",
+        "holds_inventory": True,
+        "documents": [],
+        "refund_amount": None,
+        "failure_reason": None,
+    }
+    assert order["line_items"] == [
+        {"description": "Adult fare CGK-DPS GA 410 2026-12-20", "quantity": 1, "unit_price": "1500000.00"}
+    ]
+    assert (order["quantity"], order["unit_price"]) == (1, "1500000.00")
+    # The product's normalised details, stored and shown as it gave them.
+    assert order["booking_details"]["contact"] == {"email": "budi@example.co.id", "phone": "+6281234567890"}
+    assert flights.requests == [
+        {"offer_id": order_body()["offer_id"], "booking_details": order_body()["booking_details"]}
+    ]
     assert order["hold_expires_at"]
     tx = await get(client, buyer, f"/transactions/{order['transaction_id']}")
     assert tx["status"] == "PENDING"
@@ -182,7 +200,7 @@ async def test_admin_cancels_an_unpaid_order_like_a_cancel_but_a_paid_one_needs_
     assert completed.json()["status"] == "COMPLETED"
 
 
-async def test_concurrent_requests_with_one_key_hold_once(
+async def test_concurrent_requests_with_one_key_wait_and_replay_one_hold(
     client: httpx.AsyncClient, people: People, flights: FakeFlights
 ) -> None:
     buyer = people.make()
@@ -190,12 +208,55 @@ async def test_concurrent_requests_with_one_key_hold_once(
     responses = await asyncio.gather(
         *(client.post("/orders/", json=order_body(), headers=headers) for _ in range(10))
     )
-    statuses = sorted(r.status_code for r in responses)
-    assert set(statuses) <= {201, 409}
-    assert statuses.count(201) >= 1
-    assert all(r.json()["type"].endswith("/request-in-progress") for r in responses if r.status_code == 409)
-    assert len({r.json()["id"] for r in responses if r.status_code == 201}) == 1
+    assert [r.status_code for r in responses] == [201] * 10
+    assert len({r.json()["id"] for r in responses}) == 1
     assert flights.calls.count("hold") == 1
+
+
+async def test_booking_details_are_checked_by_the_product_and_its_answer_passed_on(
+    client: httpx.AsyncClient, people: People, flights: FakeFlights
+) -> None:
+    errors = [
+        {
+            "loc": ["body", "booking_details", "passengers", 0, "date_of_birth"],
+            "msg": "in the future",
+            "type": "x",
+        },
+        {"loc": ["body", "booking_details", "contact", "phone"], "msg": "not a phone", "type": "y"},
+    ]
+    flights.hold_problem = problem(422, "invalid-booking", errors=errors)
+    response = await client.post("/orders/", json=order_body(), headers=people.make().keyed())
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("/invalid-booking")
+    assert response.json()["errors"] == errors
+
+
+async def test_booking_details_must_be_a_bounded_json_object(
+    client: httpx.AsyncClient, people: People
+) -> None:
+    buyer = people.make()
+    bad: list[Any] = [
+        ["not", "an", "object"],
+        {"blob": "x" * 40_000},
+        {"a": {"b": {"c": {"d": {"e": {"f": {"g": {"h": {}}}}}}}}},
+    ]
+    for details in bad:
+        response = await client.post(
+            "/orders/", json=order_body(booking_details=details), headers=buyer.keyed()
+        )
+        assert response.status_code == 422, details
+        assert response.json()["type"].endswith("/validation-error")
+
+
+async def test_a_quote_that_does_not_add_up_is_refused_and_the_hold_released(
+    client: httpx.AsyncClient, people: People, flights: FakeFlights
+) -> None:
+    flights.wrong_unit_price = "1400000.00"
+    response = await client.post("/orders/", json=order_body(), headers=people.make().keyed())
+    assert response.status_code == 502
+    assert response.json()["type"].endswith("/booking-service-error")
+    (booking,) = flights.bookings.values()
+    assert booking["status"] == "cancelled"
 
 
 async def test_an_abandoned_key_is_taken_over(
@@ -207,7 +268,7 @@ async def test_an_abandoned_key_is_taken_over(
         "INSERT INTO idempotency_keys (scope, key, fingerprint, created_at)"
         " VALUES (:scope, 'crashed', :fp, now() - interval '10 minutes')",
         scope=f"orders:{buyer.id}",
-        fp=fingerprint(order_body()),
+        fp=request_fingerprint(order_body()),
     )
     response = await client.post("/orders/", json=order_body(), headers=buyer.keyed("crashed"))
     assert response.status_code == 201, response.text

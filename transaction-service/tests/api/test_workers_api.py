@@ -1,5 +1,5 @@
 """With the workers on (as in production): a paid event wakes the work queue, which issues the
-tickets without anyone driving the relays."""
+booking without anyone driving the relays."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tests.conftest import People, make_settings
 from tests.fakes import Accounts, FakeFlights, FakePayments
 
 
-async def test_workers_issue_tickets_after_the_paid_event(
+async def test_workers_issue_the_booking_after_the_paid_event(
     migrated_database_url: str, test_keys: TestKeys, accounts: Accounts, people: People
 ) -> None:
     settings = make_settings(migrated_database_url)

@@ -455,7 +455,7 @@ async def test_jakarta_midnight_edges_exactly(
     reports_app: FastAPI, reports_client: httpx.AsyncClient, admin: dict[str, Any]
 ) -> None:
     """Three records a second apart around midnight WIB, through a fake source-free SQL query on a
-    date with nothing else in it (2024 is outside the seed)."""
+    date with nothing else in it (2024 is outside every other test's data)."""
     from sqlalchemy import text
 
     sessions = reports_app.state.sessions

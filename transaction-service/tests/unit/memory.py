@@ -6,14 +6,15 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self
 
-from domain.errors import ChargePaid, UpstreamProblem
-from domain.ports import Booking, Charge, ChargeRequest, HoldRequest, RefundResult
+from domain.errors import ChargePaid
+from domain.models import BookingStatus
+from domain.ports import Booking, Charge, ChargeRequest, Customer, HoldRequest, Quote, QuoteItem, RefundResult
 from domain.records import AuditEntry, Order, Payment, Record, Refund, Transaction
 from domain.repository import OrderFilter, TransactionFilter
 
@@ -174,43 +175,84 @@ class MemoryUnitOfWork:
         return True
 
 
+CUSTOMER = Customer("Budi", "Santoso", "budi@example.co.id", "+6281234567890")
+E_TICKET = {"kind": "e-ticket", "reference": "975-1", "title": "E-ticket Budi Santoso", "fields": {}}
+
+
 @dataclass
 class MemoryBookings:
+    """A product service in memory. `issue_answers` is what issuing answers: `issued` at once,
+    or `pending` and later (each GET takes the next of `later`) `pending`, `issued` or `failed`."""
+
     total: Decimal = Decimal("1500000.00")
+    items: tuple[QuoteItem, ...] | None = None  # default: one line of the total
+    holds_inventory: bool = True
+    issue_answers: str = "issued"
+    later: list[str] = field(default_factory=list)
+    supported: frozenset[str] = frozenset({"flight"})
     held: dict[str, Booking] = field(default_factory=dict)
+    forwarded: list[HoldRequest] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
-    hold_error: UpstreamProblem | None = None
-    issue_error: UpstreamProblem | None = None
+    hold_error: Exception | None = None
+    issue_error: Exception | None = None
+    get_error: Exception | None = None
+    cancel_error: Exception | None = None
 
     def supports(self, service_type: str) -> bool:
-        return service_type == "flight"
+        return service_type in self.supported
+
+    def _set(self, reference: str, **changes: Any) -> Booking:
+        booking = replace(self.held[reference], **changes)
+        self.held[reference] = booking
+        return booking
 
     async def hold(self, service_type: str, idempotency_key: str, request: HoldRequest) -> Booking:
         if self.hold_error is not None:
             raise self.hold_error
+        self.forwarded.append(request)
+        items = self.items or (QuoteItem("Adult fare CGK-DPS", 1, self.total),)
         booking = Booking(
             reference=str(uuid.uuid4()),
-            status="held",
+            service_type=service_type,
+            status=BookingStatus.HELD,
             supplier="duffel",
             supplier_reference="HJK1EY",
-            total_price=self.total,
-            currency="IDR",
+            holds_inventory=self.holds_inventory,
             hold_expires_at=NOW + timedelta(minutes=20),
-            passengers=request.passengers,
-            contact=request.contact,
+            quote=Quote(items, self.total, "IDR"),
+            customer=CUSTOMER,
+            details={**request.booking_details, "normalised": True},
         )
         self.held[booking.reference] = booking
         return booking
 
+    async def get(self, service_type: str, reference: str) -> Booking:
+        if self.get_error is not None:
+            raise self.get_error
+        status = self.later.pop(0) if self.later else str(self.held[reference].status)
+        if status == "issued":
+            return self._set(reference, status=BookingStatus.ISSUED, documents=[E_TICKET])
+        if status == "failed":
+            return self._set(
+                reference, status=BookingStatus.FAILED, failure_reason="biller refused the number"
+            )
+        return self._set(reference, status=BookingStatus(status))
+
     async def issue(self, service_type: str, reference: str) -> Booking:
         if self.issue_error is not None:
             raise self.issue_error
-        held = self.held[reference]
-        return Booking(**{**held.__dict__, "status": "issued", "tickets": [{"ticket_number": "975-1"}]})
+        if self.issue_answers == "pending":
+            return self._set(reference, status=BookingStatus.PENDING)
+        return self._set(reference, status=BookingStatus.ISSUED, documents=[E_TICKET])
 
     async def cancel(self, service_type: str, reference: str) -> Booking:
+        if self.cancel_error is not None:
+            raise self.cancel_error
         self.cancelled.append(reference)
-        return Booking(**{**self.held[reference].__dict__, "status": "cancelled"})
+        issued = self.held[reference].status == BookingStatus.ISSUED
+        return self._set(
+            reference, status=BookingStatus.CANCELLED, refund_amount=Decimal("1350000.00") if issued else None
+        )
 
 
 @dataclass
@@ -218,6 +260,9 @@ class MemoryPayments:
     charges: dict[str, str] = field(default_factory=dict)  # order_id -> status
     requests: list[ChargeRequest] = field(default_factory=list)
     refunds: list[tuple[str, str, Decimal]] = field(default_factory=list)
+    create_error: Exception | None = None
+    cancel_error: Exception | None = None
+    refund_error: Exception | None = None
 
     def _charge(self, order_id: str, status: str) -> Charge:
         return Charge(
@@ -236,6 +281,8 @@ class MemoryPayments:
         )
 
     async def create_charge(self, idempotency_key: str, request: ChargeRequest) -> Charge:
+        if self.create_error is not None:
+            raise self.create_error
         self.requests.append(request)
         self.charges[request.order_id] = "pending"
         return self._charge(request.order_id, "pending")
@@ -244,11 +291,15 @@ class MemoryPayments:
         return self._charge(order_id, self.charges[order_id])
 
     async def cancel(self, order_id: str) -> Charge:
+        if self.cancel_error is not None:
+            raise self.cancel_error
         if self.charges.get(order_id) == "paid":
             raise ChargePaid()
         self.charges[order_id] = "cancelled"
         return self._charge(order_id, "cancelled")
 
     async def refund(self, order_id: str, refund_key: str, amount: Decimal, reason: str) -> RefundResult:
+        if self.refund_error is not None:
+            raise self.refund_error
         self.refunds.append((order_id, refund_key, amount))
         return RefundResult(refund_key, amount, amount, "refund")

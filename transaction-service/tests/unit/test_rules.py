@@ -1,5 +1,5 @@
-"""Idempotency fingerprints, derived keys, order numbers, charge expiry, refund amounts, and what
-each payment status decides for payment, transaction and order."""
+"""Derived keys, order numbers, charge expiry and items, quotes, refund amounts, and what each
+payment status decides for payment, transaction and order."""
 
 from __future__ import annotations
 
@@ -9,29 +9,23 @@ from decimal import Decimal
 
 import pytest
 
-from domain.errors import InvalidRefundAmount, UpstreamProblem
+from domain.errors import InvalidRefundAmount
 from domain.models import OrderStatus as O
 from domain.models import PaymentStatus as P
 from domain.models import TransactionStatus as T
+from domain.ports import Quote, QuoteItem
+from domain.records import LineItem
 from domain.rules import (
     PaymentDecision,
     charge_expiry_minutes,
+    charge_items,
     decide_payment,
     derived_key,
-    fingerprint,
     order_number,
     refund_amount,
 )
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
-
-
-def test_fingerprint_ignores_key_order_but_not_values() -> None:
-    a = {"offer_id": "x", "booking_details": {"contact": {"email": "a@b.c", "phone": "1"}, "passengers": []}}
-    b = {"booking_details": {"passengers": [], "contact": {"phone": "1", "email": "a@b.c"}}, "offer_id": "x"}
-    assert fingerprint(a) == fingerprint(b)
-    assert fingerprint(a) != fingerprint({**a, "offer_id": "y"})
-    assert len(fingerprint(a)) == 64
 
 
 def test_derived_keys_are_stable_and_separate_callers() -> None:
@@ -74,12 +68,41 @@ def test_refund_amounts() -> None:
             refund_amount(requested, paid, refunded)
 
 
-def test_upstream_problems_are_transient_or_permanent() -> None:
-    assert UpstreamProblem(503, "x").is_transient
-    assert UpstreamProblem(504, "x").is_transient
-    assert UpstreamProblem(429, "x").is_transient
-    assert UpstreamProblem(409, "x").is_permanent
-    assert UpstreamProblem(410, "x").is_permanent
+def test_a_quote_adds_up_only_exactly() -> None:
+    adult, infant = QuoteItem("Adult", 2, Decimal("1119590.00")), QuoteItem("Infant", 1, Decimal("111959.00"))
+    assert Quote((adult, infant), Decimal("2351139.00"), "IDR").adds_up()
+    assert Quote((adult, infant), Decimal("2351139.00"), "IDR").quantity == 3
+    assert not Quote((adult, infant), Decimal("2351140.00"), "IDR").adds_up()
+    assert not Quote((), Decimal("0.00"), "IDR").adds_up()
+    assert not Quote((QuoteItem("None", 0, Decimal("1.00")),), Decimal("0.00"), "IDR").adds_up()
+    discount = QuoteItem("Promo TIKETQ10", 1, Decimal("-50000.00"))
+    assert Quote((adult, discount), Decimal("2189180.00"), "IDR").adds_up()
+
+
+def test_charge_items_list_the_line_items_when_midtrans_can_carry_them() -> None:
+    lines = [
+        LineItem("Adult fare CGK-DPS GA 410 2026-12-20 and a very long tail", 2, Decimal("1119590.00")),
+        LineItem("Infant fare", 1, Decimal("111959.00")),
+        LineItem("Seat selection (free)", 1, Decimal("0.00")),
+    ]
+    items = charge_items(lines, Decimal("2351139.00"), "flight", "TQ-261127-ABCDEFGH")
+    assert [(i.name, i.price, i.quantity) for i in items] == [
+        ("Adult fare CGK-DPS GA 410 2026-12-20 and a very lo", Decimal("1119590.00"), 2),
+        ("Infant fare", Decimal("111959.00"), 1),
+    ]
+    assert all(len(i.name) <= 50 for i in items)
+    assert sum(i.price * i.quantity for i in items) == Decimal("2351139.00")
+
+
+def test_charge_items_fall_back_to_one_line_of_the_total() -> None:
+    # Sen in a unit price cannot go to Midtrans (whole rupiah only): one line of the total instead.
+    lines = [LineItem("PLN token 20k", 3, Decimal("20833.33")), LineItem("Fee", 1, Decimal("1.01"))]
+    (only,) = charge_items(lines, Decimal("62501.00"), "ppob", "TQ-261127-ABCDEFGH")
+    assert (only.name, only.price, only.quantity) == (
+        "TiketQ ppob TQ-261127-ABCDEFGH",
+        Decimal("62501.00"),
+        1,
+    )
 
 
 def test_paid_on_an_open_order_completes_and_issues() -> None:
@@ -138,10 +161,18 @@ def test_challenge_holds_the_payment_only() -> None:
 
 
 def test_gateway_refunds_are_reconciled_once() -> None:
-    kw = {"refunded_at_gateway": Decimal("300000")}
-    assert decide_payment("partially_refunded", P.PAID, T.COMPLETED, O.COMPLETED, **kw).reconcile_refunds
-    kw["refunded_here"] = Decimal("300000")
-    assert not decide_payment("partially_refunded", P.PAID, T.COMPLETED, O.COMPLETED, **kw).changes_anything
+    at_gateway = Decimal("300000")
+    assert decide_payment(
+        "partially_refunded", P.PAID, T.COMPLETED, O.COMPLETED, refunded_at_gateway=at_gateway
+    ).reconcile_refunds
+    assert not decide_payment(
+        "partially_refunded",
+        P.PAID,
+        T.COMPLETED,
+        O.COMPLETED,
+        refunded_at_gateway=at_gateway,
+        refunded_here=Decimal("300000"),
+    ).changes_anything
 
 
 def test_an_old_charge_ending_while_a_newer_one_is_open_ends_only_itself() -> None:

@@ -11,7 +11,7 @@ from domain.models import OrderStatus, PaymentStatus, RefundStatus, TransactionS
 
 Os, T, P, R = OrderStatus, TransactionStatus, PaymentStatus, RefundStatus
 
-LEGAL = {
+LEGAL: dict[str, set[tuple[str, str]]] = {
     "order": {
         (Os.DRAFT, Os.CONFIRMED),
         (Os.DRAFT, Os.CANCELLED),
@@ -53,7 +53,12 @@ LEGAL = {
     },
     "refund": {(R.PENDING, R.SUCCEEDED), (R.PENDING, R.FAILED)},
 }
-STATES = {"order": list(Os), "transaction": list(T), "payment": list(P), "refund": list(R)}
+STATES: dict[str, list[str]] = {
+    "order": list(Os),
+    "transaction": list(T),
+    "payment": list(P),
+    "refund": list(R),
+}
 ALL_PAIRS = [
     (entity, a, b) for entity, states in STATES.items() for a, b in itertools.product(states, states)
 ]

@@ -1,0 +1,128 @@
+"""The shared core every use case of the money path stands on: who is asking, the unit of work,
+the clock, state moves that are checked and audited, row locks taken in one order, and the
+names of the work-queue jobs.
+
+Each state change goes through `Ledger.move` (transition table check + audit row), and the audit
+rows, outbox events and work-queue jobs are written in the same unit of work as the change they
+describe. Calls to other services are never made while a unit of work holds row locks.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from domain.errors import NotFound
+from domain.models import OPEN_PAYMENT, check
+from domain.ports import Clock
+from domain.records import Order, Payment, Refund, Transaction
+from domain.repository import LedgerUnitOfWork, UnitOfWorkFactory
+
+JOB_ISSUE = "booking.issue"  # ask the product to issue a paid booking
+JOB_POLL = "booking.poll"  # read a pending booking again until the supplier has decided
+JOB_RELEASE = "booking.release"  # cancel the booking at the product (a hold, or an issued one)
+JOB_REFUND = "payment.refund"  # an automatic refund through payment-service
+PAYMENT_STATUS_CHANGED = "payment.status_changed"
+OPEN = [str(p) for p in OPEN_PAYMENT]
+
+_ENTITY = {Order: "order", Transaction: "transaction", Payment: "payment", Refund: "refund"}
+R = TypeVar("R", Order, Transaction)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who asks: an account (user or admin)."""
+
+    account_id: str
+    is_admin: bool = False
+
+
+SYSTEM = Caller("system", is_admin=True)
+
+
+def system_actor(job: str) -> str:
+    """How the audit log names work the system did on its own (a job, the sweeper)."""
+    return f"system:{job}"
+
+
+def owned(record: R | None, caller: Caller, what: str) -> R:
+    """The record, if the caller may see it. Someone else's answers exactly like a missing one,
+    so ids cannot be probed."""
+    if record is None or (not caller.is_admin and record.user_id != caller.account_id):
+        raise NotFound(what)
+    return record
+
+
+def instant(value: Any) -> datetime | None:
+    """An ISO-8601 instant from an event (UTC when it carries no offset); None if absent/garbage."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+class Ledger:
+    """The unit of work, the clock and the relays' doorbell, shared by every use case."""
+
+    def __init__(
+        self, unit_of_work: UnitOfWorkFactory, clock: Clock, wake: Callable[[], None] = lambda: None
+    ) -> None:
+        self.unit_of_work = unit_of_work
+        self.clock = clock
+        self._wake = wake
+
+    def wake(self) -> None:
+        """Tells the outbox and work-queue relays there is something new (after a commit)."""
+        self._wake()
+
+    async def move(
+        self,
+        uow: LedgerUnitOfWork,
+        record: Order | Transaction | Payment | Refund,
+        target: str,
+        actor: str,
+        reason: str | None = None,
+    ) -> None:
+        """Moves a record to `target` (checked against its table), audits and saves it."""
+        entity = _ENTITY[type(record)]
+        current = str(record.status)
+        check(entity, current, target)
+        now = self.clock()
+        record.status = type(record.status)(target)
+        if not isinstance(record, Refund):
+            record.updated_at = now
+        await uow.save(record)
+        await uow.audit(entity, record.id, current, target, actor, reason, now)
+
+    async def note(self, uow: LedgerUnitOfWork, order: Order, actor: str, reason: str) -> None:
+        """An audit row for something that happened to an order without changing its status."""
+        await uow.audit("order", order.id, order.status, order.status, actor, reason, self.clock())
+
+    async def chain(self, uow: LedgerUnitOfWork, order_id: uuid.UUID) -> tuple[Order, Transaction | None]:
+        """The order and its transaction, locked in the one order every flow uses (orders →
+        transactions → payments → refunds), so two flows touching one order never deadlock."""
+        order = await uow.order(order_id, lock=True)
+        if order is None:
+            raise NotFound("order")
+        return order, await uow.transaction_of_order(order_id, lock=True)
+
+    async def payment_chain(
+        self, uow: LedgerUnitOfWork, payment_id: uuid.UUID
+    ) -> tuple[Order, Transaction, Payment] | None:
+        """A payment with its order and transaction, all locked in the one order; None if the
+        payment is unknown."""
+        found = await uow.payment(payment_id)
+        tx_found = await uow.transaction(found.transaction_id) if found else None
+        if tx_found is None:
+            return None
+        order, tx = await self.chain(uow, tx_found.order_id)
+        payment = await uow.payment(payment_id, lock=True)
+        if tx is None or payment is None:
+            return None
+        return order, tx, payment

@@ -1,26 +1,102 @@
-"""hotels-service composition root: settings → adapters → FastAPI app.
+"""hotels-service composition root: settings → adapters → domain services → FastAPI app.
 
-Availability search, rate checks and the internal booking contract arrive with the hotels issue;
-until then the service answers health, readiness, docs and metrics so the platform is whole.
+The only module that knows every layer. `create_app(settings, **overrides)` is also how tests
+build the app, with a fake supplier, cache or clock in place of the real ones.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime
+
 from fastapi import FastAPI
 
+from adapters.cache import MemorySearchCache
+from adapters.db import SqlBookingUnitOfWork, idempotency_keys
+from adapters.hotelbeds import HotelbedsClient
 from config import Settings
-from shared.service_app import create_database_service_app
+from domain.booking_desk import BookingDesk
+from domain.ports import Clock, HotelSupplier, SearchCache
+from domain.search import HotelSearch, SearchPolicy
+from routes import bookings, hotels
+from routes.errors import ERROR_MAP
+from shared.db import create_engine, create_sessionmaker, ping
+from shared.http import make_client
+from shared.idempotency import IdempotencyStore
+from shared.service_app import create_service_app
 
-VERSION = "0.1.0"
+VERSION = "1.0.0"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    supplier: HotelSupplier | None = None,
+    cache: SearchCache | None = None,
+    clock: Clock = utc_now,
+) -> FastAPI:
+    """Overrides replace what would otherwise talk to the outside world: the hotel supplier, the
+    search cache and the clock."""
     settings = settings or Settings.from_env()
-    return create_database_service_app(
+    policy = SearchPolicy(
+        search_ttl_seconds=settings.search.search_ttl_seconds,
+        offer_ttl_seconds=settings.search.offer_ttl_seconds,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            engine = create_engine(settings.database)
+            stack.push_async_callback(engine.dispose)
+            hotel_supplier = supplier
+            if hotel_supplier is None:
+                http = make_client(settings.hotelbeds.base_url, timeout=settings.hotelbeds.timeout_seconds)
+                stack.push_async_callback(http.aclose)
+                hotel_supplier = HotelbedsClient(
+                    http,
+                    api_key=settings.hotelbeds.api_key,
+                    secret=settings.hotelbeds.secret.get_secret_value(),
+                )
+            search_cache = cache or MemorySearchCache()
+            sessions = create_sessionmaker(engine)
+            app.state.engine = engine
+            app.state.clock = clock
+            app.state.hotel_search = HotelSearch(hotel_supplier, search_cache, policy)
+            app.state.booking_desk = BookingDesk(
+                hotel_supplier,
+                search_cache,
+                lambda: SqlBookingUnitOfWork(sessions),
+                clock,
+                quote_ttl_seconds=settings.search.quote_ttl_seconds,
+                offer_ttl_seconds=settings.search.offer_ttl_seconds,
+            )
+            app.state.hold_keys = IdempotencyStore(sessions, idempotency_keys)
+            yield
+
+    async def readiness(app: FastAPI) -> None:
+        await ping(app.state.engine)
+
+    app = create_service_app(
         name="hotels-service",
         title="TiketQ Hotels",
         version=VERSION,
-        description="Hotel availability, rates and bookings across suppliers.",
+        description=(
+            "Hotel destinations, availability and rates (Hotelbeds-shaped supplier) with boards and "
+            "cancellation policies in the hotel's local time; cached search. Browsing is public: no "
+            "token is needed."
+        ),
         runtime=settings.runtime,
-        database=settings.database,
+        lifespan=lifespan,
+        readiness=readiness,
+        error_map=ERROR_MAP,
+        openapi_tags=[{"name": "hotels", "description": "Destinations, search and hotel details (public)."}],
     )
+    app.state.internal_token = settings.internal.token.get_secret_value()  # for shared.internal
+    app.include_router(hotels.router)
+    app.include_router(bookings.router)  # /internal/bookings: not in the OpenAPI schema
+    return app

@@ -148,9 +148,15 @@ async def availability(request: Request) -> JSONResponse:
         return _envelope(request, {"hotels": {"total": 0}})
     return _envelope(
         request,
-        {"hotels": {"hotels": listed, "checkIn": check_in.isoformat(), "checkOut": check_out.isoformat(),
-                    "total": len(listed)}},
-    )  # fmt: skip
+        {
+            "hotels": {
+                "hotels": listed,
+                "checkIn": check_in.isoformat(),
+                "checkOut": check_out.isoformat(),
+                "total": len(listed),
+            }
+        },
+    )
 
 
 def _rate_key(text: Any) -> RateKey:
@@ -262,8 +268,14 @@ def _paxes(rooms: list[Any], key: RateKey) -> list[dict[str, Any]]:
     for pax in paxes:
         if not isinstance(pax, dict) or not pax.get("name") or not pax.get("surname"):
             raise invalid("Invalid data. Every pax needs a name and a surname.")
-        out.append({"roomId": int(pax.get("roomId", 1)), "type": str(pax.get("type", "AD")),
-                    "name": str(pax["name"]), "surname": str(pax["surname"])})  # fmt: skip
+        out.append(
+            {
+                "roomId": int(pax.get("roomId", 1)),
+                "type": str(pax.get("type", "AD")),
+                "name": str(pax["name"]),
+                "surname": str(pax["surname"]),
+            }
+        )
     return out
 
 

@@ -1,0 +1,375 @@
+"""The Hotelbeds APItude adapter (Booking API 1.0 and Content API 1.0) over httpx.
+
+Every call is signed: `Api-key` and `X-Signature` = hex SHA-256 of api key + secret + Unix seconds.
+Errors come two ways: the gateway's plain 401/403 (bad key or signature: our configuration, so
+"unavailable"), and formatted `{"error": {"code", "message"}}` bodies: PRODUCT_ERROR "Insufficient
+allotment" is a sold-out rate, "Price has changed" a repriced one; other 4xx are refusals; 5xx,
+timeouts and garbage mean the supplier is unavailable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import httpx
+
+from domain.bookings import Contact, Guest
+from domain.errors import (
+    HotelNotFound,
+    OfferExpired,
+    PriceChanged,
+    SoldOut,
+    SupplierRejected,
+    SupplierTimeout,
+    SupplierUnavailable,
+)
+from domain.models import (
+    Board,
+    CancellationPolicy,
+    Destination,
+    Hotel,
+    HotelAvailability,
+    HotelDetails,
+    HotelOffer,
+    NightlyPrice,
+    RoomDescription,
+    SearchCriteria,
+    SearchResult,
+)
+from domain.ports import CheckedRate, SupplierBooking, SupplierBookingStatus
+
+NAME = "hotelbeds"
+BOOKING_API = "/hotel-api/1.0"
+CONTENT_API = "/hotel-content-api/1.0"
+# Hotels in WITA (Bali, Nusa Tenggara, Sulawesi…) by Hotelbeds destination code; the rest of what
+# we sell is WIB. Used only when a hotel's answer carries no policy time to read the offset from.
+WITA_DESTINATIONS = frozenset({"DPS", "LOP", "LBJ", "UPG", "MDC", "KOE"})
+STATUSES = {
+    "CONFIRMED": SupplierBookingStatus.CONFIRMED,
+    "PENDING": SupplierBookingStatus.PENDING,
+    "CANCELLED": SupplierBookingStatus.CANCELLED,
+}
+
+
+class Malformed(Exception):
+    """An answer that does not have the shape APItude documents."""
+
+
+class HotelbedsClient:
+    name = NAME
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        api_key: str,
+        secret: str,
+        seconds: Callable[[], float] = time.time,
+    ) -> None:
+        self._http = http
+        self._api_key = api_key
+        self._secret = secret
+        self._seconds = seconds
+
+    # --- transport -------------------------------------------------------------------------------
+
+    def _headers(self) -> dict[str, str]:
+        stamp = int(self._seconds())
+        signature = hashlib.sha256(f"{self._api_key}{self._secret}{stamp}".encode()).hexdigest()
+        return {"Api-key": self._api_key, "X-Signature": signature, "Accept": "application/json"}
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = await self._http.request(method, path, headers=self._headers(), **kwargs)
+        except httpx.TimeoutException as exc:
+            raise SupplierTimeout(NAME, "timed out") from exc
+        except httpx.HTTPError as exc:
+            raise SupplierUnavailable(NAME, f"transport error ({type(exc).__name__})") from exc
+        status = response.status_code
+        if status in (401, 403):
+            # The gateway refused our key or signature (or the quota): nothing a retry by the
+            # customer fixes, and not the customer's fault.
+            raise SupplierUnavailable(NAME, f"HTTP {status}: {response.text[:80]!r} (credentials or clock)")
+        if status == 429 or status >= 500:
+            raise SupplierUnavailable(NAME, f"HTTP {status}: {_error(response)}")
+        try:
+            body = json.loads(response.content)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise SupplierUnavailable(NAME, f"malformed response (HTTP {status})") from exc
+        if not isinstance(body, dict):
+            raise SupplierUnavailable(NAME, f"malformed response (HTTP {status})")
+        if status >= 400:
+            error = body.get("error")
+            if not isinstance(error, dict):
+                error = {}
+            raise _business_error(str(error.get("code", "")), str(error.get("message", f"HTTP {status}")))
+        return body
+
+    async def _parsed(self, method: str, path: str, parse: Callable[[dict[str, Any]], Any], **kw: Any) -> Any:
+        body = await self._call(method, path, **kw)
+        try:
+            return parse(body)
+        except (Malformed, KeyError, TypeError, ValueError, InvalidOperation) as exc:
+            raise SupplierUnavailable(NAME, f"unexpected answer shape ({type(exc).__name__}: {exc})") from exc
+
+    # --- content ---------------------------------------------------------------------------------
+
+    async def destinations(self) -> list[Destination]:
+        def parse(body: dict[str, Any]) -> list[Destination]:
+            out: list[Destination] = []
+            for d in body["destinations"]:
+                name = d["name"]["content"]
+                out.append(Destination(d["code"], name, d["countryCode"]))
+                for zone in d.get("zones") or []:
+                    out.append(
+                        Destination(
+                            f"{d['code']}-{zone['zoneCode']}", f"{zone['name']}, {name}", d["countryCode"]
+                        )
+                    )
+            return out
+
+        result: list[Destination] = await self._parsed(
+            "GET",
+            f"{CONTENT_API}/locations/destinations",
+            parse,
+            params={"countryCodes": "ID", "fields": "all"},
+        )
+        return result
+
+    async def hotel_details(self, hotel_id: str) -> HotelDetails:
+        if not hotel_id.isdigit():
+            raise HotelNotFound(f"No hotel {hotel_id!r}.")
+
+        def parse(body: dict[str, Any]) -> HotelDetails:
+            h = body["hotel"]
+            wita = h["destinationCode"] in WITA_DESTINATIONS
+            hotel = Hotel(
+                hotel_id=str(h["code"]),
+                name=h["name"]["content"],
+                stars=_stars(h["categoryCode"]),
+                address=h["address"]["content"],
+                destination=h["destinationCode"],
+                zone=h["city"]["content"].title(),
+                latitude=Decimal(str(h["coordinates"]["latitude"])),
+                longitude=Decimal(str(h["coordinates"]["longitude"])),
+                utc_offset=timedelta(hours=8 if wita else 7),
+            )
+            rooms = tuple(
+                RoomDescription(
+                    r["roomCode"], r["description"], r["maxAdults"], r["maxChildren"], r["maxPax"]
+                )
+                for r in h.get("rooms") or []
+            )
+            boards = tuple(Board(b) for b in h.get("boardCodes") or [] if b in Board.__members__.values())
+            return HotelDetails(hotel, (h.get("description") or {}).get("content", ""), boards, rooms)
+
+        try:
+            details: HotelDetails = await self._parsed(
+                "GET", f"{CONTENT_API}/hotels/{hotel_id}/details", parse
+            )
+        except SupplierRejected as exc:
+            raise HotelNotFound(f"No hotel {hotel_id!r}.") from exc
+        return details
+
+    # --- booking API -----------------------------------------------------------------------------
+
+    async def availability(self, criteria: SearchCriteria) -> SearchResult:
+        o = criteria.occupancy
+        destination: dict[str, Any] = {"code": criteria.destination.split("-", 1)[0]}
+        if "-" in criteria.destination:
+            destination["zone"] = int(criteria.destination.split("-", 1)[1])
+        request = {
+            "stay": {
+                "checkIn": criteria.stay.check_in.isoformat(),
+                "checkOut": criteria.stay.check_out.isoformat(),
+            },
+            "occupancies": [
+                {
+                    "rooms": o.rooms,
+                    "adults": o.adults,
+                    "children": o.children,
+                    "paxes": [{"type": "CH", "age": age} for age in o.child_ages],
+                }
+            ],
+            "destination": destination,
+            "dailyRate": True,
+        }
+
+        def parse(body: dict[str, Any]) -> SearchResult:
+            hotels = body["hotels"].get("hotels") or []
+            return SearchResult(criteria, tuple(_availability(h, criteria) for h in hotels))
+
+        result: SearchResult = await self._parsed("POST", f"{BOOKING_API}/hotels", parse, json=request)
+        return result
+
+    async def check_rate(self, offer: HotelOffer) -> CheckedRate:
+        def parse(body: dict[str, Any]) -> CheckedRate:
+            hotel = body["hotel"]
+            rate = hotel["rooms"][0]["rates"][0]
+            return CheckedRate(rate["rateKey"], _money(rate["net"]), _policies(rate))
+
+        try:
+            checked: CheckedRate = await self._parsed(
+                "POST", f"{BOOKING_API}/checkrates", parse, json={"rooms": [{"rateKey": offer.rate_key}]}
+            )
+        except SupplierRejected as exc:
+            raise OfferExpired(f"The hotel no longer sells this rate ({exc}).") from exc
+        return checked
+
+    async def book(
+        self,
+        rate_key: str,
+        holder: Guest,
+        guests: tuple[Guest, ...],
+        contact: Contact,
+        client_reference: str,
+        remark: str | None,
+    ) -> SupplierBooking:
+        request: dict[str, Any] = {
+            "holder": {"name": holder.first_name, "surname": holder.last_name},
+            "rooms": [
+                {
+                    "rateKey": rate_key,
+                    "paxes": [
+                        {"roomId": 1, "type": "AD", "name": g.first_name, "surname": g.last_name}
+                        for g in guests
+                    ],
+                }
+            ],
+            "clientReference": client_reference[:20],
+            "tolerance": 0,
+        }
+        if remark:
+            request["remark"] = remark
+        booking: SupplierBooking = await self._parsed(
+            "POST", f"{BOOKING_API}/bookings", _booking, json=request
+        )
+        return booking
+
+    async def read(self, reference: str) -> SupplierBooking:
+        booking: SupplierBooking = await self._parsed("GET", f"{BOOKING_API}/bookings/{reference}", _booking)
+        return booking
+
+    async def cancellation_fee(self, reference: str) -> Decimal:
+        return await self._cancel(reference, "SIMULATION")
+
+    async def cancel(self, reference: str) -> Decimal:
+        return await self._cancel(reference, "CANCELLATION")
+
+    async def _cancel(self, reference: str, flag: str) -> Decimal:
+        def parse(body: dict[str, Any]) -> Decimal:
+            return _money(body["booking"]["hotel"].get("cancellationAmount", "0"))
+
+        fee: Decimal = await self._parsed(
+            "DELETE", f"{BOOKING_API}/bookings/{reference}", parse, params={"cancellationFlag": flag}
+        )
+        return fee
+
+
+# --- parsing ------------------------------------------------------------------------------------
+
+
+def _error(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+        error = body.get("error") if isinstance(body, dict) else None
+        if isinstance(error, dict):
+            return f"{error.get('code')} {error.get('message')}"
+    except ValueError:
+        pass
+    return response.text[:80]
+
+
+def _business_error(code: str, message: str) -> Exception:
+    lowered = message.lower()
+    if code == "PRODUCT_ERROR" and "allotment" in lowered:
+        return SoldOut(message)
+    if code == "PRODUCT_ERROR" and "price" in lowered:
+        return PriceChanged(Decimal(0), Decimal(0))
+    return SupplierRejected(NAME, f"{code}: {message}")
+
+
+def _money(value: Any) -> Decimal:
+    amount = Decimal(str(value))
+    if not amount.is_finite() or amount < 0:
+        raise Malformed(f"not an amount: {value!r}")
+    return amount.quantize(Decimal("0.01"))
+
+
+def _stars(category: str) -> int:
+    digits = "".join(ch for ch in category if ch.isdigit())
+    return max(1, min(int(digits or 0), 5))
+
+
+def _policies(rate: dict[str, Any]) -> tuple[CancellationPolicy, ...]:
+    policies = []
+    for p in rate.get("cancellationPolicies") or []:
+        starts = datetime.fromisoformat(p["from"])
+        if starts.tzinfo is None:
+            raise Malformed("a cancellation policy without an offset")
+        policies.append(CancellationPolicy(starts, _money(p["amount"])))
+    return tuple(sorted(policies, key=lambda p: p.starts))
+
+
+def _availability(h: dict[str, Any], criteria: SearchCriteria) -> HotelAvailability:
+    offers = []
+    offset: timedelta | None = None
+    for room in h["rooms"]:
+        for rate in room["rates"]:
+            total = _money(rate["net"])
+            policies = _policies(rate)
+            if policies and offset is None:
+                offset = policies[0].starts.utcoffset()
+            daily = rate.get("dailyRates") or []
+            nights = criteria.stay.night_dates()
+            nightly = tuple(
+                NightlyPrice(nights[int(d["offset"]) - 1], _money(d["dailyNet"]))
+                for d in daily
+                if 1 <= int(d["offset"]) <= len(nights)
+            )
+            offers.append(
+                HotelOffer(
+                    offer_id=HotelOffer.id_for(NAME, rate["rateKey"]),
+                    supplier=NAME,
+                    rate_key=rate["rateKey"],
+                    recheck=rate.get("rateType") == "RECHECK",
+                    hotel_id=str(h["code"]),
+                    room_code=room["code"],
+                    room_name=room["name"].title(),
+                    board=Board(rate["boardCode"]),
+                    total_price=total,
+                    nightly_prices=nightly,
+                    # Refundable: at least some money comes back if cancelled before the stay.
+                    refundable=rate.get("rateClass") != "NRF" and any(p.penalty < total for p in policies),
+                    policies=policies,
+                    on_request="on request" in str(rate.get("rateComments", "")).lower(),
+                )
+            )
+    if offset is None:
+        offset = timedelta(hours=8 if h["destinationCode"] in WITA_DESTINATIONS else 7)
+    hotel = Hotel(
+        hotel_id=str(h["code"]),
+        name=h["name"],
+        stars=_stars(h["categoryCode"]),
+        address=h.get("address") or f"{h['zoneName']}, {h['destinationName']}",
+        destination=h["destinationName"],
+        zone=h["zoneName"],
+        latitude=Decimal(str(h["latitude"])),
+        longitude=Decimal(str(h["longitude"])),
+        utc_offset=offset,
+    )
+    return HotelAvailability(hotel, tuple(offers))
+
+
+def _booking(body: dict[str, Any]) -> SupplierBooking:
+    b = body["booking"]
+    status = STATUSES.get(b["status"])
+    if status is None:
+        raise Malformed(f"unknown booking status {b['status']!r}")
+    return SupplierBooking(b["reference"], status, _money(b["hotel"]["totalNet"]))

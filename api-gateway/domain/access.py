@@ -84,6 +84,10 @@ TIKETQ_ACCESS = AccessRules(
         PublicOperation("GET", "/ferries/ports"),
         PublicOperation("GET", "/ferries/routes"),
         PublicOperation("GET", "/ferries/search"),
+        # Browsing hotels needs no account: destinations, availability and a hotel's details.
+        PublicOperation("GET", "/hotels/destinations"),
+        PublicOperation("GET", "/hotels/search"),
+        PublicOperation("GET", "/hotels/{hotel_id}"),
     ),
     open_prefixes=("/webhooks/",),
 )

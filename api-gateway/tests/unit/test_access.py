@@ -116,3 +116,19 @@ def test_browsing_flights_is_public_and_nothing_more(method: str, path: str, pub
 )
 def test_browsing_ferries_is_public_and_nothing_more(method: str, path: str, public: bool) -> None:
     assert TIKETQ_ACCESS.is_public(method, path) is public
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "public"),
+    [
+        ("GET", "/hotels/destinations", True),
+        ("GET", "/hotels/search", True),
+        ("GET", "/hotels/612002", True),
+        ("HEAD", "/hotels/search", True),
+        ("POST", "/hotels/search", False),
+        ("GET", "/hotels/612002/rooms", False),
+        ("DELETE", "/hotels/612002", False),
+    ],
+)
+def test_browsing_hotels_is_public_and_nothing_more(method: str, path: str, public: bool) -> None:
+    assert TIKETQ_ACCESS.is_public(method, path) is public

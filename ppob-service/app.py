@@ -1,29 +1,162 @@
-"""ppob-service composition root: settings → adapters → FastAPI app.
+"""ppob-service composition root: settings → adapters → domain services → FastAPI app.
 
-The product catalogue, bill inquiry and the internal purchase contract arrive with the PPOB
-issue; until then the service answers health, readiness, docs and metrics so the platform is
-whole.
+The only module that knows every layer. `create_app(settings, **overrides)` is also how tests
+build the app, with a fake aggregator, clock or token sources in place of the real ones.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime
+
 from fastapi import FastAPI
 
+from adapters.alerts import PrometheusAlerts
+from adapters.db import SqlUnitOfWork, idempotency_keys
+from adapters.digiflazz import DigiflazzCallbacks, DigiflazzClient
 from config import Settings
-from shared.service_app import create_database_service_app
+from domain.catalogue import Catalogue
+from domain.models import Margin
+from domain.ports import Aggregator, Alerts, CallbackReader, Clock
+from domain.price_list import PriceListCache
+from domain.purchases import PurchasePolicy, Purchases
+from routes import admin, bookings, catalogue, webhooks
+from routes.errors import ERROR_MAP
+from shared.background import BackgroundTasks
+from shared.db import create_engine, create_sessionmaker, ping
+from shared.http import make_client
+from shared.idempotency import IdempotencyStore
+from shared.service_app import create_service_app
+from shared.tokens import AccountStateSource, KeySource, verifier_backed_by_auth_service
 
-VERSION = "0.1.0"
+VERSION = "1.0.0"
+logger = logging.getLogger("ppob.app")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _check_pending_forever(purchases: Purchases, interval: float) -> None:
+    """Pending purchases with no callback are settled by status checks with back-off."""
+    while True:
+        try:
+            await purchases.check_due()
+        except Exception:  # the checker must never die; the next round tries again
+            logger.exception("pending purchase check failed")
+        await asyncio.sleep(interval)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    aggregator: Aggregator | None = None,
+    callback_reader: CallbackReader | None = None,
+    alerts: Alerts | None = None,
+    key_source: KeySource | None = None,
+    account_states: AccountStateSource | None = None,
+    clock: Clock = utc_now,
+    workers: bool | None = None,
+) -> FastAPI:
+    """Overrides replace what talks to the outside world: the aggregator, auth-service's keys and
+    account states. `workers=False` keeps the pending-purchase checker off (tests call it)."""
     settings = settings or Settings.from_env()
-    return create_database_service_app(
+    run_workers = settings.ppob.workers_enabled if workers is None else workers
+    internal_token = settings.internal.token.get_secret_value()
+    p = settings.ppob
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            engine = create_engine(settings.database)
+            stack.push_async_callback(engine.dispose)
+            sessions = create_sessionmaker(engine)
+            supplier = aggregator
+            if supplier is None:
+                d = settings.digiflazz
+                http = make_client(d.base_url, timeout=d.timeout_seconds)
+                stack.push_async_callback(http.aclose)
+                supplier = DigiflazzClient(
+                    http,
+                    username=d.username,
+                    api_key=d.api_key.get_secret_value(),
+                    callback_url=d.callback_url,
+                )
+            auth_client = make_client(settings.internal.auth_service_url)
+            stack.push_async_callback(auth_client.aclose)
+
+            def unit_of_work() -> SqlUnitOfWork:
+                return SqlUnitOfWork(sessions)
+
+            prices = PriceListCache(supplier, clock, p.price_list_refresh_seconds)
+            shop = Catalogue(
+                supplier,
+                prices,
+                unit_of_work,
+                clock,
+                default_margin=Margin(p.margin_flat, p.margin_percent),
+                quote_ttl_seconds=p.quote_ttl_seconds,
+            )
+            policy = PurchasePolicy(
+                quote_ttl_seconds=p.quote_ttl_seconds,
+                low_deposit_threshold=p.low_deposit_threshold,
+                deposit_cache_seconds=p.deposit_cache_seconds,
+                first_check_seconds=p.first_check_seconds,
+                longest_check_seconds=p.longest_check_seconds,
+            )
+            purchases = Purchases(supplier, shop, unit_of_work, clock, alerts or PrometheusAlerts(), policy)
+            app.state.engine = engine
+            app.state.catalogue = shop
+            app.state.purchases = purchases
+            app.state.price_list = prices
+            app.state.hold_keys = IdempotencyStore(sessions, idempotency_keys)
+            app.state.callback_reader = callback_reader or DigiflazzCallbacks(
+                settings.digiflazz.webhook_secret.get_secret_value()
+            )
+            app.state.token_verifier = verifier_backed_by_auth_service(
+                auth_client,
+                settings.jwt,
+                internal_token,
+                key_source=key_source,
+                account_states=account_states,
+            )
+            background = BackgroundTasks()
+            stack.push_async_callback(background.aclose)
+            if run_workers:
+                background.start(
+                    _check_pending_forever(purchases, p.poll_interval_seconds), name="ppob-status-checks"
+                )
+            yield
+
+    async def readiness(app: FastAPI) -> None:
+        await ping(app.state.engine)
+
+    app = create_service_app(
         name="ppob-service",
         title="TiketQ PPOB",
         version=VERSION,
         description=(
-            "PPOB products: phone credit (pulsa), data packages, PLN electricity tokens and postpaid bills."
+            "PPOB through a Digiflazz-shaped aggregator: phone credit (pulsa) and data for every operator, "
+            "PLN prepaid tokens, e-money top-ups and postpaid bills (PLN, BPJS, PDAM, Telkom). Browsing and "
+            "inquiries are public; purchases go through orders; admins see the deposit, margin and pending "
+            "purchases."
         ),
         runtime=settings.runtime,
-        database=settings.database,
+        lifespan=lifespan,
+        readiness=readiness,
+        error_map=ERROR_MAP,
+        openapi_tags=[
+            {"name": "ppob", "description": "Catalogue and inquiries (public)."},
+            {"name": "ppob admin", "description": "Deposit, margin and purchases (admin)."},
+            {"name": "webhooks", "description": "The aggregator's signed callbacks."},
+        ],
     )
+    app.state.internal_token = internal_token  # read by shared.internal.require_internal
+    app.include_router(catalogue.router)
+    app.include_router(admin.router)
+    app.include_router(webhooks.router)
+    app.include_router(bookings.router)  # /internal/bookings: not in the OpenAPI schema
+    return app

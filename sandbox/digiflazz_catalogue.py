@@ -1,7 +1,7 @@
 """The aggregator's catalogue: prepaid products (pulsa, data, PLN tokens, e-money) and postpaid
 billers, the operators' number prefixes, PLN meters and the bills behind postpaid numbers.
 
-Everything is derived from the seed and the customer number, so a number always shows the same
+Everything is derived from SANDBOX_SEED and the customer number, so a number always shows the same
 owner and bill. Prices are whole rupiah, as Digiflazz writes them; they are close to what the
 aggregator charged agents in 2025.
 """

@@ -1,0 +1,54 @@
+"""Public PPOB browsing: the catalogue (for a category, or for a typed number) and inquiries that
+quote a product for a customer number. No account is needed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from domain.models import Category
+from domain.numbers import OPERATOR_NAMES, local_mobile, looks_like_phone, operator_of
+from routes.deps import CatalogueDep
+from routes.schemas import InquiryIn, OfferOut, ProductList, ProductOut
+from shared.errors import problem_responses
+
+router = APIRouter(prefix="/ppob", tags=["ppob"])
+
+
+@router.get("/products", response_model=ProductList, responses=problem_responses(422, 503))
+async def products(
+    catalogue: CatalogueDep,
+    category: Category | None = None,
+    customer_no: Annotated[str | None, Query(min_length=4, max_length=32)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ProductList:
+    """What is on sale now, cheapest first within each brand. With a phone number (`0812…`,
+    `+62812…`, `62812…`) pulsa and data show only the operator its prefix belongs to; a prefix
+    no operator uses, or a number that is not a phone number, is 422."""
+    items = await catalogue.products(category, customer_no)
+    operator = None
+    if customer_no and looks_like_phone(customer_no):
+        local = local_mobile(customer_no)
+        code = operator_of(local) if local else None
+        operator = OPERATOR_NAMES.get(code) if code else None
+    page = items[offset : offset + limit]
+    return ProductList(
+        items=[ProductOut.of(i) for i in page],
+        total=len(items),
+        limit=limit,
+        offset=offset,
+        operator=operator,
+    )
+
+
+@router.post(
+    "/inquiries", status_code=201, response_model=OfferOut, responses=problem_responses(422, 503, 504)
+)
+async def inquire(body: InquiryIn, catalogue: CatalogueDep) -> OfferOut:
+    """Quotes a product for a customer number: for top-ups the validated number and the price,
+    for PLN tokens the meter owner's name and power, for postpaid bills the customer's name,
+    the months, bill, penalty (denda), admin fee and total. Wrong number, wrong operator,
+    unknown meter or no bill yet → 422 with the reason. The offer expires at `expires_at`."""
+    return OfferOut.of(await catalogue.inquire(body.product_code, body.customer_no))

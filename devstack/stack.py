@@ -119,12 +119,12 @@ class Stack:
         env["AMADEUS_BASE_URL"] = f"{sandbox}/amadeus"
         env["DUFFEL_BASE_URL"] = f"{sandbox}/duffel"
         env["FERRY_OPERATOR_BASE_URL"] = f"{sandbox}/ferry"
+        env["HOTELBEDS_BASE_URL"] = f"{sandbox}/hotelbeds"
         env["MIDTRANS_SNAP_BASE_URL"] = f"{sandbox}/midtrans/snap/v1"
         env["MIDTRANS_CORE_BASE_URL"] = f"{sandbox}/midtrans"
         # One generated Midtrans server key: payment-service uses it, the sandbox accepts it.
         env["MIDTRANS_SERVER_KEY_FILE"] = str(self.secrets.midtrans_server_key)
         env["SANDBOX_MIDTRANS_SERVER_KEY_FILE"] = str(self.secrets.midtrans_server_key)
-        env["HOTELBEDS_BASE_URL"] = f"{sandbox}/hotelbeds"
         env["SANDBOX_MIDTRANS_NOTIFICATION_URL"] = f"{self.url(GATEWAY.name)}/webhooks/midtrans"
         env["PAYMENT_WEBHOOK_SECRET_FILE"] = str(self.secrets.payment_webhook_secret)
         # Locally a stopped transaction-service gets its waiting events seconds after it returns.

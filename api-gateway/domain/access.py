@@ -88,6 +88,9 @@ TIKETQ_ACCESS = AccessRules(
         PublicOperation("GET", "/hotels/destinations"),
         PublicOperation("GET", "/hotels/search"),
         PublicOperation("GET", "/hotels/{hotel_id}"),
+        # PPOB browsing needs no account: the catalogue and quotes (a meter's owner, a bill).
+        PublicOperation("GET", "/ppob/products"),
+        PublicOperation("POST", "/ppob/inquiries"),
     ),
     open_prefixes=("/webhooks/",),
 )

@@ -2,7 +2,8 @@
 never leave the gateway.
 
 The gateway forwards by path prefix; the longest matching prefix wins, so `/webhooks/midtrans`
-reaches payment-service while the rest of `/webhooks` goes to transaction-service.
+reaches payment-service and `/webhooks/digiflazz` ppob-service while the rest of `/webhooks` goes
+to transaction-service.
 """
 
 from __future__ import annotations
@@ -114,6 +115,7 @@ TIKETQ_ROUTES: tuple[ServiceRoute, ...] = (
     ServiceRoute("/webhooks", "transaction"),
     ServiceRoute("/reports", "transaction"),
     ServiceRoute("/webhooks/midtrans", "payment"),
+    ServiceRoute("/webhooks/digiflazz", "ppob"),
     ServiceRoute("/flights", "flights"),
     ServiceRoute("/ferries", "ferries"),
     ServiceRoute("/hotels", "hotels"),

@@ -17,6 +17,9 @@ from domain.access import TIKETQ_ACCESS, AccessRules, PublicOperation, bearer_to
         ("HEAD", "/auth/.well-known/jwks.json"),
         ("POST", "/webhooks/midtrans"),
         ("POST", "/webhooks/payment"),
+        ("POST", "/webhooks/digiflazz"),
+        ("GET", "/ppob/products"),
+        ("POST", "/ppob/inquiries"),
         ("GET", "/webhooks/anything/below"),
     ],
 )
@@ -36,6 +39,8 @@ def test_public_operations(method: str, path: str) -> None:
         ("POST", "/auth/.well-known/jwks.json"),
         ("GET", "/users/1"),
         ("POST", "/flights/bookings"),
+        ("GET", "/ppob/balance"),
+        ("PUT", "/ppob/settings/margin"),
         ("POST", "/orders"),
         ("GET", "/webhooks"),
         ("OPTIONS", "/orders"),

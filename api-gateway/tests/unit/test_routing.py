@@ -26,6 +26,7 @@ def table() -> RoutingTable:
         ("/reports/daily", "transaction"),
         ("/webhooks/payment", "transaction"),
         ("/webhooks/midtrans", "payment"),
+        ("/webhooks/digiflazz", "ppob"),
         ("/webhooks/midtrans/notification", "payment"),
         ("/webhooks/midtransx", "transaction"),
         ("/flights/search", "flights"),

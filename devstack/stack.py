@@ -120,6 +120,9 @@ class Stack:
         env["DUFFEL_BASE_URL"] = f"{sandbox}/duffel"
         env["FERRY_OPERATOR_BASE_URL"] = f"{sandbox}/ferry"
         env["HOTELBEDS_BASE_URL"] = f"{sandbox}/hotelbeds"
+        env["DIGIFLAZZ_BASE_URL"] = f"{sandbox}/digiflazz/v1"
+        # Digiflazz posts its callbacks for pending purchases through the gateway, as in production.
+        env["SANDBOX_DIGIFLAZZ_CALLBACK_URL"] = f"{self.url(GATEWAY.name)}/webhooks/digiflazz"
         env["MIDTRANS_SNAP_BASE_URL"] = f"{sandbox}/midtrans/snap/v1"
         env["MIDTRANS_CORE_BASE_URL"] = f"{sandbox}/midtrans"
         # One generated Midtrans server key: payment-service uses it, the sandbox accepts it.

@@ -192,7 +192,7 @@ def test_a_failing_or_garbled_supplier_is_503_not_a_crash(
     gateway: httpx.Client, sandbox: httpx.Client
 ) -> None:
     check_in = date.today() + timedelta(days=57)
-    query = {
+    query: dict[str, str | int] = {
         "destination": "DPS-2",
         "check_in": check_in.isoformat(),
         "check_out": (check_in + timedelta(days=1)).isoformat(),

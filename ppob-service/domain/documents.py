@@ -13,8 +13,8 @@ _TOKEN = re.compile(r"\d{20}")
 
 
 def group_token(token: str) -> str:
-    """'12345678901234567890' → '1234-5678-9012-3456-7890', as printed on PLN receipts."""
-    return "-".join(token[i : i + 4] for i in range(0, 20, 4))
+    """'12345678901234567890' → '1234 5678 9012 3456 7890', as printed on PLN receipts."""
+    return " ".join(token[i : i + 4] for i in range(0, 20, 4))
 
 
 def rupiah_text(value: Any) -> str:

@@ -107,7 +107,7 @@ async def test_a_bill_hold_inquires_again_under_the_booking_reference_and_pays_w
 async def test_a_pln_token_is_issued_grouped_by_four(client: httpx.AsyncClient) -> None:
     booking = await issue(client, await held(client, "pln100", "14234567890"))
     (token,) = booking["documents"]
-    assert (token["kind"], token["reference"]) == ("pln-token", "1234-5678-9012-3456-7890")
+    assert (token["kind"], token["reference"]) == ("pln-token", "1234 5678 9012 3456 7890")
     assert token["fields"]["kwh"] == "62.9"
 
 

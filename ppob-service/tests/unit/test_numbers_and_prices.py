@@ -101,7 +101,7 @@ def test_every_broken_rule_is_listed() -> None:
 
 
 def test_a_pln_token_is_grouped_four_by_four_with_its_kwh() -> None:
-    assert group_token("12345678901234567890") == "1234-5678-9012-3456-7890"
+    assert group_token("12345678901234567890") == "1234 5678 9012 3456 7890"
     booking = Booking(
         "ref",
         "ppob_1",
@@ -120,6 +120,6 @@ def test_a_pln_token_is_grouped_four_by_four_with_its_kwh() -> None:
     )
     (document,) = documents_for(booking, "12345678901234567890/BUDI SANTOSO/R1/1300/62.9")
     assert document.kind == "pln-token"
-    assert document.reference == "1234-5678-9012-3456-7890"
+    assert document.reference == "1234 5678 9012 3456 7890"
     assert document.fields["kwh"] == "62.9"
     assert document.fields["name"] == "BUDI SANTOSO"

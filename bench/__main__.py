@@ -3,7 +3,7 @@
 Identity: GET /auth/me through the gateway and directly to auth-service, same
 concurrency, one after the other in the same run; target gateway >= 0.6x direct throughput
 and <= 5 ms added p99 at 32 connections. Also the idle memory of the whole stack.
-Flights: bench/flights.py. The money path: bench/money.py.
+Flights: bench/flights.py. Hotels: bench/hotels.py. The money path: bench/money.py.
 Results are written to BENCHMARKS.md with the machine and the date.
 """
 
@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 
 from bench.flights import flights_section
+from bench.hotels import hotels_section
 from bench.load import LoadResult, closed_loop, paced
 from bench.memory import postmaster_pids, tree_rss_mib
 from bench.money import money_section
@@ -109,6 +110,7 @@ async def run(duration: float, concurrency: int) -> str:
             duration=duration,
         )
         flights = await flights_section(stack)
+        hotels = await hotels_section(stack)
         money = await money_section(stack)
     finally:
         await stack.stop()
@@ -160,6 +162,7 @@ async def run(duration: float, concurrency: int) -> str:
             "gateway is CPU contention between the processes rather than waiting on anything.",
             "",
             flights,
+            hotels,
             money,
         ]
     )

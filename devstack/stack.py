@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import socket
 import sys
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +16,10 @@ from devstack.catalog import ALL_PROCESSES, GATEWAY, ROOT, SANDBOX, SERVICES, Se
 from devstack.database import DatabaseServer
 from devstack.processes import ManagedProcess, wait_until_ready
 from devstack.secrets import DEFAULT_ADMIN_EMAIL, DevSecrets, ensure_dev_secrets
+
+# service_type → the service that sells it (transaction-service's PRODUCT_SERVICES, with the
+# ports this stack gave them).
+PRODUCT_SERVICES = {"flight": "flights", "ferry": "ferries", "hotel": "hotels", "ppob": "ppob"}
 
 logger = logging.getLogger("devstack")
 
@@ -41,6 +47,8 @@ class StackConfig:
     echo: bool = True
     log_json: bool = False
     ready_timeout: float = 90.0
+    # Appended to every database name; the databases made under a suffix are dropped at stop.
+    database_suffix: str = ""
     extra_env: dict[str, str] = field(default_factory=dict)
     # Per-service extra environment, e.g. {"auth": {"LOGIN_FAILURES_PER_EMAIL": "3"}}.
     service_env: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -54,6 +62,8 @@ class StackConfig:
             secrets_dir=workdir / "secrets",
             ports=ports,
             database_url=database_url,
+            # On a shared server each run gets databases of its own (an embedded one is private).
+            database_suffix=f"_e2e_{uuid.uuid4().hex[:10]}" if database_url else "",
             echo=False,
             log_json=True,
             ready_timeout=120.0,
@@ -130,6 +140,8 @@ class Stack:
         env["SANDBOX_MIDTRANS_SERVER_KEY_FILE"] = str(self.secrets.midtrans_server_key)
         env["SANDBOX_MIDTRANS_NOTIFICATION_URL"] = f"{self.url(GATEWAY.name)}/webhooks/midtrans"
         env["PAYMENT_WEBHOOK_SECRET_FILE"] = str(self.secrets.payment_webhook_secret)
+        # transaction-service sells each product through its service's booking contract.
+        env["PRODUCT_SERVICES"] = json.dumps({kind: self.url(svc) for kind, svc in PRODUCT_SERVICES.items()})
         # Locally a stopped transaction-service gets its waiting events seconds after it returns.
         env.setdefault("PAYMENT_EVENTS_MAX_BACKOFF_SECONDS", "5")
         env.pop("DATABASE_URL", None)
@@ -193,7 +205,9 @@ class Stack:
         self.config.workdir.mkdir(parents=True, exist_ok=True)
         (self.config.workdir / "logs").mkdir(exist_ok=True)
         self.secrets = ensure_dev_secrets(self.config.secrets_dir)
-        self.database = DatabaseServer(self.config.database_url, self.config.workdir / "pgdata")
+        self.database = DatabaseServer(
+            self.config.database_url, self.config.workdir / "pgdata", suffix=self.config.database_suffix
+        )
         stateful = [s for s in SERVICES if s.database]
         await self.database.ensure_databases([s.database for s in stateful if s.database])
         await asyncio.gather(*(self._migrate(s) for s in stateful))
@@ -237,6 +251,7 @@ class Stack:
         for name in [GATEWAY.name, *reversed([s.name for s in SERVICES]), SANDBOX.name]:
             await self.stop_service(name)
         if self.database:
+            await self.database.drop_databases()
             self.database.stop()
             self.database = None
 

@@ -243,7 +243,8 @@ class FerryOperator:
             lines=quote.lines,
             lane_meters=lane,
             created_at=now,
-            expires_at=now + timedelta(seconds=self.settings.hold_ttl_seconds),
+            # Whole seconds: the deadline the API states is the one it keeps.
+            expires_at=(now + timedelta(seconds=self.settings.hold_ttl_seconds)).replace(microsecond=0),
         )
         self.bookings[booking.id] = booking
         return booking

@@ -91,10 +91,15 @@ class BookingDesk:
         return booking
 
     async def _release(self, held: OperatorBooking) -> None:
+        await self._release_quietly(held.booking_id)
+
+    async def _release_quietly(self, booking_id: str) -> None:
         try:
-            await asyncio.shield(self._operator.cancel(held.booking_id))
+            await asyncio.shield(self._operator.cancel(booking_id))
         except Exception:
-            logger.exception("could not release operator booking %s; it lapses at its TTL", held.booking_id)
+            logger.warning(
+                "could not release operator booking %s; it lapses at its TTL", booking_id, exc_info=True
+            )
 
     async def get(self, reference: str) -> Booking:
         """The booking; a hold past its deadline reads expired (and is saved so)."""
@@ -168,6 +173,9 @@ class BookingDesk:
                 return booking
             now = self._clock()
             if booking.hold_lapsed(now):
+                # Lapsed here; tell the operator anyway, so that its space is free at once even if
+                # its clock has not reached the deadline yet.
+                await self._release_quietly(booking.supplier_booking_id)
                 expired = booking.moved_to(BookingStatus.EXPIRED, now)
                 await uow.bookings.save(expired)
                 await uow.commit()

@@ -3,7 +3,7 @@
 Identity: GET /auth/me through the gateway and directly to auth-service, same
 concurrency, one after the other in the same run; target gateway >= 0.6x direct throughput
 and <= 5 ms added p99 at 32 connections. Also the idle memory of the whole stack.
-Flights: bench/flights.py. Hotels: bench/hotels.py. The money path: bench/money.py.
+Flights: bench/flights.py. Hotels: bench/hotels.py. Ferries: bench/ferries.py. The money path: bench/money.py.
 Results are written to BENCHMARKS.md with the machine and the date.
 """
 
@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.ferries import ferries_section
 from bench.flights import flights_section
 from bench.hotels import hotels_section
 from bench.load import LoadResult, closed_loop, paced
@@ -111,6 +112,7 @@ async def run(duration: float, concurrency: int) -> str:
         )
         flights = await flights_section(stack)
         hotels = await hotels_section(stack)
+        ferries = await ferries_section(stack)
         money = await money_section(stack)
     finally:
         await stack.stop()
@@ -163,6 +165,7 @@ async def run(duration: float, concurrency: int) -> str:
             "",
             flights,
             hotels,
+            ferries,
             money,
         ]
     )

@@ -1,4 +1,4 @@
-"""The money path under load (issue 4).
+"""The money path under load.
 
 1. A notification storm: 500 orders paid on the sandbox's Midtrans with its own notifications
    switched off; then each order's Midtrans notification (the status body, signed) posted twice,
@@ -230,7 +230,7 @@ async def _storm(stack: Stack) -> list[str]:
         f"then each order's notification (Midtrans's signed status body) posted twice, "
         f"{len(notifications)} in all, shuffled, {STORM_CONCURRENCY} at a time, to `/webhooks/midtrans` "
         "through the gateway. Each is verified, checked against Midtrans's status, recorded, relayed to "
-        "transaction-service, which marks the order PAID and issues the tickets.",
+        "transaction-service, which marks the order PAID and has the booking issued (e-tickets).",
         "",
         "| measurement | value | target |",
         "|---|---:|---|",

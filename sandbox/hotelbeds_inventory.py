@@ -1,6 +1,6 @@
 """The Hotelbeds-shaped supplier's seeded inventory: destinations and zones in Indonesia, hotels with
 star ratings, coordinates and rooms, and the rules that make a night's price and a room's allotment
-from the seed and the date. Nothing here is random at run time: the same seed gives the same
+from SANDBOX_SEED and the date. Nothing here is random at run time: one seed value gives the same
 hotels, prices and allotments."""
 
 from __future__ import annotations
@@ -420,7 +420,7 @@ ONE_THOUSAND = Decimal("1000")
 
 
 def _unit(seed: int, *parts: object) -> float:
-    """A number in [0, 1) that depends only on the seed and the parts."""
+    """A number in [0, 1) that depends only on `seed` and the parts."""
     digest = hashlib.sha256(":".join(str(p) for p in (seed, *parts)).encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64
 

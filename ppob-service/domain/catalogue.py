@@ -28,6 +28,7 @@ PLN_LENGTHS = (11, 12)
 # Postpaid customer ids, by biller brand: PLN ids, BPJS virtual accounts, PDAM and Telkom numbers.
 BILL_LENGTHS = {"PLN PASCABAYAR": (11, 12), "BPJS KESEHATAN": (13, 16)}
 DEFAULT_BILL_LENGTHS = (6, 16)
+MARGIN_CACHE = timedelta(seconds=5)
 
 
 class Catalogue:
@@ -47,15 +48,24 @@ class Catalogue:
         self._clock = clock
         self._default_margin = default_margin
         self._quote_ttl = timedelta(seconds=quote_ttl_seconds)
+        self._margin: tuple[Margin, datetime] | None = None
 
     async def margin(self) -> Margin:
+        """The margin admins set (else the configured one), read again at most every few
+        seconds: every catalogue request needs it, and other processes learn a change that soon."""
+        now = self._clock()
+        if self._margin is not None and now - self._margin[1] < MARGIN_CACHE:
+            return self._margin[0]
         async with self._uow() as uow:
-            return await uow.repo.get_margin() or self._default_margin
+            margin = await uow.repo.get_margin() or self._default_margin
+        self._margin = (margin, now)
+        return margin
 
     async def set_margin(self, margin: Margin) -> Margin:
         async with self._uow() as uow:
             await uow.repo.set_margin(margin)
             await uow.commit()
+        self._margin = (margin, self._clock())
         return margin
 
     async def products(self, category: Category | None, customer_no: str | None) -> list[CatalogueItem]:

@@ -231,13 +231,19 @@ def parse_charge(body: Mapping[str, Any]) -> Charge:
         raise _garbage() from exc
 
 
+# payment-service's problems that mean something to the money path (its routes/errors.py names
+# them); any other problem is classed by its status below.
+_CHARGE_PAID = (409, "charge-paid")
+_CHARGE_NOT_FOUND = (404, "charge-not-found")
+
+
 def _payment_problem(response: httpx.Response) -> PassedOn | ChargePaid:
     slug, detail, extra = _problem_parts("payment-service", response)
     status = response.status_code
-    if status == 404 and slug == "charge-not-found":
+    if (status, slug) == _CHARGE_PAID:
+        return ChargePaid()  # the paid event will settle the order
+    if (status, slug) == _CHARGE_NOT_FOUND:
         return ChargeNotFound(slug, detail, extra, answered_status=status)
-    if status == 409 and slug == "charge-paid":
-        return ChargePaid()
     if status == 502:
         return PaymentGatewayRejected(slug, detail, extra, answered_status=status)
     if status >= 500 or status == 429:

@@ -100,8 +100,8 @@ class BookingJobs:
         """The supplier answers later: the order stays PAID and the booking is read again."""
         async with self._ledger.unit_of_work() as uow:
             order, _tx = await self._ledger.chain(uow, order_id)
-            if order.status != OrderStatus.PAID:
-                return
+            if order.status != OrderStatus.PAID or order.booking.status == BookingStatus.PENDING:
+                return  # not ours to follow any more, or already followed (a retried issue job)
             order.record_booking(booking, self._ledger.clock())
             await uow.save(order)
             await self._ledger.note(uow, order, actor, "booking pending at the supplier")

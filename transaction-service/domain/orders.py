@@ -19,7 +19,7 @@ from domain.models import OrderStatus, TransactionStatus
 from domain.ports import Booking, BookingGateway, HoldRequest
 from domain.records import BookingState, LineItem, Order, Transaction
 from domain.rules import derived_key, order_number
-from shared.money import to_money
+from shared.money import money_string, to_money
 
 logger = logging.getLogger("transaction_service.orders")
 
@@ -125,7 +125,7 @@ class CreateOrder:
                     "order_id": str(order.id),
                     "user_id": caller.account_id,
                     "service_type": service_type,
-                    "amount": str(order.total_amount),
+                    "amount": money_string(order.total_amount),
                     "currency": order.currency,
                     "booking_reference": booking.reference,
                 },

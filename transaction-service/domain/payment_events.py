@@ -20,7 +20,7 @@ from domain.records import Order, Payment, Transaction
 from domain.refunds import count_refunded
 from domain.repository import LedgerUnitOfWork
 from domain.rules import PaymentDecision, decide_payment
-from shared.money import to_money
+from shared.money import money_string, to_money
 
 logger = logging.getLogger("transaction_service.payment_events")
 
@@ -68,10 +68,10 @@ class PaymentEvents:
             "status": charge.status,
             "transaction_status": charge.transaction_status,
             "payment_type": charge.payment_type,
-            "gross_amount": str(charge.gross_amount),
+            "gross_amount": money_string(charge.gross_amount),
             "currency": charge.currency,
             "gateway_transaction_id": charge.gateway_transaction_id,
-            "refunded_amount": str(charge.refunded_amount),
+            "refunded_amount": money_string(charge.refunded_amount),
             "settlement_time": charge.raw.get("settlement_time"),
         }
         async with self._ledger.unit_of_work() as uow:
@@ -191,7 +191,7 @@ class PaymentEvents:
                     "order_id": str(order.id),
                     "payment_id": str(payment.id),
                     "user_id": tx.user_id,
-                    "amount": str(payment.amount),
+                    "amount": money_string(payment.amount),
                     "currency": payment.currency,
                     "payment_method": data.get("payment_type"),
                 },

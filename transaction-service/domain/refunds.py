@@ -16,7 +16,7 @@ from domain.ports import PaymentGateway
 from domain.records import Order, Refund, Transaction
 from domain.repository import LedgerUnitOfWork
 from domain.rules import derived_key, refund_amount
-from shared.money import to_money
+from shared.money import money_string, to_money
 
 _REFUNDABLE = (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED)
 
@@ -176,7 +176,7 @@ class Refunds:
                         "order_id": str(order.id),
                         "payment_id": str(payment_id),
                         "user_id": tx.user_id,
-                        "amount": str(amount),
+                        "amount": money_string(amount),
                         "currency": payment.currency,
                         "reason": reason,
                     },

@@ -112,3 +112,13 @@ async def test_a_release_records_the_suppliers_refund_amount(
     assert (released.booking.status, str(released.booking.refund_amount)) == ("cancelled", "1350000.00")
     assert released.booking.documents == [E_TICKET]  # kept, void now
     assert store.audit[-1].reason == "booking issued → cancelled at the provider"
+
+
+async def test_a_retried_issue_of_a_pending_booking_does_not_follow_it_twice(
+    money: MoneyPath, store: Store, bookings: MemoryBookings
+) -> None:
+    bookings.issue_answers = "pending"
+    order, _tx_id, _payment = await paid(money)
+    await money.jobs.run("booking.issue", {"order_id": str(order.id)})
+    await money.jobs.run("booking.issue", {"order_id": str(order.id)})
+    assert [topic for topic, _ in store.jobs].count("booking.poll") == 1

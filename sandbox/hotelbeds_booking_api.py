@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from hotelbeds_access import HotelbedsError, audit_data, book, sandbox
 from hotelbeds_inventory import BOARD_NAMES, DESTINATIONS, HOTELS, Hotel, hotels_in
@@ -330,6 +330,39 @@ def _find(request: Request, reference: str) -> HotelBooking:
     if found is None:
         raise invalid(f"Invalid data. The booking {reference} does not exist.")
     return book(request).settle(found, sandbox(request).clock())
+
+
+@router.get("/bookings")
+async def list_bookings(
+    request: Request,
+    start: str,
+    end: str,
+    filterType: str = "CREATION",
+    clientReference: str | None = None,
+    status: str = "ALL",
+    from_: int = Query(1, alias="from", ge=1),
+    to: int = Query(25, ge=1),
+) -> JSONResponse:
+    """The booking list: bookings created (or checking in) between start and end, optionally one
+    clientReference's. How a client finds a booking whose creation answer it never received."""
+    first, last = _date(start, "start"), _date(end, "end")
+    if filterType not in ("CREATION", "CHECKIN"):
+        raise invalid("Invalid value for filterType (CREATION or CHECKIN).", "INVALID_REQUEST")
+    now = sandbox(request).clock()
+    found = []
+    for b in book(request).bookings.values():
+        day = b.created_at.date() if filterType == "CREATION" else b.key.check_in
+        if not first <= day <= last or (clientReference and b.client_reference != clientReference):
+            continue
+        book(request).settle(b, now)
+        if status != "ALL" and b.status != status:
+            continue
+        found.append(booking_body(request, b))
+    page = found[from_ - 1 : to]
+    return _envelope(
+        request,
+        {"bookings": {"from": from_, "to": min(to, len(found)), "total": len(found), "bookings": page}},
+    )
 
 
 @router.get("/bookings/{reference}")

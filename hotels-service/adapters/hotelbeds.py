@@ -13,7 +13,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -255,6 +255,27 @@ class HotelbedsClient:
     async def read(self, reference: str) -> SupplierBooking:
         booking: SupplierBooking = await self._parsed("GET", f"{BOOKING_API}/bookings/{reference}", _booking)
         return booking
+
+    async def find(
+        self, client_reference: str, created_from: date, created_to: date
+    ) -> SupplierBooking | None:
+        def parse(body: dict[str, Any]) -> SupplierBooking | None:
+            listed = [_booking({"booking": b}) for b in body["bookings"].get("bookings") or []]
+            live = [b for b in listed if b.status is not SupplierBookingStatus.CANCELLED]
+            return live[0] if live else None
+
+        params = {
+            "start": created_from.isoformat(),
+            "end": created_to.isoformat(),
+            "filterType": "CREATION",
+            "clientReference": client_reference,
+            "from": 1,
+            "to": 25,
+        }
+        found: SupplierBooking | None = await self._parsed(
+            "GET", f"{BOOKING_API}/bookings", parse, params=params
+        )
+        return found
 
     async def cancellation_fee(self, reference: str) -> Decimal:
         return await self._cancel(reference, "SIMULATION")

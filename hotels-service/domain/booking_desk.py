@@ -150,13 +150,20 @@ class BookingDesk:
                     await uow.commit()
                 raise HoldExpired("The quote has expired; it can no longer be booked.")
             guests = booking.details.guests
+            client_reference = booking.reference.replace("-", "")[:20]
             try:
-                made = await self._supplier.book(
+                # A booking call has no idempotency key at the supplier: if an earlier attempt
+                # timed out after the hotel booked, the booking list knows it by our reference.
+                made = await self._supplier.find(
+                    client_reference,
+                    booking.created_at.date() - timedelta(days=1),
+                    now.date() + timedelta(days=1),
+                ) or await self._supplier.book(
                     booking.rate_key,
                     guests[0],
                     guests,
                     booking.details.contact,
-                    booking.reference.replace("-", "")[:20],
+                    client_reference,
                     booking.details.special_requests,
                 )
             except SoldOut:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from types import TracebackType
@@ -80,6 +80,13 @@ class HotelSupplier(Protocol):
         ...
 
     async def read(self, reference: str) -> SupplierBooking: ...
+
+    async def find(
+        self, client_reference: str, created_from: date, created_to: date
+    ) -> SupplierBooking | None:
+        """The live (not cancelled) booking made with our reference, if any: how a retry finds
+        the booking whose answer a timeout swallowed."""
+        ...
 
     async def cancellation_fee(self, reference: str) -> Decimal:
         """What cancelling now would cost, without cancelling."""

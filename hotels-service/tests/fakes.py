@@ -12,7 +12,14 @@ from types import TracebackType
 from typing import Literal, Self
 
 from domain.bookings import Booking, Contact, Guest
-from domain.errors import HotelNotFound, OfferExpired, PriceChanged, SoldOut, SupplierUnavailable
+from domain.errors import (
+    HotelNotFound,
+    OfferExpired,
+    PriceChanged,
+    SoldOut,
+    SupplierTimeout,
+    SupplierUnavailable,
+)
 from domain.models import (
     Board,
     CancellationPolicy,
@@ -98,6 +105,7 @@ class FakeBooking:
     holder: Guest
     guests: tuple[Guest, ...]
     remark: str | None
+    client_reference: str
     outcome: Literal["issued", "failed"] | None = None
 
 
@@ -116,6 +124,7 @@ class FakeHotelSupplier:
     pending_next: Literal["issued", "failed"] | None = None
     fee: Decimal | None = None  # None: the first policy in force decides (free here)
     down: bool = False
+    times_out_after_booking: bool = False
     bookings: dict[str, FakeBooking] = field(default_factory=dict)
     prices: dict[str, Decimal] = field(default_factory=dict)  # rate key → its total
     _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(4391877))
@@ -206,10 +215,31 @@ class FakeHotelSupplier:
         status = SupplierBookingStatus.PENDING if self.pending_next else SupplierBookingStatus.CONFIRMED
         total = self.prices[rate_key]
         self.bookings[reference] = FakeBooking(
-            reference, rate_key, status, total, holder, guests, remark, outcome=self.pending_next
+            reference,
+            rate_key,
+            status,
+            total,
+            holder,
+            guests,
+            remark,
+            client_reference,
+            outcome=self.pending_next,
         )
         self.pending_next = None
+        if self.times_out_after_booking:
+            # The hotel booked, but the answer never arrived.
+            self.times_out_after_booking = False
+            raise SupplierTimeout(self.name, "timed out")
         return SupplierBooking(reference, status, total)
+
+    async def find(
+        self, client_reference: str, created_from: date, created_to: date
+    ) -> SupplierBooking | None:
+        self._call("find")
+        for b in self.bookings.values():
+            if b.client_reference == client_reference and b.status is not SupplierBookingStatus.CANCELLED:
+                return SupplierBooking(b.reference, b.status, b.total)
+        return None
 
     def settle(self, reference: str) -> None:
         """The hotelier answers an on-request booking."""

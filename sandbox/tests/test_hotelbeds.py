@@ -320,3 +320,24 @@ async def test_content_api_lists_destinations_with_zones_and_hotel_details(clien
     assert hotel["name"]["content"] == "Alaya Ubud Sawah"
     assert hotel["address"]["content"].endswith("Ubud")
     assert {r["roomCode"] for r in hotel["rooms"]} == {"DBL.ST", "DBL.DX", "FAM.ST"}
+
+
+async def test_the_booking_list_finds_a_booking_by_its_client_reference(client: httpx.AsyncClient) -> None:
+    _, rate = rates((await search(client)).json())[0]
+    made = (await book(client, rate["rateKey"], ref="TQLOST1")).json()["booking"]
+    today = made["creationDate"]
+    listed = await client.get(
+        f"{BASE}/bookings",
+        params={"start": today, "end": today, "filterType": "CREATION", "clientReference": "TQLOST1"},
+        headers=signed(),
+    )
+    body = listed.json()["bookings"]
+    assert listed.status_code == 200
+    assert body["total"] == 1
+    assert body["bookings"][0]["reference"] == made["reference"]
+    other = await client.get(
+        f"{BASE}/bookings",
+        params={"start": today, "end": today, "clientReference": "TQOTHER"},
+        headers=signed(),
+    )
+    assert other.json()["bookings"]["total"] == 0

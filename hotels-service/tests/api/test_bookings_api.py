@@ -207,3 +207,20 @@ async def test_a_pending_booking_cannot_be_cancelled_until_the_hotel_answers(
     failed = (await booking_api.get(f"{BOOKINGS}/{reference}")).json()
     assert failed["status"] == "failed"
     assert "did not confirm" in failed["failure_reason"]
+
+
+async def test_a_timeout_while_booking_is_retried_without_booking_twice(
+    booking_api: httpx.AsyncClient, supplier: FakeHotelSupplier
+) -> None:
+    reference = (await hold(booking_api, (await an_offer(booking_api))["offer_id"])).json()[
+        "booking_reference"
+    ]
+    supplier.times_out_after_booking = True
+    lost = await booking_api.post(f"{BOOKINGS}/{reference}/issue")
+    assert lost.status_code == 504
+    assert (await booking_api.get(f"{BOOKINGS}/{reference}")).json()["status"] == "held"
+    retried = (await booking_api.post(f"{BOOKINGS}/{reference}/issue")).json()
+    assert retried["status"] == "issued"
+    assert len(supplier.bookings) == 1
+    assert retried["supplier_reference"] == next(iter(supplier.bookings))
+    assert supplier.calls.count("book") == 1

@@ -303,3 +303,23 @@ async def test_other_refusals_are_rejected(client: HotelbedsClient) -> None:
     )
     with pytest.raises(SupplierRejected):
         await client.availability(CRITERIA)
+
+
+@respx.mock
+async def test_the_booking_list_finds_a_live_booking_by_client_reference(client: HotelbedsClient) -> None:
+    route = respx.get(f"{BASE}/hotel-api/1.0/bookings")
+    listed = {
+        "from": 1,
+        "to": 2,
+        "total": 2,
+        "bookings": [booking("CANCELLED")["booking"], {**booking()["booking"], "reference": "102-5550001"}],
+    }
+    route.respond(json={"auditData": AUDIT, "bookings": listed})
+    found = await client.find("TQ1", date(2026, 12, 3), date(2026, 12, 5))
+    assert found is not None
+    assert found.reference == "102-5550001"
+    params = route.calls.last.request.url.params
+    assert params["clientReference"] == "TQ1"
+    assert (params["start"], params["end"], params["filterType"]) == ("2026-12-03", "2026-12-05", "CREATION")
+    route.respond(json={"auditData": AUDIT, "bookings": {"from": 1, "to": 0, "total": 0}})
+    assert await client.find("TQ2", date(2026, 12, 3), date(2026, 12, 5)) is None

@@ -1,5 +1,5 @@
 """The search cache in process memory: availability answers, the offers they contained (so a
-hold can find its offer by id) and the destination list, each with a time to live.
+hold can find its offer by id), the destination list and hotel details, each with a time to live.
 
 One replica per process keeps its own copy; a hold that lands on a replica that never saw the
 offer answers 410 offer-expired, so run one replica or put a shared cache behind this port."""
@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from domain.models import CachedOffer, Destination, SearchResult
+from domain.models import CachedOffer, Destination, HotelDetails, SearchResult
 
 V = TypeVar("V")
 
@@ -46,6 +46,7 @@ class MemorySearchCache:
         self._searches: _TtlStore[SearchResult] = _TtlStore(max_entries, monotonic)
         self._offers: _TtlStore[CachedOffer] = _TtlStore(max_entries * 20, monotonic)
         self._destinations: _TtlStore[list[Destination]] = _TtlStore(1, monotonic)
+        self._details: _TtlStore[HotelDetails] = _TtlStore(max_entries, monotonic)
 
     async def get_search(self, key: str) -> SearchResult | None:
         return self._searches.get(key)
@@ -59,6 +60,12 @@ class MemorySearchCache:
     async def put_offers(self, offers: list[CachedOffer], ttl: float) -> None:
         for cached in offers:
             self._offers.put(cached.offer.offer_id, cached, ttl)
+
+    async def get_details(self, hotel_id: str) -> HotelDetails | None:
+        return self._details.get(hotel_id)
+
+    async def put_details(self, details: HotelDetails, ttl: float) -> None:
+        self._details.put(details.hotel.hotel_id, details, ttl)
 
     async def get_destinations(self) -> list[Destination] | None:
         return self._destinations.get("all")

@@ -25,7 +25,7 @@ from domain.ports import HotelSupplier, SearchCache
 class SearchPolicy:
     search_ttl_seconds: float  # how long an availability answer is reused
     offer_ttl_seconds: float  # how long an offer id can be booked after the search
-    destinations_ttl_seconds: float = 3600.0
+    destinations_ttl_seconds: float = 3600.0  # destinations and hotel details
 
 
 class HotelSearch:
@@ -65,7 +65,12 @@ class HotelSearch:
         return SearchPage(hotels[offset : offset + limit], len(hotels), limit, offset)
 
     async def details(self, hotel_id: str) -> HotelDetails:
-        return await self._supplier.hotel_details(hotel_id)
+        """A hotel's static content changes rarely: read it from the supplier once an hour."""
+        found = await self._cache.get_details(hotel_id)
+        if found is None:
+            found = await self._supplier.hotel_details(hotel_id)
+            await self._cache.put_details(found, self._policy.destinations_ttl_seconds)
+        return found
 
 
 def _filtered(availability: HotelAvailability, f: SearchFilters) -> HotelAvailability | None:

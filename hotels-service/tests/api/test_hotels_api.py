@@ -122,8 +122,12 @@ async def test_supplier_down_is_503_problem(client: httpx.AsyncClient, supplier:
     assert r.json()["type"].endswith("/supplier-unavailable")
 
 
-async def test_hotel_details_and_unknown_hotel(client: httpx.AsyncClient) -> None:
+async def test_hotel_details_and_unknown_hotel(
+    client: httpx.AsyncClient, supplier: FakeHotelSupplier
+) -> None:
     r = await client.get("/hotels/612002")
+    assert (await client.get("/hotels/612002")).json() == r.json()
+    assert supplier.calls.count("details") == 1  # cached
     assert r.status_code == 200
     assert r.json()["name"] == "Alaya Ubud Sawah"
     assert r.json()["rooms"][0]["max_guests"] == 3

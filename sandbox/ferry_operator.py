@@ -154,7 +154,7 @@ class FerryOperator:
         self.clock = clock
         self.seed = seed
         self.tokens: dict[str, datetime] = {}
-        # Space follows the seed; booking ids, codes and boarding codes must not repeat after a restart.
+        # Space follows SANDBOX_SEED; booking ids, codes and boarding codes must not repeat after a restart.
         self.rng = random.Random(f"{seed}:ferry:{secrets.token_hex(16)}")
         self.reset()
 

@@ -1,6 +1,6 @@
 """The ferry timetable and what is left on each sailing.
 
-Sailings are derived from the seed and the date (a crossing sails round the clock, one departure
+Sailings are derived from SANDBOX_SEED and the date (a crossing sails round the clock, one departure
 every `every_minutes`), so the same query gives the same sailings in every run. Each sailing has
 passenger seats and vehicle deck space in lane metres; both are taken by holds and given back
 when a hold lapses or is cancelled. A few sailings are cancelled by the operator for weather."""
@@ -89,7 +89,7 @@ class Space:
 
 
 class Deck:
-    """Seats and lane metres left per sailing, created lazily from the seed (between a third and
+    """Seats and lane metres left per sailing, created lazily from SANDBOX_SEED (between a third and
     all of a vessel's capacity is still for sale)."""
 
     def __init__(self, seed: int) -> None:

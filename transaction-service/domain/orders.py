@@ -15,7 +15,7 @@ from typing import Any
 
 from domain.errors import ProductAnswerInvalid, ServiceTypeUnavailable
 from domain.ledger import Caller, Ledger
-from domain.models import OrderStatus, TransactionStatus
+from domain.models import BookingStatus, OrderStatus, TransactionStatus
 from domain.ports import Booking, BookingGateway, HoldRequest
 from domain.records import BookingState, LineItem, Order, Transaction
 from domain.rules import derived_key, order_number
@@ -24,8 +24,15 @@ from shared.money import money_string, to_money
 logger = logging.getLogger("transaction_service.orders")
 
 
-def check_quote(booking: Booking) -> None:
-    """The product's quote decides what is bought, so its arithmetic must hold exactly."""
+def check_hold(booking: Booking) -> None:
+    """What an order may be made of: a booking that is held (a replayed hold of a booking that
+    was released since is not), whose quote adds up exactly, since the quote decides what is
+    bought."""
+    if booking.status != BookingStatus.HELD:
+        raise ProductAnswerInvalid(
+            f"The {booking.service_type} service answered a booking that is {booking.status}, not held;"
+            " order again with a new Idempotency-Key."
+        )
     if not booking.quote.adds_up():
         raise ProductAnswerInvalid(
             f"The {booking.service_type} service quoted lines that do not add up to its total"
@@ -84,7 +91,7 @@ class CreateOrder:
         hold_key = "order-" + derived_key(caller.account_id, client_key)[:64]
         booking = await self._bookings.hold(service_type, hold_key, HoldRequest(offer_id, booking_details))
         try:
-            check_quote(booking)
+            check_hold(booking)
             order, tx = await self._record(caller, service_type, offer_id, booking)
         except Exception:
             logger.exception("order not recorded; releasing the hold %s", booking.reference)

@@ -9,7 +9,7 @@ import pytest
 
 from domain.errors import BookingRefused, ProductAnswerInvalid, ServiceTypeUnavailable
 from domain.money_path import MoneyPath
-from domain.ports import QuoteItem
+from domain.ports import Booking, HoldRequest, QuoteItem
 from domain.records import LineItem, Order, Transaction
 from tests.unit.conftest import BUYER, DETAILS, ordered
 from tests.unit.memory import MemoryBookings, Store
@@ -109,3 +109,25 @@ async def test_a_product_without_a_service_cannot_be_ordered(
     with pytest.raises(ServiceTypeUnavailable):
         await money.create_order(BUYER, "key-1", "hotel", "offer-1", DETAILS)
     assert bookings.forwarded == []
+
+
+async def test_a_replayed_hold_that_was_released_since_makes_no_order(
+    money: MoneyPath, bookings: MemoryBookings, store: Store
+) -> None:
+    # The first attempt held, could not record the order and released the hold; the product
+    # replays that (now cancelled) booking for the same key.
+    store.fail_next_commit = True
+    with pytest.raises(RuntimeError):
+        await ordered(money)
+    (reference,) = bookings.held
+    bookings.hold_error = None
+    replayed = bookings.held[reference]
+
+    async def replay(service_type: str, idempotency_key: str, request: HoldRequest) -> Booking:
+        return bookings.held[replayed.reference]
+
+    bookings.hold = replay  # type: ignore[method-assign]
+    with pytest.raises(ProductAnswerInvalid) as caught:
+        await ordered(money)
+    assert "cancelled, not held" in str(caught.value)
+    assert store.of(Order) == []

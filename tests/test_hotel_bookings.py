@@ -215,3 +215,34 @@ def test_invalid_searches_are_422_with_field_errors(gateway: httpx.Client) -> No
     assert response.status_code == 422
     fields = {e["loc"][-1] for e in response.json()["errors"]}
     assert fields == {"check_in", "check_out", "child_ages"}
+
+
+@pytest.mark.parametrize(("answer", "final"), [("confirm", "COMPLETED"), ("refuse", "CANCELLED")])
+def test_an_on_request_villa_waits_for_the_hotel_then_completes_or_is_refunded(
+    gateway: httpx.Client, new_account: Any, sandbox: httpx.Client, answer: str, final: str
+) -> None:
+    """Villa Tegallalang Terraces confirms by hand: the paid order waits (booking pending) until
+    the hotelier answers; a refusal refunds the payer in full."""
+    found = search(gateway, 58 if answer == "confirm" else 59)
+    villa = next(o for h in found["hotels"] if h["hotel_id"] == "612004" for o in h["offers"])
+    assert villa["on_request"] is True
+    buyer: Account = new_account()
+    placed = place(gateway, buyer, villa["offer_id"])
+    assert placed.status_code == 201, placed.text
+    order = placed.json()
+    pay(gateway, buyer, order)
+    waiting = wait_for_order(gateway, buyer, order["id"], "PAID")
+    deadline = time.monotonic() + 30
+    while waiting["booking"]["status"] != "pending":
+        assert time.monotonic() < deadline, waiting
+        time.sleep(0.2)
+        waiting = gateway.get(f"/orders/{order['id']}", headers=buyer.headers).json()
+    reference = waiting["booking"]["supplier_reference"]
+    sandbox.post(f"/sandbox/hotelbeds/bookings/{reference}/{answer}").raise_for_status()
+    done = wait_for_order(gateway, buyer, order["id"], final, timeout=90)
+    if final == "COMPLETED":
+        assert done["booking"]["documents"][0]["reference"] == reference
+    else:
+        assert "did not confirm" in done["booking"]["failure_reason"]
+        transaction = gateway.get(f"/transactions/{order['transaction_id']}", headers=buyer.headers).json()
+        assert transaction["status"] == "REFUNDED"

@@ -3,7 +3,8 @@
 Identity: GET /auth/me through the gateway and directly to auth-service, same
 concurrency, one after the other in the same run; target gateway >= 0.6x direct throughput
 and <= 5 ms added p99 at 32 connections. Also the idle memory of the whole stack.
-Flights: bench/flights.py. Hotels: bench/hotels.py. Ferries: bench/ferries.py. The money path: bench/money.py.
+Flights: bench/flights.py. Hotels: bench/hotels.py. Ferries: bench/ferries.py. PPOB: bench/ppob.py.
+The money path: bench/money.py.
 Results are written to BENCHMARKS.md with the machine and the date.
 """
 
@@ -27,6 +28,7 @@ from bench.hotels import hotels_section
 from bench.load import LoadResult, closed_loop, paced
 from bench.memory import postmaster_pids, tree_rss_mib
 from bench.money import money_section
+from bench.ppob import ppob_section
 from devstack.catalog import ROOT
 from devstack.stack import Stack, StackConfig
 
@@ -113,6 +115,7 @@ async def run(duration: float, concurrency: int) -> str:
         flights = await flights_section(stack)
         hotels = await hotels_section(stack)
         ferries = await ferries_section(stack)
+        ppob = await ppob_section(stack)
         money = await money_section(stack)
     finally:
         await stack.stop()
@@ -166,6 +169,7 @@ async def run(duration: float, concurrency: int) -> str:
             flights,
             hotels,
             ferries,
+            ppob,
             money,
         ]
     )

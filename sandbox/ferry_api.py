@@ -6,18 +6,18 @@ Administration for tests and demos (cancel a sailing, set what is left) is under
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Request, Response
 from fastapi.responses import JSONResponse
+from ferry_admin import admin_router
 from ferry_network import CROSSINGS, PORTS, VEHICLE_CLASSES, crossing
-from ferry_operator import Booking, FerryError, FerryOperator, Party, Quote, fare_lines, money, total_of
-from ferry_sailings import Sailing, sailings_on
+from ferry_operator import FerryError, Party, Quote
+from ferry_sailings import sailings_on
+from ferry_shapes import booking_json, operator, quote_json, sailing_json, sandbox
 from pydantic import BaseModel, ConfigDict, Field
-from state import SandboxState
 
 SUPPLIER = "ferry"
 TOKEN_TTL_SECONDS = 3600
@@ -27,15 +27,6 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 
 class FerryMalformed(Exception):
     pass
-
-
-def sandbox(request: Request) -> SandboxState:
-    state: SandboxState = request.app.state.sandbox
-    return state
-
-
-def operator(request: Request) -> FerryOperator:
-    return sandbox(request).ferry
 
 
 async def disturbed(request: Request) -> None:
@@ -60,77 +51,6 @@ async def bearer(request: Request, authorization: Annotated[str | None, Header()
 
 Authorized = Depends(bearer)
 router = APIRouter(prefix="/ferry/v1", dependencies=[Depends(disturbed)], tags=["ferry operator (sandbox)"])
-
-
-# --- shapes ---------------------------------------------------------------------------------------
-
-
-def _utc(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def sailing_brief(sailing: Sailing, ferry: FerryOperator) -> dict[str, Any]:
-    return {
-        "id": sailing.id,
-        "origin": sailing.crossing.origin.code,
-        "destination": sailing.crossing.destination.code,
-        "service_class": sailing.service.name,
-        "vessel": sailing.vessel,
-        "operator": sailing.crossing.operator,
-        "departure_time": sailing.departure.isoformat(),
-        "arrival_time": sailing.arrival.isoformat(),
-        "duration_minutes": sailing.service.duration_minutes,
-        "status": "CANCELLED" if ferry.is_cancelled(sailing) else "SCHEDULED",
-    }
-
-
-def sailing_json(sailing: Sailing, ferry: FerryOperator, party: Party, vehicle: str | None) -> dict[str, Any]:
-    left = ferry.deck.left(sailing)
-    lines = fare_lines(sailing, party, vehicle)
-    lane = VEHICLE_CLASSES[vehicle][1] if vehicle else Decimal(0)
-    fits = left.seats >= party.seats and left.lane_meters >= lane
-    return {
-        **sailing_brief(sailing, ferry),
-        # Whether this party (and its vehicle) still fits and the sailing still sails.
-        "bookable": fits and not ferry.is_cancelled(sailing),
-        "available": {"seats": left.seats, "lane_meters": f"{left.lane_meters:.1f}"},
-        "fares": {"breakdown": lines, "total": money(total_of(lines)), "currency": "IDR"},
-    }
-
-
-def quote_json(quote: Quote) -> dict[str, Any]:
-    return {
-        "id": quote.id,
-        "sailing_id": quote.sailing.id,
-        "passengers": {"adult": quote.party.adult, "child": quote.party.child, "infant": quote.party.infant},
-        "vehicle_class": quote.vehicle_class,
-        "breakdown": quote.lines,
-        "total": money(quote.total),
-        "currency": "IDR",
-        "expires_at": _utc(quote.expires_at),
-    }
-
-
-def booking_json(booking: Booking, ferry: FerryOperator) -> dict[str, Any]:
-    return {
-        "id": booking.id,
-        "booking_code": booking.code,
-        "status": booking.status,
-        "sailing": sailing_brief(booking.sailing, ferry),
-        "passengers": booking.passengers,
-        "vehicle": booking.vehicle,
-        "contact": booking.contact,
-        "breakdown": booking.lines,
-        "total": money(booking.total),
-        "currency": "IDR",
-        "hold_expires_at": _utc(booking.expires_at),
-        "created_at": _utc(booking.created_at),
-        "tickets": booking.tickets,
-        "refund_amount": money(booking.refund_amount) if booking.refund_amount is not None else None,
-        "cancelled_at": _utc(booking.cancelled_at),
-    }
 
 
 # --- token, ports, routes -----------------------------------------------------------------------
@@ -403,51 +323,6 @@ async def cancel_booking(request: Request, booking_id: str) -> dict[str, Any]:
     booking = ferry.get(booking_id)
     ferry.cancel(booking)
     return {"data": booking_json(booking, ferry)}
-
-
-# --- sandbox administration -----------------------------------------------------------------------
-
-admin_router = APIRouter(prefix="/sandbox/ferry", tags=["sandbox admin"])
-
-
-class SpaceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    seats: int = Field(ge=0, le=10_000)
-    lane_meters: Decimal = Field(ge=0, le=10_000)
-
-
-def _space(sailing: Sailing, ferry: FerryOperator) -> dict[str, Any]:
-    left = ferry.deck.left(sailing)
-    return {
-        **sailing_brief(sailing, ferry),
-        "available": {"seats": left.seats, "lane_meters": f"{left.lane_meters:.1f}"},
-    }
-
-
-@admin_router.get("/sailings/{sailing_id}")
-async def admin_sailing(request: Request, sailing_id: str) -> dict[str, Any]:
-    ferry = operator(request)
-    ferry.sweep()
-    return _space(ferry.sailing(sailing_id), ferry)
-
-
-@admin_router.put("/sailings/{sailing_id}/space")
-async def set_space(request: Request, sailing_id: str, body: SpaceIn) -> dict[str, Any]:
-    """What is left on a sailing (e.g. one seat, to race two buyers for it)."""
-    ferry = operator(request)
-    sailing = ferry.sailing(sailing_id)
-    ferry.deck.set_left(sailing, body.seats, body.lane_meters)
-    return _space(sailing, ferry)
-
-
-@admin_router.post("/sailings/{sailing_id}/cancel")
-async def cancel_sailing(request: Request, sailing_id: str) -> dict[str, Any]:
-    """The operator cancels the sailing (weather): no more sales, holds cannot be issued, and
-    issued tickets refund in full when cancelled."""
-    ferry = operator(request)
-    sailing = ferry.sailing(sailing_id)
-    touched = ferry.cancel_sailing(sailing)
-    return {**_space(sailing, ferry), "bookings_affected": touched}
 
 
 def install(app: FastAPI) -> None:

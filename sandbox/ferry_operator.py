@@ -37,6 +37,12 @@ class FerryError(Exception):
             self.body["source"] = {"field": field_name}
 
 
+def _whole_second(moment: datetime) -> datetime:
+    """Rounded up: the API writes whole seconds, and the deadline it states is the one it keeps."""
+    whole = moment.replace(microsecond=0)
+    return whole if whole == moment else whole + timedelta(seconds=1)
+
+
 def money(value: Decimal) -> str:
     return f"{value.quantize(CENT)}"
 
@@ -243,8 +249,7 @@ class FerryOperator:
             lines=quote.lines,
             lane_meters=lane,
             created_at=now,
-            # Whole seconds: the deadline the API states is the one it keeps.
-            expires_at=(now + timedelta(seconds=self.settings.hold_ttl_seconds)).replace(microsecond=0),
+            expires_at=_whole_second(now + timedelta(seconds=self.settings.hold_ttl_seconds)),
         )
         self.bookings[booking.id] = booking
         return booking

@@ -30,10 +30,6 @@ class InvalidBooking(HotelsError):
         self.problems = problems
 
 
-class UnknownDestination(HotelsError):
-    pass
-
-
 class HotelNotFound(HotelsError):
     pass
 

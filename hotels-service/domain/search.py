@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from domain.errors import UnknownDestination
+from domain.errors import FieldProblem, InvalidSearch
 from domain.models import (
     CachedOffer,
     Destination,
@@ -49,9 +49,8 @@ class HotelSearch:
         self, criteria: SearchCriteria, filters: SearchFilters, limit: int, offset: int
     ) -> SearchPage:
         if criteria.destination not in {d.code for d in await self.destinations(limit=10_000)}:
-            raise UnknownDestination(
-                f"Unknown destination {criteria.destination!r}; see /hotels/destinations."
-            )
+            problem = FieldProblem("destination", "Unknown destination: pick one from the destinations list.")
+            raise InvalidSearch([problem])
         result = await self._cache.get_search(criteria.cache_key())
         if result is None:
             result = await self._supplier.availability(criteria)

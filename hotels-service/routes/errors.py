@@ -15,13 +15,11 @@ from domain.errors import (
     SupplierRejected,
     SupplierTimeout,
     SupplierUnavailable,
-    UnknownDestination,
 )
 from shared.errors import ProblemSpec
 from shared.idempotency import IdempotencyKeyReused, RequestStillRunning
 
 ERROR_MAP: dict[type[Exception], ProblemSpec] = {
-    UnknownDestination: ProblemSpec(404, "destination-not-found", "Unknown destination"),
     HotelNotFound: ProblemSpec(404, "hotel-not-found", "Hotel not found"),
     OfferExpired: ProblemSpec(410, "offer-expired", "Offer expired or unknown"),
     SupplierTimeout: ProblemSpec(504, "supplier-timeout", "Supplier timed out"),

@@ -75,7 +75,7 @@ async def destinations(
     "/search",
     response_model=SearchOut,
     summary="Hotel availability and rates",
-    responses=problem_responses(404, 422),
+    responses=problem_responses(422, 502, 503, 504),
 )
 async def search(
     search: Search,
@@ -114,7 +114,11 @@ async def search(
         max_price=max_price,
         sort=sort,
     )
-    return SearchOut.of(await search.search(criteria, filters, limit, offset))
+    try:
+        page = await search.search(criteria, filters, limit, offset)
+    except InvalidSearch as exc:
+        raise _problem(exc) from exc
+    return SearchOut.of(page)
 
 
 @router.get(

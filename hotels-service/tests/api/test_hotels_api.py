@@ -86,12 +86,13 @@ async def test_a_missing_parameter_is_422_validation_error(client: httpx.AsyncCl
     assert r.json()["type"].endswith("/validation-error")
 
 
-async def test_an_unknown_destination_is_404(client: httpx.AsyncClient) -> None:
+async def test_an_unknown_destination_is_422_naming_it(client: httpx.AsyncClient) -> None:
     r = await client.get(
         "/hotels/search", params={"destination": "XYZ", "check_in": "2027-01-10", "check_out": "2027-01-12"}
     )
-    assert r.status_code == 404
-    assert r.json()["type"].endswith("/destination-not-found")
+    assert r.status_code == 422
+    assert r.json()["type"].endswith("/invalid-search")
+    assert [e["loc"] for e in r.json()["errors"]] == [["query", "destination"]]
 
 
 async def test_filters_sorting_and_paging_reuse_one_supplier_call(

@@ -28,4 +28,4 @@ async def test_a_failed_purge_is_tried_again_on_the_next_round() -> None:
     task = asyncio.create_task(purge_idempotency_keys(cast(IdempotencyStore, store), 0.01))
     await asyncio.wait_for(store.third_round.wait(), timeout=5)
     task.cancel()
-    assert store.calls == 3
+    assert store.calls >= 3  # failed once, then went on purging

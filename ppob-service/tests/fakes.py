@@ -1,5 +1,5 @@
-"""In-memory stand-ins for the outside world: the aggregator (with a small Digiflazz-like
-catalogue and scriptable outcomes), the alerts, a settable clock and account states."""
+"""In-memory stand-ins: the aggregator (with a small Digiflazz-like catalogue and scriptable
+outcomes), the alerts, a settable clock, account states, and the repository and unit of work."""
 
 from __future__ import annotations
 
@@ -11,7 +11,11 @@ from domain.errors import NoBillYet, SupplierTimeout, SupplierUnavailable, Unkno
 from domain.models import (
     Bill,
     BillPeriod,
+    Booking,
+    BookingStatus,
     Category,
+    Margin,
+    Offer,
     PlnCustomer,
     PriceListEntry,
     PurchaseResult,
@@ -194,3 +198,71 @@ class Accounts:
 
     async def get(self, account_id: str) -> AccountState | None:
         return self.states.get(account_id)
+
+
+class MemoryRepository:
+    """The repository port in memory (unit tests of the use cases)."""
+
+    def __init__(self) -> None:
+        self.offers: dict[str, Offer] = {}
+        self.bookings: dict[str, Booking] = {}
+        self.deliveries: set[str] = set()
+        self.margin: Margin | None = None
+
+    async def add_offer(self, offer: Offer) -> None:
+        self.offers[offer.offer_id] = offer
+
+    async def get_offer(self, offer_id: str) -> Offer | None:
+        return self.offers.get(offer_id)
+
+    async def add_booking(self, booking: Booking) -> None:
+        self.bookings[booking.reference] = booking
+
+    async def get_booking(self, reference: str, *, for_update: bool = False) -> Booking | None:
+        return self.bookings.get(reference)
+
+    async def save_booking(self, booking: Booking) -> None:
+        self.bookings[booking.reference] = booking
+
+    async def due_for_check(self, now: datetime, limit: int) -> list[str]:
+        due = [
+            b
+            for b in self.bookings.values()
+            if b.status is BookingStatus.PENDING and b.next_check_at and b.next_check_at <= now
+        ]
+        return [b.reference for b in sorted(due, key=lambda b: b.next_check_at or now)][:limit]
+
+    async def list_bookings(
+        self, status: BookingStatus | None, limit: int, offset: int
+    ) -> tuple[list[Booking], int]:
+        found = [b for b in self.bookings.values() if status is None or b.status is status]
+        return found[offset : offset + limit], len(found)
+
+    async def first_delivery(self, delivery_id: str, ref_id: str) -> bool:
+        if delivery_id in self.deliveries:
+            return False
+        self.deliveries.add(delivery_id)
+        return True
+
+    async def get_margin(self) -> Margin | None:
+        return self.margin
+
+    async def set_margin(self, margin: Margin) -> None:
+        self.margin = margin
+
+
+class MemoryUnitOfWork:
+    """Shares one repository; counts commits (changes are visible at once, as tests need)."""
+
+    def __init__(self, repo: MemoryRepository) -> None:
+        self.repo = repo
+        self.commits = 0
+
+    async def __aenter__(self) -> MemoryUnitOfWork:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def commit(self) -> None:
+        self.commits += 1

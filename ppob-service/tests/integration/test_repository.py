@@ -1,0 +1,85 @@
+"""The SQL repository on a real PostgreSQL at the Alembic head: bookings round-trip with their
+money and documents, pending ones come due in order, a callback delivery id is recorded once,
+the margin is kept."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.db import SqlUnitOfWork
+from domain.models import Booking, BookingStatus, Category, Customer, Document, Margin, QuoteLine
+from shared.db import create_engine, create_sessionmaker
+from shared.settings import DatabaseSettings
+
+FAR_FUTURE = datetime(2031, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+async def sessions(migrated_database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(DatabaseSettings(DATABASE_URL=migrated_database_url))  # type: ignore[call-arg]
+    yield create_sessionmaker(engine)
+    await engine.dispose()
+
+
+def booking(status: BookingStatus, next_check_at: datetime | None = None) -> Booking:
+    now = datetime(2030, 12, 4, 3, 0, tzinfo=UTC)
+    return Booking(
+        reference=str(uuid.uuid4()),
+        offer_id="ppob_x",
+        status=status,
+        product_code="pln",
+        product_name="PLN Pascabayar",
+        category=Category.POSTPAID,
+        customer_no="530000000016",
+        lines=(
+            QuoteLine("bill 10/2030", 1, Decimal("198000.00")),
+            QuoteLine("Late penalty", 1, Decimal("5000.00")),
+        ),
+        cost=Decimal("201000.00"),
+        customer=Customer("Siti", "Rahayu", "siti@example.co.id", "+6281234567890"),
+        details={"customer_name": "SITI RAHAYU"},
+        hold_expires_at=now,
+        created_at=now,
+        updated_at=now,
+        documents=(Document("receipt", "REF1", "Receipt", {"total": "Rp203.000"}),),
+        next_check_at=next_check_at,
+    )
+
+
+async def test_a_booking_round_trips_and_pending_ones_come_due_in_order(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    later = booking(BookingStatus.PENDING, FAR_FUTURE + timedelta(seconds=20))
+    sooner = booking(BookingStatus.PENDING, FAR_FUTURE + timedelta(seconds=10))
+    issued = booking(BookingStatus.ISSUED)
+    async with SqlUnitOfWork(sessions) as uow:
+        for b in (later, sooner, issued):
+            await uow.repo.add_booking(b)
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.repo.get_booking(issued.reference, for_update=True) == issued
+        due = await uow.repo.due_for_check(FAR_FUTURE + timedelta(seconds=30), 100)
+    assert [r for r in due if r in (later.reference, sooner.reference)] == [sooner.reference, later.reference]
+    assert issued.reference not in due
+
+
+async def test_a_delivery_id_is_recorded_once_and_the_margin_is_kept(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    delivery = str(uuid.uuid4())
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.repo.first_delivery(delivery, "ref")
+        assert not await uow.repo.first_delivery(delivery, "ref")
+        await uow.repo.set_margin(Margin(Decimal("1500"), Decimal("1.25")))
+        await uow.repo.set_margin(Margin(Decimal("2000"), Decimal("0.5")))
+        await uow.commit()
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.repo.get_margin() == Margin(Decimal("2000"), Decimal("0.5"))
+        await uow.repo.set_margin(Margin())  # the session's other tests price with the default
+        await uow.commit()

@@ -16,7 +16,7 @@ Idempotency-Key of the hold is handled by the caller (shared.idempotency) around
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -66,7 +66,7 @@ class BookingDesk:
         self._offer_ttl = offer_ttl_seconds
         self._references = references
 
-    async def hold(self, offer_id: str, raw_details: dict[str, object]) -> Booking:
+    async def hold(self, offer_id: str, raw_details: Mapping[str, object]) -> Booking:
         cached = await self._cache.get_offer(offer_id)
         if cached is None:
             raise OfferExpired("This offer has expired or is unknown; search again.")

@@ -8,7 +8,7 @@ A hotel supplier holds no rooms: the "hold" is a rate checked with the supplier 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -116,7 +116,6 @@ class Booking:
     documents: tuple[Document, ...] = ()
     failure_reason: str | None = None
     refund_amount: Decimal | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def moved_to(self, status: BookingStatus, now: datetime, **changes: Any) -> Booking:
         if status not in TRANSITIONS[self.status]:

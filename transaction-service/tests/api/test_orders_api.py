@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from dataclasses import replace
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
+from app import create_app
+from config import IdempotencySettings
 from shared.idempotency import request_fingerprint
+from shared.tokens import StaticKeySource
+from testkit.asgi import running_app
+from testkit.keys import TestKeys
 from tests.api.helpers import book, get, sql
-from tests.conftest import People, order_body
-from tests.fakes import FakeFlights, problem
+from tests.conftest import People, make_settings, order_body
+from tests.fakes import Accounts, FakeFlights, problem
 
 
 async def test_an_order_holds_the_booking_and_opens_a_pending_transaction(
@@ -272,3 +279,33 @@ async def test_an_abandoned_key_is_taken_over(
     )
     response = await client.post("/orders/", json=order_body(), headers=buyer.keyed("crashed"))
     assert response.status_code == 201, response.text
+
+
+async def test_a_duplicate_gives_up_with_409_only_after_waiting(
+    migrated_database_url: str, test_keys: TestKeys, accounts: Accounts, people: People
+) -> None:
+    settings = replace(
+        make_settings(migrated_database_url),
+        idempotency=IdempotencySettings(IDEMPOTENCY_WAIT_SECONDS=0.3),  # type: ignore[call-arg]
+    )
+    app = create_app(
+        settings,
+        key_source=StaticKeySource({test_keys.kid: test_keys.public_key}),
+        account_states=accounts,
+        workers=False,
+    )
+    buyer = people.make()
+    async with running_app(app) as client:
+        # The first request with this key is still running elsewhere (it started just now).
+        await sql(
+            app,
+            "INSERT INTO idempotency_keys (scope, key, fingerprint) VALUES (:scope, 'running', :fp)",
+            scope=f"orders:{buyer.id}",
+            fp=request_fingerprint(order_body()),
+        )
+        started = time.monotonic()
+        response = await client.post("/orders/", json=order_body(), headers=buyer.keyed("running"))
+        waited = time.monotonic() - started
+    assert response.status_code == 409
+    assert response.json()["type"].endswith("/request-in-progress")
+    assert waited >= 0.3

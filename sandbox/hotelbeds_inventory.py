@@ -92,329 +92,55 @@ BOARD_NAMES = {"RO": "ROOM ONLY", "BB": "BED AND BREAKFAST", "HB": "HALF BOARD"}
 # Per adult per night; a child pays half.
 BOARD_SUPPLEMENT = {"RO": Decimal("0"), "BB": Decimal("125000"), "HB": Decimal("310000")}
 
-_H = Hotel
-HOTELS: dict[int, Hotel] = {
-    h.code: h
-    for h in (
-        # Bali: Ubud
-        _H(
-            612001,
-            "Ubud Hanging Gardens Retreat",
-            5,
-            "DPS",
-            4,
-            "Jl. Raya Desa Buahan, Payangan, Ubud",
-            "-8.4227",
-            "115.2512",
-            Decimal("4850000"),
-            ("RO", "BB", "HB"),
-            (DELUXE, SUITE, VILLA),
-            7,
-        ),
-        _H(
-            612002,
-            "Alaya Ubud Sawah",
-            4,
-            "DPS",
-            4,
-            "Jl. Hanoman, Ubud",
-            "-8.5148",
-            "115.2646",
-            Decimal("1650000"),
-            ("RO", "BB", "HB"),
-            (STANDARD, DELUXE, FAMILY),
-            3,
-        ),
-        _H(
-            612003,
-            "Pondok Bambu Ubud",
-            3,
-            "DPS",
-            4,
-            "Jl. Monkey Forest No. 55, Ubud",
-            "-8.5124",
-            "115.2608",
-            Decimal("650000"),
-            ("RO", "BB"),
-            (STANDARD, TWIN, FAMILY),
-            2,
-        ),
-        _H(
-            612004,
-            "Villa Tegallalang Terraces",
-            4,
-            "DPS",
-            4,
-            "Jl. Raya Tegallalang, Ubud",
-            "-8.4335",
-            "115.2790",
-            Decimal("2900000"),
-            ("BB", "HB"),
-            (VILLA,),
-            14,
-            on_request=True,
-        ),
-        # Bali: Seminyak, Kuta, Nusa Dua
-        _H(
-            612011,
-            "Seminyak Beach Kayu Resort",
-            5,
-            "DPS",
-            2,
-            "Jl. Kayu Aya No. 9, Seminyak",
-            "-8.6900",
-            "115.1552",
-            Decimal("3950000"),
-            ("RO", "BB", "HB"),
-            (DELUXE, SUITE, VILLA),
-            5,
-        ),
-        _H(
-            612012,
-            "Petitenget Garden Hotel",
-            4,
-            "DPS",
-            2,
-            "Jl. Petitenget No. 40, Seminyak",
-            "-8.6791",
-            "115.1569",
-            Decimal("1250000"),
-            ("RO", "BB"),
-            (STANDARD, DELUXE),
-            3,
-        ),
-        _H(
-            612021,
-            "Kuta Paradiso Beach Hotel",
-            4,
-            "DPS",
-            1,
-            "Jl. Pantai Kuta No. 1, Kuta",
-            "-8.7186",
-            "115.1686",
-            Decimal("1100000"),
-            ("RO", "BB", "HB"),
-            (STANDARD, TWIN, FAMILY),
-            2,
-        ),
-        _H(
-            612022,
-            "Poppies Lane Inn",
-            3,
-            "DPS",
-            1,
-            "Poppies Lane II, Kuta",
-            "-8.7166",
-            "115.1724",
-            Decimal("520000"),
-            ("RO", "BB"),
-            (STANDARD, TWIN),
-            1,
-        ),
-        _H(
-            612031,
-            "Nusa Dua Samudra Resort",
-            5,
-            "DPS",
-            3,
-            "Kawasan ITDC Lot N-3, Nusa Dua",
-            "-8.7963",
-            "115.2316",
-            Decimal("3600000"),
-            ("RO", "BB", "HB"),
-            (DELUXE, FAMILY, SUITE),
-            7,
-        ),
-        # Jakarta
-        _H(
-            613001,
-            "Hotel Indonesia Thamrin",
-            5,
-            "JKT",
-            1,
-            "Jl. M.H. Thamrin No. 1, Jakarta Pusat",
-            "-6.1951",
-            "106.8231",
-            Decimal("2450000"),
-            ("RO", "BB"),
-            (DELUXE, SUITE),
-            2,
-        ),
-        _H(
-            613002,
-            "Sudirman Central Hotel",
-            4,
-            "JKT",
-            2,
-            "Jl. Jend. Sudirman Kav. 52-53, Jakarta Selatan",
-            "-6.2253",
-            "106.8099",
-            Decimal("1150000"),
-            ("RO", "BB"),
-            (STANDARD, TWIN, DELUXE),
-            1,
-        ),
-        _H(
-            613003,
-            "Kemang Urban Stay",
-            3,
-            "JKT",
-            2,
-            "Jl. Kemang Raya No. 8, Jakarta Selatan",
-            "-6.2603",
-            "106.8137",
-            Decimal("610000"),
-            ("RO", "BB"),
-            (STANDARD, TWIN),
-            1,
-        ),
-        # Yogyakarta
-        _H(
-            614001,
-            "Malioboro Heritage Hotel",
-            4,
-            "JOG",
-            1,
-            "Jl. Malioboro No. 60, Yogyakarta",
-            "-7.7926",
-            "110.3658",
-            Decimal("890000"),
-            ("RO", "BB", "HB"),
-            (STANDARD, DELUXE, FAMILY),
-            2,
-        ),
-        _H(
-            614002,
-            "Prawirotaman Joglo Guesthouse",
-            3,
-            "JOG",
-            2,
-            "Jl. Prawirotaman I No. 12, Yogyakarta",
-            "-7.8195",
-            "110.3684",
-            Decimal("420000"),
-            ("RO", "BB"),
-            (STANDARD, TWIN),
-            1,
-        ),
-        # Bandung
-        _H(
-            615001,
-            "Dago Highland Resort",
-            4,
-            "BDO",
-            1,
-            "Jl. Ir. H. Juanda No. 381, Bandung",
-            "-6.8722",
-            "107.6195",
-            Decimal("980000"),
-            ("RO", "BB", "HB"),
-            (STANDARD, DELUXE, FAMILY),
-            2,
-        ),
-        _H(
-            615002,
-            "Braga Art Deco Hotel",
-            3,
-            "BDO",
-            2,
-            "Jl. Braga No. 28, Bandung",
-            "-6.9175",
-            "107.6092",
-            Decimal("560000"),
-            ("RO", "BB"),
-            (STANDARD, TWIN),
-            1,
-        ),
-        # Lombok
-        _H(
-            616001,
-            "Senggigi Sunset Resort",
-            4,
-            "LOP",
-            1,
-            "Jl. Raya Senggigi Km. 8, Lombok Barat",
-            "-8.4886",
-            "116.0426",
-            Decimal("1350000"),
-            ("RO", "BB", "HB"),
-            (STANDARD, DELUXE, VILLA),
-            5,
-        ),
-        _H(
-            616002,
-            "Mandalika Bay Bungalows",
-            3,
-            "LOP",
-            2,
-            "Jl. Pariwisata Pantai Kuta, Lombok Tengah",
-            "-8.8938",
-            "116.2792",
-            Decimal("690000"),
-            ("RO", "BB"),
-            (STANDARD, FAMILY),
-            3,
-        ),
-        # Labuan Bajo
-        _H(
-            617001,
-            "Komodo Bay Cliff Resort",
-            5,
-            "LBJ",
-            2,
-            "Pantai Waecicu, Labuan Bajo",
-            "-8.4870",
-            "119.8760",
-            Decimal("4200000"),
-            ("BB", "HB"),
-            (DELUXE, SUITE, VILLA),
-            14,
-        ),
-        _H(
-            617002,
-            "Bajo Harbour Hotel",
-            3,
-            "LBJ",
-            1,
-            "Jl. Soekarno Hatta, Labuan Bajo",
-            "-8.4966",
-            "119.8877",
-            Decimal("750000"),
-            ("RO", "BB"),
-            (STANDARD, TWIN),
-            2,
-        ),
-        # Surabaya
-        _H(
-            618001,
-            "Tunjungan Majapahit Hotel",
-            5,
-            "SUB",
-            1,
-            "Jl. Tunjungan No. 65, Surabaya",
-            "-7.2605",
-            "112.7389",
-            Decimal("1800000"),
-            ("RO", "BB"),
-            (DELUXE, SUITE),
-            2,
-        ),
-        _H(
-            618002,
-            "Gubeng Station Hotel",
-            3,
-            "SUB",
-            2,
-            "Jl. Raya Gubeng No. 21, Surabaya",
-            "-7.2655",
-            "112.7510",
-            Decimal("480000"),
-            ("RO", "BB"),
-            (STANDARD, TWIN),
-            1,
-        ),
+# code | name | stars | destination | zone | address | latitude | longitude | base night (IDR) |
+# boards | room types | free cancellation days | on request
+HOTEL_TABLE = """
+612001|Ubud Hanging Gardens Retreat|5|DPS|4|Jl. Raya Desa Buahan, Payangan, Ubud|-8.4227|115.2512|4850000|RO BB HB|DBL.DX SUI.ST VIL.PL|7|
+612002|Alaya Ubud Sawah|4|DPS|4|Jl. Hanoman, Ubud|-8.5148|115.2646|1650000|RO BB HB|DBL.ST DBL.DX FAM.ST|3|
+612003|Pondok Bambu Ubud|3|DPS|4|Jl. Monkey Forest No. 55, Ubud|-8.5124|115.2608|650000|RO BB|DBL.ST TWN.ST FAM.ST|2|
+612004|Villa Tegallalang Terraces|4|DPS|4|Jl. Raya Tegallalang, Ubud|-8.4335|115.2790|2900000|BB HB|VIL.PL|14|on request
+612011|Seminyak Beach Kayu Resort|5|DPS|2|Jl. Kayu Aya No. 9, Seminyak|-8.6900|115.1552|3950000|RO BB HB|DBL.DX SUI.ST VIL.PL|5|
+612012|Petitenget Garden Hotel|4|DPS|2|Jl. Petitenget No. 40, Seminyak|-8.6791|115.1569|1250000|RO BB|DBL.ST DBL.DX|3|
+612021|Kuta Paradiso Beach Hotel|4|DPS|1|Jl. Pantai Kuta No. 1, Kuta|-8.7186|115.1686|1100000|RO BB HB|DBL.ST TWN.ST FAM.ST|2|
+612022|Poppies Lane Inn|3|DPS|1|Poppies Lane II, Kuta|-8.7166|115.1724|520000|RO BB|DBL.ST TWN.ST|1|
+612031|Nusa Dua Samudra Resort|5|DPS|3|Kawasan ITDC Lot N-3, Nusa Dua|-8.7963|115.2316|3600000|RO BB HB|DBL.DX FAM.ST SUI.ST|7|
+613001|Hotel Indonesia Thamrin|5|JKT|1|Jl. M.H. Thamrin No. 1, Jakarta Pusat|-6.1951|106.8231|2450000|RO BB|DBL.DX SUI.ST|2|
+613002|Sudirman Central Hotel|4|JKT|2|Jl. Jend. Sudirman Kav. 52-53, Jakarta Selatan|-6.2253|106.8099|1150000|RO BB|DBL.ST TWN.ST DBL.DX|1|
+613003|Kemang Urban Stay|3|JKT|2|Jl. Kemang Raya No. 8, Jakarta Selatan|-6.2603|106.8137|610000|RO BB|DBL.ST TWN.ST|1|
+614001|Malioboro Heritage Hotel|4|JOG|1|Jl. Malioboro No. 60, Yogyakarta|-7.7926|110.3658|890000|RO BB HB|DBL.ST DBL.DX FAM.ST|2|
+614002|Prawirotaman Joglo Guesthouse|3|JOG|2|Jl. Prawirotaman I No. 12, Yogyakarta|-7.8195|110.3684|420000|RO BB|DBL.ST TWN.ST|1|
+615001|Dago Highland Resort|4|BDO|1|Jl. Ir. H. Juanda No. 381, Bandung|-6.8722|107.6195|980000|RO BB HB|DBL.ST DBL.DX FAM.ST|2|
+615002|Braga Art Deco Hotel|3|BDO|2|Jl. Braga No. 28, Bandung|-6.9175|107.6092|560000|RO BB|DBL.ST TWN.ST|1|
+616001|Senggigi Sunset Resort|4|LOP|1|Jl. Raya Senggigi Km. 8, Lombok Barat|-8.4886|116.0426|1350000|RO BB HB|DBL.ST DBL.DX VIL.PL|5|
+616002|Mandalika Bay Bungalows|3|LOP|2|Jl. Pariwisata Pantai Kuta, Lombok Tengah|-8.8938|116.2792|690000|RO BB|DBL.ST FAM.ST|3|
+617001|Komodo Bay Cliff Resort|5|LBJ|2|Pantai Waecicu, Labuan Bajo|-8.4870|119.8760|4200000|BB HB|DBL.DX SUI.ST VIL.PL|14|
+617002|Bajo Harbour Hotel|3|LBJ|1|Jl. Soekarno Hatta, Labuan Bajo|-8.4966|119.8877|750000|RO BB|DBL.ST TWN.ST|2|
+618001|Tunjungan Majapahit Hotel|5|SUB|1|Jl. Tunjungan No. 65, Surabaya|-7.2605|112.7389|1800000|RO BB|DBL.DX SUI.ST|2|
+618002|Gubeng Station Hotel|3|SUB|2|Jl. Raya Gubeng No. 21, Surabaya|-7.2655|112.7510|480000|RO BB|DBL.ST TWN.ST|1|
+"""  # noqa: E501 - one hotel per row reads better than wrapped rows
+ROOM_TYPES = {r.code: r for r in (STANDARD, TWIN, DELUXE, FAMILY, SUITE, VILLA)}
+
+
+def _hotel(row: str) -> Hotel:
+    code, name, stars, dest, zone, address, lat, lon, base, boards, rooms, free_days, flag = row.split("|")
+    return Hotel(
+        code=int(code),
+        name=name,
+        stars=int(stars),
+        destination=dest,
+        zone=int(zone),
+        address=address,
+        latitude=lat,
+        longitude=lon,
+        base_night=Decimal(base),
+        boards=tuple(boards.split()),
+        rooms=tuple(ROOM_TYPES[r] for r in rooms.split()),
+        free_cancel_days=int(free_days),
+        on_request=flag == "on request",
     )
-}
+
+
+HOTELS: dict[int, Hotel] = {h.code: h for h in (_hotel(row) for row in HOTEL_TABLE.strip().splitlines())}
 
 ONE_THOUSAND = Decimal("1000")
 

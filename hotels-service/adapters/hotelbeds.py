@@ -13,52 +13,46 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import httpx
 
+from adapters.hotelbeds_parsing import (
+    NAME,
+    WITA_DESTINATIONS,
+    Malformed,
+    business_error,
+    error_text,
+    read_availability,
+    read_booking,
+    read_money,
+    read_policies,
+    read_stars,
+)
 from domain.bookings import Contact, Guest
 from domain.errors import (
     HotelNotFound,
     OfferExpired,
-    PriceChanged,
-    SoldOut,
     SupplierRejected,
     SupplierTimeout,
     SupplierUnavailable,
 )
 from domain.models import (
     Board,
-    CancellationPolicy,
     Destination,
     Hotel,
-    HotelAvailability,
     HotelDetails,
     HotelOffer,
-    NightlyPrice,
     RoomDescription,
     SearchCriteria,
     SearchResult,
 )
 from domain.ports import CheckedRate, SupplierBooking, SupplierBookingStatus
 
-NAME = "hotelbeds"
 BOOKING_API = "/hotel-api/1.0"
 CONTENT_API = "/hotel-content-api/1.0"
-# Hotels in WITA (Bali, Nusa Tenggara, Sulawesi…) by Hotelbeds destination code; the rest of what
-# we sell is WIB. Used only when a hotel's answer carries no policy time to read the offset from.
-WITA_DESTINATIONS = frozenset({"DPS", "LOP", "LBJ", "UPG", "MDC", "KOE"})
-STATUSES = {
-    "CONFIRMED": SupplierBookingStatus.CONFIRMED,
-    "PENDING": SupplierBookingStatus.PENDING,
-    "CANCELLED": SupplierBookingStatus.CANCELLED,
-}
-
-
-class Malformed(Exception):
-    """An answer that does not have the shape APItude documents."""
 
 
 class HotelbedsClient:
@@ -97,7 +91,7 @@ class HotelbedsClient:
             # customer fixes, and not the customer's fault.
             raise SupplierUnavailable(NAME, f"HTTP {status}: {response.text[:80]!r} (credentials or clock)")
         if status == 429 or status >= 500:
-            raise SupplierUnavailable(NAME, f"HTTP {status}: {_error(response)}")
+            raise SupplierUnavailable(NAME, f"HTTP {status}: {error_text(response)}")
         try:
             body = json.loads(response.content)
         except (ValueError, UnicodeDecodeError) as exc:
@@ -108,7 +102,7 @@ class HotelbedsClient:
             error = body.get("error")
             if not isinstance(error, dict):
                 error = {}
-            raise _business_error(str(error.get("code", "")), str(error.get("message", f"HTTP {status}")))
+            raise business_error(str(error.get("code", "")), str(error.get("message", f"HTTP {status}")))
         return body
 
     async def _parsed(self, method: str, path: str, parse: Callable[[dict[str, Any]], Any], **kw: Any) -> Any:
@@ -152,7 +146,7 @@ class HotelbedsClient:
             hotel = Hotel(
                 hotel_id=str(h["code"]),
                 name=h["name"]["content"],
-                stars=_stars(h["categoryCode"]),
+                stars=read_stars(h["categoryCode"]),
                 address=h["address"]["content"],
                 destination=h["destinationCode"],
                 zone=h["city"]["content"].title(),
@@ -203,7 +197,7 @@ class HotelbedsClient:
 
         def parse(body: dict[str, Any]) -> SearchResult:
             hotels = body["hotels"].get("hotels") or []
-            return SearchResult(criteria, tuple(_availability(h, criteria) for h in hotels))
+            return SearchResult(criteria, tuple(read_availability(h, criteria) for h in hotels))
 
         result: SearchResult = await self._parsed("POST", f"{BOOKING_API}/hotels", parse, json=request)
         return result
@@ -212,7 +206,7 @@ class HotelbedsClient:
         def parse(body: dict[str, Any]) -> CheckedRate:
             hotel = body["hotel"]
             rate = hotel["rooms"][0]["rates"][0]
-            return CheckedRate(rate["rateKey"], _money(rate["net"]), _policies(rate))
+            return CheckedRate(rate["rateKey"], read_money(rate["net"]), read_policies(rate))
 
         try:
             checked: CheckedRate = await self._parsed(
@@ -248,19 +242,21 @@ class HotelbedsClient:
         if remark:
             request["remark"] = remark
         booking: SupplierBooking = await self._parsed(
-            "POST", f"{BOOKING_API}/bookings", _booking, json=request
+            "POST", f"{BOOKING_API}/bookings", read_booking, json=request
         )
         return booking
 
     async def read(self, reference: str) -> SupplierBooking:
-        booking: SupplierBooking = await self._parsed("GET", f"{BOOKING_API}/bookings/{reference}", _booking)
+        booking: SupplierBooking = await self._parsed(
+            "GET", f"{BOOKING_API}/bookings/{reference}", read_booking
+        )
         return booking
 
     async def find(
         self, client_reference: str, created_from: date, created_to: date
     ) -> SupplierBooking | None:
         def parse(body: dict[str, Any]) -> SupplierBooking | None:
-            listed = [_booking({"booking": b}) for b in body["bookings"].get("bookings") or []]
+            listed = [read_booking({"booking": b}) for b in body["bookings"].get("bookings") or []]
             live = [b for b in listed if b.status is not SupplierBookingStatus.CANCELLED]
             return live[0] if live else None
 
@@ -285,112 +281,9 @@ class HotelbedsClient:
 
     async def _cancel(self, reference: str, flag: str) -> Decimal:
         def parse(body: dict[str, Any]) -> Decimal:
-            return _money(body["booking"]["hotel"].get("cancellationAmount", "0"))
+            return read_money(body["booking"]["hotel"].get("cancellationAmount", "0"))
 
         fee: Decimal = await self._parsed(
             "DELETE", f"{BOOKING_API}/bookings/{reference}", parse, params={"cancellationFlag": flag}
         )
         return fee
-
-
-# --- parsing ------------------------------------------------------------------------------------
-
-
-def _error(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-        error = body.get("error") if isinstance(body, dict) else None
-        if isinstance(error, dict):
-            return f"{error.get('code')} {error.get('message')}"
-    except ValueError:
-        pass
-    return response.text[:80]
-
-
-def _business_error(code: str, message: str) -> Exception:
-    lowered = message.lower()
-    if code == "PRODUCT_ERROR" and "allotment" in lowered:
-        return SoldOut(message)
-    if code == "PRODUCT_ERROR" and "price" in lowered:
-        return PriceChanged(Decimal(0), Decimal(0))
-    return SupplierRejected(NAME, f"{code}: {message}")
-
-
-def _money(value: Any) -> Decimal:
-    amount = Decimal(str(value))
-    if not amount.is_finite() or amount < 0:
-        raise Malformed(f"not an amount: {value!r}")
-    return amount.quantize(Decimal("0.01"))
-
-
-def _stars(category: str) -> int:
-    digits = "".join(ch for ch in category if ch.isdigit())
-    return max(1, min(int(digits or 0), 5))
-
-
-def _policies(rate: dict[str, Any]) -> tuple[CancellationPolicy, ...]:
-    policies = []
-    for p in rate.get("cancellationPolicies") or []:
-        starts = datetime.fromisoformat(p["from"])
-        if starts.tzinfo is None:
-            raise Malformed("a cancellation policy without an offset")
-        policies.append(CancellationPolicy(starts, _money(p["amount"])))
-    return tuple(sorted(policies, key=lambda p: p.starts))
-
-
-def _availability(h: dict[str, Any], criteria: SearchCriteria) -> HotelAvailability:
-    offers = []
-    offset: timedelta | None = None
-    for room in h["rooms"]:
-        for rate in room["rates"]:
-            total = _money(rate["net"])
-            policies = _policies(rate)
-            if policies and offset is None:
-                offset = policies[0].starts.utcoffset()
-            daily = rate.get("dailyRates") or []
-            nights = criteria.stay.night_dates()
-            nightly = tuple(
-                NightlyPrice(nights[int(d["offset"]) - 1], _money(d["dailyNet"]))
-                for d in daily
-                if 1 <= int(d["offset"]) <= len(nights)
-            )
-            offers.append(
-                HotelOffer(
-                    offer_id=HotelOffer.id_for(NAME, rate["rateKey"]),
-                    supplier=NAME,
-                    rate_key=rate["rateKey"],
-                    recheck=rate.get("rateType") == "RECHECK",
-                    hotel_id=str(h["code"]),
-                    room_code=room["code"],
-                    room_name=room["name"].title(),
-                    board=Board(rate["boardCode"]),
-                    total_price=total,
-                    nightly_prices=nightly,
-                    # Refundable: at least some money comes back if cancelled before the stay.
-                    refundable=rate.get("rateClass") != "NRF" and any(p.penalty < total for p in policies),
-                    policies=policies,
-                    on_request="on request" in str(rate.get("rateComments", "")).lower(),
-                )
-            )
-    if offset is None:
-        offset = timedelta(hours=8 if h["destinationCode"] in WITA_DESTINATIONS else 7)
-    hotel = Hotel(
-        hotel_id=str(h["code"]),
-        name=h["name"],
-        stars=_stars(h["categoryCode"]),
-        address=h.get("address") or f"{h['zoneName']}, {h['destinationName']}",
-        destination=h["destinationName"],
-        zone=h["zoneName"],
-        latitude=Decimal(str(h["latitude"])),
-        longitude=Decimal(str(h["longitude"])),
-        utc_offset=offset,
-    )
-    return HotelAvailability(hotel, tuple(offers))
-
-
-def _booking(body: dict[str, Any]) -> SupplierBooking:
-    b = body["booking"]
-    status = STATUSES.get(b["status"])
-    if status is None:
-        raise Malformed(f"unknown booking status {b['status']!r}")
-    return SupplierBooking(b["reference"], status, _money(b["hotel"]["totalNet"]))

@@ -18,12 +18,16 @@ Midtrans charge, a seat hold, a refund) must happen once. So, per (scope, key):
 - A failure the caller calls a business answer (`record(exc)` gives a Replay: a refusal, a 409)
   is recorded and replayed like a success. Anything else (a 5xx, a timeout, a crash, a
   cancellation) removes the key row, so a retry with the same key runs again.
-- `purge_expired` deletes rows older than `retention` (and abandoned ones), for a periodic job.
+- `purge_expired` deletes rows older than `retention` (and abandoned ones);
+  `purge_expired_forever` is the periodic job every service starts in its lifespan.
 
 Times are the database's (`now()`, UTC), so processes with skewed clocks agree on what is old.
 
 Each service adds `idempotency_table(metadata)` to its own metadata and creates it in its own
-Alembic migration. Scopes name the operation and, where callers must not see each other's keys,
+Alembic migration, builds its store with `IdempotencyStore.configured(sessions, table,
+settings.idempotency)` (shared.settings.IdempotencySettings: the IDEMPOTENCY_* variables) and
+starts `purge_expired_forever(store, settings.idempotency.purge_interval_seconds)` as a
+background task. Scopes name the operation and, where callers must not see each other's keys,
 the caller (`"orders:<account id>"`).
 """
 
@@ -38,13 +42,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+if TYPE_CHECKING:  # only the type: this module needs none of pydantic-settings at run time
+    from shared.settings import IdempotencySettings
 
 logger = logging.getLogger("tiketq.idempotency")
 
@@ -130,6 +137,19 @@ class IdempotencyStore:
         self._abandoned_after = timedelta(seconds=abandoned_after_seconds)
         self._wait_seconds = wait_seconds
         self._retention = retention
+
+    @classmethod
+    def configured(
+        cls, sessions: async_sessionmaker[AsyncSession], table: sa.Table, settings: IdempotencySettings
+    ) -> IdempotencyStore:
+        """The store as the service's IDEMPOTENCY_* settings say."""
+        return cls(
+            sessions,
+            table,
+            abandoned_after_seconds=settings.abandoned_after_seconds,
+            wait_seconds=settings.wait_seconds,
+            retention=settings.retention,
+        )
 
     async def run(
         self,
@@ -274,3 +294,28 @@ class IdempotencyStore:
                 )
             )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class Purgeable(Protocol):
+    async def purge_expired(self) -> int: ...
+
+
+async def purge_expired_forever(store: Purgeable, interval_seconds: float) -> None:
+    """Purges expired keys now and then every `interval_seconds`, until cancelled.
+
+    The first round runs at start-up, so a service restarted more often than the interval still
+    purges. A failed round (the database restarting, say) is logged and the next one tries again:
+    the rows it missed are still expired then."""
+    while True:
+        try:
+            purged = await store.purge_expired()
+        except Exception:
+            logger.exception("could not purge expired idempotency keys; trying again next round")
+        else:
+            logger.log(
+                logging.INFO if purged else logging.DEBUG,
+                "purged %d expired idempotency keys",
+                purged,
+                extra={"purged": purged},
+            )
+        await asyncio.sleep(interval_seconds)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -108,6 +109,39 @@ class JwtVerifySettings(SettingsBase):
     # (docs/architecture.md, identity and RBAC).
     account_state_ttl_seconds: float = Field(default=2.0, gt=0, le=5)
     leeway_seconds: int = Field(default=10, ge=0, le=60)
+
+
+class IdempotencySettings(SettingsBase):
+    """Idempotency-Key answers (shared/idempotency.py), the same four knobs in every service that
+    records them: how long a duplicate waits for the first request, when an unfinished key counts
+    as abandoned (its process died), how long answers stay replayable, how often old rows go."""
+
+    wait_seconds: float = Field(default=30.0, alias="IDEMPOTENCY_WAIT_SECONDS", gt=0, le=300)
+    abandoned_after_seconds: float = Field(
+        default=120.0, alias="IDEMPOTENCY_ABANDONED_AFTER_SECONDS", gt=0, le=86_400
+    )
+    # A client retries a lost answer within minutes, a day at most; a week leaves room for a
+    # support case. Past a year the table only grows.
+    retention_hours: float = Field(default=168.0, alias="IDEMPOTENCY_RETENTION_HOURS", gt=0, le=8_760)
+    # A purge is one indexed DELETE: hourly keeps the table small; more than once a second would
+    # only load the database, less than daily lets it grow a day past its retention.
+    purge_interval_seconds: float = Field(
+        default=3600.0, alias="IDEMPOTENCY_PURGE_INTERVAL_SECONDS", ge=1, le=86_400
+    )
+
+    @model_validator(mode="after")
+    def _duplicates_give_up_before_a_take_over(self) -> IdempotencySettings:
+        # A duplicate still waiting when the first request's key turns "abandoned" would take
+        # the key over and run the work a second time while the first is merely slow.
+        if self.wait_seconds >= self.abandoned_after_seconds:
+            raise ValueError(
+                "IDEMPOTENCY_WAIT_SECONDS must be shorter than IDEMPOTENCY_ABANDONED_AFTER_SECONDS"
+            )
+        return self
+
+    @property
+    def retention(self) -> timedelta:
+        return timedelta(hours=self.retention_hours)
 
 
 def to_asyncpg_url(url: str) -> str:

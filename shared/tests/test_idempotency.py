@@ -22,7 +22,7 @@ from shared.idempotency import (
     idempotency_table,
     request_fingerprint,
 )
-from shared.settings import to_asyncpg_url
+from shared.settings import IdempotencySettings, to_asyncpg_url
 
 metadata = sa.MetaData()
 keys = idempotency_table(metadata)
@@ -274,3 +274,36 @@ async def test_purge_deletes_old_finished_and_abandoned_rows_only(
     assert await store.purge_expired() == 2
     assert [r["key"] for r in await rows(sessions)] == ["finished-recent", "running"]
     assert await store.purge_expired() == 0
+
+
+async def test_a_store_configured_from_settings_waits_takes_over_and_purges_as_they_say(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    settings = IdempotencySettings(  # type: ignore[call-arg]
+        IDEMPOTENCY_WAIT_SECONDS=0.3, IDEMPOTENCY_ABANDONED_AFTER_SECONDS=60, IDEMPOTENCY_RETENTION_HOURS=2
+    )
+    store = IdempotencyStore.configured(sessions, keys, settings)
+    await insert_running(sessions, "running", age=timedelta(seconds=30))
+    with pytest.raises(RequestStillRunning):  # gave up after 0.3 s, not the default 30
+        await store.run("orders", "running", BODY, Counter())
+    await insert_running(sessions, "abandoned", age=timedelta(seconds=90))
+    taken_over = Counter()
+    assert (await store.run("orders", "abandoned", BODY, taken_over)).status == 201
+    assert taken_over.runs == 1  # 90 s is abandoned after 60, not the default 120
+
+    async with sessions() as session, session.begin():
+        for key, age in [("three-hours", timedelta(hours=3)), ("one-hour", timedelta(hours=1))]:
+            await session.execute(
+                keys.insert().values(
+                    scope="orders",
+                    key=key,
+                    fingerprint="f",
+                    status_code=201,
+                    response={"ok": True},
+                    created_at=sa.func.now() - age,
+                    finished_at=sa.func.now() - age,
+                )
+            )
+    await insert_running(sessions, "dead", age=timedelta(seconds=61))
+    assert await store.purge_expired() == 2  # three-hours (past 2 h) and dead (past 60 s)
+    assert [r["key"] for r in await rows(sessions)] == ["abandoned", "one-hour", "running"]

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from shared.settings import InternalSettings, to_asyncpg_url
+from shared.settings import IdempotencySettings, InternalSettings, to_asyncpg_url
 
 
 def test_a_secret_can_come_from_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -26,3 +28,66 @@ def test_database_urls_are_forced_to_asyncpg() -> None:
     assert to_asyncpg_url("postgresql://u@/db?host=/tmp") == "postgresql+asyncpg://u@/db?host=/tmp"
     with pytest.raises(ValueError, match="not a PostgreSQL URL"):
         to_asyncpg_url("mysql://u@h/db")
+
+
+IDEMPOTENCY_NAMES = (
+    "IDEMPOTENCY_WAIT_SECONDS",
+    "IDEMPOTENCY_ABANDONED_AFTER_SECONDS",
+    "IDEMPOTENCY_RETENTION_HOURS",
+    "IDEMPOTENCY_PURGE_INTERVAL_SECONDS",
+)
+
+
+def test_idempotency_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in IDEMPOTENCY_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    s = IdempotencySettings()
+    assert (s.wait_seconds, s.abandoned_after_seconds) == (30, 120)
+    assert s.retention == timedelta(days=7)
+    assert s.purge_interval_seconds == 3600
+
+
+def test_idempotency_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IDEMPOTENCY_WAIT_SECONDS", "10")
+    monkeypatch.setenv("IDEMPOTENCY_ABANDONED_AFTER_SECONDS", "300")
+    monkeypatch.setenv("IDEMPOTENCY_RETENTION_HOURS", "36")
+    monkeypatch.setenv("IDEMPOTENCY_PURGE_INTERVAL_SECONDS", "600")
+    s = IdempotencySettings()
+    assert (s.wait_seconds, s.abandoned_after_seconds, s.purge_interval_seconds) == (10, 300, 600)
+    assert s.retention == timedelta(hours=36)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("IDEMPOTENCY_WAIT_SECONDS", "0"),
+        ("IDEMPOTENCY_WAIT_SECONDS", "301"),
+        ("IDEMPOTENCY_ABANDONED_AFTER_SECONDS", "0"),
+        ("IDEMPOTENCY_ABANDONED_AFTER_SECONDS", "86401"),
+        ("IDEMPOTENCY_RETENTION_HOURS", "0"),
+        ("IDEMPOTENCY_RETENTION_HOURS", "-1"),
+        ("IDEMPOTENCY_RETENTION_HOURS", "8761"),
+        ("IDEMPOTENCY_PURGE_INTERVAL_SECONDS", "0.5"),
+        ("IDEMPOTENCY_PURGE_INTERVAL_SECONDS", "86401"),
+        ("IDEMPOTENCY_PURGE_INTERVAL_SECONDS", "hourly"),
+    ],
+)
+def test_idempotency_settings_out_of_bounds_are_refused_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    for other in IDEMPOTENCY_NAMES:
+        monkeypatch.delenv(other, raising=False)
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=name):
+        IdempotencySettings()
+
+
+def test_a_duplicate_must_give_up_before_the_first_request_counts_as_abandoned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("IDEMPOTENCY_WAIT_SECONDS", "120")
+    monkeypatch.setenv("IDEMPOTENCY_ABANDONED_AFTER_SECONDS", "120")
+    with pytest.raises(ValidationError, match="IDEMPOTENCY_WAIT_SECONDS must be shorter"):
+        IdempotencySettings()
+    monkeypatch.setenv("IDEMPOTENCY_WAIT_SECONDS", "119")
+    assert IdempotencySettings().wait_seconds == 119

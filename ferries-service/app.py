@@ -6,8 +6,6 @@ build the app, with a fake operator, cache or clock in place of the real ones.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
@@ -27,27 +25,14 @@ from routes.errors import ERROR_MAP
 from shared.background import BackgroundTasks
 from shared.db import create_engine, create_sessionmaker, ping
 from shared.http import make_client
-from shared.idempotency import IdempotencyStore
+from shared.idempotency import IdempotencyStore, purge_expired_forever
 from shared.service_app import create_service_app
 
 VERSION = "1.0.0"
-PURGE_EVERY_SECONDS = 3600.0
-
-logger = logging.getLogger("ferries.app")
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-async def purge_idempotency_keys(store: IdempotencyStore, every_seconds: float) -> None:
-    """Forgets hold answers past their retention (and keys abandoned by a dead process), hourly."""
-    while True:
-        try:
-            await store.purge_expired()
-        except Exception:
-            logger.exception("could not purge expired idempotency keys; trying again later")
-        await asyncio.sleep(every_seconds)
 
 
 def create_app(
@@ -93,11 +78,13 @@ def create_app(
             app.state.booking_desk = BookingDesk(
                 client, offer_cache, lambda: SqlBookingUnitOfWork(sessions), clock
             )
-            app.state.idempotency = IdempotencyStore(sessions, idempotency_keys)
+            idempotency = IdempotencyStore.configured(sessions, idempotency_keys, settings.idempotency)
+            app.state.idempotency = idempotency
             tasks = BackgroundTasks()
             stack.push_async_callback(tasks.aclose)
             tasks.start(
-                purge_idempotency_keys(app.state.idempotency, PURGE_EVERY_SECONDS), "purge-idempotency-keys"
+                purge_expired_forever(idempotency, settings.idempotency.purge_interval_seconds),
+                "idempotency-purge",
             )
             yield
 

@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr
 
 from shared.settings import (
     DatabaseSettings,
+    IdempotencySettings,
     InternalSettings,
     RuntimeSettings,
     SettingsBase,
@@ -41,6 +42,7 @@ class Settings:
     internal: InternalSettings  # INTERNAL_TOKEN (or INTERNAL_TOKEN_FILE): guards /internal/bookings
     operator: OperatorSettings = field(default_factory=OperatorSettings)  # FERRY_OPERATOR_*
     search: SearchSettings = field(default_factory=SearchSettings)  # OFFER_TTL_SECONDS, REDIS_URL
+    idempotency: IdempotencySettings = field(default_factory=IdempotencySettings)  # IDEMPOTENCY_*
 
     def __post_init__(self) -> None:
         refuse_placeholder_secret(self.internal.token.get_secret_value(), self.runtime, "INTERNAL_TOKEN")
@@ -61,4 +63,5 @@ class Settings:
             internal=InternalSettings(),  # type: ignore[call-arg]
             operator=OperatorSettings(),
             search=SearchSettings(),
+            idempotency=IdempotencySettings(),
         )

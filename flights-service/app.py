@@ -6,11 +6,9 @@ build the app, with fake suppliers, cache, airports or clock in place of the rea
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 from redis.asyncio import Redis
@@ -29,27 +27,14 @@ from routes.errors import ERROR_MAP
 from shared.background import BackgroundTasks
 from shared.db import create_engine, create_sessionmaker, ping
 from shared.http import make_client
-from shared.idempotency import IdempotencyStore
+from shared.idempotency import IdempotencyStore, purge_expired_forever
 from shared.service_app import create_service_app
 
 VERSION = "1.0.0"
-PURGE_EVERY_SECONDS = 3600.0
-
-logger = logging.getLogger("flights.app")
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-async def purge_idempotency_keys(store: IdempotencyStore, every_seconds: float) -> None:
-    """Forgets answers past their retention (and keys abandoned by a dead process), hourly."""
-    while True:
-        try:
-            await store.purge_expired()
-        except Exception:
-            logger.exception("could not purge expired idempotency keys; trying again later")
-        await asyncio.sleep(every_seconds)
 
 
 def create_app(
@@ -119,15 +104,14 @@ def create_app(
             app.state.flight_search = search
             app.state.offer_desk = OfferDesk(search.suppliers, offer_cache, policy)
             sessions = create_sessionmaker(engine)
-            app.state.hold_keys = IdempotencyStore(
-                sessions,
-                idempotency_keys,
-                retention=timedelta(hours=settings.idempotency.retention_hours),
+            app.state.hold_keys = IdempotencyStore.configured(
+                sessions, idempotency_keys, settings.idempotency
             )
             tasks = BackgroundTasks()
             stack.push_async_callback(tasks.aclose)
             tasks.start(
-                purge_idempotency_keys(app.state.hold_keys, PURGE_EVERY_SECONDS), "purge-idempotency-keys"
+                purge_expired_forever(app.state.hold_keys, settings.idempotency.purge_interval_seconds),
+                "idempotency-purge",
             )
             app.state.booking_desk = BookingDesk(
                 {c.name: c for c in clients},

@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr
 
 from shared.settings import (
     DatabaseSettings,
+    IdempotencySettings,
     InternalSettings,
     RuntimeSettings,
     SettingsBase,
@@ -51,12 +52,6 @@ class SearchSettings(SettingsBase):
     deadline_seconds: float = Field(default=3.0, alias="SEARCH_DEADLINE_SECONDS", gt=0, le=30)
     offer_ttl_seconds: float = Field(default=900.0, alias="OFFER_TTL_SECONDS", gt=0, le=86_400)
     redis_url: str | None = Field(default=None, alias="REDIS_URL")
-
-
-class IdempotencySettings(SettingsBase):
-    """How long answers to POST /internal/bookings stay replayable under their Idempotency-Key."""
-
-    retention_hours: float = Field(default=168.0, alias="IDEMPOTENCY_RETENTION_HOURS", gt=0, le=24 * 90)
 
 
 @dataclass(frozen=True)

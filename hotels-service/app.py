@@ -21,9 +21,10 @@ from domain.ports import Clock, HotelSupplier, SearchCache
 from domain.search import HotelSearch, SearchPolicy
 from routes import bookings, hotels
 from routes.errors import ERROR_MAP
+from shared.background import BackgroundTasks
 from shared.db import create_engine, create_sessionmaker, ping
 from shared.http import make_client
-from shared.idempotency import IdempotencyStore
+from shared.idempotency import IdempotencyStore, purge_expired_forever
 from shared.service_app import create_service_app
 
 VERSION = "1.0.0"
@@ -75,7 +76,14 @@ def create_app(
                 quote_ttl_seconds=settings.search.quote_ttl_seconds,
                 offer_ttl_seconds=settings.search.offer_ttl_seconds,
             )
-            app.state.hold_keys = IdempotencyStore(sessions, idempotency_keys)
+            hold_keys = IdempotencyStore.configured(sessions, idempotency_keys, settings.idempotency)
+            app.state.hold_keys = hold_keys
+            tasks = BackgroundTasks()
+            stack.push_async_callback(tasks.aclose)
+            tasks.start(
+                purge_expired_forever(hold_keys, settings.idempotency.purge_interval_seconds),
+                "idempotency-purge",
+            )
             yield
 
     async def readiness(app: FastAPI) -> None:

@@ -6,11 +6,9 @@ build the app, with httpx transports (respx) in place of Midtrans and transactio
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
 from fastapi import FastAPI
@@ -28,32 +26,17 @@ from routes.errors import ERROR_MAP
 from shared.background import BackgroundTasks
 from shared.db import create_engine, create_sessionmaker, ping
 from shared.http import make_client
-from shared.idempotency import IdempotencyStore
+from shared.idempotency import IdempotencyStore, purge_expired_forever
 from shared.outbox import OutboxRelay, SignedWebhookDelivery
 from shared.service_app import create_service_app
 
 VERSION = "1.0.0"
 # A slow transaction-service holds up only the relay; an unanswered event is retried with backoff.
 EVENT_DELIVERY_TIMEOUT_SECONDS = 5.0
-IDEMPOTENCY_PURGE_INTERVAL_SECONDS = 3600.0
-
-logger = logging.getLogger("payment_service")
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-async def purge_idempotency_keys(store: IdempotencyStore, every_seconds: float) -> None:
-    """Forgets Idempotency-Key answers past their retention; a failed round waits for the next."""
-    while True:
-        await asyncio.sleep(every_seconds)
-        try:
-            purged = await store.purge_expired()
-        except Exception:
-            logger.exception("idempotency key purge failed")
-        else:
-            logger.info("idempotency keys purged", extra={"purged": purged})
 
 
 def create_app(
@@ -98,9 +81,7 @@ def create_app(
         def unit_of_work() -> UnitOfWork:
             return PaymentUnitOfWork(sessions, on_events_committed=relay.wake)
 
-        idempotency = IdempotencyStore(
-            sessions, idempotency_keys, retention=timedelta(hours=settings.idempotency.retention_hours)
-        )
+        idempotency = IdempotencyStore.configured(sessions, idempotency_keys, settings.idempotency)
 
         app.state.engine = engine
         app.state.outbox_relay = relay
@@ -114,8 +95,8 @@ def create_app(
         if settings.events.relay_enabled:
             background.start(relay.run(), name="payment-events-relay")
         background.start(
-            purge_idempotency_keys(idempotency, IDEMPOTENCY_PURGE_INTERVAL_SECONDS),
-            name="payment-idempotency-purge",
+            purge_expired_forever(idempotency, settings.idempotency.purge_interval_seconds),
+            name="idempotency-purge",
         )
         try:
             yield

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, model_validator
 
 from shared.settings import (
     DatabaseSettings,
+    IdempotencySettings,
     InternalSettings,
     RuntimeSettings,
     SettingsBase,
@@ -59,12 +60,6 @@ class PaymentEventSettings(SettingsBase):
     @property
     def events_url(self) -> str:
         return self.events_url_override or self.transaction_service_url.rstrip("/") + "/webhooks/payment"
-
-
-class IdempotencySettings(SettingsBase):
-    """How long Idempotency-Key answers are kept for replay (rows older are purged hourly)."""
-
-    retention_hours: float = Field(default=168.0, gt=0, le=8760, alias="IDEMPOTENCY_RETENTION_HOURS")
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from routes.errors import ERROR_MAP
 from shared.background import BackgroundTasks
 from shared.db import create_engine, create_sessionmaker, ping
 from shared.http import make_client
-from shared.idempotency import IdempotencyStore
+from shared.idempotency import IdempotencyStore, purge_expired_forever
 from shared.service_app import create_service_app
 from shared.tokens import AccountStateSource, KeySource, verifier_backed_by_auth_service
 
@@ -112,7 +112,8 @@ def create_app(
             app.state.catalogue = shop
             app.state.purchases = purchases
             app.state.price_list = prices
-            app.state.hold_keys = IdempotencyStore(sessions, idempotency_keys)
+            hold_keys = IdempotencyStore.configured(sessions, idempotency_keys, settings.idempotency)
+            app.state.hold_keys = hold_keys
             app.state.callback_reader = callback_reader or DigiflazzCallbacks(
                 settings.digiflazz.webhook_secret.get_secret_value()
             )
@@ -125,6 +126,12 @@ def create_app(
             )
             background = BackgroundTasks()
             stack.push_async_callback(background.aclose)
+            # Not behind `workers`: that switch is the status checker's, and a purge in every
+            # process only deletes the same expired rows.
+            background.start(
+                purge_expired_forever(hold_keys, settings.idempotency.purge_interval_seconds),
+                name="idempotency-purge",
+            )
             if run_workers:
                 background.start(
                     _check_pending_forever(purchases, p.poll_interval_seconds), name="ppob-status-checks"

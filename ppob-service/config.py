@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 
 from shared.settings import (
     DatabaseSettings,
+    IdempotencySettings,
     InternalSettings,
     JwtVerifySettings,
     RuntimeSettings,
@@ -68,6 +69,7 @@ class Settings:
     jwt: JwtVerifySettings = field(default_factory=JwtVerifySettings)  # JWT_* (admin routes)
     digiflazz: DigiflazzSettings = field(default_factory=DigiflazzSettings)  # DIGIFLAZZ_*
     ppob: PpobSettings = field(default_factory=PpobSettings)  # PPOB_*
+    idempotency: IdempotencySettings = field(default_factory=IdempotencySettings)  # IDEMPOTENCY_*
 
     def __post_init__(self) -> None:
         refuse_placeholder_secret(self.internal.token.get_secret_value(), self.runtime, "INTERNAL_TOKEN")
@@ -93,4 +95,5 @@ class Settings:
             jwt=JwtVerifySettings(),
             digiflazz=DigiflazzSettings(),
             ppob=PpobSettings(),
+            idempotency=IdempotencySettings(),
         )

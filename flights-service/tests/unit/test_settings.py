@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from pydantic import SecretStr
 
@@ -56,3 +58,21 @@ def test_a_placeholder_internal_token_is_refused_outside_local() -> None:
             AMADEUS_CLIENT_SECRET=SecretStr("live-secret"),
             SUPPLIERS_ENABLED="amadeus",
         )
+
+
+def test_idempotency_keys_are_configured_by_the_shared_idempotency_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://x@localhost/flights")
+    monkeypatch.setenv("INTERNAL_TOKEN", "a-real-internal-token-0123456789abcdef")
+    monkeypatch.setenv("ENVIRONMENT", "local")
+    monkeypatch.setenv("IDEMPOTENCY_RETENTION_HOURS", "48")
+    monkeypatch.setenv("IDEMPOTENCY_PURGE_INTERVAL_SECONDS", "900")
+    monkeypatch.delenv("IDEMPOTENCY_WAIT_SECONDS", raising=False)
+    idempotency = Settings.from_env().idempotency
+    assert idempotency.retention == timedelta(hours=48)
+    assert idempotency.purge_interval_seconds == 900
+    assert idempotency.wait_seconds == 30
+    monkeypatch.setenv("IDEMPOTENCY_RETENTION_HOURS", "0")
+    with pytest.raises(ValueError, match="IDEMPOTENCY_RETENTION_HOURS"):
+        Settings.from_env()

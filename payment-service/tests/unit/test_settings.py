@@ -7,8 +7,14 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from config import IdempotencySettings, MidtransSettings, PaymentEventSettings, Settings
-from shared.settings import DatabaseSettings, Environment, InternalSettings, RuntimeSettings
+from config import MidtransSettings, PaymentEventSettings, Settings
+from shared.settings import (
+    DatabaseSettings,
+    Environment,
+    IdempotencySettings,
+    InternalSettings,
+    RuntimeSettings,
+)
 
 TOKEN = SecretStr("a-real-internal-token-0123456789abcdef")
 
@@ -86,11 +92,16 @@ def test_secrets_can_come_from_files(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert MidtransSettings().server_key.get_secret_value() == "Mid-server-from-file"
 
 
-def test_idempotency_retention_defaults_to_a_week_and_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("IDEMPOTENCY_RETENTION_HOURS", raising=False)
-    assert settings("local").idempotency.retention_hours == 168
+def test_idempotency_keys_follow_the_shared_idempotency_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("IDEMPOTENCY_RETENTION_HOURS", "IDEMPOTENCY_PURGE_INTERVAL_SECONDS"):
+        monkeypatch.delenv(name, raising=False)
+    defaults = settings("local").idempotency
+    assert isinstance(defaults, IdempotencySettings)
+    assert (defaults.retention_hours, defaults.purge_interval_seconds) == (168, 3600)
     monkeypatch.setenv("IDEMPOTENCY_RETENTION_HOURS", "24")
-    assert IdempotencySettings().retention_hours == 24
+    monkeypatch.setenv("IDEMPOTENCY_PURGE_INTERVAL_SECONDS", "600")
+    configured = settings("local").idempotency
+    assert (configured.retention_hours, configured.purge_interval_seconds) == (24, 600)
     monkeypatch.setenv("IDEMPOTENCY_RETENTION_HOURS", "0")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="IDEMPOTENCY_RETENTION_HOURS"):
         IdempotencySettings()

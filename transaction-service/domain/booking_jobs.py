@@ -8,7 +8,8 @@
 - `booking.release`: cancels the booking at the product (a hold released, an issued booking
   cancelled with the supplier's refund_amount); a refusal for good (say, 409 not-cancellable
   for a delivered PLN token) is audited and the booking left as it is.
-- `payment.refund`: an automatic refund through payment-service.
+- `payment.refund`: an automatic refund through payment-service (in full, or the amount a
+  customer's cancellation gives back under the supplier's policy).
 
 Jobs raise to be retried (a product or payment-service down) and return when done for good.
 """
@@ -23,6 +24,7 @@ from typing import Any
 from domain.errors import (
     BookingRefused,
     BookingStillPending,
+    InvalidRefundAmount,
     NotFound,
     NotRefundable,
     PaymentRefused,
@@ -199,5 +201,7 @@ class BookingJobs:
             )
         except PaymentRefused as exc:
             logger.error("automatic refund %s refused for good: %s", payload.get("refund_key"), exc.slug)
-        except (NotRefundable, NotFound) as exc:
+        except (NotRefundable, NotFound, InvalidRefundAmount) as exc:
+            # Already refunded meanwhile by another path (a cancellation and an automatic refund
+            # of the same payment): the refund machinery never gives back more than was paid.
             logger.error("automatic refund %s impossible: %s", payload.get("refund_key"), exc)

@@ -88,9 +88,10 @@ ORDER_TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = {
     # CONFIRMED: held, awaiting payment.
     Os.CONFIRMED: frozenset({Os.PAID, Os.CANCELLED}),
     # PAID: money received, the booking being issued (at once or pending at the supplier);
-    # CANCELLED when issuing fails for good (refunded).
+    # CANCELLED when issuing fails for good (refunded) or the customer cancels.
     Os.PAID: frozenset({Os.COMPLETED, Os.CANCELLED}),
-    # COMPLETED: the product says the booking is issued; CANCELLED only by a full refund.
+    # COMPLETED: the product says the booking is issued; CANCELLED by a full refund or by a
+    # cancellation the product accepted (refunded what its policy allows).
     Os.COMPLETED: frozenset({Os.CANCELLED}),
     Os.CANCELLED: frozenset(),
 }

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from domain.booking_jobs import BookingJobs
 from domain.cancel import CancelTransaction, EndUnpaid
+from domain.cancel_order import CancelOrder
 from domain.ledger import Ledger
 from domain.order_status import SetOrderStatus
 from domain.orders import CreateOrder
@@ -28,6 +29,7 @@ class MoneyPath:
     set_order_status: SetOrderStatus
     transactions: Transactions
     cancel: CancelTransaction
+    cancel_order: CancelOrder
     payments: Payments
     payment_events: PaymentEvents
     refunds: Refunds
@@ -54,6 +56,7 @@ def build_money_path(
         set_order_status=SetOrderStatus(ledger, end_unpaid, reads),
         transactions=Transactions(ledger),
         cancel=CancelTransaction(ledger, end_unpaid),
+        cancel_order=CancelOrder(ledger, bookings, end_unpaid, reads),
         payments=Payments(ledger, payments, events, reads),
         payment_events=events,
         refunds=refunds,

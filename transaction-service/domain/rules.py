@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from domain.errors import InvalidRefundAmount
 from domain.models import (
@@ -86,6 +86,16 @@ def refund_amount(requested: Decimal | None, paid: Decimal, already_refunded: De
     if amount <= 0 or amount > remaining:
         raise InvalidRefundAmount(amount, remaining)
     return amount
+
+
+def cancellation_refund(supplier_refund: Decimal | None, refundable: Decimal) -> Decimal:
+    """What a customer who cancels a paid order gets back: what the supplier refunds us for the
+    cancellation, never more than is left to refund of the payment. None (a hold never issued,
+    or a supplier that names no fee) gives back everything that is left. Whole rupiah, rounded
+    down: Midtrans refunds no sen, and we never give back more than the supplier returns."""
+    left = max(to_money(refundable), Decimal(0))
+    amount = left if supplier_refund is None else min(max(to_money(supplier_refund), Decimal(0)), left)
+    return to_money(amount.to_integral_value(rounding=ROUND_FLOOR))
 
 
 # payment-service's normalised Charge.status → our payment status.

@@ -91,10 +91,16 @@ def replay_problem(status: int, body: dict[str, Any]) -> JSONResponse:
     )
 
 
+# Answers about a passing moment, not final ones: a charge found paid while cancelling (the paid
+# event settles the order, after which a cancel means something else) and a payment started
+# meanwhile. A retry with the same key must ask again, not be told the same thing forever.
+_MOMENTARY = (ChargePaid, PaymentStartedMeanwhile)
+
+
 def recordable(exc: BaseException) -> Replay | None:
     """What the idempotency store records for an exception: business answers below 500 only
     (an outage or a timeout is not recorded, so a retry with the same key tries again)."""
-    if isinstance(exc, TransactionError):
+    if isinstance(exc, TransactionError) and not isinstance(exc, _MOMENTARY):
         status, body = problem_body(exc)
         if status < 500:
             return Replay(status, body)

@@ -1,5 +1,5 @@
 """Orders: hold (or quote) a booking at its product service and open its transaction; read and
-list; admin status changes."""
+list; cancel (the owner or an admin); admin status changes."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from domain.models import ServiceType
 from routes.deps import AdminCaller, AnyCaller, Idempotency, IdempotencyKey, Money
 from routes.idempotent import idempotent
-from routes.schemas import Order, OrderCreate, OrderStatusName, OrderStatusUpdate
+from routes.schemas import CancelRequest, Order, OrderCreate, OrderStatusName, OrderStatusUpdate
 from routes.views import order_view
 from shared.errors import problem_responses
 from shared.pagination import Page, Pagination
@@ -84,3 +84,31 @@ async def set_order_status(
     """Only legal transitions (409 `invalid-transition` otherwise); the reason is audited. This
     records the state only: money moves through the refund endpoints."""
     return order_view(*await money.set_order_status(order_id, body.status, body.reason, caller))
+
+
+@router.post(
+    "/{order_id}/cancel",
+    response_model=Order,
+    responses=problem_responses(401, 404, 409, 422, 502, 503, 504),
+    summary="Cancel an order; a paid one is refunded what the product's cancellation policy allows",
+)
+async def cancel_order(
+    order_id: UUID,
+    caller: AnyCaller,
+    money: Money,
+    store: Idempotency,
+    key: IdempotencyKey,
+    body: CancelRequest | None = None,
+) -> JSONResponse:
+    """The owner or an admin (someone else's order → 404). Unpaid (DRAFT/CONFIRMED): the charge
+    is stopped and the hold released. PAID/COMPLETED: the product cancels the booking first (its
+    refusal passes through: 409 `not-cancellable`, `booking-cancelled`…; 503/504 change nothing
+    and are not recorded, so a retry with the same key asks again); then the order is CANCELLED
+    and the payer refunded min(the booking's `refund_amount`, what is left), null = everything,
+    `"0.00"` = nothing, through the work queue. `failure_reason` says what is refunded."""
+    payload = {"order_id": str(order_id), "reason": body.reason if body else None}
+
+    async def work() -> dict[str, Any]:
+        return order_view(*await money.cancel_order(order_id, caller, body.reason if body else None))
+
+    return await idempotent(store, f"order-cancels:{caller.account_id}", key, payload, work, status=200)

@@ -8,7 +8,11 @@ money path, with the knobs the tests need:
 - `next_issue(...)`: the next issue finishes at once (`issued`), or answers `pending` and settles
   later (`settle(reference)`) as `issued` or `failed`;
 - `cancellable_after_issue`: False answers 409 `not-cancellable` for an issued booking (a
-  delivered PLN token).
+  delivered PLN token);
+- `refund_after_issue`: what cancelling an issued booking gives back (`refund_amount`): the
+  quote's total (`"total"`, the default), an amount (a fee kept; `Decimal("0.00")` for a
+  non-refundable rate), or None (the supplier names no amount);
+- `cancel_problem`: `(status, slug)` that every cancel answers while set (a supplier down: 503).
 
 Its booking_details: `{"customer_number": "<10-13 digits>", "contact": {"name", "email",
 "phone"}}`. Wire it into transaction-service with `PRODUCT_SERVICES` and `install()` (respx
@@ -61,6 +65,8 @@ class FakeProduct:
     service_type: str = "ppob"
     holds_inventory: bool = False
     cancellable_after_issue: bool = True
+    refund_after_issue: Decimal | Literal["total"] | None = "total"
+    cancel_problem: tuple[int, str] | None = None
     hold_minutes: int = 15
     supplier: str = "fakebiller"
     offers: dict[str, Offer] = field(default_factory=dict)
@@ -225,7 +231,8 @@ class FakeProduct:
         if action == "issue":
             refusal = self._issue(booking)
         elif action == "cancel":
-            refusal = self._cancel(booking)
+            down = self.cancel_problem
+            refusal = self._cancel(booking) if down is None else problem_response(*down)
         else:
             refusal = None
         return refusal or JSONResponse(booking)
@@ -275,7 +282,11 @@ class FakeProduct:
         if status == "pending" or (status == "issued" and not self.cancellable_after_issue):
             return problem_response(409, "not-cancellable", "The token has been delivered.")
         if status == "issued":
-            booking["refund_amount"] = booking["quote"]["total"]
+            refund = self.refund_after_issue
+            if refund == "total":
+                booking["refund_amount"] = booking["quote"]["total"]
+            else:
+                booking["refund_amount"] = None if refund is None else money_string(refund)
         elif self.holds_inventory:
             self.offers[booking["offer_id"]].units += 1
         booking["status"] = "cancelled"

@@ -197,6 +197,8 @@ class MemoryBookings:
     issue_error: Exception | None = None
     get_error: Exception | None = None
     cancel_error: Exception | None = None
+    # What the supplier refunds for cancelling an issued booking (None: it names no amount).
+    cancel_refund: Decimal | None = Decimal("1350000.00")
 
     def supports(self, service_type: str) -> bool:
         return service_type in self.supported
@@ -251,7 +253,7 @@ class MemoryBookings:
         self.cancelled.append(reference)
         issued = self.held[reference].status == BookingStatus.ISSUED
         return self._set(
-            reference, status=BookingStatus.CANCELLED, refund_amount=Decimal("1350000.00") if issued else None
+            reference, status=BookingStatus.CANCELLED, refund_amount=self.cancel_refund if issued else None
         )
 
 

@@ -17,6 +17,7 @@ from domain.ports import Quote, QuoteItem
 from domain.records import LineItem
 from domain.rules import (
     PaymentDecision,
+    cancellation_refund,
     charge_expiry_minutes,
     charge_items,
     decide_payment,
@@ -66,6 +67,25 @@ def test_refund_amounts() -> None:
     ]:
         with pytest.raises(InvalidRefundAmount):
             refund_amount(requested, paid, refunded)
+
+
+@pytest.mark.parametrize(
+    ("supplier_refund", "left", "refunded"),
+    [
+        (Decimal("8325.00"), Decimal("11100.00"), Decimal("8325.00")),  # 75 % of a ferry fare
+        (None, Decimal("1500000.00"), Decimal("1500000.00")),  # no fee named: everything
+        (Decimal("0.00"), Decimal("1500000.00"), Decimal("0.00")),  # non-refundable
+        (Decimal("1600000.00"), Decimal("1500000.00"), Decimal("1500000.00")),  # never more than paid
+        (Decimal("1350000.00"), Decimal("1000000.00"), Decimal("1000000.00")),  # nor than is left
+        (Decimal("8332.50"), Decimal("11110.00"), Decimal("8332.00")),  # whole rupiah, rounded down
+        (Decimal("-5.00"), Decimal("100.00"), Decimal("0.00")),
+        (None, Decimal("0.00"), Decimal("0.00")),
+    ],
+)
+def test_a_cancellation_refunds_what_the_supplier_gives_back_at_most_what_is_left(
+    supplier_refund: Decimal | None, left: Decimal, refunded: Decimal
+) -> None:
+    assert cancellation_refund(supplier_refund, left) == refunded
 
 
 def test_a_quote_adds_up_only_exactly() -> None:

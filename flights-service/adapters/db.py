@@ -24,18 +24,9 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.bookings import (
-    Booking,
-    BookingStatus,
-    Contact,
-    FlightLeg,
-    Gender,
-    Passenger,
-    QuoteLine,
-    Ticket,
-    Title,
-)
+from domain.bookings import FLIGHT_STATUSES, Booking, FlightLeg, Gender, Passenger, Ticket, Title
 from domain.models import PassengerType
+from shared.booking_lifecycle import BookingStatus, Contact, LineItem
 from shared.db import SqlAlchemyUnitOfWork
 from shared.idempotency import idempotency_table
 from shared.money import money_string
@@ -50,7 +41,7 @@ metadata = MetaData(
     }
 )
 
-STATUSES = tuple(s.value for s in BookingStatus)
+STATUSES = tuple(s.value for s in FLIGHT_STATUSES)  # what the table's CHECK allows
 
 bookings = Table(
     "bookings",
@@ -158,7 +149,7 @@ def leg_from_json(d: dict[str, Any]) -> FlightLeg:
     )
 
 
-def quote_line_to_json(line: QuoteLine) -> dict[str, Any]:
+def quote_line_to_json(line: LineItem) -> dict[str, Any]:
     return {
         "description": line.description,
         "quantity": line.quantity,
@@ -166,8 +157,8 @@ def quote_line_to_json(line: QuoteLine) -> dict[str, Any]:
     }
 
 
-def quote_line_from_json(d: dict[str, Any]) -> QuoteLine:
-    return QuoteLine(d["description"], int(d["quantity"]), Decimal(d["unit_price"]))
+def quote_line_from_json(d: dict[str, Any]) -> LineItem:
+    return LineItem(d["description"], int(d["quantity"]), Decimal(d["unit_price"]))
 
 
 def booking_to_row(b: Booking) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from adapters.normalise import (
     money,
 )
 from adapters.supplier_http import error_codes, error_text, json_object, send
-from domain.bookings import Contact, Passenger, SupplierHold, SupplierOrder, Ticket
+from domain.bookings import Passenger, SupplierHold, SupplierOrder, Ticket
 from domain.errors import (
     BookingCancelled,
     HoldExpired,
@@ -46,6 +46,7 @@ from domain.models import (
 )
 from domain.offer_ids import encode_offer_id
 from domain.repository import AirportDirectory
+from shared.booking_lifecycle import Contact
 
 NAME = "duffel"
 API_VERSION = "v2"

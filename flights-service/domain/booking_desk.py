@@ -15,15 +15,8 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import replace
 
-from domain.bookings import (
-    Booking,
-    BookingStatus,
-    Contact,
-    HoldRequest,
-    Passenger,
-    SupplierHold,
-    SupplierOrder,
-)
+from domain.bookings import Booking, HoldRequest, Passenger, SupplierHold, SupplierOrder
+from domain.e_tickets import e_tickets
 from domain.errors import (
     BookingCancelled,
     BookingNotFound,
@@ -45,8 +38,10 @@ from domain.repository import (
     OfferCache,
     ReferenceFactory,
 )
+from shared.booking_lifecycle import BookingStatus, Contact, ContractBooking, Quote
 
 logger = logging.getLogger("flights.bookings")
+SERVICE_TYPE = "flight"
 
 
 def new_reference() -> str:
@@ -81,7 +76,7 @@ class BookingDesk:
 
     # --- hold -----------------------------------------------------------------------------------
 
-    async def hold(self, key: str, request: HoldRequest) -> Booking:
+    async def hold(self, key: str, offer_id: str, request: HoldRequest) -> Booking:
         """Holds the offer's seats at its supplier at the offer's price. Raises InvalidBooking,
         OfferExpired (unknown or gone offer), PriceChanged (nothing held), HoldRefused (sold
         out) or a supplier outage."""
@@ -90,21 +85,21 @@ class BookingDesk:
         if earlier is not None:
             return earlier
 
-        decode_offer_id(request.offer_id)
-        found = await self._cache.get_offer(request.offer_id)
+        decode_offer_id(offer_id)
+        found = await self._cache.get_offer(offer_id)
         if found is None:
             raise OfferExpired("This offer has expired or is unknown; search again.")
         cached, criteria = found
         supplier = self._supplier(cached.offer.supplier)
         passengers, contact = check_hold_request(request, cached.offer, self._airports, self._clock())
 
-        held, priced = await self._hold_at(supplier, request.offer_id, cached, criteria, passengers, contact)
+        held, priced = await self._hold_at(supplier, offer_id, cached, criteria, passengers, contact)
         now = self._clock()
         itineraries = itineraries_of(priced.offer, self._airports)
         booking = Booking(
             reference=self._references(),
             idempotency_key=key,
-            offer_id=request.offer_id,
+            offer_id=offer_id,
             supplier=supplier.name,
             supplier_order_id=held.order_id,
             supplier_reference=held.reference,
@@ -251,3 +246,46 @@ class BookingDesk:
             await uow.bookings.save(cancelled)
             await uow.commit()
             return cancelled
+
+    # --- the contract's view ------------------------------------------------------------------------
+
+    def view(self, booking: Booking) -> ContractBooking:
+        """The booking as the contract shows it: the seats stay held until hold_expires_at, the
+        customer is the first passenger with the booking's contact, the e-tickets once issued."""
+        return ContractBooking(
+            reference=booking.reference,
+            service_type=SERVICE_TYPE,
+            offer_id=booking.offer_id,
+            status=booking.status,
+            supplier=booking.supplier,
+            supplier_reference=booking.supplier_reference,
+            holds_inventory=True,
+            hold_expires_at=booking.hold_expires_at,
+            quote=Quote(booking.quote, booking.total_price, booking.currency),
+            customer=booking.customer,
+            booking_details={
+                "passengers": [passenger_details(p) for p in booking.passengers],
+                "contact": {"email": booking.contact.email, "phone": booking.contact.phone},
+            },
+            documents=e_tickets(booking),
+            # Issue finishes at once or is refused: a flight never fails later.
+            failure_reason=None,
+            refund_amount=booking.refund_amount,
+            created_at=booking.created_at,
+            updated_at=booking.updated_at,
+        )
+
+
+def passenger_details(p: Passenger) -> dict[str, str | None]:
+    """A passenger as the booking's details show it (the supplier's own id stays ours)."""
+    return {
+        "type": p.type.value,
+        "title": p.title.value,
+        "first_name": p.first_name,
+        "last_name": p.last_name,
+        "date_of_birth": p.date_of_birth.isoformat(),
+        "gender": p.gender.value,
+        "nationality": p.nationality,
+        "passport_number": p.passport_number,
+        "passport_expiry": p.passport_expiry.isoformat() if p.passport_expiry else None,
+    }

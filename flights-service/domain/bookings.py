@@ -1,6 +1,7 @@
-"""The booking model of the booking contract (docs/booking-contract.md): what a caller asks for
-(HoldRequest), what the supplier confirms (SupplierHold), and our Booking with its explicit
-transition table, its quote and, once issued, its e-tickets.
+"""The flight booking under the booking contract (docs/booking-contract.md): what a caller asks
+for (HoldRequest), what the supplier confirms (SupplierHold), and our Booking, which moves by the
+contract's transition table (shared.booking_lifecycle) and keeps its quote and, once issued, its
+tickets.
 
 The supplier is the system of record; a Booking is our copy of its hold, keyed by our opaque
 reference and by the caller's idempotency key.
@@ -14,29 +15,19 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from domain.errors import TransitionNotAllowed
 from domain.models import CURRENCY, PassengerType
+from shared.booking_lifecycle import (
+    BookingStatus,
+    Contact,
+    Customer,
+    LineItem,
+    check_transition,
+    hold_lapsed,
+)
 
-
-class BookingStatus(StrEnum):
-    HELD = "held"
-    ISSUED = "issued"
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"
-
-
-# The only status changes a booking may make. Issued → cancelled is the cancellation at the supplier
-# that goes with a refund (the tickets are void; the money is the money path's business).
-TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
-    BookingStatus.HELD: frozenset({BookingStatus.ISSUED, BookingStatus.CANCELLED, BookingStatus.EXPIRED}),
-    BookingStatus.ISSUED: frozenset({BookingStatus.CANCELLED}),
-    BookingStatus.CANCELLED: frozenset(),
-    BookingStatus.EXPIRED: frozenset(),
-}
-
-
-def can_transition(current: BookingStatus, target: BookingStatus) -> bool:
-    return target in TRANSITIONS[current]
+# What a flight booking can be: the contract's table, less `pending` and `failed` (an airline
+# tickets at once or refuses at once, so a flight booking never waits for its supplier).
+FLIGHT_STATUSES = (BookingStatus.HELD, BookingStatus.ISSUED, BookingStatus.CANCELLED, BookingStatus.EXPIRED)
 
 
 class Title(StrEnum):
@@ -74,9 +65,8 @@ class ContactInput:
 
 @dataclass(frozen=True)
 class HoldRequest:
-    """`offer_id` and the flight's `booking_details` (passengers and contact)."""
+    """The flight's `booking_details`: passengers and contact."""
 
-    offer_id: str
     passengers: tuple[PassengerInput, ...]
     contact: ContactInput
 
@@ -100,12 +90,6 @@ class Passenger:
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
-
-
-@dataclass(frozen=True)
-class Contact:
-    email: str  # lower-cased
-    phone: str  # E.164
 
 
 @dataclass(frozen=True)
@@ -154,33 +138,6 @@ class FlightLeg:
 
 
 @dataclass(frozen=True)
-class QuoteLine:
-    description: str
-    quantity: int
-    unit_price: Decimal
-
-
-@dataclass(frozen=True)
-class Customer:
-    """Who pays, for the payment page: the first passenger's name and the booking's contact."""
-
-    first_name: str
-    last_name: str
-    email: str
-    phone: str  # E.164
-
-
-@dataclass(frozen=True)
-class Document:
-    """Product-neutral fulfilment: an e-ticket here (`fields` are what the app shows)."""
-
-    kind: str
-    reference: str
-    title: str
-    fields: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True)
 class Booking:
     reference: str  # ours, opaque (a UUID)
     idempotency_key: str
@@ -202,16 +159,15 @@ class Booking:
     refund_amount: Decimal | None = None
     # The trip by direction (outbound, return), and what is bought: fixed when the seats are held.
     itineraries: tuple[tuple[FlightLeg, ...], ...] = ()
-    quote: tuple[QuoteLine, ...] = ()
+    quote: tuple[LineItem, ...] = ()
 
     def moved_to(self, target: BookingStatus, now: datetime, **changes: Any) -> Booking:
         """The booking in its new status; raises TransitionNotAllowed outside the table."""
-        if not can_transition(self.status, target):
-            raise TransitionNotAllowed(self.status.value, target.value)
+        check_transition(self.status, target)
         return replace(self, status=target, updated_at=now, **changes)
 
     def hold_lapsed(self, now: datetime) -> bool:
-        return self.status is BookingStatus.HELD and now >= self.hold_expires_at
+        return hold_lapsed(self.status, self.hold_expires_at, now)
 
     @property
     def supplier_order(self) -> SupplierOrder:

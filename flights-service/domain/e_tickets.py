@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.bookings import Booking, Document, FlightLeg
+from domain.bookings import Booking, FlightLeg
+from shared.booking_lifecycle import Document
 
 E_TICKET = "e-ticket"
 
@@ -43,7 +44,7 @@ def e_tickets(booking: Booking) -> tuple[Document, ...]:
             kind=E_TICKET,
             reference=ticket.ticket_number,
             title=f"E-ticket {ticket.passenger}",
-            fields=(("passenger", ticket.passenger), ("ticket_number", ticket.ticket_number), *trip),
+            fields=dict([("passenger", ticket.passenger), ("ticket_number", ticket.ticket_number), *trip]),
         )
         for ticket in booking.tickets
     )

@@ -107,12 +107,3 @@ class HoldExpired(FlightsError):
 
 class BookingCancelled(FlightsError):
     """The booking is cancelled: it can no longer be issued."""
-
-
-class TransitionNotAllowed(FlightsError):
-    """A booking status change the transition table does not allow."""
-
-    def __init__(self, current: str, target: str) -> None:
-        self.current = current
-        self.target = target
-        super().__init__(f"A {current} booking cannot become {target}.")

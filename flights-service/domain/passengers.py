@@ -10,11 +10,12 @@ from datetime import date, datetime
 
 import phonenumbers
 
-from domain.bookings import Contact, ContactInput, Gender, HoldRequest, Passenger, PassengerInput, Title
+from domain.bookings import ContactInput, Gender, HoldRequest, Passenger, PassengerInput, Title
 from domain.errors import FieldProblem, InvalidBooking
 from domain.models import Offer, PassengerType
 from domain.repository import AirportDirectory
 from domain.rules import today_in_jakarta
+from shared.booking_lifecycle import Contact
 
 HOME_COUNTRY = "ID"
 PHONE_REGION = "ID"

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from domain.bookings import FlightLeg, QuoteLine
+from domain.bookings import FlightLeg
 from domain.models import Offer, PassengerType
 from domain.repository import AirportDirectory
+from shared.booking_lifecycle import LineItem
 from shared.money import to_money
 
 DESCRIPTION_MAX = 200
@@ -58,19 +59,17 @@ def trip_summary(itineraries: tuple[tuple[FlightLeg, ...], ...]) -> str:
 
 def quote_for(
     offer: Offer, total: Decimal, itineraries: tuple[tuple[FlightLeg, ...], ...]
-) -> tuple[QuoteLine, ...]:
+) -> tuple[LineItem, ...]:
     """The quote of a hold: the offer's fare per passenger type, adding up to `total` exactly."""
     trip = trip_summary(itineraries)
     lines = [
-        QuoteLine(
-            _description(f"{TYPE_NAMES[p.passenger_type]} fare {trip}"), p.count, to_money(p.price_each)
-        )
+        LineItem(_description(f"{TYPE_NAMES[p.passenger_type]} fare {trip}"), p.count, to_money(p.price_each))
         for p in offer.passenger_prices
         if p.count > 0
     ]
     total = to_money(total)
     if not lines:  # pragma: no cover - every normalised offer prices at least one passenger
-        return (QuoteLine(_description(f"Fare {trip}"), 1, total),)
+        return (LineItem(_description(f"Fare {trip}"), 1, total),)
     remainder = total - sum((line.quantity * line.unit_price for line in lines), Decimal("0.00"))
     if remainder:
         first = lines[0]

@@ -9,15 +9,9 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Protocol, Self
 
-from domain.bookings import (
-    Booking,
-    Contact,
-    Passenger,
-    SupplierHold,
-    SupplierOrder,
-    Ticket,
-)
+from domain.bookings import Booking, Passenger, SupplierHold, SupplierOrder, Ticket
 from domain.models import Airport, SearchCriteria, SearchResult, SupplierOffer
+from shared.booking_lifecycle import Contact
 
 Clock = Callable[[], datetime]  # aware, UTC
 

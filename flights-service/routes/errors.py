@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from fastapi.responses import JSONResponse
-from pydantic import ValidationError
-
 from domain.errors import (
     BookingCancelled,
     BookingNotFound,
@@ -21,12 +15,12 @@ from domain.errors import (
     SupplierRejected,
     SupplierTimeout,
     SupplierUnavailable,
-    TransitionNotAllowed,
     UnknownSupplier,
 )
-from shared.errors import ProblemSpec, problem_response
+from shared.booking_api import dotted_loc, invalid_booking, price_changed, problem_answer
+from shared.booking_lifecycle import TransitionNotAllowed
+from shared.errors import ProblemSpec
 from shared.idempotency import IdempotencyKeyReused, Replay, RequestStillRunning
-from shared.money import money_string
 
 ERROR_MAP: dict[type[Exception], ProblemSpec] = {
     InvalidSearch: ProblemSpec(422, "invalid-search", "Invalid search"),
@@ -59,58 +53,16 @@ BUSINESS_REFUSALS: tuple[type[Exception], ...] = (
 )
 
 
-def _body(response: JSONResponse) -> dict[str, Any]:
-    body: dict[str, Any] = json.loads(bytes(response.body))
-    return body
-
-
-def business_answer(exc: BaseException) -> Replay | None:
-    """The problem a business refusal is answered with (the same on every replay); None for
-    anything else, which the idempotency store then forgets."""
+def hold_refusal(exc: BaseException) -> Replay | None:
+    """How a hold's refusal reads (the same on every replay); None for anything else, which the
+    app's problem handlers answer and the idempotency store forgets."""
     if isinstance(exc, PriceChanged):
-        # The new total, so the caller can show it and hold again with a new key to accept it.
-        body = _body(problem_response(409, "price-changed", str(exc), title="Price changed"))
-        body.update(
-            total_price=money_string(exc.current),
-            previous_total_price=money_string(exc.previous),
-            currency="IDR",
+        return price_changed(str(exc), exc.previous, exc.current)
+    if isinstance(exc, InvalidBooking):
+        # Every broken flight rule at once, located in the caller's booking_details.
+        return invalid_booking(
+            str(exc), ((dotted_loc(p.field), p.message, "invalid_booking") for p in exc.problems)
         )
-        return Replay(409, body)
     if isinstance(exc, BUSINESS_REFUSALS):
-        spec = ERROR_MAP[type(exc)]
-        return Replay(
-            spec.status, _body(problem_response(spec.status, spec.slug, str(exc), title=spec.title))
-        )
+        return problem_answer(ERROR_MAP[type(exc)], str(exc))
     return None
-
-
-def _problem_loc(field: str) -> list[str | int]:
-    return [int(part) if part.isdigit() else part for part in field.split(".")]
-
-
-def invalid_booking(exc: InvalidBooking) -> JSONResponse:
-    """422 listing every broken flight rule at once, located in the caller's booking_details."""
-    return problem_response(
-        422,
-        "invalid-booking",
-        str(exc),
-        title="Invalid booking request",
-        errors=[
-            {
-                "loc": ["body", "booking_details", *_problem_loc(p.field)],
-                "msg": p.message,
-                "type": "invalid_booking",
-            }
-            for p in exc.problems
-        ],
-    )
-
-
-def invalid_details(exc: ValidationError) -> JSONResponse:
-    """booking_details of the wrong shape: to the caller, broken product rules like any other."""
-    errors = [
-        {"loc": ["body", "booking_details", *e["loc"]], "msg": e["msg"], "type": e["type"]}
-        for e in exc.errors()
-    ]
-    detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'][2:])}: {e['msg']}" for e in errors)
-    return problem_response(422, "invalid-booking", detail, title="Invalid booking request", errors=errors)

@@ -11,14 +11,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Self
 
-from domain.bookings import (
-    Booking,
-    Contact,
-    Passenger,
-    SupplierHold,
-    SupplierOrder,
-    Ticket,
-)
+from domain.bookings import Booking, Passenger, SupplierHold, SupplierOrder, Ticket
 from domain.errors import HoldRefused, SupplierUnavailable
 from domain.models import (
     Airport,
@@ -33,6 +26,7 @@ from domain.models import (
     SupplierOffer,
 )
 from domain.offer_ids import encode_offer_id
+from shared.booking_lifecycle import Contact
 
 WIB = timezone(timedelta(hours=7))
 WITA = timezone(timedelta(hours=8))

@@ -14,7 +14,7 @@ import respx
 
 from adapters.airports import AirportsDataDirectory
 from adapters.amadeus import AmadeusClient
-from domain.bookings import Contact, Gender, Passenger, SupplierHold, SupplierOrder, Title
+from domain.bookings import Gender, Passenger, SupplierHold, SupplierOrder, Title
 from domain.errors import (
     BookingCancelled,
     HoldExpired,
@@ -26,6 +26,7 @@ from domain.errors import (
     SupplierUnavailable,
 )
 from domain.models import CabinClass, PassengerType, SearchCriteria, SupplierOffer
+from shared.booking_lifecycle import Contact
 from shared.http import make_client
 
 BASE = "https://amadeus.test"

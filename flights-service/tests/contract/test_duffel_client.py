@@ -15,7 +15,7 @@ import respx
 
 from adapters.airports import AirportsDataDirectory
 from adapters.duffel import DuffelClient
-from domain.bookings import Contact, Gender, Passenger, SupplierOrder, Title
+from domain.bookings import Gender, Passenger, SupplierOrder, Title
 from domain.errors import (
     BookingCancelled,
     HoldExpired,
@@ -26,6 +26,7 @@ from domain.errors import (
     SupplierUnavailable,
 )
 from domain.models import CabinClass, PassengerType, SearchCriteria, SupplierOffer
+from shared.booking_lifecycle import Contact
 from shared.http import make_client
 
 BASE = "https://duffel.test"

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 
 from domain.booking_desk import BookingDesk
-from domain.bookings import BookingStatus, ContactInput, Customer, HoldRequest, PassengerInput, QuoteLine
+from domain.bookings import ContactInput, HoldRequest, PassengerInput
 from domain.errors import (
     BookingCancelled,
     BookingNotFound,
@@ -26,6 +26,7 @@ from domain.errors import (
 )
 from domain.models import SupplierOffer
 from domain.offer_ids import encode_offer_id
+from shared.booking_lifecycle import BookingStatus, Customer, LineItem
 from tests.fakes import (
     NOW,
     BookingStore,
@@ -61,7 +62,7 @@ class World:
         )
 
     def request(self, *passengers: PassengerInput) -> HoldRequest:
-        return HoldRequest(self.offer.offer_id, passengers or (ADULT,), CONTACT)
+        return HoldRequest(passengers or (ADULT,), CONTACT)
 
 
 def replace_uow(world: World, uow: Callable[[], FakeUnitOfWork]) -> BookingDesk:
@@ -81,7 +82,7 @@ def world() -> World:
 
 
 async def test_a_hold_records_the_suppliers_confirmation(world: World) -> None:
-    booking = await world.desk.hold("key-1", world.request())
+    booking = await world.desk.hold("key-1", world.offer.offer_id, world.request())
     assert booking.status is BookingStatus.HELD
     assert (booking.reference, booking.supplier, booking.supplier_reference) == ("ref-1", "duffel", "PNR001")
     assert booking.total_price == Decimal("1000000")
@@ -89,7 +90,7 @@ async def test_a_hold_records_the_suppliers_confirmation(world: World) -> None:
     assert booking.contact.phone == "+6281234567890"
     assert world.supplier.price_calls == 1  # priced first, then held
     assert world.store.bookings["ref-1"] == booking
-    assert booking.quote == (QuoteLine("Adult fare CGK-DPS GA 402 2030-05-01", 1, Decimal("1000000.00")),)
+    assert booking.quote == (LineItem("Adult fare CGK-DPS GA 402 2030-05-01", 1, Decimal("1000000.00")),)
     assert [(leg.designator, leg.zone) for legs in booking.itineraries for leg in legs] == [("GA 402", "WIB")]
     assert booking.customer == Customer("Budi", "Santoso", "budi@example.co.id", "+6281234567890")
 
@@ -97,9 +98,9 @@ async def test_a_hold_records_the_suppliers_confirmation(world: World) -> None:
 async def test_a_key_whose_booking_exists_returns_it_without_holding_again(world: World) -> None:
     # The process that held under this key died before the answer was recorded: the retry that
     # takes the key over must not hold seats a second time.
-    first = await world.desk.hold("key-1", world.request())
+    first = await world.desk.hold("key-1", world.offer.offer_id, world.request())
     world.cache.offers.clear()
-    assert await world.desk.hold("key-1", world.request()) == first
+    assert await world.desk.hold("key-1", world.offer.offer_id, world.request()) == first
     assert len(world.supplier.holds) == 1
 
 
@@ -107,7 +108,9 @@ async def test_concurrent_holds_of_the_last_seat_leave_one_sold_out(world: World
     world.supplier.seats["off_1"] = 1
     other = world.request(PassengerInput("adult", "Sari", "Dewi", date(1992, 3, 3), gender="f"))
     results = await asyncio.gather(
-        world.desk.hold("key-1", world.request()), world.desk.hold("key-2", other), return_exceptions=True
+        world.desk.hold("key-1", world.offer.offer_id, world.request()),
+        world.desk.hold("key-2", world.offer.offer_id, other),
+        return_exceptions=True,
     )
     assert sorted(type(r).__name__ for r in results) == ["Booking", "HoldRefused"]
     assert len(world.store.bookings) == 1
@@ -121,7 +124,7 @@ async def test_a_hold_that_cannot_be_recorded_is_released_at_the_supplier(world:
     uow.commit = broken_commit  # type: ignore[method-assign]
     world.desk = replace_uow(world, lambda: uow)
     with pytest.raises(ConnectionError):
-        await world.desk.hold("key-1", world.request())
+        await world.desk.hold("key-1", world.offer.offer_id, world.request())
     assert world.supplier.cancelled == [world.supplier.holds[0].order_id]
     assert world.store.bookings == {}
 
@@ -129,7 +132,7 @@ async def test_a_hold_that_cannot_be_recorded_is_released_at_the_supplier(world:
 async def test_a_changed_price_is_refused_without_a_hold(world: World) -> None:
     world.supplier.reprice = "1100000"
     with pytest.raises(PriceChanged) as exc:
-        await world.desk.hold("key-1", world.request())
+        await world.desk.hold("key-1", world.offer.offer_id, world.request())
     assert (exc.value.previous, exc.value.current) == (Decimal("1000000"), Decimal("1100000"))
     assert world.supplier.holds == []
     # the cache now carries the new price: the caller sees it when it asks again
@@ -139,7 +142,7 @@ async def test_a_changed_price_is_refused_without_a_hold(world: World) -> None:
 async def test_a_hold_confirmed_at_another_total_is_released(world: World) -> None:
     world.supplier.hold_total = "1200000"
     with pytest.raises(PriceChanged) as exc:
-        await world.desk.hold("key-1", world.request())
+        await world.desk.hold("key-1", world.offer.offer_id, world.request())
     assert exc.value.current == Decimal("1200000")
     assert world.supplier.cancelled == [world.supplier.holds[0].order_id]
     assert world.store.bookings == {}
@@ -156,21 +159,21 @@ async def test_a_price_moving_between_pricing_and_hold_reports_the_new_price(wor
 
     world.supplier.price = price_then_move  # type: ignore[method-assign,assignment]
     with pytest.raises(PriceChanged) as exc:
-        await world.desk.hold("key-1", world.request())
+        await world.desk.hold("key-1", world.offer.offer_id, world.request())
     assert exc.value.current == Decimal("1300000")
 
 
 async def test_an_unknown_offer_is_gone_and_invalid_passengers_are_refused(world: World) -> None:
     with pytest.raises(OfferExpired):
-        await world.desk.hold("key-1", HoldRequest(encode_offer_id("duffel", "off_gone"), (ADULT,), CONTACT))
+        await world.desk.hold("key-1", encode_offer_id("duffel", "off_gone"), HoldRequest((ADULT,), CONTACT))
     with pytest.raises(InvalidBooking):
-        await world.desk.hold("key-2", world.request(ADULT, ADULT))
+        await world.desk.hold("key-2", world.offer.offer_id, world.request(ADULT, ADULT))
     assert world.store.bookings == {}
     assert world.supplier.holds == []
 
 
 async def test_hold_then_issue_then_issue_again(world: World) -> None:
-    held = await world.desk.hold("key-1", world.request())
+    held = await world.desk.hold("key-1", world.offer.offer_id, world.request())
     issued = await world.desk.issue(held.reference)
     assert issued.status is BookingStatus.ISSUED
     assert [(t.passenger, t.ticket_number) for t in issued.tickets] == [("Budi Santoso", "126-1000000000")]
@@ -179,7 +182,7 @@ async def test_hold_then_issue_then_issue_again(world: World) -> None:
 
 
 async def test_an_issued_booking_is_cancelled_at_the_supplier_with_its_refund(world: World) -> None:
-    held = await world.desk.hold("key-1", world.request())
+    held = await world.desk.hold("key-1", world.offer.offer_id, world.request())
     issued = await world.desk.issue(held.reference)
     world.supplier.refund = Decimal("1350000.00")
     cancelled = await world.desk.cancel(held.reference)
@@ -194,7 +197,7 @@ async def test_an_issued_booking_is_cancelled_at_the_supplier_with_its_refund(wo
 
 
 async def test_a_supplier_failure_leaves_an_issued_booking_issued(world: World) -> None:
-    held = await world.desk.hold("key-1", world.request())
+    held = await world.desk.hold("key-1", world.offer.offer_id, world.request())
     await world.desk.issue(held.reference)
     world.supplier.cancel_error = SupplierUnavailable("duffel", "HTTP 503")
     with pytest.raises(SupplierUnavailable):
@@ -205,7 +208,7 @@ async def test_a_supplier_failure_leaves_an_issued_booking_issued(world: World) 
 
 
 async def test_hold_then_cancel_is_idempotent_and_cannot_be_issued(world: World) -> None:
-    held = await world.desk.hold("key-1", world.request())
+    held = await world.desk.hold("key-1", world.offer.offer_id, world.request())
     cancelled = await world.desk.cancel(held.reference)
     assert cancelled.status is BookingStatus.CANCELLED
     assert cancelled.refund_amount is None  # a released hold refunds nothing
@@ -216,7 +219,7 @@ async def test_hold_then_cancel_is_idempotent_and_cannot_be_issued(world: World)
 
 
 async def test_a_lapsed_hold_is_expired_and_cannot_be_issued(world: World) -> None:
-    held = await world.desk.hold("key-1", world.request())
+    held = await world.desk.hold("key-1", world.offer.offer_id, world.request())
     world.now = held.hold_expires_at + timedelta(seconds=1)
     assert (await world.desk.get(held.reference)).status is BookingStatus.EXPIRED
     with pytest.raises(HoldExpired):
@@ -226,13 +229,13 @@ async def test_a_lapsed_hold_is_expired_and_cannot_be_issued(world: World) -> No
 
 
 async def test_the_suppliers_word_on_expiry_or_cancellation_is_kept(world: World) -> None:
-    first = await world.desk.hold("key-1", world.request())
+    first = await world.desk.hold("key-1", world.offer.offer_id, world.request())
     world.supplier.issue_error = HoldExpired("ORDER EXPIRED")
     with pytest.raises(HoldExpired):
         await world.desk.issue(first.reference)
     assert world.store.bookings[first.reference].status is BookingStatus.EXPIRED
 
-    second = await world.desk.hold("key-2", world.request())
+    second = await world.desk.hold("key-2", world.offer.offer_id, world.request())
     world.supplier.issue_error = BookingCancelled("already_cancelled")
     with pytest.raises(BookingCancelled):
         await world.desk.issue(second.reference)

@@ -7,10 +7,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from domain.bookings import Booking, BookingStatus, Contact, QuoteLine, Ticket
+from domain.bookings import Booking, Ticket
 from domain.e_tickets import e_tickets, local_time
 from domain.models import Itinerary, Offer, PassengerPrice, PassengerType
 from domain.quotes import itineraries_of, quote_for
+from shared.booking_lifecycle import BookingStatus, Contact, LineItem
 from tests.fakes import HOLD_EXPIRY, NOW, WIB, FakeAirports, make_offer
 
 SGT = timezone(timedelta(hours=8))
@@ -22,7 +23,7 @@ def priced(total: str, *prices: tuple[PassengerType, int, str]) -> Offer:
     return replace(offer, passenger_prices=tuple(PassengerPrice(k, n, Decimal(p)) for k, n, p in prices))
 
 
-def lines_total(lines: tuple[QuoteLine, ...]) -> Decimal:
+def lines_total(lines: tuple[LineItem, ...]) -> Decimal:
     return sum((line.quantity * line.unit_price for line in lines), Decimal("0"))
 
 
@@ -30,8 +31,8 @@ def test_one_line_per_passenger_type_when_the_fares_add_up() -> None:
     offer = priced("2500000", (ADULTS, 2, "1000000"), (PassengerType.INFANT, 1, "500000"))
     lines = quote_for(offer, Decimal("2500000"), itineraries_of(offer, FakeAirports()))
     assert lines == (
-        QuoteLine("Adult fare CGK-DPS GA 402 2030-05-01", 2, Decimal("1000000.00")),
-        QuoteLine("Infant fare CGK-DPS GA 402 2030-05-01", 1, Decimal("500000.00")),
+        LineItem("Adult fare CGK-DPS GA 402 2030-05-01", 2, Decimal("1000000.00")),
+        LineItem("Infant fare CGK-DPS GA 402 2030-05-01", 1, Decimal("500000.00")),
     )
 
 

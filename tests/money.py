@@ -101,3 +101,33 @@ def wait_for_order(
 
 def signature_key(order_id: str, status_code: str, gross_amount: str, server_key: str) -> str:
     return hashlib.sha512(f"{order_id}{status_code}{gross_amount}{server_key}".encode()).hexdigest()
+
+
+def cancel_order(
+    gateway: httpx.Client, account: Account, order_id: str, key: str | None = None, reason: str | None = None
+) -> httpx.Response:
+    """The customer cancels an order (POST /orders/{id}/cancel); a paid one is refunded what the
+    product's cancellation policy allows."""
+    return gateway.post(
+        f"/orders/{order_id}/cancel",
+        json={"reason": reason} if reason else None,
+        headers={**account.headers, "Idempotency-Key": key or str(uuid.uuid4())},
+        timeout=30,
+    )
+
+
+def wait_for_refunded(
+    gateway: httpx.Client, account: Account, transaction_id: str, amount: str, timeout: float = 30.0
+) -> dict[str, Any]:
+    """The transaction once its `refunded_amount` reads `amount` (refunds run on a work queue)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = gateway.get(f"/transactions/{transaction_id}", headers=account.headers)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        if body["refunded_amount"] == amount:
+            return body
+        if time.monotonic() > deadline:
+            refunded = body["refunded_amount"]
+            raise AssertionError(f"transaction {transaction_id} refunded {refunded}, not {amount}")
+        time.sleep(0.2)

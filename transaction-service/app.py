@@ -28,7 +28,7 @@ from routes.errors import install_error_handlers
 from shared.background import BackgroundTasks
 from shared.db import create_engine, create_sessionmaker, ping
 from shared.http import make_client
-from shared.idempotency import IdempotencyStore
+from shared.idempotency import IdempotencyStore, purge_expired_forever
 from shared.outbox import OutboxEvent, OutboxRelay
 from shared.service_app import create_service_app
 from shared.tokens import AccountStateSource, KeySource, verifier_backed_by_auth_service
@@ -41,19 +41,13 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _sweep_forever(money_path: MoneyPath, idempotency: IdempotencyStore, interval: float) -> None:
+async def _sweep_forever(money_path: MoneyPath, interval: float) -> None:
     while True:
         try:
             ended = await money_path.sweeper.expire_holds()
             synced = await money_path.sweeper.sync_overdue_payments()
-            purged = await idempotency.purge_expired()
-            if ended or synced or purged:
-                logger.info(
-                    "sweeper: %d expired holds ended, %d overdue payments settled, %d old keys purged",
-                    ended,
-                    synced,
-                    purged,
-                )
+            if ended or synced:
+                logger.info("sweeper: %d expired holds ended, %d overdue payments settled", ended, synced)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -147,13 +141,7 @@ def create_app(
                 account_states=account_states,
             )
             app.state.money_path = money_path
-            idempotency = IdempotencyStore(
-                sessions,
-                tables.idempotency_keys,
-                abandoned_after_seconds=settings.idempotency.abandoned_after_seconds,
-                wait_seconds=settings.idempotency.wait_seconds,
-                retention=settings.idempotency.retention,
-            )
+            idempotency = IdempotencyStore.configured(sessions, tables.idempotency_keys, settings.idempotency)
             app.state.idempotency = idempotency
             app.state.event_relay = event_relay
             app.state.work_relay = work_relay
@@ -164,7 +152,11 @@ def create_app(
                 background.start(event_relay.run(), name="event-outbox-relay")
                 background.start(work_relay.run(), name="work-queue-relay")
                 sweep = settings.workers.sweep_interval_seconds
-                background.start(_sweep_forever(money_path, idempotency, sweep), name="hold-sweeper")
+                background.start(_sweep_forever(money_path, sweep), name="hold-sweeper")
+                background.start(
+                    purge_expired_forever(idempotency, settings.idempotency.purge_interval_seconds),
+                    name="idempotency-purge",
+                )
             yield
 
     async def readiness(app: FastAPI) -> None:

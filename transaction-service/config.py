@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from domain.models import SERVICE_TYPES
 from shared.settings import (
     DatabaseSettings,
+    IdempotencySettings,
     InternalSettings,
     JwtVerifySettings,
     RuntimeSettings,
@@ -45,19 +45,6 @@ class UpstreamSettings(SettingsBase):
         return value
 
 
-class IdempotencySettings(SettingsBase):
-    """Idempotency-Key answers: how long a duplicate waits for the first request, when an
-    unfinished key counts as abandoned (its process died), how long answers are kept."""
-
-    wait_seconds: float = Field(default=30.0, alias="IDEMPOTENCY_WAIT_SECONDS", gt=0, le=300)
-    abandoned_after_seconds: float = Field(default=120.0, alias="IDEMPOTENCY_ABANDONED_AFTER_SECONDS", gt=0)
-    retention_days: float = Field(default=7.0, alias="IDEMPOTENCY_RETENTION_DAYS", gt=0, le=365)
-
-    @property
-    def retention(self) -> timedelta:
-        return timedelta(days=self.retention_days)
-
-
 class PaymentEventSettings(SettingsBase):
     """The secret payment-service signs its events with (the same value on both sides)."""
 
@@ -90,7 +77,7 @@ class Settings:
     payment_events: PaymentEventSettings  # PAYMENT_WEBHOOK_SECRET (or _FILE)
     upstream: UpstreamSettings = field(default_factory=UpstreamSettings)
     workers: WorkerSettings = field(default_factory=WorkerSettings)
-    idempotency: IdempotencySettings = field(default_factory=IdempotencySettings)
+    idempotency: IdempotencySettings = field(default_factory=IdempotencySettings)  # IDEMPOTENCY_*
 
     def __post_init__(self) -> None:
         refuse_placeholder_secret(self.internal.token.get_secret_value(), self.runtime, "INTERNAL_TOKEN")

@@ -11,8 +11,8 @@ import httpx
 from fastapi import FastAPI
 
 from app import create_app
-from config import IdempotencySettings
 from shared.idempotency import request_fingerprint
+from shared.settings import IdempotencySettings
 from shared.tokens import StaticKeySource
 from testkit.asgi import running_app
 from testkit.keys import TestKeys

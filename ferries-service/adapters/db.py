@@ -21,7 +21,8 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.serialization import booking_from_row, booking_to_row
-from domain.bookings import Booking, BookingStatus
+from domain.bookings import Booking
+from shared.booking_lifecycle import BookingStatus
 from shared.db import SqlAlchemyUnitOfWork
 from shared.idempotency import idempotency_table
 

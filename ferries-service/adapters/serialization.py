@@ -7,17 +7,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from domain.bookings import (
-    Booking,
-    BookingDetails,
-    BookingStatus,
-    Contact,
-    Document,
-    Passenger,
-    QuoteItem,
-    Vehicle,
-)
+from domain.bookings import Booking, BookingDetails, Passenger, Vehicle
 from domain.models import FareLine, Offer, Party, PassengerType, Sailing, SearchCriteria, SearchResult
+from shared.booking_lifecycle import BookingStatus, Contact, Document, LineItem
 
 
 def sailing_to_dict(s: Sailing) -> dict[str, Any]:
@@ -131,26 +123,6 @@ def result_from_dict(d: dict[str, Any]) -> SearchResult:
     return SearchResult(criteria, tuple(offer_from_dict(o) for o in d["offers"]))
 
 
-def details_to_dict(d: BookingDetails) -> dict[str, Any]:
-    """The normalised booking_details, as the booking shows them."""
-    return {
-        "passengers": [
-            {
-                "type": p.type.value,
-                "first_name": p.first_name,
-                "last_name": p.last_name,
-                "id_number": p.id_number,
-                "gender": p.gender,
-            }
-            for p in d.passengers
-        ],
-        "vehicle": (
-            {"class": d.vehicle.vehicle_class, "plate_number": d.vehicle.plate_number} if d.vehicle else None
-        ),
-        "contact": {"email": d.contact.email, "phone": d.contact.phone},
-    }
-
-
 def details_from_dict(d: dict[str, Any]) -> BookingDetails:
     vehicle = d.get("vehicle")
     return BookingDetails(
@@ -180,7 +152,7 @@ def booking_to_row(b: Booking) -> dict[str, Any]:
         ],
         "total": b.total,
         "sailing": sailing_to_dict(b.sailing),
-        "details": details_to_dict(b.details),
+        "details": b.details.as_dict(),
         "documents": [
             {"kind": d.kind, "reference": d.reference, "title": d.title, "fields": d.fields}
             for d in b.documents
@@ -202,7 +174,7 @@ def booking_from_row(row: Any) -> Booking:
         supplier_reference=row["supplier_reference"],
         hold_expires_at=row["hold_expires_at"],
         items=tuple(
-            QuoteItem(i["description"], i["quantity"], Decimal(i["unit_price"])) for i in row["items"]
+            LineItem(i["description"], i["quantity"], Decimal(i["unit_price"])) for i in row["items"]
         ),
         total=Decimal(row["total"]),
         sailing=sailing_from_dict(row["sailing"]),

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.booking_rules import check_details
-from domain.bookings import Booking, BookingStatus, OperatorBooking, documents_for, quote_items
+from domain.bookings import Booking, OperatorBooking, documents_for, quote_items
 from domain.errors import (
     BookingCancelled,
     BookingNotFound,
@@ -25,8 +25,10 @@ from domain.errors import (
 )
 from domain.offer_ids import decode_offer_id
 from domain.repository import BookingUnitOfWorkFactory, Clock, FerryOperator, OfferCache
+from shared.booking_lifecycle import BookingStatus, ContractBooking, Customer, Quote
 
 logger = logging.getLogger("ferries.bookings")
+SERVICE_TYPE = "ferry"
 SAILING_CANCELLED_REASON = "The operator cancelled this sailing (weather); no ticket was issued."
 
 
@@ -49,9 +51,10 @@ class BookingDesk:
         self._clock = clock
         self._references = references
 
-    async def hold(self, offer_id: str, raw_details: Any) -> Booking:
+    async def hold(self, key: str, offer_id: str, raw_details: Any) -> Booking:
         """Quotes the offer with the operator and, at the offer's price, holds its seats and deck
-        space. PriceChanged (nothing held), SoldOut, OfferExpired, InvalidBooking."""
+        space. PriceChanged (nothing held), SoldOut, OfferExpired, InvalidBooking. `key`, the
+        caller's Idempotency-Key, is the route's: it runs this once per key."""
         decode_offer_id(offer_id)
         offer = await self._cache.get_offer(offer_id)
         if offer is None:
@@ -188,3 +191,42 @@ class BookingDesk:
             await uow.bookings.save(cancelled)
             await uow.commit()
             return cancelled
+
+    # --- the contract's view ----------------------------------------------------------------------
+
+    def view(self, booking: Booking) -> ContractBooking:
+        """The booking as the contract shows it: seats and deck space held until hold_expires_at,
+        the first adult (or the first passenger) paying with the booking's contact, the sailing as
+        sold among the details, and the e-tickets once issued."""
+        s, d = booking.sailing, booking.details
+        lead = next((p for p in d.passengers if p.type.value == "adult"), d.passengers[0])
+        return ContractBooking(
+            reference=booking.reference,
+            service_type=SERVICE_TYPE,
+            offer_id=booking.offer_id,
+            status=booking.status,
+            supplier=booking.supplier,
+            supplier_reference=booking.supplier_reference,
+            holds_inventory=True,
+            hold_expires_at=booking.hold_expires_at,
+            quote=Quote(booking.items, booking.total),
+            customer=Customer(lead.first_name, lead.last_name, d.contact.email, d.contact.phone),
+            booking_details={
+                "sailing": {
+                    "sailing_id": s.sailing_id,
+                    "origin": s.origin,
+                    "destination": s.destination,
+                    "departure_at": s.departure_at.isoformat(),
+                    "arrival_at": s.arrival_at.isoformat(),
+                    "service_class": s.service_class,
+                    "vessel": s.vessel,
+                    "operator": s.operator,
+                },
+                **d.as_dict(),
+            },
+            documents=booking.documents,
+            failure_reason=booking.failure_reason,
+            refund_amount=booking.refund_amount,
+            created_at=booking.created_at,
+            updated_at=booking.updated_at,
+        )

@@ -11,9 +11,10 @@ from typing import Any
 
 import phonenumbers
 
-from domain.bookings import BookingDetails, Contact, Passenger, Vehicle
+from domain.bookings import BookingDetails, Passenger, Vehicle
 from domain.errors import FieldProblem, InvalidBooking
 from domain.models import Offer, PassengerType
+from shared.booking_lifecycle import Contact
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z '.\-]*$")
 NAME_MAX = 60

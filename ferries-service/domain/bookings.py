@@ -1,5 +1,6 @@
 """A ferry booking: what was bought (the quote's lines), for whom (passengers, vehicle, contact),
-its status under the booking contract's transition table, and the e-tickets once issued.
+its status under the booking contract's transition table (shared.booking_lifecycle), and the
+e-tickets once issued.
 
 Documents: one `e-ticket` per passenger and one per vehicle. `reference` is the e-ticket number;
 `fields.boarding_code` is the code the port gate scans."""
@@ -9,43 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from domain.models import VEHICLE_CLASSES, FareLine, PassengerType, Sailing
-
-
-class BookingStatus(StrEnum):
-    HELD = "held"
-    PENDING = "pending"
-    ISSUED = "issued"
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"
-    FAILED = "failed"
-
-
-# The booking contract's lifecycle; nothing else moves, and the last three are final.
-TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
-    BookingStatus.HELD: frozenset(
-        {
-            BookingStatus.PENDING,
-            BookingStatus.ISSUED,
-            BookingStatus.FAILED,
-            BookingStatus.CANCELLED,
-            BookingStatus.EXPIRED,
-        }
-    ),
-    BookingStatus.PENDING: frozenset({BookingStatus.ISSUED, BookingStatus.FAILED}),
-    BookingStatus.ISSUED: frozenset({BookingStatus.CANCELLED}),
-    BookingStatus.CANCELLED: frozenset(),
-    BookingStatus.EXPIRED: frozenset(),
-    BookingStatus.FAILED: frozenset(),
-}
-
-
-class TransitionNotAllowed(Exception):
-    def __init__(self, current: BookingStatus, target: BookingStatus) -> None:
-        super().__init__(f"A {current} booking cannot become {target}.")
+from shared.booking_lifecycle import (
+    BookingStatus,
+    Contact,
+    Document,
+    LineItem,
+    check_transition,
+    hold_lapsed,
+)
 
 
 @dataclass(frozen=True)
@@ -68,16 +43,31 @@ class Vehicle:
 
 
 @dataclass(frozen=True)
-class Contact:
-    email: str
-    phone: str  # E.164
-
-
-@dataclass(frozen=True)
 class BookingDetails:
     passengers: tuple[Passenger, ...]
     vehicle: Vehicle | None
     contact: Contact
+
+    def as_dict(self) -> dict[str, Any]:
+        """The normalised booking_details, as the booking shows them and the table keeps them."""
+        return {
+            "passengers": [
+                {
+                    "type": p.type.value,
+                    "first_name": p.first_name,
+                    "last_name": p.last_name,
+                    "id_number": p.id_number,
+                    "gender": p.gender,
+                }
+                for p in self.passengers
+            ],
+            "vehicle": (
+                {"class": self.vehicle.vehicle_class, "plate_number": self.vehicle.plate_number}
+                if self.vehicle
+                else None
+            ),
+            "contact": {"email": self.contact.email, "phone": self.contact.phone},
+        }
 
 
 @dataclass(frozen=True)
@@ -108,21 +98,6 @@ class OperatorBooking:
 
 
 @dataclass(frozen=True)
-class QuoteItem:
-    description: str
-    quantity: int
-    unit_price: Decimal
-
-
-@dataclass(frozen=True)
-class Document:
-    kind: str
-    reference: str
-    title: str
-    fields: dict[str, str]
-
-
-@dataclass(frozen=True)
 class Booking:
     reference: str
     offer_id: str
@@ -131,7 +106,7 @@ class Booking:
     supplier_booking_id: str
     supplier_reference: str
     hold_expires_at: datetime
-    items: tuple[QuoteItem, ...]
+    items: tuple[LineItem, ...]
     total: Decimal
     sailing: Sailing
     details: BookingDetails
@@ -142,11 +117,11 @@ class Booking:
     refund_amount: Decimal | None = None
 
     def hold_lapsed(self, now: datetime) -> bool:
-        return self.status is BookingStatus.HELD and now >= self.hold_expires_at
+        return hold_lapsed(self.status, self.hold_expires_at, now)
 
     def moved_to(self, target: BookingStatus, now: datetime, **changes: Any) -> Booking:
-        if target not in TRANSITIONS[self.status]:
-            raise TransitionNotAllowed(self.status, target)
+        """The booking in its new status; raises TransitionNotAllowed outside the contract's table."""
+        check_transition(self.status, target)
         return replace(self, status=target, updated_at=now, **changes)
 
 
@@ -156,11 +131,11 @@ def _when(sailing: Sailing) -> str:
 
 def quote_items(
     sailing: Sailing, lines: tuple[FareLine, ...], vehicle: Vehicle | None
-) -> tuple[QuoteItem, ...]:
+) -> tuple[LineItem, ...]:
     """The lines people pay for: the vehicle (with the people its fare carries) and each passenger
     type that pays its own fare. Σ quantity × unit_price is the operator's total."""
     trip = f"{sailing.origin}-{sailing.destination} {sailing.service_class} {_when(sailing)}"
-    items: list[QuoteItem] = []
+    items: list[LineItem] = []
     inside = sum(line.included_in_vehicle for line in lines if line.category == "passenger")
     for line in lines:
         if line.category == "vehicle":
@@ -168,12 +143,10 @@ def quote_items(
             riders = f", driver and {inside - 1} passenger(s) included" if inside > 1 else ", driver included"
             label = VEHICLE_CLASSES.get(line.code, line.code)
             items.append(
-                QuoteItem(
-                    f"Vehicle golongan {line.code} ({label}){plate}{riders}, {trip}", 1, line.unit_price
-                )
+                LineItem(f"Vehicle golongan {line.code} ({label}){plate}{riders}, {trip}", 1, line.unit_price)
             )
         elif line.paying > 0:
-            items.append(QuoteItem(f"{line.code.capitalize()} fare {trip}", line.paying, line.unit_price))
+            items.append(LineItem(f"{line.code.capitalize()} fare {trip}", line.paying, line.unit_price))
     return tuple(items)
 
 

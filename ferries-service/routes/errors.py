@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from fastapi.responses import JSONResponse
-
-from domain.bookings import TransitionNotAllowed
 from domain.errors import (
     BookingCancelled,
     BookingNotFound,
@@ -24,8 +20,10 @@ from domain.errors import (
     SupplierTimeout,
     SupplierUnavailable,
 )
-from shared.errors import ProblemSpec, problem_response
-from shared.idempotency import IdempotencyKeyReused, RequestStillRunning
+from shared.booking_api import dotted_loc, invalid_booking, price_changed, problem_answer
+from shared.booking_lifecycle import TransitionNotAllowed
+from shared.errors import ProblemSpec
+from shared.idempotency import IdempotencyKeyReused, Replay, RequestStillRunning
 
 ERROR_MAP: dict[type[Exception], ProblemSpec] = {
     InvalidSearch: ProblemSpec(422, "invalid-search", "Invalid search"),
@@ -67,35 +65,18 @@ def field_errors(problems: list[FieldProblem], root: str, kind: str) -> list[dic
     return [{"loc": _loc(p, root), "msg": p.message, "type": kind} for p in problems]
 
 
-def problem_for(exc: Exception) -> JSONResponse:
-    """The problem document for a domain error, with the members some problems carry."""
+def hold_refusal(exc: BaseException) -> Replay | None:
+    """How a hold's business refusal reads (the same on every replay); None for anything else,
+    which the app's problem handlers answer."""
     if isinstance(exc, PriceChanged):
-        response = problem_response(409, "price-changed", str(exc), title="Price changed")
-        body = json.loads(bytes(response.body))
-        body |= {
-            "total_price": f"{exc.current:.2f}",
-            "previous_total_price": f"{exc.previous:.2f}",
-            "currency": "IDR",
-        }
-        return JSONResponse(body, status_code=409, media_type=response.media_type)
+        return price_changed(str(exc), exc.previous, exc.current)
     if isinstance(exc, InvalidBooking):
-        return problem_response(
-            422,
-            "invalid-booking",
-            str(exc),
-            title="Invalid booking request",
-            errors=field_errors(exc.problems, "booking_details", "invalid_booking"),
+        return invalid_booking(
+            str(exc), ((dotted_loc(p.field), p.message, "invalid_booking") for p in exc.problems)
         )
-    if isinstance(exc, InvalidSearch):
-        return problem_response(
-            422,
-            "invalid-search",
-            str(exc),
-            title="Invalid search",
-            errors=field_errors(exc.problems, "", "invalid_search"),
-        )
-    for exc_type in type(exc).__mro__:
-        spec = ERROR_MAP.get(exc_type)
-        if spec is not None:
-            return problem_response(spec.status, spec.slug, str(exc) or None, title=spec.title)
-    raise exc
+    if isinstance(exc, RECORDED_HOLD_ERRORS):
+        for exc_type in type(exc).__mro__:
+            spec = ERROR_MAP.get(exc_type)
+            if spec is not None:
+                return problem_answer(spec, str(exc))
+    return None

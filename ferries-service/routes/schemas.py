@@ -1,25 +1,18 @@
-"""Response bodies: ports, routes and offers (public), and the booking as the booking contract
-writes it. Money is a decimal string with two places; local times carry their offset; instants
-are UTC with a Z."""
+"""Response bodies of the public routes: ports, routes and offers (the booking contract's bodies are
+every product's: shared.booking_api). Money is a decimal string with two places; local times carry
+their offset."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 from pydantic import BaseModel, Field
 
-from domain.bookings import Booking
 from domain.models import VEHICLE_CLASSES, FareLine, Offer, Port, Route, SearchResult
 
 
 def money(value: Decimal) -> str:
     return f"{value:.2f}"
-
-
-def utc(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 class PortOut(BaseModel):
@@ -153,67 +146,3 @@ class SearchOut(BaseModel):
     @classmethod
     def of(cls, r: SearchResult) -> SearchOut:
         return cls(offers=[OfferOut.of(o) for o in r.offers], cached=r.cached)
-
-
-def booking_json(b: Booking) -> dict[str, Any]:
-    """The booking contract's body (docs/booking-contract.md)."""
-    s, d = b.sailing, b.details
-    lead = next((p for p in d.passengers if p.type.value == "adult"), d.passengers[0])
-    return {
-        "booking_reference": b.reference,
-        "service_type": "ferry",
-        "offer_id": b.offer_id,
-        "status": b.status.value,
-        "supplier": b.supplier,
-        "supplier_reference": b.supplier_reference,
-        "holds_inventory": True,
-        "hold_expires_at": utc(b.hold_expires_at),
-        "quote": {
-            "items": [
-                {"description": i.description, "quantity": i.quantity, "unit_price": money(i.unit_price)}
-                for i in b.items
-            ],
-            "total": money(b.total),
-            "currency": "IDR",
-        },
-        "customer": {
-            "first_name": lead.first_name,
-            "last_name": lead.last_name,
-            "email": d.contact.email,
-            "phone": d.contact.phone,
-        },
-        "booking_details": {
-            "sailing": {
-                "sailing_id": s.sailing_id,
-                "origin": s.origin,
-                "destination": s.destination,
-                "departure_at": s.departure_at.isoformat(),
-                "arrival_at": s.arrival_at.isoformat(),
-                "service_class": s.service_class,
-                "vessel": s.vessel,
-                "operator": s.operator,
-            },
-            "passengers": [
-                {
-                    "type": p.type.value,
-                    "first_name": p.first_name,
-                    "last_name": p.last_name,
-                    "id_number": p.id_number,
-                    "gender": p.gender,
-                }
-                for p in d.passengers
-            ],
-            "vehicle": {"class": d.vehicle.vehicle_class, "plate_number": d.vehicle.plate_number}
-            if d.vehicle
-            else None,
-            "contact": {"email": d.contact.email, "phone": d.contact.phone},
-        },
-        "documents": [
-            {"kind": doc.kind, "reference": doc.reference, "title": doc.title, "fields": dict(doc.fields)}
-            for doc in b.documents
-        ],
-        "failure_reason": b.failure_reason,
-        "refund_amount": money(b.refund_amount) if b.refund_amount is not None else None,
-        "created_at": utc(b.created_at),
-        "updated_at": utc(b.updated_at),
-    }

@@ -14,7 +14,7 @@ import pytest
 import respx
 
 from adapters.operator import FerryOperatorClient
-from domain.bookings import BookingDetails, Contact, OperatorQuote, Passenger, Vehicle
+from domain.bookings import BookingDetails, OperatorQuote, Passenger, Vehicle
 from domain.errors import (
     HoldExpired,
     NotCancellable,
@@ -26,6 +26,7 @@ from domain.errors import (
     SupplierUnavailable,
 )
 from domain.models import Party, PassengerType, SearchCriteria
+from shared.booking_lifecycle import Contact
 from shared.http import make_client
 
 BASE = "https://ferry.example.test/ferry"

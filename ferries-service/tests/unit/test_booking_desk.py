@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
 from adapters.cache import MemoryOfferCache
 from domain.booking_desk import BookingDesk
-from domain.bookings import Booking, BookingStatus
+from domain.bookings import Booking
 from domain.errors import BookingCancelled, HoldExpired, OfferExpired, PriceChanged, SoldOut
 from domain.models import Party, SearchCriteria
 from domain.search import FerrySearch
+from shared.booking_lifecycle import BookingStatus
 from tests.conftest import details
 from tests.fakes import FakeClock, FakeOperator, MemoryUnitOfWork
 
@@ -41,7 +41,7 @@ def world() -> World:
 
 
 async def test_hold_quotes_at_the_offers_price_with_readable_lines(world: World) -> None:
-    booking = await world.desk.hold(await world.offer_id(adults=2), details(2))
+    booking = await world.desk.hold("key-1", await world.offer_id(adults=2), details(2))
     assert booking.status is BookingStatus.HELD
     assert booking.total == Decimal(481_800)
     [item] = booking.items
@@ -53,7 +53,9 @@ async def test_hold_quotes_at_the_offers_price_with_readable_lines(world: World)
 
 
 async def test_passengers_beyond_the_vehicle_pay_their_own_fare(world: World) -> None:
-    booking = await world.desk.hold(await world.offer_id(adults=2, vehicle="II"), details(2, vehicle="II"))
+    booking = await world.desk.hold(
+        "key-2", await world.offer_id(adults=2, vehicle="II"), details(2, vehicle="II")
+    )
     assert [(i.quantity, i.unit_price) for i in booking.items] == [(1, Decimal(62_100)), (1, Decimal(22_700))]
     assert booking.total == sum(i.quantity * i.unit_price for i in booking.items)
 
@@ -62,7 +64,7 @@ async def test_a_changed_price_holds_nothing(world: World) -> None:
     offer_id = await world.offer_id()
     world.operator.price_change_pct = 10
     with pytest.raises(PriceChanged) as caught:
-        await world.desk.hold(offer_id, details(2))
+        await world.desk.hold("key-3", offer_id, details(2))
     assert (caught.value.previous, caught.value.current) == (Decimal(481_800), Decimal(529_980))
     assert "hold" not in world.operator.calls
     assert world.store == {}
@@ -70,19 +72,19 @@ async def test_a_changed_price_holds_nothing(world: World) -> None:
 
 async def test_unknown_offers_and_sold_out_sailings(world: World) -> None:
     with pytest.raises(OfferExpired):
-        await world.desk.hold("not-an-offer", details(2))
+        await world.desk.hold("key-4", "not-an-offer", details(2))
     offer_id = await world.offer_id(adults=1, vehicle=None)
     world.operator.seats = dict.fromkeys(world.operator.seats, 0)  # someone else took the last seats
     with pytest.raises(SoldOut):
-        await world.desk.hold(offer_id, details(1, vehicle=None))
+        await world.desk.hold("key-5", offer_id, details(1, vehicle=None))
 
 
 async def test_issue_gives_an_e_ticket_per_passenger_and_vehicle(world: World) -> None:
-    held = await world.desk.hold(await world.offer_id(), details(2))
+    held = await world.desk.hold("key-6", await world.offer_id(), details(2))
     issued = await world.desk.issue(held.reference)
     assert issued.status is BookingStatus.ISSUED
     assert [d.kind for d in issued.documents] == ["e-ticket"] * 3
-    fields: list[dict[str, Any]] = [d.fields for d in issued.documents]
+    fields = [dict(d.fields) for d in issued.documents]
     assert [f.get("passenger") for f in fields] == ["Siti Rahayu", "Siti B Rahayu", None]
     assert fields[2]["plate_number"] == "B 1234 XYZ"
     assert len({f["boarding_code"] for f in fields}) == 3
@@ -91,7 +93,7 @@ async def test_issue_gives_an_e_ticket_per_passenger_and_vehicle(world: World) -
 
 
 async def test_a_lapsed_hold_expires_and_cannot_be_issued(world: World) -> None:
-    held = await world.desk.hold(await world.offer_id(), details(2))
+    held = await world.desk.hold("key-7", await world.offer_id(), details(2))
     world.clock.advance(minutes=31)
     assert (await world.desk.get(held.reference)).status is BookingStatus.EXPIRED
     with pytest.raises(HoldExpired):
@@ -100,7 +102,7 @@ async def test_a_lapsed_hold_expires_and_cannot_be_issued(world: World) -> None:
 
 
 async def test_an_operator_cancelled_sailing_fails_issuance_with_a_reason(world: World) -> None:
-    held = await world.desk.hold(await world.offer_id(), details(2))
+    held = await world.desk.hold("key-8", await world.offer_id(), details(2))
     world.operator.cancelled.add(held.sailing.sailing_id)
     failed = await world.desk.issue(held.reference)
     assert failed.status is BookingStatus.FAILED
@@ -111,13 +113,13 @@ async def test_an_operator_cancelled_sailing_fails_issuance_with_a_reason(world:
 
 
 async def test_cancel_releases_a_hold_and_refunds_issued_tickets(world: World) -> None:
-    held = await world.desk.hold(await world.offer_id(), details(2))
+    held = await world.desk.hold("key-9", await world.offer_id(), details(2))
     cancelled = await world.desk.cancel(held.reference)
     assert cancelled.status is BookingStatus.CANCELLED
     assert cancelled.refund_amount is None
     with pytest.raises(BookingCancelled):
         await world.desk.issue(held.reference)
-    other = await world.desk.hold(await world.offer_id(index=4), details(2))
+    other = await world.desk.hold("key-10", await world.offer_id(index=4), details(2))
     await world.desk.issue(other.reference)
     refunded = await world.desk.cancel(other.reference)
     assert refunded.refund_amount == Decimal("361350.00")  # 75 % of 481,800

@@ -23,7 +23,8 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.bookings import Booking, BookingStatus, Contact, Document, Guest, GuestDetails, QuoteLine
+from domain.bookings import Booking, Guest, GuestDetails
+from shared.booking_lifecycle import BookingStatus, Contact, Document, LineItem
 from shared.db import SqlAlchemyUnitOfWork
 from shared.idempotency import idempotency_table
 from shared.money import money_string
@@ -106,7 +107,7 @@ def booking_from_row(row: RowMapping | dict[str, Any]) -> Booking:
         rate_key=row["rate_key"],
         total=Decimal(row["total"]),
         quote=tuple(
-            QuoteLine(q["description"], int(q["quantity"]), Decimal(q["unit_price"])) for q in row["quote"]
+            LineItem(q["description"], int(q["quantity"]), Decimal(q["unit_price"])) for q in row["quote"]
         ),
         details=GuestDetails(
             tuple(Guest(g["first_name"], g["last_name"]) for g in details["guests"]),

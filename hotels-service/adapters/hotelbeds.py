@@ -31,7 +31,7 @@ from adapters.hotelbeds_parsing import (
     read_policies,
     read_stars,
 )
-from domain.bookings import Contact, Guest
+from domain.bookings import Guest
 from domain.errors import (
     HotelNotFound,
     OfferExpired,
@@ -50,6 +50,7 @@ from domain.models import (
     SearchResult,
 )
 from domain.ports import CheckedRate, SupplierBooking, SupplierBookingStatus
+from shared.booking_lifecycle import Contact
 
 BOOKING_API = "/hotel-api/1.0"
 CONTENT_API = "/hotel-content-api/1.0"

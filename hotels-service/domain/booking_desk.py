@@ -21,7 +21,7 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
-from domain.bookings import Booking, BookingStatus, check_guest_details
+from domain.bookings import Booking, check_guest_details
 from domain.errors import (
     BookingCancelled,
     BookingNotFound,
@@ -34,7 +34,9 @@ from domain.errors import (
 from domain.models import CachedOffer
 from domain.ports import BookingUnitOfWorkFactory, Clock, HotelSupplier, SearchCache, SupplierBookingStatus
 from domain.vouchers import quote_line, stay_snapshot, voucher
+from shared.booking_lifecycle import BookingStatus, ContractBooking, Customer, Quote
 
+SERVICE_TYPE = "hotel"
 SOLD_OUT_REASON = "The hotel has no room left for this rate; the payment is refunded in full."
 REPRICED_REASON = (
     "The hotel's price changed after payment; the booking was not made and the payment is refunded."
@@ -66,7 +68,9 @@ class BookingDesk:
         self._offer_ttl = offer_ttl_seconds
         self._references = references
 
-    async def hold(self, offer_id: str, raw_details: Mapping[str, object]) -> Booking:
+    async def hold(self, key: str, offer_id: str, raw_details: Mapping[str, object]) -> Booking:
+        """The rate checked with the supplier, kept as a quote until hold_expires_at. `key`, the
+        caller's Idempotency-Key, is the route's: it runs this once per key."""
         cached = await self._cache.get_offer(offer_id)
         if cached is None:
             raise OfferExpired("This offer has expired or is unknown; search again.")
@@ -213,6 +217,32 @@ class BookingDesk:
             await uow.bookings.save(moved)
             await uow.commit()
             return moved
+
+    # --- the contract's view ----------------------------------------------------------------------
+
+    def view(self, booking: Booking) -> ContractBooking:
+        """The booking as the contract shows it: a quote that reserves nothing (a hotel supplier
+        books only at issue), the holder (first guest) paying with the booking's contact, the stay
+        as bought among the details, and the voucher once issued."""
+        holder, contact = booking.details.guests[0], booking.details.contact
+        return ContractBooking(
+            reference=booking.reference,
+            service_type=SERVICE_TYPE,
+            offer_id=booking.offer_id,
+            status=booking.status,
+            supplier=booking.supplier,
+            supplier_reference=booking.supplier_reference,
+            holds_inventory=False,
+            hold_expires_at=booking.hold_expires_at,
+            quote=Quote(booking.quote, booking.total),
+            customer=Customer(holder.first_name, holder.last_name, contact.email, contact.phone),
+            booking_details={**booking.details.as_dict(), "stay": booking.stay},
+            documents=booking.documents,
+            failure_reason=booking.failure_reason,
+            refund_amount=booking.refund_amount,
+            created_at=booking.created_at,
+            updated_at=booking.updated_at,
+        )
 
 
 def _with_voucher(booking: Booking) -> Booking:

@@ -1,5 +1,5 @@
-"""A hotel booking as the booking contract (docs/booking-contract.md) sees it, its transition
-table, and the guest details a hotel needs.
+"""A hotel booking under the booking contract (docs/booking-contract.md): it moves by the
+contract's transition table (shared.booking_lifecycle); the guest details are what a hotel needs.
 
 A hotel supplier holds no rooms: the "hold" is a rate checked with the supplier and valid until
 `hold_expires_at` (holds_inventory false); the supplier booking is made at issue, after payment.
@@ -11,12 +11,12 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 import phonenumbers
 
 from domain.errors import FieldProblem, InvalidBooking
+from shared.booking_lifecycle import BookingStatus, Contact, Document, LineItem, check_transition, hold_lapsed
 
 # Letters of any script (guests are not only Latin-named), spaces, apostrophes, hyphens, dots.
 NAME = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ '.\-])*$")
@@ -25,48 +25,10 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SPECIAL_REQUESTS_MAX = 500
 
 
-class BookingStatus(StrEnum):
-    HELD = "held"
-    PENDING = "pending"
-    ISSUED = "issued"
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"
-    FAILED = "failed"
-
-
-# Who may become what; everything else is refused (cancelled, expired and failed are final).
-TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
-    BookingStatus.HELD: frozenset(
-        {
-            BookingStatus.PENDING,
-            BookingStatus.ISSUED,
-            BookingStatus.FAILED,
-            BookingStatus.CANCELLED,
-            BookingStatus.EXPIRED,
-        }
-    ),
-    BookingStatus.PENDING: frozenset({BookingStatus.ISSUED, BookingStatus.FAILED}),
-    BookingStatus.ISSUED: frozenset({BookingStatus.CANCELLED}),
-    BookingStatus.CANCELLED: frozenset(),
-    BookingStatus.EXPIRED: frozenset(),
-    BookingStatus.FAILED: frozenset(),
-}
-
-
-class IllegalTransition(Exception):
-    pass
-
-
 @dataclass(frozen=True)
 class Guest:
     first_name: str
     last_name: str
-
-
-@dataclass(frozen=True)
-class Contact:
-    email: str
-    phone: str  # E.164
 
 
 @dataclass(frozen=True)
@@ -84,21 +46,6 @@ class GuestDetails:
 
 
 @dataclass(frozen=True)
-class Document:
-    kind: str
-    reference: str
-    title: str
-    fields: dict[str, str]
-
-
-@dataclass(frozen=True)
-class QuoteLine:
-    description: str
-    quantity: int
-    unit_price: Decimal
-
-
-@dataclass(frozen=True)
 class Booking:
     reference: str
     offer_id: str
@@ -107,7 +54,7 @@ class Booking:
     supplier_reference: str | None
     rate_key: str
     total: Decimal
-    quote: tuple[QuoteLine, ...]
+    quote: tuple[LineItem, ...]
     details: GuestDetails
     stay: dict[str, Any]  # what was bought, for the voucher: hotel, dates, room, board, policies
     hold_expires_at: datetime
@@ -118,12 +65,12 @@ class Booking:
     refund_amount: Decimal | None = None
 
     def moved_to(self, status: BookingStatus, now: datetime, **changes: Any) -> Booking:
-        if status not in TRANSITIONS[self.status]:
-            raise IllegalTransition(f"A {self.status} booking cannot become {status}.")
+        """The booking in its new status; raises TransitionNotAllowed outside the contract's table."""
+        check_transition(self.status, status)
         return replace(self, status=status, updated_at=now, **changes)
 
     def quote_lapsed(self, now: datetime) -> bool:
-        return self.status is BookingStatus.HELD and now >= self.hold_expires_at
+        return hold_lapsed(self.status, self.hold_expires_at, now)
 
 
 def normalise_phone(raw: str) -> str | None:

@@ -11,7 +11,7 @@ from enum import StrEnum
 from types import TracebackType
 from typing import Protocol, Self
 
-from domain.bookings import Booking, Contact, Guest
+from domain.bookings import Booking, Guest
 from domain.models import (
     CachedOffer,
     CancellationPolicy,
@@ -21,6 +21,7 @@ from domain.models import (
     SearchCriteria,
     SearchResult,
 )
+from shared.booking_lifecycle import Contact
 
 Clock = Callable[[], datetime]  # aware, UTC
 

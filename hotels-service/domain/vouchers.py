@@ -6,8 +6,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from domain.bookings import Booking, Document, QuoteLine
+from domain.bookings import Booking
 from domain.models import BOARD_NAMES, CachedOffer, CancellationPolicy
+from shared.booking_lifecycle import Document, LineItem
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 ZONE_NAMES = {7: "WIB", 8: "WITA", 9: "WIT"}
@@ -62,7 +63,7 @@ def stay_snapshot(cached: CachedOffer, policies: list[CancellationPolicy], total
     }
 
 
-def quote_line(stay: dict[str, Any], total: Decimal) -> QuoteLine:
+def quote_line(stay: dict[str, Any], total: Decimal) -> LineItem:
     """One line for the whole stay (every room): Hotelbeds prices the stay, not the night, so the
     line's arithmetic is exact."""
     nights = stay["nights"]
@@ -71,7 +72,7 @@ def quote_line(stay: dict[str, Any], total: Decimal) -> QuoteLine:
         f"{stay['hotel_name']}: {rooms} × {stay['room'].title()}, {BOARD_NAMES[stay['board']].lower()}, "
         f"{nights} night{'s' if nights != 1 else ''} from {stay['check_in']}"
     )
-    return QuoteLine(description[:200], 1, total)
+    return LineItem(description[:200], 1, total)
 
 
 def voucher(booking: Booking) -> Document:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from domain.bookings import IllegalTransition
 from domain.errors import (
     BookingCancelled,
     BookingNotFound,
     HoldExpired,
     HotelNotFound,
+    InvalidBooking,
     NotCancellable,
     OfferExpired,
     PriceChanged,
@@ -16,8 +16,10 @@ from domain.errors import (
     SupplierTimeout,
     SupplierUnavailable,
 )
+from shared.booking_api import dotted_loc, invalid_booking, price_changed, problem_answer
+from shared.booking_lifecycle import TransitionNotAllowed
 from shared.errors import ProblemSpec
-from shared.idempotency import IdempotencyKeyReused, RequestStillRunning
+from shared.idempotency import IdempotencyKeyReused, Replay, RequestStillRunning
 
 ERROR_MAP: dict[type[Exception], ProblemSpec] = {
     HotelNotFound: ProblemSpec(404, "hotel-not-found", "Hotel not found"),
@@ -31,7 +33,26 @@ ERROR_MAP: dict[type[Exception], ProblemSpec] = {
     HoldExpired: ProblemSpec(409, "hold-expired", "Quote expired"),
     BookingCancelled: ProblemSpec(409, "booking-cancelled", "Booking cancelled"),
     NotCancellable: ProblemSpec(409, "not-cancellable", "Booking cannot be cancelled"),
-    IllegalTransition: ProblemSpec(409, "invalid-transition", "Status change not allowed"),
+    TransitionNotAllowed: ProblemSpec(409, "invalid-transition", "Status change not allowed"),
     IdempotencyKeyReused: ProblemSpec(422, "idempotency-key-reused", "Idempotency key reused"),
     RequestStillRunning: ProblemSpec(409, "request-in-progress", "Request still running"),
 }
+
+# A hold's refusals that are answers, not accidents: recorded under the Idempotency-Key and
+# replayed to a retry (a supplier outage is not: the retry tries again).
+BUSINESS_REFUSALS: tuple[type[Exception], ...] = (PriceChanged, SoldOut, OfferExpired)
+
+
+def hold_refusal(exc: BaseException) -> Replay | None:
+    """How a hold's refusal reads (the same on every replay); None for anything else, which the
+    app's problem handlers answer and the idempotency store forgets."""
+    if isinstance(exc, PriceChanged):
+        return price_changed(str(exc), exc.previous, exc.current)
+    if isinstance(exc, InvalidBooking):
+        # Every broken hotel rule at once, located in the caller's booking_details.
+        return invalid_booking(
+            str(exc), ((dotted_loc(p.field), p.message, "invalid_booking") for p in exc.problems)
+        )
+    if isinstance(exc, BUSINESS_REFUSALS):
+        return problem_answer(ERROR_MAP[type(exc)], str(exc))
+    return None

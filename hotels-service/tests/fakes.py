@@ -11,7 +11,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Literal, Self
 
-from domain.bookings import Booking, Contact, Guest
+from domain.bookings import Booking, Guest
 from domain.errors import (
     HotelNotFound,
     OfferExpired,
@@ -34,6 +34,7 @@ from domain.models import (
     SearchResult,
 )
 from domain.ports import CheckedRate, SupplierBooking, SupplierBookingStatus
+from shared.booking_lifecycle import Contact
 
 WITA = timezone(timedelta(hours=8))
 NOW = datetime(2026, 12, 4, 3, 0, tzinfo=UTC)  # 11:00 in Bali

@@ -15,7 +15,7 @@ import pytest
 import respx
 
 from adapters.hotelbeds import HotelbedsClient
-from domain.bookings import Contact, Guest
+from domain.bookings import Guest
 from domain.errors import (
     OfferExpired,
     PriceChanged,
@@ -26,6 +26,7 @@ from domain.errors import (
 )
 from domain.models import Board, Occupancy, SearchCriteria, Stay
 from domain.ports import SupplierBookingStatus
+from shared.booking_lifecycle import Contact
 
 BASE = "https://api.test.hotelbeds.com"
 STAMP = 1_796_000_000

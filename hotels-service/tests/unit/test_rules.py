@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.bookings import TRANSITIONS, BookingStatus, check_guest_details
+from domain.bookings import check_guest_details
 from domain.errors import InvalidBooking, InvalidSearch
 from domain.models import CancellationPolicy
 from domain.search_rules import check_search
@@ -78,20 +78,6 @@ def test_guest_details_report_every_broken_rule() -> None:
         "contact.email",
         "contact.phone",
     }
-
-
-def test_transition_table_matches_the_booking_contract() -> None:
-    assert TRANSITIONS[BookingStatus.HELD] == {
-        BookingStatus.PENDING,
-        BookingStatus.ISSUED,
-        BookingStatus.FAILED,
-        BookingStatus.CANCELLED,
-        BookingStatus.EXPIRED,
-    }
-    assert TRANSITIONS[BookingStatus.PENDING] == {BookingStatus.ISSUED, BookingStatus.FAILED}
-    assert TRANSITIONS[BookingStatus.ISSUED] == {BookingStatus.CANCELLED}
-    for final in (BookingStatus.CANCELLED, BookingStatus.EXPIRED, BookingStatus.FAILED):
-        assert TRANSITIONS[final] == frozenset()
 
 
 def test_policies_in_plain_words_in_the_hotels_local_time() -> None:

@@ -27,7 +27,8 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.models import Booking, BookingStatus, Category, Customer, Document, Margin, Offer, QuoteLine
+from domain.models import Booking, Category, Margin, Offer
+from shared.booking_lifecycle import BookingStatus, Customer, Document, LineItem
 from shared.db import SqlAlchemyUnitOfWork
 from shared.idempotency import idempotency_table
 
@@ -107,14 +108,14 @@ settings_table = Table(
 idempotency_keys = idempotency_table(metadata)
 
 
-def _lines(lines: tuple[QuoteLine, ...]) -> list[dict[str, Any]]:
+def _lines(lines: tuple[LineItem, ...]) -> list[dict[str, Any]]:
     return [
         {"description": x.description, "quantity": x.quantity, "unit_price": str(x.unit_price)} for x in lines
     ]
 
 
-def _read_lines(raw: list[dict[str, Any]]) -> tuple[QuoteLine, ...]:
-    return tuple(QuoteLine(x["description"], int(x["quantity"]), Decimal(x["unit_price"])) for x in raw)
+def _read_lines(raw: list[dict[str, Any]]) -> tuple[LineItem, ...]:
+    return tuple(LineItem(x["description"], int(x["quantity"]), Decimal(x["unit_price"])) for x in raw)
 
 
 def _offer(row: RowMapping) -> Offer:

@@ -7,8 +7,9 @@ import re
 from typing import Any
 
 from domain.errors import InvalidBooking
-from domain.models import Customer, Offer
+from domain.models import Offer
 from domain.numbers import account_number, digits_only, e164, local_mobile
+from shared.booking_lifecycle import Customer
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")

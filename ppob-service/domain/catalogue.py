@@ -18,11 +18,11 @@ from domain.models import (
     Offer,
     PlnCustomer,
     PriceListEntry,
-    QuoteLine,
 )
 from domain.numbers import OPERATOR_NAMES, account_number, e164, local_mobile, looks_like_phone, operator_of
 from domain.ports import Aggregator, Clock, UnitOfWorkFactory
 from domain.price_list import PriceListCache, in_cut_off, selling_price
+from shared.booking_lifecycle import LineItem
 
 PLN_LENGTHS = (11, 12)
 # Postpaid customer ids, by biller brand: PLN ids, BPJS virtual accounts, PDAM and Telkom numbers.
@@ -120,7 +120,7 @@ class Catalogue:
                     f"{local} is not a {operator} number; {entry.name} tops up {operator} only."
                 )
             price = selling_price(entry.cost, await self.margin())
-            line = QuoteLine(f"{entry.name} for {local}", 1, price)
+            line = LineItem(f"{entry.name} for {local}", 1, price)
             offer = Offer(
                 _new_id(),
                 entry.sku,
@@ -145,7 +145,7 @@ class Catalogue:
     def _pln_offer(self, entry: PriceListEntry, pln: PlnCustomer, margin: Margin, now: datetime) -> Offer:
         price = selling_price(entry.cost, margin)
         power = f"{pln.segment}/{pln.power_va} VA"
-        line = QuoteLine(f"{entry.name} token, meter {pln.customer_no} ({pln.name}, {power})"[:200], 1, price)
+        line = LineItem(f"{entry.name} token, meter {pln.customer_no} ({pln.name}, {power})"[:200], 1, price)
         details = {
             "customer_name": pln.name,
             "segment_power": power,
@@ -204,15 +204,15 @@ def bill_offer(
     offer_id: str, entry: PriceListEntry, number: str, bill: Bill, now: datetime, expires: datetime
 ) -> Offer:
     """A bill as quote lines: each month's bill and penalty, then the admin fee."""
-    lines: list[QuoteLine] = []
+    lines: list[LineItem] = []
     for p in bill.periods:
         month = f"{p.period[4:6]}/{p.period[:4]}" if len(p.period) == 6 else p.period
-        lines.append(QuoteLine(f"{entry.name} {number} bill {month}", 1, p.amount))
+        lines.append(LineItem(f"{entry.name} {number} bill {month}", 1, p.amount))
         if p.penalty > 0:
-            lines.append(QuoteLine(f"Late penalty (denda) {month}", 1, p.penalty))
+            lines.append(LineItem(f"Late penalty (denda) {month}", 1, p.penalty))
     if bill.admin_total > 0:
         lines.append(
-            QuoteLine(
+            LineItem(
                 f"Admin fee ({len(bill.periods)} bill{'s' if len(bill.periods) > 1 else ''})",
                 1,
                 bill.admin_total,

@@ -7,7 +7,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from domain.models import Booking, Category, Document
+from domain.models import Booking, Category
+from shared.booking_lifecycle import Document
 
 _TOKEN = re.compile(r"\d{20}")
 

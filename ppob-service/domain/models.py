@@ -1,9 +1,10 @@
 """PPOB entities: the catalogue, quotes (offers), purchases (bookings) and their documents.
 
-A purchase's lifecycle is the booking contract's, as a transition table: the hold is a validated
-quote (nothing is reserved), issue sends the purchase to the aggregator, which may answer at
-once or later (pending, finished by callback or status check). A delivered purchase cannot be
-taken back, so nothing leaves `issued`.
+A purchase's lifecycle is the booking contract's transition table (shared.booking_lifecycle): the
+hold is a validated quote (nothing is reserved), issue sends the purchase to the aggregator, which
+may answer at once or later (pending, finished by callback or status check). A delivered purchase
+cannot be taken back: the use case refuses to cancel it (not-cancellable), so it never leaves
+`issued`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,15 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
+
+from shared.booking_lifecycle import (
+    BookingStatus,
+    Customer,
+    Document,
+    LineItem,
+    check_transition,
+    hold_lapsed,
+)
 
 
 class Category(StrEnum):
@@ -25,31 +35,6 @@ class Category(StrEnum):
 
 CATEGORY_ORDER = list(Category)
 TOP_UPS = (Category.PULSA, Category.DATA, Category.E_MONEY)
-
-
-class BookingStatus(StrEnum):
-    HELD = "held"
-    PENDING = "pending"
-    ISSUED = "issued"
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"
-    FAILED = "failed"
-
-
-S = BookingStatus
-TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
-    S.HELD: frozenset({S.PENDING, S.ISSUED, S.FAILED, S.CANCELLED, S.EXPIRED}),
-    S.PENDING: frozenset({S.ISSUED, S.FAILED}),
-    S.ISSUED: frozenset(),  # credit, tokens and paid bills cannot be taken back
-    S.CANCELLED: frozenset(),
-    S.EXPIRED: frozenset(),
-    S.FAILED: frozenset(),
-}
-
-
-class IllegalTransition(Exception):
-    def __init__(self, current: BookingStatus, wanted: BookingStatus) -> None:
-        super().__init__(f"A {current} purchase cannot become {wanted}.")
 
 
 @dataclass(frozen=True)
@@ -88,13 +73,6 @@ class CatalogueItem:
 
 
 @dataclass(frozen=True)
-class QuoteLine:
-    description: str
-    quantity: int
-    unit_price: Decimal
-
-
-@dataclass(frozen=True)
 class Offer:
     """A validated quote: what the customer buys, for which number, at what price, until when."""
 
@@ -104,7 +82,7 @@ class Offer:
     category: Category
     brand: str
     customer_no: str
-    lines: tuple[QuoteLine, ...]
+    lines: tuple[LineItem, ...]
     cost: Decimal
     details: dict[str, Any]
     created_at: datetime
@@ -173,22 +151,6 @@ class PurchaseResult:
 
 
 @dataclass(frozen=True)
-class Document:
-    kind: str  # serial-number | pln-token | receipt
-    reference: str
-    title: str
-    fields: dict[str, str]
-
-
-@dataclass(frozen=True)
-class Customer:
-    first_name: str
-    last_name: str
-    email: str
-    phone: str  # E.164
-
-
-@dataclass(frozen=True)
 class Booking:
     reference: str
     offer_id: str
@@ -197,7 +159,7 @@ class Booking:
     product_name: str
     category: Category
     customer_no: str
-    lines: tuple[QuoteLine, ...]
+    lines: tuple[LineItem, ...]
     cost: Decimal
     customer: Customer
     details: dict[str, Any]
@@ -220,14 +182,13 @@ class Booking:
 
     def status_at(self, now: datetime) -> BookingStatus:
         """A quote past its expiry reads `expired` even before anything wrote it so."""
-        if self.status is S.HELD and now >= self.hold_expires_at:
-            return S.EXPIRED
-        return self.status
+        return BookingStatus.EXPIRED if hold_lapsed(self.status, self.hold_expires_at, now) else self.status
 
     def as_of(self, now: datetime) -> Booking:
         return replace(self, status=self.status_at(now))
 
     def move(self, wanted: BookingStatus, now: datetime, **changes: Any) -> Booking:
-        if wanted not in TRANSITIONS[self.status]:
-            raise IllegalTransition(self.status, wanted)
+        """The purchase in its new status; raises TransitionNotAllowed outside the contract's table
+        (cancelling an issued purchase is refused before, as not-cancellable)."""
+        check_transition(self.status, wanted)
         return replace(self, status=wanted, updated_at=now, **changes)

@@ -9,16 +9,8 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Literal, Protocol, Self
 
-from domain.models import (
-    Bill,
-    Booking,
-    BookingStatus,
-    Margin,
-    Offer,
-    PlnCustomer,
-    PriceListEntry,
-    PurchaseResult,
-)
+from domain.models import Bill, Booking, Margin, Offer, PlnCustomer, PriceListEntry, PurchaseResult
+from shared.booking_lifecycle import BookingStatus
 
 Clock = Callable[[], datetime]
 PriceListKind = Literal["prepaid", "pasca"]

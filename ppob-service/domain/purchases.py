@@ -29,11 +29,13 @@ from domain.errors import (
     SupplierUnavailable,
     UnknownProduct,
 )
-from domain.models import Booking, BookingStatus, Offer, PurchaseResult, QuoteLine
+from domain.models import Booking, Offer, PurchaseResult
 from domain.ports import Aggregator, Alerts, Clock, UnitOfWorkFactory
 from domain.price_list import selling_price
+from shared.booking_lifecycle import BookingStatus, ContractBooking, LineItem, Quote
 
 logger = logging.getLogger("ppob.purchases")
+SERVICE_TYPE = "ppob"
 S = BookingStatus
 
 # What a final refusal means for the customer, by the aggregator's rc (Digiflazz's codes).
@@ -85,7 +87,9 @@ class Purchases:
 
     # --- hold, read -----------------------------------------------------------------------------
 
-    async def hold(self, offer_id: str, details: dict[str, Any]) -> Booking:
+    async def hold(self, key: str, offer_id: str, details: dict[str, Any]) -> Booking:
+        """A validated quote under a new booking reference (nothing is reserved). `key`, the
+        caller's Idempotency-Key, is the route's: it runs this once per key."""
         now = self._clock()
         async with self._uow() as uow:
             offer = await uow.repo.get_offer(offer_id)
@@ -124,7 +128,7 @@ class Purchases:
 
     async def _requote(
         self, offer: Offer, reference: str
-    ) -> tuple[tuple[QuoteLine, ...], Decimal, dict[str, Any]]:
+    ) -> tuple[tuple[LineItem, ...], Decimal, dict[str, Any]]:
         """The quote as the aggregator prices it now. A bill is inquired again under the booking's
         reference, the ref_id its payment must carry; a changed total is refused (409)."""
         try:
@@ -154,6 +158,29 @@ class Purchases:
         if booking is None:
             raise BookingNotFound(f"No booking {reference}.")
         return booking.as_of(self._clock())
+
+    def view(self, booking: Booking) -> ContractBooking:
+        """The purchase as the booking contract shows it: a quote that reserves nothing, the
+        customer from the contact, the serial, token or receipt once issued; nothing delivered is
+        ever refunded by the operator (no refund_amount)."""
+        return ContractBooking(
+            reference=booking.reference,
+            service_type=SERVICE_TYPE,
+            offer_id=booking.offer_id,
+            status=booking.status,
+            supplier=self.supplier,
+            supplier_reference=booking.supplier_reference,
+            holds_inventory=False,
+            hold_expires_at=booking.hold_expires_at,
+            quote=Quote(booking.lines, booking.total),
+            customer=booking.customer,
+            booking_details=booking.details,
+            documents=booking.documents,
+            failure_reason=booking.failure_reason,
+            refund_amount=None,
+            created_at=booking.created_at,
+            updated_at=booking.updated_at,
+        )
 
     # --- issue, cancel --------------------------------------------------------------------------
 

@@ -8,9 +8,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from domain.models import BookingStatus, Margin
+from domain.models import Margin
 from routes.deps import CatalogueDep, PurchasesDep
-from routes.schemas import BalanceOut, MarginIn, MarginOut, PurchaseList, PurchaseOut, booking_body
+from routes.schemas import BalanceOut, MarginIn, MarginOut, PurchaseList, PurchaseOut
+from shared.booking_api import BookingOut
+from shared.booking_lifecycle import BookingStatus
 from shared.errors import problem_responses
 from shared.money import money_string
 from shared.security import AdminPrincipal
@@ -46,5 +48,5 @@ async def purchases_list(
 ) -> PurchaseList:
     """Purchases by status, newest first (default: the pending ones, waiting for the operator)."""
     items, total = await purchases.purchases(status, limit, offset)
-    out = [PurchaseOut.model_validate(booking_body(b, purchases.supplier)) for b in items]
+    out = [PurchaseOut.model_validate(BookingOut.json_of(purchases.view(b))) for b in items]
     return PurchaseList(items=out, total=total, limit=limit, offset=offset)

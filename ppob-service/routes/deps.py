@@ -9,7 +9,6 @@ from fastapi import Depends, Request
 from domain.catalogue import Catalogue
 from domain.ports import CallbackReader
 from domain.purchases import Purchases
-from shared.idempotency import IdempotencyStore
 
 
 async def _catalogue(request: Request) -> Catalogue:
@@ -22,11 +21,6 @@ async def _purchases(request: Request) -> Purchases:
     return purchases
 
 
-async def _hold_keys(request: Request) -> IdempotencyStore:
-    keys: IdempotencyStore = request.app.state.hold_keys
-    return keys
-
-
 async def _callbacks(request: Request) -> CallbackReader:
     reader: CallbackReader = request.app.state.callback_reader
     return reader
@@ -34,5 +28,4 @@ async def _callbacks(request: Request) -> CallbackReader:
 
 CatalogueDep = Annotated[Catalogue, Depends(_catalogue)]
 PurchasesDep = Annotated[Purchases, Depends(_purchases)]
-HoldKeys = Annotated[IdempotencyStore, Depends(_hold_keys)]
 Callbacks = Annotated[CallbackReader, Depends(_callbacks)]

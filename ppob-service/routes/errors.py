@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi.responses import JSONResponse
-
 from domain.errors import (
     BookingCancelled,
     BookingNotFound,
@@ -24,10 +20,10 @@ from domain.errors import (
     UnknownProduct,
     WrongOperator,
 )
-from domain.models import IllegalTransition
-from shared.errors import PROBLEM_BASE, ProblemSpec, problem_response
+from shared.booking_api import invalid_booking, price_changed, problem_answer
+from shared.booking_lifecycle import TransitionNotAllowed
+from shared.errors import ProblemSpec
 from shared.idempotency import IdempotencyKeyReused, Replay, RequestStillRunning
-from shared.money import money_string
 
 ERROR_MAP: dict[type[Exception], ProblemSpec] = {
     UnknownProduct: ProblemSpec(422, "unknown-product", "Unknown product"),
@@ -41,7 +37,7 @@ ERROR_MAP: dict[type[Exception], ProblemSpec] = {
     HoldExpired: ProblemSpec(409, "hold-expired", "Quote expired"),
     BookingCancelled: ProblemSpec(409, "booking-cancelled", "Booking cancelled"),
     NotCancellable: ProblemSpec(409, "not-cancellable", "Purchase cannot be cancelled"),
-    IllegalTransition: ProblemSpec(409, "invalid-transition", "Status change not allowed"),
+    TransitionNotAllowed: ProblemSpec(409, "invalid-transition", "Status change not allowed"),
     # A low deposit is an outage of ours, not the customer's fault: 503, never recorded.
     DepositTooLow: ProblemSpec(503, "supplier-unavailable", "PPOB purchases paused"),
     SupplierUnavailable: ProblemSpec(503, "supplier-unavailable", "Supplier unavailable"),
@@ -52,40 +48,16 @@ ERROR_MAP: dict[type[Exception], ProblemSpec] = {
 }
 
 # Business answers to a hold: recorded under its Idempotency-Key and replayed.
-BUSINESS_REFUSALS = (OfferExpired, PriceChanged)
+BUSINESS_REFUSALS: tuple[type[Exception], ...] = (OfferExpired, PriceChanged)
 
 
-def _problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> dict[str, Any]:
-    return {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail, **extra}
-
-
-def business_answer(exc: BaseException) -> Replay | None:
+def hold_refusal(exc: BaseException) -> Replay | None:
+    """How a hold's refusal reads (the same on every replay); None for anything else, which the
+    app's problem handlers answer and the idempotency store forgets."""
     if isinstance(exc, PriceChanged):
-        return Replay(
-            409,
-            _problem(
-                409,
-                "price-changed",
-                "Price changed",
-                str(exc),
-                total_price=money_string(exc.total),
-                previous_total_price=money_string(exc.previous),
-                currency="IDR",
-            ),
-        )
-    if isinstance(exc, OfferExpired):
-        return Replay(410, _problem(410, "offer-expired", "Offer expired or unknown", str(exc)))
+        return price_changed(str(exc), exc.previous, exc.total)
+    if isinstance(exc, InvalidBooking):
+        return invalid_booking("The booking details are not valid; see `errors`.", exc.errors)
+    if isinstance(exc, BUSINESS_REFUSALS):
+        return problem_answer(ERROR_MAP[type(exc)], str(exc))
     return None
-
-
-def invalid_booking(exc: InvalidBooking) -> JSONResponse:
-    errors = [
-        {"loc": ["body", "booking_details", *loc], "msg": msg, "type": kind} for loc, msg, kind in exc.errors
-    ]
-    return problem_response(
-        422,
-        "invalid-booking",
-        "The booking details are not valid; see `errors`.",
-        title="Invalid booking request",
-        errors=errors,
-    )

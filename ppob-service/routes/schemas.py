@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.models import Booking, CatalogueItem, Category, Margin, Offer
+from domain.models import CatalogueItem, Category, Margin, Offer
 from shared.money import money_string
 
 
@@ -127,48 +127,6 @@ class BalanceOut(BaseModel):
     supplier: str
     deposit: str
     currency: Literal["IDR"] = "IDR"
-
-
-def booking_body(booking: Booking, supplier: str) -> dict[str, Any]:
-    """The booking contract's booking (docs/booking-contract.md)."""
-    c = booking.customer
-    return {
-        "booking_reference": booking.reference,
-        "service_type": "ppob",
-        "offer_id": booking.offer_id,
-        "status": str(booking.status),
-        "supplier": supplier,
-        "supplier_reference": booking.supplier_reference,
-        "holds_inventory": False,
-        "hold_expires_at": instant(booking.hold_expires_at),
-        "quote": {
-            "items": [
-                {
-                    "description": x.description,
-                    "quantity": x.quantity,
-                    "unit_price": money_string(x.unit_price),
-                }
-                for x in booking.lines
-            ],
-            "total": money_string(booking.total),
-            "currency": "IDR",
-        },
-        "customer": {
-            "first_name": c.first_name,
-            "last_name": c.last_name,
-            "email": c.email,
-            "phone": c.phone,
-        },
-        "booking_details": booking.details,
-        "documents": [
-            {"kind": d.kind, "reference": d.reference, "title": d.title, "fields": d.fields}
-            for d in booking.documents
-        ],
-        "failure_reason": booking.failure_reason,
-        "refund_amount": None,
-        "created_at": instant(booking.created_at),
-        "updated_at": instant(booking.updated_at),
-    }
 
 
 class PurchaseOut(BaseModel):

@@ -12,7 +12,6 @@ from domain.models import (
     Bill,
     BillPeriod,
     Booking,
-    BookingStatus,
     Category,
     Margin,
     Offer,
@@ -22,6 +21,7 @@ from domain.models import (
     PurchaseState,
 )
 from domain.ports import PriceListKind, PriceListRateLimited
+from shared.booking_lifecycle import BookingStatus
 from shared.tokens import AccountState
 
 D = Decimal

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.db import SqlUnitOfWork
-from domain.models import Booking, BookingStatus, Category, Customer, Document, Margin, QuoteLine
+from domain.models import Booking, Category, Margin
+from shared.booking_lifecycle import BookingStatus, Customer, Document, LineItem
 from shared.db import create_engine, create_sessionmaker
 from shared.settings import DatabaseSettings
 
@@ -38,8 +39,8 @@ def booking(status: BookingStatus, next_check_at: datetime | None = None) -> Boo
         category=Category.POSTPAID,
         customer_no="530000000016",
         lines=(
-            QuoteLine("bill 10/2030", 1, Decimal("198000.00")),
-            QuoteLine("Late penalty", 1, Decimal("5000.00")),
+            LineItem("bill 10/2030", 1, Decimal("198000.00")),
+            LineItem("Late penalty", 1, Decimal("5000.00")),
         ),
         cost=Decimal("201000.00"),
         customer=Customer("Siti", "Rahayu", "siti@example.co.id", "+6281234567890"),

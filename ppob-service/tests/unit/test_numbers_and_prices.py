@@ -11,9 +11,10 @@ import pytest
 from domain.booking_details import read_details
 from domain.documents import documents_for, group_token
 from domain.errors import InvalidBooking
-from domain.models import Booking, BookingStatus, Category, Customer, Margin, Offer, QuoteLine
+from domain.models import Booking, Category, Margin, Offer
 from domain.numbers import local_mobile, operator_of
 from domain.price_list import in_cut_off, selling_price
+from shared.booking_lifecycle import BookingStatus, Customer, LineItem
 from tests.fakes import entry
 
 NOW = datetime(2026, 12, 4, 3, 0, tzinfo=UTC)
@@ -58,7 +59,7 @@ def test_cut_off_windows_in_jakarta_time() -> None:
 
 
 def _offer() -> Offer:
-    line = QuoteLine("Telkomsel 50.000 for 081234567890", 1, Decimal("50850.00"))
+    line = LineItem("Telkomsel 50.000 for 081234567890", 1, Decimal("50850.00"))
     return Offer(
         "ppob_1",
         "tsel50",
@@ -110,7 +111,7 @@ def test_a_pln_token_is_grouped_four_by_four_with_its_kwh() -> None:
         "PLN 100.000",
         Category.PLN,
         "14234567890",
-        (QuoteLine("PLN 100.000", 1, Decimal("101150.00")),),
+        (LineItem("PLN 100.000", 1, Decimal("101150.00")),),
         Decimal("100150.00"),
         Customer("Budi", "", "b@example.id", "+6281234567890"),
         {"customer_name": "BUDI SANTOSO", "segment_power": "R1/1300 VA"},

@@ -9,9 +9,10 @@ import pytest
 
 from domain.catalogue import Catalogue
 from domain.errors import DepositTooLow, NotCancellable, OfferExpired, SupplierUnavailable
-from domain.models import BookingStatus, Margin, PurchaseResult
+from domain.models import Margin, PurchaseResult
 from domain.price_list import PriceListCache
 from domain.purchases import PurchasePolicy, Purchases
+from shared.booking_lifecycle import BookingStatus
 from tests.fakes import Clock, FakeAggregator, FakeAlerts, MemoryRepository, MemoryUnitOfWork
 
 CONTACT = {"contact": {"email": "budi@example.co.id", "phone": "081234567890"}}
@@ -41,7 +42,7 @@ class Shop:
 
     async def held(self, product: str = "tsel50", number: str = "081234567890") -> str:
         offer = await self.catalogue.inquire(product, number)
-        return (await self.purchases.hold(offer.offer_id, CONTACT)).reference
+        return (await self.purchases.hold("key-1", offer.offer_id, CONTACT)).reference
 
 
 @pytest.fixture
@@ -77,15 +78,15 @@ async def test_a_hold_needs_a_deposit_above_the_cost_and_the_reserve(shop: Shop)
     offer = await shop.catalogue.inquire("tsel50", "081234567890")
     shop.aggregator.deposit = Decimal("99849.00")
     with pytest.raises(DepositTooLow):
-        await shop.purchases.hold(offer.offer_id, CONTACT)
+        await shop.purchases.hold("key-2", offer.offer_id, CONTACT)
     assert shop.alerts.low == [(Decimal("99849.00"), Decimal("99850.00"))]
     shop.aggregator.deposit = Decimal("99850.00")
-    assert (await shop.purchases.hold(offer.offer_id, CONTACT)).status is BookingStatus.HELD
+    assert (await shop.purchases.hold("key-3", offer.offer_id, CONTACT)).status is BookingStatus.HELD
 
 
 async def test_an_unknown_offer_is_expired(shop: Shop) -> None:
     with pytest.raises(OfferExpired):
-        await shop.purchases.hold("ppob_nope", CONTACT)
+        await shop.purchases.hold("key-4", "ppob_nope", CONTACT)
 
 
 async def test_issue_uses_the_booking_reference_as_ref_id_and_twice_buys_once(shop: Shop) -> None:

@@ -40,7 +40,12 @@ def verify(
     tolerance: int = DEFAULT_TOLERANCE_SECONDS,
     now: float | None = None,
 ) -> bool:
-    if not timestamp or not signature or not timestamp.isdigit():
+    # isdigit() alone accepts non-ASCII digits ("²", "٣") that int() refuses, and a header is
+    # decoded as Latin-1, so a byte such as 0xB2 must read as "no valid timestamp", not crash;
+    # the length bound keeps int() cheap on a hostile header.
+    if not timestamp or not signature or len(timestamp) > 20:
+        return False
+    if not (timestamp.isascii() and timestamp.isdigit()):
         return False
     current = now if now is not None else time.time()
     if abs(current - int(timestamp)) > tolerance:

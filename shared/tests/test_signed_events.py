@@ -72,3 +72,14 @@ async def test_a_signed_but_malformed_envelope_is_422_into_the_body() -> None:
     assert response.status_code == 422
     locations = {tuple(e["loc"]) for e in response.json()["errors"]}
     assert ("body", "event_id") in locations
+
+
+async def test_a_timestamp_header_with_a_non_ascii_digit_byte_is_401_not_500() -> None:
+    body = envelope()
+    headers: dict[str, str | bytes] = dict(signed_headers(SECRET, body, "e1"))
+    headers["X-TiketQ-Timestamp"] = b"17\xb2"  # Latin-1 "17²": isdigit() is true, int() fails
+    transport = httpx.ASGITransport(app=make_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.post("/events", content=body, headers=headers)
+    assert response.status_code == 401
+    assert response.json()["type"].endswith("/invalid-signature")

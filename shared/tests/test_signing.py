@@ -22,3 +22,11 @@ def test_another_body_secret_or_a_stale_timestamp_fails() -> None:
     assert not signing.verify(SECRET, None, sig, BODY)
     assert not signing.verify(SECRET, "abc", sig, BODY)
     assert not signing.verify(SECRET, ts, None, BODY)
+
+
+def test_non_ascii_digits_or_an_endless_timestamp_are_refused_not_crashed_on() -> None:
+    headers = signing.signed_headers(SECRET, BODY, "e1", now=1_700_000_000)
+    sig = headers[signing.SIGNATURE_HEADER]
+    # A header byte 0xB2 reads as "²" (Latin-1): str.isdigit() says yes, int() says no.
+    for timestamp in ("\xb2", "17000000\xb2", "١٧٠٠٠٠٠٠٠٠", "1" * 5000):
+        assert not signing.verify(SECRET, timestamp, sig, BODY, now=1_700_000_000)

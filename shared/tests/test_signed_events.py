@@ -76,8 +76,8 @@ async def test_a_signed_but_malformed_envelope_is_422_into_the_body() -> None:
 
 async def test_a_timestamp_header_with_a_non_ascii_digit_byte_is_401_not_500() -> None:
     body = envelope()
-    headers: dict[str, str | bytes] = dict(signed_headers(SECRET, body, "e1"))
-    headers["X-TiketQ-Timestamp"] = b"17\xb2"  # Latin-1 "17²": isdigit() is true, int() fails
+    headers = {name.encode(): value.encode() for name, value in signed_headers(SECRET, body, "e1").items()}
+    headers[b"X-TiketQ-Timestamp"] = b"17\xb2"  # Latin-1 "17²": isdigit() is true, int() fails
     transport = httpx.ASGITransport(app=make_app())
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         response = await client.post("/events", content=body, headers=headers)

@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.models import ServiceType
+from shared.money import to_money
 
 OrderStatusName = Literal["DRAFT", "CONFIRMED", "PAID", "CANCELLED", "COMPLETED"]
 TransactionStatusName = Literal["PENDING", "PROCESSING", "COMPLETED", "FAILED", "CANCELLED", "REFUNDED"]
@@ -202,10 +203,18 @@ class RefundCreate(Strict):
     @field_validator("amount")
     @classmethod
     def _whole_rupiah(cls, value: Decimal | None) -> Decimal | None:
+        if value is None:
+            return None
+        # Bounded first: "1e30" would pass the checks below and only fail deep in the refund
+        # (quantize raises InvalidOperation); to_money refuses it and anything past NUMERIC(14,2).
+        try:
+            amount = to_money(value)
+        except ValueError:
+            raise ValueError('amount is a positive whole number of rupiah, e.g. "250000.00"') from None
         # Midtrans moves whole rupiah only: "250000" or "250000.00", never "250000.50".
-        if value is not None and (value <= 0 or value != value.to_integral_value()):
+        if amount <= 0 or amount != value or amount != amount.to_integral_value():
             raise ValueError('amount is a positive whole number of rupiah, e.g. "250000.00"')
-        return value
+        return amount
 
 
 class Refund(BaseModel):

@@ -23,6 +23,8 @@ from config import Settings
 from domain.access import TIKETQ_ACCESS
 from domain.routing import TIKETQ_ROUTES, RoutingTable
 from routes.docs import install_platform_docs
+from routes.edge_headers import EdgeHeadersMiddleware
+from routes.metrics import guard_metrics
 from routes.proxy import install_proxy
 from shared.service_app import create_service_app
 
@@ -105,6 +107,9 @@ def create_app(
         readiness=readiness,
     )
     install_platform_docs(app)
+    guard_metrics(app, settings.internal.token.get_secret_value())
+    # Outside the shell's middleware, so that its own answers (413, 500) carry the headers too.
+    app.add_middleware(EdgeHeadersMiddleware)
     if settings.cors.origins:
         # Outermost, so that even a 401 or 413 reaches the browser with its CORS headers.
         app.add_middleware(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -85,7 +86,17 @@ class BodyLimitMiddleware:
 
     The body is read (up to the cap) before the app runs, so an oversized chunked upload is
     refused cleanly instead of surfacing as a parse error halfway through a handler.
+
+    Most clients send the whole body before they read the answer. Answering and closing while
+    their bytes still arrive makes the kernel reset the connection, and such a client sees a
+    reset instead of the 413. So the rest of an oversized body is read and thrown away first
+    (nginx's "lingering close" does the same), bounded in bytes and time so that it cannot be
+    used to keep a worker busy; past those bounds the answer goes out anyway. A client that
+    asked `Expect: 100-continue` has sent nothing yet and is answered at once.
     """
+
+    drain_max_bytes = 64 * 1024 * 1024
+    drain_seconds = 10.0
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -96,7 +107,11 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         declared = _header(scope, b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        announced = int(declared) if declared and declared.isascii() and declared.isdigit() else None
+        if announced is not None and announced > self.max_bytes:
+            expects_continue = (_header(scope, b"expect") or "").strip().lower() == "100-continue"
+            if not expects_continue and announced <= self.drain_max_bytes:
+                await self._drain(receive, more_body=True)
             await self._refuse(scope, receive, send)
             return
         chunks: list[bytes] = []
@@ -108,6 +123,7 @@ class BodyLimitMiddleware:
             chunk = message.get("body", b"")
             received += len(chunk)
             if received > self.max_bytes:
+                await self._drain(receive, more_body=message.get("more_body", False), already=received)
                 await self._refuse(scope, receive, send)
                 return
             chunks.append(chunk)
@@ -123,6 +139,20 @@ class BodyLimitMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def _drain(self, receive: Receive, *, more_body: bool, already: int = 0) -> None:
+        """Reads and discards what is left of the body, within the drain bounds."""
+        drained = already
+        try:
+            async with asyncio.timeout(self.drain_seconds):
+                while more_body and drained <= self.drain_max_bytes:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return
+                    drained += len(message.get("body", b""))
+                    more_body = message.get("more_body", False)
+        except TimeoutError:
+            logger.info("gave up draining an oversized body after %d bytes", drained)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(

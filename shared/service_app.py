@@ -62,8 +62,10 @@ def create_service_app(
             try:
                 await readiness(request.app)
             except Exception as exc:  # readiness reports any failure; it never raises
-                logger.warning("not ready: %s", exc)
-                return problem_response(503, "not-ready", f"{name} is not ready: {type(exc).__name__}")
+                # What failed and why goes to the log only: an exception's class or message tells
+                # an outsider which libraries and hosts sit behind the service.
+                logger.warning("not ready: %s: %s", type(exc).__name__, exc)
+                return problem_response(503, "not-ready", f"{name} is not ready; its log says why.")
         return JSONResponse({"status": "ready", "service": name})
 
     app.add_route("/metrics", metrics.endpoint, include_in_schema=False)

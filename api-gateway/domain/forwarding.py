@@ -31,6 +31,28 @@ _INTERNAL_TOKEN = b"x-internal-token"
 _GATEWAY_SET = frozenset({b"x-request-id", b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host"})
 # The upstream server adds its own; passing them on would duplicate ours.
 _SERVER_SET = frozenset({b"date", b"server"})
+# Optional whitespace around a field value is not part of it (RFC 9110 §5.5); an HTTP client
+# refuses to send a value that still carries it, so it is cut off here.
+_OPTIONAL_WHITESPACE = b" \t"
+# Control characters other than HTAB can never be part of a field value (RFC 9110 §5.5).
+_FORBIDDEN_IN_VALUE = (frozenset(range(0x00, 0x20)) - {0x09}) | {0x7F}
+
+
+class InvalidHeaderValue(ValueError):
+    """A request header whose value no HTTP message may carry; the caller sent bad bytes."""
+
+    def __init__(self, name: bytes) -> None:
+        super().__init__(f"header {name.decode('latin-1')!r} has a character no header value may hold")
+        self.name = name.decode("latin-1")
+
+
+def normalised_value(name: bytes, value: bytes) -> bytes:
+    """The value without its optional surrounding whitespace (`Bearer ` is `Bearer`);
+    `InvalidHeaderValue` when a control character remains."""
+    value = value.strip(_OPTIONAL_WHITESPACE)
+    if not _FORBIDDEN_IN_VALUE.isdisjoint(value):
+        raise InvalidHeaderValue(name)
+    return value
 
 
 def _connection_tokens(value: bytes) -> set[bytes]:
@@ -49,8 +71,8 @@ def upstream_request_headers(
     scheme: str,
     request_id: str | None,
 ) -> list[Header]:
-    """The headers to send upstream: the client's, minus hop-by-hop and identity headers, plus
-    X-Request-ID, X-Forwarded-For, -Proto and -Host.
+    """The headers to send upstream: the client's (values normalised, see `normalised_value`),
+    minus hop-by-hop and identity headers, plus X-Request-ID, X-Forwarded-For, -Proto and -Host.
 
     X-Forwarded-For is replaced, never appended to: it carries only `client_host`, the address
     the server resolved (the peer itself, or the client a trusted proxy such as nginx named, per
@@ -59,7 +81,8 @@ def upstream_request_headers(
     out: list[Header] = []
     host: bytes | None = None
     named_by_connection: set[bytes] = set()
-    for name, value in headers:
+    for name, raw_value in headers:
+        value = normalised_value(name, raw_value)
         if name in _GATEWAY_SET or _is_hop_by_hop(name):
             if name == b"host":
                 host = value

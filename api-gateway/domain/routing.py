@@ -1,9 +1,10 @@
 """Which service answers which public path (docs/architecture.md, the shape), and which paths
 never leave the gateway.
 
-The gateway forwards by path prefix; the longest matching prefix wins, so `/webhooks/midtrans`
-reaches payment-service and `/webhooks/digiflazz` ppob-service while the rest of `/webhooks` goes
-to transaction-service.
+The gateway forwards by path prefix; the longest matching prefix wins. Of `/webhooks/` only the
+providers' callbacks are public (`/webhooks/midtrans` to payment-service, `/webhooks/digiflazz` to
+ppob-service): the signed service-to-service events (transaction-service's `/webhooks/payment`)
+travel on the private network and are never routed from outside.
 """
 
 from __future__ import annotations
@@ -112,7 +113,6 @@ TIKETQ_ROUTES: tuple[ServiceRoute, ...] = (
     ServiceRoute("/transactions", "transaction"),
     ServiceRoute("/orders", "transaction"),
     ServiceRoute("/payments", "transaction"),
-    ServiceRoute("/webhooks", "transaction"),
     ServiceRoute("/reports", "transaction"),
     ServiceRoute("/webhooks/midtrans", "payment"),
     ServiceRoute("/webhooks/digiflazz", "ppob"),

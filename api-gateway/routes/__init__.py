@@ -1,1 +1,2 @@
-"""Inbound HTTP of the gateway: the proxy catch-all and the platform docs."""
+"""Inbound HTTP of the gateway: the proxy catch-all, the platform docs, the guarded /metrics and
+the security headers every answer carries."""

@@ -2,7 +2,9 @@
 
 In order: refuse what is never routed (404), check the bearer token (401, or 503/504 when
 auth-service cannot say), read the capped body, forward, and hand back the service's status,
-headers and body. The Authorization header goes on unchanged: services verify it again.
+headers and body. Header values go on without their surrounding whitespace (a client's
+`Authorization: Bearer ` is `Bearer`); the Authorization header is otherwise unchanged: services
+verify it again.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from domain.access import AccessRules, bearer_token
-from domain.forwarding import client_response_headers, upstream_request_headers
+from domain.forwarding import InvalidHeaderValue, client_response_headers, upstream_request_headers
 from domain.ports import Forwarder, TokenCheck
 from domain.routing import RoutingTable, inspect_path
 from shared.errors import ProblemError
@@ -68,12 +70,17 @@ def proxy_endpoint(routing: RoutingTable, access: AccessRules) -> Callable[[Requ
         query: bytes = scope.get("query_string", b"")
         target = f"{raw_path}?{query.decode('latin-1')}" if query else raw_path
         client = scope.get("client")
-        headers = upstream_request_headers(
-            scope["headers"],
-            client_host=client[0] if client else None,
-            scheme=scope.get("scheme", "http"),
-            request_id=request_id_var.get(),
-        )
+        try:
+            headers = upstream_request_headers(
+                scope["headers"],
+                client_host=client[0] if client else None,
+                scheme=scope.get("scheme", "http"),
+                request_id=request_id_var.get(),
+            )
+        except InvalidHeaderValue as exc:
+            # The client's own bytes: a 4xx that names the header, never a 502 from the hop.
+            detail = f"The {exc.name} header holds a control character."
+            raise ProblemError(400, "invalid-header", detail) from exc
         upstreams: Forwarder = state.upstreams
         reply = await upstreams.forward(service, method, target, headers, body)
 

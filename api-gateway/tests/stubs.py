@@ -50,6 +50,8 @@ async def echo(request: Request, service: str, received: Received) -> Response:
         response.set_cookie("a", "1")
         response.set_cookie("b", "2")
         return response
+    if last == "cached":
+        return JSONResponse(seen, headers={"Cache-Control": "public, max-age=300"})
     if last == "gzipped":
         return Response(
             gzip.compress(b'{"compressed": true}'),

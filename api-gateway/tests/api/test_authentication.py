@@ -192,7 +192,7 @@ async def test_account_state_is_asked_once_per_ttl_not_per_request(
         ("POST", "/auth/login", "auth"),
         ("POST", "/auth/refresh", "auth"),
         ("POST", "/webhooks/midtrans", "payment"),
-        ("POST", "/webhooks/payment", "transaction"),
+        ("POST", "/webhooks/digiflazz", "ppob"),
     ],
 )
 async def test_public_routes_pass_without_a_token(

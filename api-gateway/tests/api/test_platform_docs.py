@@ -114,7 +114,7 @@ async def test_the_platform_document_holds_every_services_public_paths(platform_
     assert document["info"]["title"] == "TiketQ API"
     assert document["openapi"].startswith("3.1")
     paths = document["paths"]
-    assert {"/orders", "/orders/{order_id}", "/webhooks/payment", "/webhooks/midtrans"} <= set(paths)
+    assert {"/orders", "/orders/{order_id}", "/webhooks/midtrans"} <= set(paths)
     assert "/auth/.well-known/jwks.json" in paths
     assert "/auth/users/{account_id}" in paths
     assert document["x-tiketq-services"]["transaction"] == "1.2.3"
@@ -125,6 +125,8 @@ async def test_internal_ops_and_unrouted_paths_are_left_out(platform_docs: Any) 
     paths = set(document["paths"])
     assert not [path for path in paths if "internal" in path]
     assert not paths & {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"}
+    # Served by transaction-service to payment-service only; the gateway does not route it.
+    assert "/webhooks/payment" not in paths
     assert "/payments/shadow" not in paths  # the gateway sends /payments to transaction-service
 
 
@@ -197,6 +199,41 @@ async def test_docs_and_redoc_show_the_platform_document(platform_docs: Any) -> 
     redoc = await gateway.get("/redoc")
     assert redoc.status_code == 200
     assert "/openapi.json" in redoc.text
+
+
+async def test_the_docs_load_pinned_assets_from_the_gateway_under_a_content_security_policy(
+    platform_docs: Any,
+) -> None:
+    _, gateway, _ = platform_docs
+    pages = {path: await gateway.get(path) for path in ("/docs", "/redoc", "/docs/oauth2-redirect")}
+    for path, page in pages.items():
+        assert page.status_code == 200, path
+        assert "cdn" not in page.text.lower(), path
+        assert "https://" not in page.text, path
+        csp = page.headers["content-security-policy"]
+        policy = dict(directive.strip().split(" ", 1) for directive in csp.split(";"))
+        assert policy["default-src"] == "'none'"
+        assert policy["connect-src"] == "'self'"
+        assert policy["frame-ancestors"] == "'none'"
+        # Only the gateway's own files, and the page's own inline script by its hash.
+        sources = policy["script-src"].split()
+        assert sources[0] == "'self'"
+        assert all(source.startswith("'sha256-") for source in sources[1:])
+        assert "'unsafe-inline'" not in sources
+    assert '<script src="/docs/assets/swagger-ui-bundle.js">' in pages["/docs"].text
+    assert '"validatorUrl": null' in pages["/docs"].text
+    assert '<script src="/docs/assets/redoc.standalone.js">' in pages["/redoc"].text
+    for asset, kind in (
+        ("swagger-ui-bundle.js", "javascript"),
+        ("swagger-ui.css", "text/css"),
+        ("redoc.standalone.js", "javascript"),
+        ("favicon.png", "image/png"),
+    ):
+        served = await gateway.get(f"/docs/assets/{asset}")
+        assert served.status_code == 200, asset
+        assert kind in served.headers["content-type"], asset
+        assert len(served.content) > 1000, asset
+    assert (await gateway.get("/docs/assets/../app.py")).status_code == 404
 
 
 async def test_the_docs_need_no_token_and_work_when_every_service_is_down(

@@ -16,7 +16,6 @@ from domain.access import TIKETQ_ACCESS, AccessRules, PublicOperation, bearer_to
         ("GET", "/auth/.well-known/jwks.json"),
         ("HEAD", "/auth/.well-known/jwks.json"),
         ("POST", "/webhooks/midtrans"),
-        ("POST", "/webhooks/payment"),
         ("POST", "/webhooks/digiflazz"),
         ("GET", "/ppob/products"),
         ("POST", "/ppob/inquiries"),

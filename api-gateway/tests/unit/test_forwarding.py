@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from domain.forwarding import client_response_headers, upstream_request_headers
+import pytest
+
+from domain.forwarding import (
+    InvalidHeaderValue,
+    client_response_headers,
+    normalised_value,
+    upstream_request_headers,
+)
 
 
 def _forward(headers: list[tuple[bytes, bytes]], **kwargs: object) -> dict[bytes, bytes]:
@@ -132,3 +139,21 @@ def test_redirects_to_the_upstream_address_become_relative() -> None:
     assert location(b"http://127.0.0.1:80031/x") == b"http://127.0.0.1:80031/x"
     assert location(b"https://app.midtrans.com/snap/v2") == b"https://app.midtrans.com/snap/v2"
     assert location(b"/relative") == b"/relative"
+
+
+def test_header_values_are_sent_without_surrounding_whitespace() -> None:
+    sent = _forward([(b"authorization", b"Bearer "), (b"x-client", b"\t android  "), (b"x-empty", b"  ")])
+    assert sent[b"authorization"] == b"Bearer"
+    assert sent[b"x-client"] == b"android"
+    assert sent[b"x-empty"] == b""
+
+
+def test_inner_whitespace_of_a_value_is_kept() -> None:
+    assert normalised_value(b"user-agent", b" TiketQ/1.0 (Android 14) ") == b"TiketQ/1.0 (Android 14)"
+
+
+@pytest.mark.parametrize("value", [b"a\x00b", b"a\rb", b"a\nb", b"a\x7fb", b"a\x1bb"])
+def test_a_control_character_in_a_value_is_refused(value: bytes) -> None:
+    with pytest.raises(InvalidHeaderValue) as refused:
+        _forward([(b"x-client", value)])
+    assert refused.value.name == "x-client"

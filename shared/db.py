@@ -11,6 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.settings import DatabaseSettings
 
+# Constraint and index names every service's tables and migrations use, so that a migration can
+# name what it drops (ck_bookings_status_known, uq_bookings_idempotency_key, …).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
 
 def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     return create_async_engine(

@@ -14,29 +14,17 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    select,
-    update,
 )
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.serialization import booking_from_row, booking_to_row
 from domain.bookings import Booking
-from shared.booking_lifecycle import BookingStatus
-from shared.db import SqlAlchemyUnitOfWork
+from shared.booking_table import BookingRows, status_check
+from shared.db import NAMING_CONVENTION, SqlAlchemyUnitOfWork
 from shared.idempotency import idempotency_table
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-
-STATUSES = tuple(s.value for s in BookingStatus)
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 bookings = Table(
     "bookings",
@@ -57,7 +45,7 @@ bookings = Table(
     Column("refund_amount", Numeric(14, 2), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
-    CheckConstraint(f"status IN {STATUSES!r}", name="status_known"),
+    status_check(),
     CheckConstraint("total >= 0", name="total_not_negative"),
     CheckConstraint("refund_amount IS NULL OR refund_amount >= 0", name="refund_not_negative"),
     UniqueConstraint("supplier", "supplier_booking_id", name="uq_bookings_supplier_booking"),
@@ -66,24 +54,9 @@ bookings = Table(
 idempotency_keys = idempotency_table(metadata)
 
 
-class SqlBookingRepository:
+class SqlBookingRepository(BookingRows[Booking]):
     def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    async def add(self, booking: Booking) -> None:
-        await self._session.execute(insert(bookings).values(**booking_to_row(booking)))
-
-    async def get(self, reference: str, *, for_update: bool = False) -> Booking | None:
-        statement = select(bookings).where(bookings.c.reference == reference)
-        if for_update:
-            statement = statement.with_for_update()
-        row = (await self._session.execute(statement)).mappings().first()
-        return None if row is None else booking_from_row(row)
-
-    async def save(self, booking: Booking) -> None:
-        row = booking_to_row(booking)
-        reference = row.pop("reference")
-        await self._session.execute(update(bookings).where(bookings.c.reference == reference).values(**row))
+        super().__init__(session, bookings, booking_to_row, booking_from_row)
 
 
 class SqlBookingUnitOfWork(SqlAlchemyUnitOfWork):

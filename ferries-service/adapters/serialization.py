@@ -9,7 +9,14 @@ from typing import Any
 
 from domain.bookings import Booking, BookingDetails, Passenger, Vehicle
 from domain.models import FareLine, Offer, Party, PassengerType, Sailing, SearchCriteria, SearchResult
-from shared.booking_lifecycle import BookingStatus, Contact, Document, LineItem
+from shared.booking_lifecycle import BookingStatus, Contact
+from shared.booking_table import (
+    documents_from_json,
+    documents_to_json,
+    line_items_from_json,
+    line_items_to_json,
+    money_or_none,
+)
 
 
 def sailing_to_dict(s: Sailing) -> dict[str, Any]:
@@ -146,17 +153,11 @@ def booking_to_row(b: Booking) -> dict[str, Any]:
         "supplier_booking_id": b.supplier_booking_id,
         "supplier_reference": b.supplier_reference,
         "hold_expires_at": b.hold_expires_at,
-        "items": [
-            {"description": i.description, "quantity": i.quantity, "unit_price": str(i.unit_price)}
-            for i in b.items
-        ],
+        "items": line_items_to_json(b.items),
         "total": b.total,
         "sailing": sailing_to_dict(b.sailing),
         "details": b.details.as_dict(),
-        "documents": [
-            {"kind": d.kind, "reference": d.reference, "title": d.title, "fields": d.fields}
-            for d in b.documents
-        ],
+        "documents": documents_to_json(b.documents),
         "failure_reason": b.failure_reason,
         "refund_amount": b.refund_amount,
         "created_at": b.created_at,
@@ -173,17 +174,13 @@ def booking_from_row(row: Any) -> Booking:
         supplier_booking_id=row["supplier_booking_id"],
         supplier_reference=row["supplier_reference"],
         hold_expires_at=row["hold_expires_at"],
-        items=tuple(
-            LineItem(i["description"], i["quantity"], Decimal(i["unit_price"])) for i in row["items"]
-        ),
+        items=line_items_from_json(row["items"]),
         total=Decimal(row["total"]),
         sailing=sailing_from_dict(row["sailing"]),
         details=details_from_dict(row["details"]),
-        documents=tuple(
-            Document(d["kind"], d["reference"], d["title"], d["fields"]) for d in row["documents"]
-        ),
+        documents=documents_from_json(row["documents"]),
         failure_reason=row["failure_reason"],
-        refund_amount=Decimal(row["refund_amount"]) if row["refund_amount"] is not None else None,
+        refund_amount=money_or_none(row["refund_amount"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )

@@ -18,30 +18,25 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     select,
-    update,
 )
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.bookings import FLIGHT_STATUSES, Booking, FlightLeg, Gender, Passenger, Ticket, Title
 from domain.models import PassengerType
-from shared.booking_lifecycle import BookingStatus, Contact, LineItem
-from shared.db import SqlAlchemyUnitOfWork
-from shared.idempotency import idempotency_table
-from shared.money import money_string
-
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
+from shared.booking_lifecycle import BookingStatus, Contact
+from shared.booking_table import (
+    BookingRows,
+    line_items_from_json,
+    line_items_to_json,
+    money_or_none,
+    status_check,
 )
+from shared.db import NAMING_CONVENTION, SqlAlchemyUnitOfWork
+from shared.idempotency import idempotency_table
 
-STATUSES = tuple(s.value for s in FLIGHT_STATUSES)  # what the table's CHECK allows
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 bookings = Table(
     "bookings",
@@ -67,7 +62,7 @@ bookings = Table(
     # The trip by direction ([[{flight leg}, …], …]) and the quote's lines, fixed at hold time.
     Column("itineraries", JSONB, nullable=False),
     Column("quote", JSONB, nullable=False),
-    CheckConstraint(f"status IN {STATUSES!r}", name="status_known"),
+    status_check(FLIGHT_STATUSES),
     CheckConstraint("total_price >= 0", name="total_not_negative"),
     CheckConstraint("refund_amount IS NULL OR refund_amount >= 0", name="refund_not_negative"),
     UniqueConstraint("supplier", "supplier_order_id", name="uq_bookings_supplier_order"),
@@ -149,18 +144,6 @@ def leg_from_json(d: dict[str, Any]) -> FlightLeg:
     )
 
 
-def quote_line_to_json(line: LineItem) -> dict[str, Any]:
-    return {
-        "description": line.description,
-        "quantity": line.quantity,
-        "unit_price": money_string(line.unit_price),
-    }
-
-
-def quote_line_from_json(d: dict[str, Any]) -> LineItem:
-    return LineItem(d["description"], int(d["quantity"]), Decimal(d["unit_price"]))
-
-
 def booking_to_row(b: Booking) -> dict[str, Any]:
     return {
         "reference": b.reference,
@@ -180,7 +163,7 @@ def booking_to_row(b: Booking) -> dict[str, Any]:
         "updated_at": b.updated_at,
         "refund_amount": b.refund_amount,
         "itineraries": [[leg_to_json(leg) for leg in legs] for legs in b.itineraries],
-        "quote": [quote_line_to_json(line) for line in b.quote],
+        "quote": line_items_to_json(b.quote),
     }
 
 
@@ -201,38 +184,21 @@ def booking_from_row(row: RowMapping | dict[str, Any]) -> Booking:
         tickets=tuple(ticket_from_json(t) for t in row["tickets"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
-        refund_amount=Decimal(row["refund_amount"]) if row.get("refund_amount") is not None else None,
+        refund_amount=money_or_none(row.get("refund_amount")),
         itineraries=tuple(tuple(leg_from_json(leg) for leg in legs) for legs in row["itineraries"]),
-        quote=tuple(quote_line_from_json(line) for line in row["quote"]),
+        quote=line_items_from_json(row["quote"]),
     )
 
 
 # --- repository and unit of work ----------------------------------------------------------------
 
 
-class SqlBookingRepository:
+class SqlBookingRepository(BookingRows[Booking]):
     def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+        super().__init__(session, bookings, booking_to_row, booking_from_row)
 
     async def find_by_key(self, idempotency_key: str) -> Booking | None:
-        statement = select(bookings).where(bookings.c.idempotency_key == idempotency_key)
-        row = (await self._session.execute(statement)).mappings().first()
-        return None if row is None else booking_from_row(row)
-
-    async def add(self, booking: Booking) -> None:
-        await self._session.execute(insert(bookings).values(**booking_to_row(booking)))
-
-    async def get(self, reference: str, *, for_update: bool = False) -> Booking | None:
-        statement = select(bookings).where(bookings.c.reference == reference)
-        if for_update:
-            statement = statement.with_for_update()
-        row = (await self._session.execute(statement)).mappings().first()
-        return None if row is None else booking_from_row(row)
-
-    async def save(self, booking: Booking) -> None:
-        row = booking_to_row(booking)
-        reference = row.pop("reference")
-        await self._session.execute(update(bookings).where(bookings.c.reference == reference).values(**row))
+        return await self.first(select(bookings).where(bookings.c.idempotency_key == idempotency_key))
 
 
 class SqlBookingUnitOfWork(SqlAlchemyUnitOfWork):

@@ -16,30 +16,26 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    select,
-    update,
 )
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.bookings import Booking, Guest, GuestDetails
-from shared.booking_lifecycle import BookingStatus, Contact, Document, LineItem
-from shared.db import SqlAlchemyUnitOfWork
-from shared.idempotency import idempotency_table
-from shared.money import money_string
-
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
+from shared.booking_lifecycle import BookingStatus, Contact
+from shared.booking_table import (
+    BookingRows,
+    documents_from_json,
+    documents_to_json,
+    line_items_from_json,
+    line_items_to_json,
+    money_or_none,
+    status_check,
 )
+from shared.db import NAMING_CONVENTION, SqlAlchemyUnitOfWork
+from shared.idempotency import idempotency_table
 
-STATUSES = tuple(s.value for s in BookingStatus)
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 bookings = Table(
     "bookings",
@@ -60,7 +56,7 @@ bookings = Table(
     Column("hold_expires_at", DateTime(timezone=True), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
-    CheckConstraint(f"status IN {STATUSES!r}", name="status_known"),
+    status_check(),
     CheckConstraint("total >= 0", name="total_not_negative"),
     CheckConstraint("refund_amount IS NULL OR refund_amount >= 0", name="refund_not_negative"),
 )
@@ -78,16 +74,10 @@ def booking_to_row(b: Booking) -> dict[str, Any]:
         "supplier_reference": b.supplier_reference,
         "rate_key": b.rate_key,
         "total": b.total,
-        "quote": [
-            {"description": q.description, "quantity": q.quantity, "unit_price": money_string(q.unit_price)}
-            for q in b.quote
-        ],
+        "quote": line_items_to_json(b.quote),
         "details": b.details.as_dict(),
         "stay": b.stay,
-        "documents": [
-            {"kind": d.kind, "reference": d.reference, "title": d.title, "fields": d.fields}
-            for d in b.documents
-        ],
+        "documents": documents_to_json(b.documents),
         "failure_reason": b.failure_reason,
         "refund_amount": b.refund_amount,
         "hold_expires_at": b.hold_expires_at,
@@ -106,44 +96,25 @@ def booking_from_row(row: RowMapping | dict[str, Any]) -> Booking:
         supplier_reference=row["supplier_reference"],
         rate_key=row["rate_key"],
         total=Decimal(row["total"]),
-        quote=tuple(
-            LineItem(q["description"], int(q["quantity"]), Decimal(q["unit_price"])) for q in row["quote"]
-        ),
+        quote=line_items_from_json(row["quote"]),
         details=GuestDetails(
             tuple(Guest(g["first_name"], g["last_name"]) for g in details["guests"]),
             Contact(**details["contact"]),
             details.get("special_requests"),
         ),
         stay=row["stay"],
-        documents=tuple(
-            Document(d["kind"], d["reference"], d["title"], d["fields"]) for d in row["documents"]
-        ),
+        documents=documents_from_json(row["documents"]),
         failure_reason=row["failure_reason"],
-        refund_amount=Decimal(row["refund_amount"]) if row["refund_amount"] is not None else None,
+        refund_amount=money_or_none(row["refund_amount"]),
         hold_expires_at=row["hold_expires_at"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
 
 
-class SqlBookingRepository:
+class SqlBookingRepository(BookingRows[Booking]):
     def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    async def add(self, booking: Booking) -> None:
-        await self._session.execute(insert(bookings).values(**booking_to_row(booking)))
-
-    async def get(self, reference: str, *, for_update: bool = False) -> Booking | None:
-        statement = select(bookings).where(bookings.c.reference == reference)
-        if for_update:
-            statement = statement.with_for_update()
-        row = (await self._session.execute(statement)).mappings().first()
-        return None if row is None else booking_from_row(row)
-
-    async def save(self, booking: Booking) -> None:
-        row = booking_to_row(booking)
-        reference = row.pop("reference")
-        await self._session.execute(update(bookings).where(bookings.c.reference == reference).values(**row))
+        super().__init__(session, bookings, booking_to_row, booking_from_row)
 
 
 class SqlBookingUnitOfWork(SqlAlchemyUnitOfWork):

@@ -21,26 +21,25 @@ from sqlalchemy import (
     Text,
     func,
     select,
-    update,
 )
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.models import Booking, Category, Margin, Offer
-from shared.booking_lifecycle import BookingStatus, Customer, Document, LineItem
-from shared.db import SqlAlchemyUnitOfWork
+from shared.booking_lifecycle import BookingStatus, Customer
+from shared.booking_table import (
+    BookingRows,
+    documents_from_json,
+    documents_to_json,
+    line_items_from_json,
+    line_items_to_json,
+    status_check,
+)
+from shared.db import NAMING_CONVENTION, SqlAlchemyUnitOfWork
 from shared.idempotency import idempotency_table
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 offers = Table(
     "offers",
@@ -81,9 +80,7 @@ bookings = Table(
     Column("hold_expires_at", DateTime(timezone=True), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
-    CheckConstraint(
-        "status IN ('held', 'pending', 'issued', 'cancelled', 'expired', 'failed')", name="status_known"
-    ),
+    status_check(),
     CheckConstraint("total >= 0 AND cost >= 0", name="money_not_negative"),
     Index("ix_bookings_pending_due", "next_check_at", postgresql_where="status = 'pending'"),
     Index("ix_bookings_status_created", "status", "created_at"),
@@ -108,16 +105,6 @@ settings_table = Table(
 idempotency_keys = idempotency_table(metadata)
 
 
-def _lines(lines: tuple[LineItem, ...]) -> list[dict[str, Any]]:
-    return [
-        {"description": x.description, "quantity": x.quantity, "unit_price": str(x.unit_price)} for x in lines
-    ]
-
-
-def _read_lines(raw: list[dict[str, Any]]) -> tuple[LineItem, ...]:
-    return tuple(LineItem(x["description"], int(x["quantity"]), Decimal(x["unit_price"])) for x in raw)
-
-
 def _offer(row: RowMapping) -> Offer:
     return Offer(
         row["offer_id"],
@@ -126,7 +113,7 @@ def _offer(row: RowMapping) -> Offer:
         Category(row["category"]),
         row["brand"],
         row["customer_no"],
-        _read_lines(row["lines"]),
+        line_items_from_json(row["lines"]),
         row["cost"],
         row["details"],
         row["created_at"],
@@ -144,7 +131,7 @@ def _booking_values(b: Booking) -> dict[str, Any]:
         "product_name": b.product_name,
         "category": str(b.category),
         "customer_no": b.customer_no,
-        "lines": _lines(b.lines),
+        "lines": line_items_to_json(b.lines),
         "total": b.total,
         "cost": b.cost,
         "customer": {
@@ -154,10 +141,7 @@ def _booking_values(b: Booking) -> dict[str, Any]:
             "phone": c.phone,
         },
         "details": b.details,
-        "documents": [
-            {"kind": d.kind, "reference": d.reference, "title": d.title, "fields": d.fields}
-            for d in b.documents
-        ],
+        "documents": documents_to_json(b.documents),
         "failure_reason": b.failure_reason,
         "supplier_reference": b.supplier_reference,
         "checks": b.checks,
@@ -168,7 +152,7 @@ def _booking_values(b: Booking) -> dict[str, Any]:
     }
 
 
-def _booking(row: RowMapping) -> Booking:
+def _booking(row: RowMapping | dict[str, Any]) -> Booking:
     return Booking(
         reference=row["reference"],
         offer_id=row["offer_id"],
@@ -177,14 +161,14 @@ def _booking(row: RowMapping) -> Booking:
         product_name=row["product_name"],
         category=Category(row["category"]),
         customer_no=row["customer_no"],
-        lines=_read_lines(row["lines"]),
+        lines=line_items_from_json(row["lines"]),
         cost=row["cost"],
         customer=Customer(**row["customer"]),
         details=row["details"],
         hold_expires_at=row["hold_expires_at"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
-        documents=tuple(Document(**d) for d in row["documents"]),
+        documents=documents_from_json(row["documents"]),
         failure_reason=row["failure_reason"],
         supplier_reference=row["supplier_reference"],
         checks=row["checks"],
@@ -195,6 +179,7 @@ def _booking(row: RowMapping) -> Booking:
 class SqlPpobRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
+        self._bookings = BookingRows(session, bookings, _booking_values, _booking)
 
     async def add_offer(self, offer: Offer) -> None:
         await self._s.execute(
@@ -205,7 +190,7 @@ class SqlPpobRepository:
                 category=str(offer.category),
                 brand=offer.brand,
                 customer_no=offer.customer_no,
-                lines=_lines(offer.lines),
+                lines=line_items_to_json(offer.lines),
                 cost=offer.cost,
                 details=offer.details,
                 created_at=offer.created_at,
@@ -218,19 +203,13 @@ class SqlPpobRepository:
         return _offer(row) if row else None
 
     async def add_booking(self, booking: Booking) -> None:
-        await self._s.execute(bookings.insert().values(**_booking_values(booking)))
+        await self._bookings.add(booking)
 
     async def get_booking(self, reference: str, *, for_update: bool = False) -> Booking | None:
-        query = select(bookings).where(bookings.c.reference == reference)
-        if for_update:
-            query = query.with_for_update()
-        row = (await self._s.execute(query)).mappings().first()
-        return _booking(row) if row else None
+        return await self._bookings.get(reference, for_update=for_update)
 
     async def save_booking(self, booking: Booking) -> None:
-        values = _booking_values(booking)
-        reference = values.pop("reference")
-        await self._s.execute(update(bookings).where(bookings.c.reference == reference).values(**values))
+        await self._bookings.save(booking)
 
     async def due_for_check(self, now: datetime, limit: int) -> list[str]:
         query = (

@@ -1,0 +1,126 @@
+"""How every product's bookings table keeps the contract's parts: quote lines and documents read
+back exactly, the status check names the statuses the product allows, and rows are added, read
+(locked or not) and saved by reference on a real PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+from shared.booking_lifecycle import BookingStatus, Document, LineItem
+from shared.booking_table import (
+    BookingRows,
+    Row,
+    documents_from_json,
+    documents_to_json,
+    line_items_from_json,
+    line_items_to_json,
+    money_or_none,
+    status_check,
+)
+from shared.db import NAMING_CONVENTION
+from shared.settings import to_asyncpg_url
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+bookings = sa.Table(
+    "bookings",
+    metadata,
+    sa.Column("reference", sa.String(64), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("quote", sa.JSON, nullable=False),
+    sa.Column("refund_amount", sa.Numeric(14, 2), nullable=True),
+    status_check((BookingStatus.HELD, BookingStatus.ISSUED, BookingStatus.CANCELLED)),
+)
+
+
+@dataclass(frozen=True)
+class Trip:
+    reference: str
+    status: BookingStatus
+    quote: tuple[LineItem, ...]
+    refund_amount: Decimal | None = None
+
+
+def to_row(t: Trip) -> dict[str, Any]:
+    return {
+        "reference": t.reference,
+        "status": t.status.value,
+        "quote": line_items_to_json(t.quote),
+        "refund_amount": t.refund_amount,
+    }
+
+
+def from_row(row: Row) -> Trip:
+    return Trip(
+        row["reference"],
+        BookingStatus(row["status"]),
+        line_items_from_json(row["quote"]),
+        money_or_none(row["refund_amount"]),
+    )
+
+
+def test_quote_lines_and_documents_read_back_exactly() -> None:
+    lines = (LineItem("Adult fare MRK-BKH", 2, Decimal("22700")), LineItem("Promo", 1, Decimal("-500.50")))
+    stored = line_items_to_json(lines)
+    assert [line["unit_price"] for line in stored] == ["22700.00", "-500.50"]
+    assert line_items_from_json(stored) == lines
+    documents = (Document("e-ticket", "TKT-1", "E-ticket Siti Rahayu", {"boarding_code": "BC1"}),)
+    assert documents_from_json(documents_to_json(documents)) == documents
+    assert money_or_none(None) is None
+    assert money_or_none("0.00") == Decimal("0")
+
+
+def test_the_status_check_names_the_products_statuses() -> None:
+    check = status_check((BookingStatus.HELD, BookingStatus.ISSUED))
+    assert (check.name, str(check.sqltext)) == ("status_known", "status IN ('held', 'issued')")
+    assert str(status_check().sqltext).count("'") == 2 * len(BookingStatus)
+
+
+@pytest.fixture(scope="module")
+def database_url(make_database: Callable[[str], str]) -> str:
+    return to_asyncpg_url(make_database("booking_table"))
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_async_engine(database_url)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.drop_all)
+        await conn.run_sync(metadata.create_all)
+    yield async_sessionmaker(engine, expire_on_commit=False)
+    await engine.dispose()
+
+
+async def test_rows_are_added_read_and_saved_by_reference(sessions: async_sessionmaker[AsyncSession]) -> None:
+    trip = Trip("B1", BookingStatus.HELD, (LineItem("Adult fare", 1, Decimal("44200.00")),))
+    async with sessions() as session, session.begin():
+        rows = BookingRows(session, bookings, to_row, from_row)
+        await rows.add(trip)
+        await rows.add(replace(trip, reference="B2"))
+    async with sessions() as session, session.begin():
+        rows = BookingRows(session, bookings, to_row, from_row)
+        locked = await rows.get("B1", for_update=True)
+        assert locked == trip
+        await rows.save(replace(trip, status=BookingStatus.CANCELLED, refund_amount=Decimal("33150.00")))
+    async with sessions() as session:
+        rows = BookingRows(session, bookings, to_row, from_row)
+        assert await rows.get("B1") == replace(
+            trip, status=BookingStatus.CANCELLED, refund_amount=Decimal("33150.00")
+        )
+        assert (await rows.get("B2")) == replace(trip, reference="B2")
+        assert await rows.get("B3") is None
+
+
+async def test_a_status_the_product_does_not_allow_is_refused_by_the_table(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    trip = Trip("B1", BookingStatus.PENDING, (LineItem("Adult fare", 1, Decimal("44200.00")),))
+    with pytest.raises(sa.exc.IntegrityError, match="ck_bookings_status_known"):
+        async with sessions() as session, session.begin():
+            await BookingRows(session, bookings, to_row, from_row).add(trip)

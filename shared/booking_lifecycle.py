@@ -9,6 +9,7 @@ routes) is shared/booking_api.py.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -178,3 +179,8 @@ class ContractBooking:
 def hold_lapsed(status: BookingStatus, hold_expires_at: datetime, now: datetime) -> bool:
     """A held booking reads expired from its deadline on, whether or not anything wrote it yet."""
     return status is BookingStatus.HELD and now >= hold_expires_at
+
+
+def new_booking_reference() -> str:
+    """Our booking reference: opaque to every caller (a UUID today), never the supplier's."""
+    return str(uuid.uuid4())

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -25,15 +24,11 @@ from domain.errors import (
 )
 from domain.offer_ids import decode_offer_id
 from domain.repository import BookingUnitOfWorkFactory, Clock, FerryOperator, OfferCache
-from shared.booking_lifecycle import BookingStatus, ContractBooking, Customer, Quote
+from shared.booking_lifecycle import BookingStatus, ContractBooking, Customer, Quote, new_booking_reference
 
 logger = logging.getLogger("ferries.bookings")
 SERVICE_TYPE = "ferry"
 SAILING_CANCELLED_REASON = "The operator cancelled this sailing (weather); no ticket was issued."
-
-
-def new_reference() -> str:
-    return str(uuid.uuid4())
 
 
 class BookingDesk:
@@ -43,7 +38,7 @@ class BookingDesk:
         cache: OfferCache,
         uow: BookingUnitOfWorkFactory,
         clock: Clock,
-        references: Callable[[], str] = new_reference,
+        references: Callable[[], str] = new_booking_reference,
     ) -> None:
         self._operator = operator
         self._cache = cache

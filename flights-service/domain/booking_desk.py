@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -38,14 +37,10 @@ from domain.repository import (
     OfferCache,
     ReferenceFactory,
 )
-from shared.booking_lifecycle import BookingStatus, Contact, ContractBooking, Quote
+from shared.booking_lifecycle import BookingStatus, Contact, ContractBooking, Quote, new_booking_reference
 
 logger = logging.getLogger("flights.bookings")
 SERVICE_TYPE = "flight"
-
-
-def new_reference() -> str:
-    return str(uuid.uuid4())
 
 
 class BookingDesk:
@@ -58,7 +53,7 @@ class BookingDesk:
         clock: Clock,
         *,
         offer_ttl_seconds: float,
-        references: ReferenceFactory = new_reference,
+        references: ReferenceFactory = new_booking_reference,
     ) -> None:
         self._suppliers = suppliers
         self._cache = cache

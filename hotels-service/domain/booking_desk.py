@@ -15,7 +15,6 @@ Idempotency-Key of the hold is handled by the caller (shared.idempotency) around
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import timedelta
@@ -34,7 +33,7 @@ from domain.errors import (
 from domain.models import CachedOffer
 from domain.ports import BookingUnitOfWorkFactory, Clock, HotelSupplier, SearchCache, SupplierBookingStatus
 from domain.vouchers import quote_line, stay_snapshot, voucher
-from shared.booking_lifecycle import BookingStatus, ContractBooking, Customer, Quote
+from shared.booking_lifecycle import BookingStatus, ContractBooking, Customer, Quote, new_booking_reference
 
 SERVICE_TYPE = "hotel"
 SOLD_OUT_REASON = "The hotel has no room left for this rate; the payment is refunded in full."
@@ -42,10 +41,6 @@ REPRICED_REASON = (
     "The hotel's price changed after payment; the booking was not made and the payment is refunded."
 )
 REFUSED_REASON = "The hotel did not confirm this on-request booking; the payment is refunded in full."
-
-
-def new_reference() -> str:
-    return str(uuid.uuid4())
 
 
 class BookingDesk:
@@ -58,7 +53,7 @@ class BookingDesk:
         *,
         quote_ttl_seconds: float,
         offer_ttl_seconds: float,
-        references: Callable[[], str] = new_reference,
+        references: Callable[[], str] = new_booking_reference,
     ) -> None:
         self._supplier = supplier
         self._cache = cache

@@ -6,7 +6,6 @@ cancel, and the late answers of pending purchases by callback or by status check
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -32,7 +31,7 @@ from domain.errors import (
 from domain.models import Booking, Offer, PurchaseResult
 from domain.ports import Aggregator, Alerts, Clock, UnitOfWorkFactory
 from domain.price_list import selling_price
-from shared.booking_lifecycle import BookingStatus, ContractBooking, LineItem, Quote
+from shared.booking_lifecycle import BookingStatus, ContractBooking, LineItem, Quote, new_booking_reference
 
 logger = logging.getLogger("ppob.purchases")
 SERVICE_TYPE = "ppob"
@@ -96,7 +95,7 @@ class Purchases:
         if offer is None or now >= offer.expires_at:
             raise OfferExpired("The offer is unknown or has expired; ask for a new quote.")
         customer, normalised = read_details(details, offer)
-        reference = str(uuid.uuid4())
+        reference = new_booking_reference()
         lines, cost, extra = await self._requote(offer, reference)
         await self._ensure_deposit(cost)
         booking = Booking(

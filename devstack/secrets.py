@@ -44,6 +44,16 @@ class DevSecrets:
         return self.directory / "payment_webhook_secret.txt"
 
     @property
+    def tls_certificate(self) -> Path:
+        """nginx's certificate (PEM) under docker compose: self-signed for localhost here; in
+        production the API domain's certificate. `make dev` itself serves plain HTTP."""
+        return self.directory / "tls_certificate.pem"
+
+    @property
+    def tls_private_key(self) -> Path:
+        return self.directory / "tls_private_key.pem"
+
+    @property
     def db_user(self) -> Path:
         return self.directory / "db_user.txt"
 
@@ -71,6 +81,12 @@ def ensure_dev_secrets(directory: Path) -> DevSecrets:
     _write_secret(found.db_password, secrets.token_urlsafe(24).encode())
     _write_secret(found.midtrans_server_key, f"SB-Mid-server-{secrets.token_urlsafe(18)}".encode())
     _write_secret(found.payment_webhook_secret, secrets.token_urlsafe(48).encode())
+    if not found.tls_certificate.exists() or not found.tls_private_key.exists():
+        certificate, private_key = _self_signed_localhost_certificate()
+        found.tls_certificate.unlink(missing_ok=True)
+        found.tls_private_key.unlink(missing_ok=True)
+        _write_secret(found.tls_private_key, private_key)
+        _write_secret(found.tls_certificate, certificate)
     if not found.jwt_private_key.exists():
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         pem = key.private_bytes(
@@ -78,3 +94,39 @@ def ensure_dev_secrets(directory: Path) -> DevSecrets:
         )
         _write_secret(found.jwt_private_key, pem)
     return found
+
+
+def _self_signed_localhost_certificate() -> tuple[bytes, bytes]:
+    """(certificate, private key) as PEM: an ECDSA P-256 key and a one-year certificate for
+    localhost and 127.0.0.1, so that `docker compose up` serves HTTPS out of the box."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=365))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM), key_pem

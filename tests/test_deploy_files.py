@@ -36,23 +36,19 @@ from tests.deploy_helpers import (  # noqa: E402
     COMPOSE_FILE,
     ENV_EXAMPLE,
     INIT_SQL,
-    directives,
     distributions_of,
     dockerfile_instructions,
     documented_env_names,
     exec_form,
-    first_block,
     interpolate,
     interpolated_names,
     load_compose,
     load_settings,
-    parse_nginx,
     read_env_file,
     required_settings,
     requirement_closure,
     runtime_imports,
     service_environment,
-    walk,
     without_interpolation,
 )
 
@@ -440,108 +436,7 @@ def test_dockerignore_keeps_local_state_secrets_and_tests_out_of_images() -> Non
     assert not {"shared", "shared/"} & patterns
 
 
-# --- nginx.conf ----------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def nginx() -> list[dict[str, Any]]:
-    parsed = parse_nginx()
-    assert parsed["status"] == "ok", parsed["errors"]
-    assert not parsed["errors"]
-    config: list[dict[str, Any]] = parsed["config"][0]["parsed"]
-    return config
-
-
-def _location(server: list[dict[str, Any]], *args: str) -> list[dict[str, Any]]:
-    for loc in directives(server, "location"):
-        if loc["args"] == list(args):
-            block: list[dict[str, Any]] = loc["block"]
-            return block
-    raise AssertionError(f"no location {' '.join(args)}")
-
-
-def test_nginx_conf_is_a_complete_config(nginx: list[dict[str, Any]]) -> None:
-    assert directives(nginx, "events")
-    assert directives(nginx, "http")
-    http = first_block(nginx, "http")
-    assert directives(http, "server_tokens")[0]["args"] == ["off"]
-    assert directives(http, "client_max_body_size")[0]["args"] == ["1m"]
-
-
-def test_nginx_proxies_everything_to_the_gateway_over_keepalive(nginx: list[dict[str, Any]]) -> None:
-    upstream = first_block(nginx, "upstream")
-    assert [d["args"] for d in directives(upstream, "server")] == [["api-gateway:8000"]]
-    assert directives(upstream, "keepalive")
-    server = first_block(nginx, "server")
-    assert directives(_location(server, "/"), "proxy_pass")[0]["args"] == ["http://api_gateway"]
-    headers = {d["args"][0].lower(): d["args"][1] for d in directives(server, "proxy_set_header")}
-    assert headers["connection"] == ""  # keepalive to the upstream needs it cleared
-    assert directives(server, "proxy_http_version")[0]["args"] == ["1.1"]
-    for directive in walk(server):
-        if directive["directive"] == "location":
-            # No location sets its own headers, so every one inherits the server's.
-            assert not directives(directive["block"], "proxy_set_header"), directive["args"]
-
-
-def test_nginx_forwards_client_address_and_scheme_headers(nginx: list[dict[str, Any]]) -> None:
-    server = first_block(nginx, "server")
-    headers = {d["args"][0].lower(): d["args"][1] for d in directives(server, "proxy_set_header")}
-    # Replaced, not appended: the edge does not pass on a client's claimed addresses.
-    assert headers["x-forwarded-for"] == "$remote_addr"
-    assert headers["x-forwarded-proto"] == "$scheme"
-    assert headers["x-forwarded-host"] == "$host"
-    assert headers["x-real-ip"] == "$remote_addr"
-
-
-def test_nginx_makes_a_request_id_when_absent_and_forwards_it(nginx: list[dict[str, Any]]) -> None:
-    http = first_block(nginx, "http")
-    server = first_block(nginx, "server")
-    headers = {d["args"][0].lower(): d["args"][1] for d in directives(server, "proxy_set_header")}
-    variable = headers["x-request-id"]
-    maps = {tuple(d["args"]): d["block"] for d in directives(http, "map")}
-    mapping = {entry["directive"]: entry["args"] for entry in maps[("$http_x_request_id", variable)]}
-    assert mapping["default"] == ["$request_id"]
-    assert ["$http_x_request_id"] in mapping.values()
-    added = {d["args"][0].lower(): d["args"][1] for d in directives(server, "add_header")}
-    assert added["x-request-id"] == variable
-    log_format = next(d for d in directives(http, "log_format"))
-    assert variable in "".join(log_format["args"])
-    assert "escape=json" in log_format["args"]
-    access_log = directives(http, "access_log")[0]["args"]
-    assert access_log[-1] == log_format["args"][0]
-
-
-@pytest.mark.parametrize("path", ["/auth/login", "/auth/register"])
-def test_nginx_rate_limits_credential_endpoints_per_client_ip(nginx: list[dict[str, Any]], path: str) -> None:
-    http = first_block(nginx, "http")
-    zones = {
-        d["args"][1].removeprefix("zone=").split(":")[0]: d["args"]
-        for d in directives(http, "limit_req_zone")
-    }
-    location = _location(first_block(nginx, "server"), "=", path)
-    limit = directives(location, "limit_req")[0]["args"]
-    zone = next(arg.removeprefix("zone=") for arg in limit if arg.startswith("zone="))
-    assert zones[zone][0] == "$binary_remote_addr"
-    assert any(arg.startswith("burst=") for arg in limit)
-    assert directives(location, "proxy_pass")[0]["args"] == ["http://api_gateway"]
-    assert directives(http, "limit_req_status")[0]["args"] == ["429"]
-
-
-def test_nginx_sets_timeouts_gzip_and_its_own_health_location(nginx: list[dict[str, Any]]) -> None:
-    http = first_block(nginx, "http")
-    server = first_block(nginx, "server")
-    for timeout in ("proxy_connect_timeout", "proxy_send_timeout", "proxy_read_timeout"):
-        assert directives(server, timeout), timeout
-    assert directives(http, "gzip")[0]["args"] == ["on"]
-    assert "application/json" in directives(http, "gzip_types")[0]["args"]
-    health = _location(server, "=", "/nginx-health")
-    assert directives(health, "return")[0]["args"][0] == "200"
-
-
-def test_nginx_refuses_internal_routes_at_the_edge(nginx: list[dict[str, Any]]) -> None:
-    internal = _location(first_block(nginx, "server"), "^~", "/internal/")
-    assert directives(internal, "return")[0]["args"][0] == "404"
-    assert not directives(internal, "proxy_pass")
+# nginx.conf has its own tests: tests/test_nginx_conf.py.
 
 
 # --- postgres/init.sql ---------------------------------------------------------------------------

@@ -1,25 +1,29 @@
 """payment-service composition root: settings → adapters → domain services → FastAPI app.
 
 The only module that knows every layer. `create_app(settings, **overrides)` is also how tests
-build the app, with httpx transports (respx) in place of Midtrans and transaction-service.
+build the app, with httpx transports (respx) in place of Midtrans, Xendit and transaction-service.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
 
 from adapters.db import PaymentUnitOfWork, idempotency_keys, outbox
 from adapters.midtrans import MidtransClient
+from adapters.xendit import XenditClient
 from config import Settings
 from domain.charges import ChargeDesk
+from domain.gateways import MIDTRANS, XENDIT, Gateways
+from domain.notification_log import RejectRetention
 from domain.notifications import NotificationDesk
 from domain.refunds import RefundDesk
 from domain.repository import Clock, UnitOfWork
+from domain.xendit_callbacks import XenditCallbackDesk
 from routes import charges, webhooks
 from routes.deps import PaymentServices
 from routes.errors import ERROR_MAP
@@ -39,16 +43,28 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def trusted_callback_token(settings: Settings) -> str:
+    """The Xendit callback token, or "" (which no callback matches) where it is still the published
+    placeholder outside local development: then no callback is believed, whether or not Xendit
+    takes new payments."""
+    token = settings.xendit.callback_token.get_secret_value()
+    if not settings.runtime.is_local and "change-me" in token:
+        return ""
+    return token
+
+
 def create_app(
     settings: Settings | None = None,
     *,
     midtrans_transport: httpx.AsyncBaseTransport | None = None,
+    xendit_transport: httpx.AsyncBaseTransport | None = None,
     events_transport: httpx.AsyncBaseTransport | None = None,
     clock: Clock = utc_now,
 ) -> FastAPI:
-    """Overrides replace what talks to the outside world: Midtrans and transaction-service."""
+    """Overrides replace what talks to the outside world: Midtrans, Xendit and transaction-service."""
     settings = settings or Settings.from_env()
     mt = settings.midtrans
+    xe = settings.xendit
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -58,6 +74,11 @@ def create_app(
             timeout=mt.timeout_seconds,
             connect_timeout=min(mt.timeout_seconds, 5.0),
             transport=midtrans_transport,
+        )
+        xendit_http = make_client(
+            timeout=xe.timeout_seconds,
+            connect_timeout=min(xe.timeout_seconds, 5.0),
+            transport=xendit_transport if xendit_transport is not None else midtrans_transport,
         )
         events_http = make_client(timeout=EVENT_DELIVERY_TIMEOUT_SECONDS, transport=events_transport)
         relay = OutboxRelay(
@@ -77,6 +98,18 @@ def create_app(
             core_base_url=mt.core_base_url,
             notification_url=mt.notification_url,
         )
+        xendit = XenditClient(
+            xendit_http,
+            secret_key=xe.secret_key.get_secret_value(),
+            base_url=xe.base_url,
+            success_redirect_url=xe.success_redirect_url,
+            failure_redirect_url=xe.failure_redirect_url,
+        )
+        gateways = Gateways(
+            {MIDTRANS: gateway, XENDIT: xendit},
+            enabled=settings.enabled_gateways,
+            default=settings.gateways.default,
+        )
 
         def unit_of_work() -> UnitOfWork:
             return PaymentUnitOfWork(sessions, on_events_committed=relay.wake)
@@ -87,9 +120,15 @@ def create_app(
         app.state.outbox_relay = relay
         app.state.idempotency = idempotency
         app.state.services = PaymentServices(
-            charges=ChargeDesk(unit_of_work, gateway, clock),
+            charges=ChargeDesk(unit_of_work, gateways, clock),
             notifications=NotificationDesk(unit_of_work, gateway, clock, mt.server_key.get_secret_value()),
-            refunds=RefundDesk(unit_of_work, gateway, clock),
+            refunds=RefundDesk(unit_of_work, gateways, clock),
+            xendit_callbacks=XenditCallbackDesk(
+                unit_of_work, xendit, clock, trusted_callback_token(settings)
+            ),
+        )
+        retention = RejectRetention(
+            unit_of_work, clock, timedelta(hours=settings.notifications.reject_retention_hours)
         )
         background = BackgroundTasks()
         if settings.events.relay_enabled:
@@ -98,11 +137,16 @@ def create_app(
             purge_expired_forever(idempotency, settings.idempotency.purge_interval_seconds),
             name="idempotency-purge",
         )
+        background.start(
+            retention.purge_forever(settings.notifications.purge_interval_seconds),
+            name="rejected-notifications-purge",
+        )
         try:
             yield
         finally:
             await background.aclose()
             await events_http.aclose()
+            await xendit_http.aclose()
             await midtrans_http.aclose()
             await engine.dispose()
 
@@ -114,16 +158,21 @@ def create_app(
         title="TiketQ Payments",
         version=VERSION,
         description=(
-            "Midtrans charges (Snap tokens and redirect URLs) and payment notifications: each one"
-            " verified with Midtrans, recorded, and relayed to transaction-service. Charges,"
-            " cancellations and refunds are internal (transaction-service only); the Midtrans"
-            " notification webhook is public."
+            "Payments through Midtrans (Snap tokens and redirect URLs) or Xendit (invoices), and"
+            " their notifications and callbacks: each one verified with the gateway, recorded, and"
+            " relayed to transaction-service. Charges, cancellations and refunds are internal"
+            " (transaction-service only); the Midtrans and Xendit webhooks are public."
         ),
         runtime=settings.runtime,
         lifespan=lifespan,
         readiness=readiness,
         error_map=ERROR_MAP,
-        openapi_tags=[{"name": "webhooks", "description": "Notifications from Midtrans (public)."}],
+        openapi_tags=[
+            {
+                "name": "webhooks",
+                "description": "Notifications from Midtrans and callbacks from Xendit (public).",
+            }
+        ],
     )
     app.state.internal_token = settings.internal.token.get_secret_value()  # read by shared.internal
     app.include_router(webhooks.router)

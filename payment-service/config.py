@@ -4,8 +4,9 @@ instead come from the file named by X_FILE). README.md has the table."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from shared.settings import (
     DatabaseSettings,
@@ -20,6 +21,9 @@ from shared.settings import (
 # works without configuration; refused outside local/test.
 SANDBOX_SERVER_KEY = "SB-Mid-server-sandbox-change-me"
 LOCAL_WEBHOOK_SECRET = "change-me-local-payment-webhook-secret"  # noqa: S105 - refused outside local
+# The local sandbox's Xendit defaults (sandbox/: SANDBOX_XENDIT_*); refused outside local/test.
+SANDBOX_XENDIT_SECRET_KEY = "xnd_development_sandbox-change-me"  # noqa: S105 - refused outside local
+SANDBOX_XENDIT_CALLBACK_TOKEN = "sandbox-xendit-callback-token-change-me"  # noqa: S105 - refused outside local
 
 
 class MidtransSettings(SettingsBase):
@@ -34,6 +38,47 @@ class MidtransSettings(SettingsBase):
     # Sent as X-Override-Notification on Snap create: where Midtrans posts this charge's notifications.
     notification_url: str | None = Field(default=None, alias="MIDTRANS_NOTIFICATION_URL")
     timeout_seconds: float = Field(default=10.0, gt=0, le=60, alias="MIDTRANS_TIMEOUT_SECONDS")
+    # Off: no new payment goes to Midtrans (an outage); its charges are still finished through it.
+    enabled: bool = Field(default=True, alias="MIDTRANS_ENABLED")
+
+
+class XenditSettings(SettingsBase):
+    """Where Xendit is, the secret API key we call it with, the callback verification token it
+    sends (x-callback-token), and whether it takes new payments (off by default: an account must
+    be configured first)."""
+
+    secret_key: SecretStr = Field(default=SecretStr(SANDBOX_XENDIT_SECRET_KEY), alias="XENDIT_SECRET_KEY")
+    callback_token: SecretStr = Field(
+        default=SecretStr(SANDBOX_XENDIT_CALLBACK_TOKEN), alias="XENDIT_CALLBACK_TOKEN"
+    )
+    base_url: str = Field(default="https://api.xendit.co", alias="XENDIT_BASE_URL")
+    # Where the invoice page sends the payer afterwards (the app's own pages); optional.
+    success_redirect_url: str | None = Field(default=None, alias="XENDIT_SUCCESS_REDIRECT_URL")
+    failure_redirect_url: str | None = Field(default=None, alias="XENDIT_FAILURE_REDIRECT_URL")
+    timeout_seconds: float = Field(default=10.0, gt=0, le=60, alias="XENDIT_TIMEOUT_SECONDS")
+    enabled: bool = Field(default=False, alias="XENDIT_ENABLED")
+
+    @field_validator("success_redirect_url", "failure_redirect_url")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+
+class GatewaySettings(SettingsBase):
+    """Which gateway a payment goes to when the caller names none (while it is switched on)."""
+
+    default: Literal["midtrans", "xendit"] = Field(default="midtrans", alias="PAYMENT_DEFAULT_GATEWAY")
+
+
+class NotificationSettings(SettingsBase):
+    """How long rejected notifications and callbacks are kept, and how often they are purged."""
+
+    reject_retention_hours: int = Field(
+        default=168, ge=1, le=24 * 365, alias="NOTIFICATION_REJECT_RETENTION_HOURS"
+    )
+    purge_interval_seconds: float = Field(
+        default=3600.0, ge=1, le=86_400, alias="NOTIFICATION_PURGE_INTERVAL_SECONDS"
+    )
 
 
 class PaymentEventSettings(SettingsBase):
@@ -70,6 +115,9 @@ class Settings:
     midtrans: MidtransSettings = field(default_factory=MidtransSettings)  # MIDTRANS_*
     events: PaymentEventSettings = field(default_factory=PaymentEventSettings)  # PAYMENT_EVENTS_*, …
     idempotency: IdempotencySettings = field(default_factory=IdempotencySettings)  # IDEMPOTENCY_*
+    xendit: XenditSettings = field(default_factory=XenditSettings)  # XENDIT_*
+    gateways: GatewaySettings = field(default_factory=GatewaySettings)  # PAYMENT_DEFAULT_GATEWAY
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)  # NOTIFICATION_*
 
     def __post_init__(self) -> None:
         """Outside local development a missing or copied secret stops the service from starting."""
@@ -80,6 +128,18 @@ class Settings:
         refuse_placeholder_secret(
             self.events.webhook_secret.get_secret_value(), self.runtime, "PAYMENT_WEBHOOK_SECRET"
         )
+        if self.xendit.enabled:  # an account never configured is never called for a new payment
+            refuse_placeholder_secret(
+                self.xendit.secret_key.get_secret_value(), self.runtime, "XENDIT_SECRET_KEY"
+            )
+            refuse_placeholder_secret(
+                self.xendit.callback_token.get_secret_value(), self.runtime, "XENDIT_CALLBACK_TOKEN"
+            )
+
+    @property
+    def enabled_gateways(self) -> tuple[str, ...]:
+        switches = {"midtrans": self.midtrans.enabled, "xendit": self.xendit.enabled}
+        return tuple(name for name, on in switches.items() if on)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -90,4 +150,7 @@ class Settings:
             midtrans=MidtransSettings(),
             events=PaymentEventSettings(),
             idempotency=IdempotencySettings(),
+            xendit=XenditSettings(),
+            gateways=GatewaySettings(),
+            notifications=NotificationSettings(),
         )

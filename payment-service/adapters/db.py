@@ -21,7 +21,9 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    delete,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -86,11 +88,13 @@ charges = Table(
     CheckConstraint("refunded_amount >= 0 AND refunded_amount <= gross_amount", name="refunded_within_gross"),
 )
 
-# Every notification body Midtrans (or anyone) posted, verified or not, with what we made of it.
+# Every notification (Midtrans) or callback (Xendit) anyone posted, with what we made of it: an
+# accepted one whole, a rejected one as a capped summary, purged after a retention.
 notifications = Table(
     "notifications",
     metadata,
     Column("id", Uuid, primary_key=True),
+    Column("gateway", String(20), nullable=False, server_default="midtrans"),
     Column("order_id", String(100), nullable=True),
     Column("transaction_status", String(100), nullable=True),
     Column("verdict", String(20), nullable=False),
@@ -100,6 +104,12 @@ notifications = Table(
     Column("received_at", DateTime(timezone=True), nullable=False),
     CheckConstraint(f"verdict IN {VERDICTS!r}", name="verdict_known"),
     Index("ix_notifications_order_id", "order_id"),
+    # The retention job's query: old rejects.
+    Index(
+        "ix_notifications_rejected_received_at",
+        "received_at",
+        postgresql_where=text("verdict <> 'accepted'"),
+    ),
 )
 
 refunds = Table(
@@ -238,6 +248,7 @@ class SqlNotificationLog:
         await self._session.execute(
             notifications.insert().values(
                 id=notification.id,
+                gateway=notification.gateway,
                 order_id=notification.order_id,
                 transaction_status=notification.transaction_status,
                 verdict=notification.verdict.value,
@@ -247,6 +258,15 @@ class SqlNotificationLog:
                 received_at=notification.received_at,
             )
         )
+
+    async def purge_rejected(self, received_before: datetime) -> int:
+        result = await self._session.execute(
+            delete(notifications).where(
+                notifications.c.verdict != Verdict.ACCEPTED.value,
+                notifications.c.received_at < received_before,
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 class SqlRefundRepository:

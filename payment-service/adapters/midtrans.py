@@ -115,16 +115,20 @@ class MidtransClient:
             raise GatewayRejected(http_status, _message(body))
         return GatewayStatus.from_body(body)
 
-    async def status(self, order_id: str) -> GatewayStatus:
+    # Midtrans names a transaction by our order_id: `reference` (the port's) is not needed.
+
+    async def status(self, order_id: str, reference: str | None = None) -> GatewayStatus:
         return await self._core_call("GET", f"/v2/{order_id}/status")
 
-    async def cancel(self, order_id: str) -> GatewayStatus:
+    async def cancel(self, order_id: str, reference: str | None = None) -> GatewayStatus:
         return await self._core_call("POST", f"/v2/{order_id}/cancel")
 
-    async def expire(self, order_id: str) -> GatewayStatus:
+    async def expire(self, order_id: str, reference: str | None = None) -> GatewayStatus:
         return await self._core_call("POST", f"/v2/{order_id}/expire")
 
-    async def refund(self, order_id: str, refund_key: str, amount: Decimal, reason: str) -> GatewayStatus:
+    async def refund(
+        self, order_id: str, refund_key: str, amount: Decimal, reason: str, reference: str | None = None
+    ) -> GatewayStatus:
         body = {"refund_key": refund_key, "amount": int(amount), "reason": reason}
         return await self._core_call("POST", f"/v2/{order_id}/refund", body)
 

@@ -1,11 +1,12 @@
-"""Charges for transaction-service: create (a Snap token, once per Idempotency-Key), read, sync
-with Midtrans, cancel."""
+"""Charges for transaction-service: create (a Snap token or a Xendit invoice, once per
+Idempotency-Key), read, sync with the charge's gateway, cancel."""
 
 from __future__ import annotations
 
 import logging
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from domain.errors import (
     AmountMismatch,
@@ -15,10 +16,12 @@ from domain.errors import (
     GatewayRejected,
     IdempotencyKeyReused,
 )
+from domain.gateways import MIDTRANS, XENDIT, Gateways
 from domain.models import FINISHED, PAID_LIKE, Charge, ChargeStatus, GatewayStatus
-from domain.repository import Clock, MidtransGateway, UnitOfWork, UnitOfWorkFactory
+from domain.repository import Clock, UnitOfWork, UnitOfWorkFactory
 from domain.requests import ChargeRequest
 from domain.status_updates import change_charge, record_status
+from domain.xendit import invoice_payload
 
 logger = logging.getLogger("payment_service.charges")
 
@@ -27,10 +30,17 @@ NOT_FOUND = 404
 CANNOT_MODIFY = 412
 
 
+def gateway_payload(gateway: str, request: ChargeRequest) -> dict[str, Any]:
+    """What the gateway is sent to start the payment (and what a retry is compared with)."""
+    if gateway == XENDIT:
+        return invoice_payload(request)
+    return request.snap_payload()
+
+
 class ChargeDesk:
-    def __init__(self, uow: UnitOfWorkFactory, gateway: MidtransGateway, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, gateways: Gateways, clock: Clock) -> None:
         self._uow = uow
-        self._gateway = gateway
+        self._gateways = gateways
         self._clock = clock
 
     async def create(self, idempotency_key: str, request: ChargeRequest) -> Charge:
@@ -43,12 +53,15 @@ class ChargeDesk:
           retry after a failure or a crash finds it and calls Snap again for the same order_id;
         - the Snap call runs with the row locked, so two calls for one order never both reach Snap;
         - an order_id charged under another key is ChargeExists; the same key with another
-          request is IdempotencyKeyReused."""
+          request is IdempotencyKeyReused;
+        - the gateway is chosen once, when the charge is made (a retry keeps it, even if the
+          default changed or it was switched off meanwhile)."""
         request.validate()
-        payload = request.snap_payload()
         async with self._uow() as uow:
             charge = await uow.charges.get(request.order_id)
             if charge is None:
+                gateway = self._gateways.choose(request.gateway)
+                payload = gateway_payload(gateway, request)
                 now = self._clock()
                 charge = Charge(
                     id=uuid.uuid4(),
@@ -60,6 +73,7 @@ class ChargeDesk:
                     expires_at=now + timedelta(minutes=request.expiry_minutes),
                     created_at=now,
                     updated_at=now,
+                    gateway=gateway,
                 )
                 if await uow.charges.add(charge):
                     await uow.commit()
@@ -72,7 +86,7 @@ class ChargeDesk:
                     charge = taken
             if charge.idempotency_key != idempotency_key:
                 raise ChargeExists(f"order_id {request.order_id!r} already has a charge.")
-            if charge.request != payload:
+            if charge.request != gateway_payload(request.gateway or charge.gateway, request):
                 raise IdempotencyKeyReused(
                     "This Idempotency-Key was used with another request body; use a new key."
                 )
@@ -85,9 +99,9 @@ class ChargeDesk:
             if locked.token is not None:
                 return locked
             try:
-                snap = await self._gateway.create_snap(locked.request)
+                snap = await self._gateways.of(locked).create_snap(locked.request)
             except GatewayRejected as exc:
-                if exc.status_code != ORDER_ID_USED:
+                if exc.status_code != ORDER_ID_USED or locked.gateway != MIDTRANS:
                     raise
                 await self._recover_used_order_id(uow, locked)
                 raise ChargeExists(
@@ -95,7 +109,7 @@ class ChargeDesk:
                     " recorded here (an earlier attempt was interrupted); its status is synced,"
                     " and a new payment needs a new order_id."
                 ) from exc
-            locked.attach_snap(snap.token, snap.redirect_url, self._clock())
+            locked.attach_snap(snap.token, snap.redirect_url, self._clock(), snap.reference)
             await uow.charges.save(locked)
             await uow.commit()
             return locked
@@ -105,7 +119,7 @@ class ChargeDesk:
         be fetched again, but a status can: record it so a payment already made is announced."""
         logger.warning("snap order_id already used at Midtrans", extra={"order_id": charge.order_id})
         try:
-            report = await self._gateway.status(charge.order_id)
+            report = await self._gateways.of(charge).status(charge.order_id, charge.gateway_reference)
         except GatewayRejected as exc:
             if exc.status_code == NOT_FOUND:
                 return
@@ -121,11 +135,12 @@ class ChargeDesk:
         return charge
 
     async def sync(self, order_id: str) -> Charge:
-        """Asks Midtrans now and applies the answer like a notification (recorded, announced when
-        new). 404 from Midtrans: the payer has not chosen a method yet, nothing changes."""
+        """Asks the charge's gateway now and applies the answer like a notification (recorded,
+        announced when new). 404: the payment never started there (Midtrans before the payer
+        chose a method, an invoice never created), nothing changes."""
         charge = await self.get(order_id)
         try:
-            report = await self._gateway.status(order_id)
+            report = await self._gateways.of(charge).status(order_id, charge.gateway_reference)
         except GatewayRejected as exc:
             if exc.status_code == NOT_FOUND:
                 return charge
@@ -142,9 +157,11 @@ class ChargeDesk:
             raise ChargePaid(f"The charge for {order_id!r} is {charge.status.value}; refund it instead.")
         if charge.status in FINISHED:
             return charge
-        stop = self._gateway.expire if charge.status is ChargeStatus.PENDING else self._gateway.cancel
+        gateway = self._gateways.of(charge)
+        reference = charge.gateway_reference
+        stop = gateway.expire if charge.status is ChargeStatus.PENDING else gateway.cancel
         try:
-            report = await stop(order_id)
+            report = await stop(order_id, reference)
         except GatewayRejected as exc:
             if exc.status_code == NOT_FOUND:
                 async with self._uow() as uow:
@@ -153,13 +170,13 @@ class ChargeDesk:
             if exc.status_code != CANNOT_MODIFY:
                 raise
             # 412: the transaction moved on at Midtrans (paid, or challenged); find out how.
-            report = await self._gateway.status(order_id)
+            report = await gateway.status(order_id, reference)
             if report.status in (ChargeStatus.PENDING, ChargeStatus.CHALLENGE):
-                report = await self._gateway.cancel(order_id)
+                report = await gateway.cancel(order_id, reference)
         _same_amount(charge, report)
         charge = await self._record(order_id, report)
         if charge.status in PAID_LIKE:
-            raise ChargePaid(f"Midtrans reports the charge for {order_id!r} as paid; refund it instead.")
+            raise ChargePaid(f"The gateway reports the charge for {order_id!r} as paid; refund it instead.")
         return charge
 
     async def _record(self, order_id: str, report: GatewayStatus) -> Charge:
@@ -168,9 +185,10 @@ class ChargeDesk:
 
 
 def _same_amount(charge: Charge, report: GatewayStatus) -> None:
-    """Midtrans's amount must be the charge's; a report that says otherwise is not applied."""
+    """The gateway's amount must be the charge's; a report that says otherwise is not applied."""
     if report.gross_amount is not None and report.gross_amount != charge.gross_amount:
         logger.warning("status amount mismatch", extra={"order_id": charge.order_id})
         raise AmountMismatch(
-            f"Midtrans reports {report.gross_amount} for {charge.order_id!r}, not {charge.gross_amount}."
+            f"{charge.gateway} reports {report.gross_amount} for {charge.order_id!r},"
+            f" not {charge.gross_amount}."
         )

@@ -35,6 +35,10 @@ class InvalidRefundAmount(PaymentError):
     """The amount is not a positive whole rupiah amount within what is left to refund."""
 
 
+class GatewayDisabled(PaymentError):
+    """The chosen payment gateway is switched off (or not configured), so it takes no new payment."""
+
+
 class GatewayError(PaymentError):
     """Base of what the payment gateway did wrong."""
 
@@ -48,12 +52,13 @@ class GatewayTimeout(GatewayError):
 
 
 class GatewayRejected(GatewayError):
-    """Midtrans answered with an error `status_code` (in the HTTP status or inside a 200 body)."""
+    """The gateway answered with an error: Midtrans's `status_code` (in the HTTP status or inside a
+    200 body), or the HTTP status of Xendit's `{error_code, message}`."""
 
-    def __init__(self, status_code: int, message: str) -> None:
+    def __init__(self, status_code: int, message: str, gateway: str = "Midtrans") -> None:
         self.status_code = status_code
         self.message = message
-        super().__init__(f"Midtrans refused the request ({status_code}): {message}")
+        super().__init__(f"{gateway} refused the request ({status_code}): {message}")
 
 
 class InvalidNotification(PaymentError):
@@ -61,7 +66,7 @@ class InvalidNotification(PaymentError):
 
 
 class ForgedNotification(PaymentError):
-    """A notification whose signature_key does not match."""
+    """A notification whose signature_key (Midtrans) or x-callback-token (Xendit) does not match."""
 
 
 class UnknownOrder(PaymentError):

@@ -1,8 +1,9 @@
-"""Charges and their statuses, as Midtrans reports them.
+"""Charges and their statuses, as the payment gateways report them.
 
-A charge is our copy of one Midtrans transaction (one Snap order). Midtrans's own
-`transaction_status` + `fraud_status` are normalised to a `ChargeStatus`; `TRANSITIONS` says which
-status may follow which, so a stale report (a `pending` after `settlement`) changes nothing.
+A charge is our copy of one gateway payment (a Midtrans Snap order, or a Xendit invoice).
+Midtrans's own `transaction_status` + `fraud_status` are normalised to a `ChargeStatus` here
+(Xendit's invoice statuses in domain/xendit.py); `TRANSITIONS` says which status may follow which,
+so a stale report (a `pending` after `settlement`) changes nothing.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ TRANSITIONS: dict[ChargeStatus, frozenset[ChargeStatus]] = {
     S.CANCELLED: frozenset({S.PAID}),
     S.EXPIRED: frozenset({S.PAID}),
 }
+SETTLED_REFINEMENTS = frozenset({("capture", "settlement"), ("PAID", "SETTLED")})
 PAID_LIKE = frozenset({S.PAID, S.PARTIALLY_REFUNDED, S.REFUNDED})
 FINISHED = frozenset({S.FAILED, S.CANCELLED, S.EXPIRED})
 
@@ -124,8 +126,9 @@ class RefundRecord:
 
 @dataclass(frozen=True)
 class GatewayStatus:
-    """One Midtrans view of a transaction: a status answer, a notification, or the answer to
-    cancel/expire/refund. Parsed leniently; Midtrans adds fields."""
+    """One gateway's view of a payment: a status answer, a notification, or the answer to
+    cancel/expire/refund. Parsed leniently; gateways add fields. `normalised` is set where the
+    status is not Midtrans's (Xendit's invoice statuses, our own refund sums)."""
 
     order_id: str
     status_code: str | None
@@ -138,9 +141,12 @@ class GatewayStatus:
     settlement_time: datetime | None
     refunded_amount: Decimal
     refunds: tuple[RefundRecord, ...] = ()
+    normalised: ChargeStatus | None = None
 
     @property
     def status(self) -> ChargeStatus:
+        if self.normalised is not None:
+            return self.normalised
         return normalise(self.transaction_status, self.fraud_status)
 
     @classmethod
@@ -183,13 +189,17 @@ class GatewayStatus:
 
 
 def event_id_for(
-    order_id: str, transaction_status: str | None, fraud_status: str | None, refunded_amount: Decimal
+    order_id: str,
+    transaction_status: str | None,
+    fraud_status: str | None,
+    refunded_amount: Decimal,
+    gateway: str = GATEWAY,
 ) -> uuid.UUID:
     """The event's id is derived from the fact it announces, so the same status seen any number
     of times (50 duplicate notifications, a sync racing a notification) is one event. A missing
     transaction_status/fraud_status counts as the empty string."""
     refunded = money_string(refunded_amount)
-    name = f"midtrans:{order_id}:{transaction_status or ''}:{fraud_status or ''}:{refunded}"
+    name = f"{gateway}:{order_id}:{transaction_status or ''}:{fraud_status or ''}:{refunded}"
     return uuid.uuid5(uuid.NAMESPACE_URL, name)
 
 
@@ -227,10 +237,19 @@ class Charge:
     def remaining_amount(self) -> Decimal:
         return self.gross_amount - self.refunded_amount
 
-    def attach_snap(self, token: str, redirect_url: str, now: datetime) -> None:
+    def attach_snap(self, token: str, redirect_url: str, now: datetime, reference: str | None = None) -> None:
+        """The gateway started the payment: its token (Snap) or id (Xendit's invoice: `reference`
+        too, the id every later call names) and the page the payer opens."""
         self.token = token
         self.redirect_url = redirect_url
+        if reference is not None:
+            self.gateway_transaction_id = reference
         self.updated_at = now
+
+    @property
+    def gateway_reference(self) -> str | None:
+        """The gateway's own id of this payment, once it has one."""
+        return self.gateway_transaction_id
 
     def apply(self, report: GatewayStatus, now: datetime) -> Applied:
         """Applies what Midtrans says unless it is stale. Only a change of status or of the
@@ -265,10 +284,11 @@ class Charge:
 
     def _refine(self, report: GatewayStatus, now: datetime) -> Applied:
         changed = False
-        # capture (accepted) → settlement is the same money, now settled.
+        # capture (accepted) → settlement at Midtrans, PAID → SETTLED at Xendit: the same money,
+        # now settled.
         if self.transaction_status != report.transaction_status and (
             self.transaction_status is None
-            or (self.transaction_status == "capture" and report.transaction_status == "settlement")
+            or (self.transaction_status, report.transaction_status) in SETTLED_REFINEMENTS
         ):
             self.transaction_status = report.transaction_status
             self.status_code = report.status_code
@@ -297,7 +317,9 @@ class Charge:
         return Applied.ANNOUNCE
 
     def event_id(self) -> uuid.UUID:
-        return event_id_for(self.order_id, self.transaction_status, self.fraud_status, self.refunded_amount)
+        return event_id_for(
+            self.order_id, self.transaction_status, self.fraud_status, self.refunded_amount, self.gateway
+        )
 
     def event_payload(self, observed_at: datetime) -> dict[str, Any]:
         """`data` of the payment.status_changed event transaction-service consumes."""

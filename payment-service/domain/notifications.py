@@ -1,12 +1,12 @@
-"""Midtrans HTTP notifications (POST /webhooks/midtrans), handled as Midtrans advises: store the
-raw body, verify the signature, never trust the body alone (ask Midtrans for the status), check
+"""Midtrans HTTP notifications (POST /webhooks/midtrans), handled as Midtrans advises: record
+every body (a rejected one as a capped summary: domain/notification_log.py), check every number
+before use, verify the signature, never trust the body alone (ask Midtrans for the status), check
 the amount, ignore stale statuses, be idempotent."""
 
 from __future__ import annotations
 
 import json
 import logging
-import uuid
 from decimal import Decimal
 from typing import Any, NoReturn
 
@@ -19,20 +19,21 @@ from domain.errors import (
     NotificationUnconfirmed,
     UnknownOrder,
 )
+from domain.gateways import MIDTRANS
 from domain.models import money
-from domain.repository import Clock, MidtransGateway, ReceivedNotification, UnitOfWorkFactory, Verdict
+from domain.notification_log import Received
+from domain.repository import Clock, PaymentGateway, ReceivedNotification, UnitOfWorkFactory, Verdict
 from domain.signature import signature_is_valid
 from domain.status_updates import record_status
 
 logger = logging.getLogger("payment_service.notifications")
 
 REQUIRED_FIELDS = ("order_id", "status_code", "gross_amount", "signature_key", "transaction_status")
-RAW_BODY_LIMIT = 65_536  # what is kept of an absurdly large body
 
 
 class NotificationDesk:
     def __init__(
-        self, uow: UnitOfWorkFactory, gateway: MidtransGateway, clock: Clock, server_key: str
+        self, uow: UnitOfWorkFactory, gateway: PaymentGateway, clock: Clock, server_key: str
     ) -> None:
         self._uow = uow
         self._gateway = gateway
@@ -41,23 +42,17 @@ class NotificationDesk:
 
     async def receive(self, raw: bytes) -> None:
         """Returns when the notification is accepted (applied, or a duplicate/stale one that changes
-        nothing); raises a business error naming why it is refused. Every body is stored."""
-        received_at = self._clock()
-        text = raw.decode("utf-8", errors="replace")[:RAW_BODY_LIMIT]
+        nothing); raises a business error naming why it is refused. Every body is recorded.
+
+        The amount is read (NaN, infinities, 1e30 and garbage refused as malformed: 400) before
+        anything else uses it, the signature included, since the signature check takes the
+        amount's string as sent."""
         body = _json_object(raw)
+        received = Received(raw, body, self._clock(), MIDTRANS)
 
         def notification(verdict: Verdict, detail: str | None = None) -> ReceivedNotification:
             fields = body or {}
-            return ReceivedNotification(
-                id=uuid.uuid4(),
-                received_at=received_at,
-                verdict=verdict,
-                raw_body=text,
-                body=body,
-                order_id=_short(fields.get("order_id")),
-                transaction_status=_short(fields.get("transaction_status")),
-                detail=detail,
-            )
+            return received.record(verdict, fields.get("order_id"), fields.get("transaction_status"), detail)
 
         if body is None:
             await self._store(notification(Verdict.INVALID, "not a JSON object"))
@@ -88,9 +83,9 @@ class NotificationDesk:
 
         async with self._uow() as uow:
             charge = await uow.charges.get(order_id)
-        if charge is None:
+        if charge is None or charge.gateway != MIDTRANS:
             await self._store(notification(Verdict.UNKNOWN_ORDER))
-            raise UnknownOrder(f"No charge for order_id {order_id!r}.")
+            raise UnknownOrder(f"No Midtrans charge for order_id {order_id!r}.")
 
         # The notification's own amount first (no need to ask Midtrans about a wrong one), then
         # the status's: both must be the charge's.
@@ -153,9 +148,3 @@ def _json_object(raw: bytes) -> dict[str, Any] | None:
     except (ValueError, UnicodeDecodeError):
         return None
     return parsed if isinstance(parsed, dict) else None
-
-
-def _short(value: Any) -> str | None:
-    if value is None or isinstance(value, dict | list):
-        return None
-    return str(value)[:100]

@@ -1,4 +1,5 @@
-"""Refunds through Midtrans, once per Idempotency-Key (which becomes Midtrans's refund_key)."""
+"""Refunds through the charge's gateway, once per Idempotency-Key (which becomes Midtrans's
+refund_key, or Xendit's Idempotency-key header)."""
 
 from __future__ import annotations
 
@@ -13,20 +14,30 @@ from domain.errors import (
     InvalidRefundAmount,
     RefundNotAllowed,
 )
-from domain.models import TOPIC_STATUS_CHANGED, ZERO, Applied, GatewayStatus, is_whole_rupiah
-from domain.repository import Clock, MidtransGateway, Refund, UnitOfWorkFactory
+from domain.gateways import Gateways
+from domain.models import (
+    TOPIC_STATUS_CHANGED,
+    ZERO,
+    Applied,
+    ChargeStatus,
+    GatewayStatus,
+    is_whole_rupiah,
+)
+from domain.repository import Clock, PaymentGateway, Refund, UnitOfWorkFactory
 
 logger = logging.getLogger("payment_service.refunds")
 
+# Refusals as the port reports them, in Midtrans's numbers (the Xendit adapter maps its
+# error_codes to them): refund_key already used, cannot refund this payment, amount refused.
 DUPLICATE_KEY = 406
 CANNOT_MODIFY = 412
 INVALID_AMOUNT = 414
 
 
 class RefundDesk:
-    def __init__(self, uow: UnitOfWorkFactory, gateway: MidtransGateway, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, gateways: Gateways, clock: Clock) -> None:
         self._uow = uow
-        self._gateway = gateway
+        self._gateways = gateways
         self._clock = clock
 
     async def refund(self, order_id: str, refund_key: str, amount: Decimal, reason: str) -> Refund:
@@ -54,25 +65,32 @@ class RefundDesk:
                     f"amount {amount} exceeds what is left to refund ({charge.remaining_amount})."
                 )
             total = charge.refunded_amount + amount
+            gateway = self._gateways.of(charge)
             try:
-                report = await self._gateway.refund(order_id, refund_key, amount, reason)
+                report = await gateway.refund(
+                    order_id, refund_key, amount, reason, reference=charge.gateway_reference
+                )
             except GatewayRejected as exc:
                 if exc.status_code == CANNOT_MODIFY:
-                    raise RefundNotAllowed(f"Midtrans cannot refund {order_id!r}: {exc.message}") from exc
+                    raise RefundNotAllowed(
+                        f"{charge.gateway} cannot refund {order_id!r}: {exc.message}"
+                    ) from exc
                 if exc.status_code == INVALID_AMOUNT:
-                    raise InvalidRefundAmount(f"Midtrans refused the amount: {exc.message}") from exc
+                    raise InvalidRefundAmount(f"{charge.gateway} refused the amount: {exc.message}") from exc
                 if exc.status_code != DUPLICATE_KEY:
                     raise
-                report, total = await self._recover(order_id, refund_key, exc)
+                report, total = await self._recover(gateway, order_id, refund_key, exc)
             now = self._clock()
             full = total >= charge.gross_amount
-            # Our own sum decides refund vs partial_refund (Midtrans says the same when it is right).
+            # Our own sum decides refund vs partial_refund (Midtrans says the same when it is right;
+            # a Xendit invoice never says).
             report = dataclasses.replace(
                 report,
                 transaction_status="refund" if full else "partial_refund",
                 fraud_status=charge.fraud_status,
                 refunded_amount=total,
                 refunds=(),
+                normalised=ChargeStatus.REFUNDED if full else ChargeStatus.PARTIALLY_REFUNDED,
             )
             if charge.apply(report, now) is Applied.ANNOUNCE:
                 await uow.charges.save(charge)
@@ -94,11 +112,11 @@ class RefundDesk:
             return refund
 
     async def _recover(
-        self, order_id: str, refund_key: str, exc: GatewayRejected
+        self, gateway: PaymentGateway, order_id: str, refund_key: str, exc: GatewayRejected
     ) -> tuple[GatewayStatus, Decimal]:
         """Midtrans already has this refund_key: read it back from the transaction's refunds[]."""
         logger.warning("refund_key already used at Midtrans", extra={"order_id": order_id})
-        status = await self._gateway.status(order_id)
+        status = await gateway.status(order_id)
         if not any(r.refund_key == refund_key for r in status.refunds):
             raise exc
         return status, status.refunded_amount

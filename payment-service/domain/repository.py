@@ -19,28 +19,36 @@ Clock = Callable[[], datetime]  # aware, UTC
 
 @dataclass(frozen=True)
 class SnapToken:
+    """What starting a payment gives back: Midtrans's Snap token, or Xendit's invoice id (then also
+    the `reference` every later call names), and the page the payer opens."""
+
     token: str
     redirect_url: str
+    reference: str | None = None
 
 
-class MidtransGateway(Protocol):
-    """Midtrans's Snap and Core APIs. Every method raises GatewayUnavailable (transport, 5xx,
-    garbage), GatewayTimeout, or GatewayRejected(status_code, message) for an error status_code,
-    whether it came as the HTTP status or inside a 200 body."""
+class PaymentGateway(Protocol):
+    """One payment gateway (adapters/midtrans.py, adapters/xendit.py). Every method raises
+    GatewayUnavailable (transport, 5xx, garbage), GatewayTimeout, or GatewayRejected(status_code,
+    message) for an error (Midtrans's status_code, or the HTTP status of Xendit's error).
+
+    `reference` is the gateway's own id of the payment where it needs one (Xendit's invoice id;
+    Midtrans names a payment by our order_id and ignores it). A payment the gateway never started
+    (no reference yet, or Midtrans before the payer chose a method) is GatewayRejected(404)."""
 
     async def create_snap(self, payload: dict[str, Any]) -> SnapToken: ...
 
-    async def status(self, order_id: str) -> GatewayStatus:
-        """GET /v2/{order_id}/status; GatewayRejected(404) while the payer has not chosen a method."""
-        ...
+    async def status(self, order_id: str, reference: str | None = None) -> GatewayStatus: ...
 
-    async def cancel(self, order_id: str) -> GatewayStatus: ...
+    async def cancel(self, order_id: str, reference: str | None = None) -> GatewayStatus: ...
 
-    async def expire(self, order_id: str) -> GatewayStatus:
+    async def expire(self, order_id: str, reference: str | None = None) -> GatewayStatus:
         """Midtrans answers status_code 407 on success; that is not an error."""
         ...
 
-    async def refund(self, order_id: str, refund_key: str, amount: Decimal, reason: str) -> GatewayStatus: ...
+    async def refund(
+        self, order_id: str, refund_key: str, amount: Decimal, reason: str, reference: str | None = None
+    ) -> GatewayStatus: ...
 
 
 class Verdict(StrEnum):
@@ -49,11 +57,14 @@ class Verdict(StrEnum):
     UNKNOWN_ORDER = "unknown-order"
     AMOUNT_MISMATCH = "amount-mismatch"
     INVALID = "invalid"
-    UNCONFIRMED = "unconfirmed"  # Midtrans could not be asked for the status; Midtrans retries
+    UNCONFIRMED = "unconfirmed"  # the gateway could not be asked for the status; it retries
 
 
 @dataclass(frozen=True)
 class ReceivedNotification:
+    """A notification or callback as stored: the body whole when accepted; a rejected one keeps
+    only a capped summary (domain/notification_log.py), so junk cannot grow the database."""
+
     id: uuid.UUID
     received_at: datetime
     verdict: Verdict
@@ -62,6 +73,7 @@ class ReceivedNotification:
     order_id: str | None
     transaction_status: str | None
     detail: str | None = None
+    gateway: str = "midtrans"
 
 
 @dataclass(frozen=True)
@@ -90,6 +102,10 @@ class ChargeRepository(Protocol):
 
 class NotificationLog(Protocol):
     async def add(self, notification: ReceivedNotification) -> None: ...
+
+    async def purge_rejected(self, received_before: datetime) -> int:
+        """Deletes rejected notifications received before then; how many went."""
+        ...
 
 
 class RefundRepository(Protocol):

@@ -11,6 +11,7 @@ from domain.models import CURRENCY, ORDER_ID_PATTERN, ZERO, is_whole_rupiah
 from shared.money import LARGEST, money_string
 
 MAX_EXPIRY_MINUTES = 1440
+GATEWAY_NAMES = ("midtrans", "xendit")
 ITEM_NAME_LIMIT = 50  # Midtrans truncates (and some channels refuse) longer item names
 
 
@@ -38,9 +39,12 @@ class ChargeRequest:
     items: tuple[Item, ...]
     customer: Customer
     expiry_minutes: int
+    gateway: str | None = None  # None: the configured default (domain/gateways.py)
 
     def validate(self) -> None:
         problems: list[str] = []
+        if self.gateway is not None and self.gateway not in GATEWAY_NAMES:
+            problems.append(f"gateway must be one of {', '.join(GATEWAY_NAMES)}")
         if not ORDER_ID_PATTERN.fullmatch(self.order_id):
             problems.append("order_id must be 1–50 characters of A-Z, a-z, 0-9, '.', '_', '~' or '-'")
         if self.currency != CURRENCY:
@@ -67,8 +71,9 @@ class ChargeRequest:
 
     def canonical(self) -> dict[str, Any]:
         """The request as plain JSON with every amount written one way ("150000.00"): what an
-        Idempotency-Key is bound to, whatever key order or number format the caller sent."""
-        return {
+        Idempotency-Key is bound to, whatever key order or number format the caller sent. A gateway
+        named by the caller is part of it; the default is not (it may change between retries)."""
+        canonical: dict[str, Any] = {
             "order_id": self.order_id,
             "gross_amount": money_string(self.gross_amount),
             "currency": self.currency,
@@ -84,6 +89,9 @@ class ChargeRequest:
             },
             "expiry_minutes": self.expiry_minutes,
         }
+        if self.gateway is not None:
+            canonical["gateway"] = self.gateway
+        return canonical
 
     def snap_payload(self) -> dict[str, Any]:
         """The Snap create body (Midtrans wants integer rupiah). Holds no secret: it is stored."""

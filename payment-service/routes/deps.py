@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from domain.charges import ChargeDesk
 from domain.notifications import NotificationDesk
 from domain.refunds import RefundDesk
+from domain.xendit_callbacks import XenditCallbackDesk
 from shared.idempotency import IdempotencyStore
 
 
@@ -19,6 +20,7 @@ class PaymentServices:
     charges: ChargeDesk
     notifications: NotificationDesk
     refunds: RefundDesk
+    xendit_callbacks: XenditCallbackDesk
 
 
 async def services_dep(request: Request) -> PaymentServices:

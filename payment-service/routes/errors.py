@@ -12,6 +12,7 @@ from domain.errors import (
     ChargeNotFound,
     ChargePaid,
     ForgedNotification,
+    GatewayDisabled,
     GatewayRejected,
     GatewayTimeout,
     GatewayUnavailable,
@@ -40,7 +41,8 @@ ERROR_MAP: dict[type[Exception], ProblemSpec] = {
     GatewayRejected: ProblemSpec(502, "gateway-rejected", "Payment gateway refused the request"),
     GatewayUnavailable: ProblemSpec(503, "gateway-unavailable", "Payment gateway unavailable"),
     GatewayTimeout: ProblemSpec(504, "gateway-timeout", "Payment gateway timed out"),
-    # the Midtrans notification webhook
+    GatewayDisabled: ProblemSpec(503, "gateway-disabled", "Payment gateway switched off"),
+    # the Midtrans notification and Xendit callback webhooks
     InvalidNotification: ProblemSpec(400, "invalid-notification", "Invalid notification"),
     ForgedNotification: ProblemSpec(401, "invalid-signature", "Invalid signature"),
     UnknownOrder: ProblemSpec(404, "unknown-order", "Unknown order"),

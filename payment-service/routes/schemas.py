@@ -51,6 +51,11 @@ class ChargeIn(BaseModel):
     item_details: list[ItemIn] = Field(min_length=1, max_length=100)
     customer_details: CustomerIn = Field(default_factory=CustomerIn)
     expiry_minutes: int = Field(ge=1, le=1440)
+    gateway: Literal["midtrans", "xendit"] | None = Field(
+        default=None,
+        description="Which payment gateway takes it; absent: the configured default (or, while that"
+        " one is switched off, a gateway still on).",
+    )
 
     def to_domain(self) -> ChargeRequest:
         return ChargeRequest(
@@ -60,20 +65,24 @@ class ChargeIn(BaseModel):
             items=tuple(Item(i.id, i.name, i.price, i.quantity) for i in self.item_details),
             customer=Customer(**self.customer_details.model_dump()),
             expiry_minutes=self.expiry_minutes,
+            gateway=self.gateway,
         )
 
 
 class ChargeOut(BaseModel):
     charge_id: str
     order_id: str
-    gateway: str
+    gateway: str = Field(description="midtrans | xendit")
     status: str = Field(
         description="pending | paid | failed | cancelled | expired | refunded | partially_refunded"
         " | challenge"
     )
-    transaction_status: str | None = Field(description="The last Midtrans transaction_status, if any.")
-    token: str | None
-    redirect_url: str | None
+    transaction_status: str | None = Field(
+        description="The gateway's last word: Midtrans's transaction_status, or Xendit's invoice status"
+        " (PENDING, PAID, SETTLED, EXPIRED); refund | partial_refund once refunded."
+    )
+    token: str | None = Field(description="Midtrans's Snap token, or Xendit's invoice id.")
+    redirect_url: str | None = Field(description="The Snap payment page, or Xendit's invoice page.")
     gross_amount: str
     currency: str
     payment_type: str | None

@@ -12,16 +12,23 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from app import create_app
-from config import MidtransSettings, PaymentEventSettings, Settings
+from config import MidtransSettings, PaymentEventSettings, Settings, XenditSettings
 from shared.settings import DatabaseSettings, InternalSettings, RuntimeSettings
 from tests.midtrans_payloads import CORE, EVENTS_URL, SERVER_KEY, SNAP
+from tests.xendit_payloads import CALLBACK_TOKEN, SECRET_KEY, XENDIT
 
 INTERNAL_TOKEN = "test-internal-token-0123456789abcdef"
 WEBHOOK_SECRET = "test-payment-webhook-secret-0123456789abcdef"
 INTERNAL = {"X-Internal-Token": INTERNAL_TOKEN}
 
 
-def make_settings(database_url: str, *, relay_enabled: bool = False) -> Settings:
+def make_settings(
+    database_url: str,
+    *,
+    relay_enabled: bool = False,
+    midtrans_enabled: bool = True,
+    xendit_enabled: bool = True,
+) -> Settings:
     return Settings(
         runtime=RuntimeSettings(ENVIRONMENT="test", LOG_JSON=False),  # type: ignore[call-arg]
         database=DatabaseSettings(DATABASE_URL=database_url),  # type: ignore[call-arg]
@@ -32,6 +39,15 @@ def make_settings(database_url: str, *, relay_enabled: bool = False) -> Settings
             MIDTRANS_CORE_BASE_URL=CORE,
             MIDTRANS_NOTIFICATION_URL="https://gateway.test/webhooks/midtrans",
             MIDTRANS_TIMEOUT_SECONDS=2,
+            MIDTRANS_ENABLED=midtrans_enabled,
+        ),
+        xendit=XenditSettings(  # type: ignore[call-arg]
+            XENDIT_SECRET_KEY=SecretStr(SECRET_KEY),
+            XENDIT_CALLBACK_TOKEN=SecretStr(CALLBACK_TOKEN),
+            XENDIT_BASE_URL=XENDIT,
+            XENDIT_SUCCESS_REDIRECT_URL="https://tiketq.test/paid",
+            XENDIT_TIMEOUT_SECONDS=2,
+            XENDIT_ENABLED=xendit_enabled,
         ),
         events=PaymentEventSettings(  # type: ignore[call-arg]
             PAYMENT_EVENTS_URL=EVENTS_URL,
@@ -58,7 +74,7 @@ def app(make_app: Callable[[str], FastAPI], migrated_database_url: str) -> FastA
 
 @pytest.fixture
 def midtrans() -> Iterator[respx.MockRouter]:
-    """Midtrans (and transaction-service's receiver) as respx answers them; a call nobody
+    """Midtrans, Xendit (and transaction-service's receiver) as respx answers them; a call nobody
     mocked fails the test."""
     with respx.mock(assert_all_called=False) as mock:
         yield mock

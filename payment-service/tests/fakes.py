@@ -20,6 +20,7 @@ from domain.repository import (
     Refund,
     RefundRepository,
     SnapToken,
+    Verdict,
 )
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
@@ -97,6 +98,16 @@ class _Notifications:
     async def add(self, notification: ReceivedNotification) -> None:
         self._s.notifications.append(notification)
 
+    async def purge_rejected(self, received_before: datetime) -> int:
+        kept = [
+            n
+            for n in self._s.notifications
+            if n.verdict is Verdict.ACCEPTED or n.received_at >= received_before
+        ]
+        purged = len(self._s.notifications) - len(kept)
+        self._s.notifications = kept
+        return purged
+
 
 class _Refunds:
     def __init__(self, store: Store) -> None:
@@ -135,22 +146,24 @@ class FakeMidtrans:
             raise self.snap_error
         return SnapToken(f"tok-{order_id}", f"https://snap.test/vtweb/tok-{order_id}")
 
-    async def status(self, order_id: str) -> GatewayStatus:
+    async def status(self, order_id: str, reference: str | None = None) -> GatewayStatus:
         self.calls.append(("status", order_id))
         answer = self.statuses.get(order_id, GatewayRejected(404, "Transaction doesn't exist."))
         if isinstance(answer, Exception):
             raise answer
         return GatewayStatus.from_body(answer)
 
-    async def cancel(self, order_id: str) -> GatewayStatus:
+    async def cancel(self, order_id: str, reference: str | None = None) -> GatewayStatus:
         self.calls.append(("cancel", order_id))
         return await self.status(order_id)
 
-    async def expire(self, order_id: str) -> GatewayStatus:
+    async def expire(self, order_id: str, reference: str | None = None) -> GatewayStatus:
         self.calls.append(("expire", order_id))
         return await self.status(order_id)
 
-    async def refund(self, order_id: str, refund_key: str, amount: Decimal, reason: str) -> GatewayStatus:
+    async def refund(
+        self, order_id: str, refund_key: str, amount: Decimal, reason: str, reference: str | None = None
+    ) -> GatewayStatus:
         self.calls.append(("refund", order_id))
         return GatewayStatus.from_body(
             {

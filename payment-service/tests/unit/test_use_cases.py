@@ -19,6 +19,7 @@ from domain.errors import (
     InvalidRefundAmount,
     NotificationUnconfirmed,
 )
+from domain.gateways import Gateways
 from domain.models import ChargeStatus
 from domain.notifications import NotificationDesk
 from domain.refunds import RefundDesk
@@ -53,7 +54,7 @@ def gateway() -> FakeMidtrans:
 
 @pytest.fixture
 def desk(store: Store, gateway: FakeMidtrans) -> ChargeDesk:
-    return ChargeDesk(lambda: FakeUnitOfWork(store), gateway, fixed_clock)
+    return ChargeDesk(lambda: FakeUnitOfWork(store), Gateways.only(gateway), fixed_clock)
 
 
 @pytest.fixture
@@ -151,7 +152,7 @@ async def test_refunds_cannot_exceed_what_was_paid(
     await desk.create("k1", request())
     gateway.statuses["pay-1"] = status_body("pay-1", "settlement")
     await desk.sync("pay-1")
-    refunds = RefundDesk(lambda: FakeUnitOfWork(store), gateway, fixed_clock)
+    refunds = RefundDesk(lambda: FakeUnitOfWork(store), Gateways.only(gateway), fixed_clock)
     with pytest.raises(InvalidRefundAmount):
         await refunds.refund("pay-1", "r1", Decimal("150001"), "x")
     with pytest.raises(InvalidRefundAmount):

@@ -30,6 +30,7 @@ from domain.errors import (
     PaymentRefused,
     ProductAnswerInvalid,
 )
+from domain.event_facts import order_facts
 from domain.ledger import JOB_ISSUE, JOB_POLL, JOB_REFUND, JOB_RELEASE, Ledger, system_actor
 from domain.models import BookingStatus, OrderStatus, PaymentStatus
 from domain.ports import Booking, BookingGateway
@@ -119,6 +120,11 @@ class BookingJobs:
                     return
                 order.record_booking(booking, self._ledger.clock())
                 await self._ledger.move(uow, order, OrderStatus.COMPLETED, actor, "booking issued")
+                # The customer's confirmation: the documents exist only from here on.
+                await uow.add_event(
+                    "order.completed",
+                    {"order_id": str(order_id), "user_id": order.user_id, "order": order_facts(order)},
+                )
                 await uow.commit()
             return
         if booking.status in (BookingStatus.FAILED, BookingStatus.CANCELLED, BookingStatus.EXPIRED):

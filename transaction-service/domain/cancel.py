@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 
 from domain.errors import ChargeNotFound, ChargePaid, InvalidTransition, PaymentStartedMeanwhile
+from domain.event_facts import order_facts
 from domain.ledger import JOB_RELEASE, OPEN, SYSTEM, Caller, Ledger, owned
 from domain.models import PAYABLE_TRANSACTION, PaymentStatus, TransactionStatus, can_move
 from domain.ports import PaymentGateway
@@ -74,6 +75,7 @@ class EndUnpaid:
                     "user_id": order.user_id,
                     "status": str(target),
                     "reason": reason,
+                    "order": order_facts(order),
                 },
             )
             await uow.commit()

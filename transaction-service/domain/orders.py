@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.errors import ProductAnswerInvalid, ServiceTypeUnavailable
+from domain.event_facts import order_facts
 from domain.ledger import Caller, Ledger
 from domain.models import BookingStatus, OrderStatus, TransactionStatus
 from domain.ports import Booking, BookingGateway, HoldRequest
@@ -135,6 +136,7 @@ class CreateOrder:
                     "amount": money_string(order.total_amount),
                     "currency": order.currency,
                     "booking_reference": booking.reference,
+                    "order": order_facts(order),
                 },
             )
             await uow.commit()

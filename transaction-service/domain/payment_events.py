@@ -13,6 +13,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from domain.event_facts import order_facts
 from domain.ledger import JOB_ISSUE, JOB_REFUND, JOB_RELEASE, OPEN, PAYMENT_STATUS_CHANGED, Ledger, instant
 from domain.models import OrderStatus, PaymentStatus, TransactionStatus
 from domain.ports import PaymentGateway
@@ -194,6 +195,7 @@ class PaymentEvents:
                     "amount": money_string(payment.amount),
                     "currency": payment.currency,
                     "payment_method": data.get("payment_type"),
+                    "order": order_facts(order),
                 },
             )
         if decision.release_booking:
@@ -206,6 +208,7 @@ class PaymentEvents:
                     "user_id": tx.user_id,
                     "status": str(decision.transaction or tx.status),
                     "reason": decision.reason,
+                    "order": order_facts(order),
                 },
             )
         if decision.refund_late_payment:

@@ -10,6 +10,7 @@ import uuid
 from decimal import Decimal
 
 from domain.errors import NotFound, NotRefundable, PaymentRefused
+from domain.event_facts import order_facts
 from domain.ledger import JOB_RELEASE, Caller, Ledger
 from domain.models import OrderStatus, PaymentStatus, RefundStatus, TransactionStatus, can_move
 from domain.ports import PaymentGateway
@@ -179,6 +180,7 @@ class Refunds:
                         "amount": money_string(amount),
                         "currency": payment.currency,
                         "reason": reason,
+                        "order": order_facts(order),
                     },
                 )
                 await uow.commit()

@@ -1,0 +1,45 @@
+"""What an event says about its order, so that a consumer (notification-service first of all)
+can tell the customer without calling back: the order number, what was bought, the amounts, the
+payment deadline, who the customer is and, once issued, the fulfilment documents.
+
+The same snapshot goes into every order event under `order` (docs/architecture.md, events).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.records import Order
+from shared.money import money_string
+
+
+def _utc(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def order_facts(order: Order) -> dict[str, Any]:
+    """The order as the customer knows it, in JSON-ready values (money as decimal strings)."""
+    return {
+        "order_number": order.order_number,
+        "service_type": order.service_type,
+        "status": str(order.status),
+        "total_amount": money_string(order.total_amount),
+        "currency": order.currency,
+        "payment_deadline": _utc(order.hold_expires_at),
+        "line_items": [
+            {
+                "description": item.description,
+                "quantity": item.quantity,
+                "unit_price": money_string(item.unit_price),
+            }
+            for item in order.line_items
+        ],
+        "customer": dict(order.booking.customer),
+        "supplier_reference": order.booking.supplier_reference or None,
+        "documents": list(order.booking.documents),
+        "booking_details": order.booking_details,
+        "failure_reason": order.failure_reason,
+    }

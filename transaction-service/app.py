@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 
 from adapters import tables
-from adapters.event_bus import make_event_deliverer
+from adapters.event_bus import AlsoToWebhook, make_event_deliverer
 from adapters.reports import SqlReportSource
 from adapters.repository import SqlLedgerUnitOfWork
 from adapters.upstream import HttpBookingGateway, HttpPaymentGateway
@@ -29,7 +29,7 @@ from shared.background import BackgroundTasks
 from shared.db import create_engine, create_sessionmaker, ping
 from shared.http import make_client
 from shared.idempotency import IdempotencyStore, purge_expired_forever
-from shared.outbox import OutboxEvent, OutboxRelay
+from shared.outbox import OutboxEvent, OutboxRelay, SignedWebhookDelivery
 from shared.service_app import create_service_app
 from shared.tokens import AccountStateSource, KeySource, verifier_backed_by_auth_service
 
@@ -100,6 +100,12 @@ def create_app(
             sessions = create_sessionmaker(engine)
             deliverer = make_event_deliverer(settings.workers.rabbitmq_url)
             stack.push_async_callback(deliverer.close)
+            if settings.workers.notification_service_url:
+                notify_http = make_client(settings.workers.notification_service_url, timeout=timeout)
+                stack.push_async_callback(notify_http.aclose)
+                deliverer = AlsoToWebhook(
+                    deliverer, SignedWebhookDelivery(notify_http, "/internal/events", internal_token)
+                )
             event_relay = OutboxRelay(
                 sessions,
                 tables.outbox,

@@ -62,6 +62,9 @@ class WorkerSettings(SettingsBase):
     hold-expiry sweeper."""
 
     rabbitmq_url: str | None = Field(default=None, alias="RABBITMQ_URL")
+    # Set: every event is also posted, signed with INTERNAL_TOKEN, to notification-service's
+    # /internal/events (works without a broker, as in `make dev`).
+    notification_service_url: str | None = Field(default=None, alias="NOTIFICATION_SERVICE_URL")
     relays_enabled: bool = Field(default=True, alias="TRANSACTION_WORKERS_ENABLED")
     poll_interval_seconds: float = Field(default=1.0, alias="WORK_POLL_INTERVAL_SECONDS", gt=0, le=60)
     max_backoff_seconds: float = Field(default=60.0, alias="WORK_MAX_BACKOFF_SECONDS", gt=0, le=3600)

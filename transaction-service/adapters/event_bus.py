@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
 
-from shared.outbox import OutboxEvent
+from shared.outbox import Deliver, OutboxEvent
 
 logger = logging.getLogger("transaction.event_bus")
 
@@ -148,6 +148,23 @@ class RabbitMqEventDeliverer:
             connection, self._connection = self._connection, None
         if connection is not None and not connection.is_closed:
             await connection.close()
+
+
+class AlsoToWebhook:
+    """The bus first, then a signed POST of the same envelope to a consumer without a broker
+    (notification-service). Either failing fails the event, and the relay retries both: the bus
+    may then see an event twice, which its consumers dedupe by message id anyway."""
+
+    def __init__(self, bus: EventDeliverer, webhook: Deliver) -> None:
+        self._bus = bus
+        self._webhook = webhook
+
+    async def __call__(self, event: OutboxEvent) -> None:
+        await self._bus(event)
+        await self._webhook(event)
+
+    async def close(self) -> None:
+        await self._bus.close()
 
 
 def make_event_deliverer(rabbitmq_url: str | None, **options: Any) -> EventDeliverer:

@@ -34,6 +34,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("hotels", "hotels-service", 8006, "tiketq_hotels"),
     ServiceSpec("ppob", "ppob-service", 8007, "tiketq_ppob"),
     ServiceSpec("payment", "payment-service", 8008, "tiketq_payment"),
+    ServiceSpec("notification", "notification-service", 8010, "tiketq_notification"),
 )
 GATEWAY = ServiceSpec("gateway", "api-gateway", 8000, None)
 # The stand-in for the outside world (Midtrans and the suppliers); no service knows it is one.

@@ -15,6 +15,8 @@ import duffel
 import ferry_api
 import hotelbeds
 import midtrans
+import notify_page
+import notify_smtp
 from fastapi import FastAPI
 from holds import Clock, utc_now
 from state import SandboxState
@@ -33,6 +35,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         async with (
             midtrans.running(app.state.sandbox.midtrans),
             digiflazz_state.running(app.state.sandbox.digiflazz),
+            notify_smtp.running(app.state.notify),
         ):
             yield
 
@@ -53,5 +56,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     ferry_api.install(app)
     midtrans.install(app)
     digiflazz.install(app)
+    notify_page.install(app)  # the SMTP sink's and SMS gateway's page
     app.include_router(admin.router)
     return app

@@ -1,0 +1,240 @@
+"""The tables (received events, notifications) and the SQL unit of work and reader."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
+
+from domain.models import Attachment, Channel, Kind, Notification, Status
+from domain.ports import Filters
+from shared.db import SqlAlchemyUnitOfWork
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+received_events = Table(
+    "received_events",
+    metadata,
+    Column("event_id", Uuid, primary_key=True),
+    Column("topic", String(100), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("dedupe_key", String(200), nullable=False, unique=True),
+    Column("event_id", Uuid, nullable=False),
+    Column("user_id", String(64), nullable=True),
+    Column("order_id", String(64), nullable=True),
+    Column("order_number", String(64), nullable=True),
+    Column("channel", String(8), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("recipient", String(320), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("subject", Text, nullable=True),
+    Column("body_text", Text, nullable=False),
+    Column("body_html", Text, nullable=True),
+    # [{"filename", "content_type", "content" (base64)}]: small PDFs, kept until sent.
+    Column("attachments", JSONB, nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("provider_message_id", String(200), nullable=True),
+    Column("provider_response", Text, nullable=True),
+    Column("history", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("status IN ('queued', 'sent', 'failed')", name="status"),
+    CheckConstraint("channel IN ('email', 'sms')", name="channel"),
+)
+# The delivery worker's question: what is queued and due, oldest first.
+Index(
+    "ix_notifications_due",
+    notifications.c.next_attempt_at,
+    postgresql_where=notifications.c.status == "queued",
+)
+Index("ix_notifications_user_created", notifications.c.user_id, notifications.c.created_at)
+Index("ix_notifications_order_number", notifications.c.order_number)
+
+t = notifications
+
+
+def _attachments_json(items: tuple[Attachment, ...]) -> list[dict[str, str]]:
+    return [
+        {
+            "filename": a.filename,
+            "content_type": a.content_type,
+            "content": base64.b64encode(a.content).decode(),
+        }
+        for a in items
+    ]
+
+
+def _row_values(n: Notification) -> dict[str, Any]:
+    return {
+        "id": n.id,
+        "dedupe_key": n.dedupe_key,
+        "event_id": n.event_id,
+        "user_id": n.user_id,
+        "order_id": n.order_id,
+        "order_number": n.order_number,
+        "channel": str(n.channel),
+        "kind": str(n.kind),
+        "recipient": n.recipient,
+        "language": n.language,
+        "subject": n.subject,
+        "body_text": n.body_text,
+        "body_html": n.body_html,
+        "attachments": _attachments_json(n.attachments),
+        "status": str(n.status),
+        "attempts": n.attempts,
+        "next_attempt_at": n.next_attempt_at,
+        "sent_at": n.sent_at,
+        "provider_message_id": n.provider_message_id,
+        "provider_response": n.provider_response,
+        "history": list(n.history),
+        "created_at": n.created_at,
+        "updated_at": n.updated_at,
+    }
+
+
+def _from_row(row: Any) -> Notification:
+    return Notification(
+        id=row.id,
+        dedupe_key=row.dedupe_key,
+        event_id=row.event_id,
+        user_id=row.user_id,
+        order_id=row.order_id,
+        order_number=row.order_number,
+        channel=Channel(row.channel),
+        kind=Kind(row.kind),
+        recipient=row.recipient,
+        language=row.language,
+        subject=row.subject,
+        body_text=row.body_text,
+        body_html=row.body_html,
+        attachments=tuple(
+            Attachment(a["filename"], a["content_type"], base64.b64decode(a["content"]))
+            for a in row.attachments
+        ),
+        status=Status(row.status),
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        sent_at=row.sent_at,
+        provider_message_id=row.provider_message_id,
+        provider_response=row.provider_response,
+        history=list(row.history),
+    )
+
+
+class SqlUnitOfWork(SqlAlchemyUnitOfWork):
+    async def __aenter__(self) -> SqlUnitOfWork:
+        await super().__aenter__()
+        return self
+
+    async def record_event(self, event_id: uuid.UUID, topic: str) -> bool:
+        result = await self.session.execute(
+            pg_insert(received_events)
+            .values(event_id=event_id, topic=topic)
+            .on_conflict_do_nothing(index_elements=[received_events.c.event_id])
+            .returning(received_events.c.event_id)
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def add(self, notification: Notification) -> bool:
+        result = await self.session.execute(
+            pg_insert(t)
+            .values(**_row_values(notification))
+            .on_conflict_do_nothing(index_elements=[t.c.dedupe_key])
+            .returning(t.c.id)
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def next_due(self, now: datetime) -> Notification | None:
+        # SKIP LOCKED: another worker sending a message leaves it alone and takes the next.
+        row = (
+            await self.session.execute(
+                select(t)
+                .where(t.c.status == "queued", t.c.next_attempt_at <= now)
+                .order_by(t.c.next_attempt_at, t.c.created_at)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+        ).first()
+        return _from_row(row) if row is not None else None
+
+    async def save(self, notification: Notification) -> None:
+        values = _row_values(notification)
+        del values["id"]
+        await self.session.execute(update(t).where(t.c.id == notification.id).values(**values))
+
+
+class SqlNotificationReader:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def list(self, filters: Filters, limit: int, offset: int) -> tuple[list[Notification], int]:
+        conditions: list[ColumnElement[bool]] = []
+        if filters.user_id is not None:
+            conditions.append(t.c.user_id == filters.user_id)
+        if filters.status is not None:
+            conditions.append(t.c.status == str(filters.status))
+        if filters.channel is not None:
+            conditions.append(t.c.channel == str(filters.channel))
+        if filters.kind is not None:
+            conditions.append(t.c.kind == str(filters.kind))
+        if filters.order_number is not None:
+            conditions.append(t.c.order_number == filters.order_number)
+        async with self._sessions() as session:
+            total = (
+                await session.execute(select(func.count()).select_from(t).where(*conditions))
+            ).scalar_one()
+            rows = (
+                await session.execute(
+                    select(t)
+                    .where(*conditions)
+                    .order_by(t.c.created_at.desc(), t.c.id)
+                    .limit(limit)
+                    .offset(offset)
+                )
+            ).all()
+        return [_from_row(row) for row in rows], int(total)
+
+    async def get(self, notification_id: uuid.UUID) -> Notification | None:
+        async with self._sessions() as session:
+            row = (await session.execute(select(t).where(t.c.id == notification_id))).first()
+        return _from_row(row) if row is not None else None

@@ -1,0 +1,86 @@
+"""notification-service settings, grouped by concern and read from the environment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import Field, SecretStr
+
+from shared.settings import (
+    DatabaseSettings,
+    InternalSettings,
+    JwtVerifySettings,
+    RuntimeSettings,
+    SettingsBase,
+    refuse_placeholder_secret,
+)
+
+SANDBOX_INFOBIP_API_KEY = "sandbox-infobip-api-key"
+
+
+class SmtpSettings(SettingsBase):
+    """The mail server (default: the sandbox's SMTP sink on 127.0.0.1:2525)."""
+
+    host: str = Field(default="127.0.0.1", alias="SMTP_HOST")
+    port: int = Field(default=2525, alias="SMTP_PORT", ge=1, le=65535)
+    username: str | None = Field(default=None, alias="SMTP_USERNAME")
+    password: SecretStr | None = Field(default=None, alias="SMTP_PASSWORD")
+    start_tls: bool = Field(default=False, alias="SMTP_STARTTLS")
+    use_tls: bool = Field(default=False, alias="SMTP_TLS")
+    sender: str = Field(default="no-reply@tiketq.id", alias="EMAIL_FROM")
+    sender_name: str = Field(default="TiketQ", alias="EMAIL_FROM_NAME")
+    timeout_seconds: float = Field(default=15.0, alias="SMTP_TIMEOUT_SECONDS", gt=0, le=120)
+
+
+class InfobipSettings(SettingsBase):
+    """The SMS gateway (Infobip; default: the sandbox's)."""
+
+    base_url: str = Field(default="http://127.0.0.1:8009/infobip", alias="INFOBIP_BASE_URL")
+    api_key: SecretStr = Field(default=SecretStr(SANDBOX_INFOBIP_API_KEY), alias="INFOBIP_API_KEY")
+    # The alphanumeric sender id registered for Indonesia (at most 11 characters).
+    sender_id: str = Field(default="TiketQ", alias="INFOBIP_SENDER_ID", min_length=1, max_length=11)
+    timeout_seconds: float = Field(default=10.0, alias="INFOBIP_TIMEOUT_SECONDS", gt=0, le=60)
+
+
+class DeliverySettings(SettingsBase):
+    """How messages are retried: first delay, longest delay, attempts before giving up."""
+
+    first_retry_seconds: float = Field(default=2.0, alias="NOTIFY_FIRST_RETRY_SECONDS", gt=0, le=3600)
+    max_retry_seconds: float = Field(default=300.0, alias="NOTIFY_MAX_RETRY_SECONDS", gt=0, le=86_400)
+    max_attempts: int = Field(default=30, alias="NOTIFY_MAX_ATTEMPTS", ge=1, le=1000)
+    poll_interval_seconds: float = Field(default=1.0, alias="NOTIFY_POLL_INTERVAL_SECONDS", gt=0, le=600)
+    workers_enabled: bool = Field(default=True, alias="NOTIFY_WORKERS_ENABLED")
+    user_service_url: str = Field(default="http://127.0.0.1:8002", alias="USER_SERVICE_URL")
+
+
+@dataclass(frozen=True)
+class Settings:
+    runtime: RuntimeSettings  # ENVIRONMENT, LOG_LEVEL, LOG_JSON, MAX_BODY_BYTES
+    database: DatabaseSettings  # DATABASE_URL, DATABASE_POOL_SIZE
+    # INTERNAL_TOKEN (or _FILE): guards /internal/events and is the HMAC key of its events
+    internal: InternalSettings
+    jwt: JwtVerifySettings = field(default_factory=JwtVerifySettings)  # JWT_*
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)  # SMTP_*, EMAIL_FROM*
+    infobip: InfobipSettings = field(default_factory=InfobipSettings)  # INFOBIP_*
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)  # NOTIFY_*, USER_SERVICE_URL
+
+    def __post_init__(self) -> None:
+        refuse_placeholder_secret(self.internal.token.get_secret_value(), self.runtime, "INTERNAL_TOKEN")
+        if not self.runtime.is_local and self.infobip.api_key.get_secret_value() in (
+            "",
+            SANDBOX_INFOBIP_API_KEY,
+        ):
+            # The sandbox's key means a deployment forgot to configure the SMS gateway.
+            raise ValueError("INFOBIP_API_KEY must be set to a real credential outside local development")
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            runtime=RuntimeSettings(),
+            database=DatabaseSettings(),  # type: ignore[call-arg]
+            internal=InternalSettings(),  # type: ignore[call-arg]
+            jwt=JwtVerifySettings(),
+            smtp=SmtpSettings(),
+            infobip=InfobipSettings(),
+            delivery=DeliverySettings(),
+        )

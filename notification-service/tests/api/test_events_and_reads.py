@@ -1,0 +1,198 @@
+"""The events endpoint and GET /notifications/ through the app, on a real database: an event
+queues its messages once, delivery sends them once, and people read only their own."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+from fastapi import FastAPI
+
+from domain.deliver import Deliveries
+from domain.models import Preferences
+from tests import events
+from tests.conftest import INTERNAL_TOKEN
+from tests.fakes import Clock, Profiles, RecordingSender
+
+
+async def post_event(
+    client: httpx.AsyncClient, topic: str, data: dict[str, object], event_id: uuid.UUID | None = None
+) -> httpx.Response:
+    body, headers = events.signed(topic, data, INTERNAL_TOKEN, event_id)
+    return await client.post("/internal/events", content=body, headers=headers)
+
+
+def deliveries(app: FastAPI) -> Deliveries:
+    d: Deliveries = app.state.deliveries
+    return d
+
+
+async def test_a_completed_flight_sends_one_email_with_the_booking_code_and_the_pdf(
+    app: FastAPI, client: httpx.AsyncClient, email: RecordingSender, sms: RecordingSender
+) -> None:
+    event_id = uuid.uuid4()
+    first = await post_event(client, "order.completed", events.completed(), event_id)
+    assert first.status_code == 200, first.text
+    assert first.json()["outcome"] == "queued"
+    again = await post_event(client, "order.completed", events.completed(), event_id)
+    assert again.json()["outcome"] == "duplicate"
+    # The same fact under another event id (a relay that lost its bookkeeping) is still one message.
+    other = await post_event(client, "order.completed", events.completed())
+    assert other.json()["outcome"] == "nothing-to-send"
+
+    assert await deliveries(app).deliver_due() == 1
+    assert await deliveries(app).deliver_due() == 0
+    [message] = email.sent
+    assert message.recipient == "siti@example.co.id"
+    assert message.subject == "Pesanan TQ-20261204-7F3C9A berhasil - kode booking HJK1EY"
+    assert "Kode booking: HJK1EY" in message.body_text
+    assert "1262400000017" in (message.body_html or "")
+    [pdf] = message.attachments
+    assert pdf.filename == "tiketq-TQ-20261204-7F3C9A.pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert b"HJK1EY" in pdf.content
+    assert b"1262400000017" in pdf.content
+    assert sms.sent == []  # a flight's confirmation is email only
+
+
+async def test_unsigned_or_tampered_events_are_refused_and_queue_nothing(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    body, headers = events.signed("order.completed", events.completed(), "another-secret-0123456789abcdef")
+    r = await client.post("/internal/events", content=body, headers=headers)
+    assert r.status_code == 401
+    assert r.headers["content-type"] == "application/problem+json"
+    body, headers = events.signed("order.completed", events.completed(), INTERNAL_TOKEN)
+    r = await client.post("/internal/events", content=body.replace(b"HJK1EY", b"XXXXXX"), headers=headers)
+    assert r.status_code == 401
+    listed = await client.get("/notifications/", headers=admin_headers)
+    assert listed.json()["total"] == 0
+
+
+async def test_a_pln_token_goes_by_sms_too_unless_the_customer_switched_sms_off(
+    app: FastAPI, client: httpx.AsyncClient, email: RecordingSender, sms: RecordingSender, profiles: Profiles
+) -> None:
+    data = events.completed(service_type="ppob", supplier_reference=None, documents=[events.PLN_TOKEN])
+    await post_event(client, "order.completed", data)
+    await deliveries(app).deliver_due()
+    [text] = sms.sent
+    assert text.recipient == "+6281234567890"
+    assert "1234-5678-9012-3456-7890" in text.body_text
+    assert len(email.sent) == 1
+    assert email.sent[0].attachments == ()  # a token has nothing to print
+
+    profiles.by_user[events.USER_ID] = Preferences(sms_enabled=False)
+    other_order = {**data, "order_id": str(uuid.uuid4())}
+    await post_event(client, "order.completed", other_order)
+    await deliveries(app).deliver_due()
+    assert len(sms.sent) == 1  # SMS off: no second text
+    assert len(email.sent) == 2  # the transactional email still goes
+
+
+async def test_smtp_down_keeps_messages_queued_and_sends_each_once_when_it_is_back(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    email: RecordingSender,
+    clock: Clock,
+    admin_headers: dict[str, str],
+) -> None:
+    email.down = True
+    for _ in range(5):
+        await post_event(client, "transaction.created", {**events.created(), "order_id": str(uuid.uuid4())})
+    await deliveries(app).deliver_due()
+    queued = (await client.get("/notifications/", params={"channel": "email"}, headers=admin_headers)).json()
+    assert queued["total"] == 5
+    assert {i["status"] for i in queued["items"]} == {"queued"}
+    assert {i["provider_response"] for i in queued["items"]} == {"421 4.3.2 service not available"}
+    assert all(i["attempts"] == 1 and i["next_attempt_at"] for i in queued["items"])
+
+    email.down = False
+    assert await deliveries(app).deliver_due() == 0  # not due yet: back-off
+    clock.advance(60)
+    assert await deliveries(app).deliver_due() == 5
+    assert len(email.sent) == 5
+    assert len({m.id for m in email.sent}) == 5
+    emails_sent = {"status": "sent", "channel": "email"}
+    sent = (await client.get("/notifications/", params=emails_sent, headers=admin_headers)).json()
+    assert sent["total"] == 5
+
+
+async def test_a_refused_address_fails_for_good_with_the_servers_answer(
+    app: FastAPI, client: httpx.AsyncClient, email: RecordingSender, admin_headers: dict[str, str]
+) -> None:
+    email.refuse = True
+    await post_event(client, "transaction.failed", events.failed())
+    await deliveries(app).deliver_due()
+    [item] = (await client.get("/notifications/", headers=admin_headers)).json()["items"]
+    assert item["status"] == "failed"
+    assert item["kind"] == "order-failed"
+    assert item["provider_response"] == "550 5.1.1 mailbox unavailable"
+    assert item["next_attempt_at"] is None
+
+
+async def test_customers_read_their_own_messages_and_admins_filter_anyones(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    customer_headers: dict[str, str],
+    stranger_headers: dict[str, str],
+    admin_headers: dict[str, str],
+) -> None:
+    await post_event(client, "transaction.created", events.created())
+    await post_event(client, "refund.processed", events.refunded())
+    await deliveries(app).deliver_due()
+
+    mine = (await client.get("/notifications/", headers=customer_headers)).json()
+    assert mine["total"] == 4  # order created: email + deadline SMS; refund: email + SMS
+    assert {(i["kind"], i["channel"]) for i in mine["items"]} == {
+        ("order-created", "email"),
+        ("payment-deadline", "sms"),
+        ("refunded", "email"),
+        ("refund", "sms"),
+    }
+    refund_email = next(i for i in mine["items"] if i["kind"] == "refunded")
+    assert refund_email["subject"] == "Pengembalian dana Rp937.500 untuk pesanan TQ-20261204-7F3C9A"
+
+    theirs = await client.get("/notifications/", params={"user_id": events.USER_ID}, headers=stranger_headers)
+    assert theirs.json()["total"] == 0  # a customer's filter is always themselves
+    one = await client.get(f"/notifications/{refund_email['id']}", headers=stranger_headers)
+    assert one.status_code == 404
+    assert one.json()["type"].endswith("/notification-not-found")
+
+    sms_only = await client.get(
+        "/notifications/",
+        params={"user_id": events.USER_ID, "channel": "sms", "order_number": "TQ-20261204-7F3C9A"},
+        headers=admin_headers,
+    )
+    assert sms_only.json()["total"] == 2
+    assert (await client.get("/notifications/")).status_code == 401
+    assert (
+        await client.get("/notifications/", params={"status": "lost"}, headers=admin_headers)
+    ).status_code == 422
+
+
+async def test_an_english_speaker_gets_english_and_a_missing_profile_service_means_indonesian(
+    app: FastAPI, client: httpx.AsyncClient, email: RecordingSender, profiles: Profiles
+) -> None:
+    profiles.by_user[events.USER_ID] = Preferences(language="en")
+    await post_event(client, "transaction.created", events.created())
+    profiles.broken = True
+    await post_event(client, "transaction.created", {**events.created(), "order_id": str(uuid.uuid4())})
+    await deliveries(app).deliver_due()
+    english, indonesian = email.sent
+    assert english.subject == "Pay for order TQ-20261204-7F3C9A before 4 Dec 2026 14:20 WIB"
+    assert "Total: Rp1.250.000" in english.body_text
+    assert (
+        indonesian.subject == "Selesaikan pembayaran pesanan TQ-20261204-7F3C9A sebelum 4 Des 2026 14.20 WIB"
+    )
+
+
+async def test_topics_that_owe_nothing_are_acknowledged(client: httpx.AsyncClient) -> None:
+    r = await post_event(
+        client, "payment.confirmed", {"order_id": events.ORDER_ID, "user_id": events.USER_ID}
+    )
+    assert r.status_code == 200
+    assert r.json()["outcome"] == "nothing-to-send"
+    garbage = await client.post(
+        "/internal/events", content=b"{}", headers=events.signed("x", {}, INTERNAL_TOKEN)[1]
+    )
+    assert garbage.status_code in (401, 422)

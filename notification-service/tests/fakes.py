@@ -1,0 +1,112 @@
+"""In-memory stand-ins for what lies outside notification-service: the SMTP server and SMS gateway
+(senders that record, or fail on demand), the profiles, the account states, a clock, and the
+unit of work for unit tests of the use cases."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+
+from domain.errors import DeliveryError
+from domain.models import Notification, Preferences, Status
+from shared.tokens import AccountState
+
+
+class Clock:
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime(2026, 12, 4, 7, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class RecordingSender:
+    """Takes every message, or refuses while `down` (transiently) or `refuse` (for good)."""
+
+    def __init__(self) -> None:
+        self.sent: list[Notification] = []
+        self.down = False
+        self.refuse = False
+
+    async def send(self, notification: Notification) -> str:
+        if self.refuse:
+            raise DeliveryError("550 5.1.1 mailbox unavailable", permanent=True)
+        if self.down:
+            raise DeliveryError("421 4.3.2 service not available")
+        self.sent.append(notification)
+        return f"provider-{len(self.sent)}"
+
+
+class Profiles:
+    def __init__(self) -> None:
+        self.by_user: dict[str, Preferences] = {}
+        self.broken = False
+
+    async def preferences(self, user_id: str) -> Preferences:
+        if self.broken:
+            raise ConnectionError("user-service down")
+        return self.by_user.get(user_id, Preferences())
+
+
+class Accounts:
+    def __init__(self) -> None:
+        self.states: dict[str, AccountState] = {}
+
+    async def get(self, account_id: str) -> AccountState | None:
+        return self.states.get(account_id)
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self.events: set[uuid.UUID] = set()
+        self.messages: dict[uuid.UUID, Notification] = {}
+
+
+class MemoryUnitOfWork:
+    """The unit-of-work port in memory: changes are staged and kept only on commit."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self._events: set[uuid.UUID] = set()
+        self._messages: dict[uuid.UUID, Notification] = {}
+
+    async def __aenter__(self) -> MemoryUnitOfWork:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._events.clear()
+        self._messages.clear()
+
+    async def commit(self) -> None:
+        self._store.events |= self._events
+        self._store.messages.update(self._messages)
+        self._events.clear()
+        self._messages.clear()
+
+    async def record_event(self, event_id: uuid.UUID, topic: str) -> bool:
+        if event_id in self._store.events or event_id in self._events:
+            return False
+        self._events.add(event_id)
+        return True
+
+    async def add(self, notification: Notification) -> bool:
+        keys = {n.dedupe_key for n in (*self._store.messages.values(), *self._messages.values())}
+        if notification.dedupe_key in keys:
+            return False
+        self._messages[notification.id] = notification
+        return True
+
+    async def next_due(self, now: datetime) -> Notification | None:
+        due = [
+            n for n in self._store.messages.values() if n.status is Status.QUEUED and n.next_attempt_at <= now
+        ]
+        return min(due, key=lambda n: (n.next_attempt_at, n.created_at)) if due else None
+
+    async def save(self, notification: Notification) -> None:
+        self._messages[notification.id] = notification

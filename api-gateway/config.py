@@ -25,6 +25,7 @@ DEFAULT_SERVICE_URLS: dict[str, str] = {
     "hotels": "http://127.0.0.1:8006",
     "ppob": "http://127.0.0.1:8007",
     "payment": "http://127.0.0.1:8008",
+    "notification": "http://127.0.0.1:8010",
 }
 
 JWKS_PATH = "/auth/.well-known/jwks.json"
@@ -41,6 +42,7 @@ class UpstreamSettings(SettingsBase):
     hotels: str = Field(default=DEFAULT_SERVICE_URLS["hotels"], alias="HOTELS_SERVICE_URL")
     ppob: str = Field(default=DEFAULT_SERVICE_URLS["ppob"], alias="PPOB_SERVICE_URL")
     payment: str = Field(default=DEFAULT_SERVICE_URLS["payment"], alias="PAYMENT_SERVICE_URL")
+    notification: str = Field(default=DEFAULT_SERVICE_URLS["notification"], alias="NOTIFICATION_SERVICE_URL")
     # The whole exchange with a service (connect, send, answer) must fit in this; else 504.
     timeout_seconds: float = Field(default=10.0, alias="UPSTREAM_TIMEOUT_SECONDS", gt=0, le=300)
 

@@ -120,4 +120,5 @@ TIKETQ_ROUTES: tuple[ServiceRoute, ...] = (
     ServiceRoute("/ferries", "ferries"),
     ServiceRoute("/hotels", "hotels"),
     ServiceRoute("/ppob", "ppob"),
+    ServiceRoute("/notifications", "notification"),
 )

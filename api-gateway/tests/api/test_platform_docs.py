@@ -247,7 +247,7 @@ async def test_the_docs_need_no_token_and_work_when_every_service_is_down(
     assert response.json()["x-tiketq-unavailable"] == list(_SERVICES)
 
 
-_SERVICES = ("auth", "user", "transaction", "flights", "ferries", "hotels", "ppob", "payment")
+_SERVICES = ("auth", "user", "transaction", "flights", "ferries", "hotels", "ppob", "payment", "notification")
 
 
 def _all_refs(node: Any) -> list[str]:

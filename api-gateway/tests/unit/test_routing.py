@@ -73,6 +73,7 @@ def test_table_names_every_platform_service(table: RoutingTable) -> None:
         "hotels",
         "ppob",
         "payment",
+        "notification",
     }
 
 

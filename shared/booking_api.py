@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Protocol, Self, TypeVar
+from typing import Annotated, Any, Protocol, Self, TypeVar, cast
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
@@ -219,6 +219,20 @@ class BookingDesk(Protocol[Details, ProductBooking]):
     async def cancel(self, reference: str) -> ProductBooking: ...
 
     def view(self, booking: ProductBooking) -> ContractBooking: ...
+
+
+State = TypeVar("State")
+
+
+def app_state(name: str, kind: type[State]) -> Callable[[Request], State]:
+    """Reads what app.py put on `app.state` under `name` when the app started (the desk, the
+    Idempotency-Key store): how the router finds them per request."""
+
+    def read(request: Request) -> State:
+        return cast(State, getattr(request.app.state, name))
+
+    read.__name__ = f"app_state_{name}"
+    return read
 
 
 def as_sent(details: dict[str, Any]) -> dict[str, Any]:

@@ -4,30 +4,18 @@ desk's rules and operator calls, and which refusals a hold records (routes/error
 
 from __future__ import annotations
 
-from fastapi import Request
-
 from domain.booking_desk import BookingDesk
 from routes.errors import RECORDED_HOLD_ERRORS, hold_refusal
-from shared.booking_api import as_sent, booking_router
+from shared.booking_api import app_state, as_sent, booking_router
 from shared.idempotency import IdempotencyStore
 
 # The scope of hold keys in the idempotency table (keys already recorded under it stay valid).
 HOLD_SCOPE = "bookings.hold"
 
 
-def booking_desk(request: Request) -> BookingDesk:
-    desk: BookingDesk = request.app.state.booking_desk
-    return desk
-
-
-def hold_keys(request: Request) -> IdempotencyStore:
-    store: IdempotencyStore = request.app.state.idempotency
-    return store
-
-
 router = booking_router(
-    booking_desk,
-    hold_keys,
+    app_state("booking_desk", BookingDesk),
+    app_state("idempotency", IdempotencyStore),
     read_details=as_sent,
     refusal=hold_refusal,
     recorded=RECORDED_HOLD_ERRORS,

@@ -10,28 +10,15 @@ outage or an invalid request is not recorded, so a retry with the same key runs 
 
 from __future__ import annotations
 
-from fastapi import Request
-
 from domain.booking_desk import BookingDesk
 from routes.booking_schemas import FlightDetailsIn
 from routes.errors import BUSINESS_REFUSALS, hold_refusal
-from shared.booking_api import booking_router
+from shared.booking_api import app_state, booking_router
 from shared.idempotency import IdempotencyStore
 
-
-def booking_desk(request: Request) -> BookingDesk:
-    desk: BookingDesk = request.app.state.booking_desk
-    return desk
-
-
-def hold_keys(request: Request) -> IdempotencyStore:
-    keys: IdempotencyStore = request.app.state.hold_keys
-    return keys
-
-
 router = booking_router(
-    booking_desk,
-    hold_keys,
+    app_state("booking_desk", BookingDesk),
+    app_state("hold_keys", IdempotencyStore),
     read_details=FlightDetailsIn.read,
     refusal=hold_refusal,
     recorded=BUSINESS_REFUSALS,

@@ -10,27 +10,14 @@ outage or invalid details are not recorded, so a retry with the same key runs ag
 
 from __future__ import annotations
 
-from fastapi import Request
-
 from domain.booking_desk import BookingDesk
 from routes.errors import BUSINESS_REFUSALS, hold_refusal
-from shared.booking_api import as_sent, booking_router
+from shared.booking_api import app_state, as_sent, booking_router
 from shared.idempotency import IdempotencyStore
 
-
-def booking_desk(request: Request) -> BookingDesk:
-    desk: BookingDesk = request.app.state.booking_desk
-    return desk
-
-
-def hold_keys(request: Request) -> IdempotencyStore:
-    keys: IdempotencyStore = request.app.state.hold_keys
-    return keys
-
-
 router = booking_router(
-    booking_desk,
-    hold_keys,
+    app_state("booking_desk", BookingDesk),
+    app_state("hold_keys", IdempotencyStore),
     read_details=as_sent,
     refusal=hold_refusal,
     recorded=BUSINESS_REFUSALS,

@@ -11,27 +11,14 @@ a low deposit or invalid details are not recorded, so a retry with the same key 
 
 from __future__ import annotations
 
-from fastapi import Request
-
 from domain.purchases import Purchases
 from routes.errors import BUSINESS_REFUSALS, hold_refusal
-from shared.booking_api import as_sent, booking_router
+from shared.booking_api import app_state, as_sent, booking_router
 from shared.idempotency import IdempotencyStore
 
-
-def purchases(request: Request) -> Purchases:
-    desk: Purchases = request.app.state.purchases
-    return desk
-
-
-def hold_keys(request: Request) -> IdempotencyStore:
-    keys: IdempotencyStore = request.app.state.hold_keys
-    return keys
-
-
 router = booking_router(
-    purchases,
-    hold_keys,
+    app_state("purchases", Purchases),
+    app_state("hold_keys", IdempotencyStore),
     read_details=as_sent,
     refusal=hold_refusal,
     recorded=BUSINESS_REFUSALS,

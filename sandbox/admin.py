@@ -52,6 +52,7 @@ async def all_knobs(request: Request) -> dict[str, dict[str, Any]]:
 def _knobs(state: SandboxState) -> dict[str, dict[str, Any]]:
     listed = {name: knobs.as_dict() for name, knobs in state.knobs.current.items()}
     listed["midtrans"] = state.midtrans.knobs.as_dict()
+    listed["xendit"] = state.xendit.knobs.as_dict()
     return listed
 
 
@@ -80,7 +81,8 @@ async def set_knobs(request: Request, supplier: Supplier, changes: KnobChanges) 
 @router.post("/reset")
 async def reset(request: Request) -> dict[str, Any]:
     """Knobs back to their environment defaults; seats, holds and offers back to SANDBOX_SEED; Midtrans
-    transactions, queued notifications and the delivery log forgotten."""
+    transactions, Xendit invoices and refunds, queued notifications and callbacks and their delivery
+    logs forgotten."""
     state = _state(request)
     state.knobs.reset()
     state.clear()

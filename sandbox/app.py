@@ -1,6 +1,7 @@
 """The provider sandbox: the outside world's flight suppliers and payment gateway, served locally
 with seeded inventory and fault knobs (docs/providers.md). Amadeus-shaped under /amadeus, Duffel-shaped
-under /duffel, Midtrans-shaped under /midtrans, administration under /sandbox."""
+under /duffel, Midtrans-shaped under /midtrans, Xendit-shaped under /xendit, administration under
+/sandbox."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import hotelbeds
 import midtrans
 import notify_page
 import notify_smtp
+import xendit
 from fastapi import FastAPI
 from holds import Clock, utc_now
 from state import SandboxState
@@ -35,6 +37,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         async with (
             midtrans.running(app.state.sandbox.midtrans),
             digiflazz_state.running(app.state.sandbox.digiflazz),
+            xendit.running(app.state.sandbox.xendit),
             notify_smtp.running(app.state.notify),
         ):
             yield
@@ -45,7 +48,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         version=VERSION,
         description="Local stand-ins for the providers TiketQ calls: Amadeus- and Duffel-shaped flight "
         "suppliers with deterministic inventory and fault knobs, and a Midtrans-shaped payment gateway "
-        "(Snap, payment page, Core API, signed notifications). Never deployed to production.",
+        "(Snap, payment page, Core API, signed notifications) and a Xendit-shaped one (invoices, invoice "
+        "page, refunds, callbacks). Never deployed to production.",
         runtime=settings.runtime,
         lifespan=lifespan,
     )
@@ -56,6 +60,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     ferry_api.install(app)
     midtrans.install(app)
     digiflazz.install(app)
+    xendit.install(app)  # before admin's /knobs/{supplier}
     notify_page.install(app)  # the SMTP sink's and SMS gateway's page
     app.include_router(admin.router)
     return app

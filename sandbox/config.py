@@ -140,6 +140,46 @@ class DigiflazzSettings(SettingsBase):
         return value.strip() or None if value is not None else None
 
 
+class XenditSettings(SettingsBase):
+    """The Xendit stand-in: the secret API key it accepts, the callback verification token it sends
+    (x-callback-token), where invoice and refund callbacks go, their retry schedule, how long a
+    refund takes to succeed, and the starting values of its knobs (SANDBOX_XENDIT_*; the key and
+    the token may come from *_FILE)."""
+
+    model_config = SettingsConfigDict(env_prefix="SANDBOX_XENDIT_", extra="ignore", case_sensitive=False)
+
+    secret_key: str = "xnd_development_sandbox-change-me"  # noqa: S105 - the sandbox default
+    callback_token: str = "sandbox-xendit-callback-token-change-me"  # noqa: S105 - the sandbox default
+    business_id: str = "5f0e0b2c8d3e4a0012345678"
+    # The dashboard's callback URLs; None: no callbacks.
+    callback_url: str | None = None
+    refund_callback_url: str | None = None
+    # Xendit retries a callback that is not answered 2xx; compressed here so local work is quick.
+    retry_schedule_seconds: str = "1,2,5,10,30"
+    callback_timeout_seconds: float = Field(default=15.0, gt=0)
+    refund_seconds: float = Field(default=1.0, ge=0)
+    # Starting knobs (PUT /sandbox/knobs/xendit changes them; POST /sandbox/reset restores these).
+    latency_ms: int = Field(default=0, ge=0)
+    error_rate: float = Field(default=0.0, ge=0, le=1)
+    duplicate_callbacks: int = Field(default=0, ge=0, le=100)
+    callback_delay_ms: int = Field(default=0, ge=0)
+    fail_refunds: bool = False
+
+    @field_validator("callback_url", "refund_callback_url")
+    @classmethod
+    def _blank_url_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @property
+    def retry_schedule(self) -> tuple[float, ...]:
+        return parse_retry_schedule(self.retry_schedule_seconds)
+
+    @model_validator(mode="after")
+    def _xendit_schedule_parses(self) -> XenditSettings:
+        parse_retry_schedule(self.retry_schedule_seconds)
+        return self
+
+
 class DigiflazzKnobSettings(KnobSettings):
     model_config = SettingsConfigDict(env_prefix="SANDBOX_DIGIFLAZZ_", extra="ignore", case_sensitive=False)
 
@@ -171,6 +211,7 @@ class Settings:
     ferry_knobs: KnobSettings = field(default_factory=FerryKnobSettings)
     hotelbeds: HotelbedsSettings = field(default_factory=HotelbedsSettings)
     hotelbeds_knobs: KnobSettings = field(default_factory=HotelbedsKnobSettings)
+    xendit: XenditSettings = field(default_factory=XenditSettings)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -184,4 +225,5 @@ class Settings:
             hotelbeds_knobs=HotelbedsKnobSettings(),
             ferry=FerrySettings(),
             ferry_knobs=FerryKnobSettings(),
+            xendit=XenditSettings(),
         )

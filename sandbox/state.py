@@ -14,6 +14,7 @@ from inventory import Inventory
 from knobs import KnobBoard, Knobs
 from midtrans_state import MidtransState
 from offers import today_in_indonesia
+from xendit_state import XenditState
 
 from config import Settings
 
@@ -33,11 +34,13 @@ class SandboxState:
     hotelbeds: HotelbedsBook = field(init=False)
     digiflazz: DigiflazzState = field(init=False)
     ferry: FerryOperator = field(init=False)
+    xendit: XenditState = field(init=False)
 
     def __post_init__(self) -> None:
         self.midtrans = MidtransState(self.settings.midtrans, self.clock, self.settings.sandbox.seed)
         self.digiflazz = DigiflazzState(self.settings.digiflazz, self.settings.sandbox.seed, self.clock)
         self.ferry = FerryOperator(self.settings.ferry, self.clock, self.settings.sandbox.seed)
+        self.xendit = XenditState(self.settings.xendit, self.clock, self.settings.sandbox.seed)
         self.clear()
 
     @classmethod
@@ -71,6 +74,7 @@ class SandboxState:
         self.hotelbeds = HotelbedsBook(self.seed, self.settings.hotelbeds.on_request_seconds)
         self.digiflazz.reset()
         self.ferry.reset()
+        self.xendit.reset()
 
     def today(self) -> date:
         return today_in_indonesia(self.clock())

@@ -6,6 +6,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic.fields import FieldInfo
@@ -62,7 +63,9 @@ class SettingsBase(BaseSettings):
 class RuntimeSettings(SettingsBase):
     """Process-wide knobs shared by every service."""
 
-    environment: Environment = Field(default="local", alias="ENVIRONMENT")
+    # Unset means production: a forgotten variable must not quietly accept development secrets.
+    # `make dev` and the end-to-end stack (devstack) say "local" explicitly.
+    environment: Environment = Field(default="production", alias="ENVIRONMENT")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     log_json: bool = Field(default=True, alias="LOG_JSON")
     max_body_bytes: int = Field(default=1_048_576, alias="MAX_BODY_BYTES", ge=1024)
@@ -78,6 +81,18 @@ class DatabaseSettings(SettingsBase):
     url: str = Field(alias="DATABASE_URL")
     pool_size: int = Field(default=10, alias="DATABASE_POOL_SIZE", ge=1, le=100)
     echo: bool = Field(default=False, alias="DATABASE_ECHO")
+    # Read here as well as in RuntimeSettings, so that every service and its migrations refuse a
+    # password copied from .env.example without each config having to ask.
+    environment: Environment = Field(default="production", alias="ENVIRONMENT")
+
+    @model_validator(mode="after")
+    def _no_placeholder_password(self) -> DatabaseSettings:
+        password = urlsplit(self.url).password or ""
+        if self.environment not in ("local", "test") and "change-me" in password:
+            raise ValueError(
+                "DATABASE_URL has a change-me password: set a real one outside local development"
+            )
+        return self
 
     @property
     def async_url(self) -> str:

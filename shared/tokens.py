@@ -65,12 +65,20 @@ class StaticKeySource:
 
 class JwksKeySource:
     """Public keys from a JWKS URL, cached; an unknown `kid` refetches at most once per cooldown
-    (so key rotation works, and forged kids cannot make us hammer auth-service)."""
+    (so key rotation works, and forged kids cannot make us hammer auth-service), failed fetches
+    included."""
 
-    def __init__(self, client: httpx.AsyncClient, url: str, refresh_cooldown: float = 30.0) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        refresh_cooldown: float = 30.0,
+        first_fetch_retry: float = 1.0,
+    ) -> None:
         self._client = client
         self._url = url
         self._cooldown = refresh_cooldown
+        self._first_fetch_retry = min(first_fetch_retry, refresh_cooldown)
         self._keys: dict[str, Any] = {}
         self._fetched_at = float("-inf")
         self._lock = asyncio.Lock()
@@ -91,8 +99,12 @@ class JwksKeySource:
             response.raise_for_status()
             keys = response.json()["keys"]
         except (httpx.HTTPError, KeyError, ValueError):
-            # A failed fetch must not lock us out for the whole cooldown.
-            self._fetched_at = float("-inf")
+            # The cooldown stands after a failure too: otherwise every request with a forged kid
+            # would reach auth-service while it is down. Only while no key was ever fetched is
+            # the wait short, so a service started before auth-service verifies tokens within a
+            # second of it coming up (still one fetch per second at most, never one per request).
+            if not self._keys:
+                self._fetched_at -= self._cooldown - self._first_fetch_retry
             raise
         self._keys = {
             k["kid"]: RSAAlgorithm.from_jwk(k) for k in keys if k.get("kty") == "RSA" and k.get("kid")

@@ -6,7 +6,14 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from shared.settings import IdempotencySettings, InternalSettings, to_asyncpg_url
+from shared.settings import (
+    DatabaseSettings,
+    IdempotencySettings,
+    InternalSettings,
+    RuntimeSettings,
+    refuse_placeholder_secret,
+    to_asyncpg_url,
+)
 
 
 def test_a_secret_can_come_from_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -28,6 +35,43 @@ def test_database_urls_are_forced_to_asyncpg() -> None:
     assert to_asyncpg_url("postgresql://u@/db?host=/tmp") == "postgresql+asyncpg://u@/db?host=/tmp"
     with pytest.raises(ValueError, match="not a PostgreSQL URL"):
         to_asyncpg_url("mysql://u@h/db")
+
+
+def test_an_unset_environment_is_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ENVIRONMENT", raising=False)
+    runtime = RuntimeSettings()
+    assert runtime.environment == "production"
+    assert not runtime.is_local
+    with pytest.raises(ValueError, match="INTERNAL_TOKEN"):
+        refuse_placeholder_secret(
+            "change-me-internal-token-at-least-32-characters", runtime, "INTERNAL_TOKEN"
+        )
+
+
+@pytest.mark.parametrize("environment", [None, "staging", "production"])
+def test_a_change_me_database_password_is_refused_outside_local(
+    monkeypatch: pytest.MonkeyPatch, environment: str | None
+) -> None:
+    if environment is None:
+        monkeypatch.delenv("ENVIRONMENT", raising=False)
+    else:
+        monkeypatch.setenv("ENVIRONMENT", environment)
+    monkeypatch.setenv(
+        "DATABASE_URL", "postgresql://tiketq_auth:change-me-auth-db-password@postgres/tiketq_auth"
+    )
+    with pytest.raises(ValidationError, match="change-me password"):
+        DatabaseSettings()  # type: ignore[call-arg]
+    monkeypatch.setenv("DATABASE_URL", "postgresql://tiketq_auth:9f2c41d07e@postgres/tiketq_auth")
+    assert DatabaseSettings().url.endswith("@postgres/tiketq_auth")  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("environment", ["local", "test"])
+def test_local_development_may_keep_a_placeholder_database_password(
+    monkeypatch: pytest.MonkeyPatch, environment: str
+) -> None:
+    monkeypatch.setenv("ENVIRONMENT", environment)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:change-me@localhost/db")
+    assert DatabaseSettings().environment == environment  # type: ignore[call-arg]
 
 
 IDEMPOTENCY_NAMES = (

@@ -151,6 +151,40 @@ async def test_jwks_is_fetched_once_and_unknown_kids_refetch_at_most_per_cooldow
 
 
 @respx.mock
+async def test_a_failed_jwks_fetch_keeps_the_cooldown(test_keys: TestKeys) -> None:
+    route = respx.get("http://auth/jwks").mock(return_value=httpx.Response(200, json=test_keys.jwks()))
+    async with httpx.AsyncClient() as client:
+        source = JwksKeySource(client, "http://auth/jwks", refresh_cooldown=60)
+        assert await source.get(test_keys.kid) is not None
+        route.mock(side_effect=httpx.ConnectError("auth-service down"))
+        # The first forged kid after the cooldown tries once; the flood behind it never leaves.
+        source._fetched_at -= 60
+        with pytest.raises(httpx.ConnectError):
+            await source.get("forged-kid")
+        for _ in range(20):
+            assert await source.get("forged-kid") is None
+        assert await source.get(test_keys.kid) is not None  # known keys keep working
+    assert route.call_count == 2
+
+
+@respx.mock
+async def test_until_the_first_jwks_arrives_a_failed_fetch_is_retried_after_a_second(
+    test_keys: TestKeys,
+) -> None:
+    route = respx.get("http://auth/jwks").mock(side_effect=httpx.ConnectError("not up yet"))
+    async with httpx.AsyncClient() as client:
+        source = JwksKeySource(client, "http://auth/jwks", refresh_cooldown=60, first_fetch_retry=0.05)
+        with pytest.raises(httpx.ConnectError):
+            await source.get(test_keys.kid)
+        assert await source.get(test_keys.kid) is None  # within the short wait: no second call
+        assert route.call_count == 1
+        route.mock(return_value=httpx.Response(200, json=test_keys.jwks()))
+        await asyncio.sleep(0.06)
+        assert await source.get(test_keys.kid) is not None
+    assert route.call_count == 2
+
+
+@respx.mock
 async def test_account_states_come_from_auth_service_and_bad_subjects_never_leave() -> None:
     route = respx.get(f"http://auth/internal/accounts/{ACCOUNT}").respond(
         200,

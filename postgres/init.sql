@@ -28,13 +28,14 @@
 \set hotels_password `cat /run/secrets/hotels_db_password`
 \set ppob_password `cat /run/secrets/ppob_db_password`
 \set payment_password `cat /run/secrets/payment_db_password`
+\set notification_password `cat /run/secrets/notification_db_password`
 
 -- A missing secret reads as an empty string, which Postgres would silently turn into "no
 -- password" (a role nobody can log in as). Stop the initialisation loudly instead.
 SELECT least(
     length(:'auth_password'), length(:'user_password'), length(:'transaction_password'),
     length(:'flights_password'), length(:'ferries_password'), length(:'hotels_password'),
-    length(:'ppob_password'), length(:'payment_password')
+    length(:'ppob_password'), length(:'payment_password'), length(:'notification_password')
 ) < 12 AS tiketq_weak_password \gset
 \if :tiketq_weak_password
     DO $$ BEGIN RAISE EXCEPTION 'a <service>_db_password secret is missing or shorter than 12 characters'; END $$;
@@ -49,6 +50,7 @@ CREATE ROLE tiketq_ferries LOGIN PASSWORD :'ferries_password';
 CREATE ROLE tiketq_hotels LOGIN PASSWORD :'hotels_password';
 CREATE ROLE tiketq_ppob LOGIN PASSWORD :'ppob_password';
 CREATE ROLE tiketq_payment LOGIN PASSWORD :'payment_password';
+CREATE ROLE tiketq_notification LOGIN PASSWORD :'notification_password';
 
 -- Databases, each owned by its service's role (UTF-8, so names in any script are stored as typed).
 CREATE DATABASE tiketq_auth OWNER tiketq_auth ENCODING 'UTF8' TEMPLATE template0;
@@ -59,6 +61,7 @@ CREATE DATABASE tiketq_ferries OWNER tiketq_ferries ENCODING 'UTF8' TEMPLATE tem
 CREATE DATABASE tiketq_hotels OWNER tiketq_hotels ENCODING 'UTF8' TEMPLATE template0;
 CREATE DATABASE tiketq_ppob OWNER tiketq_ppob ENCODING 'UTF8' TEMPLATE template0;
 CREATE DATABASE tiketq_payment OWNER tiketq_payment ENCODING 'UTF8' TEMPLATE template0;
+CREATE DATABASE tiketq_notification OWNER tiketq_notification ENCODING 'UTF8' TEMPLATE template0;
 
 -- Only the owner may connect: PUBLIC (every role) loses the default CONNECT and TEMP rights.
 REVOKE ALL ON DATABASE tiketq_auth FROM PUBLIC;
@@ -69,6 +72,7 @@ REVOKE ALL ON DATABASE tiketq_ferries FROM PUBLIC;
 REVOKE ALL ON DATABASE tiketq_hotels FROM PUBLIC;
 REVOKE ALL ON DATABASE tiketq_ppob FROM PUBLIC;
 REVOKE ALL ON DATABASE tiketq_payment FROM PUBLIC;
+REVOKE ALL ON DATABASE tiketq_notification FROM PUBLIC;
 
 GRANT CONNECT, TEMPORARY ON DATABASE tiketq_auth TO tiketq_auth;
 GRANT CONNECT, TEMPORARY ON DATABASE tiketq_user TO tiketq_user;
@@ -78,6 +82,7 @@ GRANT CONNECT, TEMPORARY ON DATABASE tiketq_ferries TO tiketq_ferries;
 GRANT CONNECT, TEMPORARY ON DATABASE tiketq_hotels TO tiketq_hotels;
 GRANT CONNECT, TEMPORARY ON DATABASE tiketq_ppob TO tiketq_ppob;
 GRANT CONNECT, TEMPORARY ON DATABASE tiketq_payment TO tiketq_payment;
+GRANT CONNECT, TEMPORARY ON DATABASE tiketq_notification TO tiketq_notification;
 
 -- The superuser's own database (POSTGRES_DB, where this script runs) and the `postgres`
 -- maintenance database are not for services either.

@@ -28,6 +28,7 @@ from config import Settings
 from domain.administration import AccountAdministration
 from domain.registration import BootstrapOutcome, Registration
 from domain.repository import Clock, PasswordHasher, UnitOfWork
+from domain.retention import RefreshTokenRetention
 from domain.sessions import Sessions
 from routes import auth, internal, users
 from routes.deps import AuthServices
@@ -82,15 +83,15 @@ def create_app(
             sessions,
             outbox,
             SignedWebhookDelivery(
-                client, settings.events.events_url, settings.internal.token.get_secret_value()
+                client, settings.events.events_url, settings.events.secret.get_secret_value()
             ),
             poll_interval=settings.events.poll_interval_seconds,
         )
         store = rate_limit_store or rate_limit_storage(settings.rate_limit.redis_url)
         throttle = LimitsLoginThrottle(
             store,
-            per_email=settings.rate_limit.failures_per_email,
-            per_ip=settings.rate_limit.failures_per_ip,
+            per_account=settings.rate_limit.failures_per_email,
+            per_address=settings.rate_limit.failures_per_ip,
             window_seconds=settings.rate_limit.window_seconds,
         )
 
@@ -113,6 +114,9 @@ def create_app(
         app.state.services = services
         app.state.outbox_relay = relay
         app.state.login_throttle = throttle
+        app.state.token_retention = RefreshTokenRetention(
+            unit_of_work, clock, settings.retention.keep_after_expiry
+        )
         # auth-service checks tokens against its own key and its own table: no HTTP to itself.
         app.state.token_verifier = TokenVerifier(
             StaticKeySource({key.kid: key.public_key}),
@@ -129,6 +133,11 @@ def create_app(
             background.start(_retry_bootstrap(app, services.registration, settings), name="admin-bootstrap")
         if settings.events.relay_enabled:
             background.start(relay.run(), name="outbox-relay")
+        if settings.retention.purge_enabled:
+            background.start(
+                app.state.token_retention.purge_forever(settings.retention.purge_interval_seconds),
+                name="refresh-token-purge",
+            )
         try:
             yield
         finally:
@@ -163,6 +172,7 @@ def create_app(
     )
     install_auth_error_handlers(app)
     app.state.internal_token = settings.internal.token.get_secret_value()
+    app.state.trusted_proxies = settings.rate_limit.trusted_networks
     app.state.jwks = jwks([key])
     app.include_router(auth.router)
     app.include_router(users.router)

@@ -6,6 +6,8 @@ Any secret X may come from a file named in X_FILE (shared.settings.FileSecretsSo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from ipaddress import IPv4Network, IPv6Network, ip_network
 
 from pydantic import EmailStr, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -67,21 +69,75 @@ class BootstrapAdminSettings(SettingsBase):
 
 
 class RateLimitSettings(SettingsBase):
-    """Failed sign-ins allowed per moving window; shared across processes through REDIS_URL."""
+    """Sign-in attempts allowed per fixed window, shared across processes through REDIS_URL, and
+    which peers may name the client address in X-Forwarded-For."""
 
     redis_url: str | None = Field(default=None, alias="REDIS_URL")
-    failures_per_email: int = Field(default=5, ge=1, alias="LOGIN_FAILURES_PER_EMAIL")
-    failures_per_ip: int = Field(default=20, ge=1, alias="LOGIN_FAILURES_PER_IP")
-    window_seconds: int = Field(default=900, ge=1, alias="LOGIN_FAILURE_WINDOW_SECONDS")
+    # Per account from one client address: the owner elsewhere is never locked out.
+    failures_per_email: int = Field(default=5, ge=1, le=1000, alias="LOGIN_FAILURES_PER_EMAIL")
+    # Per client address across accounts. Indonesian mobile carriers put thousands of customers
+    # behind one address (carrier-grade NAT): below 100 a busy evening locks a whole network out.
+    failures_per_ip: int = Field(default=100, ge=1, le=100_000, alias="LOGIN_FAILURES_PER_IP")
+    window_seconds: int = Field(default=900, ge=1, le=86_400, alias="LOGIN_FAILURE_WINDOW_SECONDS")
+    # Comma-separated addresses or networks (CIDR) of the proxies in front of this service (the
+    # gateway). Only their X-Forwarded-For is believed; anyone else could pick a fresh address
+    # for every guess.
+    trusted_proxies: str = Field(default="127.0.0.1,::1", alias="TRUSTED_PROXIES")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @property
+    def trusted_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return parse_networks(self.trusted_proxies)
+
+
+def parse_networks(value: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    try:
+        return tuple(ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip())
+    except ValueError as exc:
+        raise ValueError(f"TRUSTED_PROXIES must list IP addresses or networks: {exc}") from exc
+
+
+class RetentionSettings(SettingsBase):
+    """How long refresh tokens are kept after their sign-in expired, and how often they go."""
+
+    # A week past expiry answers "why was I signed out?" support questions; then they are noise.
+    refresh_token_retention_hours: float = Field(
+        default=168.0, gt=0, le=8_760, alias="REFRESH_TOKEN_RETENTION_HOURS"
+    )
+    purge_interval_seconds: float = Field(
+        default=3600.0, ge=1, le=86_400, alias="REFRESH_TOKEN_PURGE_INTERVAL_SECONDS"
+    )
+    # Off only in tests that purge by hand.
+    purge_enabled: bool = Field(default=True, alias="REFRESH_TOKEN_PURGE_ENABLED")
+
+    @property
+    def keep_after_expiry(self) -> timedelta:
+        return timedelta(hours=self.refresh_token_retention_hours)
 
 
 class EventSettings(SettingsBase):
-    """Where account events go (user-service) and how the outbox relay runs."""
+    """Where account events go (user-service), the key they are signed with, and how the outbox
+    relay runs."""
 
     user_service_url: str = Field(default="http://127.0.0.1:8002", alias="USER_SERVICE_URL")
+    # Its own key, not INTERNAL_TOKEN: every service holds that one, and none but auth-service
+    # may announce accounts.
+    secret: SecretStr = Field(alias="ACCOUNT_EVENTS_SECRET")
     # Off only in tests that drive the relay by hand (deliver_due()).
     relay_enabled: bool = Field(default=True, alias="OUTBOX_RELAY_ENABLED")
     poll_interval_seconds: float = Field(default=1.0, gt=0, le=60, alias="OUTBOX_POLL_INTERVAL_SECONDS")
+
+    @field_validator("secret")
+    @classmethod
+    def _strong_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 32:
+            raise ValueError("ACCOUNT_EVENTS_SECRET must be at least 32 characters")
+        return value
 
     @property
     def events_url(self) -> str:
@@ -97,12 +153,16 @@ class Settings:
     bootstrap: BootstrapAdminSettings
     rate_limit: RateLimitSettings
     events: EventSettings
+    retention: RetentionSettings
 
     def __post_init__(self) -> None:
         """Outside local development a missing or copied secret stops the service from starting."""
         refuse_placeholder_secret(self.internal.token.get_secret_value(), self.runtime, "INTERNAL_TOKEN")
         private_key = self.jwt.private_key.get_secret_value() if self.jwt.private_key else ""
         refuse_placeholder_secret(private_key, self.runtime, "JWT_PRIVATE_KEY")
+        refuse_placeholder_secret(
+            self.events.secret.get_secret_value(), self.runtime, "ACCOUNT_EVENTS_SECRET"
+        )
         if self.bootstrap.password is not None:
             refuse_placeholder_secret(
                 self.bootstrap.password.get_secret_value(), self.runtime, "BOOTSTRAP_ADMIN_PASSWORD"
@@ -117,5 +177,6 @@ class Settings:
             jwt=AuthJwtSettings(),
             bootstrap=BootstrapAdminSettings(),
             rate_limit=RateLimitSettings(),
-            events=EventSettings(),
+            events=EventSettings(),  # type: ignore[call-arg]
+            retention=RetentionSettings(),
         )

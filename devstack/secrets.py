@@ -5,6 +5,7 @@ The same file names serve docker compose (as docker secrets) and `make dev` (as 
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from dataclasses import dataclass
@@ -39,9 +40,38 @@ class DevSecrets:
         return self.directory / "midtrans_server_key.txt"
 
     @property
+    def xendit_secret_key(self) -> Path:
+        """The sandbox's Xendit secret API key; payment-service signs in with it (Basic auth).
+        Production uses the account's real key."""
+        return self.directory / "xendit_secret_key.txt"
+
+    @property
+    def xendit_callback_token(self) -> Path:
+        """The Xendit account's callback verification token: the sandbox sends it as
+        x-callback-token, payment-service accepts only callbacks carrying it."""
+        return self.directory / "xendit_callback_token.txt"
+
+    @property
     def payment_webhook_secret(self) -> Path:
         """HMAC key of the events payment-service sends transaction-service."""
         return self.directory / "payment_webhook_secret.txt"
+
+    @property
+    def account_events_secret(self) -> Path:
+        """HMAC key of the account events auth-service sends user-service (not INTERNAL_TOKEN,
+        which every service holds)."""
+        return self.directory / "account_events_secret.txt"
+
+    @property
+    def personal_data_keys(self) -> Path:
+        """user-service's AES-256-GCM keys for identity numbers, `key-id:base64` (the first
+        encrypts; add a new one in front to rotate)."""
+        return self.directory / "personal_data_keys.txt"
+
+    @property
+    def personal_data_hash_key(self) -> Path:
+        """user-service's HMAC key for finding an identity number without decrypting."""
+        return self.directory / "personal_data_hash_key.txt"
 
     @property
     def tls_certificate(self) -> Path:
@@ -81,6 +111,12 @@ def ensure_dev_secrets(directory: Path) -> DevSecrets:
     _write_secret(found.db_password, secrets.token_urlsafe(24).encode())
     _write_secret(found.midtrans_server_key, f"SB-Mid-server-{secrets.token_urlsafe(18)}".encode())
     _write_secret(found.payment_webhook_secret, secrets.token_urlsafe(48).encode())
+    _write_secret(found.xendit_secret_key, f"xnd_development_{secrets.token_hex(24)}".encode())
+    _write_secret(found.xendit_callback_token, secrets.token_urlsafe(36).encode())
+    _write_secret(found.account_events_secret, secrets.token_urlsafe(48).encode())
+    aes_key = base64.b64encode(secrets.token_bytes(32)).decode()
+    _write_secret(found.personal_data_keys, f"dev-{secrets.token_hex(4)}:{aes_key}".encode())
+    _write_secret(found.personal_data_hash_key, base64.b64encode(secrets.token_bytes(32)))
     if not found.tls_certificate.exists() or not found.tls_private_key.exists():
         certificate, private_key = _self_signed_localhost_certificate()
         found.tls_certificate.unlink(missing_ok=True)

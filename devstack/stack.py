@@ -52,15 +52,19 @@ class StackConfig:
     extra_env: dict[str, str] = field(default_factory=dict)
     # Per-service extra environment, e.g. {"auth": {"LOGIN_FAILURES_PER_EMAIL": "3"}}.
     service_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The sandbox's SMTP sink, where notification-service sends its email.
+    smtp_port: int = 2525
 
     @classmethod
     def for_tests(cls, workdir: Path, database_url: str | None = None) -> StackConfig:
         names = [s.name for s in ALL_PROCESSES]
-        ports = dict(zip(names, free_ports(len(names)), strict=True))
+        *process_ports, smtp_port = free_ports(len(names) + 1)
+        ports = dict(zip(names, process_ports, strict=True))
         return cls(
             workdir=workdir,
             secrets_dir=workdir / "secrets",
             ports=ports,
+            smtp_port=smtp_port,
             database_url=database_url,
             # On a shared server each run gets databases of its own (an embedded one is private).
             database_suffix=f"_e2e_{uuid.uuid4().hex[:10]}" if database_url else "",
@@ -131,6 +135,12 @@ class Stack:
         env["FERRY_OPERATOR_BASE_URL"] = f"{sandbox}/ferry"
         env["HOTELBEDS_BASE_URL"] = f"{sandbox}/hotelbeds"
         env["DIGIFLAZZ_BASE_URL"] = f"{sandbox}/digiflazz/v1"
+        # notification-service's email goes to the sandbox's SMTP sink, its SMS to its Infobip.
+        env["SMTP_HOST"] = self.config.host
+        env["SMTP_PORT"] = env["SANDBOX_SMTP_PORT"] = str(self.config.smtp_port)
+        env["INFOBIP_BASE_URL"] = f"{sandbox}/infobip"
+        # Locally a mail server that was down gets its waiting messages seconds after it returns.
+        env.setdefault("NOTIFY_MAX_RETRY_SECONDS", "5")
         # Digiflazz posts its callbacks for pending purchases through the gateway, as in production.
         env["SANDBOX_DIGIFLAZZ_CALLBACK_URL"] = f"{self.url(GATEWAY.name)}/webhooks/digiflazz"
         env["MIDTRANS_SNAP_BASE_URL"] = f"{sandbox}/midtrans/snap/v1"
@@ -139,7 +149,18 @@ class Stack:
         env["MIDTRANS_SERVER_KEY_FILE"] = str(self.secrets.midtrans_server_key)
         env["SANDBOX_MIDTRANS_SERVER_KEY_FILE"] = str(self.secrets.midtrans_server_key)
         env["SANDBOX_MIDTRANS_NOTIFICATION_URL"] = f"{self.url(GATEWAY.name)}/webhooks/midtrans"
+        # Xendit, the second gateway: one generated secret key and callback token, shared the same
+        # way; its callbacks enter through the gateway's public /webhooks/xendit.
+        env["XENDIT_BASE_URL"] = f"{sandbox}/xendit"
+        env["XENDIT_ENABLED"] = "true"
+        env["XENDIT_SECRET_KEY_FILE"] = str(self.secrets.xendit_secret_key)
+        env["XENDIT_CALLBACK_TOKEN_FILE"] = str(self.secrets.xendit_callback_token)
+        env["SANDBOX_XENDIT_SECRET_KEY_FILE"] = str(self.secrets.xendit_secret_key)
+        env["SANDBOX_XENDIT_CALLBACK_TOKEN_FILE"] = str(self.secrets.xendit_callback_token)
+        env["SANDBOX_XENDIT_CALLBACK_URL"] = f"{self.url(GATEWAY.name)}/webhooks/xendit"
         env["PAYMENT_WEBHOOK_SECRET_FILE"] = str(self.secrets.payment_webhook_secret)
+        # auth-service signs account events with it, user-service checks them.
+        env["ACCOUNT_EVENTS_SECRET_FILE"] = str(self.secrets.account_events_secret)
         # transaction-service sells each product through its service's booking contract.
         env["PRODUCT_SERVICES"] = json.dumps({kind: self.url(svc) for kind, svc in PRODUCT_SERVICES.items()})
         # Locally a stopped transaction-service gets its waiting events seconds after it returns.
@@ -152,6 +173,9 @@ class Stack:
             env.setdefault("BOOTSTRAP_ADMIN_EMAIL", self.admin_email)
             if "BOOTSTRAP_ADMIN_PASSWORD" not in os.environ:
                 env["BOOTSTRAP_ADMIN_PASSWORD_FILE"] = str(self.secrets.admin_password)
+        if spec.name == "user":
+            env["PERSONAL_DATA_KEYS_FILE"] = str(self.secrets.personal_data_keys)
+            env["PERSONAL_DATA_HASH_KEY_FILE"] = str(self.secrets.personal_data_hash_key)
         if spec.name == GATEWAY.name:
             env.setdefault("CORS_ORIGINS", "http://localhost:3000,http://localhost:5173")
         env.update(self.config.extra_env)
@@ -191,6 +215,9 @@ class Stack:
             "--timeout-graceful-shutdown",
             "5",
         ]
+        if spec.name == "auth":
+            # auth-service reads X-Forwarded-For itself (TRUSTED_PROXIES: the gateway on loopback).
+            argv.append("--no-proxy-headers")
         return ManagedProcess(
             spec.name,
             argv,

@@ -15,6 +15,7 @@ PLACEHOLDER_ENV = {
     "DATABASE_URL": "postgresql://openapi@localhost/openapi",
     "INTERNAL_TOKEN": "openapi-placeholder-internal-token-0000",
     "PAYMENT_WEBHOOK_SECRET": "openapi-placeholder-payment-webhook-secret-0000",
+    "ACCOUNT_EVENTS_SECRET": "openapi-placeholder-account-events-secret-0000",
     "ENVIRONMENT": "test",
 }
 

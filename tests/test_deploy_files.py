@@ -311,11 +311,13 @@ def secret_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_each_service_accepts_the_configuration_compose_hands_it(
     services: dict[str, Any], env_example: dict[str, str], secret_files: dict[str, Path], spec: ServiceSpec
 ) -> None:
-    # `docker compose up` after `cp .env.example .env` and `make dev`: the service's own
-    # Settings.from_env() must accept it (ENVIRONMENT=production refuses placeholders too).
+    # `docker compose up` after `cp .env.example .env`, replacing every change-me value as it
+    # says, and `make dev`: the service's own Settings.from_env() must accept it
+    # (ENVIRONMENT=production refuses placeholders, change-me database passwords included).
+    filled = {key: value.replace("change-me", f"filled-{key.lower()}") for key, value in env_example.items()}
     env = {}
     for key, value in service_environment(services[spec.directory]).items():
-        resolved = interpolate(value, env_example)
+        resolved = interpolate(value, filled)
         if resolved.startswith("/run/secrets/"):
             resolved = str(secret_files[resolved.removeprefix("/run/secrets/")])
         env[key] = resolved
@@ -400,7 +402,9 @@ def test_dockerfile_is_python_311_non_root_with_healthcheck_and_layered_dependen
 def test_dockerfile_migrates_then_serves_the_app_factory(spec: ServiceSpec) -> None:
     steps = dockerfile_instructions(spec.path / "Dockerfile")
     command = " ".join(exec_form(next(s.args for s in reversed(steps) if s.keyword == "CMD")))
-    uvicorn = f"uvicorn app:create_app --factory --host 0.0.0.0 --port {spec.port} --proxy-headers"
+    # auth-service reads X-Forwarded-For itself, believing only its TRUSTED_PROXIES.
+    proxy_headers = "--no-proxy-headers" if spec.name == "auth" else "--proxy-headers"
+    uvicorn = f"uvicorn app:create_app --factory --host 0.0.0.0 --port {spec.port} {proxy_headers}"
     assert uvicorn in command
     if spec.database:
         assert command.index("alembic upgrade head &&") < command.index(uvicorn)

@@ -63,6 +63,9 @@ refresh_tokens = Table(
     Column("revoked_at", DateTime(timezone=True), nullable=True),
 )
 
+# The retention job deletes by expiry.
+Index("ix_refresh_tokens_expires_at", refresh_tokens.c.expires_at)
+
 outbox = outbox_table(metadata)
 # The relay's query: undelivered rows that are due.
 Index("ix_outbox_pending", outbox.c.next_attempt_at, postgresql_where=outbox.c.delivered_at.is_(None))

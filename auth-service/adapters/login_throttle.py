@@ -1,19 +1,29 @@
-"""Failed sign-ins counted per email and per client address with `limits` (moving window).
+"""Sign-in attempts counted with `limits` storages: per account from one client address, and per
+client address across accounts.
+
+An attempt is counted as a failure *before* the password is checked, with one atomic increment
+per counter (INCR in Redis, a lock in memory), and given back when it succeeds. Checking first
+and counting after the ~50 ms of argon2 let every parallel guess through the check before any was
+counted. The counters are fixed windows because those are the only ones `limits` can take a unit
+back from (a moving window can only be cleared).
+
+The account counter is keyed on account + address, so guesses from one address cannot lock the
+owner out from their own. The address counter is sized for carrier-grade NAT (many customers
+behind one address). Keys are hashes: emails never reach Redis.
 
 Memory storage serves one process; with REDIS_URL every auth-service process shares the counts.
-If Redis is unreachable, sign-in keeps working unthrottled (logged, and /readyz reports it):
-an outage of the counter store should not lock every customer out.
+If Redis is unreachable, sign-in keeps working unthrottled (logged, and /readyz reports it): an
+outage of the counter store should not lock every customer out.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import time
 
-from limits import RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 
 logger = logging.getLogger("auth-service.login-throttle")
@@ -32,45 +42,67 @@ def rate_limit_storage(redis_url: str | None) -> Storage:
     return MemoryStorage()
 
 
-class LimitsLoginThrottle:
-    def __init__(self, storage: Storage, *, per_email: int, per_ip: int, window_seconds: int) -> None:
-        self._storage = storage
-        self._limiter = MovingWindowRateLimiter(storage)
-        self._per_email = RateLimitItemPerSecond(per_email, window_seconds, namespace="login-failures-email")
-        self._per_ip = RateLimitItemPerSecond(per_ip, window_seconds, namespace="login-failures-ip")
+def _key(kind: str, *parts: str) -> str:
+    digest = hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:40]
+    return f"login-failures/{kind}/{digest}"
 
-    def _limits(self, email: str, client_ip: str | None) -> list[tuple[RateLimitItemPerSecond, str]]:
-        found = [(self._per_email, email)]
+
+class LimitsLoginThrottle:
+    def __init__(self, storage: Storage, *, per_account: int, per_address: int, window_seconds: int) -> None:
+        self._storage = storage
+        self._per_account = per_account
+        self._per_address = per_address
+        self._window = window_seconds
+
+    def _account_key(self, email: str, client_ip: str | None) -> str:
+        return _key("account", email, client_ip or "")
+
+    def _counters(self, email: str, client_ip: str | None) -> list[tuple[str, int]]:
+        found = [(self._account_key(email, client_ip), self._per_account)]
         if client_ip:
-            found.append((self._per_ip, client_ip))
+            found.append((_key("address", client_ip), self._per_address))
         return found
 
-    async def blocked_for(self, email: str, client_ip: str | None) -> int | None:
-        waits = []
+    async def begin(self, email: str, client_ip: str | None) -> int | None:
+        taken: list[str] = []
         try:
-            for item, key in self._limits(email, client_ip):
-                if not await self._limiter.test(item, key):
-                    stats = await self._limiter.get_window_stats(item, key)
-                    waits.append(max(1, math.ceil(stats.reset_time - time.time())))
+            for key, limit in self._counters(email, client_ip):
+                count = await self._storage.incr(key, self._window, 1)
+                taken.append(key)
+                if count > limit:
+                    # Refused attempts are not failures: the counters stay at their limit, so
+                    # the wait ends when the window does, however long the flood lasts.
+                    wait = max(1, math.ceil(await self._storage.get_expiry(key) - time.time()))
+                    await self._give_back(taken)
+                    return wait
         except StorageError:
             logger.warning("login throttle storage unavailable: not throttling", exc_info=True)
-            return None
-        return max(waits) if waits else None
+            await self._give_back(taken)
+        return None
 
-    async def record_failure(self, email: str, client_ip: str | None) -> None:
-        try:
-            for item, key in self._limits(email, client_ip):
-                await self._limiter.hit(item, key)
-        except StorageError:
-            logger.warning("login throttle storage unavailable: failure not counted", exc_info=True)
+    async def release(self, email: str, client_ip: str | None) -> None:
+        await self._give_back([key for key, _ in self._counters(email, client_ip)])
 
-    async def record_success(self, email: str, client_ip: str | None) -> None:
-        # Only the email's count: clearing the address's count would let someone who owns one
-        # account reset it between guesses at other accounts.
+    async def succeeded(self, email: str, client_ip: str | None) -> None:
+        counters = self._counters(email, client_ip)
         try:
-            await self._limiter.clear(self._per_email, email)
+            # The owner is in: their earlier mistakes from this address are forgiven. The
+            # address count only gets this attempt back, or someone who owns one account could
+            # reset it between guesses at other accounts.
+            await self._storage.clear(counters[0][0])
         except StorageError:
             logger.warning("login throttle storage unavailable: count not cleared", exc_info=True)
+        await self._give_back([key for key, _ in counters[1:]])
+
+    async def _give_back(self, keys: list[str]) -> None:
+        for key in keys:
+            try:
+                left = await self._storage.incr(key, self._window, -1)
+                if left < 0:
+                    # The window ended between the count and its return: nothing to give back.
+                    await self._storage.clear(key)
+            except StorageError:
+                logger.warning("login throttle storage unavailable: attempt not given back", exc_info=True)
 
     async def healthy(self) -> bool:
         try:

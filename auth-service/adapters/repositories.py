@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -165,6 +165,20 @@ class SqlRefreshTokenRepository:
             .where(refresh_tokens.c.account_id == account_id, refresh_tokens.c.revoked_at.is_(None))
             .values(revoked_at=when)
         )
+
+    async def purge_expired(self, *, expired_before: datetime, now: datetime) -> int:
+        # A family with one live token keeps its old ones: a spent token coming back must still
+        # be recognised as reuse and revoke that live token.
+        newer = refresh_tokens.alias("newer")
+        live_in_family = (
+            select(newer.c.id)
+            .where(newer.c.family_id == refresh_tokens.c.family_id, newer.c.expires_at >= now)
+            .exists()
+        )
+        result = await self._session.execute(
+            delete(refresh_tokens).where(refresh_tokens.c.expires_at < expired_before, ~live_in_family)
+        )
+        return int(cast(CursorResult[Any], result).rowcount)
 
 
 class SqlEventOutbox:

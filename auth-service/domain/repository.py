@@ -43,6 +43,10 @@ class RefreshTokenRepository(Protocol):
 
     async def revoke_all_for_account(self, account_id: uuid.UUID, when: datetime) -> None: ...
 
+    async def purge_expired(self, *, expired_before: datetime, now: datetime) -> int:
+        """Deletes the tokens that expired before `expired_before` and whose whole family has
+        expired by `now`; the number deleted."""
+
 
 class EventOutbox(Protocol):
     async def add(self, topic: str, payload: dict[str, object]) -> None:
@@ -86,14 +90,21 @@ class AccessTokenIssuer(Protocol):
 
 
 class LoginThrottle(Protocol):
-    """Counts failed sign-ins per email and per client address."""
+    """Counts sign-in attempts per account from one client address, and per client address.
 
-    async def blocked_for(self, email: str, client_ip: str | None) -> int | None:
-        """Seconds until another attempt is allowed, or None when it is allowed now."""
+    An attempt counts as a failure from `begin`, before the password is checked, so that parallel
+    guesses cannot all pass the check before any is counted; `succeeded` and `release` give it
+    back."""
 
-    async def record_failure(self, email: str, client_ip: str | None) -> None: ...
+    async def begin(self, email: str, client_ip: str | None) -> int | None:
+        """Counts the attempt, atomically. Seconds until another attempt is allowed when a limit
+        is reached (then nothing is counted), or None when this attempt may go on."""
 
-    async def record_success(self, email: str, client_ip: str | None) -> None: ...
+    async def succeeded(self, email: str, client_ip: str | None) -> None:
+        """The password was right: the account's failures from this address are forgiven."""
+
+    async def release(self, email: str, client_ip: str | None) -> None:
+        """The attempt ended without an answer about the password (an outage): not a failure."""
 
 
 class Clock(Protocol):

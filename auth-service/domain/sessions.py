@@ -46,24 +46,32 @@ class Sessions:
 
     async def login(self, email: str, password: str, client_ip: str | None) -> TokenPair:
         email = normalize_email(email)
-        retry_after = await self._throttle.blocked_for(email, client_ip)
+        retry_after = await self._throttle.begin(email, client_ip)
         if retry_after is not None:
             raise TooManyLoginAttempts(retry_after)
-        async with self._uow() as uow:
-            account = await uow.accounts.get_by_email(email)
+        try:
+            account = await self._check_password(email, password)
+        except Exception:
+            # The database failing is not a wrong password: the attempt is not held against anyone.
+            await self._throttle.release(email, client_ip)
+            raise
         if account is None:
-            await self._hasher.verify(password, await self._timing_hash())
-            valid = False
-        else:
-            valid = await self._hasher.verify(password, account.password_hash) and account.is_active
-        if account is None or not valid:
-            await self._throttle.record_failure(email, client_ip)
-            raise InvalidCredentials
-        await self._throttle.record_success(email, client_ip)
+            raise InvalidCredentials  # the attempt stays counted as a failure
+        await self._throttle.succeeded(email, client_ip)
         async with self._uow() as uow:
             pair = await self._issue_pair(uow, account, family_id=uuid.uuid4())
             await uow.commit()
         return pair
+
+    async def _check_password(self, email: str, password: str) -> Account | None:
+        """The account when the password is right and the account active, else None."""
+        async with self._uow() as uow:
+            account = await uow.accounts.get_by_email(email)
+        if account is None:
+            await self._hasher.verify(password, await self._timing_hash())
+            return None
+        valid = await self._hasher.verify(password, account.password_hash)
+        return account if valid and account.is_active else None
 
     async def refresh(self, raw_token: str) -> TokenPair:
         now = self._clock.now()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -35,30 +36,43 @@ def actor_of(principal: Principal) -> Actor:
     return Actor(account_id=uuid.UUID(principal.account_id), role=Role(principal.role))
 
 
-def client_address(peer: str | None, forwarded_for: str | None) -> str | None:
-    """The address sign-in failures are counted against.
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-    X-Forwarded-For is believed only when the direct peer is on a loopback or private network
-    (the gateway); otherwise anyone could pick a fresh address for every guess.
+
+def client_address(peer: str | None, forwarded_for: str | None, trusted: Sequence[Network]) -> str | None:
+    """The address sign-in attempts are counted against.
+
+    X-Forwarded-For is believed only when the direct peer is a configured proxy (TRUSTED_PROXIES:
+    the gateway); otherwise anyone could pick a fresh address for every guess. Read from the
+    right, each entry was added by the hop before it: the first one that is not itself a trusted
+    proxy is the client (an entry a client wrote itself sits further left and is never reached).
     """
     if not peer:
         return None
     try:
-        peer_ip = ipaddress.ip_address(peer)
+        client = ipaddress.ip_address(peer)
     except ValueError:
         return peer
-    if (peer_ip.is_loopback or peer_ip.is_private) and forwarded_for:
-        first = forwarded_for.split(",", 1)[0].strip()
+
+    def is_trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        return any(address in network for network in trusted)
+
+    if not forwarded_for or not is_trusted(client):
+        return str(client)
+    for entry in reversed(forwarded_for.split(",")):
         try:
-            return str(ipaddress.ip_address(first))
+            client = ipaddress.ip_address(entry.strip())
         except ValueError:
-            pass
-    return str(peer_ip)
+            break  # unreadable: the last hop a trusted proxy named stands
+        if not is_trusted(client):
+            break
+    return str(client)
 
 
 async def get_client_ip(request: Request) -> str | None:
     peer = request.client.host if request.client else None
-    return client_address(peer, request.headers.get("x-forwarded-for"))
+    trusted: Sequence[Network] = request.app.state.trusted_proxies
+    return client_address(peer, request.headers.get("x-forwarded-for"), trusted)
 
 
 ClientIp = Annotated[str | None, Depends(get_client_ip)]

@@ -20,11 +20,13 @@ from config import (
     BootstrapAdminSettings,
     EventSettings,
     RateLimitSettings,
+    RetentionSettings,
     Settings,
 )
 from shared.settings import DatabaseSettings, Environment, InternalSettings, RuntimeSettings
 
 INTERNAL_TOKEN = "tests-internal-token-0123456789abcdef"
+ACCOUNT_EVENTS_SECRET = "tests-account-events-secret-0123456789"
 USER_SERVICE_URL = "http://user-service.test"
 ADMIN_PASSWORD = "admin-password-123"
 PASSWORD = "correct horse battery"
@@ -54,7 +56,9 @@ def settings_for_tests(
     poll_interval: float = 1.0,
     failures_per_email: int = 5,
     failures_per_ip: int = 20,
+    trusted_proxies: str = "127.0.0.1,::1",
     environment: Environment = "test",
+    events_secret: str = ACCOUNT_EVENTS_SECRET,
 ) -> Settings:
     pem = private_pem.decode() if isinstance(private_pem, bytes) else private_pem
     return Settings(
@@ -71,12 +75,16 @@ def settings_for_tests(
             LOGIN_FAILURES_PER_EMAIL=failures_per_email,
             LOGIN_FAILURES_PER_IP=failures_per_ip,
             LOGIN_FAILURE_WINDOW_SECONDS=900,
+            TRUSTED_PROXIES=trusted_proxies,
         ),
         events=EventSettings(  # type: ignore[call-arg]
             USER_SERVICE_URL=USER_SERVICE_URL,
             OUTBOX_RELAY_ENABLED=relay_enabled,
             OUTBOX_POLL_INTERVAL_SECONDS=poll_interval,
+            ACCOUNT_EVENTS_SECRET=SecretStr(events_secret),
         ),
+        # Tests purge by hand (app.state.token_retention.purge()).
+        retention=RetentionSettings(REFRESH_TOKEN_PURGE_ENABLED=False),  # type: ignore[call-arg]
     )
 
 

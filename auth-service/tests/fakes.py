@@ -87,6 +87,17 @@ class FakeRefreshTokens:
             if token.account_id == account_id and token.revoked_at is None:
                 token.revoked_at = when
 
+    async def purge_expired(self, *, expired_before: datetime, now: datetime) -> int:
+        live_families = {t.family_id for t in self._store.refresh_tokens.values() if t.expires_at >= now}
+        doomed = [
+            t.id
+            for t in self._store.refresh_tokens.values()
+            if t.expires_at < expired_before and t.family_id not in live_families
+        ]
+        for token_id in doomed:
+            del self._store.refresh_tokens[token_id]
+        return len(doomed)
+
 
 class FakeEvents:
     def __init__(self, store: Store) -> None:
@@ -139,18 +150,25 @@ class FakeIssuer:
 
 
 class FakeThrottle:
+    """Counts attempts per email the way the port promises: before the password is checked."""
+
     def __init__(self, max_failures: int = 3) -> None:
         self.max_failures = max_failures
         self.failures: dict[str, int] = {}
+        self.released = 0
 
-    async def blocked_for(self, email: str, client_ip: str | None) -> int | None:
-        return 60 if self.failures.get(email, 0) >= self.max_failures else None
-
-    async def record_failure(self, email: str, client_ip: str | None) -> None:
+    async def begin(self, email: str, client_ip: str | None) -> int | None:
+        if self.failures.get(email, 0) >= self.max_failures:
+            return 60
         self.failures[email] = self.failures.get(email, 0) + 1
+        return None
 
-    async def record_success(self, email: str, client_ip: str | None) -> None:
+    async def succeeded(self, email: str, client_ip: str | None) -> None:
         self.failures.pop(email, None)
+
+    async def release(self, email: str, client_ip: str | None) -> None:
+        self.released += 1
+        self.failures[email] -= 1
 
 
 class FakeClock:

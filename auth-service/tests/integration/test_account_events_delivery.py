@@ -20,7 +20,7 @@ from shared.settings import to_asyncpg_url
 from testkit.asgi import running_app
 from testkit.keys import TestKeys
 from testkit.postgres import alembic
-from tests.app_factory import INTERNAL_TOKEN, PASSWORD, USER_SERVICE_URL, build_app, unique_email
+from tests.app_factory import ACCOUNT_EVENTS_SECRET, PASSWORD, USER_SERVICE_URL, build_app, unique_email
 
 EVENTS_URL = f"{USER_SERVICE_URL}/internal/events"
 
@@ -76,8 +76,10 @@ async def test_the_relay_delivers_account_registered_signed_for_user_service(
 
     request = route.calls.last.request
     body = request.content
+    # Signed with the account events' own key: INTERNAL_TOKEN, which every service holds, would
+    # let any of them announce accounts.
     assert signing.verify(
-        INTERNAL_TOKEN,
+        ACCOUNT_EVENTS_SECRET,
         request.headers[signing.TIMESTAMP_HEADER],
         request.headers[signing.SIGNATURE_HEADER],
         body,

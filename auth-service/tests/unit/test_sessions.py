@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from domain.errors import InvalidCredentials, InvalidRefreshToken, RefreshTokenReused, TooManyLoginAttempts
@@ -83,6 +85,53 @@ async def test_repeated_failures_are_throttled_and_success_clears_the_count(
     with pytest.raises(TooManyLoginAttempts) as blocked:
         await sessions.login("budi@example.com", PASSWORD, None)
     assert blocked.value.retry_after_seconds == 60
+
+
+async def test_a_throttled_attempt_never_reaches_the_password_check(
+    sessions: Sessions, user: Account, throttle: FakeThrottle, hasher: FakeHasher
+) -> None:
+    throttle.failures["budi@example.com"] = throttle.max_failures
+    before = hasher.verifications
+
+    with pytest.raises(TooManyLoginAttempts):
+        await sessions.login("budi@example.com", PASSWORD, None)
+
+    assert hasher.verifications == before
+
+
+async def test_parallel_guesses_are_counted_before_any_password_is_checked(
+    sessions: Sessions, user: Account, throttle: FakeThrottle, hasher: FakeHasher
+) -> None:
+    fast_verify = hasher.verify
+
+    async def slow_verify(password: str, password_hash: str) -> bool:
+        await asyncio.sleep(0.01)  # as argon2 in its thread pool: every guess arrives meanwhile
+        return await fast_verify(password, password_hash)
+
+    hasher.verify = slow_verify  # type: ignore[method-assign]
+    # Ten guesses at once: each is counted on arrival, so only the first three reach argon2.
+    outcomes = await asyncio.gather(
+        *(sessions.login("budi@example.com", "wrong-password", None) for _ in range(10)),
+        return_exceptions=True,
+    )
+
+    assert sum(isinstance(o, InvalidCredentials) for o in outcomes) == 3
+    assert sum(isinstance(o, TooManyLoginAttempts) for o in outcomes) == 7
+
+
+async def test_an_outage_while_checking_is_not_held_against_the_account(
+    sessions: Sessions, user: Account, throttle: FakeThrottle, hasher: FakeHasher
+) -> None:
+    async def broken(password: str, password_hash: str) -> bool:
+        raise ConnectionError("database gone")
+
+    hasher.verify = broken  # type: ignore[method-assign]
+
+    with pytest.raises(ConnectionError):
+        await sessions.login("budi@example.com", PASSWORD, None)
+
+    assert throttle.released == 1
+    assert throttle.failures["budi@example.com"] == 0
 
 
 async def test_refresh_rotates_the_token_within_its_family(

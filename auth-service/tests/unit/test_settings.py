@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
-from config import AuthJwtSettings, BootstrapAdminSettings, EventSettings, Settings
+from config import AuthJwtSettings, BootstrapAdminSettings, EventSettings, RateLimitSettings, Settings
 from shared.settings import Environment
 from testkit.keys import TestKeys
 from tests.app_factory import settings_for_tests
@@ -66,5 +66,49 @@ def test_bootstrap_admin_settings_must_be_complete_and_valid(values: dict[str, s
 
 
 def test_the_events_url_is_user_service_internal_events() -> None:
-    settings = EventSettings(USER_SERVICE_URL="http://user-service:8002/")  # type: ignore[call-arg]
+    settings = EventSettings(  # type: ignore[call-arg]
+        USER_SERVICE_URL="http://user-service:8002/", ACCOUNT_EVENTS_SECRET=SecretStr("s" * 32)
+    )
     assert settings.events_url == "http://user-service:8002/internal/events"
+
+
+def test_account_events_have_their_own_strong_secret(
+    test_keys: TestKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ACCOUNT_EVENTS_SECRET", raising=False)
+    monkeypatch.delenv("ACCOUNT_EVENTS_SECRET_FILE", raising=False)
+    with pytest.raises(ValidationError, match="ACCOUNT_EVENTS_SECRET"):
+        EventSettings()  # type: ignore[call-arg]
+    with pytest.raises(ValidationError, match="at least 32"):
+        EventSettings(ACCOUNT_EVENTS_SECRET=SecretStr("short"))  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="ACCOUNT_EVENTS_SECRET"):
+        settings_for_tests(
+            "postgresql://x@db/auth",
+            test_keys.private_pem(),
+            environment="production",
+            events_secret="change-me-account-events-secret-32-chars",
+        )
+
+
+def test_sign_in_limits_default_to_five_per_account_and_address_and_a_hundred_per_address() -> None:
+    settings = RateLimitSettings()
+    assert (settings.failures_per_email, settings.failures_per_ip, settings.window_seconds) == (5, 100, 900)
+    # Only the local gateway is believed about client addresses unless proxies are configured.
+    assert [str(n) for n in settings.trusted_networks] == ["127.0.0.1/32", "::1/128"]
+    with pytest.raises(ValidationError, match="TRUSTED_PROXIES"):
+        RateLimitSettings(TRUSTED_PROXIES="api-gateway")  # type: ignore[call-arg]
+
+
+def test_an_unset_environment_is_production(monkeypatch: pytest.MonkeyPatch, test_keys: TestKeys) -> None:
+    monkeypatch.delenv("ENVIRONMENT", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://auth:a-real-password@db/auth")
+    monkeypatch.setenv("INTERNAL_TOKEN", "i" * 40)
+    monkeypatch.setenv("ACCOUNT_EVENTS_SECRET", "e" * 40)
+    monkeypatch.delenv("JWT_PRIVATE_KEY_FILE", raising=False)
+    monkeypatch.delenv("JWT_PRIVATE_KEY", raising=False)
+
+    # Without a signing key an unconfigured deployment stops instead of signing with a throwaway.
+    with pytest.raises(ValueError, match="JWT_PRIVATE_KEY"):
+        Settings.from_env()
+    monkeypatch.setenv("JWT_PRIVATE_KEY", test_keys.private_pem().decode())
+    assert Settings.from_env().runtime.environment == "production"

@@ -6,6 +6,8 @@ build the app, with fakes in place of auth-service.
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
@@ -14,6 +16,7 @@ from fastapi import FastAPI
 
 from adapters.auth_accounts import HttpAccountDirectory
 from adapters.db import SqlUnitOfWork
+from adapters.personal_data import KEY_BYTES, PersonalDataCipher
 from config import Settings
 from domain.account_events import AccountEventConsumer
 from domain.repository import AccountDirectory, Clock
@@ -26,6 +29,8 @@ from shared.service_app import create_service_app
 from shared.tokens import AccountStateSource, KeySource, verifier_backed_by_auth_service
 
 VERSION = "1.0.0"
+
+logger = logging.getLogger("user-service")
 
 
 def utc_now() -> datetime:
@@ -44,6 +49,7 @@ def create_app(
     the account states token checks use, and the accounts API."""
     settings = settings or Settings.from_env()
     internal_token = settings.internal.token.get_secret_value()
+    cipher = personal_data_cipher(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -58,10 +64,11 @@ def create_app(
             sessions = create_sessionmaker(engine)
 
             def unit_of_work() -> SqlUnitOfWork:
-                return SqlUnitOfWork(sessions)
+                return SqlUnitOfWork(sessions, cipher)
 
             app.state.engine = engine
             app.state.internal_token = internal_token
+            app.state.account_events_secret = settings.events.secret.get_secret_value()
             app.state.token_verifier = verifier_backed_by_auth_service(
                 auth_client,
                 settings.jwt,
@@ -93,3 +100,16 @@ def create_app(
     app.include_router(users.router)
     app.include_router(internal_events.router)
     return app
+
+
+def personal_data_cipher(settings: Settings) -> PersonalDataCipher:
+    """The configured keys. Settings refuse missing ones outside local/test; there a throwaway key
+    lets the app build (the OpenAPI export), and what it encrypts dies with the process."""
+    keys, hash_key = settings.personal_data.keys, settings.personal_data.hash_key
+    if keys is not None and hash_key is not None:
+        return PersonalDataCipher.from_text(keys.get_secret_value(), hash_key.get_secret_value())
+    logger.warning(
+        "PERSONAL_DATA_KEYS or PERSONAL_DATA_HASH_KEY is not set: using a throwaway key (local only)"
+    )
+    throwaway = os.urandom(KEY_BYTES)
+    return PersonalDataCipher("throwaway", {"throwaway": throwaway}, os.urandom(KEY_BYTES))

@@ -1,4 +1,4 @@
-"""The seed's RBAC table for the User rows, end to end through the app in-process with a real
+"""The User rows of RBAC_DOCUMENTATION.md, end to end through the app in-process with a real
 PostgreSQL (auth-service replaced by an in-memory directory; tokens signed by test keys):
 
     | User | POST /users/        | USER ❌  | ADMIN ✅ |
@@ -42,8 +42,6 @@ RBAC: dict[str, dict[str, int]] = {
 }
 CASES = [(route, who, status) for route, row in RBAC.items() for who, status in row.items()]
 
-INTERNAL_TOKEN = "rbac-test-internal-token-0123456789abcdef"
-
 
 @dataclass
 class World:
@@ -60,23 +58,16 @@ class World:
 
 @pytest.fixture
 async def world(migrated_database_url: str, test_keys: TestKeys) -> AsyncIterator[World]:
-    from pydantic import SecretStr
     from tests.fakes import FakeAccountDirectory
 
     from app import create_app
-    from config import Settings
     from shared import signing
-    from shared.settings import DatabaseSettings, InternalSettings, JwtVerifySettings, RuntimeSettings
     from shared.tokens import StaticKeySource
     from testkit.asgi import running_app
+    from tests.conftest import ACCOUNT_EVENTS_SECRET, make_settings
 
     directory = FakeAccountDirectory()
-    settings = Settings(
-        runtime=RuntimeSettings(ENVIRONMENT="test", LOG_JSON=False),  # type: ignore[call-arg]
-        database=DatabaseSettings(DATABASE_URL=migrated_database_url),  # type: ignore[call-arg]
-        internal=InternalSettings(INTERNAL_TOKEN=SecretStr(INTERNAL_TOKEN)),  # type: ignore[call-arg]
-        jwt=JwtVerifySettings(),
-    )
+    settings = make_settings(migrated_database_url)
     app = create_app(
         settings,
         key_source=StaticKeySource({test_keys.kid: test_keys.public_key}),
@@ -103,7 +94,7 @@ async def world(migrated_database_url: str, test_keys: TestKeys) -> AsyncIterato
             response = await client.post(
                 "/internal/events",
                 content=body,
-                headers=signing.signed_headers(INTERNAL_TOKEN, body, event_id),
+                headers=signing.signed_headers(ACCOUNT_EVENTS_SECRET, body, event_id),
             )
             assert response.status_code == 200, response.text
         yield World(client, directory, tokens, ids)

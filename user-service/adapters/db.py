@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Index,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -27,9 +28,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
+from adapters.personal_data import PersonalDataCipher
 from domain.models import Profile
 from shared.db import SqlAlchemyUnitOfWork
 
@@ -52,16 +54,27 @@ profiles = Table(
     Column("phone", String(20), nullable=True),
     Column("date_of_birth", Date, nullable=True),
     Column("nationality", String(2), nullable=False, server_default="ID"),
-    Column("id_number", String(16), nullable=True),
+    # The KTP or passport number, encrypted (adapters/personal_data.py): nonce + ciphertext +
+    # tag, the id of the key that sealed it, and its keyed hash for equality search.
+    Column("id_number_ciphertext", LargeBinary, nullable=True),
+    Column("id_number_key_id", String(32), nullable=True),
+    Column("id_number_hash", LargeBinary(32), nullable=True),
     Column("address", String(500), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     CheckConstraint("email = lower(email)", name="email_lowercase"),
     CheckConstraint("nationality ~ '^[A-Z]{2}$'", name="nationality_alpha2"),
     CheckConstraint("phone ~ '^\\+[1-9][0-9]{4,14}$'", name="phone_e164"),
+    CheckConstraint(
+        "(id_number_ciphertext IS NULL) = (id_number_key_id IS NULL) "
+        "AND (id_number_ciphertext IS NULL) = (id_number_hash IS NULL)",
+        name="id_number_sealed_whole",
+    ),
 )
 # GET /users/ lists newest first, then by id.
 Index("ix_profiles_newest_first", profiles.c.created_at.desc(), profiles.c.user_id)
+# An admin's search by KTP or passport number.
+Index("ix_profiles_id_number_hash", profiles.c.id_number_hash)
 
 processed_events = Table(
     "processed_events",
@@ -71,26 +84,38 @@ processed_events = Table(
     Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
-_PROFILE_COLUMNS = (
+_PLAIN_COLUMNS = (
     "user_id",
     "email",
     "full_name",
     "phone",
     "date_of_birth",
     "nationality",
-    "id_number",
     "address",
     "created_at",
     "updated_at",
 )
+_ID_NUMBER = "id_number"
 
 
-def _to_row(profile: Profile) -> dict[str, Any]:
-    return {name: getattr(profile, name) for name in _PROFILE_COLUMNS}
+def _to_row(profile: Profile, cipher: PersonalDataCipher) -> dict[str, Any]:
+    row = {name: getattr(profile, name) for name in _PLAIN_COLUMNS}
+    sealed = (
+        None if profile.id_number is None else cipher.seal(profile.id_number, profile.user_id, _ID_NUMBER)
+    )
+    row["id_number_ciphertext"] = sealed.ciphertext if sealed else None
+    row["id_number_key_id"] = sealed.key_id if sealed else None
+    row["id_number_hash"] = sealed.lookup_hash if sealed else None
+    return row
 
 
-def _to_profile(row: RowMapping) -> Profile:
-    return Profile(**{name: row[name] for name in _PROFILE_COLUMNS})
+def _to_profile(row: RowMapping, cipher: PersonalDataCipher) -> Profile:
+    profile = Profile(**{name: row[name] for name in _PLAIN_COLUMNS})
+    if row["id_number_ciphertext"] is not None:
+        profile.id_number = cipher.open(
+            row["id_number_ciphertext"], row["id_number_key_id"], profile.user_id, _ID_NUMBER
+        )
+    return profile
 
 
 def _like_pattern(query: str) -> str:
@@ -100,27 +125,28 @@ def _like_pattern(query: str) -> str:
 
 
 class SqlProfileRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, cipher: PersonalDataCipher) -> None:
         self._session = session
+        self._cipher = cipher
 
     async def get(self, user_id: UUID, *, for_update: bool = False) -> Profile | None:
         statement = select(profiles).where(profiles.c.user_id == user_id)
         if for_update:
             statement = statement.with_for_update()
         row = (await self._session.execute(statement)).mappings().first()
-        return None if row is None else _to_profile(row)
+        return None if row is None else _to_profile(row, self._cipher)
 
     async def add(self, profile: Profile) -> bool:
         statement = (
             insert(profiles)
-            .values(**_to_row(profile))
+            .values(**_to_row(profile, self._cipher))
             .on_conflict_do_nothing(index_elements=[profiles.c.user_id])
             .returning(profiles.c.user_id)
         )
         return (await self._session.execute(statement)).first() is not None
 
     async def save(self, profile: Profile) -> None:
-        values = _to_row(profile)
+        values = _to_row(profile, self._cipher)
         del values["user_id"], values["created_at"]
         await self._session.execute(
             update(profiles).where(profiles.c.user_id == profile.user_id).values(**values)
@@ -139,6 +165,8 @@ class SqlProfileRepository:
             condition = or_(
                 profiles.c.full_name.ilike(pattern, escape="\\"),
                 profiles.c.email.ilike(pattern, escape="\\"),
+                # An identity number is found only whole: its keyed hash is all that is searchable.
+                profiles.c.id_number_hash == self._cipher.lookup_hash(query),
             )
         total = (
             await self._session.execute(select(func.count()).select_from(profiles).where(condition))
@@ -152,7 +180,7 @@ class SqlProfileRepository:
                 .offset(offset)
             )
         ).mappings()
-        return [_to_profile(row) for row in rows], total
+        return [_to_profile(row, self._cipher) for row in rows], total
 
 
 class SqlProcessedEvents:
@@ -175,6 +203,10 @@ class SqlUnitOfWork(SqlAlchemyUnitOfWork):
     profiles: SqlProfileRepository
     processed_events: SqlProcessedEvents
 
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], cipher: PersonalDataCipher) -> None:
+        super().__init__(sessions)
+        self._cipher = cipher
+
     def _bind(self, session: AsyncSession) -> None:
-        self.profiles = SqlProfileRepository(session)
+        self.profiles = SqlProfileRepository(session, self._cipher)
         self.processed_events = SqlProcessedEvents(session)

@@ -19,8 +19,8 @@ from shared.signed_events import parse_envelope, signed_body
 router = APIRouter(include_in_schema=False)
 logger = logging.getLogger("user_service.events")
 
-# INTERNAL_TOKEN is also the HMAC key of auth-service's events.
-SignedBody = Annotated[bytes, Depends(signed_body("internal_token", "account event"))]
+# Signed with ACCOUNT_EVENTS_SECRET, which only auth-service and this service hold.
+SignedBody = Annotated[bytes, Depends(signed_body("account_events_secret", "account event"))]
 
 
 @router.post("/internal/events", include_in_schema=False)

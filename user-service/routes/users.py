@@ -39,7 +39,11 @@ async def list_profiles(
     profiles: Profiles,
     page: Pagination,
     q: Annotated[
-        str | None, Query(max_length=100, description="Part of a full name or email, any case.")
+        str | None,
+        Query(
+            max_length=100,
+            description="Part of a full name or email, any case; or a whole KTP or passport number.",
+        ),
     ] = None,
 ) -> Page[ProfileOut]:
     found = await profiles.list_profiles(admin, q, limit=page.limit, offset=page.offset)

@@ -3,6 +3,7 @@ through `create_app` with auth-service replaced by an in-memory directory."""
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -14,8 +15,9 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from adapters.personal_data import PersonalDataCipher
 from app import create_app
-from config import Settings
+from config import AccountEventSettings, PersonalDataSettings, Settings
 from domain.models import Account
 from shared import signing
 from shared.db import create_engine, create_sessionmaker
@@ -26,9 +28,21 @@ from testkit.keys import TestKeys
 from tests.fakes import FakeAccountDirectory
 
 INTERNAL_TOKEN = "test-internal-token-0123456789abcdef"
+ACCOUNT_EVENTS_SECRET = "test-account-events-secret-0123456789ab"
+# Fixed test keys (never used anywhere else): two, so that rotation can be exercised.
+PERSONAL_DATA_KEYS = (
+    "test-2026:" + base64.b64encode(b"k" * 32).decode() + ",test-2025:" + base64.b64encode(b"o" * 32).decode()
+)
+PERSONAL_DATA_HASH_KEY = base64.b64encode(b"h" * 32).decode()
 
 
-def make_settings(database_url: str, **runtime: object) -> Settings:
+def cipher_for_tests() -> PersonalDataCipher:
+    return PersonalDataCipher.from_text(PERSONAL_DATA_KEYS, PERSONAL_DATA_HASH_KEY)
+
+
+def make_settings(
+    database_url: str, *, personal_data_keys: str = PERSONAL_DATA_KEYS, **runtime: object
+) -> Settings:
     return Settings(
         runtime=RuntimeSettings(ENVIRONMENT="test", LOG_JSON=False, **runtime),  # type: ignore[arg-type]
         database=DatabaseSettings(DATABASE_URL=database_url),  # type: ignore[call-arg]
@@ -36,6 +50,11 @@ def make_settings(database_url: str, **runtime: object) -> Settings:
             INTERNAL_TOKEN=SecretStr(INTERNAL_TOKEN), AUTH_SERVICE_URL="http://auth.test"
         ),  # type: ignore[call-arg]
         jwt=JwtVerifySettings(jwks_url="http://auth.test/auth/.well-known/jwks.json"),
+        events=AccountEventSettings(ACCOUNT_EVENTS_SECRET=SecretStr(ACCOUNT_EVENTS_SECRET)),  # type: ignore[call-arg]
+        personal_data=PersonalDataSettings(
+            PERSONAL_DATA_KEYS=SecretStr(personal_data_keys),
+            PERSONAL_DATA_HASH_KEY=SecretStr(PERSONAL_DATA_HASH_KEY),
+        ),  # type: ignore[call-arg]
     )
 
 
@@ -77,7 +96,7 @@ def signed_event(
     data: dict[str, object],
     *,
     event_id: str | None = None,
-    secret: str = INTERNAL_TOKEN,
+    secret: str = ACCOUNT_EVENTS_SECRET,
     now: float | None = None,
 ) -> tuple[bytes, dict[str, str]]:
     """An event exactly as auth-service's outbox relay (SignedWebhookDelivery) posts it."""

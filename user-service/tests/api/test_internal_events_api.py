@@ -14,7 +14,7 @@ import httpx
 
 from shared import signing
 from shared.outbox import OutboxEvent, SignedWebhookDelivery
-from tests.conftest import INTERNAL_TOKEN, People, registered_event, signed_event
+from tests.conftest import ACCOUNT_EVENTS_SECRET, INTERNAL_TOKEN, People, registered_event, signed_event
 from tests.fakes import FakeAccountDirectory
 
 
@@ -47,7 +47,7 @@ async def test_events_sent_by_the_shared_outbox_delivery_are_accepted_again_and_
         "registered_at": now.isoformat(),
     }
     event = OutboxEvent(uuid.uuid4(), "account.registered", payload, now)
-    deliver = SignedWebhookDelivery(client, "/internal/events", INTERNAL_TOKEN)
+    deliver = SignedWebhookDelivery(client, "/internal/events", ACCOUNT_EVENTS_SECRET)
     await deliver(event)  # raises unless 2xx
     await deliver(event)  # the relay's redelivery, after a lost acknowledgement
     assert await profile_exists(client, people, str(account.id))
@@ -127,7 +127,7 @@ async def test_a_missing_signature_is_401(client: httpx.AsyncClient, directory: 
 
 async def test_a_signed_but_malformed_event_is_a_422_problem(client: httpx.AsyncClient) -> None:
     for body in (b"{not json", b'{"event_id": "x", "topic": "account.registered"}'):
-        headers = signing.signed_headers("test-internal-token-0123456789abcdef", body, str(uuid.uuid4()))
+        headers = signing.signed_headers(ACCOUNT_EVENTS_SECRET, body, str(uuid.uuid4()))
         response = await client.post("/internal/events", content=body, headers=headers)
         assert response.status_code == 422, body
         assert response.headers["content-type"] == "application/problem+json"
@@ -143,3 +143,14 @@ async def test_a_signed_account_registered_event_with_a_bad_payload_is_422(clien
 async def test_the_events_route_is_not_in_the_public_api(client: httpx.AsyncClient) -> None:
     paths = (await client.get("/openapi.json")).json()["paths"]
     assert not [path for path in paths if path.startswith("/internal")]
+
+
+async def test_an_event_signed_with_the_internal_token_is_refused(
+    client: httpx.AsyncClient, people: People, directory: FakeAccountDirectory
+) -> None:
+    # Every service holds INTERNAL_TOKEN; only auth-service holds the account events' key.
+    account = directory.add()
+    body, headers = registered_event(account, secret=INTERNAL_TOKEN)
+    response = await client.post("/internal/events", content=body, headers=headers)
+    assert response.status_code == 401
+    assert not await profile_exists(client, people, str(account.id))

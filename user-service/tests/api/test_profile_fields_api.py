@@ -3,6 +3,7 @@ cannot be set, and the id number hidden from everyone but admins."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
@@ -145,6 +146,20 @@ async def test_the_id_number_is_masked_for_its_owner_and_shown_to_admins(
     ] == "3201234567893456"
     listed = (await client.get("/users/", headers=admin.headers, params={"q": siti.account.email})).json()
     assert listed["items"][0]["id_number"] == "3201234567893456"
+
+
+async def test_admins_find_a_profile_by_its_whole_identity_number(
+    client: httpx.AsyncClient, people: People
+) -> None:
+    admin, budi = await people.register("admin"), await people.register()
+    number = f"35{uuid.uuid4().int % 10**14:014d}"
+    await client.put(f"/users/{budi.id}", headers=budi.headers, json={"id_number": number})
+
+    found = (await client.get("/users/", headers=admin.headers, params={"q": number})).json()
+    partial = (await client.get("/users/", headers=admin.headers, params={"q": number[:10]})).json()
+
+    assert [item["user_id"] for item in found["items"]] == [budi.id]
+    assert partial["total"] == 0  # stored encrypted: only the whole number can be looked up
 
 
 async def test_timestamps_are_utc_iso_8601(client: httpx.AsyncClient, people: People) -> None:

@@ -11,11 +11,11 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from app import create_app
-from config import Settings
+from config import AccountEventSettings, PersonalDataSettings, Settings
 from shared.settings import DatabaseSettings, InternalSettings, JwtVerifySettings, RuntimeSettings
 from testkit.asgi import running_app
 from testkit.openapi import stale_message
-from tests.conftest import People, make_settings
+from tests.conftest import PERSONAL_DATA_HASH_KEY, PERSONAL_DATA_KEYS, People, make_settings
 
 
 async def test_health_readiness_metrics_and_docs(client: httpx.AsyncClient) -> None:
@@ -77,14 +77,42 @@ def test_the_public_api_lists_the_users_operations(app: FastAPI) -> None:
     assert set(paths["/users/{user_id}"]) == {"get", "put", "delete"}
 
 
-def test_a_placeholder_internal_token_is_refused_outside_local_development() -> None:
-    with pytest.raises(ValueError, match="INTERNAL_TOKEN"):
-        Settings(
-            runtime=RuntimeSettings(ENVIRONMENT="production"),  # type: ignore[call-arg]
-            database=DatabaseSettings(DATABASE_URL="postgresql://u@h/d"),  # type: ignore[call-arg]
-            internal=InternalSettings(INTERNAL_TOKEN=SecretStr("change-me-change-me-change-me-change-me")),  # type: ignore[call-arg]
-            jwt=JwtVerifySettings(),
-        )
+def production_settings(**secrets: str) -> Settings:
+    values = {
+        "INTERNAL_TOKEN": "i" * 40,
+        "ACCOUNT_EVENTS_SECRET": "e" * 40,
+        "PERSONAL_DATA_KEYS": PERSONAL_DATA_KEYS,
+        "PERSONAL_DATA_HASH_KEY": PERSONAL_DATA_HASH_KEY,
+        **secrets,
+    }
+    return Settings(
+        runtime=RuntimeSettings(ENVIRONMENT="production"),  # type: ignore[call-arg]
+        database=DatabaseSettings(DATABASE_URL="postgresql://u@h/d"),  # type: ignore[call-arg]
+        internal=InternalSettings(INTERNAL_TOKEN=SecretStr(values["INTERNAL_TOKEN"])),  # type: ignore[call-arg]
+        jwt=JwtVerifySettings(),
+        events=AccountEventSettings(ACCOUNT_EVENTS_SECRET=SecretStr(values["ACCOUNT_EVENTS_SECRET"])),  # type: ignore[call-arg]
+        personal_data=PersonalDataSettings(
+            PERSONAL_DATA_KEYS=SecretStr(values["PERSONAL_DATA_KEYS"])
+            if values["PERSONAL_DATA_KEYS"]
+            else None,
+            PERSONAL_DATA_HASH_KEY=SecretStr(values["PERSONAL_DATA_HASH_KEY"]),
+        ),  # type: ignore[call-arg]
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("INTERNAL_TOKEN", "change-me-change-me-change-me-change-me"),
+        ("ACCOUNT_EVENTS_SECRET", "change-me-account-events-secret-0123456789"),
+        ("PERSONAL_DATA_KEYS", ""),
+        ("PERSONAL_DATA_HASH_KEY", "change-me-personal-data-hash-key"),
+    ],
+)
+def test_missing_or_placeholder_secrets_are_refused_outside_local_development(name: str, value: str) -> None:
+    assert isinstance(production_settings(), Settings)
+    with pytest.raises(ValueError, match=name):
+        production_settings(**{name: value})
 
 
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -96,8 +124,16 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp
     monkeypatch.setenv("JWT_JWKS_URL", "http://auth:8001/auth/.well-known/jwks.json")
     monkeypatch.setenv("JWT_ACCOUNT_STATE_TTL_SECONDS", "1.5")
     monkeypatch.delenv("INTERNAL_TOKEN", raising=False)
+    events_secret = tmp_path / "account_events_secret"
+    events_secret.write_text("events-from-a-file-0123456789abcdef0123\n")
+    monkeypatch.setenv("ACCOUNT_EVENTS_SECRET_FILE", str(events_secret))
+    monkeypatch.setenv("PERSONAL_DATA_KEYS", PERSONAL_DATA_KEYS)
+    monkeypatch.setenv("PERSONAL_DATA_HASH_KEY", PERSONAL_DATA_HASH_KEY)
+    monkeypatch.delenv("ENVIRONMENT", raising=False)
     settings = Settings.from_env()
+    assert settings.runtime.environment == "production"  # what an unset ENVIRONMENT means
     assert settings.internal.token.get_secret_value() == "from-a-file-0123456789abcdef0123456789"
+    assert settings.events.secret.get_secret_value() == "events-from-a-file-0123456789abcdef0123"
     assert settings.internal.auth_service_url == "http://auth:8001"
     assert settings.jwt.account_state_ttl_seconds == 1.5
     assert settings.database.async_url == "postgresql+asyncpg://u@h/tiketq_user"

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from adapters.db import SqlUnitOfWork, processed_events, profiles
 from app import utc_now
 from domain.account_events import ACCOUNT_REGISTERED, AccountEventConsumer, EventOutcome
+from tests.conftest import cipher_for_tests
 
 
 def payload(account_id: uuid.UUID) -> dict[str, object]:
@@ -30,7 +31,7 @@ async def count(sessions: async_sessionmaker[AsyncSession], account_id: uuid.UUI
 async def test_the_same_event_delivered_twice_concurrently_creates_one_profile(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    consumer = AccountEventConsumer(lambda: SqlUnitOfWork(sessions), utc_now)
+    consumer = AccountEventConsumer(lambda: SqlUnitOfWork(sessions, cipher_for_tests()), utc_now)
     account_id, event_id = uuid.uuid4(), uuid.uuid4()
     outcomes = await asyncio.gather(
         *(consumer.handle(event_id, ACCOUNT_REGISTERED, payload(account_id)) for _ in range(2))
@@ -47,7 +48,7 @@ async def test_the_same_event_delivered_twice_concurrently_creates_one_profile(
 async def test_two_events_for_one_account_still_make_one_profile(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    consumer = AccountEventConsumer(lambda: SqlUnitOfWork(sessions), utc_now)
+    consumer = AccountEventConsumer(lambda: SqlUnitOfWork(sessions, cipher_for_tests()), utc_now)
     account_id = uuid.uuid4()
     outcomes = await asyncio.gather(
         *(consumer.handle(uuid.uuid4(), ACCOUNT_REGISTERED, payload(account_id)) for _ in range(3))

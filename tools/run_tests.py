@@ -45,6 +45,8 @@ def suites() -> list[tuple[str, Path, list[str]]]:
     ]
     found += [(s.directory, s.path, []) for s in ALL_PROCESSES if (s.path / "pytest.ini").exists()]
     found.append(("tests (end-to-end)", ROOT / "tests", []))
+    # schemathesis against every service's OpenAPI, on a stack of its own (tests/fuzz/).
+    found.append(("fuzz (API fuzzer)", ROOT / "tests" / "fuzz", []))
     return found
 
 

@@ -106,7 +106,8 @@ def parse_email(number: int, mail_from: str, rcpt_to: list[str], raw: bytes) -> 
         received_at=datetime.now(UTC),
         mail_from=mail_from,
         rcpt_to=list(rcpt_to),
-        subject=str(message.get("Subject", "")),
+        # A long subject arrives folded over lines; people read it as one.
+        subject=" ".join(str(message.get("Subject", "")).split()),
         text=text_part.get_content() if text_part is not None else "",
         html=html_part.get_content() if html_part is not None else None,
         attachments=attachments,

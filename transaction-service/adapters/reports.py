@@ -49,6 +49,8 @@ def _group_key(query: ReportQuery, ts: ColumnElement[Any]) -> ColumnElement[str]
         return _text_key(transactions.c.transaction_type)
     if g is GroupBy.PAYMENT_METHOD:
         return _text_key(transactions.c.payment_method)
+    if g is GroupBy.GATEWAY:
+        return _text_key(transactions.c.payment_gateway)
     if g is GroupBy.REASON:
         return _text_key(refunds.c.reason)
     # status: of the records the report counts

@@ -226,6 +226,7 @@ def parse_charge(body: Mapping[str, Any]) -> Charge:
             refunded_amount=_money(body.get("refunded_amount")),
             expires_at=_dt(body.get("expires_at")),
             raw=dict(body),
+            gateway=str(body.get("gateway") or "midtrans"),
         )
     except (KeyError, ValueError, ArithmeticError) as exc:
         raise _garbage() from exc
@@ -288,6 +289,7 @@ class HttpPaymentGateway:
                 ],
                 "customer_details": request.customer,
                 "expiry_minutes": request.expiry_minutes,
+                **({"gateway": request.gateway} if request.gateway else {}),
             },
             headers={**self._headers, "Idempotency-Key": idempotency_key},
         )

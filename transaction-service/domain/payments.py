@@ -18,7 +18,9 @@ from domain.rules import charge_expiry_minutes, charge_items
 from shared.money import to_money
 
 
-def charge_request(order: Order, tx: Transaction, payment: Payment, now: datetime) -> ChargeRequest:
+def charge_request(
+    order: Order, tx: Transaction, payment: Payment, now: datetime, gateway: str | None = None
+) -> ChargeRequest:
     """The charge: the order's total and line items, the customer the product named."""
     customer = order.booking.customer
     return ChargeRequest(
@@ -33,6 +35,7 @@ def charge_request(order: Order, tx: Transaction, payment: Payment, now: datetim
             "phone": customer.get("phone") or "",
         },
         expiry_minutes=charge_expiry_minutes(order.hold_expires_at, now),
+        gateway=gateway,
     )
 
 
@@ -43,8 +46,9 @@ class Payments:
         self._events = events
         self._reads = reads
 
-    async def create(self, caller: Caller, tx_id: uuid.UUID) -> Payment:
-        """Starts (or returns the still-open) payment of a transaction."""
+    async def create(self, caller: Caller, tx_id: uuid.UUID, gateway: str | None = None) -> Payment:
+        """Starts (or returns the still-open) payment of a transaction, through `gateway` when
+        the caller names one (payment-service chooses otherwise)."""
         now = self._ledger.clock()
         async with self._ledger.unit_of_work() as uow:
             found = owned(await uow.transaction(tx_id), caller, "transaction")
@@ -74,7 +78,7 @@ class Payments:
                 )
                 await uow.add(payment)
                 await uow.audit("payment", payment.id, None, payment.status, caller.account_id, None, now)
-            request = charge_request(order, tx, payment, now)
+            request = charge_request(order, tx, payment, now, gateway)
             await uow.commit()
         try:
             charge = await self._payments.create_charge(f"payment-{payment.id}", request)
@@ -92,6 +96,7 @@ class Payments:
             stored.redirect_url = charge.redirect_url
             stored.expires_at = charge.expires_at
             stored.gateway_response = charge.raw
+            stored.gateway = charge.gateway
             stored.updated_at = self._ledger.clock()
             await uow.save(stored)
             if tx.status == TransactionStatus.PENDING:

@@ -114,6 +114,7 @@ class ChargeRequest:
     items: Sequence[ChargeItem]
     customer: dict[str, str]
     expiry_minutes: int
+    gateway: str | None = None  # midtrans | xendit; None: payment-service's default
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ class Charge:
     refunded_amount: Decimal
     expires_at: datetime | None
     raw: dict[str, Any]
+    gateway: str = "midtrans"
 
 
 @dataclass(frozen=True)

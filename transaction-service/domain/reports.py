@@ -52,6 +52,7 @@ class GroupBy(enum.StrEnum):
     SERVICE_TYPE = "service_type"
     STATUS = "status"
     PAYMENT_METHOD = "payment_method"
+    GATEWAY = "gateway"  # midtrans | xendit: which payment gateway took the money
     REASON = "reason"
 
 
@@ -70,16 +71,25 @@ class ReportSpec:
     money_columns: tuple[str, ...]
 
 
+TRANSACTION_GROUPS = (
+    GroupBy.DAY,
+    GroupBy.MONTH,
+    GroupBy.SERVICE_TYPE,
+    GroupBy.STATUS,
+    GroupBy.PAYMENT_METHOD,
+    GroupBy.GATEWAY,
+)
+
 SPECS: dict[ReportKind, ReportSpec] = {
     ReportKind.TRANSACTIONS: ReportSpec(
         ReportKind.TRANSACTIONS,
-        (GroupBy.DAY, GroupBy.MONTH, GroupBy.SERVICE_TYPE, GroupBy.STATUS, GroupBy.PAYMENT_METHOD),
+        TRANSACTION_GROUPS,
         TRANSACTION_STATUSES,
         ("total_amount",),
     ),
     ReportKind.REVENUE: ReportSpec(
         ReportKind.REVENUE,
-        (GroupBy.DAY, GroupBy.MONTH, GroupBy.SERVICE_TYPE, GroupBy.STATUS, GroupBy.PAYMENT_METHOD),
+        TRANSACTION_GROUPS,
         PAID_TRANSACTION_STATUSES,
         ("gross_amount", "refunded_amount", "net_amount"),
     ),

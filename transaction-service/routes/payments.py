@@ -22,7 +22,7 @@ router = APIRouter(prefix="/payments", tags=["payments"])
     status_code=201,
     response_model=Payment,
     responses=problem_responses(401, 404, 409, 422, 502, 503, 504),
-    summary="Start a payment for a transaction (Midtrans Snap)",
+    summary="Start a payment for a transaction (Midtrans Snap or a Xendit invoice)",
 )
 async def create_payment(
     body: PaymentCreate, caller: AnyCaller, money: Money, store: Idempotency, key: IdempotencyKey
@@ -30,10 +30,10 @@ async def create_payment(
     """Own PENDING/PROCESSING transaction with its hold still alive (409 `hold-expired`). The
     charge lives as long as the hold (at most 60 minutes). A still-pending payment of the same
     transaction is returned instead of a second charge."""
-    payload = body.model_dump(mode="json")
+    payload = body.model_dump(mode="json", exclude_none=True)  # no gateway: the key's body as before
 
     async def work() -> dict[str, Any]:
-        return payment_view(await money.payments.create(caller, body.transaction_id))
+        return payment_view(await money.payments.create(caller, body.transaction_id, body.gateway))
 
     return await idempotent(store, f"payments:{caller.account_id}", key, payload, work)
 

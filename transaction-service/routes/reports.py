@@ -78,8 +78,11 @@ Format = Annotated[
     Query(description="`csv` answers text/csv (an attachment) with a header row and a totals line."),
 ]
 TxGroupBy = Annotated[
-    Literal["day", "month", "service_type", "status", "payment_method"],
-    Query(description="Group key; day and month are Jakarta-local. A missing payment method is `unknown`."),
+    Literal["day", "month", "service_type", "status", "payment_method", "gateway"],
+    Query(
+        description="Group key; day and month are Jakarta-local; gateway is midtrans or xendit. A missing"
+        " payment method or gateway (never paid) is `unknown`."
+    ),
 ]
 RefundGroupBy = Annotated[
     Literal["day", "month", "service_type", "status", "reason"],

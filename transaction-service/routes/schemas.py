@@ -176,6 +176,12 @@ class AuditEntry(BaseModel):
 
 class PaymentCreate(Strict):
     transaction_id: UUID
+    gateway: Literal["midtrans", "xendit"] | None = Field(
+        default=None,
+        description="Which payment gateway takes it (payment-service's choice when absent: its default,"
+        " or a gateway still on while that one is switched off). The answer has the same shape:"
+        " `redirect_url` is Midtrans's Snap page or Xendit's invoice page.",
+    )
 
 
 class Payment(BaseModel):

@@ -221,7 +221,7 @@ class FakePayments:
         charge = {
             "charge_id": str(uuid.uuid4()),
             "order_id": order_id,
-            "gateway": "midtrans",
+            "gateway": body.get("gateway") or "midtrans",
             "status": "pending",
             "transaction_status": None,
             "token": token,

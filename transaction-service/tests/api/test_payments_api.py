@@ -41,6 +41,24 @@ async def test_paying_starts_one_snap_charge_for_the_hold(
     assert (await get(client, buyer, f"/payments/{payment['id']}"))["token"] == payment["token"]
 
 
+async def test_a_payment_names_its_gateway_and_payment_service_is_told(
+    client: httpx.AsyncClient, people: People, payments: FakePayments
+) -> None:
+    buyer = people.make()
+    order = await book(client, buyer)
+    body = {"transaction_id": order["transaction_id"], "gateway": "xendit"}
+    created = await client.post("/payments/", json=body, headers=buyer.keyed())
+    unknown = await client.post("/payments/", json={**body, "gateway": "paypal"}, headers=buyer.keyed())
+    assert created.status_code == 201, created.text
+    assert created.json()["gateway"] == "xendit"
+    assert payments.requests[-1]["gateway"] == "xendit"
+    assert (await get(client, buyer, f"/payments/{created.json()['id']}"))["gateway"] == "xendit"
+    assert unknown.status_code == 422
+    plain = await book(client, buyer)
+    await pay(client, buyer, plain["transaction_id"])
+    assert "gateway" not in payments.requests[-1]  # payment-service's default decides
+
+
 async def test_someone_else_cannot_pay_or_read_a_payment(client: httpx.AsyncClient, people: People) -> None:
     alice, bob = people.make(), people.make()
     order, payment = await book_and_pay(client, alice)

@@ -67,8 +67,8 @@ def _matches(template: tuple[str, ...], segments: list[str]) -> bool:
     return all(t == s or (t.startswith("{") and s != "") for t, s in zip(template, segments, strict=True))
 
 
-# Providers post their notifications (Midtrans, the PPOB aggregator) under /webhooks/: those
-# callers have no user token, and the receiving service checks the signature. Which webhooks
+# Providers post their notifications (Midtrans, Xendit, the PPOB aggregator) under /webhooks/:
+# those callers have no user token, and the receiving service checks the signature (or token). Which webhooks
 # are reachable at all is the routing table's say (domain/routing.py): only the providers' ones.
 TIKETQ_ACCESS = AccessRules(
     operations=(

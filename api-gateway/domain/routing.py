@@ -2,8 +2,8 @@
 never leave the gateway.
 
 The gateway forwards by path prefix; the longest matching prefix wins. Of `/webhooks/` only the
-providers' callbacks are public (`/webhooks/midtrans` to payment-service, `/webhooks/digiflazz` to
-ppob-service): the signed service-to-service events (transaction-service's `/webhooks/payment`)
+providers' callbacks are public (`/webhooks/midtrans` and `/webhooks/xendit` to payment-service,
+`/webhooks/digiflazz` to ppob-service): the signed service-to-service events (transaction-service's `/webhooks/payment`)
 travel on the private network and are never routed from outside.
 """
 
@@ -115,6 +115,7 @@ TIKETQ_ROUTES: tuple[ServiceRoute, ...] = (
     ServiceRoute("/payments", "transaction"),
     ServiceRoute("/reports", "transaction"),
     ServiceRoute("/webhooks/midtrans", "payment"),
+    ServiceRoute("/webhooks/xendit", "payment"),
     ServiceRoute("/webhooks/digiflazz", "ppob"),
     ServiceRoute("/flights", "flights"),
     ServiceRoute("/ferries", "ferries"),

@@ -192,6 +192,7 @@ async def test_account_state_is_asked_once_per_ttl_not_per_request(
         ("POST", "/auth/login", "auth"),
         ("POST", "/auth/refresh", "auth"),
         ("POST", "/webhooks/midtrans", "payment"),
+        ("POST", "/webhooks/xendit", "payment"),
         ("POST", "/webhooks/digiflazz", "ppob"),
     ],
 )

@@ -36,6 +36,7 @@ def _headers(seen: dict[str, Any]) -> dict[str, list[str]]:
         ("/payments/9/refunds", "transaction"),
         ("/reports/daily", "transaction"),
         ("/webhooks/midtrans", "payment"),
+        ("/webhooks/xendit", "payment"),
         ("/webhooks/digiflazz", "ppob"),
         ("/flights/search", "flights"),
         ("/ferries/search", "ferries"),

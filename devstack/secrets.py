@@ -52,18 +52,6 @@ class DevSecrets:
         return self.directory / "xendit_callback_token.txt"
 
     @property
-    def xendit_secret_key(self) -> Path:
-        """The sandbox's Xendit secret API key; payment-service signs in with it (Basic auth).
-        Production uses the account's real key."""
-        return self.directory / "xendit_secret_key.txt"
-
-    @property
-    def xendit_callback_token(self) -> Path:
-        """The Xendit account's callback verification token: the sandbox sends it as
-        x-callback-token, payment-service accepts only callbacks carrying it."""
-        return self.directory / "xendit_callback_token.txt"
-
-    @property
     def payment_webhook_secret(self) -> Path:
         """HMAC key of the events payment-service sends transaction-service."""
         return self.directory / "payment_webhook_secret.txt"
@@ -123,8 +111,6 @@ def ensure_dev_secrets(directory: Path) -> DevSecrets:
     _write_secret(found.db_password, secrets.token_urlsafe(24).encode())
     _write_secret(found.midtrans_server_key, f"SB-Mid-server-{secrets.token_urlsafe(18)}".encode())
     _write_secret(found.payment_webhook_secret, secrets.token_urlsafe(48).encode())
-    _write_secret(found.xendit_secret_key, f"xnd_development_{secrets.token_hex(24)}".encode())
-    _write_secret(found.xendit_callback_token, secrets.token_urlsafe(36).encode())
     _write_secret(found.xendit_secret_key, f"xnd_development_{secrets.token_hex(24)}".encode())
     _write_secret(found.xendit_callback_token, secrets.token_urlsafe(36).encode())
     _write_secret(found.account_events_secret, secrets.token_urlsafe(48).encode())

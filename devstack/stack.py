@@ -158,15 +158,6 @@ class Stack:
         env["SANDBOX_XENDIT_SECRET_KEY_FILE"] = str(self.secrets.xendit_secret_key)
         env["SANDBOX_XENDIT_CALLBACK_TOKEN_FILE"] = str(self.secrets.xendit_callback_token)
         env["SANDBOX_XENDIT_CALLBACK_URL"] = f"{self.url(GATEWAY.name)}/webhooks/xendit"
-        # Xendit, the second gateway: one generated secret key and callback token, shared the same
-        # way; its callbacks enter through the gateway's public /webhooks/xendit.
-        env["XENDIT_BASE_URL"] = f"{sandbox}/xendit"
-        env["XENDIT_ENABLED"] = "true"
-        env["XENDIT_SECRET_KEY_FILE"] = str(self.secrets.xendit_secret_key)
-        env["XENDIT_CALLBACK_TOKEN_FILE"] = str(self.secrets.xendit_callback_token)
-        env["SANDBOX_XENDIT_SECRET_KEY_FILE"] = str(self.secrets.xendit_secret_key)
-        env["SANDBOX_XENDIT_CALLBACK_TOKEN_FILE"] = str(self.secrets.xendit_callback_token)
-        env["SANDBOX_XENDIT_CALLBACK_URL"] = f"{self.url(GATEWAY.name)}/webhooks/xendit"
         env["PAYMENT_WEBHOOK_SECRET_FILE"] = str(self.secrets.payment_webhook_secret)
         # auth-service signs account events with it, user-service checks them.
         env["ACCOUNT_EVENTS_SECRET_FILE"] = str(self.secrets.account_events_secret)

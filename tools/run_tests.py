@@ -4,6 +4,10 @@ Every service has top-level packages named `domain`, `adapters` and `routes`, so
 suite runs in its own folder and process (docs/architecture.md, a service's rooms); the
 cross-service suite in `tests/` speaks only HTTP to real processes. Suites run two at a time
 (the machines have 2 cores).
+The browser tier (tests/browser: Chromium against the platform's docs and payment page) runs only
+where Chromium and its driver are installed (.ci/run installs them); elsewhere the summary names
+the tier and why it did not run. A tier that cannot run is not a skipped test: the tests that do
+run still have to pass without skips.
 The last line is the total, e.g. `total: 412 passed, 0 failed, 0 skipped`.
 """
 
@@ -24,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from devstack.catalog import ALL_PROCESSES  # noqa: E402
+from tests.browser.chromium import find_chromium  # noqa: E402
 
 
 @dataclass
@@ -48,6 +53,20 @@ def suites() -> list[tuple[str, Path, list[str]]]:
     # schemathesis against every service's OpenAPI, on a stack of its own (tests/fuzz/).
     found.append(("fuzz (API fuzzer)", ROOT / "tests" / "fuzz", []))
     return found
+
+
+def tiers_not_run() -> dict[str, str]:
+    """Tiers that cannot run on this machine, by name, with the reason."""
+    chromium = find_chromium()
+    return {"browser": chromium} if isinstance(chromium, str) else {}
+
+
+def tier_suites() -> list[tuple[str, Path, list[str]]]:
+    """The suites that need something beyond Python, where it is there."""
+    if isinstance(find_chromium(), str):
+        return []
+    # Chromium against the end-to-end stack: Swagger UI, ReDoc and the payment page.
+    return [("browser (Chromium)", ROOT / "tests" / "browser", [])]
 
 
 def run_suite(name: str, cwd: Path, report_dir: Path, extra: list[str]) -> SuiteResult:
@@ -88,7 +107,9 @@ def main() -> int:
         health = subprocess.run([sys.executable, str(ROOT / "tools" / "code_health.py")], cwd=ROOT)
         ok = health.returncode == 0
 
-    selected = [s for s in suites() if not args.only or s[1].name in args.only or s[0] in args.only]
+    every = suites() + tier_suites()
+    selected = [s for s in every if not args.only or s[1].name in args.only or s[0] in args.only]
+    not_run = {tier: why for tier, why in tiers_not_run().items() if not args.only or tier in args.only}
     results: list[SuiteResult] = []
     with tempfile.TemporaryDirectory() as reports, ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         futures = [pool.submit(run_suite, name, path, Path(reports), extra) for name, path, extra in selected]
@@ -112,13 +133,16 @@ def main() -> int:
                 f"!! {result.name} skipped {result.skipped} test(s): a skipped test is not a pass", flush=True
             )
             ok = False
+    for tier, why in not_run.items():
+        print(f"== {tier} tier not run: {why}", flush=True)
     passed = sum(r.passed for r in results)
     failed = sum(r.failed for r in results)
     skipped = sum(r.skipped for r in results)
     if not ok and failed == 0:
         failed = 1  # a failed check or empty suite must never read as all-green
         print("!! a code-health check failed or a suite ran no tests", flush=True)
-    print(f"total: {passed} passed, {failed} failed, {skipped} skipped", flush=True)
+    tiers = "".join(f"; {tier} tier not run: {why}" for tier, why in not_run.items())
+    print(f"total: {passed} passed, {failed} failed, {skipped} skipped{tiers}", flush=True)
     return 0 if ok else 1
 
 

@@ -121,7 +121,14 @@ def create_app(
             def unit_of_work() -> SqlLedgerUnitOfWork:
                 return SqlLedgerUnitOfWork(sessions)
 
-            money_path = build_money_path(unit_of_work, bookings, charges, clock, wake=wake)
+            money_path = build_money_path(
+                unit_of_work,
+                bookings,
+                charges,
+                clock,
+                wake=wake,
+                max_unpaid_orders=settings.orders.max_unpaid_per_account,
+            )
 
             async def run_job(event: OutboxEvent) -> None:
                 await money_path.jobs.run(event.topic, event.payload)

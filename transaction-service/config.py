@@ -57,6 +57,13 @@ class PaymentEventSettings(SettingsBase):
         return self
 
 
+class OrderSettings(SettingsBase):
+    """Limits on what one account may hold: every unpaid order keeps seats or rooms from
+    everyone else until it is paid or its hold runs out."""
+
+    max_unpaid_per_account: int = Field(default=5, alias="MAX_UNPAID_ORDERS_PER_ACCOUNT", ge=1, le=100)
+
+
 class WorkerSettings(SettingsBase):
     """Background work: the event outbox relay, the work queue (issue/release/refund) and the
     hold-expiry sweeper."""
@@ -81,6 +88,7 @@ class Settings:
     upstream: UpstreamSettings = field(default_factory=UpstreamSettings)
     workers: WorkerSettings = field(default_factory=WorkerSettings)
     idempotency: IdempotencySettings = field(default_factory=IdempotencySettings)  # IDEMPOTENCY_*
+    orders: OrderSettings = field(default_factory=OrderSettings)  # MAX_UNPAID_ORDERS_PER_ACCOUNT
 
     def __post_init__(self) -> None:
         refuse_placeholder_secret(self.internal.token.get_secret_value(), self.runtime, "INTERNAL_TOKEN")
@@ -99,4 +107,5 @@ class Settings:
             upstream=UpstreamSettings(),
             workers=WorkerSettings(),
             idempotency=IdempotencySettings(),
+            orders=OrderSettings(),
         )

@@ -169,6 +169,17 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
         )
         return list((await self.session.execute(stmt)).scalars().all())
 
+    async def unpaid_orders(self, user_id: str, now: datetime, *, lock: bool = False) -> int:
+        if lock:
+            # A transaction-scoped advisory lock per account: released at commit or rollback.
+            key = func.hashtextextended(f"unpaid-orders:{user_id}", 0)
+            await self.session.execute(select(func.pg_advisory_xact_lock(key)))
+        c = t.orders.c
+        open_hold = or_(c.hold_expires_at.is_(None), c.hold_expires_at > now)
+        unpaid = c.status.in_([OrderStatus.DRAFT, OrderStatus.CONFIRMED])
+        stmt = select(func.count()).select_from(t.orders).where(c.user_id == user_id, unpaid, open_hold)
+        return int((await self.session.execute(stmt)).scalar_one())
+
     async def overdue_payments(self, before: datetime, limit: int) -> list[uuid.UUID]:
         c = t.payments.c
         stmt = (

@@ -77,6 +77,19 @@ class NotEditable(TransactionError):
         super().__init__(f"A {status} transaction can no longer be changed.")
 
 
+class TooManyUnpaidOrders(TransactionError):
+    """An account may hold only so many unpaid orders at once: each holds seats or rooms at a
+    supplier until it is paid or its hold runs out, so unlimited ones would let one account
+    keep inventory from everyone else."""
+
+    def __init__(self, limit: int, unpaid: int) -> None:
+        super().__init__(
+            f"This account already has {unpaid} unpaid orders (at most {limit}); pay or cancel one first."
+        )
+        self.limit = limit
+        self.unpaid = unpaid
+
+
 class ServiceTypeUnavailable(TransactionError):
     def __init__(self, service_type: str) -> None:
         super().__init__(f"Booking {service_type} is not available yet.")

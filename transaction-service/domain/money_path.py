@@ -11,7 +11,7 @@ from domain.cancel import CancelTransaction, EndUnpaid
 from domain.cancel_order import CancelOrder
 from domain.ledger import Ledger
 from domain.order_status import SetOrderStatus
-from domain.orders import CreateOrder
+from domain.orders import DEFAULT_MAX_UNPAID_ORDERS, CreateOrder
 from domain.payment_events import PaymentEvents
 from domain.payments import Payments
 from domain.ports import BookingGateway, Clock, PaymentGateway
@@ -44,6 +44,7 @@ def build_money_path(
     clock: Clock,
     *,
     wake: Callable[[], None] = lambda: None,
+    max_unpaid_orders: int = DEFAULT_MAX_UNPAID_ORDERS,
 ) -> MoneyPath:
     ledger = Ledger(unit_of_work, clock, wake)
     reads = Reads(ledger)
@@ -52,7 +53,7 @@ def build_money_path(
     refunds = Refunds(ledger, payments)
     return MoneyPath(
         reads=reads,
-        create_order=CreateOrder(ledger, bookings),
+        create_order=CreateOrder(ledger, bookings, max_unpaid_orders),
         set_order_status=SetOrderStatus(ledger, end_unpaid, reads),
         transactions=Transactions(ledger),
         cancel=CancelTransaction(ledger, end_unpaid),

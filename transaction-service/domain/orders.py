@@ -13,12 +13,13 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from domain.errors import ProductAnswerInvalid, ServiceTypeUnavailable
+from domain.errors import ProductAnswerInvalid, ServiceTypeUnavailable, TooManyUnpaidOrders
 from domain.event_facts import order_facts
 from domain.ledger import Caller, Ledger
 from domain.models import BookingStatus, OrderStatus, TransactionStatus
 from domain.ports import Booking, BookingGateway, HoldRequest
 from domain.records import BookingState, LineItem, Order, Transaction
+from domain.repository import LedgerUnitOfWork
 from domain.rules import derived_key, order_number
 from shared.money import money_string, to_money
 
@@ -71,10 +72,16 @@ def order_from_booking(
     return order
 
 
+DEFAULT_MAX_UNPAID_ORDERS = 5
+
+
 class CreateOrder:
-    def __init__(self, ledger: Ledger, bookings: BookingGateway) -> None:
+    def __init__(
+        self, ledger: Ledger, bookings: BookingGateway, max_unpaid: int = DEFAULT_MAX_UNPAID_ORDERS
+    ) -> None:
         self._ledger = ledger
         self._bookings = bookings
+        self._max_unpaid = max_unpaid
 
     async def __call__(
         self,
@@ -86,9 +93,12 @@ class CreateOrder:
     ) -> tuple[Order, uuid.UUID]:
         """Holds the booking (idempotent at the product service by a key derived from the caller
         and their key), then records the order CONFIRMED and its transaction PENDING. If the
-        quote is wrong or the order cannot be recorded, the hold is released."""
+        quote is wrong or the order cannot be recorded, the hold is released. An account at its
+        cap of unpaid orders is refused before the product is asked to hold anything."""
         if not self._bookings.supports(service_type):
             raise ServiceTypeUnavailable(service_type)
+        async with self._ledger.unit_of_work() as uow:
+            await self._check_cap(uow, caller)
         hold_key = "order-" + derived_key(caller.account_id, client_key)[:64]
         booking = await self._bookings.hold(service_type, hold_key, HoldRequest(offer_id, booking_details))
         try:
@@ -122,6 +132,10 @@ class CreateOrder:
         )
         actor = caller.account_id
         async with self._ledger.unit_of_work() as uow:
+            # Again under the account's lock: orders made at the same moment all passed the
+            # first check; only as many as the cap allows are recorded, the others' holds are
+            # released by the caller.
+            await self._check_cap(uow, caller, lock=True)
             await uow.add(order)
             await uow.add(tx)
             await uow.audit("order", order.id, None, order.status, actor, "booking held", now)
@@ -141,3 +155,8 @@ class CreateOrder:
             )
             await uow.commit()
         return order, tx
+
+    async def _check_cap(self, uow: LedgerUnitOfWork, caller: Caller, *, lock: bool = False) -> None:
+        unpaid = await uow.unpaid_orders(caller.account_id, self._ledger.clock(), lock=lock)
+        if unpaid >= self._max_unpaid:
+            raise TooManyUnpaidOrders(self._max_unpaid, unpaid)

@@ -66,6 +66,12 @@ class LedgerUnitOfWork(Protocol):
 
     async def expired_holds(self, now: datetime, limit: int) -> list[uuid.UUID]: ...
 
+    async def unpaid_orders(self, user_id: str, now: datetime, *, lock: bool = False) -> int:
+        """How many of this account's orders wait for payment (DRAFT or CONFIRMED, hold not run
+        out). `lock=True` also serialises order recording for the account until the unit of
+        work ends, so two orders made at once cannot both slip under the cap."""
+        ...
+
     async def overdue_payments(self, before: datetime, limit: int) -> list[uuid.UUID]: ...
 
     async def list_orders(

@@ -25,6 +25,7 @@ from domain.errors import (
     RefundRequired,
     ServiceTypeUnavailable,
     SetByPayment,
+    TooManyUnpaidOrders,
     TransactionError,
     TransactionExists,
 )
@@ -59,6 +60,8 @@ def describe(exc: Exception) -> tuple[int, str, str, dict[str, Any]]:
         return exc.answered_status, exc.slug, exc.detail or exc.slug, exc.members
     if isinstance(exc, NotFound):
         return 404, f"{exc.what}-not-found", str(exc), {}
+    if isinstance(exc, TooManyUnpaidOrders):
+        return 409, "too-many-unpaid-orders", str(exc), {"limit": exc.limit, "unpaid_orders": exc.unpaid}
     if isinstance(exc, TransactionExists):
         return 409, "transaction-exists", str(exc), {"transaction_id": exc.transaction_id}
     for exc_type, (status, slug) in _SIMPLE.items():
@@ -92,9 +95,10 @@ def replay_problem(status: int, body: dict[str, Any]) -> JSONResponse:
 
 
 # Answers about a passing moment, not final ones: a charge found paid while cancelling (the paid
-# event settles the order, after which a cancel means something else) and a payment started
-# meanwhile. A retry with the same key must ask again, not be told the same thing forever.
-_MOMENTARY = (ChargePaid, PaymentStartedMeanwhile)
+# event settles the order, after which a cancel means something else), a payment started
+# meanwhile, and the cap of unpaid orders (it lifts once one is paid or cancelled). A retry with
+# the same key must ask again, not be told the same thing forever.
+_MOMENTARY = (ChargePaid, PaymentStartedMeanwhile, TooManyUnpaidOrders)
 
 
 def recordable(exc: BaseException) -> Replay | None:

@@ -36,7 +36,9 @@ async def create_order(
     passed on with their status, slug and members (409 `price-changed` with the new
     `total_price`, 409 `sold-out`, 410 `offer-expired`, 422 `invalid-booking` with `errors`,
     502/503/504). A service type with no product service configured → 422
-    `service-type-unavailable`."""
+    `service-type-unavailable`. An account already holding MAX_UNPAID_ORDERS_PER_ACCOUNT (default
+    5) unpaid orders → 409 `too-many-unpaid-orders` (with `limit` and `unpaid_orders`) before
+    anything is held: pay or cancel one first."""
     payload = body.model_dump(mode="json")
 
     async def work() -> dict[str, Any]:

@@ -112,6 +112,15 @@ class MemoryUnitOfWork:
             if o.status == "CONFIRMED" and o.hold_expires_at is not None and o.hold_expires_at <= now
         ][:limit]
 
+    async def unpaid_orders(self, user_id: str, now: datetime, *, lock: bool = False) -> int:
+        return sum(
+            1
+            for o in self._all(Order)
+            if o.user_id == user_id
+            and o.status in ("DRAFT", "CONFIRMED")
+            and (o.hold_expires_at is None or o.hold_expires_at > now)
+        )
+
     async def overdue_payments(self, before: datetime, limit: int) -> list[uuid.UUID]:
         return [
             p.id

@@ -6,8 +6,10 @@ import base64
 import hashlib
 import hmac
 import json
+import socket
 import uuid
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import httpx
 import jwt
@@ -175,3 +177,113 @@ def test_an_expired_or_bad_access_token_does_not_block_login_or_refresh(
         ).status_code
         == 401
     )
+
+
+def _raw_request(
+    url: str, method: str, path: str, headers: list[tuple[str, str]], body: bytes = b""
+) -> bytes:
+    """One HTTP/1.1 request with the header bytes exactly as given (httpx and most clients refuse
+    a value that ends in a space), sent whole before the answer is read, as most clients do."""
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout=30) as conn:
+        head = f"{method} {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n"
+        head += "".join(f"{name}: {value}\r\n" for name, value in headers)
+        head += f"Content-Length: {len(body)}\r\n\r\n" if body or method in ("POST", "PUT") else "\r\n"
+        conn.sendall(head.encode("latin-1") + body)
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    return answer
+
+
+def _status(answer: bytes) -> int:
+    return int(answer.split(b" ", 2)[1])
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [("Authorization", "Bearer ")],
+        [("X-Client", "android ")],
+        [("Accept", "application/json\t")],
+        [("Authorization", "Bearer "), ("X-Client", " ios ")],
+    ],
+    ids=["bearer-without-token", "client-trailing-space", "accept-trailing-tab", "both"],
+)
+def test_header_values_ending_in_whitespace_are_never_a_5xx(
+    stack: Stack, new_account: Callable[[], Account], headers: list[tuple[str, str]]
+) -> None:
+    user = new_account()
+    padded_token = [("Authorization", f"Bearer {user.access_token}  "), ("X-Client", "android ")]
+    cases = [
+        ("GET", "/flights/airports?q=bali", headers, 200),
+        ("GET", "/auth/.well-known/jwks.json", headers, 200),
+        ("GET", "/orders/", headers, 401 if ("Authorization", "Bearer ") in headers else None),
+        ("GET", "/auth/me", padded_token, 200),
+        ("GET", f"/users/{user.id}", padded_token, 200),
+    ]
+    for method, path, sent, expected in cases:
+        answer = _raw_request(stack.gateway_url, method, path, sent)
+        status = _status(answer)
+        assert status < 500, (path, answer[:400])
+        if expected is not None:
+            assert status == expected, (path, answer[:400])
+
+
+def test_the_gateway_serves_no_metrics_to_the_public(stack: Stack, gateway: httpx.Client) -> None:
+    public = gateway.get("/metrics")
+    assert public.status_code == 404
+    assert "http_requests_total" not in public.text
+    # The platform's own scraper presents the internal token.
+    scraped = gateway.get("/metrics", headers={"X-Internal-Token": stack.internal_token})
+    assert scraped.status_code == 200
+    assert "http_requests_total" in scraped.text
+
+
+def test_only_the_providers_webhooks_are_public(gateway: httpx.Client) -> None:
+    event = {"event_id": str(uuid.uuid4()), "type": "payment.settled"}
+    # The signed payment events go from payment-service to transaction-service directly.
+    assert gateway.post("/webhooks/payment", json=event).status_code == 404
+    assert gateway.post("/webhooks", json=event).status_code == 404
+    # The providers' callbacks get through to their service (which refuses an unsigned one).
+    midtrans = gateway.post("/webhooks/midtrans", json={"order_id": "x"})
+    assert midtrans.status_code not in (404, 405), midtrans.text
+    assert midtrans.status_code < 500, midtrans.text
+    digiflazz = gateway.post("/webhooks/digiflazz", json={"data": {}})
+    assert digiflazz.status_code not in (404, 405), digiflazz.text
+    assert digiflazz.status_code < 500, digiflazz.text
+
+
+def test_readiness_says_ready_and_names_nothing_inside(gateway: httpx.Client) -> None:
+    ready = gateway.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ready", "service": "api-gateway"}
+
+
+def test_a_5_mb_body_is_answered_413_not_a_reset(stack: Stack, new_account: Callable[[], Account]) -> None:
+    user = new_account()
+    body = b'{"full_name": "' + b"x" * (5 * 1000 * 1000) + b'"}'
+    answer = _raw_request(
+        stack.gateway_url,
+        "PUT",
+        f"/users/{user.id}",
+        [("Authorization", f"Bearer {user.access_token}"), ("Content-Type", "application/json")],
+        body,
+    )
+    head, _, problem = answer.partition(b"\r\n\r\n")
+    assert _status(answer) == 413, head
+    assert b"content-type: application/problem+json" in head.lower()
+    assert json.loads(problem)["type"].endswith("/payload-too-large")
+
+
+def test_every_gateway_answer_carries_the_security_headers(
+    gateway: httpx.Client, new_account: Callable[[], Account]
+) -> None:
+    user = new_account()
+    for path in ("/auth/me", "/orders/", "/nowhere", "/docs", "/flights/airports?q=bali"):
+        response = gateway.get(path, headers=user.headers)
+        assert response.headers["x-content-type-options"] == "nosniff", path
+        assert response.headers["x-frame-options"] == "DENY", path
+        assert response.headers["cache-control"] == "no-store", path
+    docs = gateway.get("/docs")
+    assert "script-src 'self' 'sha256-" in docs.headers["content-security-policy"]

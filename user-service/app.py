@@ -21,7 +21,7 @@ from config import Settings
 from domain.account_events import AccountEventConsumer
 from domain.repository import AccountDirectory, Clock
 from domain.services import ProfileService
-from routes import internal_events, users
+from routes import internal_events, internal_preferences, users
 from routes.errors import ERROR_MAP
 from shared.db import create_engine, create_sessionmaker, ping
 from shared.http import make_client
@@ -99,6 +99,7 @@ def create_app(
     )
     app.include_router(users.router)
     app.include_router(internal_events.router)
+    app.include_router(internal_preferences.router)  # for notification-service
     return app
 
 

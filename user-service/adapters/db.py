@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -60,10 +61,13 @@ profiles = Table(
     Column("id_number_key_id", String(32), nullable=True),
     Column("id_number_hash", LargeBinary(32), nullable=True),
     Column("address", String(500), nullable=True),
+    Column("language", String(2), nullable=False, server_default="id"),
+    Column("sms_notifications", Boolean, nullable=False, server_default=true()),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     CheckConstraint("email = lower(email)", name="email_lowercase"),
     CheckConstraint("nationality ~ '^[A-Z]{2}$'", name="nationality_alpha2"),
+    CheckConstraint("language IN ('id', 'en')", name="language"),
     CheckConstraint("phone ~ '^\\+[1-9][0-9]{4,14}$'", name="phone_e164"),
     CheckConstraint(
         "(id_number_ciphertext IS NULL) = (id_number_key_id IS NULL) "
@@ -92,6 +96,8 @@ _PLAIN_COLUMNS = (
     "date_of_birth",
     "nationality",
     "address",
+    "language",
+    "sms_notifications",
     "created_at",
     "updated_at",
 )

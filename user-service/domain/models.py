@@ -10,6 +10,7 @@ from typing import Final, TypeVar
 from uuid import UUID
 
 from domain.profile_fields import (
+    DEFAULT_LANGUAGE,
     DEFAULT_NATIONALITY,
     check_date_of_birth,
     mask_id_number,
@@ -17,6 +18,7 @@ from domain.profile_fields import (
     parse_email,
     parse_full_name,
     parse_id_number,
+    parse_language,
     parse_nationality,
     parse_phone,
 )
@@ -65,6 +67,10 @@ class ProfileChanges:
     nationality: str | Unset = UNSET
     id_number: str | Unset | None = UNSET
     address: str | Unset | None = UNSET
+    # How TiketQ writes to the person: the language, and whether they want SMS too (email about
+    # their orders cannot be switched off).
+    language: str | Unset = UNSET
+    sms_notifications: bool | Unset = UNSET
 
 
 @dataclass
@@ -79,6 +85,8 @@ class Profile:
     nationality: str = DEFAULT_NATIONALITY
     id_number: str | None = None
     address: str | None = None
+    language: str = DEFAULT_LANGUAGE
+    sms_notifications: bool = True
 
     @classmethod
     def register(
@@ -116,9 +124,20 @@ class Profile:
             else parse_nationality(changes.nationality),
             id_number=_optional(changes.id_number, self.id_number, parse_id_number),
             address=_optional(changes.address, self.address, parse_address),
+            language=self.language if changes.language is UNSET else parse_language(changes.language),
+            sms_notifications=self.sms_notifications
+            if changes.sms_notifications is UNSET
+            else bool(changes.sms_notifications),
         )
         old = _Fields(
-            self.full_name, self.phone, self.date_of_birth, self.nationality, self.id_number, self.address
+            self.full_name,
+            self.phone,
+            self.date_of_birth,
+            self.nationality,
+            self.id_number,
+            self.address,
+            self.language,
+            self.sms_notifications,
         )
         if new == old:
             return False
@@ -128,6 +147,8 @@ class Profile:
         self.nationality = new.nationality
         self.id_number = new.id_number
         self.address = new.address
+        self.language = new.language
+        self.sms_notifications = new.sms_notifications
         return True
 
 
@@ -139,6 +160,8 @@ class _Fields:
     nationality: str
     id_number: str | None
     address: str | None
+    language: str
+    sms_notifications: bool
 
 
 def _optional(change: T | Unset | None, current: T | None, parse: Callable[[T], T]) -> T | None:

@@ -57,6 +57,19 @@ def parse_nationality(raw: str) -> str:
     return code
 
 
+# The languages TiketQ writes to customers in; Indonesian unless they choose English.
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+
+
+def parse_language(raw: str) -> str:
+    """The language messages are written in: `id` (Bahasa Indonesia) or `en`."""
+    code = raw.strip().lower()
+    if code not in LANGUAGES:
+        raise InvalidProfileData("language must be id (Bahasa Indonesia) or en (English)")
+    return code
+
+
 def parse_id_number(raw: str) -> str:
     """A KTP number (16 digits) or a passport number (6-9 letters and digits), kept as given."""
     value = raw.strip()

@@ -48,6 +48,15 @@ class ProfileService:
             raise ProfileNotFound()
         return profile
 
+    async def message_preferences(self, user_id: UUID) -> Profile:
+        """For notification-service (service to service, no person behind it): whose profile
+        says how to write to them."""
+        async with self._uow() as uow:
+            profile = await uow.profiles.get(user_id)
+        if profile is None:
+            raise ProfileNotFound()
+        return profile
+
     async def update(self, actor: Actor, user_id: UUID, changes: ProfileChanges) -> Profile:
         if not actor.may_see(user_id):
             raise ProfileNotFound()

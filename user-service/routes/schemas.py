@@ -17,7 +17,16 @@ from domain import profile_fields as rules
 from domain.models import Actor, Profile, ProfileChanges
 
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-_CHANGEABLE = ("full_name", "phone", "date_of_birth", "nationality", "id_number", "address")
+_CHANGEABLE = (
+    "full_name",
+    "phone",
+    "date_of_birth",
+    "nationality",
+    "id_number",
+    "address",
+    "language",
+    "sms_notifications",
+)
 
 
 class ProfileUpdate(BaseModel):
@@ -49,6 +58,15 @@ class ProfileUpdate(BaseModel):
         description="KTP number (16 digits) or passport number (6-9 letters and digits).",
     )
     address: str | None = Field(default=None, max_length=rules.ADDRESS_MAX)
+    # Omitted means unchanged; null is refused (a profile always has both).
+    language: Literal["id", "en"] = Field(
+        default=None,  # type: ignore[arg-type]
+        description="The language of our email and SMS: id (Bahasa Indonesia) or en.",
+    )
+    sms_notifications: bool = Field(  # type: ignore[assignment]
+        default=None,
+        description="SMS about orders (payment deadline, PLN token, refund). Email cannot be switched off.",
+    )
 
     @field_validator("full_name")
     @classmethod
@@ -118,6 +136,8 @@ class ProfileOut(BaseModel):
     nationality: str
     id_number: str | None = Field(description="Shown in full to admins only, e.g. ************3456.")
     address: str | None
+    language: str = Field(description="id or en: the language of our email and SMS.")
+    sms_notifications: bool
     created_at: datetime
     updated_at: datetime
 
@@ -132,6 +152,8 @@ class ProfileOut(BaseModel):
             nationality=profile.nationality,
             id_number=profile.id_number_for(viewer),
             address=profile.address,
+            language=profile.language,
+            sms_notifications=profile.sms_notifications,
             created_at=profile.created_at,
             updated_at=profile.updated_at,
         )
@@ -140,3 +162,11 @@ class ProfileOut(BaseModel):
 class EventAck(BaseModel):
     event_id: UUID
     outcome: Literal["applied", "duplicate", "ignored"]
+
+
+class MessagePreferencesOut(BaseModel):
+    """How to write to a person (for notification-service)."""
+
+    user_id: UUID
+    language: str
+    sms_notifications: bool

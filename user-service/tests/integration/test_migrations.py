@@ -21,6 +21,7 @@ def test_every_migration_goes_up_and_down(service_dir: Path, make_database: Call
     assert assert_stairway(service_dir, make_database("user_stairway")) == [
         "0001_profiles",
         "0002_encrypt_id_numbers",
+        "0003_message_preferences",
     ]
 
 

@@ -1,0 +1,119 @@
+"""Receiving and delivering on in-memory ports: once per event and per fact, retried with back-off
+while the provider is down, failed for good when it refuses, and never lost."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from adapters.templates_renderer import TemplateRenderer
+from adapters.ticket_pdf import FpdfTicketPrinter
+from domain.deliver import Deliveries, RetryPolicy
+from domain.models import Channel, Status
+from domain.receive_event import Outcome, ReceiveEvent
+from tests import events
+from tests.fakes import Clock, MemoryStore, MemoryUnitOfWork, Profiles, RecordingSender
+
+
+class World:
+    def unit_of_work(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self.store)
+
+    def __init__(self) -> None:
+        self.store = MemoryStore()
+        self.clock = Clock()
+        self.email = RecordingSender()
+        self.sms = RecordingSender()
+        self.profiles = Profiles()
+        self.receive = ReceiveEvent(
+            lambda: MemoryUnitOfWork(self.store),
+            self.profiles,
+            TemplateRenderer(),
+            FpdfTicketPrinter(),
+            self.clock,
+        )
+        self.deliveries = Deliveries(
+            lambda: MemoryUnitOfWork(self.store),
+            {Channel.EMAIL: self.email, Channel.SMS: self.sms},
+            self.clock,
+            RetryPolicy(first_delay_seconds=2, max_delay_seconds=60, max_attempts=5),
+        )
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+async def test_a_redelivered_event_is_acknowledged_and_queues_nothing(world: World) -> None:
+    event_id = uuid.uuid4()
+    assert await world.receive.handle(event_id, "transaction.created", events.created()) == (
+        Outcome.QUEUED,
+        2,
+    )
+    assert await world.receive.handle(event_id, "transaction.created", events.created()) == (
+        Outcome.DUPLICATE,
+        0,
+    )
+    assert len(world.store.messages) == 2
+
+
+async def test_back_off_doubles_until_the_provider_is_back_then_sends_once(world: World) -> None:
+    world.email.down = True
+    await world.receive.handle(uuid.uuid4(), "transaction.failed", events.failed())
+    delays = []
+    for _ in range(3):
+        assert await world.deliveries.deliver_due() == 1
+        [message] = world.store.messages.values()
+        delays.append((message.next_attempt_at - world.clock.now).total_seconds())
+        world.clock.advance(delays[-1])
+    assert delays == [2, 4, 8]
+    world.email.down = False
+    assert await world.deliveries.deliver_due() == 1
+    assert await world.deliveries.deliver_due() == 0
+    [message] = world.store.messages.values()
+    assert (message.status, message.attempts, len(world.email.sent)) == (Status.SENT, 4, 1)
+    assert message.provider_message_id == "provider-1"
+
+
+async def test_after_the_last_attempt_a_message_fails_with_the_providers_answer(world: World) -> None:
+    world.email.down = True
+    await world.receive.handle(uuid.uuid4(), "transaction.failed", events.failed())
+    for _ in range(5):
+        await world.deliveries.deliver_due()
+        world.clock.advance(60)
+    [message] = world.store.messages.values()
+    assert message.status is Status.FAILED
+    assert message.attempts == 5
+    assert message.provider_response == "421 4.3.2 service not available"
+
+
+async def test_an_unexpected_sender_error_is_retried_later_not_in_a_loop(world: World) -> None:
+    class Broken:
+        async def send(self, notification: object) -> str:
+            raise RuntimeError("bug")
+
+    world.deliveries = Deliveries(
+        lambda: MemoryUnitOfWork(world.store),
+        {Channel.EMAIL: Broken(), Channel.SMS: world.sms},
+        world.clock,
+        RetryPolicy(),
+    )
+    await world.receive.handle(uuid.uuid4(), "transaction.failed", events.failed())
+    assert await world.deliveries.deliver_due() == 1
+    [message] = world.store.messages.values()
+    assert message.status is Status.QUEUED
+    assert "RuntimeError" in (message.provider_response or "")
+
+
+async def test_the_booking_confirmation_carries_the_pdf_and_a_pln_token_does_not(world: World) -> None:
+    await world.receive.handle(uuid.uuid4(), "order.completed", events.completed())
+    pln = {**events.completed(documents=[events.PLN_TOKEN], supplier_reference=None), "order_id": "o-2"}
+    await world.receive.handle(uuid.uuid4(), "order.completed", pln)
+    await world.deliveries.deliver_due()
+    flight, token = world.email.sent
+    assert [a.content_type for a in flight.attachments] == ["application/pdf"]
+    assert token.attachments == ()
+    [sms] = world.sms.sent
+    assert "1234-5678-9012-3456-7890" in sms.body_text

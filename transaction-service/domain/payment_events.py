@@ -100,13 +100,16 @@ class PaymentEvents:
             for p in await uow.payments_of(tx.id, OPEN)
             if p.id != payment_id and (p.expires_at is None or p.expires_at > now)
         ]
+        # A refund we asked for is counted when payment-service answers; its event can arrive
+        # first (the relay is quick), so what is still in flight through us counts as ours here.
+        in_flight = await uow.pending_refunds_total(payment_id)
         decision = decide_payment(
             status,
             payment.status,
             tx.status,
             order.status,
             refunded_at_gateway=_amount(data.get("refunded_amount") or "0") or Decimal(0),
-            refunded_here=to_money(payment.refunded_amount),
+            refunded_here=to_money(payment.refunded_amount) + in_flight,
             another_payment_open=bool(others_open),
         )
         if not decision.changes_anything:

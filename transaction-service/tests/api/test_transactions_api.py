@@ -197,6 +197,29 @@ async def test_a_refund_made_at_the_gateway_is_reconciled(
     assert (tx["status"], tx["refunded_amount"]) == ("COMPLETED", "300000.00")
 
 
+async def test_the_event_of_a_refund_still_in_flight_through_us_is_not_counted_twice(
+    client: httpx.AsyncClient, people: People, payments: FakePayments, app: FastAPI
+) -> None:
+    """payment-service's event of our own refund may arrive before its answer does."""
+    buyer = people.make()
+    order, payment = await paid_and_issued(client, app, buyer, payments)
+    await sql(
+        app,
+        "INSERT INTO refunds (id, transaction_id, payment_id, amount, reason, status, refund_key,"
+        " processed_by) VALUES (gen_random_uuid(), :tx, :payment, 300000, 'goodwill', 'PENDING', :key,"
+        " 'admin')",
+        tx=order["transaction_id"],
+        payment=payment["id"],
+        key=f"in-flight-{payment['id']}",
+    )
+    outcome = await deliver(
+        client, payment["id"], "partially_refunded", "partial_refund", refunded_amount="300000.00"
+    )
+    assert outcome == "stale"
+    tx = await get(client, buyer, f"/transactions/{order['transaction_id']}")
+    assert tx["refunded_amount"] == "0.00"
+
+
 async def test_cancel_stops_the_charge_and_releases_the_hold(
     client: httpx.AsyncClient, people: People, payments: FakePayments, flights: FakeFlights, app: FastAPI
 ) -> None:

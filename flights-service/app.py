@@ -18,6 +18,7 @@ from adapters.amadeus import AmadeusClient
 from adapters.cache import MemoryOfferCache, RedisOfferCache
 from adapters.db import SqlBookingUnitOfWork, idempotency_keys
 from adapters.duffel import DuffelClient
+from adapters.rate_limit import LimitsRateLimiter, rate_limit_storage
 from config import Settings
 from domain.booking_desk import BookingDesk
 from domain.repository import AirportDirectory, BookingSupplier, Clock, OfferCache
@@ -102,7 +103,13 @@ def create_app(
             app.state.airports = directory
             app.state.clock = clock
             app.state.flight_search = search
-            app.state.offer_desk = OfferDesk(search.suppliers, offer_cache, policy)
+            limits = settings.price_checks
+            price_checks = LimitsRateLimiter(
+                rate_limit_storage(settings.search.redis_url),
+                limit=limits.limit,
+                window_seconds=limits.window_seconds,
+            )
+            app.state.offer_desk = OfferDesk(search.suppliers, offer_cache, policy, price_checks)
             sessions = create_sessionmaker(engine)
             app.state.hold_keys = IdempotencyStore.configured(
                 sessions, idempotency_keys, settings.idempotency
@@ -143,6 +150,7 @@ def create_app(
         openapi_tags=[{"name": "flights", "description": "Airports, search, offers and pricing (public)."}],
     )
     app.state.internal_token = internal_token  # read by shared.internal.InternalCaller
+    app.state.trusted_proxies = settings.price_checks.trusted_networks  # read by routes.flights
     app.include_router(flights.router)
     app.include_router(bookings.router)  # /internal/bookings: not in the OpenAPI schema
     return app

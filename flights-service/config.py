@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
+from shared.client_address import Network, parse_networks
 from shared.settings import (
     DatabaseSettings,
     IdempotencySettings,
@@ -54,6 +55,26 @@ class SearchSettings(SettingsBase):
     redis_url: str | None = Field(default=None, alias="REDIS_URL")
 
 
+class PriceCheckSettings(SettingsBase):
+    """Anonymous re-prices per client: each one is a call to the supplier. The client is the
+    caller's address as the gateway forwards it (X-Forwarded-For, believed only from
+    TRUSTED_PROXIES). The counts live in Redis when REDIS_URL is set, else in this process."""
+
+    limit: int = Field(default=30, alias="PRICE_CHECKS_PER_CLIENT", ge=1, le=100_000)
+    window_seconds: int = Field(default=60, alias="PRICE_CHECK_WINDOW_SECONDS", ge=1, le=86_400)
+    trusted_proxies: str = Field(default="127.0.0.1,::1", alias="TRUSTED_PROXIES")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @property
+    def trusted_networks(self) -> tuple[Network, ...]:
+        return parse_networks(self.trusted_proxies)
+
+
 @dataclass(frozen=True)
 class Settings:
     runtime: RuntimeSettings  # ENVIRONMENT, LOG_LEVEL, LOG_JSON, MAX_BODY_BYTES
@@ -66,6 +87,9 @@ class Settings:
         default_factory=SearchSettings
     )  # SEARCH_DEADLINE_SECONDS, OFFER_TTL_SECONDS, REDIS_URL
     idempotency: IdempotencySettings = field(default_factory=IdempotencySettings)  # IDEMPOTENCY_*
+    price_checks: PriceCheckSettings = field(
+        default_factory=PriceCheckSettings
+    )  # PRICE_CHECKS_PER_CLIENT, PRICE_CHECK_WINDOW_SECONDS, TRUSTED_PROXIES
 
     def __post_init__(self) -> None:
         self.suppliers.enabled  # noqa: B018 - validates SUPPLIERS_ENABLED at start-up
@@ -99,4 +123,5 @@ class Settings:
             suppliers=SupplierSettings(),
             search=SearchSettings(),
             idempotency=IdempotencySettings(),
+            price_checks=PriceCheckSettings(),
         )

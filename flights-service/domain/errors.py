@@ -40,6 +40,15 @@ class OfferExpired(FlightsError):
     """The offer is gone: its cache entry expired, or the supplier no longer sells it."""
 
 
+class TooManyPriceChecks(FlightsError):
+    """One client re-priced too often: every price check is a call to the supplier (who counts
+    our look-ups against bookings), and the endpoint needs no account."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many price checks from this client; try again in {retry_after} s.")
+        self.retry_after = retry_after
+
+
 class UnknownSupplier(FlightsError):
     """An offer names a supplier that is not enabled here."""
 

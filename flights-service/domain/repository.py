@@ -30,6 +30,13 @@ class SupplierClient(Protocol):
         ...
 
 
+class RateLimiter(Protocol):
+    async def hit(self, key: str) -> int | None:
+        """Counts one request for `key`: None while within the limit, else the seconds until
+        the next one is allowed (the request is refused and not counted)."""
+        ...
+
+
 class OfferCache(Protocol):
     async def put_offers(self, offers: list[SupplierOffer], criteria: SearchCriteria, ttl: float) -> None: ...
 

@@ -9,7 +9,14 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from domain.errors import OfferExpired, OfferNotFound, SupplierRejected, SupplierUnavailable, UnknownSupplier
+from domain.errors import (
+    OfferExpired,
+    OfferNotFound,
+    SupplierRejected,
+    SupplierUnavailable,
+    TooManyPriceChecks,
+    UnknownSupplier,
+)
 from domain.models import (
     Filters,
     Offer,
@@ -22,7 +29,7 @@ from domain.models import (
     SupplierStatus,
 )
 from domain.offer_ids import decode_offer_id
-from domain.repository import OfferCache, SupplierClient
+from domain.repository import OfferCache, RateLimiter, SupplierClient
 from domain.rules import apply_filters, check_filters, deduplicate, sort_offers
 
 logger = logging.getLogger("flights.search")
@@ -130,11 +137,16 @@ class OfferDesk:
     """Reads offers back from the cache and re-prices them with their supplier."""
 
     def __init__(
-        self, suppliers: Mapping[str, SupplierClient], cache: OfferCache, policy: SearchPolicy
+        self,
+        suppliers: Mapping[str, SupplierClient],
+        cache: OfferCache,
+        policy: SearchPolicy,
+        price_checks: RateLimiter | None = None,
     ) -> None:
         self._suppliers = suppliers
         self._cache = cache
         self._policy = policy
+        self._price_checks = price_checks
 
     async def _cached(self, offer_id: str) -> tuple[SupplierOffer, SearchCriteria]:
         decode_offer_id(offer_id)  # a malformed id is not an offer at all
@@ -147,7 +159,13 @@ class OfferDesk:
         cached, _ = await self._cached(offer_id)
         return cached.offer
 
-    async def price(self, offer_id: str) -> PriceCheck:
+    async def price(self, offer_id: str, client: str | None = None) -> PriceCheck:
+        """`client` (its address) is counted against the price-check limit before anything
+        else, so a flood of re-prices never reaches the supplier."""
+        if self._price_checks is not None and client:
+            wait = await self._price_checks.hit(f"price-check:{client}")
+            if wait is not None:
+                raise TooManyPriceChecks(wait)
         cached, criteria = await self._cached(offer_id)
         supplier = self._suppliers.get(cached.offer.supplier)
         if supplier is None:

@@ -15,11 +15,12 @@ from domain.errors import (
     SupplierRejected,
     SupplierTimeout,
     SupplierUnavailable,
+    TooManyPriceChecks,
     UnknownSupplier,
 )
 from shared.booking_api import dotted_loc, invalid_booking, price_changed, problem_answer
 from shared.booking_lifecycle import TransitionNotAllowed
-from shared.errors import ProblemSpec
+from shared.errors import ProblemError, ProblemSpec
 from shared.idempotency import IdempotencyKeyReused, Replay, RequestStillRunning
 
 ERROR_MAP: dict[type[Exception], ProblemSpec] = {
@@ -66,3 +67,14 @@ def hold_refusal(exc: BaseException) -> Replay | None:
     if isinstance(exc, BUSINESS_REFUSALS):
         return problem_answer(ERROR_MAP[type(exc)], str(exc))
     return None
+
+
+def too_many_price_checks(exc: TooManyPriceChecks) -> ProblemError:
+    """429 with Retry-After (a ProblemSpec carries no headers)."""
+    return ProblemError(
+        429,
+        "too-many-price-checks",
+        str(exc),
+        title="Too many price checks",
+        headers={"Retry-After": str(exc.retry_after)},
+    )

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, time
 from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from domain.errors import InvalidSearch
+from domain.errors import InvalidSearch, TooManyPriceChecks
 from domain.models import Filters, SortKey
 from domain.repository import AirportDirectory, Clock
 from domain.rules import build_criteria
 from domain.services import FlightSearch, OfferDesk
+from routes.errors import too_many_price_checks
 from routes.schemas import AirportOut, OfferOut, PriceCheckOut, SearchOut
+from shared.client_address import Network, client_address
 from shared.errors import ProblemError, problem_responses
 
 router = APIRouter(prefix="/flights", tags=["flights"])
@@ -136,13 +139,29 @@ async def get_offer(offer_id: str, desk: Annotated[OfferDesk, Depends(desk_dep)]
     return OfferOut.of(await desk.get(offer_id))
 
 
+def client_dep(request: Request) -> str | None:
+    peer = request.client.host if request.client else None
+    trusted: Sequence[Network] = request.app.state.trusted_proxies
+    return client_address(peer, request.headers.get("x-forwarded-for"), trusted)
+
+
 @router.post(
     "/offers/{offer_id}/price",
     response_model=PriceCheckOut,
     summary="Re-price an offer with its supplier",
-    responses=problem_responses(410, 502, 503),
+    responses=problem_responses(410, 429, 502, 503, 504),
 )
-async def price_offer(offer_id: str, desk: Annotated[OfferDesk, Depends(desk_dep)]) -> PriceCheckOut:
+async def price_offer(
+    offer_id: str,
+    desk: Annotated[OfferDesk, Depends(desk_dep)],
+    client: Annotated[str | None, Depends(client_dep)],
+) -> PriceCheckOut:
     """Asks the supplier for the current price. A change is reported (`price_changed`,
-    `previous_total_price`), never hidden; the cached offer takes the new price."""
-    return PriceCheckOut.of(await desk.price(offer_id))
+    `previous_total_price`), never hidden; the cached offer takes the new price. Each client
+    (address) may re-price PRICE_CHECKS_PER_CLIENT times (default 30) per
+    PRICE_CHECK_WINDOW_SECONDS (default 60); beyond that → 429 `too-many-price-checks` with
+    `Retry-After`."""
+    try:
+        return PriceCheckOut.of(await desk.price(offer_id, client))
+    except TooManyPriceChecks as exc:
+        raise too_many_price_checks(exc) from exc

@@ -91,7 +91,9 @@ def _location(server: Block, *args: str) -> Block:
 def _resolve(server: Block, path: str) -> Block:
     """The location nginx picks for a path: an exact match; else the longest prefix, unless a
     regular expression matches first (in file order) and that prefix was not `^~`."""
-    exact, prefixes, regexes = None, [], []
+    exact: Block | None = None
+    prefixes: list[tuple[int, bool, Block]] = []
+    regexes: list[tuple[re.Pattern[str], Block]] = []
     for loc in directives(server, "location"):
         args = loc["args"]
         if args[0] == "=" and args[1] == path:

@@ -3,8 +3,9 @@ never leave the gateway.
 
 The gateway forwards by path prefix; the longest matching prefix wins. Of `/webhooks/` only the
 providers' callbacks are public (`/webhooks/midtrans` and `/webhooks/xendit` to payment-service,
-`/webhooks/digiflazz` to ppob-service): the signed service-to-service events (transaction-service's `/webhooks/payment`)
-travel on the private network and are never routed from outside.
+`/webhooks/digiflazz` to ppob-service): the signed service-to-service events
+(transaction-service's `/webhooks/payment`) travel on the private network and are never routed
+from outside. nginx routes the same public prefixes (nginx/nginx.conf; a test compares them).
 """
 
 from __future__ import annotations

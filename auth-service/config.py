@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from ipaddress import IPv4Network, IPv6Network, ip_network
 
 from pydantic import EmailStr, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from domain.models import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from shared.client_address import Network, parse_networks
 from shared.settings import (
     DatabaseSettings,
     InternalSettings,
@@ -91,15 +91,8 @@ class RateLimitSettings(SettingsBase):
         return value
 
     @property
-    def trusted_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+    def trusted_networks(self) -> tuple[Network, ...]:
         return parse_networks(self.trusted_proxies)
-
-
-def parse_networks(value: str) -> tuple[IPv4Network | IPv6Network, ...]:
-    try:
-        return tuple(ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip())
-    except ValueError as exc:
-        raise ValueError(f"TRUSTED_PROXIES must list IP addresses or networks: {exc}") from exc
 
 
 class RetentionSettings(SettingsBase):

@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from config import MidtransSettings, PaymentEventSettings, Settings
+from app import trusted_callback_token
+from config import (
+    GatewaySettings,
+    MidtransSettings,
+    NotificationSettings,
+    PaymentEventSettings,
+    Settings,
+    XenditSettings,
+)
 from shared.settings import (
     DatabaseSettings,
     Environment,
@@ -105,3 +113,56 @@ def test_idempotency_keys_follow_the_shared_idempotency_variables(monkeypatch: p
     monkeypatch.setenv("IDEMPOTENCY_RETENTION_HOURS", "0")
     with pytest.raises(ValidationError, match="IDEMPOTENCY_RETENTION_HOURS"):
         IdempotencySettings()
+
+
+def real_production(**groups: object) -> Settings:
+    return settings(
+        "production",
+        events=PaymentEventSettings(
+            PAYMENT_WEBHOOK_SECRET=SecretStr("a-real-webhook-secret-0123456789abcdef")  # type: ignore[call-arg]
+        ),
+        **{"midtrans": MidtransSettings(MIDTRANS_SERVER_KEY=SecretStr("Mid-server-real")), **groups},  # type: ignore[call-arg]
+    )
+
+
+def test_xendit_is_off_by_default_and_its_placeholders_are_refused_once_switched_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("XENDIT_ENABLED", "XENDIT_SECRET_KEY", "XENDIT_CALLBACK_TOKEN", "MIDTRANS_ENABLED"):
+        monkeypatch.delenv(name, raising=False)
+    off = real_production(xendit=XenditSettings())
+    assert off.enabled_gateways == ("midtrans",)
+    # Off, with the placeholder token: no callback is believed, whatever it carries.
+    assert trusted_callback_token(off) == ""
+    with pytest.raises(ValueError, match="XENDIT_SECRET_KEY"):
+        real_production(xendit=XenditSettings(XENDIT_ENABLED=True))  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="XENDIT_CALLBACK_TOKEN"):
+        real_production(
+            xendit=XenditSettings(  # type: ignore[call-arg]
+                XENDIT_ENABLED=True, XENDIT_SECRET_KEY=SecretStr("xnd_production_real")
+            )
+        )
+    on = real_production(
+        xendit=XenditSettings(  # type: ignore[call-arg]
+            XENDIT_ENABLED=True,
+            XENDIT_SECRET_KEY=SecretStr("xnd_production_real"),
+            XENDIT_CALLBACK_TOKEN=SecretStr("a-real-callback-token"),
+        ),
+        midtrans=MidtransSettings(  # type: ignore[call-arg]
+            MIDTRANS_SERVER_KEY=SecretStr("Mid-server-real"), MIDTRANS_ENABLED=False
+        ),
+    )
+    assert on.enabled_gateways == ("xendit",)
+    assert trusted_callback_token(on) == "a-real-callback-token"
+    assert trusted_callback_token(settings("local")) == "sandbox-xendit-callback-token-change-me"
+
+
+def test_the_default_gateway_and_the_retention_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAYMENT_DEFAULT_GATEWAY", "paypal")
+    with pytest.raises(ValidationError):
+        GatewaySettings()
+    monkeypatch.setenv("PAYMENT_DEFAULT_GATEWAY", "xendit")
+    assert GatewaySettings().default == "xendit"
+    monkeypatch.setenv("NOTIFICATION_REJECT_RETENTION_HOURS", "0")
+    with pytest.raises(ValidationError):
+        NotificationSettings()

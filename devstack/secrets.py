@@ -63,6 +63,11 @@ class DevSecrets:
         return self.directory / "account_events_secret.txt"
 
     @property
+    def order_events_secret(self) -> Path:
+        """HMAC key of the order events transaction-service sends notification-service."""
+        return self.directory / "order_events_secret.txt"
+
+    @property
     def personal_data_keys(self) -> Path:
         """user-service's AES-256-GCM keys for identity numbers, `key-id:base64` (the first
         encrypts; add a new one in front to rotate)."""
@@ -114,6 +119,7 @@ def ensure_dev_secrets(directory: Path) -> DevSecrets:
     _write_secret(found.xendit_secret_key, f"xnd_development_{secrets.token_hex(24)}".encode())
     _write_secret(found.xendit_callback_token, secrets.token_urlsafe(36).encode())
     _write_secret(found.account_events_secret, secrets.token_urlsafe(48).encode())
+    _write_secret(found.order_events_secret, secrets.token_urlsafe(48).encode())
     aes_key = base64.b64encode(secrets.token_bytes(32)).decode()
     _write_secret(found.personal_data_keys, f"dev-{secrets.token_hex(4)}:{aes_key}".encode())
     _write_secret(found.personal_data_hash_key, base64.b64encode(secrets.token_bytes(32)))

@@ -161,6 +161,8 @@ class Stack:
         env["PAYMENT_WEBHOOK_SECRET_FILE"] = str(self.secrets.payment_webhook_secret)
         # auth-service signs account events with it, user-service checks them.
         env["ACCOUNT_EVENTS_SECRET_FILE"] = str(self.secrets.account_events_secret)
+        # transaction-service signs its order events with it, notification-service checks them.
+        env["ORDER_EVENTS_SECRET_FILE"] = str(self.secrets.order_events_secret)
         # transaction-service sells each product through its service's booking contract.
         env["PRODUCT_SERVICES"] = json.dumps({kind: self.url(svc) for kind, svc in PRODUCT_SERVICES.items()})
         # Locally a stopped transaction-service gets its waiting events seconds after it returns.

@@ -135,7 +135,7 @@ def create_app(
         error_map=ERROR_MAP,
         openapi_tags=[{"name": "notifications", "description": "Messages sent to customers."}],
     )
-    app.state.internal_token = internal_token  # the HMAC key of /internal/events
+    app.state.order_events_secret = settings.order_events.secret.get_secret_value()  # /internal/events
     app.include_router(notifications.router)
     app.include_router(events.router)  # /internal/events: not in the OpenAPI schema
     return app

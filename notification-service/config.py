@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 
 from shared.settings import (
     DatabaseSettings,
@@ -53,12 +53,24 @@ class DeliverySettings(SettingsBase):
     user_service_url: str = Field(default="http://127.0.0.1:8002", alias="USER_SERVICE_URL")
 
 
+class OrderEventSettings(SettingsBase):
+    """The key transaction-service signs its order events with (the same value on both sides)."""
+
+    secret: SecretStr = Field(alias="ORDER_EVENTS_SECRET")
+
+    @model_validator(mode="after")
+    def _strong_enough(self) -> OrderEventSettings:
+        if len(self.secret.get_secret_value()) < 32:
+            raise ValueError("ORDER_EVENTS_SECRET must be at least 32 characters")
+        return self
+
+
 @dataclass(frozen=True)
 class Settings:
     runtime: RuntimeSettings  # ENVIRONMENT, LOG_LEVEL, LOG_JSON, MAX_BODY_BYTES
     database: DatabaseSettings  # DATABASE_URL, DATABASE_POOL_SIZE
-    # INTERNAL_TOKEN (or _FILE): guards /internal/events and is the HMAC key of its events
-    internal: InternalSettings
+    internal: InternalSettings  # INTERNAL_TOKEN (or _FILE): calls to user-service
+    order_events: OrderEventSettings  # ORDER_EVENTS_SECRET (or _FILE): checks /internal/events
     jwt: JwtVerifySettings = field(default_factory=JwtVerifySettings)  # JWT_*
     smtp: SmtpSettings = field(default_factory=SmtpSettings)  # SMTP_*, EMAIL_FROM*
     infobip: InfobipSettings = field(default_factory=InfobipSettings)  # INFOBIP_*
@@ -66,6 +78,9 @@ class Settings:
 
     def __post_init__(self) -> None:
         refuse_placeholder_secret(self.internal.token.get_secret_value(), self.runtime, "INTERNAL_TOKEN")
+        refuse_placeholder_secret(
+            self.order_events.secret.get_secret_value(), self.runtime, "ORDER_EVENTS_SECRET"
+        )
         if not self.runtime.is_local and self.infobip.api_key.get_secret_value() in (
             "",
             SANDBOX_INFOBIP_API_KEY,
@@ -79,6 +94,7 @@ class Settings:
             runtime=RuntimeSettings(),
             database=DatabaseSettings(),  # type: ignore[call-arg]
             internal=InternalSettings(),  # type: ignore[call-arg]
+            order_events=OrderEventSettings(),  # type: ignore[call-arg]
             jwt=JwtVerifySettings(),
             smtp=SmtpSettings(),
             infobip=InfobipSettings(),

@@ -100,12 +100,14 @@ def create_app(
             sessions = create_sessionmaker(engine)
             deliverer = make_event_deliverer(settings.workers.rabbitmq_url)
             stack.push_async_callback(deliverer.close)
-            if settings.workers.notification_service_url:
+            order_events = settings.workers.order_events_secret
+            if settings.workers.notification_service_url and order_events is not None:
                 notify_http = make_client(settings.workers.notification_service_url, timeout=timeout)
                 stack.push_async_callback(notify_http.aclose)
-                deliverer = AlsoToWebhook(
-                    deliverer, SignedWebhookDelivery(notify_http, "/internal/events", internal_token)
+                signed = SignedWebhookDelivery(
+                    notify_http, "/internal/events", order_events.get_secret_value()
                 )
+                deliverer = AlsoToWebhook(deliverer, signed)
             event_relay = OutboxRelay(
                 sessions,
                 tables.outbox,

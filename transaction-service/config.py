@@ -69,9 +69,11 @@ class WorkerSettings(SettingsBase):
     hold-expiry sweeper."""
 
     rabbitmq_url: str | None = Field(default=None, alias="RABBITMQ_URL")
-    # Set: every event is also posted, signed with INTERNAL_TOKEN, to notification-service's
+    # Set: every event is also posted, signed with ORDER_EVENTS_SECRET, to notification-service's
     # /internal/events (works without a broker, as in `make dev`).
     notification_service_url: str | None = Field(default=None, alias="NOTIFICATION_SERVICE_URL")
+    # Its own key, not INTERNAL_TOKEN: no other service can make TiketQ write to a customer.
+    order_events_secret: SecretStr | None = Field(default=None, alias="ORDER_EVENTS_SECRET")
     relays_enabled: bool = Field(default=True, alias="TRANSACTION_WORKERS_ENABLED")
     poll_interval_seconds: float = Field(default=1.0, alias="WORK_POLL_INTERVAL_SECONDS", gt=0, le=60)
     max_backoff_seconds: float = Field(default=60.0, alias="WORK_MAX_BACKOFF_SECONDS", gt=0, le=3600)
@@ -95,6 +97,13 @@ class Settings:
         refuse_placeholder_secret(
             self.payment_events.secret.get_secret_value(), self.runtime, "PAYMENT_WEBHOOK_SECRET"
         )
+        if self.workers.notification_service_url:
+            secret = self.workers.order_events_secret
+            if secret is None or len(secret.get_secret_value()) < 32:
+                raise ValueError(
+                    "NOTIFICATION_SERVICE_URL needs ORDER_EVENTS_SECRET of at least 32 characters"
+                )
+            refuse_placeholder_secret(secret.get_secret_value(), self.runtime, "ORDER_EVENTS_SECRET")
 
     @classmethod
     def from_env(cls) -> Settings:

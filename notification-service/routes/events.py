@@ -1,4 +1,4 @@
-"""POST /internal/events: transaction-service's events, signed with INTERNAL_TOKEN by its outbox
+"""POST /internal/events: transaction-service's events, signed with ORDER_EVENTS_SECRET by its outbox
 relay (not in the public API). The signature is checked over the raw body first; then the event
 id is recorded and its messages queued in one transaction (domain/receive_event.py). Duplicates
 and topics that owe nothing are acknowledged with 200, so the relay stops retrying them."""
@@ -17,7 +17,7 @@ from shared.signed_events import parse_envelope, signed_body
 router = APIRouter(include_in_schema=False)
 logger = logging.getLogger("notification.events")
 
-SignedBody = Annotated[bytes, Depends(signed_body("internal_token", "order event"))]
+SignedBody = Annotated[bytes, Depends(signed_body("order_events_secret", "order event"))]
 
 
 @router.post("/internal/events", include_in_schema=False)

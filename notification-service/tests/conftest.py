@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from app import create_app
-from config import Settings
+from config import OrderEventSettings, Settings
 from domain.models import Channel
 from shared.settings import DatabaseSettings, InternalSettings, JwtVerifySettings, RuntimeSettings
 from shared.tokens import AccountState, StaticKeySource
@@ -23,6 +23,7 @@ from tests.events import USER_ID
 from tests.fakes import Accounts, Clock, Profiles, RecordingSender
 
 INTERNAL_TOKEN = "test-internal-token-0123456789abcdef"
+ORDER_EVENTS_SECRET = "test-order-events-secret-0123456789abcdef"
 
 
 def make_settings(database_url: str) -> Settings:
@@ -30,6 +31,7 @@ def make_settings(database_url: str) -> Settings:
         runtime=RuntimeSettings(ENVIRONMENT="test", LOG_JSON=False),  # type: ignore[call-arg]
         database=DatabaseSettings(DATABASE_URL=database_url),  # type: ignore[call-arg]
         internal=InternalSettings(INTERNAL_TOKEN=SecretStr(INTERNAL_TOKEN)),  # type: ignore[call-arg]
+        order_events=OrderEventSettings(ORDER_EVENTS_SECRET=SecretStr(ORDER_EVENTS_SECRET)),  # type: ignore[call-arg]
         jwt=JwtVerifySettings(),
     )
 

@@ -11,14 +11,14 @@ from fastapi import FastAPI
 from domain.deliver import Deliveries
 from domain.models import Preferences
 from tests import events
-from tests.conftest import INTERNAL_TOKEN
+from tests.conftest import INTERNAL_TOKEN, ORDER_EVENTS_SECRET
 from tests.fakes import Clock, Profiles, RecordingSender
 
 
 async def post_event(
     client: httpx.AsyncClient, topic: str, data: dict[str, object], event_id: uuid.UUID | None = None
 ) -> httpx.Response:
-    body, headers = events.signed(topic, data, INTERNAL_TOKEN, event_id)
+    body, headers = events.signed(topic, data, ORDER_EVENTS_SECRET, event_id)
     return await client.post("/internal/events", content=body, headers=headers)
 
 
@@ -58,11 +58,13 @@ async def test_a_completed_flight_sends_one_email_with_the_booking_code_and_the_
 async def test_unsigned_or_tampered_events_are_refused_and_queue_nothing(
     client: httpx.AsyncClient, admin_headers: dict[str, str]
 ) -> None:
-    body, headers = events.signed("order.completed", events.completed(), "another-secret-0123456789abcdef")
-    r = await client.post("/internal/events", content=body, headers=headers)
-    assert r.status_code == 401
-    assert r.headers["content-type"] == "application/problem+json"
-    body, headers = events.signed("order.completed", events.completed(), INTERNAL_TOKEN)
+    # The internal token every service holds is not the key: only transaction-service's events count.
+    for key in ("another-secret-0123456789abcdef", INTERNAL_TOKEN):
+        body, headers = events.signed("order.completed", events.completed(), key)
+        r = await client.post("/internal/events", content=body, headers=headers)
+        assert r.status_code == 401
+        assert r.headers["content-type"] == "application/problem+json"
+    body, headers = events.signed("order.completed", events.completed(), ORDER_EVENTS_SECRET)
     r = await client.post("/internal/events", content=body.replace(b"HJK1EY", b"XXXXXX"), headers=headers)
     assert r.status_code == 401
     listed = await client.get("/notifications/", headers=admin_headers)
@@ -193,6 +195,6 @@ async def test_topics_that_owe_nothing_are_acknowledged(client: httpx.AsyncClien
     assert r.status_code == 200
     assert r.json()["outcome"] == "nothing-to-send"
     garbage = await client.post(
-        "/internal/events", content=b"{}", headers=events.signed("x", {}, INTERNAL_TOKEN)[1]
+        "/internal/events", content=b"{}", headers=events.signed("x", {}, ORDER_EVENTS_SECRET)[1]
     )
     assert garbage.status_code in (401, 422)

@@ -12,6 +12,7 @@ import pytest
 import respx
 
 from adapters.event_bus import AlsoToWebhook
+from config import Settings
 from shared import signing
 from shared.outbox import OutboxEvent, SignedWebhookDelivery
 
@@ -63,3 +64,31 @@ async def test_a_notification_service_that_is_down_fails_the_event_for_a_retry()
         deliver = AlsoToWebhook(RecordingBus(), SignedWebhookDelivery(client, "/internal/events", SECRET))
         with pytest.raises(RuntimeError):
             await deliver(an_event())
+
+
+@pytest.fixture
+def environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://x@localhost/transaction")
+    monkeypatch.setenv("INTERNAL_TOKEN", "a-real-internal-token-0123456789abcdef")
+    monkeypatch.setenv("PAYMENT_WEBHOOK_SECRET", "a-real-payment-webhook-secret-0123456789")
+    monkeypatch.setenv("NOTIFICATION_SERVICE_URL", "http://notification-service:8010")
+    monkeypatch.delenv("ORDER_EVENTS_SECRET", raising=False)
+
+
+@pytest.mark.usefixtures("environment")
+def test_events_go_to_notification_service_only_with_their_own_strong_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(ValueError, match="ORDER_EVENTS_SECRET"):
+        Settings.from_env()
+    monkeypatch.setenv("ORDER_EVENTS_SECRET", "short")
+    with pytest.raises(ValueError, match="ORDER_EVENTS_SECRET"):
+        Settings.from_env()
+    monkeypatch.setenv("ORDER_EVENTS_SECRET", "change-me-order-events-secret-0123456789")
+    with pytest.raises(ValueError, match="ORDER_EVENTS_SECRET"):
+        Settings.from_env()
+    monkeypatch.setenv("ORDER_EVENTS_SECRET", "a-real-order-events-secret-0123456789abcd")
+    secret = Settings.from_env().workers.order_events_secret
+    assert secret is not None
+    assert secret.get_secret_value() == "a-real-order-events-secret-0123456789abcd"

@@ -138,7 +138,7 @@ class HotelbedsClient:
         return result
 
     async def hotel_details(self, hotel_id: str) -> HotelDetails:
-        if not hotel_id.isdigit():
+        if not (hotel_id.isascii() and hotel_id.isdigit()):  # isdigit() alone accepts "²"
             raise HotelNotFound(f"No hotel {hotel_id!r}.")
 
         def parse(body: dict[str, Any]) -> HotelDetails:

@@ -22,7 +22,8 @@ OPERATOR_NAMES = {
     "SMARTFREN": "Smartfren",
 }
 _SEPARATORS = re.compile(r"[\s\-().]")
-_LOCAL_MOBILE = re.compile(r"08\d{8,11}")
+# ASCII digits only: `\d` alone also matches "٣" or "²", which no biller takes as a number.
+_LOCAL_MOBILE = re.compile(r"08\d{8,11}", re.ASCII)
 
 
 def digits_only(text: str) -> str:
@@ -58,4 +59,5 @@ def account_number(text: str, lengths: tuple[int, int]) -> str | None:
     """A meter, customer or bill id: digits only, within the biller's lengths."""
     number = digits_only(text)
     low, high = lengths
-    return number if number.isdigit() and low <= len(number) <= high else None
+    ascii_digits = number.isascii() and number.isdigit()  # isdigit() alone accepts "²"
+    return number if ascii_digits and low <= len(number) <= high else None

@@ -17,6 +17,7 @@ import respx
 from adapters.hotelbeds import HotelbedsClient
 from domain.bookings import Guest
 from domain.errors import (
+    HotelNotFound,
     OfferExpired,
     PriceChanged,
     SoldOut,
@@ -324,3 +325,13 @@ async def test_the_booking_list_finds_a_live_booking_by_client_reference(client:
     assert (params["start"], params["end"], params["filterType"]) == ("2026-12-03", "2026-12-05", "CREATION")
     route.respond(json={"auditData": AUDIT, "bookings": {"from": 1, "to": 0, "total": 0}})
     assert await client.find("TQ2", date(2026, 12, 3), date(2026, 12, 5)) is None
+
+
+@respx.mock(assert_all_mocked=True)
+async def test_a_hotel_id_that_is_not_ascii_digits_is_not_found_without_asking(
+    client: HotelbedsClient,
+) -> None:
+    # "²" and "٣" pass str.isdigit(); the supplier would answer them with an error, not a 404.
+    for hotel_id in ("\xb2", "61200\u0663"):
+        with pytest.raises(HotelNotFound):
+            await client.hotel_details(hotel_id)

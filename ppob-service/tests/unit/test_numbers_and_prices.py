@@ -12,7 +12,7 @@ from domain.booking_details import read_details
 from domain.documents import documents_for, group_token
 from domain.errors import InvalidBooking
 from domain.models import Booking, Category, Margin, Offer
-from domain.numbers import local_mobile, operator_of
+from domain.numbers import account_number, local_mobile, operator_of
 from domain.price_list import in_cut_off, selling_price
 from shared.booking_lifecycle import BookingStatus, Customer, LineItem
 from tests.fakes import entry
@@ -40,9 +40,26 @@ def test_numbers_are_normalised_and_their_operator_found_by_prefix(
     assert operator_of(local) == operator
 
 
-@pytest.mark.parametrize("typed", ["0812", "12345678901", "+1 202 555 0100", "08123456789012345", "08-abc"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "0812",
+        "12345678901",
+        "+1 202 555 0100",
+        "08123456789012345",
+        "08-abc",
+        "0812345678\u0663\u0664",
+        "0812\xb2345678",
+    ],
+)
 def test_what_is_not_an_indonesian_mobile_number(typed: str) -> None:
     assert local_mobile(typed) is None
+
+
+@pytest.mark.parametrize("typed", ["1423456789\xb2", "14234567890\u0663", ""])
+def test_a_meter_or_bill_number_is_ascii_digits_only(typed: str) -> None:
+    assert account_number(typed, (11, 12)) is None
+    assert account_number("14234567890", (11, 12)) == "14234567890"
 
 
 def test_selling_price_is_cost_plus_margin_rounded_up_to_whole_rupiah() -> None:

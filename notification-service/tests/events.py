@@ -32,7 +32,6 @@ def order(**changes: Any) -> dict[str, Any]:
         },
         "supplier_reference": None,
         "documents": [],
-        "booking_details": {},
         "failure_reason": None,
     }
     return {**base, **changes}

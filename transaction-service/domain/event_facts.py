@@ -2,7 +2,9 @@
 can tell the customer without calling back: the order number, what was bought, the amounts, the
 payment deadline, who the customer is and, once issued, the fulfilment documents.
 
-The same snapshot goes into every order event under `order` (docs/architecture.md, events).
+The same snapshot goes into every order event under `order` (docs/architecture.md, events). The
+booking details (passengers' birth dates and passport numbers) stay out: events travel to more
+places than the order does, and no message needs them.
 """
 
 from __future__ import annotations
@@ -40,6 +42,5 @@ def order_facts(order: Order) -> dict[str, Any]:
         "customer": dict(order.booking.customer),
         "supplier_reference": order.booking.supplier_reference or None,
         "documents": list(order.booking.documents),
-        "booking_details": order.booking_details,
         "failure_reason": order.failure_reason,
     }

@@ -29,6 +29,7 @@ async def test_a_new_order_event_carries_the_number_the_deadline_the_items_and_t
     assert facts["customer"] == order.booking.customer
     assert [item["description"] for item in facts["line_items"]] == [i.description for i in order.line_items]
     assert facts["documents"] == []
+    assert "booking_details" not in facts  # passengers' personal data stays with the order
     json.dumps(payload)  # the outbox stores it as JSON
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 
 import httpx
 import respx
@@ -307,9 +306,7 @@ async def test_midtrans_switched_off_sends_new_payments_to_xendit_and_still_fini
     assert old_cancelled.json()["status"] == "expired"
 
 
-async def test_both_gateways_off_refuse_new_payments_with_503(
-    make_app: Callable[[str], FastAPI], migrated_database_url: str
-) -> None:
+async def test_both_gateways_off_refuse_new_payments_with_503(migrated_database_url: str) -> None:
     app = app_with(migrated_database_url, midtrans_enabled=False, xendit_enabled=False)
     async with running_app(app) as client:
         response = await client.post(

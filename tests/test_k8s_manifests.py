@@ -11,12 +11,17 @@ allow them) — and against docs/deploy.md, which lists every Secret key the man
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import importlib.util
 import json
+import os
 import re
 import secrets
+import signal
+import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +36,7 @@ if str(ROOT) not in sys.path:  # run from the repository root without the suite'
 
 from devstack.catalog import GATEWAY, SERVICES, ServiceSpec, by_name  # noqa: E402
 from devstack.stack import PRODUCT_SERVICES  # noqa: E402
+from testkit.postgres import PostgresServer  # noqa: E402
 from tests.deploy_helpers import dockerfile_instructions, load_settings, required_settings  # noqa: E402
 
 K8S = ROOT / "deploy" / "k8s"
@@ -232,15 +238,37 @@ def test_ports_are_the_catalogue_ports_and_the_images_ports(spec: ServiceSpec) -
     assert service_port["targetPort"] == port["name"]
 
 
-def test_the_probe_paths_are_served_by_every_app() -> None:
-    from shared.service_app import create_service_app
-    from shared.settings import RuntimeSettings
+# Builds the app every service is made from and asks its probe paths, in a process of its own
+# (the factory configures logging, which must not leak into this suite).
+_ASK_PROBES = r"""
+from fastapi.testclient import TestClient
+from shared.service_app import create_service_app
+from shared.settings import RuntimeSettings
 
-    app = create_service_app(
-        name="probe-check", title="t", version="0", description="d", runtime=RuntimeSettings()
+runtime = RuntimeSettings()
+app = create_service_app(name="probe-check", title="t", version="0", description="d", runtime=runtime)
+with TestClient(app) as client:
+    print(client.get("/healthz").status_code, client.get("/readyz").status_code)
+"""
+
+
+def test_the_probe_paths_answer_in_the_app_every_service_is_built_from() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _ASK_PROBES],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING"},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    served = {getattr(route, "path", None) for route in app.routes}
-    assert {"/healthz", "/readyz"} <= served
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split()[-2:] == ["200", "200"]
+
+
+@pytest.mark.parametrize("spec", PROCESSES, ids=_id)
+def test_every_app_is_built_by_the_shared_factory_that_serves_the_probes(spec: ServiceSpec) -> None:
+    app_py = (spec.path / "app.py").read_text(encoding="utf-8")
+    assert re.search(r"\bcreate_(database_)?service_app\(", app_py), spec.directory
 
 
 @pytest.mark.parametrize("spec", PROCESSES, ids=_id)
@@ -314,6 +342,74 @@ def test_a_migration_job_upgrades_the_database_and_the_pods_wait_for_it(spec: Se
     # The server itself never migrates: replicas racing through one Alembic history would collide.
     assert "alembic" not in " ".join(server["command"])
     assert server["command"][0] == "uvicorn"
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[PostgresServer]:
+    server = PostgresServer()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def _as_in_the_pod(container: Manifest, database_url: str, secret_dir: Path) -> dict[str, str]:
+    """The container's environment with its database URL file made real, the rest as the image has
+    it: the service's folder is the working directory and the repository root is on PYTHONPATH."""
+    env = {key: value for key, value in _environment(container).items() if not key.endswith("_FILE")}
+    url_file = secret_dir / "database_url"
+    url_file.write_text(database_url, encoding="utf-8")
+    env["DATABASE_URL_FILE"] = str(url_file)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def test_new_pods_wait_until_the_migration_job_has_upgraded_their_database(
+    postgres: PostgresServer, tmp_path: Path
+) -> None:
+    # The real commands of the manifests, in order, against a real empty database: the pods'
+    # init container keeps waiting, the Job migrates, then the init container lets the server go.
+    spec = by_name("auth")
+    (wait,) = _pod(_deployment(spec))["initContainers"]
+    (migrate,) = _pod(_objects("Job")[f"{spec.directory}-migrate"])["containers"]
+    url = asyncio.run(postgres.create_database("k8s_migrate"))
+    try:
+        env = _as_in_the_pod(wait, url, tmp_path)
+        waiting = subprocess.Popen(
+            wait["command"],
+            cwd=spec.path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,  # its own process group, so the loop and its alembic stop together
+        )
+        try:
+            with pytest.raises(subprocess.TimeoutExpired):
+                waiting.wait(timeout=6)
+        finally:
+            os.killpg(waiting.pid, signal.SIGKILL)
+            output, _ = waiting.communicate()
+        assert "waiting for the migration Job" in output
+
+        job = subprocess.run(
+            migrate["command"], cwd=spec.path, env=env, capture_output=True, text=True, timeout=120
+        )
+        assert job.returncode == 0, job.stderr[-3000:]
+
+        ready = subprocess.run(
+            wait["command"], cwd=spec.path, env=env, capture_output=True, text=True, timeout=60
+        )
+        assert ready.returncode == 0, ready.stdout[-3000:]
+    finally:
+        asyncio.run(postgres.drop_database(url))
+
+
+def test_every_stateful_service_waits_with_the_same_command() -> None:
+    commands = {json.dumps(_pod(_deployment(spec))["initContainers"][0]["command"]) for spec in STATEFUL}
+    assert len(commands) == 1
 
 
 def test_the_gateway_has_no_database_to_migrate() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 import re
 import shutil
@@ -30,8 +31,9 @@ if str(ROOT) not in sys.path:  # run from the repository root without the suite'
     sys.path.insert(0, str(ROOT))
 
 from devstack import embedded_postgres  # noqa: E402
-from devstack.catalog import GATEWAY, SERVICES, ServiceSpec  # noqa: E402
+from devstack.catalog import GATEWAY, SERVICES, ServiceSpec, by_name  # noqa: E402
 from devstack.secrets import DevSecrets  # noqa: E402
+from devstack.stack import PRODUCT_SERVICES  # noqa: E402
 from tests.deploy_helpers import (  # noqa: E402
     COMPOSE_FILE,
     ENV_EXAMPLE,
@@ -269,6 +271,17 @@ def test_auth_service_gets_its_keys_admin_and_redis(services: dict[str, Any]) ->
 def test_gateway_gets_cors_and_upstream_timeout(services: dict[str, Any]) -> None:
     env = service_environment(services["api-gateway"])
     assert {"CORS_ORIGINS", "UPSTREAM_TIMEOUT_SECONDS"} <= set(env)
+
+
+def test_compose_sells_every_product_make_dev_sells(services: dict[str, Any]) -> None:
+    """transaction-service can order a product only if PRODUCT_SERVICES names it: compose must
+    name the same products as make dev, each at its own service's compose address."""
+    products = json.loads(service_environment(services["transaction-service"])["PRODUCT_SERVICES"])
+    expected = {
+        kind: f"http://{by_name(name).directory}:{by_name(name).port}"
+        for kind, name in PRODUCT_SERVICES.items()
+    }
+    assert products == expected
 
 
 # --- required settings vs compose and .env.example ------------------------------------------------

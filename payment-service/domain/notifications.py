@@ -145,6 +145,6 @@ class NotificationDesk:
 def _json_object(raw: bytes) -> dict[str, Any] | None:
     try:
         parsed = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[…" nested deep
         return None
     return parsed if isinstance(parsed, dict) else None

@@ -170,6 +170,6 @@ def _amount(value: Any) -> Any:
 def _json_object(raw: bytes) -> dict[str, Any] | None:
     try:
         parsed = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: "[[[[…" nested deep
         return None
     return parsed if isinstance(parsed, dict) else None

@@ -52,6 +52,15 @@ async def test_json_nan_and_huge_numbers_are_400(app: FastAPI, midtrans: respx.M
     assert [r.status_code for r in (nan, huge, digits, bad_utf8)] == [400, 400, 400, 400]
 
 
+async def test_json_nested_too_deep_is_400_on_both_webhooks(app: FastAPI) -> None:
+    deep = b"[" * 200_000 + b"]" * 200_000
+    async with running_app(app) as client:
+        midtrans_answer = await notify(client, deep)
+        xendit_answer = await callback(client, deep)
+    assert midtrans_answer.status_code == 400
+    assert xendit_answer.status_code == 400
+
+
 @pytest.mark.parametrize("amount", ["1e30", "NaN", "Infinity", "sNaN", "1e-30"])
 async def test_a_refund_amount_that_is_not_an_amount_is_422(
     app: FastAPI, midtrans: respx.MockRouter, amount: str

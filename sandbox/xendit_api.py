@@ -88,7 +88,7 @@ def _whole_amount(value: Any, name: str) -> int:
 async def _json_body(request: Request) -> dict[str, Any]:
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to parse
         raise _invalid("the body is not JSON") from None
     if not isinstance(body, dict):
         raise _invalid("the body must be a JSON object")

@@ -143,7 +143,7 @@ async def _inputs(request: Request) -> dict[str, Any]:
         raw = await request.body()
         try:
             body = json.loads(raw) if raw.strip() else {}
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to parse
             body = None
         if not isinstance(body, dict):
             raise Refused(400, "The request body is not a JSON object")

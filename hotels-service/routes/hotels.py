@@ -95,7 +95,7 @@ async def search(
     max_price: Annotated[Decimal | None, Query(gt=0, max_digits=14, decimal_places=2)] = None,
     sort: SortKey = SortKey.PRICE,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> SearchOut:
     """Hotels with their offers (a room, a board and a rate for the whole stay). Prices are IDR
     for every room and night together, taxes included; cancellation deadlines are in the hotel's

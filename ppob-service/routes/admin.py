@@ -44,7 +44,7 @@ async def purchases_list(
     purchases: PurchasesDep,
     status: BookingStatus | None = BookingStatus.PENDING,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,  # past PostgreSQL's bigint is a 500
 ) -> PurchaseList:
     """Purchases by status, newest first (default: the pending ones, waiting for the operator)."""
     items, total = await purchases.purchases(status, limit, offset)

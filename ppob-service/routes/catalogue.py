@@ -22,7 +22,7 @@ async def products(
     category: Category | None = None,
     customer_no: Annotated[str | None, Query(min_length=4, max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> ProductList:
     """What is on sale now, cheapest first within each brand. With a phone number (`0812…`,
     `+62812…`, `62812…`) pulsa and data show only the operator its prefix belongs to; a prefix

@@ -227,5 +227,8 @@ async def test_admin_sees_the_deposit_margin_and_pending_purchases(
     pending = (await client.get("/ppob/purchases", headers=admin_headers)).json()
     assert reference in [p["booking_reference"] for p in pending["items"]]
     assert all(p["status"] == "pending" for p in pending["items"])
+    # An offset past PostgreSQL's bigint was a 500 (the API fuzzer's find): now a 422.
+    huge = await client.get("/ppob/purchases", params={"offset": 52321805518661844992}, headers=admin_headers)
+    assert huge.status_code == 422
     # The session's other tests price with the default margin.
     await client.put("/ppob/settings/margin", json={"flat": "1000", "percent": "0"}, headers=admin_headers)

@@ -3,18 +3,20 @@
 Each service is fuzzed as a user and as an admin (every operation, the admin routes
 included) through the examples, coverage, fuzzing and stateful phases, with bounded examples
 and a fixed seed, checking that nothing answers 5xx and that every answer's status, media type
-and body are the ones its operation documents. transaction-service's stateful phase walks the
-links from an order (of a real offer) to its payment, cancellation and refund.
+and body are the ones its operation documents. The stateful phase follows the links the
+documents declare (schemathesis.toml): transaction-service's walk from an order of a real offer
+to its payment, cancellation and transaction, and it must reach a payment at least once.
 
 `POST /auth/logout` ends every token of its caller, so it runs with accounts of its own. The
-account services (auth, user) skip the stateful phase: it would follow the links from the
-account lists to real accounts, the fuzzer's own included, and deactivate, demote or delete
-them halfway through the run; their operations are still fuzzed by the other three phases.
+account services (auth, user) skip the stateful phase: links from the account lists to real
+accounts, the fuzzer's own included, would deactivate, demote or delete them halfway through
+the run; their operations are still fuzzed by the other three phases.
 A failure prints schemathesis' report: the case, the answer and a curl line to replay it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -27,6 +29,7 @@ from devstack.catalog import SERVICES
 from devstack.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 SEED = 20261204
 # Per operation and phase; enough to find what the fuzzer is for (unreadable bodies, numbers out
 # of range, strange headers) while the whole suite stays within a couple of minutes.
@@ -36,11 +39,10 @@ LOGOUT = "/auth/logout"
 ACCOUNT_SERVICES = ("auth", "user")
 
 
-def schemathesis_run(
-    stack: Stack, service: str, token: str, *extra: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
+def schemathesis_run(stack: Stack, service: str, token: str, *extra: str) -> subprocess.CompletedProcess[str]:
     argv = [
         str(Path(sys.executable).with_name("st")),
+        f"--config-file={CONFIG}",
         "run",
         f"{stack.url(service)}/openapi.json",
         f"--checks={CHECKS}",
@@ -54,13 +56,13 @@ def schemathesis_run(
         "--output-truncate=false",
         *extra,
     ]
-    run_env = {
+    env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "SCHEMATHESIS_HOOKS": "tests.fuzz.schemathesis_hooks",
-        **(env or {}),
+        "TIKETQ_FUZZ_GATEWAY_URL": stack.gateway_url,
     }
-    return subprocess.run(argv, cwd=ROOT, env=run_env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 
 def assert_clean(result: subprocess.CompletedProcess[str]) -> None:
@@ -74,28 +76,36 @@ def assert_clean(result: subprocess.CompletedProcess[str]) -> None:
     assert int(counts[1]) > 0, report[-30000:]
 
 
+def answered(har: Path, method: str, path: str) -> list[int]:
+    """The statuses the run's recorded exchanges (HAR) got for `method path`."""
+    entries = json.loads(next(har.glob("*.json")).read_text())["log"]["entries"]
+    return [
+        e["response"]["status"]
+        for e in entries
+        if e["request"]["method"] == method and e["request"]["url"].split("?")[0].endswith(path)
+    ]
+
+
 @pytest.mark.parametrize("role", ["user", "admin"])
 @pytest.mark.parametrize("service", [s.name for s in SERVICES])
 def test_every_operation_answers_what_it_documents(
-    stack: Stack, tokens: dict[str, str], flight_offer_id: str, service: str, role: str
+    stack: Stack, tokens: dict[str, str], service: str, role: str, tmp_path: Path
 ) -> None:
     extra = [f"--exclude-path={LOGOUT}"] if service == "auth" else []
     if service in ACCOUNT_SERVICES:
         extra.append("--phases=examples,coverage,fuzzing")
-    result = schemathesis_run(
-        stack, service, tokens[role], *extra, env={"TIKETQ_FUZZ_OFFER_ID": flight_offer_id}
-    )
+    if service == "transaction":
+        extra += ["--report=har", f"--report-dir={tmp_path}"]
+    result = schemathesis_run(stack, service, tokens[role], *extra)
     assert_clean(result)
+    if service == "transaction":
+        # The walk got from an order to its payment (the only way to a real transaction id).
+        assert 201 in answered(tmp_path, "POST", "/orders/"), result.stdout[-5000:]
+        assert 201 in answered(tmp_path, "POST", "/payments/"), result.stdout[-5000:]
 
 
 @pytest.mark.parametrize("role", ["user", "admin"])
 def test_logout_answers_what_it_documents(stack: Stack, tokens: dict[str, str], role: str) -> None:
     # The first call logs the account out (204); every later one is a revoked token's 401.
-    result = schemathesis_run(
-        stack,
-        "auth",
-        tokens[f"logout-{role}"],
-        f"--include-path={LOGOUT}",
-        "--phases=examples,coverage,fuzzing",
-    )
-    assert_clean(result)
+    only_logout = (f"--include-path={LOGOUT}", "--phases=examples,coverage,fuzzing")
+    assert_clean(schemathesis_run(stack, "auth", tokens[f"logout-{role}"], *only_logout))

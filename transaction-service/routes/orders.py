@@ -19,12 +19,36 @@ from shared.pagination import Page, Pagination
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
+# OpenAPI links: where a new order leads (read it, pay it, cancel it). Clients and generated SDKs
+# can follow them, and so does the API fuzzer's stateful phase (tests/fuzz).
+ORDER_LINKS = {
+    "GetOrder": {
+        "operationId": "get_order_orders__order_id__get",
+        "parameters": {"order_id": "$response.body#/id"},
+    },
+    "PayOrder": {
+        "operationId": "create_payment_payments__post",
+        "requestBody": {"transaction_id": "$response.body#/transaction_id"},
+    },
+    "CancelOrder": {
+        "operationId": "cancel_order_orders__order_id__cancel_post",
+        "parameters": {"order_id": "$response.body#/id"},
+    },
+    "GetTransaction": {
+        "operationId": "get_transaction_transactions__transaction_id__get",
+        "parameters": {"transaction_id": "$response.body#/transaction_id"},
+    },
+}
+
 
 @router.post(
     "/",
     status_code=201,
     response_model=Order,
-    responses=problem_responses(401, 404, 409, 410, 422, 502, 503, 504),
+    responses={
+        201: {"description": "The order, CONFIRMED", "links": ORDER_LINKS},
+        **problem_responses(401, 404, 409, 410, 422, 502, 503, 504),
+    },
     summary="Create an order: hold the booking and open its transaction",
 )
 async def create_order(

@@ -21,7 +21,22 @@ router = APIRouter(prefix="/payments", tags=["payments"])
     "/",
     status_code=201,
     response_model=Payment,
-    responses=problem_responses(401, 404, 409, 422, 502, 503, 504),
+    responses={
+        201: {
+            "description": "The payment, PENDING, with where the payer pays",
+            "links": {
+                "GetPayment": {
+                    "operationId": "get_payment_payments__payment_id__get",
+                    "parameters": {"payment_id": "$response.body#/id"},
+                },
+                "GetTransaction": {
+                    "operationId": "get_transaction_transactions__transaction_id__get",
+                    "parameters": {"transaction_id": "$response.body#/transaction_id"},
+                },
+            },
+        },
+        **problem_responses(401, 404, 409, 422, 502, 503, 504),
+    },
     summary="Start a payment for a transaction (Midtrans Snap or a Xendit invoice)",
 )
 async def create_payment(

@@ -18,7 +18,6 @@ from adapters.amadeus import AmadeusClient
 from adapters.cache import MemoryOfferCache, RedisOfferCache
 from adapters.db import SqlBookingUnitOfWork, idempotency_keys
 from adapters.duffel import DuffelClient
-from adapters.rate_limit import LimitsRateLimiter, rate_limit_storage
 from config import Settings
 from domain.booking_desk import BookingDesk
 from domain.repository import AirportDirectory, BookingSupplier, Clock, OfferCache
@@ -29,6 +28,7 @@ from shared.background import BackgroundTasks
 from shared.db import create_engine, create_sessionmaker, ping
 from shared.http import make_client
 from shared.idempotency import IdempotencyStore, purge_expired_forever
+from shared.rate_limit import LimitsRateLimiter, rate_limit_storage
 from shared.service_app import create_service_app
 
 VERSION = "1.0.0"
@@ -105,7 +105,7 @@ def create_app(
             app.state.flight_search = search
             limits = settings.price_checks
             price_checks = LimitsRateLimiter(
-                rate_limit_storage(settings.search.redis_url),
+                rate_limit_storage(settings.search.redis_url, "tiketq-flights"),
                 limit=limits.limit,
                 window_seconds=limits.window_seconds,
             )

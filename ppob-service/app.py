@@ -29,6 +29,7 @@ from shared.background import BackgroundTasks
 from shared.db import create_engine, create_sessionmaker, ping
 from shared.http import make_client
 from shared.idempotency import IdempotencyStore, purge_expired_forever
+from shared.rate_limit import LimitsRateLimiter, rate_limit_storage
 from shared.service_app import create_service_app
 from shared.tokens import AccountStateSource, KeySource, verifier_backed_by_auth_service
 
@@ -99,6 +100,11 @@ def create_app(
                 clock,
                 default_margin=Margin(p.margin_flat, p.margin_percent),
                 quote_ttl_seconds=p.quote_ttl_seconds,
+                inquiries=LimitsRateLimiter(
+                    rate_limit_storage(None, "tiketq-ppob"),
+                    limit=settings.inquiries.limit,
+                    window_seconds=settings.inquiries.window_seconds,
+                ),
             )
             policy = PurchasePolicy(
                 quote_ttl_seconds=p.quote_ttl_seconds,
@@ -162,6 +168,7 @@ def create_app(
         ],
     )
     app.state.internal_token = internal_token  # read by shared.internal.require_internal
+    app.state.trusted_proxies = settings.inquiries.trusted_networks  # read by routes.catalogue
     app.include_router(catalogue.router)
     app.include_router(admin.router)
     app.include_router(webhooks.router)

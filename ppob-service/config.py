@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from pydantic import Field, SecretStr, field_validator
 
+from shared.client_address import Network, parse_networks
 from shared.settings import (
     DatabaseSettings,
     IdempotencySettings,
@@ -61,6 +62,26 @@ class PpobSettings(SettingsBase):
     workers_enabled: bool = Field(default=True, alias="PPOB_WORKERS_ENABLED")
 
 
+class InquirySettings(SettingsBase):
+    """Anonymous inquiries per client: each one may be a call to the aggregator. The client is
+    the caller's address as the gateway forwards it (X-Forwarded-For, believed only from
+    TRUSTED_PROXIES); the counts live in this process."""
+
+    limit: int = Field(default=30, alias="INQUIRIES_PER_CLIENT", ge=1, le=100_000)
+    window_seconds: int = Field(default=60, alias="INQUIRY_WINDOW_SECONDS", ge=1, le=86_400)
+    trusted_proxies: str = Field(default="127.0.0.1,::1", alias="TRUSTED_PROXIES")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @property
+    def trusted_networks(self) -> tuple[Network, ...]:
+        return parse_networks(self.trusted_proxies)
+
+
 @dataclass(frozen=True)
 class Settings:
     runtime: RuntimeSettings  # ENVIRONMENT, LOG_LEVEL, LOG_JSON, MAX_BODY_BYTES
@@ -70,6 +91,9 @@ class Settings:
     digiflazz: DigiflazzSettings = field(default_factory=DigiflazzSettings)  # DIGIFLAZZ_*
     ppob: PpobSettings = field(default_factory=PpobSettings)  # PPOB_*
     idempotency: IdempotencySettings = field(default_factory=IdempotencySettings)  # IDEMPOTENCY_*
+    inquiries: InquirySettings = field(
+        default_factory=InquirySettings
+    )  # INQUIRIES_PER_CLIENT, INQUIRY_WINDOW_SECONDS, TRUSTED_PROXIES
 
     def __post_init__(self) -> None:
         refuse_placeholder_secret(self.internal.token.get_secret_value(), self.runtime, "INTERNAL_TOKEN")
@@ -96,4 +120,5 @@ class Settings:
             digiflazz=DigiflazzSettings(),
             ppob=PpobSettings(),
             idempotency=IdempotencySettings(),
+            inquiries=InquirySettings(),
         )

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from domain.errors import InvalidCustomerNumber, UnknownProduct, WrongOperator
+from domain.errors import InvalidCustomerNumber, TooManyInquiries, UnknownProduct, WrongOperator
 from domain.models import (
     CATEGORY_ORDER,
     TOP_UPS,
@@ -20,7 +20,7 @@ from domain.models import (
     PriceListEntry,
 )
 from domain.numbers import OPERATOR_NAMES, account_number, e164, local_mobile, looks_like_phone, operator_of
-from domain.ports import Aggregator, Clock, UnitOfWorkFactory
+from domain.ports import Aggregator, Clock, RateLimiter, UnitOfWorkFactory
 from domain.price_list import PriceListCache, in_cut_off, selling_price
 from shared.booking_lifecycle import LineItem
 
@@ -41,6 +41,7 @@ class Catalogue:
         *,
         default_margin: Margin,
         quote_ttl_seconds: float,
+        inquiries: RateLimiter | None = None,
     ) -> None:
         self._aggregator = aggregator
         self._prices = prices
@@ -49,6 +50,7 @@ class Catalogue:
         self._default_margin = default_margin
         self._quote_ttl = timedelta(seconds=quote_ttl_seconds)
         self._margin: tuple[Margin, datetime] | None = None
+        self._inquiries = inquiries
 
     async def margin(self) -> Margin:
         """The margin admins set (else the configured one), read again at most every few
@@ -93,8 +95,14 @@ class Catalogue:
                 items = [i for i in items if i.category in TOP_UPS]
         return sorted(items, key=lambda i: (CATEGORY_ORDER.index(i.category), i.brand, i.price, i.name))
 
-    async def inquire(self, product_code: str, customer_no: str) -> Offer:
-        """Validates the number for the product and quotes it; the offer is stored until expiry."""
+    async def inquire(self, product_code: str, customer_no: str, client: str | None = None) -> Offer:
+        """Validates the number for the product and quotes it; the offer is stored until expiry.
+        `client` (its address) is counted against the inquiry limit first, so a flood of
+        inquiries never reaches the aggregator."""
+        if self._inquiries is not None and client:
+            wait = await self._inquiries.hit(f"inquiry:{client}")
+            if wait is not None:
+                raise TooManyInquiries(wait)
         entry = await self._entry(product_code)
         now = self._clock()
         if entry.category is Category.POSTPAID:

@@ -9,6 +9,15 @@ class PpobError(Exception):
     """Base of every PPOB business error; the message is the problem's detail, in words for people."""
 
 
+class TooManyInquiries(PpobError):
+    """One client asked for too many quotes: an inquiry (a meter's owner, a bill) is a call to
+    the aggregator, which charges for some and throttles us, and it needs no account."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many inquiries from this client; try again in {retry_after} s.")
+        self.retry_after = retry_after
+
+
 class UnknownProduct(PpobError):
     """No product with this code is on sale (unknown, switched off, disrupted or in its cut-off)."""
 

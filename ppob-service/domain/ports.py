@@ -20,6 +20,13 @@ class PriceListRateLimited(Exception):
     """The aggregator refuses to list prices again so soon (Digiflazz rc 83)."""
 
 
+class RateLimiter(Protocol):
+    async def hit(self, key: str) -> int | None:
+        """Counts one request for `key`: None while within the limit, else the seconds until
+        the next one is allowed (the request is refused and not counted)."""
+        ...
+
+
 class Aggregator(Protocol):
     """The PPOB aggregator. Every method raises SupplierUnavailable / SupplierTimeout /
     SupplierRejected (domain.errors) for transport and protocol trouble."""

@@ -16,13 +16,14 @@ from domain.errors import (
     SupplierRejected,
     SupplierTimeout,
     SupplierUnavailable,
+    TooManyInquiries,
     UnknownMeter,
     UnknownProduct,
     WrongOperator,
 )
 from shared.booking_api import invalid_booking, price_changed, problem_answer
 from shared.booking_lifecycle import TransitionNotAllowed
-from shared.errors import ProblemSpec
+from shared.errors import ProblemError, ProblemSpec
 from shared.idempotency import IdempotencyKeyReused, Replay, RequestStillRunning
 
 ERROR_MAP: dict[type[Exception], ProblemSpec] = {
@@ -61,3 +62,14 @@ def hold_refusal(exc: BaseException) -> Replay | None:
     if isinstance(exc, BUSINESS_REFUSALS):
         return problem_answer(ERROR_MAP[type(exc)], str(exc))
     return None
+
+
+def too_many_inquiries(exc: TooManyInquiries) -> ProblemError:
+    """429 with Retry-After (a ProblemSpec carries no headers)."""
+    return ProblemError(
+        429,
+        "too-many-inquiries",
+        str(exc),
+        title="Too many inquiries",
+        headers={"Retry-After": str(exc.retry_after)},
+    )

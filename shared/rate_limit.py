@@ -1,5 +1,6 @@
 """Per-key request limits on `limits` storages: in memory for one process, or Redis (REDIS_URL)
-so that every flights-service process shares the counts.
+so that every process of a service shares the counts. Anonymous calls that cost a supplier call
+(flight re-prices, PPOB inquiries) are counted per client address (shared.client_address).
 
 A moving window: a burst at the edge of a fixed window cannot pass twice the limit. If Redis is
 unreachable the request is let through (logged): an outage of the counter store must not turn
@@ -17,15 +18,15 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 
-logger = logging.getLogger("flights-service.rate-limit")
+logger = logging.getLogger("shared.rate_limit")
 
 
-def rate_limit_storage(redis_url: str | None) -> Storage:
+def rate_limit_storage(redis_url: str | None, key_prefix: str) -> Storage:
     if redis_url:
         return RedisStorage(
             redis_url,
             implementation="redispy",
-            key_prefix="tiketq-flights",
+            key_prefix=key_prefix,
             wrap_exceptions=True,
             socket_connect_timeout=2,
             socket_timeout=2,

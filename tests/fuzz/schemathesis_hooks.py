@@ -64,7 +64,7 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         return
     if _offers and case.method.upper() == "POST" and case.path == "/orders/":
         case.body = {**ORDER, "offer_id": _offers.take()}
-    # Each step of a walk is a new request: with the seeded generator's key it would replay (or,
+    # Each step of a walk is a new request: with the generator's repeated key it would replay (or,
     # with another body, be refused as idempotency-key-reused) instead of doing anything.
     if case.headers and "Idempotency-Key" in case.headers:
         case.headers["Idempotency-Key"] = str(uuid.uuid4())

@@ -1,6 +1,7 @@
 """Hostile or greedy use of the money path, through the gateway of the real platform: one
-account cannot hold more than five unpaid orders, one client cannot re-price without end, and
-numbers or header bytes that are not what they claim are a 4xx, never a 500."""
+account cannot hold more than five unpaid orders, one client cannot re-price or ask for PPOB
+quotes without end, and numbers or header bytes that are not what they claim are a 4xx, never
+a 500."""
 
 from __future__ import annotations
 
@@ -48,6 +49,19 @@ def test_re_pricing_without_end_is_429_with_retry_after(
     assert refused.headers["content-type"] == "application/problem+json"
     assert refused.json()["type"].endswith("/too-many-price-checks")
     assert 1 <= int(refused.headers["retry-after"]) <= 60
+
+
+def test_endless_ppob_inquiries_are_429_with_retry_after(
+    stack_runner: StackRunner, gateway: httpx.Client
+) -> None:
+    body = {"product_code": "pln100", "customer_no": "14234567890"}
+    with service_env(stack_runner, "ppob", {"INQUIRIES_PER_CLIENT": "2"}):
+        allowed = [gateway.post("/ppob/inquiries", json=body, timeout=30).status_code for _ in range(2)]
+        refused = gateway.post("/ppob/inquiries", json=body, timeout=30)
+    assert allowed == [201, 201]
+    assert refused.status_code == 429, refused.text
+    assert refused.json()["type"].endswith("/too-many-inquiries")
+    assert int(refused.headers["retry-after"]) >= 1
 
 
 def test_a_refund_amount_that_is_no_bounded_number_is_422(

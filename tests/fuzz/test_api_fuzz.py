@@ -39,7 +39,10 @@ LOGOUT = "/auth/logout"
 ACCOUNT_SERVICES = ("auth", "user")
 
 
-def schemathesis_run(stack: Stack, service: str, token: str, *extra: str) -> subprocess.CompletedProcess[str]:
+def schemathesis_run(
+    stack: Stack, service: str, token: str, workdir: Path, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    """One `st run`; it works in `workdir`, where it keeps its crash cache (not the repository)."""
     argv = [
         str(Path(sys.executable).with_name("st")),
         f"--config-file={CONFIG}",
@@ -62,7 +65,7 @@ def schemathesis_run(stack: Stack, service: str, token: str, *extra: str) -> sub
         "SCHEMATHESIS_HOOKS": "tests.fuzz.schemathesis_hooks",
         "TIKETQ_FUZZ_GATEWAY_URL": stack.gateway_url,
     }
-    return subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(argv, cwd=workdir, env=env, capture_output=True, text=True, timeout=600)
 
 
 def assert_clean(result: subprocess.CompletedProcess[str]) -> None:
@@ -96,7 +99,7 @@ def test_every_operation_answers_what_it_documents(
         extra.append("--phases=examples,coverage,fuzzing")
     if service == "transaction":
         extra += ["--report=har", f"--report-dir={tmp_path}"]
-    result = schemathesis_run(stack, service, tokens[role], *extra)
+    result = schemathesis_run(stack, service, tokens[role], tmp_path, *extra)
     assert_clean(result)
     if service == "transaction":
         # The walk got from an order to its payment (the only way to a real transaction id).
@@ -105,7 +108,9 @@ def test_every_operation_answers_what_it_documents(
 
 
 @pytest.mark.parametrize("role", ["user", "admin"])
-def test_logout_answers_what_it_documents(stack: Stack, tokens: dict[str, str], role: str) -> None:
+def test_logout_answers_what_it_documents(
+    stack: Stack, tokens: dict[str, str], role: str, tmp_path: Path
+) -> None:
     # The first call logs the account out (204); every later one is a revoked token's 401.
     only_logout = (f"--include-path={LOGOUT}", "--phases=examples,coverage,fuzzing")
-    assert_clean(schemathesis_run(stack, "auth", tokens[f"logout-{role}"], *only_logout))
+    assert_clean(schemathesis_run(stack, "auth", tokens[f"logout-{role}"], tmp_path, *only_logout))

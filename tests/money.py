@@ -4,6 +4,7 @@ Midtrans page, and waiting for the order to settle into a state."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import time
 import uuid
 from datetime import date, timedelta
@@ -26,7 +27,23 @@ def passenger(n: int = 0) -> dict[str, Any]:
     }
 
 
-def an_offer(gateway: httpx.Client, days_ahead: int = 40, destination: str = "DPS") -> dict[str, Any]:
+# flights-service caches searches for the whole session, and a cached search can hand out an offer
+# that another test has already used or that a sandbox reset has since forgotten. Every journey
+# therefore searches a departure day nobody else in this process searched (the flight files that
+# need their own days keep below 90; bench and the fuzz and browser suites run stacks of their own).
+_fresh_days = itertools.count(90)
+
+
+def fresh_departure_day() -> int:
+    """Days ahead of today that no other journey of this test process has searched."""
+    return next(_fresh_days)
+
+
+def an_offer(
+    gateway: httpx.Client, days_ahead: int | None = None, destination: str = "DPS"
+) -> dict[str, Any]:
+    if days_ahead is None:
+        days_ahead = fresh_departure_day()
     query: dict[str, str | int] = {
         "origin": "CGK",
         "destination": destination,
@@ -55,7 +72,7 @@ def place_order(
     )
 
 
-def order(gateway: httpx.Client, account: Account, days_ahead: int = 40) -> dict[str, Any]:
+def order(gateway: httpx.Client, account: Account, days_ahead: int | None = None) -> dict[str, Any]:
     response = place_order(gateway, account, an_offer(gateway, days_ahead)["offer_id"])
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()

@@ -51,10 +51,8 @@ def midtrans(stack: Stack) -> Iterator[httpx.Client]:
         yield client
 
 
-def paid_order(
-    gateway: httpx.Client, account: Account, days_ahead: int
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    placed = order(gateway, account, days_ahead)
+def paid_order(gateway: httpx.Client, account: Account) -> tuple[dict[str, Any], dict[str, Any]]:
+    placed = order(gateway, account)
     payment = start_payment(gateway, account, placed["transaction_id"])
     act_on_payment_page(payment["redirect_url"], "pay", payment_type="bank_transfer", bank="bca")
     return wait_for_order(gateway, account, placed["id"], "COMPLETED"), payment
@@ -64,7 +62,7 @@ def test_search_order_pay_and_the_order_completes_with_e_tickets(
     gateway: httpx.Client, new_account: Any, sandbox: httpx.Client, midtrans: httpx.Client
 ) -> None:
     buyer: Account = new_account()
-    offer = an_offer(gateway, 41)
+    offer = an_offer(gateway)
     key = str(uuid.uuid4())
     placed = place_order(gateway, buyer, offer["offer_id"], key)
     assert placed.status_code == 201, placed.text
@@ -123,7 +121,7 @@ def test_a_denied_or_expired_payment_cancels_the_order_and_releases_the_hold(
     transaction_status: str,
 ) -> None:
     buyer: Account = new_account()
-    placed = order(gateway, buyer, 42 if action == "deny" else 43)
+    placed = order(gateway, buyer)
     payment = start_payment(gateway, buyer, placed["transaction_id"])
     act_on_payment_page(payment["redirect_url"], action, payment_type="credit_card")
     cancelled = wait_for_order(gateway, buyer, placed["id"], "CANCELLED")
@@ -156,7 +154,7 @@ def test_admin_refunds_partially_then_fully_and_users_cannot(
     midtrans: httpx.Client,
 ) -> None:
     buyer: Account = new_account()
-    done, payment = paid_order(gateway, buyer, 44)
+    done, payment = paid_order(gateway, buyer)
     transaction_id = done["transaction_id"]
     total = Decimal(done["total_amount"])
     part = (total / 4).quantize(Decimal("1"))
@@ -226,7 +224,7 @@ def test_nobody_reads_or_pays_anothers_transaction(
 ) -> None:
     owner: Account = new_account()
     stranger: Account = new_account()
-    placed = order(gateway, owner, 45)
+    placed = order(gateway, owner)
     for path in (f"/transactions/{placed['transaction_id']}", f"/orders/{placed['id']}"):
         assert gateway.get(path, headers=stranger.headers).status_code == 404
         assert gateway.get(path).status_code == 401
@@ -246,7 +244,7 @@ def test_fifty_concurrent_shuffled_copies_of_each_notification_change_state_once
     buyer: Account = new_account()
     knobs = {"duplicate_notifications": 49, "shuffle_notifications": True}
     sandbox.put("/sandbox/knobs/midtrans", json=knobs).raise_for_status()
-    done, payment = paid_order(gateway, buyer, 46)
+    done, payment = paid_order(gateway, buyer)
     assert len(done["booking"]["documents"]) == 1
     # Every copy reached payment-service and was answered; none made a second charge or refund.
     deadline = time.monotonic() + 30
@@ -267,7 +265,7 @@ def test_the_same_notification_posted_fifty_times_at_once_is_one_change(
     stack: Stack, gateway: httpx.Client, new_account: Any, sandbox: httpx.Client, midtrans: httpx.Client
 ) -> None:
     buyer: Account = new_account()
-    done, payment = paid_order(gateway, buyer, 47)
+    done, payment = paid_order(gateway, buyer)
     # Replay Midtrans's own final notification (its status body carries the signature) and a stale
     # "pending" one, 50 times each, concurrently, through the public gateway.
     settled = midtrans.get(f"/v2/{payment['id']}/status").json()
@@ -289,7 +287,7 @@ def test_forged_and_wrong_amount_notifications_change_nothing(
     stack: Stack, gateway: httpx.Client, new_account: Any, sandbox: httpx.Client
 ) -> None:
     buyer: Account = new_account()
-    placed = order(gateway, buyer, 48)
+    placed = order(gateway, buyer)
     payment = start_payment(gateway, buyer, placed["transaction_id"])
     amount = f"{Decimal(placed['total_amount']):.2f}"
     forged = {
@@ -317,7 +315,7 @@ def test_payment_service_killed_before_relaying_a_paid_event_still_completes_the
     stack_runner: StackRunner, gateway: httpx.Client, new_account: Any, sandbox: httpx.Client
 ) -> None:
     buyer: Account = new_account()
-    placed = order(gateway, buyer, 49)
+    placed = order(gateway, buyer)
     with service_env(stack_runner, "payment", {"PAYMENT_EVENTS_RELAY_ENABLED": "false"}):
         payment = start_payment(gateway, buyer, placed["transaction_id"])
         act_on_payment_page(payment["redirect_url"], "pay", payment_type="gopay")
@@ -341,7 +339,7 @@ def test_events_wait_for_transaction_service_and_arrive_when_it_returns(
     stack_runner: StackRunner, gateway: httpx.Client, new_account: Any, sandbox: httpx.Client
 ) -> None:
     buyer: Account = new_account()
-    placed = order(gateway, buyer, 50)
+    placed = order(gateway, buyer)
     payment = start_payment(gateway, buyer, placed["transaction_id"])
     stack_runner.stop_service("transaction")
     try:
@@ -356,7 +354,7 @@ def test_reports_equal_sums_computed_from_the_rows(
     gateway: httpx.Client, admin: Account, new_account: Any
 ) -> None:
     buyer: Account = new_account()
-    paid_order(gateway, buyer, 51)
+    paid_order(gateway, buyer)
     today = date.today()
     # The e2e database is new for this run: a week back covers every row it holds.
     params = {
@@ -402,7 +400,7 @@ def test_an_unpaid_order_whose_hold_expires_is_cancelled_and_its_charge_stopped(
         service_env(stack_runner, "sandbox", {"SANDBOX_HOLD_TTL_SECONDS": "6"}),
         service_env(stack_runner, "transaction", {"HOLD_SWEEP_INTERVAL_SECONDS": "1"}),
     ):
-        placed = order(gateway, buyer, 52)
+        placed = order(gateway, buyer)
         payment = start_payment(gateway, buyer, placed["transaction_id"])
         # The payer opens the page and picks a method, then never pays.
         act_on_payment_page(payment["redirect_url"], "choose", payment_type="bank_transfer", bank="bni")

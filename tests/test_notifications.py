@@ -59,8 +59,8 @@ def wait_until(what: str, check: Any, timeout: float = 60.0) -> Any:
         time.sleep(0.3)
 
 
-def order_flight(gateway: httpx.Client, buyer: Account, contact: dict[str, str], days: int) -> dict[str, Any]:
-    offer = an_offer(gateway, days)
+def order_flight(gateway: httpx.Client, buyer: Account, contact: dict[str, str]) -> dict[str, Any]:
+    offer = an_offer(gateway)
     placed = gateway.post(
         "/orders/",
         json={
@@ -81,7 +81,7 @@ def test_a_paid_flight_brings_exactly_one_confirmation_email_with_the_booking_co
 ) -> None:
     buyer: Account = new_account()
     contact = a_contact()
-    placed = order_flight(gateway, buyer, contact, 44)
+    placed = order_flight(gateway, buyer, contact)
     number = placed["order_number"]
     # The payment instructions come first, with the deadline in WIB.
     [instructions] = wait_until("payment email", lambda: emails_to(sink, contact["email"]))
@@ -156,7 +156,7 @@ def test_an_expired_payment_brings_one_failure_email(
 ) -> None:
     buyer: Account = new_account()
     contact = a_contact()
-    placed = order_flight(gateway, buyer, contact, 45)
+    placed = order_flight(gateway, buyer, contact)
     payment = start_payment(gateway, buyer, placed["transaction_id"])
     act_on_payment_page(payment["redirect_url"], "expire", payment_type="credit_card")
     wait_for_order(gateway, buyer, placed["id"], "CANCELLED")
@@ -183,7 +183,7 @@ def test_with_the_mail_server_down_through_a_storm_every_email_arrives_once_it_i
     sink.put("/sandbox/notify/knobs", json={"smtp_down": True}).raise_for_status()
     went_down = time.monotonic()
     numbers = [
-        order_flight(gateway, buyer, contact, 46 + 2 * n + k)["order_number"]
+        order_flight(gateway, buyer, contact)["order_number"]
         for n, buyer in enumerate(buyers)
         for k in range(2)
     ]

@@ -77,8 +77,8 @@ def on_invoice_page(redirect_url: str, action: str, **form: str) -> dict[str, An
     return body
 
 
-def paid_with_xendit(gateway: httpx.Client, account: Account, days_ahead: int) -> tuple[Any, Any]:
-    placed = order(gateway, account, days_ahead)
+def paid_with_xendit(gateway: httpx.Client, account: Account) -> tuple[Any, Any]:
+    placed = order(gateway, account)
     payment = started(gateway, account, placed["transaction_id"])
     on_invoice_page(payment["redirect_url"], "pay", payment_method="BANK_TRANSFER", bank="BNI")
     return wait_for_order(gateway, account, placed["id"], "COMPLETED"), payment
@@ -97,7 +97,7 @@ def test_paying_a_xendit_invoice_completes_the_order(
     gateway: httpx.Client, new_account: Any, sandbox: httpx.Client, xendit: httpx.Client
 ) -> None:
     buyer: Account = new_account()
-    placed = order(gateway, buyer, 61)
+    placed = order(gateway, buyer)
     payment = started(gateway, buyer, placed["transaction_id"])
     assert payment["gateway"] == "xendit"
     assert "/xendit/web/" in payment["redirect_url"]
@@ -127,7 +127,7 @@ def test_an_expired_invoice_cancels_the_order_and_releases_the_hold(
     gateway: httpx.Client, stack: Stack, new_account: Any, sandbox: httpx.Client
 ) -> None:
     buyer: Account = new_account()
-    placed = order(gateway, buyer, 62)
+    placed = order(gateway, buyer)
     payment = started(gateway, buyer, placed["transaction_id"])
     assert on_invoice_page(payment["redirect_url"], "expire")["status"] == "EXPIRED"
     cancelled = wait_for_order(gateway, buyer, placed["id"], "CANCELLED")
@@ -143,7 +143,7 @@ def test_forged_and_lying_callbacks_change_nothing(
     gateway: httpx.Client, stack: Stack, new_account: Any, sandbox: httpx.Client, xendit: httpx.Client
 ) -> None:
     buyer: Account = new_account()
-    placed = order(gateway, buyer, 63)
+    placed = order(gateway, buyer)
     payment = started(gateway, buyer, placed["transaction_id"])
     invoice = xendit.get(f"/v2/invoices/{payment['token']}").json()
     claim = {**invoice, "status": "PAID", "paid_amount": invoice["amount"], "payment_method": "QR_CODE",
@@ -172,7 +172,7 @@ def test_admin_refunds_a_xendit_payment_partially_then_fully(
     gateway: httpx.Client, stack: Stack, admin: Account, new_account: Any, sandbox: httpx.Client
 ) -> None:
     buyer: Account = new_account()
-    done, payment = paid_with_xendit(gateway, buyer, 64)
+    done, payment = paid_with_xendit(gateway, buyer)
     transaction_id = done["transaction_id"]
     total = Decimal(done["total_amount"])
     part = (total / 4).quantize(Decimal("1"))
@@ -215,7 +215,7 @@ def test_the_same_callback_twenty_times_is_one_change(
     gateway: httpx.Client, admin: Account, new_account: Any, sandbox: httpx.Client
 ) -> None:
     buyer: Account = new_account()
-    done, payment = paid_with_xendit(gateway, buyer, 65)
+    done, payment = paid_with_xendit(gateway, buyer)
     invoice_id = payment["token"]
     resent = sandbox.post(f"/sandbox/xendit/callbacks/{invoice_id}/resend", json={"copies": 20})
     assert resent.status_code == 200, resent.text
@@ -241,7 +241,7 @@ def test_midtrans_switched_off_sends_new_payments_to_xendit(
 ) -> None:
     buyer: Account = new_account()
     with service_env(stack_runner, "payment", {"MIDTRANS_ENABLED": "false"}):
-        placed = order(gateway, buyer, 66)
+        placed = order(gateway, buyer)
         asked = start_payment(gateway, buyer, placed["transaction_id"], via="midtrans")
         assert asked.status_code == 503, asked.text
         assert asked.json()["type"].endswith("/gateway-disabled")

@@ -26,7 +26,7 @@ def test_the_booking_confirmation_email_renders_with_its_booking_code_and_e_tick
         "/orders/",
         json={
             "service_type": "flight",
-            "offer_id": an_offer(gateway, 47)["offer_id"],
+            "offer_id": an_offer(gateway)["offer_id"],
             "booking_details": {
                 "passengers": [passenger()],
                 "contact": {"email": mailbox, "phone": "081234567890"},

@@ -19,7 +19,7 @@ from adapters.xendit import XenditClient
 from config import Settings
 from domain.charges import ChargeDesk
 from domain.gateways import MIDTRANS, XENDIT, Gateways
-from domain.notification_log import RejectRetention
+from domain.notification_log import NotificationRetention
 from domain.notifications import NotificationDesk
 from domain.refunds import RefundDesk
 from domain.repository import Clock, UnitOfWork
@@ -127,8 +127,11 @@ def create_app(
                 unit_of_work, xendit, clock, trusted_callback_token(settings)
             ),
         )
-        retention = RejectRetention(
-            unit_of_work, clock, timedelta(hours=settings.notifications.reject_retention_hours)
+        retention = NotificationRetention(
+            unit_of_work,
+            clock,
+            reject_retention=timedelta(hours=settings.notifications.reject_retention_hours),
+            body_retention=timedelta(hours=settings.notifications.body_retention_hours),
         )
         background = BackgroundTasks()
         if settings.events.relay_enabled:
@@ -139,7 +142,7 @@ def create_app(
         )
         background.start(
             retention.purge_forever(settings.notifications.purge_interval_seconds),
-            name="rejected-notifications-purge",
+            name="notifications-retention",
         )
         try:
             yield

@@ -71,10 +71,16 @@ class GatewaySettings(SettingsBase):
 
 
 class NotificationSettings(SettingsBase):
-    """How long rejected notifications and callbacks are kept, and how often they are purged."""
+    """How long rejected notifications and callbacks are kept, how long accepted ones are kept
+    whole (then reduced to what we act on and reconcile with), and how often both run."""
 
     reject_retention_hours: int = Field(
         default=168, ge=1, le=24 * 365, alias="NOTIFICATION_REJECT_RETENTION_HOURS"
+    )
+    # 30 days: a fresh payment's notification stays whole while questions about it come up; the
+    # reduced one still reconciles (ids, statuses, amounts, times).
+    body_retention_hours: int = Field(
+        default=720, ge=1, le=24 * 365, alias="NOTIFICATION_BODY_RETENTION_HOURS"
     )
     purge_interval_seconds: float = Field(
         default=3600.0, ge=1, le=86_400, alias="NOTIFICATION_PURGE_INTERVAL_SECONDS"

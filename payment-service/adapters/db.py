@@ -4,6 +4,7 @@ does, when a use case says so."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -39,6 +40,7 @@ from domain.repository import (
     ReceivedNotification,
     Refund,
     RefundRepository,
+    StoredNotification,
     Verdict,
 )
 from shared.db import SqlAlchemyUnitOfWork
@@ -102,6 +104,8 @@ notifications = Table(
     Column("raw_body", Text, nullable=False),
     Column("body", JSONB, nullable=True),
     Column("received_at", DateTime(timezone=True), nullable=False),
+    # When an accepted body was reduced to what we act on (domain/personal_data.py); null: whole.
+    Column("reduced_at", DateTime(timezone=True), nullable=True),
     CheckConstraint(f"verdict IN {VERDICTS!r}", name="verdict_known"),
     Index("ix_notifications_order_id", "order_id"),
     # The retention job's query: old rejects.
@@ -109,6 +113,12 @@ notifications = Table(
         "ix_notifications_rejected_received_at",
         "received_at",
         postgresql_where=text("verdict <> 'accepted'"),
+    ),
+    # …and accepted ones whose bodies are still whole.
+    Index(
+        "ix_notifications_unreduced_received_at",
+        "received_at",
+        postgresql_where=text("verdict = 'accepted' AND reduced_at IS NULL"),
     ),
 )
 
@@ -169,6 +179,7 @@ def _mutable_columns(charge: Charge) -> dict[str, Any]:
         "settlement_time": charge.settlement_time,
         "token": charge.token,
         "redirect_url": charge.redirect_url,
+        "request": charge.request,  # the customer leaves it once the gateway has it
         "refunded_amount": charge.refunded_amount,
         "updated_at": charge.updated_at,
     }
@@ -225,7 +236,6 @@ class SqlChargeRepository:
                 gross_amount=charge.gross_amount,
                 currency=charge.currency,
                 expires_at=charge.expires_at,
-                request=charge.request,
                 idempotency_key=charge.idempotency_key,
                 created_at=charge.created_at,
                 **_mutable_columns(charge),
@@ -267,6 +277,39 @@ class SqlNotificationLog:
             )
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def accepted_to_reduce(self, received_before: datetime, limit: int) -> list[StoredNotification]:
+        rows = (
+            await self._session.execute(
+                select(
+                    notifications.c.id,
+                    notifications.c.gateway,
+                    notifications.c.raw_body,
+                    notifications.c.body,
+                )
+                .where(
+                    notifications.c.verdict == Verdict.ACCEPTED.value,
+                    notifications.c.reduced_at.is_(None),
+                    notifications.c.received_at < received_before,
+                )
+                .order_by(notifications.c.received_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)  # another replica's round takes other rows
+            )
+        ).mappings()
+        return [StoredNotification(r["id"], r["gateway"], r["raw_body"], r["body"]) for r in rows]
+
+    async def reduce(self, notification_id: uuid.UUID, body: dict[str, Any], reduced_at: datetime) -> None:
+        text_body = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        await self._session.execute(
+            update(notifications)
+            .where(notifications.c.id == notification_id)
+            .values(
+                raw_body=text_body.replace("\\u0000", ""),  # PostgreSQL text and JSONB hold no NUL
+                body=body if "\\u0000" not in text_body else None,
+                reduced_at=reduced_at,
+            )
+        )
 
 
 class SqlRefundRepository:

@@ -18,6 +18,7 @@ from domain.errors import (
 )
 from domain.gateways import MIDTRANS, XENDIT, Gateways
 from domain.models import FINISHED, PAID_LIKE, Charge, ChargeStatus, GatewayStatus
+from domain.personal_data import same_request
 from domain.repository import Clock, UnitOfWork, UnitOfWorkFactory
 from domain.requests import ChargeRequest
 from domain.status_updates import change_charge, record_status
@@ -86,7 +87,7 @@ class ChargeDesk:
                     charge = taken
             if charge.idempotency_key != idempotency_key:
                 raise ChargeExists(f"order_id {request.order_id!r} already has a charge.")
-            if charge.request != gateway_payload(request.gateway or charge.gateway, request):
+            if not same_request(charge.request, gateway_payload(request.gateway or charge.gateway, request)):
                 raise IdempotencyKeyReused(
                     "This Idempotency-Key was used with another request body; use a new key."
                 )

@@ -17,6 +17,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from domain.personal_data import without_customer
 from shared.money import money_string, to_money
 
 GATEWAY = "midtrans"
@@ -239,8 +240,10 @@ class Charge:
 
     def attach_snap(self, token: str, redirect_url: str, now: datetime, reference: str | None = None) -> None:
         """The gateway started the payment: its token (Snap) or id (Xendit's invoice: `reference`
-        too, the id every later call names) and the page the payer opens."""
+        too, the id every later call names) and the page the payer opens. The gateway has the
+        customer now and the stored body is never sent again, so it keeps no customer."""
         self.token = token
+        self.request = without_customer(self.request)
         self.redirect_url = redirect_url
         if reference is not None:
             self.gateway_transaction_id = reference

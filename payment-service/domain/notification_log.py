@@ -1,10 +1,13 @@
 """What is kept of a notification or callback, and for how long.
 
 An accepted one is kept as received (up to ACCEPTED_LIMIT characters) with its parsed body: it
-is the gateway's word for a status we applied. A rejected one (forged, unknown order, invalid,
-amount mismatch, unconfirmed) could be anybody's junk: only a capped summary is kept (its first
-REJECTED_LIMIT characters, its size, why it was refused), and a retention job deletes rejects
-older than NOTIFICATION_REJECT_RETENTION_HOURS, so unsigned posts cannot grow the database.
+is the gateway's word for a status we applied. After NOTIFICATION_BODY_RETENTION_HOURS it is
+reduced to the fields we act on and reconcile with (domain/personal_data.py): masked card
+numbers, virtual account numbers and the payer's details go. A rejected one (forged, unknown
+order, invalid, amount mismatch, unconfirmed) could be anybody's junk: only a capped summary is
+kept (its first REJECTED_LIMIT characters, its size, why it was refused), and the same job
+deletes rejects older than NOTIFICATION_REJECT_RETENTION_HOURS, so unsigned posts cannot grow
+the database.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from domain.personal_data import reduced_notification
 from domain.repository import Clock, ReceivedNotification, UnitOfWorkFactory, Verdict
 
 logger = logging.getLogger("payment_service.notification_log")
@@ -23,6 +27,7 @@ logger = logging.getLogger("payment_service.notification_log")
 ACCEPTED_LIMIT = 65_536
 REJECTED_LIMIT = 1_024
 FIELD_LIMIT = 100
+REDUCE_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -63,18 +68,50 @@ def short(value: Any) -> str | None:
     return str(value)[:FIELD_LIMIT]
 
 
-class RejectRetention:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, retention: timedelta) -> None:
+@dataclass(frozen=True)
+class Purged:
+    rejects: int  # rejected notifications deleted
+    reduced: int  # accepted ones reduced to what we act on
+
+
+class NotificationRetention:
+    """One job for both retentions: rejects deleted after `reject_retention`, accepted bodies
+    reduced after `body_retention` (domain/personal_data.py says to what)."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        reject_retention: timedelta,
+        body_retention: timedelta,
+        batch_size: int = REDUCE_BATCH,
+    ) -> None:
         self._uow = uow
         self._clock = clock
-        self._retention = retention
+        self._reject_retention = reject_retention
+        self._body_retention = body_retention
+        self._batch_size = batch_size
 
-    async def purge(self) -> int:
-        """Deletes rejects received longer ago than the retention; how many went."""
+    async def purge(self) -> Purged:
+        """Deletes rejects received longer ago than their retention and reduces accepted bodies
+        older than theirs, a batch per transaction (a backlog never holds one long lock)."""
+        now = self._clock()
         async with self._uow() as uow:
-            purged = await uow.notifications.purge_rejected(self._clock() - self._retention)
+            rejects = await uow.notifications.purge_rejected(now - self._reject_retention)
             await uow.commit()
-        return purged
+        reduced = 0
+        while True:
+            async with self._uow() as uow:
+                batch = await uow.notifications.accepted_to_reduce(
+                    now - self._body_retention, self._batch_size
+                )
+                for stored in batch:
+                    kept = reduced_notification(stored.gateway, stored.raw_body, stored.body)
+                    await uow.notifications.reduce(stored.id, kept, now)
+                await uow.commit()
+            reduced += len(batch)
+            if len(batch) < self._batch_size:
+                return Purged(rejects, reduced)
 
     async def purge_forever(self, interval_seconds: float) -> None:
         """At start-up, then every interval, until cancelled; a failed round (the database
@@ -83,12 +120,14 @@ class RejectRetention:
             try:
                 purged = await self.purge()
             except Exception:
-                logger.exception("could not purge rejected notifications; trying again next round")
+                logger.exception("could not purge notifications; trying again next round")
             else:
+                done = purged.rejects + purged.reduced
                 logger.log(
-                    logging.INFO if purged else logging.DEBUG,
-                    "purged %d rejected notifications",
-                    purged,
-                    extra={"purged": purged},
+                    logging.INFO if done else logging.DEBUG,
+                    "purged %d rejected notifications, reduced %d accepted ones",
+                    purged.rejects,
+                    purged.reduced,
+                    extra={"purged": purged.rejects, "reduced": purged.reduced},
                 )
             await asyncio.sleep(interval_seconds)

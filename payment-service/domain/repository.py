@@ -77,6 +77,16 @@ class ReceivedNotification:
 
 
 @dataclass(frozen=True)
+class StoredNotification:
+    """An accepted notification whose body is still whole, as the retention job reads it."""
+
+    id: uuid.UUID
+    gateway: str
+    raw_body: str
+    body: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
 class Refund:
     refund_key: str
     order_id: str
@@ -105,6 +115,15 @@ class NotificationLog(Protocol):
 
     async def purge_rejected(self, received_before: datetime) -> int:
         """Deletes rejected notifications received before then; how many went."""
+        ...
+
+    async def accepted_to_reduce(self, received_before: datetime, limit: int) -> list[StoredNotification]:
+        """Up to `limit` accepted notifications received before then whose bodies are still whole,
+        oldest first, locked for this transaction (rows another transaction holds are skipped)."""
+        ...
+
+    async def reduce(self, notification_id: uuid.UUID, body: dict[str, Any], reduced_at: datetime) -> None:
+        """Replaces the body as received (raw and parsed) by the reduced one."""
         ...
 
 

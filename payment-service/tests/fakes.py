@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
+import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from types import TracebackType
@@ -20,6 +21,7 @@ from domain.repository import (
     Refund,
     RefundRepository,
     SnapToken,
+    StoredNotification,
     Verdict,
 )
 
@@ -36,6 +38,7 @@ class Store:
     notifications: list[ReceivedNotification] = field(default_factory=list)
     refunds: dict[str, Refund] = field(default_factory=dict)
     events: dict[uuid.UUID, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    reduced: dict[uuid.UUID, datetime] = field(default_factory=dict)  # notification id → reduced_at
 
 
 class FakeUnitOfWork:
@@ -68,6 +71,7 @@ class FakeUnitOfWork:
         self._store.notifications = self._staged.notifications
         self._store.refunds = self._staged.refunds
         self._store.events = self._staged.events
+        self._store.reduced = self._staged.reduced
         self._staged = copy.deepcopy(self._store)
         self.commits += 1
 
@@ -107,6 +111,24 @@ class _Notifications:
         purged = len(self._s.notifications) - len(kept)
         self._s.notifications = kept
         return purged
+
+    async def accepted_to_reduce(self, received_before: datetime, limit: int) -> list[StoredNotification]:
+        whole = [
+            n
+            for n in self._s.notifications
+            if n.verdict is Verdict.ACCEPTED
+            and n.id not in self._s.reduced
+            and n.received_at < received_before
+        ]
+        whole.sort(key=lambda n: n.received_at)
+        return [StoredNotification(n.id, n.gateway, n.raw_body, n.body) for n in whole[:limit]]
+
+    async def reduce(self, notification_id: uuid.UUID, body: dict[str, Any], reduced_at: datetime) -> None:
+        self._s.notifications = [
+            replace(n, raw_body=json.dumps(body), body=body) if n.id == notification_id else n
+            for n in self._s.notifications
+        ]
+        self._s.reduced[notification_id] = reduced_at
 
 
 class _Refunds:

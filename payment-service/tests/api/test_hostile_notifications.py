@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from adapters.db import PaymentUnitOfWork, notifications
-from domain.notification_log import REJECTED_LIMIT, RejectRetention
+from domain.notification_log import REJECTED_LIMIT, NotificationRetention
 from shared.db import create_engine, create_sessionmaker
 from shared.settings import DatabaseSettings
 from testkit.asgi import running_app
@@ -111,11 +111,16 @@ async def test_the_retention_job_purges_old_rejects_and_keeps_what_was_accepted(
     try:
         sessions = create_sessionmaker(engine)
         later = datetime.now(UTC) + timedelta(days=8)
-        retention = RejectRetention(lambda: PaymentUnitOfWork(sessions), lambda: later, timedelta(days=7))
+        retention = NotificationRetention(
+            lambda: PaymentUnitOfWork(sessions),
+            lambda: later,
+            reject_retention=timedelta(days=7),
+            body_retention=timedelta(days=30),
+        )
         purged = await retention.purge()
     finally:
         await engine.dispose()
-    assert purged >= 1
+    assert purged.rejects >= 1
     left = await table_rows(
         migrated_database_url, select(notifications).where(notifications.c.order_id == order_id)
     )

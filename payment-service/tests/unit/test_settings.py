@@ -166,3 +166,15 @@ def test_the_default_gateway_and_the_retention_are_bounded(monkeypatch: pytest.M
     monkeypatch.setenv("NOTIFICATION_REJECT_RETENTION_HOURS", "0")
     with pytest.raises(ValidationError):
         NotificationSettings()
+
+
+def test_accepted_bodies_are_kept_whole_thirty_days_unless_configured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("NOTIFICATION_BODY_RETENTION_HOURS", raising=False)
+    assert NotificationSettings().body_retention_hours == 720
+    monkeypatch.setenv("NOTIFICATION_BODY_RETENTION_HOURS", "48")
+    assert NotificationSettings().body_retention_hours == 48
+    monkeypatch.setenv("NOTIFICATION_BODY_RETENTION_HOURS", "0")
+    with pytest.raises(ValidationError, match="NOTIFICATION_BODY_RETENTION_HOURS"):
+        NotificationSettings()

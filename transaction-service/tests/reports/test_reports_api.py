@@ -458,7 +458,7 @@ async def test_days_are_jakarta_days(
     ]
     assert [r["group"] for r in body["rows"]] == (["2026-11-10"] if inside else [])
     assert body["totals"]["count"] == len(inside)
-    # The seed has rows on both sides of both Jakarta midnights of that day.
+    # The inserted rows lie on both sides of both Jakarta midnights of that day.
     utc_9th = [t.created_at for t in idr if t.created_at.date() == date(2026, 11, 9)]
     assert any(ts.hour == 16 for ts in utc_9th) or any(ts.hour == 17 for ts in utc_9th)
 

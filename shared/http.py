@@ -1,9 +1,15 @@
 """The one way services build outbound HTTP clients: pooled, with explicit timeouts,
-the current request id on every call, and transport failures mapped to 502/503/504 problems."""
+the current request id on every call, and transport failures mapped to 502/503/504 problems.
+
+A base URL may name several instances of one service (`shared/upstream_urls.py`): the client
+then spreads its requests over them with `SpreadingTransport`."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import itertools
+import math
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 
@@ -11,6 +17,85 @@ import httpx
 
 from shared.errors import ProblemError
 from shared.logging import request_id_var
+from shared.upstream_urls import parse_upstream_urls
+
+# An instance that refused a connection is tried last for this long, so that a dead pod costs
+# one failed connect, not one per request.
+_FAILED_INSTANCE_COOLDOWN_SECONDS = 5.0
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return (url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme))
+
+
+class SpreadingTransport(httpx.AsyncBaseTransport):
+    """Spreads requests round robin over the instances of one service, as a Kubernetes Service
+    would, and fails over to the next instance only when no connection could be made to the one
+    picked (refused or timed out while connecting). A request that reached an instance is never
+    sent again, whatever happened next: a POST is not idempotent, and the callers' own retries
+    (outbox relays, jobs) carry idempotency keys that make their retries safe.
+
+    Requests to any other origin (a full URL elsewhere) pass through unchanged.
+    """
+
+    def __init__(
+        self,
+        base_urls: Sequence[str],
+        inner: httpx.AsyncBaseTransport,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not base_urls:
+            raise ValueError("SpreadingTransport needs at least one instance")
+        self._instances = [httpx.URL(url) for url in base_urls]
+        self._known = {_origin(url) for url in self._instances}
+        self._inner = inner
+        self._clock = clock
+        self._turn = itertools.count()
+        self._failed_at: dict[int, float] = {}
+
+    def _candidates(self) -> list[int]:
+        count = len(self._instances)
+        start = next(self._turn) % count
+        ordered = [(start + step) % count for step in range(count)]
+        now = self._clock()
+        cooled = [
+            i for i in ordered if now - self._failed_at.get(i, -math.inf) >= _FAILED_INSTANCE_COOLDOWN_SECONDS
+        ]
+        return cooled + [i for i in ordered if i not in cooled]
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if _origin(request.url) not in self._known:
+            return await self._inner.handle_async_request(request)
+        failure: httpx.TransportError | None = None
+        for index in self._candidates():
+            try:
+                response = await self._inner.handle_async_request(_moved(request, self._instances[index]))
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                # Nothing was sent: the connection never opened, so another instance may take it.
+                self._failed_at[index] = self._clock()
+                failure = exc
+                continue
+            self._failed_at.pop(index, None)
+            return response
+        assert failure is not None
+        raise failure
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def _moved(request: httpx.Request, instance: httpx.URL) -> httpx.Request:
+    """The same request (method, path, query, headers, body) addressed to another instance."""
+    url = request.url.copy_with(scheme=instance.scheme, host=instance.host, port=instance.port)
+    if url == request.url:
+        return request
+    headers = request.headers.copy()
+    headers["host"] = url.netloc.decode("ascii")
+    return httpx.Request(
+        request.method, url, headers=headers, stream=request.stream, extensions=request.extensions
+    )
 
 
 async def _propagate_request_id(request: httpx.Request) -> None:
@@ -30,14 +115,26 @@ def make_client(
 ) -> httpx.AsyncClient:
     """One client per target, created in the lifespan and closed on shutdown.
 
+    `base_url` may list several instances of one service, comma-separated: the client is then
+    based on the first and its transport (`transport`, or a pool of its own) is wrapped in a
+    `SpreadingTransport` that moves each request to the instance whose turn it is. Full URLs
+    written against any listed instance are spread the same way.
+
     The client keeps no cookies: it is shared by every request a service serves, so a cookie
     one upstream answer set must never ride along on another caller's request.
     """
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+    instances = parse_upstream_urls(base_url) if "," in base_url else ()
+    if len(instances) > 1:
+        transport = SpreadingTransport(instances, transport or httpx.AsyncHTTPTransport(limits=limits))
+        base_url = instances[0]
+    elif instances:
+        base_url = instances[0]
     return httpx.AsyncClient(
         cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         base_url=base_url,
         timeout=httpx.Timeout(timeout, connect=connect_timeout),
-        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+        limits=limits,
         headers=headers,
         event_hooks={"request": [_propagate_request_id]},
         transport=transport,

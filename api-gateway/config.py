@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from shared.settings import (
     InternalSettings,
@@ -29,10 +30,29 @@ DEFAULT_SERVICE_URLS: dict[str, str] = {
 }
 
 JWKS_PATH = "/auth/.well-known/jwks.json"
+_URL_SCHEMES = frozenset({"http", "https"})
+
+
+def service_url_list(value: str) -> tuple[str, ...]:
+    """A `<NAME>_SERVICE_URL` value: one base URL, or several separated by commas (the replicas
+    of one service), each without its trailing slash. ValueError when none is given, when one
+    is not an absolute http(s) URL, or when one is named twice."""
+    urls = tuple(part.strip().rstrip("/") for part in value.split(",") if part.strip())
+    if not urls:
+        raise ValueError("needs at least one base URL")
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in _URL_SCHEMES or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"{url!r} is not an absolute http(s) base URL")
+    repeated = sorted({url for url in urls if urls.count(url) > 1})
+    if repeated:
+        raise ValueError(f"names {repeated} more than once")
+    return urls
 
 
 class UpstreamSettings(SettingsBase):
-    """The services behind the gateway (`<NAME>_SERVICE_URL`) and how long each may take."""
+    """The services behind the gateway (`<NAME>_SERVICE_URL`: one base URL, or a comma-separated
+    list of a service's replicas) and how long each exchange may take."""
 
     auth: str = Field(default=DEFAULT_SERVICE_URLS["auth"], alias="AUTH_SERVICE_URL")
     user: str = Field(default=DEFAULT_SERVICE_URLS["user"], alias="USER_SERVICE_URL")
@@ -46,8 +66,15 @@ class UpstreamSettings(SettingsBase):
     # The whole exchange with a service (connect, send, answer) must fit in this; else 504.
     timeout_seconds: float = Field(default=10.0, alias="UPSTREAM_TIMEOUT_SECONDS", gt=0, le=300)
 
-    def urls(self) -> dict[str, str]:
-        return {name: getattr(self, name).rstrip("/") for name in DEFAULT_SERVICE_URLS}
+    @field_validator(*DEFAULT_SERVICE_URLS)
+    @classmethod
+    def _url_list(cls, value: str) -> str:
+        service_url_list(value)
+        return value
+
+    def urls(self) -> dict[str, tuple[str, ...]]:
+        """Each service's base URLs, in the order given."""
+        return {name: service_url_list(getattr(self, name)) for name in DEFAULT_SERVICE_URLS}
 
 
 class CorsSettings(SettingsBase):
@@ -83,7 +110,8 @@ class Settings:
 
     @property
     def jwks_url(self) -> str:
-        """JWT_JWKS_URL when given, else auth-service's own JWKS at AUTH_SERVICE_URL."""
+        """JWT_JWKS_URL when given, else auth-service's own JWKS at (the first of) AUTH_SERVICE_URL;
+        the auth client spreads it over every replica like its other calls."""
         if "jwks_url" in self.jwt.model_fields_set:
             return self.jwt.jwks_url
-        return self.upstreams.auth.rstrip("/") + JWKS_PATH
+        return self.upstreams.urls()["auth"][0] + JWKS_PATH

@@ -1,5 +1,8 @@
 """One pooled httpx client per service behind the gateway, and the forwarding of one request.
 
+A service may run as several instances (`<NAME>_SERVICE_URL` lists them): each instance has
+its own connection pool, and requests take the instances in turn (adapters/replicas.py).
+
 Forwarding hands the request straight to the client's transport (its connection pool) rather
 than through `AsyncClient.send`: the client would keep a cookie jar shared by every caller
 (one caller's Set-Cookie sent on with the next caller's request), add its own default headers
@@ -19,6 +22,7 @@ from collections.abc import Mapping, Sequence
 
 import httpx
 
+from adapters.replicas import Instance, Replicas, SpreadTransport, instance
 from domain.forwarding import Header
 from domain.ports import UpstreamReply
 from shared.errors import ProblemError
@@ -31,43 +35,55 @@ _POOL_SHARDS = 8
 
 
 class Upstreams:
+    """`urls` maps each service to its instances' base URLs. `transports` (tests) maps a service
+    name, or one instance's base URL, to the transport to reach it through."""
+
     def __init__(
         self,
-        urls: Mapping[str, str],
+        urls: Mapping[str, tuple[str, ...]],
         *,
         timeout: float,
         transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
     ) -> None:
         transports = transports or {}
-        unknown = set(transports) - set(urls)
+        known = set(urls) | {url for instances in urls.values() for url in instances}
+        unknown = set(transports) - known
         if unknown:
             raise ValueError(f"transports for unknown services: {sorted(unknown)}")
         self.timeout = timeout
         connect_timeout = min(timeout, _CONNECT_TIMEOUT_SECONDS)
         self._timeout_extension = httpx.Timeout(timeout, connect=connect_timeout).as_dict()
-        self._transports: dict[str, httpx.AsyncBaseTransport] = {
-            name: transports.get(name) or ShardedPool(_MAX_CONNECTIONS_PER_SERVICE, _POOL_SHARDS)
-            for name in urls
+        self._replicas = {
+            name: Replicas(
+                [
+                    instance(
+                        url,
+                        transports.get(url)
+                        or transports.get(name)
+                        or ShardedPool(_MAX_CONNECTIONS_PER_SERVICE, _POOL_SHARDS),
+                    )
+                    for url in instances
+                ]
+            )
+            for name, instances in urls.items()
         }
         self._clients = {
             name: make_client(
-                url, timeout=timeout, connect_timeout=connect_timeout, transport=self._transports[name]
+                replicas.instances[0].base,
+                timeout=timeout,
+                connect_timeout=connect_timeout,
+                transport=SpreadTransport(replicas),
             )
-            for name, url in urls.items()
+            for name, replicas in self._replicas.items()
         }
-        self._bases = {name: url.rstrip("/") for name, url in urls.items()}
-        self._origins = {name: _origin(url) for name, url in urls.items()}
 
     @property
     def names(self) -> Sequence[str]:
         return tuple(self._clients)
 
     def client(self, service: str) -> httpx.AsyncClient:
+        """The service's client for the gateway's own calls; it spreads them like forwarding."""
         return self._clients[service]
-
-    def origin(self, service: str) -> bytes:
-        """scheme://host[:port] of the service, as it would write it in a Location header."""
-        return self._origins[service]
 
     async def forward(
         self, service: str, method: str, target: str, headers: list[Header], body: bytes
@@ -78,18 +94,21 @@ class Upstreams:
         502 when it answers with something that is not HTTP.
         """
         label = f"{service}-service"
-        try:
-            request = httpx.Request(
+
+        def build(chosen: Instance) -> httpx.Request:
+            return httpx.Request(
                 method,
-                self._bases[service] + target,
+                chosen.base + target,
                 headers=headers,
                 content=body,
                 extensions={"timeout": self._timeout_extension},
             )
+
+        try:
             # One deadline for the whole exchange: httpx's own timeouts bound each phase, and a
             # service that trickles bytes could otherwise outlast them.
             async with asyncio.timeout(self.timeout), upstream_errors(label):
-                response = await self._transports[service].handle_async_request(request)
+                chosen, response = await self._replicas[service].send(build)
                 try:
                     chunks = [chunk async for chunk in response.aiter_raw()]
                 finally:
@@ -98,7 +117,7 @@ class Upstreams:
             raise ProblemError(504, "upstream-timeout", f"{label} did not answer in time.") from exc
         except httpx.HTTPError as exc:
             raise ProblemError(502, "bad-gateway", f"{label} sent an invalid response.") from exc
-        return UpstreamReply(response.status_code, response.headers.raw, b"".join(chunks))
+        return UpstreamReply(response.status_code, response.headers.raw, b"".join(chunks), chosen.origin)
 
     async def aclose(self) -> None:
         await asyncio.gather(*(client.aclose() for client in self._clients.values()))
@@ -124,8 +143,3 @@ class ShardedPool(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await asyncio.gather(*(shard.aclose() for shard in self._shards))
-
-
-def _origin(url: str) -> bytes:
-    parsed = httpx.URL(url)  # drops a default port, as a server writing Location would
-    return parsed.raw_scheme + b"://" + parsed.netloc

@@ -18,6 +18,8 @@ class UpstreamReply:
     status: int
     headers: list[Header]  # as the service sent them (names in their original case)
     body: bytes  # undecoded: Content-Encoding passes through untouched
+    # scheme://host[:port] of the instance that answered, as it would write it in a Location header
+    origin: bytes = b""
 
 
 class TokenCheck(Protocol):
@@ -28,14 +30,11 @@ class TokenCheck(Protocol):
 
 
 class Forwarder(Protocol):
-    def origin(self, service: str) -> bytes:
-        """scheme://host[:port] of the service, as it would write it in a Location header."""
-        ...
-
     async def forward(
         self, service: str, method: str, target: str, headers: list[Header], body: bytes
     ) -> UpstreamReply:
-        """Sends one request (`target` is the raw path and query) and reads the whole answer."""
+        """Sends one request (`target` is the raw path and query) to one of the service's
+        instances and reads the whole answer."""
         ...
 
 

@@ -84,7 +84,7 @@ def proxy_endpoint(routing: RoutingTable, access: AccessRules) -> Callable[[Requ
         upstreams: Forwarder = state.upstreams
         reply = await upstreams.forward(service, method, target, headers, body)
 
-        response_headers = client_response_headers(reply.headers, upstream_origin=upstreams.origin(service))
+        response_headers = client_response_headers(reply.headers, upstream_origin=reply.origin)
         if method == "HEAD":
             # No body comes back, but the length is the one a GET would have.
             response_headers += [(k.lower(), v) for k, v in reply.headers if k.lower() == b"content-length"]

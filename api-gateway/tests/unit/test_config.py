@@ -35,8 +35,8 @@ def test_service_urls_and_timeout_come_from_the_environment(clean_env: pytest.Mo
     clean_env.setenv("FLIGHTS_SERVICE_URL", "http://flights:8004/")
     clean_env.setenv("UPSTREAM_TIMEOUT_SECONDS", "2.5")
     settings = Settings.from_env()
-    assert settings.upstreams.urls()["flights"] == "http://flights:8004"
-    assert settings.upstreams.urls()["auth"] == "http://127.0.0.1:8001"
+    assert settings.upstreams.urls()["flights"] == ("http://flights:8004",)
+    assert settings.upstreams.urls()["auth"] == ("http://127.0.0.1:8001",)
     assert settings.upstreams.timeout_seconds == 2.5
 
 
@@ -68,3 +68,34 @@ def test_a_placeholder_internal_token_is_refused_outside_local(clean_env: pytest
 def test_a_timeout_must_be_positive() -> None:
     with pytest.raises(ValueError, match="greater than 0"):
         UpstreamSettings(UPSTREAM_TIMEOUT_SECONDS=0)  # type: ignore[call-arg]
+
+
+def test_a_service_url_may_list_the_services_replicas(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv(
+        "FLIGHTS_SERVICE_URL", " http://flights-1:8004/ , http://flights-2:8004,,https://flights-3/v1/ "
+    )
+    clean_env.setenv("AUTH_SERVICE_URL", "http://auth-1:8001,http://auth-2:8001")
+    settings = Settings.from_env()
+    assert settings.upstreams.urls()["flights"] == (
+        "http://flights-1:8004",
+        "http://flights-2:8004",
+        "https://flights-3/v1",
+    )
+    # The key source asks the first address; the auth client spreads it like every other call.
+    assert settings.jwks_url == "http://auth-1:8001/auth/.well-known/jwks.json"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "at least one base URL"),
+        (" , ", "at least one base URL"),
+        ("flights:8004", "not an absolute http"),
+        ("ftp://flights:8004", "not an absolute http"),
+        ("http://flights:8004?x=1", "not an absolute http"),
+        ("http://a:1,http://a:1/", "more than once"),
+    ],
+)
+def test_a_service_url_list_that_names_no_usable_instance_is_refused(value: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        UpstreamSettings(FLIGHTS_SERVICE_URL=value)  # type: ignore[call-arg]

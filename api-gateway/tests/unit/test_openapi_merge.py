@@ -196,7 +196,7 @@ async def test_a_partial_document_is_refetched_sooner_than_a_complete_one() -> N
 
     transport = httpx.MockTransport(handler)
     upstreams = Upstreams(
-        {"flights": "http://flights", "hotels": "http://hotels"},
+        {"flights": ("http://flights",), "hotels": ("http://hotels",)},
         timeout=1,
         transports={"flights": transport, "hotels": transport},
     )

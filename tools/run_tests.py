@@ -6,8 +6,10 @@ cross-service suite in `tests/` speaks only HTTP to real processes. Suites run t
 (the machines have 2 cores).
 The browser tier (tests/browser: Chromium against the platform's docs and payment page) runs only
 where Chromium and its driver are installed (.ci/run installs them); elsewhere the summary names
-the tier and why it did not run. A tier that cannot run is not a skipped test: the tests that do
-run still have to pass without skips.
+the tier and why it did not run. The nginx tier (tests/test_through_nginx.py: the end-to-end
+stack behind the project's own nginx.conf) is part of the end-to-end suite where nginx is
+installed (.ci/run installs Debian's); elsewhere the summary names it too. A tier that cannot
+run is not a skipped test: the tests that do run still have to pass without skips.
 The last line is the total, e.g. `total: 412 passed, 0 failed, 0 skipped`.
 """
 
@@ -29,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from devstack.catalog import ALL_PROCESSES  # noqa: E402
 from tests.browser.chromium import find_chromium  # noqa: E402
+from tests.edge_nginx import find_nginx  # noqa: E402
 
 
 @dataclass
@@ -58,7 +61,11 @@ def suites() -> list[tuple[str, Path, list[str]]]:
 def tiers_not_run() -> dict[str, str]:
     """Tiers that cannot run on this machine, by name, with the reason."""
     chromium = find_chromium()
-    return {"browser": chromium} if isinstance(chromium, str) else {}
+    missing = {"browser": chromium} if isinstance(chromium, str) else {}
+    if find_nginx() is None:
+        # tests/test_through_nginx.py, part of the end-to-end suite where nginx is installed.
+        missing["nginx"] = "not installed"
+    return missing
 
 
 def tier_suites() -> list[tuple[str, Path, list[str]]]:

@@ -63,11 +63,13 @@ profiles = Table(
     Column("address", String(500), nullable=True),
     Column("language", String(2), nullable=False, server_default="id"),
     Column("sms_notifications", Boolean, nullable=False, server_default=true()),
+    Column("time_zone", String(32), nullable=False, server_default="Asia/Jakarta"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     CheckConstraint("email = lower(email)", name="email_lowercase"),
     CheckConstraint("nationality ~ '^[A-Z]{2}$'", name="nationality_alpha2"),
     CheckConstraint("language IN ('id', 'en')", name="language"),
+    CheckConstraint("time_zone IN ('Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura')", name="time_zone"),
     CheckConstraint("phone ~ '^\\+[1-9][0-9]{4,14}$'", name="phone_e164"),
     CheckConstraint(
         "(id_number_ciphertext IS NULL) = (id_number_key_id IS NULL) "
@@ -98,6 +100,7 @@ _PLAIN_COLUMNS = (
     "address",
     "language",
     "sms_notifications",
+    "time_zone",
     "created_at",
     "updated_at",
 )

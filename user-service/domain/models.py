@@ -12,6 +12,7 @@ from uuid import UUID
 from domain.profile_fields import (
     DEFAULT_LANGUAGE,
     DEFAULT_NATIONALITY,
+    DEFAULT_TIME_ZONE,
     check_date_of_birth,
     mask_id_number,
     parse_address,
@@ -21,6 +22,7 @@ from domain.profile_fields import (
     parse_language,
     parse_nationality,
     parse_phone,
+    parse_time_zone,
 )
 
 T = TypeVar("T")
@@ -71,6 +73,7 @@ class ProfileChanges:
     # their orders cannot be switched off).
     language: str | Unset = UNSET
     sms_notifications: bool | Unset = UNSET
+    time_zone: str | Unset = UNSET  # the zone times in our messages are written in
 
 
 @dataclass
@@ -87,6 +90,7 @@ class Profile:
     address: str | None = None
     language: str = DEFAULT_LANGUAGE
     sms_notifications: bool = True
+    time_zone: str = DEFAULT_TIME_ZONE
 
     @classmethod
     def register(
@@ -128,6 +132,7 @@ class Profile:
             sms_notifications=self.sms_notifications
             if changes.sms_notifications is UNSET
             else bool(changes.sms_notifications),
+            time_zone=self.time_zone if changes.time_zone is UNSET else parse_time_zone(changes.time_zone),
         )
         old = _Fields(
             self.full_name,
@@ -138,6 +143,7 @@ class Profile:
             self.address,
             self.language,
             self.sms_notifications,
+            self.time_zone,
         )
         if new == old:
             return False
@@ -149,6 +155,7 @@ class Profile:
         self.address = new.address
         self.language = new.language
         self.sms_notifications = new.sms_notifications
+        self.time_zone = new.time_zone
         return True
 
 
@@ -162,6 +169,7 @@ class _Fields:
     address: str | None
     language: str
     sms_notifications: bool
+    time_zone: str
 
 
 def _optional(change: T | Unset | None, current: T | None, parse: Callable[[T], T]) -> T | None:

@@ -70,6 +70,23 @@ def parse_language(raw: str) -> str:
     return code
 
 
+# The zones TiketQ writes times in (IANA names), with the abbreviation Indonesians read: western
+# (Java, Sumatra, West and Central Kalimantan), central (Bali, Nusa Tenggara, Sulawesi, South and
+# East Kalimantan) and eastern Indonesia (Maluku, Papua). WIB unless the person chooses another.
+TIME_ZONES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+DEFAULT_TIME_ZONE = "Asia/Jakarta"
+
+
+def parse_time_zone(raw: str) -> str:
+    """The zone times are shown in: Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT)."""
+    zone = raw.strip()
+    if zone not in TIME_ZONES:
+        raise InvalidProfileData(
+            "time_zone must be Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT)"
+        )
+    return zone
+
+
 def parse_id_number(raw: str) -> str:
     """A KTP number (16 digits) or a passport number (6-9 letters and digits), kept as given."""
     value = raw.strip()

@@ -1,6 +1,6 @@
-"""GET /internal/users/{id}/preferences: how to write to a person, for notification-service
-(service to service with X-Internal-Token; not in the public API). No profile: 404
-`profile-not-found`, and the caller uses its defaults."""
+"""GET /internal/users/{id}/preferences: how to write to a person (language, SMS on or off, the
+zone times are written in), for notification-service (service to service with X-Internal-Token;
+not in the public API). No profile: 404 `profile-not-found`, and the caller uses its defaults."""
 
 from __future__ import annotations
 
@@ -19,5 +19,8 @@ router = APIRouter(include_in_schema=False)
 async def message_preferences(user_id: UUID, _: InternalCaller, profiles: Profiles) -> MessagePreferencesOut:
     profile = await profiles.message_preferences(user_id)
     return MessagePreferencesOut(
-        user_id=profile.user_id, language=profile.language, sms_notifications=profile.sms_notifications
+        user_id=profile.user_id,
+        language=profile.language,
+        sms_notifications=profile.sms_notifications,
+        time_zone=profile.time_zone,
     )

@@ -26,6 +26,7 @@ _CHANGEABLE = (
     "address",
     "language",
     "sms_notifications",
+    "time_zone",
 )
 
 
@@ -66,6 +67,12 @@ class ProfileUpdate(BaseModel):
     sms_notifications: bool = Field(  # type: ignore[assignment]
         default=None,
         description="SMS about orders (payment deadline, PLN token, refund). Email cannot be switched off.",
+    )
+    # Omitted means unchanged; null is refused (times are always written in some zone).
+    time_zone: Literal["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"] = Field(
+        default=None,  # type: ignore[arg-type]
+        description="The zone of the times in our email and SMS: Asia/Jakarta (WIB, the default), "
+        "Asia/Makassar (WITA) or Asia/Jayapura (WIT).",
     )
 
     @field_validator("full_name")
@@ -138,6 +145,7 @@ class ProfileOut(BaseModel):
     address: str | None
     language: str = Field(description="id or en: the language of our email and SMS.")
     sms_notifications: bool
+    time_zone: str = Field(description="Asia/Jakarta (WIB), Asia/Makassar (WITA) or Asia/Jayapura (WIT).")
     created_at: datetime
     updated_at: datetime
 
@@ -154,6 +162,7 @@ class ProfileOut(BaseModel):
             address=profile.address,
             language=profile.language,
             sms_notifications=profile.sms_notifications,
+            time_zone=profile.time_zone,
             created_at=profile.created_at,
             updated_at=profile.updated_at,
         )
@@ -170,3 +179,4 @@ class MessagePreferencesOut(BaseModel):
     user_id: UUID
     language: str
     sms_notifications: bool
+    time_zone: str

@@ -22,6 +22,7 @@ def test_every_migration_goes_up_and_down(service_dir: Path, make_database: Call
         "0001_profiles",
         "0002_encrypt_id_numbers",
         "0003_message_preferences",
+        "0004_time_zone",
     ]
 
 

@@ -75,3 +75,14 @@ def test_people_may_see_their_own_profile_and_admins_everyones() -> None:
     assert Actor(mine, is_admin=False).may_see(mine)
     assert not Actor(mine, is_admin=False).may_see(other)
     assert Actor(mine, is_admin=True).may_see(other)
+
+
+def test_times_are_in_wib_until_the_person_chooses_another_indonesian_zone() -> None:
+    profile = make_profile()
+    assert profile.time_zone == "Asia/Jakarta"
+    assert profile.update(ProfileChanges(time_zone=" Asia/Makassar "), NOW + timedelta(hours=1))
+    assert profile.time_zone == "Asia/Makassar"
+    for zone in ("Asia/Singapore", "UTC", "WIT"):
+        with pytest.raises(InvalidProfileData, match="Asia/Jayapura"):
+            profile.update(ProfileChanges(time_zone=zone), NOW)
+    assert profile.time_zone == "Asia/Makassar"

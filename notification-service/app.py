@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 
 from adapters.db import SqlNotificationReader, SqlUnitOfWork
+from adapters.event_consumer import RabbitMqEventConsumer
 from adapters.infobip_sms import InfobipSmsSender
 from adapters.smtp_sender import SmtpSender
 from adapters.templates_renderer import TemplateRenderer
@@ -114,6 +115,13 @@ def create_app(
             stack.push_async_callback(background.aclose)
             if run_workers:
                 background.start(deliveries.run(d.poll_interval_seconds), name="notification-delivery")
+            broker = settings.broker
+            if broker.url:  # events from the queue; without a broker they come to /internal/events
+                consumer = RabbitMqEventConsumer(
+                    broker.url, broker.topology(), app.state.receive_event.handle, prefetch=broker.prefetch
+                )
+                app.state.event_consumer = consumer
+                background.start(consumer.run(), name="event-consumer")
             yield
 
     async def readiness(app: FastAPI) -> None:

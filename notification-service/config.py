@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from pydantic import Field, SecretStr, model_validator
 
+from shared.event_topology import BrokerSettings
 from shared.settings import (
     DatabaseSettings,
     InternalSettings,
@@ -75,6 +76,8 @@ class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)  # SMTP_*, EMAIL_FROM*
     infobip: InfobipSettings = field(default_factory=InfobipSettings)  # INFOBIP_*
     delivery: DeliverySettings = field(default_factory=DeliverySettings)  # NOTIFY_*, USER_SERVICE_URL
+    # RABBITMQ_URL (or _FILE), EVENTS_*: events from the queue; built by hand (tests) no broker.
+    broker: BrokerSettings = field(default_factory=lambda: BrokerSettings(RABBITMQ_URL=None))
 
     def __post_init__(self) -> None:
         refuse_placeholder_secret(self.internal.token.get_secret_value(), self.runtime, "INTERNAL_TOKEN")
@@ -99,4 +102,5 @@ class Settings:
             smtp=SmtpSettings(),
             infobip=InfobipSettings(),
             delivery=DeliverySettings(),
+            broker=BrokerSettings(),
         )

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 
 from adapters import tables
-from adapters.event_bus import AlsoToWebhook, make_event_deliverer
+from adapters.event_bus import make_event_deliverer
 from adapters.reports import SqlReportSource
 from adapters.repository import SqlLedgerUnitOfWork
 from adapters.upstream import HttpBookingGateway, HttpPaymentGateway
@@ -98,16 +98,17 @@ def create_app(
                 charges = HttpPaymentGateway(payment_http, internal_token)
 
             sessions = create_sessionmaker(engine)
-            deliverer = make_event_deliverer(settings.workers.rabbitmq_url)
-            stack.push_async_callback(deliverer.close)
+            webhook: SignedWebhookDelivery | None = None
             order_events = settings.workers.order_events_secret
             if settings.workers.notification_service_url and order_events is not None:
                 notify_http = make_client(settings.workers.notification_service_url, timeout=timeout)
                 stack.push_async_callback(notify_http.aclose)
-                signed = SignedWebhookDelivery(
+                webhook = SignedWebhookDelivery(
                     notify_http, "/internal/events", order_events.get_secret_value()
                 )
-                deliverer = AlsoToWebhook(deliverer, signed)
+            broker = settings.broker
+            deliverer = make_event_deliverer(broker.url, webhook=webhook, topology=broker.topology())
+            stack.push_async_callback(deliverer.close)
             event_relay = OutboxRelay(
                 sessions,
                 tables.outbox,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from domain.models import SERVICE_TYPES
+from shared.event_topology import BrokerSettings
 from shared.settings import (
     DatabaseSettings,
     IdempotencySettings,
@@ -68,9 +69,8 @@ class WorkerSettings(SettingsBase):
     """Background work: the event outbox relay, the work queue (issue/release/refund) and the
     hold-expiry sweeper."""
 
-    rabbitmq_url: str | None = Field(default=None, alias="RABBITMQ_URL")
-    # Set: every event is also posted, signed with ORDER_EVENTS_SECRET, to notification-service's
-    # /internal/events (works without a broker, as in `make dev`).
+    # Set and no broker (RABBITMQ_URL): every event is posted, signed with ORDER_EVENTS_SECRET, to
+    # notification-service's /internal/events (as in `make dev`); with a broker it reads its queue.
     notification_service_url: str | None = Field(default=None, alias="NOTIFICATION_SERVICE_URL")
     # Its own key, not INTERNAL_TOKEN: no other service can make TiketQ write to a customer.
     order_events_secret: SecretStr | None = Field(default=None, alias="ORDER_EVENTS_SECRET")
@@ -91,6 +91,8 @@ class Settings:
     workers: WorkerSettings = field(default_factory=WorkerSettings)
     idempotency: IdempotencySettings = field(default_factory=IdempotencySettings)  # IDEMPOTENCY_*
     orders: OrderSettings = field(default_factory=OrderSettings)  # MAX_UNPAID_ORDERS_PER_ACCOUNT
+    # RABBITMQ_URL (or _FILE), EVENTS_*; built by hand (tests) it has no broker unless given one.
+    broker: BrokerSettings = field(default_factory=lambda: BrokerSettings(RABBITMQ_URL=None))
 
     def __post_init__(self) -> None:
         refuse_placeholder_secret(self.internal.token.get_secret_value(), self.runtime, "INTERNAL_TOKEN")
@@ -117,4 +119,5 @@ class Settings:
             workers=WorkerSettings(),
             idempotency=IdempotencySettings(),
             orders=OrderSettings(),
+            broker=BrokerSettings(),
         )

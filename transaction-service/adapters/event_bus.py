@@ -2,12 +2,19 @@
 docs/architecture.md).
 
 With `RABBITMQ_URL` set, each outbox event's envelope is published as a persistent JSON message
-to the durable topic exchange `tiketq.events`, routing key = the topic (`transaction.created`,
-`payment.confirmed`, `transaction.failed`, `refund.processed`), message_id = the event id, so
-consumers dedupe by it. The connection is made on the first event (the service starts without a
-broker) and is robust: aio-pika reconnects and restores the channel and exchange by itself.
-Publisher confirms are on, so a publish returns only once the broker has taken the message; any
-failure raises, and the relay keeps the row and retries it with back-off (at least once).
+to the durable topic exchange `tiketq.events` (`EVENTS_EXCHANGE`), routing key = the topic
+(`transaction.created`, `payment.confirmed`, `order.completed`, `transaction.failed`,
+`refund.processed`), message_id = the event id, so consumers dedupe by it. Before the first
+publish the whole topology is declared (shared/event_topology.py: the consumers' quorum queues
+and the dead-letter exchange too), so an event published before any consumer started waits in
+its queue. The connection is made on the first event (the service starts without a broker) and
+is robust: aio-pika reconnects by itself.
+
+A publish returns only once the broker has confirmed it: publisher confirms are on, and the
+message is `mandatory` with returns raised, so an event no queue is bound to is an error rather
+than silently dropped. Any failure (a nack, a return, a timeout, a lost connection) raises, and
+the relay keeps the row and retries it with back-off: a row is marked sent only after the
+broker's ack (at least once).
 
 Without a URL, events are logged at INFO and count as delivered.
 """
@@ -23,11 +30,11 @@ from typing import Any, Protocol
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
 
+from shared.event_topology import EventTopology, tiketq_topology
 from shared.outbox import Deliver, OutboxEvent
 
 logger = logging.getLogger("transaction.event_bus")
 
-EXCHANGE_NAME = "tiketq.events"
 APP_ID = "transaction-service"
 PUBLISH_TIMEOUT_SECONDS = 10.0
 CONNECT_TIMEOUT_SECONDS = 10.0
@@ -81,7 +88,8 @@ async def connect_robust(url: str) -> AbstractConnection:
 
 
 class RabbitMqEventDeliverer:
-    """Publishes to a durable topic exchange with publisher confirms; connects lazily.
+    """Publishes to a durable topic exchange with publisher confirms and `mandatory`; connects
+    lazily and declares the topology on each new channel.
 
     `connect` is injectable: tests hand in a fake connection, so nothing here needs a broker."""
 
@@ -89,12 +97,12 @@ class RabbitMqEventDeliverer:
         self,
         url: str,
         *,
-        exchange_name: str = EXCHANGE_NAME,
+        topology: EventTopology | None = None,
         connect: Connect = connect_robust,
         publish_timeout: float = PUBLISH_TIMEOUT_SECONDS,
     ) -> None:
         self._url = url
-        self._exchange_name = exchange_name
+        self._topology = topology or tiketq_topology()
         self._connect = connect
         self._publish_timeout = publish_timeout
         self._connection: AbstractConnection | None = None
@@ -108,11 +116,11 @@ class RabbitMqEventDeliverer:
             await exchange.publish(
                 event_message(event),
                 routing_key=event.topic,
-                mandatory=False,  # a topic nobody subscribes to yet is not an error
+                mandatory=True,  # unroutable comes back (PublishError): the row stays due
                 timeout=self._publish_timeout,
             )
         except Exception:
-            # A nack, a timeout or a dead channel: drop the channel (the connection reconnects by
+            # A nack, a return, a timeout or a dead channel: drop the channel (the connection reconnects by
             # itself) and let the relay retry this event later.
             await self._reset_channel()
             raise
@@ -126,10 +134,8 @@ class RabbitMqEventDeliverer:
                 return self._exchange
             if self._connection is None or self._connection.is_closed:
                 self._connection = await self._connect(self._url)
-            channel = await self._connection.channel(publisher_confirms=True)
-            exchange = await channel.declare_exchange(
-                self._exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
-            )
+            channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
+            exchange = await self._topology.declare(channel)
             self._channel, self._exchange = channel, exchange
             return exchange
 
@@ -151,9 +157,9 @@ class RabbitMqEventDeliverer:
 
 
 class AlsoToWebhook:
-    """The bus first, then a signed POST of the same envelope to a consumer without a broker
-    (notification-service). Either failing fails the event, and the relay retries both: the bus
-    may then see an event twice, which its consumers dedupe by message id anyway."""
+    """The log line first, then a signed POST of the same envelope to notification-service when
+    there is no broker between them. The POST failing fails the event, and the relay retries it;
+    notification-service dedupes by event id anyway."""
 
     def __init__(self, bus: EventDeliverer, webhook: Deliver) -> None:
         self._bus = bus
@@ -167,9 +173,14 @@ class AlsoToWebhook:
         await self._bus.close()
 
 
-def make_event_deliverer(rabbitmq_url: str | None, **options: Any) -> EventDeliverer:
-    """The deliverer for the outbox relay: RabbitMQ when a URL is given, else a log line.
-    Call `await deliverer.close()` at shutdown."""
+def make_event_deliverer(
+    rabbitmq_url: str | None, *, webhook: Deliver | None = None, **options: Any
+) -> EventDeliverer:
+    """The deliverer for the outbox relay. With a broker, RabbitMQ only: notification-service
+    reads its own queue there. Without one, the log line, then the signed webhook when one is
+    given (`make dev` without RabbitMQ still notifies). Call `await deliverer.close()` at shutdown."""
     if rabbitmq_url:
         return RabbitMqEventDeliverer(rabbitmq_url, **options)
+    if webhook is not None:
+        return AlsoToWebhook(LoggingEventDeliverer(), webhook)
     return LoggingEventDeliverer()

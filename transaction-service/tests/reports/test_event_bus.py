@@ -14,15 +14,16 @@ import pytest
 from pamqp.commands import Basic
 
 from adapters.event_bus import (
-    EXCHANGE_NAME,
+    AlsoToWebhook,
     LoggingEventDeliverer,
     RabbitMqEventDeliverer,
     event_message,
     make_event_deliverer,
 )
+from shared.event_topology import EXCHANGE, ORDER_EVENT_TOPICS, tiketq_topology
 from shared.outbox import OutboxEvent
 
-TOPICS = ("transaction.created", "payment.confirmed", "transaction.failed", "refund.processed")
+TOPICS = ORDER_EVENT_TOPICS
 
 
 def outbox_event(topic: str = "payment.confirmed", **data: Any) -> OutboxEvent:
@@ -46,16 +47,35 @@ class FakeExchange:
         self.published.append((message, routing_key, kwargs))
 
 
+class FakeQueue:
+    def __init__(self, name: str, durable: bool, arguments: dict[str, Any] | None) -> None:
+        self.name = name
+        self.durable = durable
+        self.arguments = arguments or {}
+        self.bindings: list[tuple[str, str]] = []
+
+    async def bind(self, exchange: FakeExchange, routing_key: str) -> None:
+        self.bindings.append((exchange.name, routing_key))
+
+
 class FakeChannel:
-    def __init__(self, publisher_confirms: bool) -> None:
+    def __init__(self, publisher_confirms: bool, on_return_raises: bool) -> None:
         self.publisher_confirms = publisher_confirms
+        self.on_return_raises = on_return_raises
         self.is_closed = False
         self.exchanges: list[FakeExchange] = []
+        self.queues: dict[str, FakeQueue] = {}
 
     async def declare_exchange(self, name: str, type_: Any, *, durable: bool = False) -> FakeExchange:
         exchange = FakeExchange(self, name, type_, durable)
         self.exchanges.append(exchange)
         return exchange
+
+    async def declare_queue(
+        self, name: str, *, durable: bool = False, arguments: dict[str, Any] | None = None
+    ) -> FakeQueue:
+        queue = self.queues[name] = FakeQueue(name, durable, arguments)
+        return queue
 
     async def close(self) -> None:
         self.is_closed = True
@@ -66,8 +86,8 @@ class FakeConnection:
         self.is_closed = False
         self.channels: list[FakeChannel] = []
 
-    async def channel(self, publisher_confirms: bool = True) -> FakeChannel:
-        channel = FakeChannel(publisher_confirms)
+    async def channel(self, publisher_confirms: bool = True, on_return_raises: bool = False) -> FakeChannel:
+        channel = FakeChannel(publisher_confirms, on_return_raises)
         self.channels.append(channel)
         return channel
 
@@ -93,7 +113,7 @@ class FakeBroker:
 
     @property
     def exchange(self) -> FakeExchange:
-        return self.connections[-1].channels[-1].exchanges[-1]
+        return self.connections[-1].channels[-1].exchanges[0]  # the first declared: tiketq.events
 
 
 URL = "amqp://guest:guest@rabbit.test:5672/"
@@ -140,7 +160,7 @@ async def test_publishes_each_topic_with_its_routing_key(topic: str) -> None:
     assert routing_key == topic
     assert message.message_id == str(event.id)
     assert json.loads(message.body)["topic"] == topic
-    assert options["mandatory"] is False
+    assert options["mandatory"] is True  # no queue bound to it: returned, and the publish raises
     assert options["timeout"] > 0
 
 
@@ -154,11 +174,35 @@ async def test_connects_lazily_once_with_confirms_and_a_durable_topic_exchange()
     (connection,) = broker.connections
     (channel,) = connection.channels
     assert channel.publisher_confirms is True
-    (exchange,) = channel.exchanges
-    assert exchange.name == EXCHANGE_NAME == "tiketq.events"
+    assert channel.on_return_raises is True
+    exchange, dead_letters = channel.exchanges
+    assert exchange.name == EXCHANGE == "tiketq.events"
     assert exchange.type == aio_pika.ExchangeType.TOPIC
     assert exchange.durable is True
+    assert dead_letters.name == "tiketq.events.dead-letter"
+    assert dead_letters.durable is True
     assert len(exchange.published) == 3
+    assert dead_letters.published == []
+
+
+async def test_the_consumers_queues_are_declared_before_the_first_publish() -> None:
+    """An event published before notification-service ever started waits in its queue."""
+    broker = FakeBroker()
+    deliver = RabbitMqEventDeliverer(URL, connect=broker.connect, topology=tiketq_topology(delivery_limit=7))
+    await deliver(outbox_event())
+    queues = broker.connections[0].channels[0].queues
+    queue = queues["tiketq.events.notification-service"]
+    assert queue.durable is True
+    assert queue.arguments == {
+        "x-queue-type": "quorum",
+        "x-delivery-limit": 7,
+        "x-dead-letter-exchange": "tiketq.events.dead-letter",
+        "x-dead-letter-routing-key": "tiketq.events.notification-service",
+    }
+    assert sorted(queue.bindings) == sorted(("tiketq.events", topic) for topic in ORDER_EVENT_TOPICS)
+    parked = queues["tiketq.events.notification-service.dead-letter"]
+    assert parked.arguments == {"x-queue-type": "quorum"}
+    assert parked.bindings == [("tiketq.events.dead-letter", "tiketq.events.notification-service")]
 
 
 async def test_a_failed_publish_raises_for_the_relay_and_the_next_event_uses_a_new_channel() -> None:
@@ -225,6 +269,35 @@ async def test_without_a_url_events_are_logged_and_delivered(caplog: pytest.LogC
 
 def test_with_a_url_the_deliverer_is_rabbitmq() -> None:
     assert isinstance(make_event_deliverer(URL), RabbitMqEventDeliverer)
+
+
+async def test_with_a_broker_the_webhook_is_not_used() -> None:
+    """notification-service reads its queue then: the webhook would be a second copy of each event."""
+    posted: list[OutboxEvent] = []
+
+    async def webhook(event: OutboxEvent) -> None:
+        posted.append(event)
+
+    broker = FakeBroker()
+    deliver = make_event_deliverer(URL, webhook=webhook, connect=broker.connect)
+    assert isinstance(deliver, RabbitMqEventDeliverer)
+    await deliver(outbox_event())
+    assert posted == []
+    assert len(broker.exchange.published) == 1
+
+
+async def test_without_a_broker_events_go_to_the_webhook() -> None:
+    posted: list[OutboxEvent] = []
+
+    async def webhook(event: OutboxEvent) -> None:
+        posted.append(event)
+
+    deliver = make_event_deliverer(None, webhook=webhook)
+    assert isinstance(deliver, AlsoToWebhook)
+    event = outbox_event("order.completed")
+    await deliver(event)
+    assert posted == [event]
+    await deliver.close()
 
 
 async def test_the_relay_marks_events_delivered_only_after_a_publish(

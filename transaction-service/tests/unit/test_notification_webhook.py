@@ -1,5 +1,5 @@
-"""With NOTIFICATION_SERVICE_URL set, each event goes to the bus and, signed, to
-notification-service; either failing fails the event, so the relay retries it."""
+"""With NOTIFICATION_SERVICE_URL set and no broker, each event is logged and, signed, posted to
+notification-service; the post failing fails the event, so the relay retries it."""
 
 from __future__ import annotations
 

@@ -73,7 +73,9 @@ async def test_the_internal_route_needs_the_internal_token_and_a_profile(
     assert missing.json()["type"].endswith("/profile-not-found")
 
 
-async def test_the_owner_chooses_wita_and_notifications_read_it(client: httpx.AsyncClient, people: People) -> None:
+async def test_the_owner_chooses_wita_and_notifications_read_it(
+    client: httpx.AsyncClient, people: People
+) -> None:
     siti = await people.register()
     changed = await client.put(f"/users/{siti.id}", json={"time_zone": "Asia/Makassar"}, headers=siti.headers)
     assert changed.status_code == 200, changed.text

@@ -78,7 +78,11 @@ def create_app(
             logger.warning("JWT_PRIVATE_KEY is not set: signing with a throwaway key (local only)")
         engine = create_engine(settings.database)
         sessions = create_sessionmaker(engine)
-        client = make_client(timeout=EVENT_DELIVERY_TIMEOUT_SECONDS, transport=user_service_transport)
+        client = make_client(
+            settings.events.user_service_url,
+            timeout=EVENT_DELIVERY_TIMEOUT_SECONDS,
+            transport=user_service_transport,
+        )
         relay = OutboxRelay(
             sessions,
             outbox,

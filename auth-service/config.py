@@ -18,8 +18,10 @@ from shared.settings import (
     InternalSettings,
     RuntimeSettings,
     SettingsBase,
+    UpstreamUrls,
     refuse_placeholder_secret,
 )
+from shared.upstream_urls import primary_url
 
 
 class AuthJwtSettings(SettingsBase):
@@ -117,7 +119,8 @@ class EventSettings(SettingsBase):
     """Where account events go (user-service), the key they are signed with, and how the outbox
     relay runs."""
 
-    user_service_url: str = Field(default="http://127.0.0.1:8002", alias="USER_SERVICE_URL")
+    # One URL or its instances' URLs, comma-separated: the relay's client spreads over them.
+    user_service_url: UpstreamUrls = Field(default="http://127.0.0.1:8002", alias="USER_SERVICE_URL")
     # Its own key, not INTERNAL_TOKEN: every service holds that one, and none but auth-service
     # may announce accounts.
     secret: SecretStr = Field(alias="ACCOUNT_EVENTS_SECRET")
@@ -134,7 +137,7 @@ class EventSettings(SettingsBase):
 
     @property
     def events_url(self) -> str:
-        return self.user_service_url.rstrip("/") + "/internal/events"
+        return primary_url(self.user_service_url) + "/internal/events"
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,11 @@ def create_app(
             connect_timeout=min(xe.timeout_seconds, 5.0),
             transport=xendit_transport if xendit_transport is not None else midtrans_transport,
         )
-        events_http = make_client(timeout=EVENT_DELIVERY_TIMEOUT_SECONDS, transport=events_transport)
+        events_http = make_client(
+            settings.events.transaction_service_url,
+            timeout=EVENT_DELIVERY_TIMEOUT_SECONDS,
+            transport=events_transport,
+        )
         relay = OutboxRelay(
             sessions,
             outbox,

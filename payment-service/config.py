@@ -14,8 +14,10 @@ from shared.settings import (
     InternalSettings,
     RuntimeSettings,
     SettingsBase,
+    UpstreamUrls,
     refuse_placeholder_secret,
 )
+from shared.upstream_urls import primary_url
 
 # The local sandbox's default server key (sandbox/: SANDBOX_MIDTRANS_SERVER_KEY), so `make dev`
 # works without configuration; refused outside local/test.
@@ -90,7 +92,10 @@ class NotificationSettings(SettingsBase):
 class PaymentEventSettings(SettingsBase):
     """Where payment.status_changed events go (transaction-service) and how the relay runs."""
 
-    transaction_service_url: str = Field(default="http://localhost:8003", alias="TRANSACTION_SERVICE_URL")
+    # One URL or its instances' URLs, comma-separated: the relay's client spreads over them.
+    transaction_service_url: UpstreamUrls = Field(
+        default="http://localhost:8003", alias="TRANSACTION_SERVICE_URL"
+    )
     events_url_override: str | None = Field(default=None, alias="PAYMENT_EVENTS_URL")
     webhook_secret: SecretStr = Field(default=SecretStr(LOCAL_WEBHOOK_SECRET), alias="PAYMENT_WEBHOOK_SECRET")
     # Off only in tests that drive the relay by hand (deliver_due()).
@@ -110,7 +115,7 @@ class PaymentEventSettings(SettingsBase):
 
     @property
     def events_url(self) -> str:
-        return self.events_url_override or self.transaction_service_url.rstrip("/") + "/webhooks/payment"
+        return self.events_url_override or primary_url(self.transaction_service_url) + "/webhooks/payment"
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,26 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AfterValidator, Field, SecretStr, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from shared.upstream_urls import parse_upstream_urls
+
 Environment = Literal["local", "test", "staging", "production"]
+
+
+def _instances_listed(value: str) -> str:
+    parse_upstream_urls(value)
+    return value
+
+
+# A service's URL, or its instances' URLs comma-separated (shared/upstream_urls.py); `make_client`
+# spreads requests over them.
+UpstreamUrls = Annotated[str, AfterValidator(_instances_listed)]
 
 
 class FileSecretsSource(PydanticBaseSettingsSource):
@@ -103,7 +115,7 @@ class InternalSettings(SettingsBase):
     """The credential `/internal/...` routes require, and where auth-service lives."""
 
     token: SecretStr = Field(alias="INTERNAL_TOKEN")
-    auth_service_url: str = Field(default="http://127.0.0.1:8001", alias="AUTH_SERVICE_URL")
+    auth_service_url: UpstreamUrls = Field(default="http://127.0.0.1:8001", alias="AUTH_SERVICE_URL")
 
     @model_validator(mode="after")
     def _strong_enough(self) -> InternalSettings:

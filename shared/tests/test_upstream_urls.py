@@ -1,7 +1,9 @@
 import re
 
 import pytest
+from pydantic import SecretStr, ValidationError
 
+from shared.settings import InternalSettings
 from shared.upstream_urls import UpstreamUrlError, parse_upstream_urls, primary_url
 
 
@@ -31,3 +33,13 @@ def test_a_comma_separated_list_keeps_its_order_and_ignores_blanks() -> None:
 def test_what_is_not_a_list_of_one_services_urls_is_refused(value: str, complaint: str) -> None:
     with pytest.raises(UpstreamUrlError, match=re.escape(complaint)):
         parse_upstream_urls(value)
+
+
+def test_auth_service_url_in_settings_may_list_instances_and_nothing_else() -> None:
+    token = SecretStr("t" * 32)
+    listed = InternalSettings(
+        INTERNAL_TOKEN=token, AUTH_SERVICE_URL="http://10.0.0.5:8001,http://10.0.0.6:8001"
+    )
+    assert listed.auth_service_url == "http://10.0.0.5:8001,http://10.0.0.6:8001"
+    with pytest.raises(ValidationError, match="AUTH_SERVICE_URL"):
+        InternalSettings(INTERNAL_TOKEN=token, AUTH_SERVICE_URL="auth-service:8001")

@@ -72,6 +72,19 @@ def test_the_events_url_is_user_service_internal_events() -> None:
     assert settings.events_url == "http://user-service:8002/internal/events"
 
 
+def test_user_service_may_be_several_instances_and_nothing_else() -> None:
+    settings = EventSettings(  # type: ignore[call-arg]
+        USER_SERVICE_URL="http://10.0.0.5:8002,http://10.0.0.6:8002",
+        ACCOUNT_EVENTS_SECRET=SecretStr("s" * 32),
+    )
+    # Written against the first; the relay's client spreads it over both (shared.http).
+    assert settings.events_url == "http://10.0.0.5:8002/internal/events"
+    with pytest.raises(ValidationError, match="USER_SERVICE_URL"):
+        EventSettings(  # type: ignore[call-arg]
+            USER_SERVICE_URL="http://10.0.0.5:8002,user-service", ACCOUNT_EVENTS_SECRET=SecretStr("s" * 32)
+        )
+
+
 def test_account_events_have_their_own_strong_secret(
     test_keys: TestKeys, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -62,6 +62,16 @@ def test_the_events_url_follows_transaction_service_unless_given(monkeypatch: py
     assert PaymentEventSettings().events_url == "http://elsewhere/hook"
 
 
+def test_transaction_service_may_be_several_instances(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PAYMENT_EVENTS_URL", raising=False)
+    monkeypatch.setenv("TRANSACTION_SERVICE_URL", "http://10.0.0.5:8003, http://10.0.0.6:8003")
+    # Written against the first; the relay's client spreads it over both (shared.http).
+    assert PaymentEventSettings().events_url == "http://10.0.0.5:8003/webhooks/payment"
+    monkeypatch.setenv("TRANSACTION_SERVICE_URL", "http://10.0.0.5:8003,ftp://10.0.0.6")
+    with pytest.raises(ValidationError, match="TRANSACTION_SERVICE_URL"):
+        PaymentEventSettings()
+
+
 def test_a_short_webhook_secret_is_refused() -> None:
     with pytest.raises(ValidationError):
         PaymentEventSettings(PAYMENT_WEBHOOK_SECRET=SecretStr("short"))  # type: ignore[call-arg]

@@ -21,7 +21,8 @@ endif
 endif
 
 help:
-	@echo "make dev      run the whole platform on http://localhost:8000 (Ctrl-C stops it)"
+	@echo "make dev      run the whole platform on http://localhost:8000 (Ctrl-C stops it;"
+	@echo "              REPLICAS=2 runs two processes of every service)"
 	@echo "make test     run every check and test suite"
 	@echo "make bench    run the benchmarks and write BENCHMARKS.md"
 	@echo "make openapi  regenerate every service's checked-in openapi.json"
@@ -38,8 +39,11 @@ $(STAMP): $(PY) $(REQUIREMENTS)
 
 install: $(STAMP)
 
+# `make dev REPLICAS=2`: two processes of every service, the gateway spreading over them.
+REPLICAS ?= 1
+
 dev: $(STAMP)
-	$(PY) -m devstack
+	REPLICAS=$(REPLICAS) $(PY) -m devstack
 
 test: $(STAMP)
 	$(PY) tools/run_tests.py

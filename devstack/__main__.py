@@ -2,6 +2,7 @@
 
 python -m devstack            # embedded PostgreSQL in .devstack/pgdata
 DATABASE_URL=postgresql://postgres@localhost:5432/postgres python -m devstack
+REPLICAS=2 python -m devstack # two processes of every service (`make dev REPLICAS=2`)
 """
 
 from __future__ import annotations
@@ -14,13 +15,24 @@ import signal
 import sys
 
 from devstack.catalog import ROOT, SERVICES
-from devstack.stack import Stack, StackConfig
+from devstack.stack import MAX_REPLICAS, Stack, StackConfig
 
 
 def _database_label(stack: Stack) -> str:
     if stack.database and stack.database.embedded:
         return "embedded PostgreSQL (.devstack/pgdata)"
     return "the server DATABASE_URL names"
+
+
+def _ports(stack: Stack, service: str) -> str:
+    return " ".join(f":{port}" for port in stack.config.instance_ports(service))
+
+
+def _replicas() -> int:
+    value = os.environ.get("REPLICAS", "1").strip() or "1"
+    if not value.isdigit() or not 1 <= int(value) <= MAX_REPLICAS:
+        raise SystemExit(f"REPLICAS must be a whole number from 1 to {MAX_REPLICAS}, not {value!r}")
+    return int(value)
 
 
 def _banner(stack: Stack) -> str:
@@ -31,7 +43,7 @@ def _banner(stack: Stack) -> str:
         f"  API (gateway)   {gateway}",
         f"  Swagger UI      {gateway}/docs  (Authorize logs in through /auth/login)",
         f"  ReDoc           {gateway}/redoc",
-        "  Services        " + ", ".join(f"{s.name} :{stack.config.ports[s.name]}" for s in SERVICES),
+        "  Services        " + ", ".join(f"{s.name} {_ports(stack, s.name)}" for s in SERVICES),
         f"  Sandbox         {stack.url('sandbox')}  (the suppliers' stand-in; knobs at /sandbox/knobs)",
         f"  Database        {_database_label(stack)}",
         f"  Admin login     {stack.admin_email} / {stack.admin_password}",
@@ -52,6 +64,7 @@ async def main() -> int:
         secrets_dir=ROOT / "secrets",
         database_url=os.environ.get("DATABASE_URL"),
         host=os.environ.get("DEV_HOST", "127.0.0.1"),
+        replicas=_replicas(),
     )
     stack = Stack(config)
     stop = asyncio.Event()

@@ -15,6 +15,11 @@ class ServiceSpec:
     directory: str
     port: int
     database: str | None  # None: keeps no state
+    # Searched offers live in process memory (a hold looks its offer up there), so a second
+    # instance would answer 410 offer-expired for what the first found. Such a service runs one
+    # instance unless `shared_offers_env` is set for it (flights: REDIS_URL, a shared cache).
+    offers_in_memory: bool = False
+    shared_offers_env: str | None = None
 
     @property
     def path(self) -> Path:
@@ -29,9 +34,16 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("auth", "auth-service", 8001, "tiketq_auth"),
     ServiceSpec("user", "user-service", 8002, "tiketq_user"),
     ServiceSpec("transaction", "transaction-service", 8003, "tiketq_transaction"),
-    ServiceSpec("flights", "flights-service", 8004, "tiketq_flights"),
+    ServiceSpec(
+        "flights",
+        "flights-service",
+        8004,
+        "tiketq_flights",
+        offers_in_memory=True,
+        shared_offers_env="REDIS_URL",
+    ),
     ServiceSpec("ferries", "ferries-service", 8005, "tiketq_ferries"),
-    ServiceSpec("hotels", "hotels-service", 8006, "tiketq_hotels"),
+    ServiceSpec("hotels", "hotels-service", 8006, "tiketq_hotels", offers_in_memory=True),
     ServiceSpec("ppob", "ppob-service", 8007, "tiketq_ppob"),
     ServiceSpec("payment", "payment-service", 8008, "tiketq_payment"),
     ServiceSpec("notification", "notification-service", 8010, "tiketq_notification"),

@@ -101,6 +101,12 @@ class ManagedProcess:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._pump, 2)
 
+    async def wait(self) -> int | None:
+        """Until the process has exited (its exit status; negative: the signal that ended it)."""
+        if self.process is None:
+            return None
+        return await self.process.wait()
+
     def kill_now(self) -> None:
         """Last resort (atexit, test teardown after a crash)."""
         if self.process is not None and self.process.returncode is None:

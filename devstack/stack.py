@@ -23,6 +23,21 @@ PRODUCT_SERVICES = {"flight": "flights", "ferry": "ferries", "hotel": "hotels", 
 
 logger = logging.getLogger("devstack")
 
+# `make dev REPLICAS=2`: instance n (from 2) of a service listens on its port + (n - 1) * 100.
+REPLICA_PORT_STEP = 100
+MAX_REPLICAS = 9
+
+
+def instance_name(service: str, number: int) -> str:
+    """ "payment" for the first instance of payment-service, "payment-2" for the second…"""
+    return service if number == 1 else f"{service}-{number}"
+
+
+def service_of(instance: str) -> str:
+    """The catalogue name of an instance: "payment-2" → "payment"."""
+    name, _, number = instance.rpartition("-")
+    return name if name and number.isdigit() else instance
+
 
 def free_ports(count: int) -> list[int]:
     sockets = []
@@ -54,16 +69,47 @@ class StackConfig:
     service_env: dict[str, dict[str, str]] = field(default_factory=dict)
     # The sandbox's SMTP sink, where notification-service sends its email.
     smtp_port: int = 2525
+    # Processes of every service in the catalogue (all keep their state in PostgreSQL); the
+    # gateway and the sandbox stay one. Every URL of a service then lists all its instances.
+    replicas: int = 1
+    # The ports of instances 2…replicas, by service; by default its port + 100, + 200…
+    replica_ports: dict[str, list[int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.replicas <= MAX_REPLICAS:
+            raise ValueError(f"replicas must be between 1 and {MAX_REPLICAS}, not {self.replicas}")
+
+    def instance_ports(self, name: str) -> list[int]:
+        """Every instance's port: one for the gateway and the sandbox, `replicas` for a service."""
+        first = self.ports[name]
+        if name not in {s.name for s in SERVICES} or not self.replicable(by_name(name)):
+            return [first]
+        more = self.replica_ports.get(name) or [
+            first + n * REPLICA_PORT_STEP for n in range(1, self.replicas)
+        ]
+        return [first, *more[: self.replicas - 1]]
+
+    def replicable(self, spec: ServiceSpec) -> bool:
+        """False for a service whose offers live in process memory with no shared store given."""
+        if not spec.offers_in_memory:
+            return True
+        env = {**os.environ, **self.extra_env, **self.service_env.get(spec.name, {})}
+        return bool(spec.shared_offers_env and env.get(spec.shared_offers_env))
 
     @classmethod
-    def for_tests(cls, workdir: Path, database_url: str | None = None) -> StackConfig:
+    def for_tests(cls, workdir: Path, database_url: str | None = None, replicas: int = 1) -> StackConfig:
         names = [s.name for s in ALL_PROCESSES]
-        *process_ports, smtp_port = free_ports(len(names) + 1)
-        ports = dict(zip(names, process_ports, strict=True))
+        extra = (replicas - 1) * len(SERVICES)
+        *process_ports, smtp_port = free_ports(len(names) + extra + 1)
+        ports = dict(zip(names, process_ports[: len(names)], strict=True))
+        spare = iter(process_ports[len(names) :])
+        replica_ports = {s.name: [next(spare) for _ in range(replicas - 1)] for s in SERVICES}
         return cls(
             workdir=workdir,
             secrets_dir=workdir / "secrets",
             ports=ports,
+            replicas=replicas,
+            replica_ports=replica_ports,
             smtp_port=smtp_port,
             database_url=database_url,
             # On a shared server each run gets databases of its own (an embedded one is private).
@@ -83,7 +129,19 @@ class Stack:
         self.admin_email = os.environ.get("BOOTSTRAP_ADMIN_EMAIL", DEFAULT_ADMIN_EMAIL)
 
     def url(self, name: str) -> str:
-        return f"http://{self.config.host}:{self.config.ports[name]}"
+        """One process's URL: "payment" (the first instance) or "payment-2"."""
+        service = service_of(name)
+        number = 1 if name == service else int(name.rpartition("-")[2])
+        return f"http://{self.config.host}:{self.config.instance_ports(service)[number - 1]}"
+
+    def instances(self, service: str) -> list[str]:
+        """The process names of a service's instances: ["payment", "payment-2"]."""
+        count = len(self.config.instance_ports(service))
+        return [instance_name(service, number) for number in range(1, count + 1)]
+
+    def urls(self, service: str) -> str:
+        """Every instance's URL, comma-separated, as callers are configured (shared/upstream_urls.py)."""
+        return ",".join(self.url(name) for name in self.instances(service))
 
     @property
     def gateway_url(self) -> str:
@@ -126,8 +184,10 @@ class Stack:
             "INTERNAL_TOKEN_FILE": str(self.secrets.internal_token),
             "JWT_JWKS_URL": f"{self.url('auth')}/auth/.well-known/jwks.json",
         }
+        # Every caller gets every instance; the JWKS URL is written against the first and the
+        # auth client spreads it like any other call (shared/http.py).
         for other in (*SERVICES, GATEWAY):
-            env[other.url_env] = self.url(other.name)
+            env[other.url_env] = self.urls(other.name)
         # Every provider adapter's base URL points at the sandbox (docs/architecture.md, the sandbox).
         sandbox = self.url(SANDBOX.name)
         env["AMADEUS_BASE_URL"] = f"{sandbox}/amadeus"
@@ -164,7 +224,7 @@ class Stack:
         # transaction-service signs its order events with it, notification-service checks them.
         env["ORDER_EVENTS_SECRET_FILE"] = str(self.secrets.order_events_secret)
         # transaction-service sells each product through its service's booking contract.
-        env["PRODUCT_SERVICES"] = json.dumps({kind: self.url(svc) for kind, svc in PRODUCT_SERVICES.items()})
+        env["PRODUCT_SERVICES"] = json.dumps({kind: self.urls(svc) for kind, svc in PRODUCT_SERVICES.items()})
         # Locally a stopped transaction-service gets its waiting events seconds after it returns.
         env.setdefault("PAYMENT_EVENTS_MAX_BACKOFF_SECONDS", "5")
         env.pop("DATABASE_URL", None)
@@ -202,7 +262,8 @@ class Stack:
         if proc.returncode != 0:
             raise RuntimeError(f"migrations of {spec.directory} failed:\n{output.decode(errors='replace')}")
 
-    def _process_for(self, spec: ServiceSpec, index: int) -> ManagedProcess:
+    def _process_for(self, name: str, index: int) -> ManagedProcess:
+        spec = by_name(service_of(name))
         argv = [
             sys.executable,
             "-m",
@@ -212,7 +273,7 @@ class Stack:
             "--host",
             self.config.host,
             "--port",
-            str(self.config.ports[spec.name]),
+            self.url(name).rpartition(":")[2],
             "--no-access-log",
             "--timeout-graceful-shutdown",
             "5",
@@ -221,11 +282,11 @@ class Stack:
             # auth-service reads X-Forwarded-For itself (TRUSTED_PROXIES: the gateway on loopback).
             argv.append("--no-proxy-headers")
         return ManagedProcess(
-            spec.name,
+            name,
             argv,
             cwd=spec.path,
             env=self._env_for(spec),
-            log_path=self.log_path(spec.name),
+            log_path=self.log_path(name),
             echo=self.config.echo,
             color_index=index,
         )
@@ -244,14 +305,13 @@ class Stack:
         await wait_until_ready(
             f"{self.url(SANDBOX.name)}/readyz", self.processes[SANDBOX.name], self.config.ready_timeout
         )
-        for index, spec in enumerate(SERVICES):
-            await self.start_service(spec.name, index)
+        instances = [name for spec in SERVICES for name in self.instances(spec.name)]
+        for index, name in enumerate(instances):
+            await self.start_service(name, index)
         await asyncio.gather(
             *(
-                wait_until_ready(
-                    f"{self.url(s.name)}/readyz", self.processes[s.name], self.config.ready_timeout
-                )
-                for s in SERVICES
+                wait_until_ready(f"{self.url(name)}/readyz", self.processes[name], self.config.ready_timeout)
+                for name in instances
             )
         )
         await self.start_service(GATEWAY.name, len(SERVICES))
@@ -260,10 +320,14 @@ class Stack:
         )
 
     async def start_service(self, name: str, index: int = 0) -> None:
-        spec = by_name(name)
-        process = self._process_for(spec, index)
+        """Starts one process: a service's instance ("payment", "payment-2"), the gateway or the sandbox."""
+        process = self._process_for(name, index)
         await process.start()
         self.processes[name] = process
+
+    def kill_instance(self, name: str) -> None:
+        """SIGKILL one process (no shutdown, no drain), as a node failure would."""
+        self.processes[name].kill_now()
 
     async def restart_service(self, name: str) -> None:
         await self.stop_service(name)
@@ -277,7 +341,8 @@ class Stack:
 
     async def stop(self) -> None:
         # The gateway first, so nothing new comes in while the services drain.
-        for name in [GATEWAY.name, *reversed([s.name for s in SERVICES]), SANDBOX.name]:
+        services = [name for spec in reversed(SERVICES) for name in reversed(self.instances(spec.name))]
+        for name in [GATEWAY.name, *services, SANDBOX.name]:
             await self.stop_service(name)
         if self.database:
             await self.database.drop_databases()

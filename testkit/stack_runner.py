@@ -34,7 +34,16 @@ class StackRunner:
         self.call(self.stack.stop_service(name))
 
     def start_service(self, name: str) -> None:
+        """(Re)starts one process ("payment", "payment-2", "sandbox") and waits until it is ready."""
         self.call(self.stack.restart_service(name))
+
+    def kill_instance(self, name: str) -> None:
+        """SIGKILL one process ("payment-2"): no shutdown hook runs, no request is drained."""
+        self.call(self._kill(name))
+
+    async def _kill(self, name: str) -> None:
+        self.stack.kill_instance(name)
+        await self.stack.processes[name].wait()
 
     def close(self) -> None:
         try:

@@ -1,0 +1,180 @@
+"""The broker tier: the outbox relay publishing through `RabbitMqEventDeliverer` to the real
+RabbitMQ at RABBITMQ_URL (collected only when it is set; tools/run_tests.py names the tier when
+it is not). Each test declares a topology under an exchange name of its own and deletes it after,
+so parallel runs on one broker never see each other's events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import aio_pika
+import pytest
+from aio_pika.abc import AbstractRobustConnection
+from sqlalchemy import Table, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.event_bus import RabbitMqEventDeliverer
+from shared.event_topology import NOTIFICATIONS, EventTopology, tiketq_topology
+from shared.outbox import OutboxRelay, add_event
+
+URL = os.environ.get("RABBITMQ_URL", "")
+
+
+@pytest.fixture
+async def admin_channel() -> AsyncIterator[aio_pika.abc.AbstractChannel]:
+    connection = await aio_pika.connect_robust(URL)
+    channel = await connection.channel()
+    yield channel
+    await connection.close()
+
+
+@pytest.fixture
+async def topology() -> AsyncIterator[EventTopology]:
+    topology = tiketq_topology(f"test.{uuid.uuid4().hex[:12]}.events", delivery_limit=3)
+    yield topology
+    connection = await aio_pika.connect(URL)  # a fresh one: the broker may just have restarted
+    try:
+        await topology.delete(await connection.channel())
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+async def clean_outbox(reports_sessions: async_sessionmaker[AsyncSession], outbox: Table) -> Table:
+    async with reports_sessions() as session, session.begin():
+        await session.execute(outbox.delete())
+    return outbox
+
+
+async def add(sessions: async_sessionmaker[AsyncSession], outbox: Table, topic: str) -> uuid.UUID:
+    async with sessions() as session, session.begin():
+        return await add_event(session, outbox, topic, {"order_id": str(uuid.uuid4()), "user_id": "u-1"})
+
+
+async def row(sessions: async_sessionmaker[AsyncSession], outbox: Table, event_id: uuid.UUID) -> Any:
+    async with sessions() as session:
+        return (await session.execute(select(outbox).where(outbox.c.id == event_id))).one()
+
+
+async def make_due(sessions: async_sessionmaker[AsyncSession], outbox: Table) -> None:
+    async with sessions() as session, session.begin():
+        await session.execute(outbox.update().values(next_attempt_at=datetime.now(UTC)))
+
+
+async def drain(
+    channel: aio_pika.abc.AbstractChannel, queue_name: str
+) -> list[aio_pika.abc.AbstractIncomingMessage]:
+    queue = await channel.get_queue(queue_name, ensure=False)
+    messages = []
+    while (message := await queue.get(fail=False, timeout=5)) is not None:
+        await message.ack()
+        messages.append(message)
+    return messages
+
+
+async def test_a_relayed_event_is_confirmed_and_waits_in_the_consumers_queue(
+    reports_sessions: async_sessionmaker[AsyncSession],
+    clean_outbox: Table,
+    topology: EventTopology,
+    admin_channel: aio_pika.abc.AbstractChannel,
+) -> None:
+    """No consumer has ever run: the publisher's own declaration routes the event to its queue."""
+    deliver = RabbitMqEventDeliverer(URL, topology=topology)
+    relay = OutboxRelay(reports_sessions, clean_outbox, deliver)
+    event_id = await add(reports_sessions, clean_outbox, "order.completed")
+    try:
+        assert await relay.deliver_due() == 1
+    finally:
+        await deliver.close()
+    assert (await row(reports_sessions, clean_outbox, event_id)).delivered_at is not None
+    (message,) = await drain(admin_channel, topology.queue(NOTIFICATIONS))
+    assert message.message_id == str(event_id)
+    assert message.routing_key == "order.completed"
+    assert message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
+    assert json.loads(message.body)["event_id"] == str(event_id)
+
+
+async def test_an_event_no_queue_is_bound_to_comes_back_and_its_row_stays_due(
+    reports_sessions: async_sessionmaker[AsyncSession],
+    clean_outbox: Table,
+    admin_channel: aio_pika.abc.AbstractChannel,
+) -> None:
+    """`mandatory` with returns raised: a misconfigured topology is an error, never a lost event."""
+    nobody_reads = EventTopology(f"test.{uuid.uuid4().hex[:12]}.events", {})
+    deliver = RabbitMqEventDeliverer(URL, topology=nobody_reads)
+    relay = OutboxRelay(reports_sessions, clean_outbox, deliver, max_backoff_seconds=0)
+    event_id = await add(reports_sessions, clean_outbox, "order.completed")
+    try:
+        assert await relay.deliver_due() == 0
+        kept = await row(reports_sessions, clean_outbox, event_id)
+        assert kept.delivered_at is None
+        assert kept.attempts == 1
+        assert "NO_ROUTE" in kept.last_error
+        # Once a consumer's queue is bound, the same row goes out on the next pass.
+        fixed = tiketq_topology(nobody_reads.exchange)
+        await fixed.declare(admin_channel)
+        await make_due(reports_sessions, clean_outbox)
+        assert await relay.deliver_due() == 1
+        assert (await row(reports_sessions, clean_outbox, event_id)).delivered_at is not None
+        (message,) = await drain(admin_channel, fixed.queue(NOTIFICATIONS))
+        assert message.message_id == str(event_id)
+    finally:
+        await deliver.close()
+        await tiketq_topology(nobody_reads.exchange).delete(admin_channel)
+
+
+@contextmanager
+def broker_stopped() -> Iterator[None]:
+    """This machine's own RabbitMQ stops for a few seconds and is started again, whatever happens."""
+    rabbitmqctl = shutil.which("rabbitmqctl")
+    assert rabbitmqctl, "rabbitmqctl is needed to restart the broker"
+    subprocess.run([rabbitmqctl, "stop_app"], check=True, capture_output=True, timeout=60)
+    try:
+        yield
+    finally:
+        subprocess.run([rabbitmqctl, "start_app"], check=True, capture_output=True, timeout=120)
+        subprocess.run([rabbitmqctl, "await_startup"], check=True, capture_output=True, timeout=120)
+
+
+async def test_events_written_while_the_broker_restarts_leave_once_it_is_back(
+    reports_sessions: async_sessionmaker[AsyncSession],
+    clean_outbox: Table,
+    topology: EventTopology,
+) -> None:
+    deliver = RabbitMqEventDeliverer(URL, topology=topology, publish_timeout=3)
+    relay = OutboxRelay(reports_sessions, clean_outbox, deliver, max_backoff_seconds=0)
+    before = await add(reports_sessions, clean_outbox, "transaction.created")
+    try:
+        assert await relay.deliver_due() == 1
+        with broker_stopped():
+            waiting = [await add(reports_sessions, clean_outbox, "payment.confirmed") for _ in range(3)]
+            assert await relay.deliver_due() == 0  # every publish fails: the rows are the queue
+            for event_id in waiting:
+                assert (await row(reports_sessions, clean_outbox, event_id)).delivered_at is None
+        delivered = 0
+        for _ in range(60):  # the robust connection comes back within seconds
+            await make_due(reports_sessions, clean_outbox)
+            delivered += await relay.deliver_due()
+            if delivered == len(waiting):
+                break
+            await asyncio.sleep(0.5)
+        assert delivered == len(waiting)
+    finally:
+        await deliver.close()
+    connection: AbstractRobustConnection = await aio_pika.connect_robust(URL)
+    try:
+        channel = await connection.channel()
+        messages = await drain(channel, topology.queue(NOTIFICATIONS))
+    finally:
+        await connection.close()
+    # Persistent messages in a quorum queue survive the restart: nothing lost, nothing doubled.
+    assert sorted(m.message_id or "" for m in messages) == sorted(str(i) for i in (before, *waiting))

@@ -5,8 +5,12 @@ suite runs in its own folder and process (docs/architecture.md, a service's room
 cross-service suite in `tests/` speaks only HTTP to real processes. Suites run two at a time
 (the machines have 2 cores).
 The browser tier (tests/browser: Chromium against the platform's docs and payment page) runs only
-where Chromium and its driver are installed (.ci/run installs them); elsewhere the summary names
-the tier and why it did not run. The nginx tier (tests/test_through_nginx.py: the end-to-end
+where Chromium and its driver are installed (.ci/run installs them); the broker tier (RabbitMQ:
+shared/, transaction-service's and notification-service's real-broker tests and tests/broker, a
+stack whose events go through the broker) only where RABBITMQ_URL is set and answers; the Redis
+tier (auth-service's sign-in throttle on a shared Redis) only where REDIS_URL is set and answers
+(.ci/run sets both when this machine runs the servers). Elsewhere the summary names each tier
+and why it did not run. The nginx tier (tests/test_through_nginx.py: the end-to-end
 stack behind the project's own nginx.conf) is part of the end-to-end suite where nginx is
 installed (.ci/run installs Debian's); elsewhere the summary names it too. A tier that cannot
 run is not a skipped test: the tests that do run still have to pass without skips.
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +30,7 @@ import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -58,28 +64,69 @@ def suites() -> list[tuple[str, Path, list[str]]]:
     return found
 
 
+def server_tier(variable: str, default_port: int) -> str | None:
+    """None when the server in `variable` (a URL) answers on its port, else why the tier cannot run."""
+    url = os.environ.get(variable)
+    if not url:
+        return f"{variable} is not set"
+    parts = urlsplit(url)
+    try:
+        host, port = parts.hostname or "localhost", parts.port or default_port
+    except ValueError:
+        return f"{variable} is not a URL"
+    try:
+        socket.create_connection((host, port), timeout=2).close()
+    except OSError as exc:
+        return f"{variable} ({host}:{port}) does not answer: {exc.strerror or exc}"
+    return None
+
+
+# Tier name → (the variable naming its server, that server's default port).
+SERVER_TIERS = {"broker (RabbitMQ)": ("RABBITMQ_URL", 5672), "Redis": ("REDIS_URL", 6379)}
+
+
 def tiers_not_run() -> dict[str, str]:
     """Tiers that cannot run on this machine, by name, with the reason."""
+    missing: dict[str, str] = {}
     chromium = find_chromium()
-    missing = {"browser": chromium} if isinstance(chromium, str) else {}
+    if isinstance(chromium, str):
+        missing["browser"] = chromium
     if find_nginx() is None:
         # tests/test_through_nginx.py, part of the end-to-end suite where nginx is installed.
         missing["nginx"] = "not installed"
+    for tier, (variable, port) in SERVER_TIERS.items():
+        why = server_tier(variable, port)
+        if why is not None:
+            missing[tier] = why
     return missing
+
+
+def suite_environment() -> dict[str, str]:
+    """The suites' environment: a server variable whose server does not answer is removed, so
+    its tier is reported as not run rather than failing every test that needs it."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    for variable, port in SERVER_TIERS.values():
+        if server_tier(variable, port) is not None:
+            env.pop(variable, None)
+    return env
 
 
 def tier_suites() -> list[tuple[str, Path, list[str]]]:
     """The suites that need something beyond Python, where it is there."""
-    if isinstance(find_chromium(), str):
-        return []
-    # Chromium against the end-to-end stack: Swagger UI, ReDoc and the payment page.
-    return [("browser (Chromium)", ROOT / "tests" / "browser", [])]
+    found: list[tuple[str, Path, list[str]]] = []
+    if not isinstance(find_chromium(), str):
+        # Chromium against the end-to-end stack: Swagger UI, ReDoc and the payment page.
+        found.append(("browser (Chromium)", ROOT / "tests" / "browser", []))
+    if server_tier("RABBITMQ_URL", 5672) is None:
+        # A stack whose events go through RabbitMQ: a paid order's email arrives once.
+        found.append(("broker (RabbitMQ end-to-end)", ROOT / "tests" / "broker", []))
+    return found
 
 
 def run_suite(name: str, cwd: Path, report_dir: Path, extra: list[str]) -> SuiteResult:
     report = report_dir / (name.split()[0] + ".xml")
     started = time.monotonic()
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env = suite_environment()
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={report}", *extra],
         cwd=cwd,

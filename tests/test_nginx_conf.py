@@ -1,6 +1,8 @@
 """nginx.conf, read through crossplane: TLS with HSTS, the security headers, what is routed at the
 edge (the same public paths as the gateway's routing table), request ids, limits and nginx's own
-problem+json answers. No nginx binary is needed.
+problem+json answers, and that the nginx tier's render (tests/edge_nginx.py) changes only where
+nginx listens, writes and finds its upstream and certificate. No nginx binary is needed (the
+nginx tier, tests/test_through_nginx.py, runs the file).
 
     cd /work/main && .venv/bin/pytest tests/test_nginx_conf.py -q -p no:cacheprovider
 """
@@ -322,13 +324,22 @@ def test_a_body_over_the_services_cap_is_a_413_problem(http: Block, tls: Block) 
     assert str(cap) in problem["detail"]
 
 
-@pytest.mark.parametrize("status", ["413", "429", "502", "503", "504"])
+def _error_location(server: Block, target: str) -> Block:
+    """An error_page's target: a named location, or an exact URI nobody outside can ask for."""
+    if target.startswith("@"):
+        return _location(server, target)
+    location = _location(server, "=", target)
+    assert directives(location, "internal"), target
+    return location
+
+
+@pytest.mark.parametrize("status", ["400", "404", "414", "494", "497", "413", "429", "502", "503", "504"])
 def test_nginx_s_own_errors_are_problem_json(tls: Block, status: str) -> None:
     pages: dict[str, str] = {}
     for page in directives(tls, "error_page"):
         for code in page["args"][:-1]:
             pages[code] = page["args"][-1]
-    location = _location(tls, pages[status])
+    location = _error_location(tls, pages[status])
     assert directives(location, "default_type")[0]["args"] == ["application/problem+json"]
     answered, body = directives(location, "return")[0]["args"]
     assert json.loads(body.replace("$tiketq_request_id", "id"))["status"] == int(answered)
@@ -342,3 +353,67 @@ def test_nginx_sets_timeouts_gzip_and_its_own_health_location(http: Block, tls: 
     for server in (plain, tls):
         health = _location(server, "=", "/nginx-health")
         assert directives(health, "return")[0]["args"][0] == "200"
+
+
+# --- the render the nginx tier runs (tests/edge_nginx.py) ----------------------------------------
+
+# What differs between compose's deployment and a machine's: where nginx listens and writes, the
+# upstream's address and the certificate's files. Everything else must come through unchanged.
+DEPLOYMENT_DIRECTIVES = {"pid", "error_log", "access_log", "listen", "ssl_certificate", "ssl_certificate_key"}
+
+
+def _flat(block: Block, within: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], str, list[str]]]:
+    found = []
+    for directive in block:
+        found.append((within, directive["directive"], directive["args"]))
+        if "block" in directive:
+            inner = (*within, " ".join([directive["directive"], *directive["args"]]))
+            found += _flat(directive["block"], inner)
+    return found
+
+
+def _rendered(tmp_path: Path, version: tuple[int, ...]) -> tuple[Block, Block]:
+    import crossplane
+
+    from tests.edge_nginx import NGINX_CONF, Placement, render
+
+    placement = Placement(
+        upstream="127.0.0.1:18000",
+        http_port=18080,
+        https_port=18443,
+        prefix=tmp_path,
+        certificate=tmp_path / "cert.pem",
+        private_key=tmp_path / "key.pem",
+        version=version,
+    )
+    target = tmp_path / "nginx.conf"
+    target.write_text(render(placement), encoding="utf-8")
+    source = crossplane.parse(str(NGINX_CONF), single=True)["config"][0]["parsed"]
+    rendered = crossplane.parse(str(target), single=True)["config"][0]["parsed"]
+    return source, rendered
+
+
+def test_the_nginx_tier_runs_this_file_with_only_its_placement_changed(tmp_path: Path) -> None:
+    source, rendered = _rendered(tmp_path, (1, 27, 0))
+    before = _flat(source)
+    after = [d for d in _flat(rendered) if not d[1].endswith("_temp_path")]
+    assert len(after) == len(before)
+    changed = set()
+    for (within, name, args), (within_after, name_after, args_after) in zip(before, after, strict=True):
+        assert (within, name) == (within_after, name_after)
+        if args != args_after:
+            changed.add(name if name != "server" else f"{within[-1]} server")
+    assert changed <= DEPLOYMENT_DIRECTIVES | {"upstream api_gateway server"}, changed
+    assert "upstream api_gateway server" in changed
+    listens = [args for _, name, args in _flat(rendered) if name == "listen"]
+    assert listens == [["127.0.0.1:18080", "default_server"], ["127.0.0.1:18443", "ssl", "default_server"]]
+    temp_paths = [args[0] for _, name, args in _flat(rendered) if name.endswith("_temp_path")]
+    assert len(temp_paths) == 5
+    assert all(path.startswith(str(tmp_path)) for path in temp_paths)
+
+
+def test_for_nginx_before_1_25_http2_moves_onto_the_listen_line(tmp_path: Path) -> None:
+    _, rendered = _rendered(tmp_path, (1, 22, 1))
+    flat = _flat(rendered)
+    assert not [d for d in flat if d[1] == "http2"]
+    assert ["127.0.0.1:18443", "ssl", "default_server", "http2"] in [a for _, n, a in flat if n == "listen"]

@@ -239,6 +239,18 @@ def test_private_and_unknown_paths_are_nginx_s_404_problem(edge: NginxEdge, path
     assert edge.logged(problem["request_id"])["upstream_status"] == ""
 
 
+def test_requests_nginx_cannot_read_are_its_own_400_and_414_problems(edge: NginxEdge) -> None:
+    plain = httpx.HTTPTransport(local_address=fresh_loopback_address())
+    with httpx.Client(transport=plain, timeout=10) as client:
+        to_the_tls_port = client.get(f"http://127.0.0.1:{edge.placement.https_port}/orders")
+    assert_edge_problem(to_the_tls_port, 400, "bad-request")
+    with edge.client() as client:
+        assert_edge_problem(client.get("/orders", headers={"X-Padding": "a" * 20_000}), 400, "bad-request")
+        assert_edge_problem(client.get("/orders/" + "a" * 10_000), 414, "uri-too-long")
+        # The error pages' own URIs are internal: from outside they do not exist.
+        assert_edge_problem(client.get("/_edge/bad-request"), 404, "not-found")
+
+
 def test_the_gateway_s_metrics_exist_but_not_at_the_edge(edge: NginxEdge, stack: Stack) -> None:
     token = {"X-Internal-Token": stack.internal_token}
     direct = httpx.get(f"{stack.gateway_url}/metrics", headers=token, timeout=10)

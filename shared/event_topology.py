@@ -36,6 +36,7 @@ NOTIFICATIONS = "notification-service"
 # here that no queue is bound to comes back to it as an error: each one needs a reader.
 ORDER_EVENT_TOPICS = (
     "transaction.created",
+    "payment.instructions",
     "payment.confirmed",
     "order.completed",
     "transaction.failed",

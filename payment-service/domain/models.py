@@ -17,6 +17,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from domain.payment_instructions import instructions_event_id, read_midtrans_instructions
 from domain.personal_data import without_customer
 from shared.money import money_string, to_money
 
@@ -143,6 +144,8 @@ class GatewayStatus:
     refunded_amount: Decimal
     refunds: tuple[RefundRecord, ...] = ()
     normalised: ChargeStatus | None = None
+    # Where to pay a pending payment, once the payer chose a method (domain/payment_instructions.py).
+    instructions: Mapping[str, str] | None = None
 
     @property
     def status(self) -> ChargeStatus:
@@ -186,6 +189,7 @@ class GatewayStatus:
             settlement_time=parse_midtrans_time(body.get("settlement_time")),
             refunded_amount=refunded,
             refunds=tuple(refunds),
+            instructions=read_midtrans_instructions(body),
         )
 
 
@@ -323,6 +327,9 @@ class Charge:
         return event_id_for(
             self.order_id, self.transaction_status, self.fraud_status, self.refunded_amount, self.gateway
         )
+
+    def instructions_event_id(self) -> uuid.UUID:
+        return instructions_event_id(self.gateway, self.order_id)
 
     def event_payload(self, observed_at: datetime) -> dict[str, Any]:
         """`data` of the payment.status_changed event transaction-service consumes."""

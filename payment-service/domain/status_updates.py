@@ -5,10 +5,10 @@ transaction, commit."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from domain.errors import ChargeNotFound
-from domain.models import TOPIC_STATUS_CHANGED, Applied, Charge, GatewayStatus
+from domain.models import TOPIC_STATUS_CHANGED, Applied, Charge, ChargeStatus, GatewayStatus
 from domain.repository import Clock, ReceivedNotification, UnitOfWork
 
 logger = logging.getLogger("payment_service.status")
@@ -23,6 +23,7 @@ async def change_charge(
     clock: Clock,
     *,
     notification: ReceivedNotification | None = None,
+    instructions: Mapping[str, str] | None = None,
 ) -> Charge:
     """Runs `change` on the locked charge inside `uow` (already entered) and commits. The row lock
     (SELECT … FOR UPDATE) makes 50 identical notifications apply one at a time: the first
@@ -36,6 +37,11 @@ async def change_charge(
         await uow.charges.save(charge)
     if applied is Applied.ANNOUNCE:
         await uow.events.add_once(charge.event_id(), TOPIC_STATUS_CHANGED, charge.event_payload(clock()))
+    if instructions and charge.status is ChargeStatus.PENDING:
+        # Where to pay, announced once per payment (its own event id) while it is still payable:
+        # the customer is told by email. A status already past pending has nothing to pay.
+        payload = {**charge.event_payload(clock()), "payment_instructions": dict(instructions)}
+        await uow.events.add_once(charge.instructions_event_id(), TOPIC_STATUS_CHANGED, payload)
     if applied is Applied.STALE:
         logger.info(
             "stale status ignored",
@@ -57,5 +63,10 @@ async def record_status(
 ) -> Charge:
     now = clock()
     return await change_charge(
-        uow, order_id, lambda charge: charge.apply(report, now), clock, notification=notification
+        uow,
+        order_id,
+        lambda charge: charge.apply(report, now),
+        clock,
+        notification=notification,
+        instructions=report.instructions,
     )

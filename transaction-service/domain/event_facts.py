@@ -44,3 +44,33 @@ def order_facts(order: Order) -> dict[str, Any]:
         "documents": list(order.booking.documents),
         "failure_reason": order.failure_reason,
     }
+
+
+# What payment-service may say about where to pay (bank and virtual account, Mandiri's biller
+# code and bill key, a QRIS code, until when): passed on as strings, nothing else, bounded.
+_INSTRUCTION_FIELDS = (
+    "method",
+    "bank",
+    "va_number",
+    "biller_code",
+    "bill_key",
+    "qr_string",
+    "qr_url",
+    "expires_at",
+)
+_INSTRUCTION_MAX = 1000
+
+
+def payment_instruction_facts(raw: Any) -> dict[str, str] | None:
+    """The payment instructions of a payment-service event, as the customer needs them; None when
+    the event carries none (or nothing usable: a destination is a VA, a bill key or a QR code)."""
+    if not isinstance(raw, dict):
+        return None
+    facts = {
+        name: value
+        for name in _INSTRUCTION_FIELDS
+        if isinstance(value := raw.get(name), str) and value and len(value) <= _INSTRUCTION_MAX
+    }
+    if not ({"va_number", "bill_key", "qr_string", "qr_url"} & facts.keys()):
+        return None
+    return facts

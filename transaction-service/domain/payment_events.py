@@ -16,6 +16,7 @@ from typing import Any
 from domain.event_facts import order_facts
 from domain.ledger import JOB_ISSUE, JOB_REFUND, JOB_RELEASE, OPEN, PAYMENT_STATUS_CHANGED, Ledger, instant
 from domain.models import OrderStatus, PaymentStatus, TransactionStatus
+from domain.payment_instructions import announce_payment_instructions
 from domain.ports import PaymentGateway
 from domain.records import Order, Payment, Transaction
 from domain.refunds import count_refunded
@@ -113,6 +114,8 @@ class PaymentEvents:
             another_payment_open=bool(others_open),
         )
         if not decision.changes_anything:
+            if await announce_payment_instructions(uow, order, tx, payment, data):
+                return "applied"
             logger.info(
                 "payment %s: %s while payment %s / transaction %s / order %s changes nothing",
                 payment_id,

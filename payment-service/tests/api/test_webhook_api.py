@@ -98,18 +98,41 @@ async def test_a_pending_after_settlement_changes_nothing(
 async def test_pending_then_settlement_announces_both(
     app: FastAPI, midtrans: respx.MockRouter, migrated_database_url: str
 ) -> None:
-    """A pending report for a pending charge is nothing new; settlement then is."""
+    """A pending report for a pending charge changes no status, but tells where to pay: the
+    virtual account is announced once however often it is repeated; settlement then is news."""
     async with running_app(app) as client:
         order_id = (await create_charge(client, midtrans))["order_id"]
         mock_status(midtrans, order_id, status_body(order_id, "pending"))
-        assert (await notify(client, notification(order_id, "pending"))).status_code == 200
+        for _ in range(3):
+            assert (await notify(client, notification(order_id, "pending"))).status_code == 200
         charge = (await client.get(f"/internal/charges/{order_id}", headers=INTERNAL)).json()
         mock_status(midtrans, order_id, status_body(order_id, "settlement"))
         assert (await notify(client, notification(order_id, "settlement"))).status_code == 200
     assert charge["status"] == "pending"
     assert charge["payment_type"] == "bank_transfer"  # learnt from the pending report
     events = await events_for(migrated_database_url, order_id)
+    assert [e["payload"]["status"] for e in events] == ["pending", "paid"]
+    assert events[0]["payload"]["payment_instructions"] == {
+        "method": "bank_transfer",
+        "bank": "bca",
+        "va_number": "12345678901",
+        "expires_at": "2026-11-28T02:15:02+00:00",
+    }
+    assert "payment_instructions" not in events[1]["payload"]
+
+
+async def test_a_settlement_that_comes_first_announces_no_instructions(
+    app: FastAPI, midtrans: respx.MockRouter, migrated_database_url: str
+) -> None:
+    """Paid before the pending notification was handled: there is nothing left to pay."""
+    async with running_app(app) as client:
+        order_id = (await create_charge(client, midtrans))["order_id"]
+        mock_status(midtrans, order_id, status_body(order_id, "settlement"))
+        assert (await notify(client, notification(order_id, "pending"))).status_code == 200
+        assert (await notify(client, notification(order_id, "settlement"))).status_code == 200
+    events = await events_for(migrated_database_url, order_id)
     assert [e["payload"]["status"] for e in events] == ["paid"]
+    assert "payment_instructions" not in events[0]["payload"]
 
 
 async def test_a_forged_notification_is_401_and_changes_nothing(

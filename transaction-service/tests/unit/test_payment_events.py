@@ -57,3 +57,40 @@ async def test_paid_after_the_order_ended_is_recorded_and_refunded(
     assert get(store, tx_id, Transaction).status == "REFUNDED"
     reason = get(store, order.id, Order).failure_reason
     assert reason == "paid after the order was cancelled; refunded in full"
+
+
+BCA_VA = {
+    "method": "bank_transfer",
+    "bank": "bca",
+    "va_number": "12345678901",
+    "expires_at": "2026-12-05T07:00:00+00:00",
+}
+
+
+async def test_where_to_pay_is_announced_once_with_the_order_while_it_waits_for_the_money(
+    money: MoneyPath, store: Store
+) -> None:
+    order, tx_id, payment = await ordered_and_charged(money)
+    pending = event(payment, "pending", payment_type="bank_transfer", payment_instructions=BCA_VA)
+    event_id = uuid.uuid4()
+    assert await money.payment_events.handle(event_id, TOPIC, pending) == "applied"
+    assert await money.payment_events.handle(event_id, TOPIC, pending) == "duplicate"
+    [payload] = [p for t, p in store.events if t == "payment.instructions"]
+    assert payload["payment_instructions"] == BCA_VA
+    assert (payload["order_id"], payload["transaction_id"]) == (str(order.id), str(tx_id))
+    assert payload["payment_id"] == str(payment.id)
+    assert payload["order"]["order_number"] == order.order_number
+    assert get(store, order.id, Order).status == "CONFIRMED"  # nothing moved
+    assert get(store, payment.id, Payment).status == "PENDING"
+
+
+async def test_no_instructions_for_a_paid_payment_a_card_or_garbage(money: MoneyPath, store: Store) -> None:
+    _order, _tx_id, payment = await ordered_and_charged(money)
+    card = event(payment, "pending", payment_type="credit_card")
+    assert await money.payment_events.handle(uuid.uuid4(), TOPIC, card) == "stale"
+    garbage = event(payment, "pending", payment_instructions={"method": "bank_transfer", "va_number": 7})
+    assert await money.payment_events.handle(uuid.uuid4(), TOPIC, garbage) == "stale"
+    assert await money.payment_events.handle(uuid.uuid4(), TOPIC, event(payment, "paid")) == "applied"
+    late = event(payment, "pending", payment_instructions=BCA_VA)
+    assert await money.payment_events.handle(uuid.uuid4(), TOPIC, late) == "stale"
+    assert "payment.instructions" not in [topic for topic, _ in store.events]

@@ -17,7 +17,7 @@ class ServiceSpec:
     database: str | None  # None: keeps no state
     # Searched offers live in process memory (a hold looks its offer up there), so a second
     # instance would answer 410 offer-expired for what the first found. Such a service runs one
-    # instance unless `shared_offers_env` is set for it (flights: REDIS_URL, a shared cache).
+    # instance unless `shared_offers_env` is set for it (flights, ferries: REDIS_URL, a shared cache).
     offers_in_memory: bool = False
     shared_offers_env: str | None = None
 
@@ -42,7 +42,14 @@ SERVICES: tuple[ServiceSpec, ...] = (
         offers_in_memory=True,
         shared_offers_env="REDIS_URL",
     ),
-    ServiceSpec("ferries", "ferries-service", 8005, "tiketq_ferries"),
+    ServiceSpec(
+        "ferries",
+        "ferries-service",
+        8005,
+        "tiketq_ferries",
+        offers_in_memory=True,
+        shared_offers_env="REDIS_URL",
+    ),
     ServiceSpec("hotels", "hotels-service", 8006, "tiketq_hotels", offers_in_memory=True),
     ServiceSpec("ppob", "ppob-service", 8007, "tiketq_ppob"),
     ServiceSpec("payment", "payment-service", 8008, "tiketq_payment"),

@@ -6,8 +6,8 @@ nothing and does nothing twice.
 The stack is this module's own (replicas=2), with the sandbox's Midtrans silent: the storm is the
 only source of notifications. Each paid order's Midtrans notification is posted DUPLICATES times,
 shuffled and concurrent, through the gateway; a copy that is not answered 200 is posted again, as
-Midtrans retries. flights-service keeps searched offers in process memory, so it runs one
-instance unless REDIS_URL is set (devstack/catalog.py); hotels-service runs one.
+Midtrans retries. flights- and ferries-service keep searched offers in process memory, so each
+runs one instance unless REDIS_URL is set (devstack/catalog.py); hotels-service always runs one.
 """
 
 from __future__ import annotations

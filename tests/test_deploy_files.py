@@ -109,7 +109,7 @@ def test_compose_file_has_no_obsolete_version_key(compose: dict[str, Any]) -> No
 
 
 def test_every_process_of_the_catalogue_is_a_compose_service(services: dict[str, Any]) -> None:
-    expected = {spec.directory for spec in PROCESSES} | {"nginx", "postgres", "redis"}
+    expected = {spec.directory for spec in PROCESSES} | {"nginx", "postgres", "redis", "rabbitmq"}
     assert expected <= set(services)
 
 
@@ -152,6 +152,7 @@ def test_python_service_healthcheck_asks_its_own_health_endpoint(
 def test_infrastructure_healthchecks_use_the_images_own_probes(services: dict[str, Any]) -> None:
     assert "pg_isready" in services["postgres"]["healthcheck"]["test"]
     assert services["redis"]["healthcheck"]["test"][1:] == ["redis-cli", "ping"]
+    assert services["rabbitmq"]["healthcheck"]["test"][1:] == ["rabbitmq-diagnostics", "-q", "ping"]
     nginx_test = " ".join(services["nginx"]["healthcheck"]["test"])
     assert re.search(r"(wget|curl)\b.*http://127\.0\.0\.1(:80)?/healthz", nginx_test), nginx_test
 
@@ -204,6 +205,28 @@ def test_postgres_16_runs_init_sql_on_a_named_volume(compose: dict[str, Any]) ->
 def test_redis_7_is_the_cache(services: dict[str, Any]) -> None:
     assert services["redis"]["image"] == "redis:7-alpine"
     assert service_environment(services["auth-service"])["REDIS_URL"] == "redis://redis:6379/0"
+
+
+def test_rabbitmq_carries_the_order_events_from_transaction_to_notification_service(
+    compose: dict[str, Any], services: dict[str, Any]
+) -> None:
+    rabbitmq = services["rabbitmq"]
+    assert re.fullmatch(r"rabbitmq:(3\.13|4\.\d+)(-management)?-alpine", rabbitmq["image"])
+    # The node name comes from the hostname: fixed, so the volume's queues outlive the container.
+    assert rabbitmq["hostname"] == "rabbitmq"
+    named = [str(m).split(":", 1)[0] for m in rabbitmq["volumes"] if str(m).endswith(":/var/lib/rabbitmq")]
+    assert named
+    assert named[0] in compose["volumes"]
+    env = service_environment(rabbitmq)
+    password = env["RABBITMQ_DEFAULT_PASS"]
+    assert password.startswith("${RABBITMQ_PASSWORD:?")
+    for name in ("transaction-service", "notification-service"):
+        url = service_environment(services[name])["RABBITMQ_URL"]
+        assert url == f"amqp://{env['RABBITMQ_DEFAULT_USER']}:{password}@rabbitmq:5672/", name
+        assert services[name]["depends_on"]["rabbitmq"] == {"condition": "service_healthy"}
+    # No other service talks to the broker.
+    users = {name for name, svc in services.items() if "RABBITMQ_URL" in service_environment(svc)}
+    assert users == {"transaction-service", "notification-service"}
 
 
 def test_every_secret_a_service_mounts_is_declared_with_a_source_under_secrets_or_in_env(

@@ -220,6 +220,19 @@ class SqlPpobRepository:
         )
         return list((await self._s.execute(query)).scalars())
 
+    async def claim_due(self, reference: str, now: datetime) -> Booking | None:
+        # SKIP LOCKED: another replica's checker holding this row is asking about it right now.
+        query = (
+            select(bookings)
+            .where(
+                bookings.c.reference == reference,
+                bookings.c.status == "pending",
+                bookings.c.next_check_at <= now,
+            )
+            .with_for_update(skip_locked=True)
+        )
+        return await self._bookings.first(query)
+
     async def list_bookings(
         self, status: BookingStatus | None, limit: int, offset: int
     ) -> tuple[list[Booking], int]:

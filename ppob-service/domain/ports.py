@@ -93,6 +93,12 @@ class PpobRepository(Protocol):
         """References of pending purchases whose next status check is due."""
         ...
 
+    async def claim_due(self, reference: str, now: datetime) -> Booking | None:
+        """The purchase, locked until the unit of work ends, if it is still pending, its check
+        still due and no other process holds it (every replica runs the checker: the one that
+        locks it first checks it, the others skip it); else None."""
+        ...
+
     async def list_bookings(
         self, status: BookingStatus | None, limit: int, offset: int
     ) -> tuple[list[Booking], int]: ...

@@ -29,7 +29,7 @@ from domain.errors import (
     UnknownProduct,
 )
 from domain.models import Booking, Offer, PurchaseResult
-from domain.ports import Aggregator, Alerts, Clock, UnitOfWorkFactory
+from domain.ports import Aggregator, Alerts, Clock, UnitOfWork, UnitOfWorkFactory
 from domain.price_list import selling_price
 from shared.booking_lifecycle import BookingStatus, ContractBooking, LineItem, Quote, new_booking_reference
 
@@ -246,19 +246,30 @@ class Purchases:
         """Asks the aggregator about pending purchases whose next check is due; returns how many."""
         async with self._uow() as uow:
             due = await uow.repo.due_for_check(self._clock(), limit)
+        checked = 0
         for reference in due:
-            await self.check(reference)
-        return len(due)
+            async with self._uow() as uow:
+                # Settled meanwhile, checked by another replica, or no longer due: not asked again.
+                booking = await uow.repo.claim_due(reference, self._clock())
+                if booking is None:
+                    continue
+                await self._check_locked(uow, booking)
+            checked += 1
+        return checked
 
     async def check(self, reference: str) -> Booking | None:
         async with self._uow() as uow:
             booking = await uow.repo.get_booking(reference, for_update=True)
             if booking is None or booking.status is not S.PENDING:
                 return booking
-            result = await self._send(booking, first=False)
-            booking = self._apply(booking, result, self._clock())
-            await uow.repo.save_booking(booking)
-            await uow.commit()
+            return await self._check_locked(uow, booking)
+
+    async def _check_locked(self, uow: UnitOfWork, booking: Booking) -> Booking:
+        """Asks the aggregator about a pending purchase whose row this unit of work holds."""
+        result = await self._send(booking, first=False)
+        booking = self._apply(booking, result, self._clock())
+        await uow.repo.save_booking(booking)
+        await uow.commit()
         return booking
 
     async def _send(self, booking: Booking, *, first: bool) -> PurchaseResult:

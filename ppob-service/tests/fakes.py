@@ -232,6 +232,12 @@ class MemoryRepository:
         ]
         return [b.reference for b in sorted(due, key=lambda b: b.next_check_at or now)][:limit]
 
+    async def claim_due(self, reference: str, now: datetime) -> Booking | None:
+        found = self.bookings.get(reference)
+        if found is None or found.status is not BookingStatus.PENDING or found.next_check_at is None:
+            return None
+        return found if found.next_check_at <= now else None
+
     async def list_bookings(
         self, status: BookingStatus | None, limit: int, offset: int
     ) -> tuple[list[Booking], int]:

@@ -1,6 +1,6 @@
 """The SQL repository on a real PostgreSQL at the Alembic head: bookings round-trip with their
-money and documents, pending ones come due in order, a callback delivery id is recorded once,
-the margin is kept."""
+money and documents, pending ones come due in order and are claimed by one checker at a time, a
+callback delivery id is recorded once, the margin is kept."""
 
 from __future__ import annotations
 
@@ -68,6 +68,23 @@ async def test_a_booking_round_trips_and_pending_ones_come_due_in_order(
         due = await uow.repo.due_for_check(FAR_FUTURE + timedelta(seconds=30), 100)
     assert [r for r in due if r in (later.reference, sooner.reference)] == [sooner.reference, later.reference]
     assert issued.reference not in due
+
+
+async def test_a_purchase_another_replica_is_checking_is_skipped_and_one_not_due_is_not_claimed(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    pending = booking(BookingStatus.PENDING, FAR_FUTURE + timedelta(seconds=10))
+    async with SqlUnitOfWork(sessions) as uow:
+        await uow.repo.add_booking(pending)
+        await uow.commit()
+    due_time = FAR_FUTURE + timedelta(seconds=30)
+    async with SqlUnitOfWork(sessions) as first:
+        assert await first.repo.claim_due(pending.reference, due_time) == pending
+        async with SqlUnitOfWork(sessions) as second:  # the other replica, while the first asks
+            assert await second.repo.claim_due(pending.reference, due_time) is None
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.repo.claim_due(pending.reference, due_time) == pending
+        assert await uow.repo.claim_due(pending.reference, FAR_FUTURE) is None  # not due yet
 
 
 async def test_a_delivery_id_is_recorded_once_and_the_margin_is_kept(

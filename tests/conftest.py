@@ -31,6 +31,9 @@ def stack_runner() -> Iterator[StackRunner]:
     # Events that wait for a stopped service are retried within seconds, not minutes.
     config.extra_env["PAYMENT_EVENTS_MAX_BACKOFF_SECONDS"] = "2"
     config.extra_env["SANDBOX_MIDTRANS_RETRY_SCHEDULE_SECONDS"] = "1,1,2,2,3"
+    # This stack proves the path without a broker (events by signed webhook, as in `make dev`);
+    # tests/broker runs one with RABBITMQ_URL, on an exchange of its own.
+    config.extra_env["RABBITMQ_URL"] = ""
     runner = StackRunner(Stack(config))
     runner.start()
     try:

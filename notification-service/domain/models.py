@@ -26,6 +26,7 @@ class Kind(StrEnum):
     a refund; and the short SMS ones."""
 
     ORDER_CREATED = "order-created"
+    PAYMENT_INSTRUCTIONS = "payment-instructions"  # email and SMS: where to pay, once chosen
     BOOKING_CONFIRMED = "booking-confirmed"
     ORDER_FAILED = "order-failed"
     REFUNDED = "refunded"
@@ -36,6 +37,9 @@ class Kind(StrEnum):
 
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
+# The zones a profile may choose (WIB, WITA, WIT); times are in WIB unless it says otherwise.
+TIME_ZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
+DEFAULT_TIME_ZONE = "Asia/Jakarta"
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class Preferences:
 
     language: str = DEFAULT_LANGUAGE
     sms_enabled: bool = True
-    time_zone: str = "Asia/Jakarta"
+    time_zone: str = DEFAULT_TIME_ZONE
 
 
 @dataclass(frozen=True)

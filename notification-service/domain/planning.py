@@ -2,14 +2,15 @@
 
 | event | email | SMS (when the customer has SMS on and a phone) |
 |---|---|---|
-| `transaction.created` | payment instructions: what, how much, the deadline | the payment deadline |
+| `transaction.created` | what, how much, the deadline (where to pay, when known) | the payment deadline |
+| `payment.instructions` | where to pay (virtual account, bill key, QRIS), until when | the same, short |
 | `order.completed` | the booking with its documents (and a PDF of the e-ticket or voucher) | the PLN token |
 | `transaction.failed` | what happened; the seat or room is released | — |
 | `refund.processed` | how much comes back, and when | the refund |
 
 `payment.confirmed` owes nothing of its own: the confirmation goes out once the booking is issued,
 with its documents. Each message has a key made from the fact it announces (the order and the
-kind, or the refund), so the same fact told twice (a redelivered event, a second event about an
+kind, the payment, or the refund), so the same fact told twice (a redelivered event, a second event about an
 order already cancelled) is still one message.
 """
 
@@ -22,12 +23,14 @@ from typing import Any
 from domain.facts import OrderFacts, read_order
 from domain.formatting import local_time, parse_instant, rupiah
 from domain.models import Channel, Kind, Preferences
+from domain.payment_instructions import instructions_context, read_instructions
 
 ORDER_CREATED = "transaction.created"
+PAYMENT_INSTRUCTIONS = "payment.instructions"
 ORDER_COMPLETED = "order.completed"
 ORDER_FAILED = "transaction.failed"
 REFUND_PROCESSED = "refund.processed"
-TOPICS = frozenset({ORDER_CREATED, ORDER_COMPLETED, ORDER_FAILED, REFUND_PROCESSED})
+TOPICS = frozenset({ORDER_CREATED, PAYMENT_INSTRUCTIONS, ORDER_COMPLETED, ORDER_FAILED, REFUND_PROCESSED})
 
 # Documents a person shows at a gate or a front desk: these go into the PDF.
 PRINTABLE_KINDS = frozenset({"e-ticket", "boarding-pass", "hotel-voucher"})
@@ -60,7 +63,9 @@ def message_context(facts: OrderFacts, data: dict[str, Any], prefs: Preferences)
     """Everything a template shows, already in the customer's words: amounts as `Rp1.250.000`,
     times in their zone. Templates only place these."""
     lang = prefs.language
-    deadline = parse_instant(facts.payment_deadline)
+    deadline_at = parse_instant(facts.payment_deadline)
+    deadline = local_time(deadline_at, prefs.time_zone, lang) if deadline_at else ""
+    payment = instructions_context(read_instructions(data.get("payment_instructions")), prefs.time_zone, lang)
     return {
         "language": lang,
         "name": facts.customer_name or ("Pelanggan" if lang == "id" else "Customer"),
@@ -76,7 +81,10 @@ def message_context(facts: OrderFacts, data: dict[str, Any], prefs: Preferences)
             }
             for item in facts.line_items
         ],
-        "deadline": local_time(deadline, prefs.time_zone, lang) if deadline else "",
+        "deadline": deadline,
+        # Where to pay (None until the payer chose a method), before the payment's own deadline.
+        "payment": payment,
+        "pay_before": (payment or {}).get("expires") or deadline,
         "booking_code": facts.supplier_reference or "",
         "documents": [
             {"kind": d.kind, "title": d.title, "reference": d.reference, "fields": sorted(d.fields.items())}
@@ -101,6 +109,12 @@ def plan(topic: str, data: dict[str, Any], prefs: Preferences) -> tuple[OrderFac
         wanted.append((order, Channel.EMAIL, Kind.ORDER_CREATED))
         if context["deadline"]:
             wanted.append((order, Channel.SMS, Kind.PAYMENT_DEADLINE_SMS))
+    elif topic == PAYMENT_INSTRUCTIONS:
+        if context["payment"] is not None:
+            # Once per payment: a new payment of the same order (another method) is told again.
+            payment = f"payment:{data.get('payment_id') or facts.order_id}"
+            wanted.append((payment, Channel.EMAIL, Kind.PAYMENT_INSTRUCTIONS))
+            wanted.append((payment, Channel.SMS, Kind.PAYMENT_INSTRUCTIONS))
     elif topic == ORDER_COMPLETED:
         wanted.append((order, Channel.EMAIL, Kind.BOOKING_CONFIRMED))
         if context["pln_tokens"]:

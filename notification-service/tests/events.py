@@ -102,3 +102,31 @@ def signed(
         {"event_id": str(eid), "topic": topic, "occurred_at": "2026-12-04T07:00:00+00:00", "data": data}
     ).encode()
     return body, signing.signed_headers(secret, body, str(eid))
+
+
+BCA_VA = {
+    "method": "bank_transfer",
+    "bank": "bca",
+    "va_number": "12345678901",
+    "expires_at": "2026-12-05T07:00:00+00:00",
+}
+MANDIRI_BILL = {"method": "echannel", "bank": "mandiri", "biller_code": "70012", "bill_key": "990000000260"}
+QRIS = {
+    "method": "qris",
+    "qr_string": "00020101021226620014COM.GO-JEK.WWW",
+    "qr_url": "https://qr.example/q.png",
+}
+
+
+def instructions(payment: dict[str, str] | None = None, payment_id: str | None = None) -> dict[str, Any]:
+    return {
+        "transaction_id": str(uuid.uuid4()),
+        "order_id": ORDER_ID,
+        "payment_id": payment_id or str(uuid.uuid4()),
+        "user_id": USER_ID,
+        "amount": "1250000.00",
+        "currency": "IDR",
+        "payment_method": "bank_transfer",
+        "payment_instructions": payment if payment is not None else BCA_VA,
+        "order": order(),
+    }

@@ -198,3 +198,22 @@ async def test_topics_that_owe_nothing_are_acknowledged(client: httpx.AsyncClien
         "/internal/events", content=b"{}", headers=events.signed("x", {}, ORDER_EVENTS_SECRET)[1]
     )
     assert garbage.status_code in (401, 422)
+
+
+async def test_the_virtual_account_is_emailed_once_per_payment_in_the_customers_zone(
+    app: FastAPI, client: httpx.AsyncClient, email: RecordingSender, sms: RecordingSender, profiles: Profiles
+) -> None:
+    profiles.by_user[events.USER_ID] = Preferences(time_zone="Asia/Makassar", sms_enabled=False)
+    payment_id = str(uuid.uuid4())
+    first = await post_event(client, "payment.instructions", events.instructions(payment_id=payment_id))
+    assert first.json()["outcome"] == "queued"
+    # Told again under another event id (a relay that lost its bookkeeping): still one email.
+    again = await post_event(client, "payment.instructions", events.instructions(payment_id=payment_id))
+    assert again.json()["outcome"] == "nothing-to-send"
+    await deliveries(app).deliver_due()
+    [message] = email.sent
+    assert message.kind == "payment-instructions"
+    assert "BCA Virtual Account 12345678901" in message.body_text
+    assert "5 Des 2026 15.00 WITA" in message.body_text
+    assert "12345678901" in (message.body_html or "")
+    assert sms.sent == []  # SMS off

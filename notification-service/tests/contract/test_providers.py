@@ -236,7 +236,20 @@ async def test_a_rejected_number_fails_for_good() -> None:
 @respx.mock
 async def test_preferences_come_from_user_service_and_a_missing_profile_means_the_defaults() -> None:
     respx.get("http://user.test/internal/users/u1/preferences").mock(
-        return_value=httpx.Response(200, json={"user_id": "u1", "language": "en", "sms_notifications": False})
+        return_value=httpx.Response(
+            200,
+            json={
+                "user_id": "u1",
+                "language": "en",
+                "sms_notifications": False,
+                "time_zone": "Asia/Makassar",
+            },
+        )
+    )
+    respx.get("http://user.test/internal/users/u4/preferences").mock(
+        return_value=httpx.Response(
+            200, json={"user_id": "u4", "language": "id", "time_zone": "Mars/Olympus"}
+        )
     )
     respx.get("http://user.test/internal/users/u2/preferences").mock(
         return_value=httpx.Response(404, json={"type": ".../profile-not-found"})
@@ -244,8 +257,11 @@ async def test_preferences_come_from_user_service_and_a_missing_profile_means_th
     respx.get("http://user.test/internal/users/u3/preferences").mock(return_value=httpx.Response(503))
     async with httpx.AsyncClient(base_url="http://user.test") as client:
         profiles = UserServicePreferences(client, "token")
-        assert await profiles.preferences("u1") == Preferences(language="en", sms_enabled=False)
+        assert await profiles.preferences("u1") == Preferences(
+            language="en", sms_enabled=False, time_zone="Asia/Makassar"
+        )
         assert await profiles.preferences("u2") == Preferences()
+        assert (await profiles.preferences("u4")).time_zone == "Asia/Jakarta"  # unknown: WIB
         with pytest.raises(httpx.HTTPStatusError):
             await profiles.preferences("u3")
     assert respx.calls[0].request.headers["X-Internal-Token"] == "token"

@@ -41,6 +41,7 @@ def test_each_event_owes_its_messages() -> None:
         topic: [(p.kind, p.channel) for p in plan(topic, data, prefs)[1]]
         for topic, data in [
             ("transaction.created", events.created()),
+            ("payment.instructions", events.instructions()),
             ("order.completed", events.completed()),
             ("transaction.failed", events.failed()),
             ("refund.processed", events.refunded()),
@@ -52,6 +53,10 @@ def test_each_event_owes_its_messages() -> None:
         "transaction.created": [
             (Kind.ORDER_CREATED, Channel.EMAIL),
             (Kind.PAYMENT_DEADLINE_SMS, Channel.SMS),
+        ],
+        "payment.instructions": [
+            (Kind.PAYMENT_INSTRUCTIONS, Channel.EMAIL),
+            (Kind.PAYMENT_INSTRUCTIONS, Channel.SMS),
         ],
         "order.completed": [(Kind.BOOKING_CONFIRMED, Channel.EMAIL)],
         "transaction.failed": [(Kind.ORDER_FAILED, Channel.EMAIL)],
@@ -85,6 +90,9 @@ def test_an_event_without_an_order_snapshot_still_renders() -> None:
     ("topic", "data"),
     [
         ("transaction.created", events.created()),
+        ("payment.instructions", events.instructions(events.BCA_VA)),
+        ("payment.instructions", events.instructions(events.MANDIRI_BILL)),
+        ("payment.instructions", events.instructions(events.QRIS)),
         ("order.completed", events.completed()),
         ("order.completed", events.completed(service_type="ppob", documents=[events.PLN_TOKEN])),
         ("transaction.failed", events.failed()),
@@ -125,3 +133,52 @@ def test_sms_are_cut_to_two_segments() -> None:
     long = fit("TiketQ " + "x" * 400)
     assert segments(long) == 2
     assert long.endswith("...")
+
+
+def _rendered(topic: str, data: dict[str, object], prefs: Preferences, channel: Channel) -> str:
+    [planned] = [p for p in plan(topic, dict(data), prefs)[1] if p.channel is channel]
+    rendered = TemplateRenderer().render(planned.kind, channel, prefs.language, planned.context)
+    return f"{rendered.subject or ''}\n{rendered.text}\n{rendered.html or ''}"
+
+
+def test_the_instructions_say_which_bank_and_account_and_until_when_in_the_customers_zone() -> None:
+    wib = _rendered("payment.instructions", events.instructions(), Preferences(), Channel.EMAIL)
+    assert "Bayar ke BCA Virtual Account 12345678901 sebesar Rp1.250.000 sebelum 5 Des 2026 14.00 WIB" in wib
+    wita = Preferences(time_zone="Asia/Makassar")
+    assert "5 Des 2026 15.00 WITA" in _rendered(
+        "payment.instructions", events.instructions(), wita, Channel.EMAIL
+    )
+    sms = _rendered("payment.instructions", events.instructions(), wita, Channel.SMS)
+    assert "BCA Virtual Account 12345678901" in sms
+    assert "15.00 WITA" in sms
+    english = Preferences(language="en", time_zone="Asia/Jayapura")
+    text = _rendered("payment.instructions", events.instructions(events.MANDIRI_BILL), english, Channel.EMAIL)
+    assert "biller code 70012, bill key 990000000260" in text
+    qris = _rendered("payment.instructions", events.instructions(events.QRIS), english, Channel.EMAIL)
+    assert "https://qr.example/q.png" in qris
+    assert "4 Dec 2026 16:20 WIT" in qris
+
+
+def test_one_instructions_message_per_payment_and_none_without_a_destination() -> None:
+    payment_id = "7d0c2f1e-9a4b-4c3d-8e2f-0a1b2c3d4e5f"
+    first = plan("payment.instructions", events.instructions(payment_id=payment_id), Preferences())[1]
+    again = plan("payment.instructions", events.instructions(payment_id=payment_id), Preferences())[1]
+    assert [p.dedupe_key for p in first] == [p.dedupe_key for p in again]
+    assert first[0].dedupe_key == f"payment:{payment_id}:payment-instructions:email"
+    for useless in ({}, {"method": "bank_transfer", "bank": "bca"}, {"method": "qris", "qr_url": "ftp://x"}):
+        assert plan("payment.instructions", events.instructions(useless), Preferences())[1] == []
+
+
+def test_an_order_created_event_that_knows_the_account_shows_it_and_all_times_follow_the_zone() -> None:
+    data = {**events.created(), "payment_instructions": events.BCA_VA}
+    wita = _rendered("transaction.created", data, Preferences(time_zone="Asia/Makassar"), Channel.EMAIL)
+    assert "BCA Virtual Account 12345678901" in wita
+    assert "4 Des 2026 15.20 WITA" in wita  # the order's deadline, 07.20 UTC
+    assert "WIB" not in wita
+    without = _rendered("transaction.created", events.created(), Preferences(), Channel.EMAIL)
+    assert "Virtual Account" not in without.replace("virtual account", "")
+    assert "4 Des 2026 14.20 WIB" in without
+    sms = _rendered(
+        "transaction.created", events.created(), Preferences(time_zone="Asia/Jayapura"), Channel.SMS
+    )
+    assert "4 Des 2026 16.20 WIT" in sms

@@ -417,3 +417,20 @@ def test_for_nginx_before_1_25_http2_moves_onto_the_listen_line(tmp_path: Path) 
     flat = _flat(rendered)
     assert not [d for d in flat if d[1] == "http2"]
     assert ["127.0.0.1:18443", "ssl", "default_server", "http2"] in [a for _, n, a in flat if n == "listen"]
+
+
+def test_without_nginx_make_test_names_the_tier_instead_of_skipping_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import tests.edge_nginx as edge
+
+    spec = importlib.util.spec_from_file_location("run_tests_for_nginx", ROOT / "tools" / "run_tests.py")
+    assert spec is not None
+    assert spec.loader is not None
+    run_tests = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, run_tests)  # its dataclass looks its module up
+    spec.loader.exec_module(run_tests)
+    monkeypatch.setattr(edge, "NGINX_CANDIDATES", ("tiketq-no-such-nginx",))
+    assert run_tests.tiers_not_run()["nginx"] == "not installed"
+    monkeypatch.setattr(edge, "NGINX_CANDIDATES", (sys.executable,))  # stands in for an installed one
+    assert "nginx" not in run_tests.tiers_not_run()

@@ -3,10 +3,12 @@ base that rolls back unless the use case commits."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
-from sqlalchemy import text
+from sqlalchemy import Executable, Row, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from shared.settings import DatabaseSettings
@@ -30,6 +32,39 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
         pool_pre_ping=True,
         echo=settings.echo,
     )
+
+
+def create_read_engine(settings: DatabaseSettings) -> AsyncEngine:
+    """An engine for one-statement reads on hot paths (a token check, an account read).
+
+    Autocommit, so the statement is not wrapped in BEGIN … ROLLBACK, and no ping when a
+    connection leaves the pool (the ping is itself BEGIN, `;`, ROLLBACK: three round trips
+    before the one that matters). A connection that died meanwhile (the database restarted) is
+    invalidated by SQLAlchemy when it fails, and `fetch_first` retries once on a fresh one.
+    No overflow: a read holds its connection for one round trip, so a burst waits a moment for
+    a pooled one rather than opening (and then closing) connections of its own.
+    """
+    return create_async_engine(
+        settings.async_url,
+        pool_size=settings.pool_size,
+        max_overflow=0,
+        isolation_level="AUTOCOMMIT",
+        echo=settings.echo,
+    )
+
+
+async def fetch_first(
+    engine: AsyncEngine, statement: Executable, parameters: Mapping[str, Any] | None = None
+) -> Row[Any] | None:
+    """The first row of one read statement (on a `create_read_engine` engine), or None."""
+    try:
+        async with engine.connect() as conn:
+            return (await conn.execute(statement, parameters)).first()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    async with engine.connect() as conn:
+        return (await conn.execute(statement, parameters)).first()
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

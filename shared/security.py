@@ -37,15 +37,21 @@ def auth_unavailable(exc: httpx.HTTPError) -> ProblemError:
     return ProblemError(503, "upstream-unavailable", "auth-service is unavailable.")
 
 
+def refused(exc: InvalidToken) -> ProblemError:
+    """The problem the caller of a refused token sees: 401, or 502/503/504 when the signing
+    keys could not be fetched."""
+    if isinstance(exc.__cause__, httpx.HTTPError):  # the JWKS could not be fetched
+        return auth_unavailable(exc.__cause__)
+    logger.info("token refused: %s", exc)
+    return unauthorized()
+
+
 async def authenticate(verifier: TokenVerifier, token: str) -> Principal:
     """A principal, or the problem the caller should see (401, or 502/503/504)."""
     try:
         return await verifier.verify(token)
     except InvalidToken as exc:
-        if isinstance(exc.__cause__, httpx.HTTPError):  # the JWKS could not be fetched
-            raise auth_unavailable(exc.__cause__) from exc
-        logger.info("token refused: %s", exc)
-        raise unauthorized() from exc
+        raise refused(exc) from exc
     except httpx.HTTPError as exc:  # the account state could not be fetched
         raise auth_unavailable(exc) from exc
 

@@ -157,7 +157,25 @@ class HttpAccountStateSource:
         )
 
 
+def ensure_current(principal: Principal, state: AccountState | None) -> None:
+    """A validly signed token is still refused when its account is gone or inactive, or its
+    role or token version is no longer the account's (a logout, role change or deactivation)."""
+    if state is None or not state.is_active:
+        raise InvalidToken("account missing or inactive")
+    if state.token_version != principal.token_version or state.role != principal.role:
+        raise InvalidToken("token revoked")
+
+
 class TokenVerifier:
+    """Checks a token's signature and claims, then its account's current state.
+
+    A token whose signature and claims passed is remembered (at most `memo_size` of them, the
+    oldest forgotten first): the same token string again skips the RSA check and the parsing,
+    as long as it has not expired and its `kid` still names the very key that verified it (a
+    key rotated away ends its tokens here as it would without the memo). Only a byte-for-byte
+    equal token matches, so nothing forged can use it. The account state is read every time.
+    """
+
     def __init__(
         self,
         keys: KeySource,
@@ -166,12 +184,15 @@ class TokenVerifier:
         issuer: str,
         audience: str,
         leeway: int = 10,
+        memo_size: int = 4096,
     ) -> None:
         self._keys = keys
         self._accounts = accounts
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway
+        self._memo_size = memo_size
+        self._verified: dict[str, tuple[str, Any, Principal]] = {}
 
     async def verify(self, token: str) -> Principal:
         principal = await self.verify_signature(token)
@@ -184,14 +205,18 @@ class TokenVerifier:
             # Versions only grow, so a validly signed token newer than what we remember means our
             # memory is stale (the person just logged in again after a logout or role change).
             state = await self._accounts.get_fresh(principal.account_id)
-        if state is None or not state.is_active:
-            raise InvalidToken("account missing or inactive")
-        if state.token_version != principal.token_version or state.role != principal.role:
-            raise InvalidToken("token revoked")
+        ensure_current(principal, state)
         return principal
 
     async def verify_signature(self, token: str) -> Principal:
         """Signature, algorithm, issuer, audience and expiry; no account look-up."""
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            kid, key, principal = remembered
+            # PyJWT's own expiry rule: refused once exp <= now - leeway.
+            if principal.expires_at > time.time() - self._leeway and await self._keys.get(kid) is key:
+                return principal
+            del self._verified[token]
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -219,13 +244,17 @@ class TokenVerifier:
             raise InvalidToken(str(exc)) from exc
         if claims["role"] not in ROLES or not isinstance(claims["ver"], int):
             raise InvalidToken("bad claims")
-        return Principal(
+        principal = Principal(
             account_id=str(claims["sub"]),
             role=claims["role"],
             token_id=str(claims["jti"]),
             token_version=claims["ver"],
             expires_at=int(claims["exp"]),
         )
+        if len(self._verified) >= self._memo_size:
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = (header["kid"], key, principal)
+        return principal
 
 
 def verifier_backed_by_auth_service(

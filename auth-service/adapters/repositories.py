@@ -17,7 +17,7 @@ from domain.models import Account, AccountPage, RefreshToken, Role
 from shared.outbox import add_event
 
 
-def _account(row: Any) -> Account:
+def account_from_row(row: Any) -> Account:
     return Account(
         id=row.id,
         email=row.email,
@@ -73,11 +73,11 @@ class SqlAccountRepository:
         if for_update:
             query = query.with_for_update()
         row = (await self._session.execute(query)).first()
-        return _account(row) if row else None
+        return account_from_row(row) if row else None
 
     async def get_by_email(self, email: str) -> Account | None:
         row = (await self._session.execute(select(accounts).where(accounts.c.email == email))).first()
-        return _account(row) if row else None
+        return account_from_row(row) if row else None
 
     async def save(self, account: Account) -> None:
         await self._session.execute(
@@ -118,7 +118,7 @@ class SqlAccountRepository:
             .limit(limit)
             .offset(offset)
         )
-        return AccountPage(items=[_account(row) for row in rows], total=int(total or 0))
+        return AccountPage(items=[account_from_row(row) for row in rows], total=int(total or 0))
 
 
 class SqlRefreshTokenRepository:

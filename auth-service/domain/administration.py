@@ -8,17 +8,21 @@ import uuid
 
 from domain.errors import AccountNotFound
 from domain.models import Account, AccountPage, Role, ensure_admin_remains, normalize_email
-from domain.repository import Clock, UnitOfWork, UnitOfWorkFactory
+from domain.repository import AccountReader, Clock, UnitOfWork, UnitOfWorkFactory
 
 
 class AccountAdministration:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, reader: AccountReader) -> None:
         self._uow = uow
         self._clock = clock
+        self._reader = reader
+
+    async def find(self, account_id: uuid.UUID) -> Account | None:
+        """One read, no transaction: who is signed in, what other services check tokens against."""
+        return await self._reader.get(account_id)
 
     async def get(self, account_id: uuid.UUID) -> Account:
-        async with self._uow() as uow:
-            account = await uow.accounts.get(account_id)
+        account = await self._reader.get(account_id)
         if account is None:
             raise AccountNotFound
         return account

@@ -31,6 +31,13 @@ class AccountRepository(Protocol):
     ) -> AccountPage: ...
 
 
+class AccountReader(Protocol):
+    """One account as it is now, read outside any use case's transaction (the token check and
+    the account look-ups that change nothing)."""
+
+    async def get(self, account_id: uuid.UUID) -> Account | None: ...
+
+
 class RefreshTokenRepository(Protocol):
     async def add(self, token: RefreshToken) -> None: ...
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import APIRouter, Request, Response
 
 from routes.credentials import login_request_body, read_credentials
-from routes.deps import ClientIp, Services, actor_of
+from routes.deps import ClientIp, Services, SignedInAccount, actor_of
 from routes.errors import problem_responses, throttled_response
 from routes.schemas import AccountOut, Jwks, RefreshRequest, RegisterRequest, TokenResponse
 from shared.security import CurrentPrincipal, OptionalPrincipal
@@ -82,8 +80,8 @@ async def logout(principal: CurrentPrincipal, services: Services) -> Response:
 @router.get(
     "/me", response_model=AccountOut, summary="The signed-in account", responses=problem_responses(401)
 )
-async def me(principal: CurrentPrincipal, services: Services) -> AccountOut:
-    return AccountOut.from_domain(await services.administration.get(uuid.UUID(principal.account_id)))
+async def me(account: SignedInAccount) -> AccountOut:
+    return AccountOut.from_domain(account)
 
 
 @router.get("/.well-known/jwks.json", response_model=Jwks, summary="Public keys that verify access tokens")

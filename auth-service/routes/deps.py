@@ -10,11 +10,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from domain.administration import AccountAdministration
-from domain.models import Actor, Role
+from domain.models import Account, Actor, Role
 from domain.registration import Registration
 from domain.sessions import Sessions
 from shared.client_address import Network, client_address
-from shared.tokens import Principal
+from shared.security import bearer_scheme, refused, unauthorized
+from shared.tokens import AccountState, InvalidToken, Principal, TokenVerifier, ensure_current
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,38 @@ async def get_services(request: Request) -> AuthServices:
 
 
 Services = Annotated[AuthServices, Depends(get_services)]
+
+
+async def signed_in_account(
+    request: Request, token: Annotated[str | None, Depends(bearer_scheme)]
+) -> Account:
+    """The caller's account, read once: the same checks as every other bearer-token operation
+    (signature, expiry, then active, role and token version against the account as it is now),
+    with the row they are checked against being the answer."""
+    if not token:
+        raise unauthorized()
+    verifier: TokenVerifier = request.app.state.token_verifier
+    services: AuthServices = request.app.state.services
+    try:
+        principal = await verifier.verify_signature(token)
+        try:
+            account_id = uuid.UUID(principal.account_id)
+        except ValueError as exc:
+            raise InvalidToken("account missing or inactive") from exc
+        account = await services.administration.find(account_id)
+        if account is None:
+            raise InvalidToken("account missing or inactive")
+        state = AccountState(
+            role=account.role.value, is_active=account.is_active, token_version=account.token_version
+        )
+        ensure_current(principal, state)
+    except InvalidToken as exc:
+        raise refused(exc) from exc
+    request.state.principal = principal
+    return account
+
+
+SignedInAccount = Annotated[Account, Depends(signed_in_account)]
 
 
 def actor_of(principal: Principal) -> Actor:

@@ -103,6 +103,55 @@ async def test_unknown_kid_expired_tampered_and_foreign_tokens_are_refused(test_
             await v.verify(token)
 
 
+async def test_a_remembered_token_is_still_refused_once_expired(test_keys: TestKeys) -> None:
+    v = verifier(test_keys)
+    token = test_keys.mint(ACCOUNT, ttl=1)
+    assert (await v.verify(token)).account_id == ACCOUNT
+    assert (await v.verify(token)).account_id == ACCOUNT  # remembered
+    await asyncio.sleep(1.2)
+    with pytest.raises(InvalidToken):
+        await v.verify(token)
+
+
+async def test_a_remembered_token_is_refused_once_its_key_is_gone(test_keys: TestKeys) -> None:
+    keys = {test_keys.kid: test_keys.public_key}
+    v = TokenVerifier(StaticKeySource(keys), FakeAccounts(), issuer=ISSUER, audience=AUDIENCE, leeway=0)
+    token = test_keys.mint(ACCOUNT)
+    await v.verify(token)
+    keys[test_keys.kid] = TestKeys(kid=test_keys.kid).public_key  # rotated: same kid, new key
+    with pytest.raises(InvalidToken):
+        await v.verify(token)
+    del keys[test_keys.kid]
+    with pytest.raises(InvalidToken):
+        await v.verify(token)
+
+
+async def test_a_remembered_token_still_has_its_account_checked_and_forgeries_never_match(
+    test_keys: TestKeys,
+) -> None:
+    accounts = FakeAccounts()
+    v = TokenVerifier(
+        StaticKeySource({test_keys.kid: test_keys.public_key}),
+        accounts,
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        leeway=0,
+        memo_size=2,
+    )
+    token = test_keys.mint(ACCOUNT)
+    await v.verify(token)
+    header, _payload, signature = token.split(".")
+    tampered_claims = jwt.decode(token, options={"verify_signature": False}) | {"role": "admin"}
+    with pytest.raises(InvalidToken):
+        await v.verify(f"{header}.{_b64(tampered_claims)}.{signature}")
+    for _ in range(3):  # more tokens than the memo holds: the oldest is forgotten, none refused
+        await v.verify(test_keys.mint(ACCOUNT))
+    accounts.state = AccountState("user", False, 0)
+    with pytest.raises(InvalidToken):
+        await v.verify(token)
+    assert accounts.calls == 5  # every verify that got past the signature asked for the state
+
+
 async def test_missing_claims_are_refused(test_keys: TestKeys) -> None:
     token = jwt.encode(
         {"sub": ACCOUNT, "iss": ISSUER, "aud": AUDIENCE, "exp": int(time.time()) + 60},

@@ -8,7 +8,15 @@ from domain.administration import AccountAdministration
 from domain.models import Account, Actor, Role
 from domain.registration import Registration
 from domain.sessions import Sessions
-from tests.fakes import FakeClock, FakeHasher, FakeIssuer, FakeThrottle, FakeUnitOfWork, Store
+from tests.fakes import (
+    FakeAccounts,
+    FakeClock,
+    FakeHasher,
+    FakeIssuer,
+    FakeThrottle,
+    FakeUnitOfWork,
+    Store,
+)
 
 REFRESH_TTL = timedelta(days=30)
 
@@ -45,7 +53,7 @@ def sessions(store: Store, hasher: FakeHasher, throttle: FakeThrottle, clock: Fa
 
 @pytest.fixture
 def administration(store: Store, clock: FakeClock) -> AccountAdministration:
-    return AccountAdministration(lambda: FakeUnitOfWork(store), clock)
+    return AccountAdministration(lambda: FakeUnitOfWork(store), clock, FakeAccounts(store))
 
 
 def actor(account: Account) -> Actor:

@@ -2,15 +2,97 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import chain
+
 import airportsdata
 
 from domain.models import Airport
 
 HOME_COUNTRY = "ID"
+# Joins the lowercased cities (or names) of the foreign airports into one text searched at C
+# speed; no field contains it, so a match never spans two airports.
+_SEPARATOR = "\x00"
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    code: str  # lowercased, like city and name: what a query is matched against
+    city: str
+    name: str
+    order: int  # the dataset's order, the last tie-break
+    airport: Airport
+
+    @property
+    def rank(self) -> tuple[str, int]:
+        return self.airport.city, self.order
+
+
+def _quality(entry: _Entry, q: str) -> int | None:
+    """How well an airport matches: 0 its code, 1 a code prefix, 2 a city prefix, 3 a name prefix
+    or within the city, 4 within the name; None not at all."""
+    if entry.code == q:
+        return 0
+    if entry.code.startswith(q):
+        return 1
+    if entry.city.startswith(q):
+        return 2
+    if entry.name.startswith(q) or q in entry.city:
+        return 3
+    if q in entry.name:
+        return 4
+    return None
+
+
+class _SortedKeys:
+    """Entries sorted by one key: those whose key starts with a prefix, by bisection."""
+
+    def __init__(self, entries: list[_Entry], key: str) -> None:
+        pairs = sorted(((getattr(e, key), i) for i, e in enumerate(entries)), key=lambda p: p[0])
+        self._keys = [k for k, _ in pairs]
+        self._entries = [entries[i] for _, i in pairs]
+
+    def starting_with(self, prefix: str) -> Iterator[_Entry]:
+        index = bisect_left(self._keys, prefix)
+        while index < len(self._keys) and self._keys[index].startswith(prefix):
+            yield self._entries[index]
+            index += 1
+
+
+class _Text:
+    """One field of many entries joined into one string: the entries containing a substring."""
+
+    def __init__(self, entries: list[_Entry], field: str) -> None:
+        values = [getattr(e, field) for e in entries]
+        self._starts: list[int] = []
+        offset = 0
+        for value in values:
+            self._starts.append(offset)
+            offset += len(value) + 1
+        self._text = _SEPARATOR.join(values)
+        self._entries = entries
+
+    def containing(self, fragment: str) -> Iterator[_Entry]:
+        found = self._text.find(fragment)
+        while found != -1:
+            index = bisect_right(self._starts, found) - 1
+            yield self._entries[index]
+            following = index + 1
+            if following == len(self._starts):
+                return
+            found = self._text.find(fragment, self._starts[following])
 
 
 class AirportsDataDirectory:
-    """Loaded once (about 0.1 s) when the app starts; lookups are in memory."""
+    """Loaded and indexed once when the app starts; lookups are in memory.
+
+    The autocomplete never scans the whole list: an exact code is one dictionary look-up, the
+    Indonesian airports (a few hundred) are ranked directly, and the rest only as far as the
+    limit needs, by bisection on sorted codes and cities and a substring search of one text of
+    all their cities or names.
+    """
 
     def __init__(self) -> None:
         raw = airportsdata.load("IATA")
@@ -25,33 +107,56 @@ class AirportsDataDirectory:
             for code, entry in raw.items()
             if len(code) == 3 and entry.get("tz")
         }
+        entries = [
+            _Entry(a.iata.lower(), a.city.lower(), a.name.lower(), order, a)
+            for order, a in enumerate(self._by_code.values())
+            if _SEPARATOR not in a.city + a.name
+        ]
+        self._exact: dict[str, list[_Entry]] = {}
+        for entry in entries:
+            self._exact.setdefault(entry.code, []).append(entry)
+        self._domestic = [e for e in entries if e.airport.country == HOME_COUNTRY]
+        foreign = [e for e in entries if e.airport.country != HOME_COUNTRY]
+        self._foreign_codes = _SortedKeys(foreign, "code")
+        self._foreign_cities = _SortedKeys(foreign, "city")
+        self._foreign_names = _SortedKeys(foreign, "name")
+        self._foreign_city_text = _Text(foreign, "city")
+        self._foreign_name_text = _Text(foreign, "name")
 
     def get(self, iata: str) -> Airport | None:
         return self._by_code.get(iata.strip().upper())
 
     def search(self, query: str, limit: int) -> list[Airport]:
         """Autocomplete: an exact code first, then Indonesian airports before the rest, each by
-        how well they match (code prefix, city prefix, city or name containing the query)."""
+        how well they match (code prefix, city prefix, city or name containing the query), then
+        by city."""
         q = query.strip().lower()
-        if not q:
+        if not q or limit < 1 or _SEPARATOR in q:
             return []
-        ranked: list[tuple[int, int, int, str, Airport]] = []
-        for airport in self._by_code.values():
-            code, city, name = airport.iata.lower(), airport.city.lower(), airport.name.lower()
-            if code == q:
-                quality = 0
-            elif code.startswith(q):
-                quality = 1
-            elif city.startswith(q):
-                quality = 2
-            elif name.startswith(q) or q in city:
-                quality = 3
-            elif q in name:
-                quality = 4
-            else:
-                continue
-            exact = 0 if quality == 0 else 1
-            foreign = 0 if airport.country == HOME_COUNTRY else 1
-            ranked.append((exact, foreign, quality, airport.city, airport))
-        ranked.sort(key=lambda r: r[:4])
-        return [r[4] for r in ranked[:limit]]
+        exact = self._exact.get(q, [])
+        found = [e.airport for e in sorted(exact, key=lambda e: (e.airport.country != HOME_COUNTRY, *e.rank))]
+        found += self._ranked(self._domestic, q)
+        # Foreign airports by quality, each quality complete before the next is looked at, and
+        # none looked at once the limit is reached.
+        tiers: tuple[tuple[int, Callable[[], Iterable[_Entry]]], ...] = (
+            (1, lambda: self._foreign_codes.starting_with(q)),
+            (2, lambda: self._foreign_cities.starting_with(q)),
+            (3, lambda: chain(self._foreign_names.starting_with(q), self._foreign_city_text.containing(q))),
+            (4, lambda: self._foreign_name_text.containing(q)),
+        )
+        for quality, candidates in tiers:
+            if len(found) >= limit:
+                break
+            tier = {e.order: e for e in candidates() if _quality(e, q) == quality}
+            found += [e.airport for e in sorted(tier.values(), key=lambda e: e.rank)]
+        return found[:limit]
+
+    @staticmethod
+    def _ranked(entries: list[_Entry], q: str) -> list[Airport]:
+        ranked: list[tuple[int, str, int, Airport]] = []
+        for entry in entries:
+            quality = _quality(entry, q)
+            if quality:  # not None, and not the exact code (listed first already)
+                ranked.append((quality, *entry.rank, entry.airport))
+        ranked.sort(key=lambda r: r[:3])
+        return [r[3] for r in ranked]

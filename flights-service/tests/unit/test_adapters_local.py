@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import random
+import string
+
+import airportsdata
 import pytest
 
-from adapters.airports import AirportsDataDirectory
+from adapters.airports import HOME_COUNTRY, AirportsDataDirectory
 from adapters.cache import MemoryOfferCache
-from domain.models import SearchResult, SupplierOffer, SupplierState, SupplierStatus
+from domain.models import Airport, SearchResult, SupplierOffer, SupplierState, SupplierStatus
 from tests.fakes import criteria, make_offer
 
 
@@ -27,6 +31,50 @@ def test_airports_by_code_city_and_name_indonesia_first(airports: AirportsDataDi
     assert all(a.country == "ID" for a in found)  # Balikpapan, Banda Aceh, Batam… before Bangkok
     assert airports.search("", 5) == []
     assert airports.get("QQQ") is None
+
+
+def scan(airports: list[Airport], query: str, limit: int) -> list[Airport]:
+    """The ranking the autocomplete promises, as a plain scan of every airport: an exact code
+    first, then Indonesian before foreign, then code prefix, city prefix, name prefix or city
+    containing, name containing; then by city, then the dataset's order."""
+    q = query.strip().lower()
+    if not q:
+        return []
+    ranked = []
+    for order, airport in enumerate(airports):
+        code, city, name = airport.iata.lower(), airport.city.lower(), airport.name.lower()
+        if code == q:
+            quality = 0
+        elif code.startswith(q):
+            quality = 1
+        elif city.startswith(q):
+            quality = 2
+        elif name.startswith(q) or q in city:
+            quality = 3
+        elif q in name:
+            quality = 4
+        else:
+            continue
+        key = (quality != 0, airport.country != HOME_COUNTRY, quality, airport.city, order)
+        ranked.append((key, airport))
+    ranked.sort(key=lambda r: r[0])
+    return [airport for _, airport in ranked[:limit]]
+
+
+def test_the_index_answers_what_a_scan_of_every_airport_answers(airports: AirportsDataDirectory) -> None:
+    # Every airport the directory knows, in the dataset's order.
+    everything = [a for code in airportsdata.load("IATA") if len(code) == 3 and (a := airports.get(code))]
+    rng = random.Random(7)
+    queries = [*string.ascii_lowercase, *string.digits, " ", "-", "'", "zzzz", " DPS ", "international"]
+    queries += [a + b for a in "abdjkmst" for b in string.ascii_lowercase]
+    for _ in range(400):
+        airport = rng.choice(everything)
+        text = rng.choice([t for t in (airport.city, airport.name, airport.iata) if t])
+        start = rng.randrange(len(text))
+        queries.append(text[start : start + rng.randint(1, 8)])
+    for query in queries:
+        for limit in (1, 10, 50):
+            assert airports.search(query, limit) == scan(everything, query, limit), (query, limit)
 
 
 async def test_memory_cache_round_trips_and_expires() -> None:

@@ -330,3 +330,25 @@ async def test_the_relay_marks_events_delivered_only_after_a_publish(
     async with reports_sessions() as session:
         row = (await session.execute(select(outbox).where(outbox.c.id == event_id))).one()
     assert row.delivered_at is not None
+
+
+def test_every_topic_the_money_path_writes_has_a_queue_bound_to_it() -> None:
+    """Events are published `mandatory`: a topic missing from the topology would come back from
+    the broker on every attempt and never leave the outbox."""
+    import ast
+    from pathlib import Path
+
+    written: set[str] = set()
+    for path in (Path(__file__).resolve().parents[2] / "domain").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "add_event"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                written.add(str(node.args[0].value))
+    assert "transaction.created" in written  # the scan itself works
+    bound = {topic for topics in tiketq_topology().consumers.values() for topic in topics}
+    assert written <= bound, f"no queue is bound to {sorted(written - bound)}"

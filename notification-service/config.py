@@ -13,6 +13,7 @@ from shared.settings import (
     JwtVerifySettings,
     RuntimeSettings,
     SettingsBase,
+    UpstreamUrls,
     refuse_placeholder_secret,
 )
 
@@ -51,7 +52,20 @@ class DeliverySettings(SettingsBase):
     max_attempts: int = Field(default=30, alias="NOTIFY_MAX_ATTEMPTS", ge=1, le=1000)
     poll_interval_seconds: float = Field(default=1.0, alias="NOTIFY_POLL_INTERVAL_SECONDS", gt=0, le=600)
     workers_enabled: bool = Field(default=True, alias="NOTIFY_WORKERS_ENABLED")
-    user_service_url: str = Field(default="http://127.0.0.1:8002", alias="USER_SERVICE_URL")
+    # One URL or its instances' URLs, comma-separated: the client spreads over them.
+    user_service_url: UpstreamUrls = Field(default="http://127.0.0.1:8002", alias="USER_SERVICE_URL")
+
+
+class RetentionSettings(SettingsBase):
+    """How long finished messages and received event ids are kept (domain/retention.py), and how
+    the purge runs: batches of NOTIFICATION_PURGE_BATCH rows, every NOTIFICATION_PURGE_INTERVAL_SECONDS."""
+
+    messages_days: int = Field(default=90, alias="NOTIFICATION_RETENTION_DAYS", ge=1, le=3650)
+    events_days: int = Field(default=90, alias="NOTIFICATION_EVENT_RETENTION_DAYS", ge=7, le=3650)
+    batch_size: int = Field(default=500, alias="NOTIFICATION_PURGE_BATCH", ge=1, le=10_000)
+    interval_seconds: float = Field(
+        default=3600.0, alias="NOTIFICATION_PURGE_INTERVAL_SECONDS", gt=0, le=86_400
+    )
 
 
 class OrderEventSettings(SettingsBase):
@@ -76,6 +90,9 @@ class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)  # SMTP_*, EMAIL_FROM*
     infobip: InfobipSettings = field(default_factory=InfobipSettings)  # INFOBIP_*
     delivery: DeliverySettings = field(default_factory=DeliverySettings)  # NOTIFY_*, USER_SERVICE_URL
+    retention: RetentionSettings = field(
+        default_factory=RetentionSettings
+    )  # NOTIFICATION_*RETENTION*, _PURGE_*
     # RABBITMQ_URL (or _FILE), EVENTS_*: events from the queue; built by hand (tests) no broker.
     broker: BrokerSettings = field(default_factory=lambda: BrokerSettings(RABBITMQ_URL=None))
 
@@ -102,5 +119,6 @@ class Settings:
             smtp=SmtpSettings(),
             infobip=InfobipSettings(),
             delivery=DeliverySettings(),
+            retention=RetentionSettings(),
             broker=BrokerSettings(),
         )

@@ -15,8 +15,10 @@ from shared.settings import (
     JwtVerifySettings,
     RuntimeSettings,
     SettingsBase,
+    UpstreamUrls,
     refuse_placeholder_secret,
 )
+from shared.upstream_urls import UpstreamUrlError, parse_upstream_urls
 
 
 class UpstreamSettings(SettingsBase):
@@ -25,12 +27,14 @@ class UpstreamSettings(SettingsBase):
     `PRODUCT_SERVICES` is the only place a product is named: a JSON object of service_type →
     base URL of the product service that speaks the booking contract (docs/booking-contract.md),
     e.g. `{"flight": "http://localhost:8004", "ferry": "http://localhost:8005"}`. A service type
-    missing from it cannot be ordered (422 service-type-unavailable)."""
+    missing from it cannot be ordered (422 service-type-unavailable). Each URL, like
+    `PAYMENT_SERVICE_URL`, may list the service's instances comma-separated: the client spreads
+    over them (shared/http.py)."""
 
     product_services: dict[str, str] = Field(
         default_factory=lambda: {"flight": "http://localhost:8004"}, alias="PRODUCT_SERVICES"
     )
-    payment_service_url: str = Field(default="http://localhost:8008", alias="PAYMENT_SERVICE_URL")
+    payment_service_url: UpstreamUrls = Field(default="http://localhost:8008", alias="PAYMENT_SERVICE_URL")
     timeout_seconds: float = Field(default=15.0, alias="UPSTREAM_TIMEOUT_SECONDS", gt=0, le=120)
 
     @field_validator("product_services")
@@ -41,8 +45,10 @@ class UpstreamSettings(SettingsBase):
                 raise ValueError(
                     f"PRODUCT_SERVICES: {service_type!r} is not one of {', '.join(SERVICE_TYPES)}"
                 )
-            if not url.startswith(("http://", "https://")):
-                raise ValueError(f"PRODUCT_SERVICES: the URL of {service_type!r} is not http(s): {url!r}")
+            try:
+                parse_upstream_urls(url)
+            except UpstreamUrlError as exc:
+                raise ValueError(f"PRODUCT_SERVICES: the URL of {service_type!r}: {exc}") from None
         return value
 
 
@@ -71,7 +77,7 @@ class WorkerSettings(SettingsBase):
 
     # Set and no broker (RABBITMQ_URL): every event is posted, signed with ORDER_EVENTS_SECRET, to
     # notification-service's /internal/events (as in `make dev`); with a broker it reads its queue.
-    notification_service_url: str | None = Field(default=None, alias="NOTIFICATION_SERVICE_URL")
+    notification_service_url: UpstreamUrls | None = Field(default=None, alias="NOTIFICATION_SERVICE_URL")
     # Its own key, not INTERNAL_TOKEN: no other service can make TiketQ write to a customer.
     order_events_secret: SecretStr | None = Field(default=None, alias="ORDER_EVENTS_SECRET")
     relays_enabled: bool = Field(default=True, alias="TRANSACTION_WORKERS_ENABLED")

@@ -41,3 +41,24 @@ def test_idempotency_variables_are_read_and_checked_together(monkeypatch: pytest
     monkeypatch.setenv("IDEMPOTENCY_WAIT_SECONDS", "150")  # longer than the 120 s take-over
     with pytest.raises(ValueError, match="IDEMPOTENCY_WAIT_SECONDS must be shorter"):
         Settings.from_env()
+
+
+def test_products_payment_and_notification_may_each_list_their_instances(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    both = "http://10.0.0.5:8004,http://10.0.0.6:8004"
+    monkeypatch.setenv("PRODUCT_SERVICES", f'{{"flight": "{both}"}}')
+    monkeypatch.setenv("PAYMENT_SERVICE_URL", "http://10.0.0.5:8008, http://10.0.0.6:8008")
+    settings = Settings.from_env()
+    assert settings.upstream.product_services == {"flight": both}
+    assert settings.upstream.payment_service_url == "http://10.0.0.5:8008, http://10.0.0.6:8008"
+    monkeypatch.setenv("PRODUCT_SERVICES", '{"flight": "http://10.0.0.5:8004,flights-service:8004"}')
+    with pytest.raises(ValueError, match="PRODUCT_SERVICES: the URL of 'flight'"):
+        Settings.from_env()
+    monkeypatch.setenv("PRODUCT_SERVICES", f'{{"flight": "{both}"}}')
+    monkeypatch.setenv("NOTIFICATION_SERVICE_URL", "http://10.0.0.5:8010,")
+    monkeypatch.setenv("ORDER_EVENTS_SECRET", "a-real-order-events-secret-0123456789abcdef")
+    assert Settings.from_env().workers.notification_service_url == "http://10.0.0.5:8010,"
+    monkeypatch.setenv("NOTIFICATION_SERVICE_URL", "notification-service")
+    with pytest.raises(ValueError, match="NOTIFICATION_SERVICE_URL"):
+        Settings.from_env()

@@ -61,6 +61,8 @@ def suites() -> list[tuple[str, Path, list[str]]]:
     found.append(("tests (end-to-end)", ROOT / "tests", []))
     # schemathesis against every service's OpenAPI, on a stack of its own (tests/fuzz/).
     found.append(("fuzz (API fuzzer)", ROOT / "tests" / "fuzz", []))
+    # Two processes of every service, one of payment and transaction SIGKILLed mid-storm.
+    found.append(("replicas (two of every service)", ROOT / "tests" / "replicas", []))
     return found
 
 

@@ -25,6 +25,7 @@ from domain.models import Channel
 from domain.ports import Clock, PreferenceSource, Sender
 from domain.reads import NotificationReads
 from domain.receive_event import ReceiveEvent
+from domain.retention import PurgeOldRecords, RetentionPolicy
 from routes import events, notifications
 from routes.errors import ERROR_MAP
 from shared.background import BackgroundTasks
@@ -104,6 +105,10 @@ def create_app(
                 unit_of_work, profiles, TemplateRenderer(), FpdfTicketPrinter(), clock, wake=deliveries.wake
             )
             app.state.reads = NotificationReads(SqlNotificationReader(sessions))
+            r = settings.retention
+            app.state.retention = PurgeOldRecords(
+                unit_of_work, clock, RetentionPolicy(r.messages_days, r.events_days, r.batch_size)
+            )
             app.state.token_verifier = verifier_backed_by_auth_service(
                 auth_client,
                 settings.jwt,
@@ -115,6 +120,7 @@ def create_app(
             stack.push_async_callback(background.aclose)
             if run_workers:
                 background.start(deliveries.run(d.poll_interval_seconds), name="notification-delivery")
+                background.start(app.state.retention.run(r.interval_seconds), name="notification-retention")
             broker = settings.broker
             if broker.url:  # events from the queue; without a broker they come to /internal/events
                 consumer = RabbitMqEventConsumer(

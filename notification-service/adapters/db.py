@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    delete,
     func,
     select,
     update,
@@ -85,6 +86,13 @@ Index(
     notifications.c.next_attempt_at,
     postgresql_where=notifications.c.status == "queued",
 )
+# The retention job's question: what finished longest ago.
+Index(
+    "ix_notifications_finished",
+    notifications.c.updated_at,
+    postgresql_where=notifications.c.status.in_(("sent", "failed")),
+)
+Index("ix_received_events_received_at", received_events.c.received_at)
 Index("ix_notifications_user_created", notifications.c.user_id, notifications.c.created_at)
 Index("ix_notifications_order_number", notifications.c.order_number)
 
@@ -201,6 +209,28 @@ class SqlUnitOfWork(SqlAlchemyUnitOfWork):
         values = _row_values(notification)
         del values["id"]
         await self.session.execute(update(t).where(t.c.id == notification.id).values(**values))
+
+    async def purge_finished(self, before: datetime, limit: int) -> int:
+        # SKIP LOCKED: another replica's batch (or a row being saved) is left to its holder.
+        batch = (
+            select(t.c.id)
+            .where(t.c.status.in_(("sent", "failed")), t.c.updated_at < before)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        result = await self.session.execute(delete(t).where(t.c.id.in_(batch)).returning(t.c.id))
+        return len(result.all())
+
+    async def purge_events(self, before: datetime, limit: int) -> int:
+        e = received_events
+        batch = (
+            select(e.c.event_id)
+            .where(e.c.received_at < before)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        result = await self.session.execute(delete(e).where(e.c.event_id.in_(batch)).returning(e.c.event_id))
+        return len(result.all())
 
 
 class SqlNotificationReader:

@@ -39,6 +39,15 @@ class UnitOfWork(Protocol):
 
     async def save(self, notification: Notification) -> None: ...
 
+    async def purge_finished(self, before: datetime, limit: int) -> int:
+        """Deletes up to `limit` sent or failed messages last changed before `before`, skipping
+        rows another transaction holds; returns how many went."""
+        ...
+
+    async def purge_events(self, before: datetime, limit: int) -> int:
+        """Deletes up to `limit` received event ids recorded before `before` (as above)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Filters:

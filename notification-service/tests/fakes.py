@@ -110,3 +110,17 @@ class MemoryUnitOfWork:
 
     async def save(self, notification: Notification) -> None:
         self._messages[notification.id] = notification
+
+    async def purge_finished(self, before: datetime, limit: int) -> int:
+        old = [
+            n.id
+            for n in self._store.messages.values()
+            if n.status is not Status.QUEUED and n.updated_at < before
+        ][:limit]
+        for message_id in old:
+            del self._store.messages[message_id]
+        return len(old)
+
+    async def purge_events(self, before: datetime, limit: int) -> int:
+        # The memory store keeps no receipt times; unit tests of retention use messages.
+        return 0

@@ -11,6 +11,7 @@ address. Runs where nginx is installed; tools/run_tests.py names the tier where 
 from __future__ import annotations
 
 import shutil
+import socket
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -36,9 +37,11 @@ EDGE_HEADERS = {
     "x-frame-options": "DENY",
     "referrer-policy": "no-referrer",
 }
-# nginx.conf's sign-in zone: 10 a minute per address with a burst of 5, so a quick run of
-# requests gets 1 + 5 through and the rest are refused at the edge.
+# nginx.conf's credential zones, per address: a quick run of requests gets 1 + the burst through
+# and the rest are refused at the edge. Sign-in: 10 a minute with a burst of 5.
 SIGN_INS_BEFORE_THE_EDGE_REFUSES = 6
+SIGN_UPS_BEFORE_THE_EDGE_REFUSES = 4  # 5 a minute with a burst of 3
+AWKWARD_USER_AGENT = 'probe "quoted" \\ {"status": 200}'
 LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = 5  # auth-service's default, which the stack runs with
 
 
@@ -141,7 +144,7 @@ def test_a_caller_s_request_id_reaches_the_service_and_comes_back(edge: NginxEdg
         answer = client.post(
             "/auth/login",
             json={"email": f"nobody-{uuid.uuid4().hex[:8]}@example.com", "password": "x" * 12},
-            headers={"X-Request-ID": request_id},
+            headers={"X-Request-ID": request_id, "User-Agent": AWKWARD_USER_AGENT},
         )
     assert answer.status_code == 401, answer.text
     assert answer.headers.get_list("x-request-id") == [request_id]
@@ -149,6 +152,7 @@ def test_a_caller_s_request_id_reaches_the_service_and_comes_back(edge: NginxEdg
     logged = edge.logged(request_id)
     assert logged["status"] == 401
     assert logged["upstream_status"] == "401"
+    assert logged["user_agent"] == AWKWARD_USER_AGENT  # escaped: the log line stays JSON
 
 
 @pytest.mark.parametrize("sent", [None, "has spaces in it", "x" * 129, "semi;colon"])
@@ -217,25 +221,35 @@ def test_a_body_under_the_cap_goes_on_to_the_service(edge: NginxEdge) -> None:
     assert edge.logged(answer.headers["x-request-id"])["upstream_status"] == "422"
 
 
-def test_a_run_of_sign_ins_from_one_address_gets_nginx_s_429(edge: NginxEdge) -> None:
-    attempts = SIGN_INS_BEFORE_THE_EDGE_REFUSES + 6
+@pytest.mark.parametrize(
+    ("path", "passing", "answered"),
+    [
+        ("/auth/login", SIGN_INS_BEFORE_THE_EDGE_REFUSES, 401),
+        ("/auth/register", SIGN_UPS_BEFORE_THE_EDGE_REFUSES, 201),
+    ],
+)
+def test_a_run_of_sign_ins_or_sign_ups_from_one_address_gets_nginx_s_429(
+    edge: NginxEdge, path: str, passing: int, answered: int
+) -> None:
+    attempts = passing + 6
     with edge.client() as client:
 
         def attempt(n: int) -> httpx.Response:
-            return login(client, f"nobody-{n}-{uuid.uuid4().hex[:8]}@example.com", "not the password")
+            email = f"edge-{n}-{uuid.uuid4().hex[:8]}@example.com"
+            return client.post(path, json={"email": email, "password": PASSWORD})
 
         with ThreadPoolExecutor(max_workers=attempts) as pool:
             answers = list(pool.map(attempt, range(attempts)))
 
     refused = [a for a in answers if a.status_code == 429]
-    assert len(refused) == attempts - SIGN_INS_BEFORE_THE_EDGE_REFUSES, [a.status_code for a in answers]
-    passed = [a for a in answers if a.status_code != 429]
-    assert all(a.status_code == 401 for a in passed), [a.text for a in passed]
+    assert len(refused) == attempts - passing, [a.status_code for a in answers]
+    through = [a for a in answers if a.status_code != 429]
+    assert all(a.status_code == answered for a in through), [a.text for a in through]
     for answer in refused:
         assert_edge_problem(answer, 429, "rate-limited")
         assert answer.headers["retry-after"] == "60"
         assert edge.logged(answer.headers["x-request-id"])["upstream_status"] == ""
-    # Per address: another client signs in at once.
+    # Per address: another client signs up and in at once.
     with edge.client() as other:
         account = sign_up(other)
         assert login(other, account.email, account.password).status_code == 200
@@ -298,6 +312,24 @@ def test_https_answers_carry_hsts_and_one_copy_of_each_security_header(edge: Ngi
         assert answer.headers.get_list(name) == [value], name
     assert answer.headers["server"] == "nginx"  # server_tokens off: no version
     assert tls_version in ("TLSv1.2", "TLSv1.3")
+
+
+def test_https_offers_http2_and_compresses_json(edge: NginxEdge, stack: Stack) -> None:
+    context = edge.ssl_context()
+    context.set_alpn_protocols(["h2", "http/1.1"])
+    with (
+        socket.create_connection(("127.0.0.1", edge.placement.https_port), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname="127.0.0.1") as tls,
+    ):
+        assert tls.selected_alpn_protocol() == "h2"
+    gzip = {"Accept-Encoding": "gzip"}
+    direct = httpx.get(f"{stack.gateway_url}/openapi.json", headers=gzip, timeout=30)
+    assert "content-encoding" not in direct.headers  # the gateway sends it as it is
+    with edge.client() as client:
+        compressed = client.get("/openapi.json", headers=gzip)
+    assert compressed.status_code == 200
+    assert compressed.headers["content-encoding"] == "gzip"
+    assert compressed.json() == direct.json()
 
 
 def test_a_gateway_that_is_not_there_is_nginx_s_503_problem(edge: NginxEdge) -> None:

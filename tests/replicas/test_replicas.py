@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import os
 import random
 import shutil
@@ -30,7 +31,8 @@ import asyncpg
 import httpx
 import pytest
 
-from devstack.catalog import SERVICES
+from devstack.catalog import SERVICES, by_name
+from devstack.secrets import ensure_dev_secrets
 from devstack.stack import Stack, StackConfig
 from testkit.stack_runner import StackRunner
 from tests.money import CONTACT, passenger
@@ -42,6 +44,34 @@ REFUNDED = 10
 ROUTES = [("CGK", "DPS"), ("CGK", "SUB"), ("CGK", "KNO"), ("CGK", "UPG"), ("SUB", "DPS")]
 KILLED = ("payment-2", "transaction-2")
 PASSWORD = "correct horse battery"
+
+
+def test_make_dev_replicas_puts_instance_two_100_ports_up_and_gives_callers_both(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    config = StackConfig(workdir=tmp_path, secrets_dir=tmp_path / "secrets", replicas=2)
+    assert config.instance_ports("auth") == [8001, 8101]
+    assert config.instance_ports("gateway") == [8000]
+    assert config.instance_ports("sandbox") == [8009]
+    # Offers in process memory: one instance, unless a shared store is given.
+    assert config.instance_ports("hotels") == [8006]
+    assert config.instance_ports("flights") == [8004]
+    stack = Stack(config)
+    stack.secrets = ensure_dev_secrets(config.secrets_dir)
+    env = stack._env_for(by_name("transaction"))
+    assert env["PAYMENT_SERVICE_URL"] == "http://127.0.0.1:8008,http://127.0.0.1:8108"
+    products = json.loads(env["PRODUCT_SERVICES"])
+    assert products["ppob"] == "http://127.0.0.1:8007,http://127.0.0.1:8107"
+    assert products["flight"] == "http://127.0.0.1:8004"
+    assert env["JWT_JWKS_URL"] == "http://127.0.0.1:8001/auth/.well-known/jwks.json"
+    assert env["GATEWAY_SERVICE_URL"] == "http://127.0.0.1:8000"
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert config.instance_ports("flights") == [8004, 8104]
+    assert config.instance_ports("ferries") == [8005, 8105]
+    assert config.instance_ports("hotels") == [8006]
+    with pytest.raises(ValueError, match="replicas must be between 1 and 9"):
+        StackConfig(workdir=tmp_path, secrets_dir=tmp_path, replicas=0)
 
 
 @pytest.fixture(scope="module")

@@ -12,15 +12,25 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
+import aiohttp
 import httpx
 
 # How long an instance that could not be connected to is tried only after the others.
 SET_ASIDE_SECONDS = 2.0
-# Failures that happen before any byte of the request is written.
-NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
+# Failures that happen before any byte of the request is written: no connection could be made
+# (refused, unresolvable, TLS refused), or none within the connect timeout.
+NOT_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    aiohttp.ClientConnectorError,
+    aiohttp.ConnectionTimeoutError,
+)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,19 +64,28 @@ class Replicas:
         now = self._clock()
         return sorted(order, key=lambda index: self._set_aside_until[index] > now)
 
-    async def send(self, build: Callable[[Instance], httpx.Request]) -> tuple[Instance, httpx.Response]:
-        """Sends the request `build` makes for an instance; on a connection that could not be
-        made, to the next instance. The last such failure is raised when none could be reached."""
-        failure: httpx.TransportError | None = None
+    async def call(self, exchange: Callable[[Instance], Awaitable[T]]) -> tuple[Instance, T]:
+        """Runs `exchange` (one request to one instance) with the instance whose turn it is; when
+        it fails before sending (NOT_SENT), with the next. The last such failure is raised when
+        no instance could be reached."""
+        failure: Exception | None = None
         for index in self._order():
             chosen = self.instances[index]
             try:
-                return chosen, await chosen.transport.handle_async_request(build(chosen))
+                return chosen, await exchange(chosen)
             except NOT_SENT as exc:
                 self._set_aside_until[index] = self._clock() + SET_ASIDE_SECONDS
                 failure = exc
         assert failure is not None  # at least one instance was tried
         raise failure
+
+    async def send(self, build: Callable[[Instance], httpx.Request]) -> tuple[Instance, httpx.Response]:
+        """`call` for an httpx request that `build` makes for an instance, through its transport."""
+
+        async def exchange(chosen: Instance) -> httpx.Response:
+            return await chosen.transport.handle_async_request(build(chosen))
+
+        return await self.call(exchange)
 
     async def aclose(self) -> None:
         for each in self.instances:

@@ -1,13 +1,15 @@
-"""One pooled httpx client per service behind the gateway, and the forwarding of one request.
+"""The services behind the gateway: the forwarding of one request, and one httpx client per
+service for the gateway's own calls (token checks, readiness, the platform docs).
 
-A service may run as several instances (`<NAME>_SERVICE_URL` lists them): each instance has
-its own connection pool, and requests take the instances in turn (adapters/replicas.py).
+A service may run as several instances (`<NAME>_SERVICE_URL` lists them): requests take the
+instances in turn (adapters/replicas.py), each instance with its own connections.
 
-Forwarding hands the request straight to the client's transport (its connection pool) rather
-than through `AsyncClient.send`: the client would keep a cookie jar shared by every caller
-(one caller's Set-Cookie sent on with the next caller's request), add its own default headers
-(Accept-Encoding, User-Agent) and merge URLs and headers on every call. The gateway's other
-calls (token checks, readiness, the platform docs) use the client itself.
+Forwarding goes through aiohttp's client (adapters/forwarding_client.py), the cheaper of the two
+by measurement. Two kinds of request take the instance's httpx pool instead: those whose header
+values are not UTF-8 (aiohttp could not send them byte for byte), and every request to an
+instance reached through a transport handed in (the tests' in-process services). That pool is
+used directly rather than through `AsyncClient.send`, which would keep a cookie jar shared by
+every caller, add its own default headers and merge URLs and headers on every call.
 
 Both bodies are read whole (the request's is capped by the body-limit middleware), so a caller
 that disconnects can never pin an upstream connection, and the upstream response is closed on
@@ -22,6 +24,7 @@ from collections.abc import Mapping, Sequence
 
 import httpx
 
+from adapters.forwarding_client import ForwardingClient, client_errors, text_headers
 from adapters.replicas import Instance, Replicas, SpreadTransport, instance
 from domain.forwarding import Header
 from domain.ports import UpstreamReply
@@ -30,8 +33,10 @@ from shared.http import make_client, upstream_errors
 
 # The connect phase gets its own, shorter bound: a service that is down should fail fast.
 _CONNECT_TIMEOUT_SECONDS = 2.0
-_MAX_CONNECTIONS_PER_SERVICE = 256
+_MAX_CONNECTIONS_PER_INSTANCE = 256
 _POOL_SHARDS = 8
+# Methods whose requests carry no content unless they say so (RFC 9110 §8.6).
+_NO_CONTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 class Upstreams:
@@ -53,20 +58,23 @@ class Upstreams:
         self.timeout = timeout
         connect_timeout = min(timeout, _CONNECT_TIMEOUT_SECONDS)
         self._timeout_extension = httpx.Timeout(timeout, connect=connect_timeout).as_dict()
-        self._replicas = {
-            name: Replicas(
-                [
-                    instance(
-                        url,
-                        transports.get(url)
-                        or transports.get(name)
-                        or ShardedPool(_MAX_CONNECTIONS_PER_SERVICE, _POOL_SHARDS),
-                    )
-                    for url in instances
-                ]
-            )
-            for name, instances in urls.items()
-        }
+        self._replicas: dict[str, Replicas] = {}
+        # Instances reached through a handed-in transport are forwarded to through it, too.
+        self._handed_in: set[str] = set()
+        for name, instances in urls.items():
+            members = []
+            for url in instances:
+                handed = transports.get(url) or transports.get(name)
+                member = instance(url, handed or ShardedPool(_MAX_CONNECTIONS_PER_INSTANCE, _POOL_SHARDS))
+                if handed is not None:
+                    self._handed_in.add(member.base)
+                members.append(member)
+            self._replicas[name] = Replicas(members)
+        self._forwarding = ForwardingClient(
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            connections_per_instance=_MAX_CONNECTIONS_PER_INSTANCE,
+        )
         self._clients = {
             name: make_client(
                 replicas.instances[0].base,
@@ -94,33 +102,47 @@ class Upstreams:
         502 when it answers with something that is not HTTP.
         """
         label = f"{service}-service"
+        if body or method not in _NO_CONTENT_METHODS:
+            # The length of the body actually sent, zero included where content is expected:
+            # both clients then send the same header.
+            headers = [*headers, (b"content-length", str(len(body)).encode())]
+        as_text = text_headers(headers)
 
-        def build(chosen: Instance) -> httpx.Request:
-            return httpx.Request(
+        async def exchange(chosen: Instance) -> UpstreamReply:
+            if as_text is not None and chosen.base not in self._handed_in:
+                status, reply_headers, reply_body = await self._forwarding.exchange(
+                    chosen.base, method, target, as_text, body
+                )
+                return UpstreamReply(status, reply_headers, reply_body, chosen.origin)
+            request = httpx.Request(
                 method,
                 chosen.base + target,
                 headers=headers,
                 content=body,
                 extensions={"timeout": self._timeout_extension},
             )
+            response = await chosen.transport.handle_async_request(request)
+            try:
+                chunks = [chunk async for chunk in response.aiter_raw()]
+            finally:
+                await response.aclose()
+            return UpstreamReply(response.status_code, response.headers.raw, b"".join(chunks), chosen.origin)
 
         try:
-            # One deadline for the whole exchange: httpx's own timeouts bound each phase, and a
-            # service that trickles bytes could otherwise outlast them.
-            async with asyncio.timeout(self.timeout), upstream_errors(label):
-                chosen, response = await self._replicas[service].send(build)
-                try:
-                    chunks = [chunk async for chunk in response.aiter_raw()]
-                finally:
-                    await response.aclose()
+            # One deadline for the whole exchange: the clients' own timeouts bound each phase, and
+            # a service that trickles bytes could otherwise outlast them.
+            async with asyncio.timeout(self.timeout), upstream_errors(label), client_errors(label):
+                _, reply = await self._replicas[service].call(exchange)
         except TimeoutError as exc:
             raise ProblemError(504, "upstream-timeout", f"{label} did not answer in time.") from exc
         except httpx.HTTPError as exc:
             raise ProblemError(502, "bad-gateway", f"{label} sent an invalid response.") from exc
-        return UpstreamReply(response.status_code, response.headers.raw, b"".join(chunks), chosen.origin)
+        return reply
 
     async def aclose(self) -> None:
-        await asyncio.gather(*(client.aclose() for client in self._clients.values()))
+        await asyncio.gather(
+            self._forwarding.aclose(), *(client.aclose() for client in self._clients.values())
+        )
 
 
 class ShardedPool(httpx.AsyncBaseTransport):

@@ -51,7 +51,7 @@ class RoutingTable:
             raise ValueError(f"prefixes routed twice: {sorted(duplicated)}")
         by_first: dict[str, list[ServiceRoute]] = {}
         for route in self.routes:
-            by_first.setdefault(_first_segment(route.prefix), []).append(route)
+            by_first.setdefault(first_segment(route.prefix), []).append(route)
         self._by_first = {
             first: tuple(sorted(group, key=lambda route: len(route.prefix), reverse=True))
             for first, group in by_first.items()
@@ -61,15 +61,21 @@ class RoutingTable:
     def services(self) -> frozenset[str]:
         return frozenset(route.service for route in self.routes)
 
+    @property
+    def first_segments(self) -> frozenset[str]:
+        """The first segments of every routed prefix (`auth`, `webhooks`, ...)."""
+        return frozenset(self._by_first)
+
     def service_for(self, path: str) -> str | None:
         """The service for an already inspected path (see `inspect_path`), or None."""
-        for route in self._by_first.get(_first_segment(path), ()):
+        for route in self._by_first.get(first_segment(path), ()):
             if route.matches(path):
                 return route.service
         return None
 
 
-def _first_segment(path: str) -> str:
+def first_segment(path: str) -> str:
+    """`flights` for `/flights/search`; `` for `/`."""
     end = path.find("/", 1)
     return path[1:] if end == -1 else path[1:end]
 

@@ -10,17 +10,18 @@ verify it again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
-from starlette.types import Scope
+from starlette.routing import BaseRoute, Match, NoMatchFound, Route
+from starlette.types import Receive, Scope, Send
 
 from domain.access import AccessRules, bearer_token
 from domain.forwarding import InvalidHeaderValue, client_response_headers, upstream_request_headers
 from domain.ports import Forwarder, TokenCheck
-from domain.routing import RoutingTable, inspect_path
+from domain.routing import RoutingTable, first_segment, inspect_path
 from shared.errors import ProblemError
 from shared.logging import request_id_var
 from shared.security import unauthorized
@@ -36,36 +37,77 @@ _NO_BODY_STATUSES = frozenset({204, 304})
 
 
 def install_proxy(app: FastAPI, routing: RoutingTable, access: AccessRules) -> None:
-    """Registers the catch-all last, after the gateway's own routes; it stays out of the
-    gateway's schema (the platform document describes what lies behind it)."""
-    app.router.add_route(
-        PROXY_PATH, proxy_endpoint(routing, access), methods=PROXY_METHODS, include_in_schema=False
-    )
+    """Registers the proxy twice, as one ASGI app. First, for the paths under a routed prefix
+    (`/auth/...`, `/flights/...`): the router then compares nothing else, and no request or
+    response objects are built around the forwarding. Last, as the catch-all for everything
+    the gateway's own routes did not take (unrouted paths are its 404, TRACE its 405). Neither
+    appears in the gateway's schema: the platform document describes what lies behind it."""
+    proxy = Proxy(routing, access)
+    own_first_segments = {
+        first_segment(route.path) for route in app.router.routes if isinstance(route, Route)
+    }
+    clash = own_first_segments & routing.first_segments
+    if clash:
+        raise ValueError(f"the gateway's own routes sit under routed prefixes: {sorted(clash)}")
+    app.router.routes.insert(0, RoutedPrefixes(proxy, routing.first_segments))
+    app.router.routes.append(Route(PROXY_PATH, proxy, methods=PROXY_METHODS, include_in_schema=False))
 
 
-def proxy_endpoint(routing: RoutingTable, access: AccessRules) -> Callable[[Request], Awaitable[Response]]:
-    async def proxy(request: Request) -> Response:
-        scope = request.scope
+class RoutedPrefixes(BaseRoute):
+    """Takes a request when its path's first segment is one the routing table routes and its
+    method is forwarded; otherwise leaves it to the routes after it."""
+
+    path = PROXY_PATH  # the route template metrics record: the same as the catch-all's
+
+    def __init__(self, proxy: Proxy, first_segments: frozenset[str]) -> None:
+        self.app = proxy
+        self._first_segments = first_segments
+        self._methods = frozenset(PROXY_METHODS)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and scope["method"] in self._methods:
+            route_path = _route_path(scope)
+            if first_segment(route_path) in self._first_segments:
+                return Match.FULL, {"endpoint": self.app, "path_params": {"path": route_path[1:]}}
+        return Match.NONE, {}
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> Any:
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+class Proxy:
+    """The forwarding itself, as an ASGI app (errors leave as `ProblemError`, which the
+    service shell answers as problem+json)."""
+
+    def __init__(self, routing: RoutingTable, access: AccessRules) -> None:
+        self.routing = routing
+        self.access = access
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         method: str = scope["method"]
         raw_path = _raw_path(scope)
         path = inspect_path(raw_path)
-        service = routing.service_for(path) if path is not None else None
+        service = self.routing.service_for(path) if path is not None else None
         if path is None or service is None:
             raise ProblemError(404, "not-found", "No such route.")
 
         token = bearer_token(_authorization(scope["headers"]))
-        state = request.app.state
-        if token is not None and access.checks_token(method, path):
+        state = scope["app"].state
+        if token is not None and self.access.checks_token(method, path):
             authenticator: TokenCheck = state.authenticator
             await authenticator.authenticate(token)
-        elif token is None and not access.is_public(method, path):
+        elif token is None and not self.access.is_public(method, path):
             raise unauthorized()
 
         try:
-            body = await request.body()
+            body = await _read_body(receive)
         except ClientDisconnect:
             logger.info("client went away while sending %s %s", method, path)
-            return Response(status_code=CLIENT_CLOSED_REQUEST)
+            await Response(status_code=CLIENT_CLOSED_REQUEST)(scope, receive, send)
+            return
 
         query: bytes = scope.get("query_string", b"")
         target = f"{raw_path}?{query.decode('latin-1')}" if query else raw_path
@@ -90,12 +132,28 @@ def proxy_endpoint(routing: RoutingTable, access: AccessRules) -> Callable[[Requ
             response_headers += [(k.lower(), v) for k, v in reply.headers if k.lower() == b"content-length"]
         elif reply.status >= 200 and reply.status not in _NO_BODY_STATUSES:
             response_headers.append((b"content-length", str(len(reply.body)).encode()))
-        response = Response(status_code=reply.status)
-        response.body = reply.body
-        response.raw_headers = response_headers
-        return response
+        await send({"type": "http.response.start", "status": reply.status, "headers": response_headers})
+        await send({"type": "http.response.body", "body": reply.body})
 
-    return proxy
+
+async def _read_body(receive: Receive) -> bytes:
+    """The whole request body (capped by the shell's body limit); ClientDisconnect when the
+    client leaves first."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _route_path(scope: Scope) -> str:
+    """The decoded path below the app's root path, as the router matches it."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
 
 
 def _raw_path(scope: Scope) -> str:

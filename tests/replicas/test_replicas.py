@@ -80,8 +80,9 @@ def replicas() -> Iterator[StackRunner]:
     config = StackConfig.for_tests(workdir, database_url=os.environ.get("TEST_DATABASE_URL"), replicas=2)
     config.extra_env.update(
         {
-            # Twice the processes on one database server: smaller pools per process.
-            "DATABASE_POOL_SIZE": "3",
+            # Twice the processes on one database server (which may serve another suite's stack
+            # too): at most 4 connections per engine.
+            "DATABASE_POOL_SIZE": "2",
             # Work that waited for a killed replica is retried within seconds.
             "PAYMENT_EVENTS_MAX_BACKOFF_SECONDS": "2",
             "WORK_MAX_BACKOFF_SECONDS": "2",

@@ -7,8 +7,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
+import subprocess
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -225,3 +228,53 @@ async def test_an_event_that_keeps_failing_is_dead_lettered_after_the_delivery_l
 async def _when(value: Any, accept: Callable[[Any], bool]) -> Any:
     result = await value
     return result if accept(result) else None
+
+
+@contextmanager
+def broker_stopped() -> Iterator[None]:
+    """This machine's own RabbitMQ stops for a moment and is started again, whatever happens."""
+    rabbitmqctl = shutil.which("rabbitmqctl")
+    assert rabbitmqctl, "rabbitmqctl is needed to restart the broker"
+    subprocess.run([rabbitmqctl, "stop_app"], check=True, capture_output=True, timeout=60)
+    try:
+        yield
+    finally:
+        subprocess.run([rabbitmqctl, "start_app"], check=True, capture_output=True, timeout=120)
+        subprocess.run([rabbitmqctl, "await_startup"], check=True, capture_output=True, timeout=120)
+
+
+async def publish(topology: EventTopology, message: aio_pika.Message, topic: str) -> None:
+    """On a connection of its own, so it does not matter what a restart did to the others."""
+    connection = await aio_pika.connect(URL)
+    try:
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        exchange = await channel.get_exchange(topology.exchange, ensure=False)
+        await exchange.publish(message, topic, mandatory=True)
+    finally:
+        await connection.close()
+
+
+async def test_after_a_broker_restart_the_consumer_comes_back_by_itself(
+    broker_app: FastAPI, broker: BrokerSettings, database: asyncpg.Connection
+) -> None:
+    topology = broker.topology()
+    before, after = uuid.uuid4(), uuid.uuid4()
+    try:
+        async with running_app(broker_app) as client:
+            await asyncio.wait_for(broker_app.state.event_consumer.consuming.wait(), 15)
+            await publish(topology, envelope("transaction.created", created(), before), "transaction.created")
+            assert await eventually(lambda: queued_for(database, before)) == 2
+            with broker_stopped():
+                # The service stays ready: readiness is its database, not the broker.
+                assert (await client.get("/readyz")).status_code == 200
+            another_order = {**created(), "order_id": str(uuid.uuid4())}
+            await publish(
+                topology, envelope("transaction.created", another_order, after), "transaction.created"
+            )
+            assert await eventually(lambda: queued_for(database, after), timeout=60) == 2
+    finally:
+        connection = await aio_pika.connect(URL)
+        try:
+            await topology.delete(await connection.channel())
+        finally:
+            await connection.close()

@@ -1,12 +1,15 @@
 """Notifications end to end: the real transaction-service tells the real notification-service
 (signed events), which sends email to the sandbox's SMTP sink and SMS to its Infobip-shaped
 gateway. A paid flight brings exactly one confirmation email with the booking code and the
-e-ticket PDF; a PLN token comes by SMS; an expired payment brings one failure email; with the
-mail server down through a storm of orders, every message arrives once it is back, none twice."""
+e-ticket PDF; a bank transfer chosen on the payment page brings one email with the virtual
+account, in WITA for a customer who chose Asia/Makassar; a PLN token comes by SMS; an expired
+payment brings one failure email; with the mail server down through a storm of orders, every
+message arrives once it is back, none twice."""
 
 from __future__ import annotations
 
 import random
+import re
 import time
 import uuid
 from collections import Counter
@@ -118,6 +121,46 @@ def test_a_paid_flight_brings_exactly_one_confirmation_email_with_the_booking_co
     kinds = Counter((i["kind"], i["channel"], i["status"]) for i in mine.json()["items"])
     assert kinds[("booking-confirmed", "email", "sent")] == 1
     assert kinds[("order-created", "email", "sent")] == 1
+
+
+def test_a_bank_transfer_brings_one_email_with_the_virtual_account_in_the_customers_zone(
+    gateway: httpx.Client, new_account: Any, sink: httpx.Client
+) -> None:
+    buyer: Account = new_account()
+    zone = gateway.put(f"/users/{buyer.id}", json={"time_zone": "Asia/Makassar"}, headers=buyer.headers)
+    assert zone.status_code == 200, zone.text
+    contact = a_contact()
+    placed = order_flight(gateway, buyer, contact)
+    number = placed["order_number"]
+    # The order's email already writes its deadline in WITA.
+    [created] = wait_until("order email", lambda: emails_to(sink, contact["email"]))
+    assert created["subject"].startswith(f"Selesaikan pembayaran pesanan {number} sebelum ")
+    assert created["subject"].endswith(" WITA")
+
+    payment = start_payment(gateway, buyer, placed["transaction_id"])
+    chosen = act_on_payment_page(payment["redirect_url"], "choose", payment_type="bank_transfer", bank="bca")
+    assert chosen["transaction_status"] == "pending"
+    # The account Midtrans opened, as the payment page shows it to the payer.
+    page = httpx.get(payment["redirect_url"], timeout=15).text
+    found = re.search(r"BCA virtual account <code>(\d+)</code>", page)
+    assert found is not None, page
+    va_number = found.group(1)
+
+    def instructions() -> list[dict[str, Any]]:
+        return [e for e in emails_to(sink, contact["email"]) if "Virtual Account" in e["subject"]]
+
+    [email] = wait_until("payment instructions email", instructions)
+    assert email["subject"].startswith(f"Bayar ke BCA Virtual Account: pesanan {number} sebelum ")
+    assert email["subject"].endswith(" WITA")
+    assert f"Bayar ke BCA Virtual Account {va_number} sebesar Rp" in email["text"]
+    assert " WIB" not in email["text"]
+    assert va_number in sink.get(email["html_url"]).text
+    # Midtrans repeats itself; the customer is told once.
+    time.sleep(3)
+    assert len(instructions()) == 1
+    mine = gateway.get("/notifications/", params={"order_number": number}, headers=buyer.headers)
+    kinds = Counter((i["kind"], i["channel"]) for i in mine.json()["items"])
+    assert kinds[("payment-instructions", "email")] == 1
 
 
 def test_a_pln_token_arrives_by_sms(gateway: httpx.Client, new_account: Any, sink: httpx.Client) -> None:

@@ -118,7 +118,9 @@ def make_client(
     `base_url` may list several instances of one service, comma-separated: the client is then
     based on the first and its transport (`transport`, or a pool of its own) is wrapped in a
     `SpreadingTransport` that moves each request to the instance whose turn it is. Full URLs
-    written against any listed instance are spread the same way.
+    written against any listed instance are spread the same way. Instances are reached
+    directly: that pool reads no proxy variables (HTTP_PROXY), as befits addresses inside the
+    platform.
 
     The client keeps no cookies: it is shared by every request a service serves, so a cookie
     one upstream answer set must never ride along on another caller's request.

@@ -44,6 +44,7 @@ NGINX_CONF = ROOT / "nginx" / "nginx.conf"
 NGINX_CANDIDATES = ("nginx", "/usr/sbin/nginx")
 # `http2 on;` is nginx 1.25.1's spelling; older nginx (Debian 12 ships 1.22) takes `listen ... http2`.
 HTTP2_DIRECTIVE_SINCE = (1, 25, 1)
+STARTUP_ERROR_LOG_FLAG_SINCE = (1, 19, 5)
 TEMP_PATHS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 
 Directive = dict[str, Any]
@@ -246,16 +247,11 @@ class NginxEdge:
         self.config_path.write_text(render(self.placement), encoding="utf-8")
 
     def _command(self, *extra: str) -> list[str]:
-        return [
-            self.binary,
-            "-p",
-            str(self.placement.prefix),
-            "-e",  # the log nginx writes before it has read the config
-            str(self.placement.error_log),
-            "-c",
-            str(self.config_path),
-            *extra,
-        ]
+        command = [self.binary, "-p", str(self.placement.prefix), "-c", str(self.config_path)]
+        if self.version >= STARTUP_ERROR_LOG_FLAG_SINCE:
+            # The log nginx writes before it has read the config (else its compiled-in path).
+            command += ["-e", str(self.placement.error_log)]
+        return [*command, *extra]
 
     def test_config(self) -> subprocess.CompletedProcess[str]:
         return subprocess.run(self._command("-t"), capture_output=True, text=True, timeout=30)

@@ -37,6 +37,8 @@ class Catalogue:
         self._ttl = ttl
         self._loaded_at: datetime | None = None
         self._ports: dict[str, Port] = {}
+        # What `ports(q)` matches against, folded once per load rather than per keystroke.
+        self._port_texts: list[tuple[str, str, Port]] = []
         self._routes: list[Route] = []
 
     async def _load(self) -> None:
@@ -44,18 +46,21 @@ class Catalogue:
         if self._loaded_at is None or now - self._loaded_at >= self._ttl:
             ports, routes = await self._operator.ports(), await self._operator.routes()
             self._ports = {p.code: p for p in ports}
+            self._port_texts = [
+                (f"{p.code} {p.name} {p.city}".casefold(), p.code.casefold(), p) for p in self._ports.values()
+            ]
             self._routes = routes
             self._loaded_at = now
 
     async def ports(self, q: str | None = None, limit: int = 50) -> list[Port]:
         """Ports whose code, name or city contains `q`; an exact code first."""
         await self._load()
-        found = list(self._ports.values())
-        if q:
-            needle = q.strip().casefold()
-            found = [p for p in found if needle in f"{p.code} {p.name} {p.city}".casefold()]
-            found.sort(key=lambda p: (p.code.casefold() != needle, p.name))
-        return found[:limit]
+        if not q:
+            return list(self._ports.values())[:limit]
+        needle = q.strip().casefold()
+        matches = [(code != needle, p.name, p) for text, code, p in self._port_texts if needle in text]
+        matches.sort(key=lambda m: m[:2])
+        return [p for _, _, p in matches[:limit]]
 
     async def port(self, code: str) -> Port | None:
         await self._load()

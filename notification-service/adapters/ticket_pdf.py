@@ -2,13 +2,14 @@
 boarding pass, hotel voucher) with the order number, the booking code, the document's reference
 in large type and its fields. fpdf2 with its built-in Helvetica: pure Python, nothing to install
 in the image. Helvetica covers Latin-1 only, so other characters are replaced, never dropped
-silently into an exception."""
+silently into an exception.
+
+fpdf2 (with Pillow and fontTools behind it, some 40 MiB) is imported when the first PDF is
+printed, not when the service starts: most of the time the service only waits for events."""
 
 from __future__ import annotations
 
 from typing import Any
-
-from fpdf import FPDF
 
 from domain.models import Attachment
 from domain.planning import PRINTABLE_KINDS
@@ -25,6 +26,8 @@ def _latin1(text: object) -> str:
 
 class FpdfTicketPrinter:
     def print(self, language: str, context: dict[str, Any]) -> Attachment:
+        from fpdf import FPDF  # deferred: see the module docstring
+
         labels = _LABELS.get(language, _LABELS["id"])
         pdf = FPDF(format="A4")
         # Uncompressed: a few kilobytes more, and the codes stay searchable in the file.

@@ -6,15 +6,23 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import aio_pika
 import pytest
 from aio_pika.abc import AbstractChannel, AbstractConnection
 
 from shared.event_topology import NOTIFICATIONS, EventTopology, tiketq_topology
+from testkit.rabbitmq import broker_shared
 
 URL = os.environ.get("RABBITMQ_URL", "")
+
+
+@pytest.fixture(autouse=True)
+def broker_in_use() -> Iterator[None]:
+    """Other suites use the broker at the same time: no restart lands in the middle of a test."""
+    with broker_shared():
+        yield
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ import pytest
 
 from devstack.stack import Stack, StackConfig
 from shared.event_topology import EventTopology, tiketq_topology
+from testkit.rabbitmq import broker_shared
 from testkit.stack_runner import StackRunner
 
 # The gateway client and accounts: the end-to-end suite's own fixtures, on this suite's stack.
@@ -50,11 +51,13 @@ def stack_runner(topology: EventTopology) -> Iterator[StackRunner]:
     config.extra_env["RABBITMQ_URL"] = RABBITMQ_URL
     config.extra_env["EVENTS_EXCHANGE"] = topology.exchange
     runner = StackRunner(Stack(config))
-    runner.start()
-    try:
-        yield runner
-    finally:
-        runner.close()
+    # The whole run shares the broker: another suite's restart test waits for it to end.
+    with broker_shared():
+        runner.start()
+        try:
+            yield runner
+        finally:
+            runner.close()
         if os.environ.get("KEEP_E2E_LOGS"):
             print(f"broker e2e logs kept in {workdir / 'logs'}")
         else:

@@ -7,11 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
-import subprocess
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -28,11 +25,28 @@ from shared.event_topology import NOTIFICATIONS, BrokerSettings, EventTopology
 from shared.tokens import StaticKeySource
 from testkit.asgi import running_app
 from testkit.keys import TestKeys
+from testkit.rabbitmq import broker_shared, broker_stopped
 from tests.conftest import make_settings
 from tests.events import completed, created
 from tests.fakes import Accounts, Clock, Profiles, RecordingSender
 
 URL = os.environ.get("RABBITMQ_URL", "")
+
+
+@pytest.fixture(autouse=True)
+def broker_in_use(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Other suites use the broker at the same time: hold it shared, so that no restart lands in
+    the middle of a test; a test that restarts it (it asks for `restarts_broker`) holds nothing."""
+    if "restarts_broker" in request.fixturenames:
+        yield
+        return
+    with broker_shared():
+        yield
+
+
+@pytest.fixture
+def restarts_broker() -> None:
+    """Asked for by a test that stops and starts the broker (testkit.rabbitmq.broker_stopped)."""
 
 
 @pytest.fixture
@@ -230,19 +244,6 @@ async def _when(value: Any, accept: Callable[[Any], bool]) -> Any:
     return result if accept(result) else None
 
 
-@contextmanager
-def broker_stopped() -> Iterator[None]:
-    """This machine's own RabbitMQ stops for a moment and is started again, whatever happens."""
-    rabbitmqctl = shutil.which("rabbitmqctl")
-    assert rabbitmqctl, "rabbitmqctl is needed to restart the broker"
-    subprocess.run([rabbitmqctl, "stop_app"], check=True, capture_output=True, timeout=60)
-    try:
-        yield
-    finally:
-        subprocess.run([rabbitmqctl, "start_app"], check=True, capture_output=True, timeout=120)
-        subprocess.run([rabbitmqctl, "await_startup"], check=True, capture_output=True, timeout=120)
-
-
 async def publish(topology: EventTopology, message: aio_pika.Message, topic: str) -> None:
     """On a connection of its own, so it does not matter what a restart did to the others."""
     connection = await aio_pika.connect(URL)
@@ -255,7 +256,7 @@ async def publish(topology: EventTopology, message: aio_pika.Message, topic: str
 
 
 async def test_after_a_broker_restart_the_consumer_comes_back_by_itself(
-    broker_app: FastAPI, broker: BrokerSettings, database: asyncpg.Connection
+    broker_app: FastAPI, broker: BrokerSettings, database: asyncpg.Connection, restarts_broker: None
 ) -> None:
     topology = broker.topology()
     before, after = uuid.uuid4(), uuid.uuid4()

@@ -8,11 +8,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
-import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,8 +22,25 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from adapters.event_bus import RabbitMqEventDeliverer
 from shared.event_topology import NOTIFICATIONS, EventTopology, tiketq_topology
 from shared.outbox import OutboxRelay, add_event
+from testkit.rabbitmq import broker_shared, broker_stopped
 
 URL = os.environ.get("RABBITMQ_URL", "")
+
+
+@pytest.fixture(autouse=True)
+def broker_in_use(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Other suites use the broker at the same time: hold it shared, so that no restart lands in
+    the middle of a test; a test that restarts it (it asks for `restarts_broker`) holds nothing."""
+    if "restarts_broker" in request.fixturenames:
+        yield
+        return
+    with broker_shared():
+        yield
+
+
+@pytest.fixture
+def restarts_broker() -> None:
+    """Asked for by a test that stops and starts the broker (testkit.rabbitmq.broker_stopped)."""
 
 
 @pytest.fixture
@@ -132,23 +146,11 @@ async def test_an_event_no_queue_is_bound_to_comes_back_and_its_row_stays_due(
         await tiketq_topology(nobody_reads.exchange).delete(admin_channel)
 
 
-@contextmanager
-def broker_stopped() -> Iterator[None]:
-    """This machine's own RabbitMQ stops for a few seconds and is started again, whatever happens."""
-    rabbitmqctl = shutil.which("rabbitmqctl")
-    assert rabbitmqctl, "rabbitmqctl is needed to restart the broker"
-    subprocess.run([rabbitmqctl, "stop_app"], check=True, capture_output=True, timeout=60)
-    try:
-        yield
-    finally:
-        subprocess.run([rabbitmqctl, "start_app"], check=True, capture_output=True, timeout=120)
-        subprocess.run([rabbitmqctl, "await_startup"], check=True, capture_output=True, timeout=120)
-
-
 async def test_events_written_while_the_broker_restarts_leave_once_it_is_back(
     reports_sessions: async_sessionmaker[AsyncSession],
     clean_outbox: Table,
     topology: EventTopology,
+    restarts_broker: None,
 ) -> None:
     deliver = RabbitMqEventDeliverer(URL, topology=topology, publish_timeout=3)
     relay = OutboxRelay(reports_sessions, clean_outbox, deliver, max_backoff_seconds=0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
@@ -14,6 +13,7 @@ from shared.settings import (
     SettingsBase,
     refuse_placeholder_secret,
 )
+from shared.upstream_urls import parse_upstream_urls
 
 # Where each service listens when nothing else is configured: devstack/catalog.py's ports,
 # repeated here because product code never imports the launcher (a test keeps them equal).
@@ -30,24 +30,6 @@ DEFAULT_SERVICE_URLS: dict[str, str] = {
 }
 
 JWKS_PATH = "/auth/.well-known/jwks.json"
-_URL_SCHEMES = frozenset({"http", "https"})
-
-
-def service_url_list(value: str) -> tuple[str, ...]:
-    """A `<NAME>_SERVICE_URL` value: one base URL, or several separated by commas (the replicas
-    of one service), each without its trailing slash. ValueError when none is given, when one
-    is not an absolute http(s) URL, or when one is named twice."""
-    urls = tuple(part.strip().rstrip("/") for part in value.split(",") if part.strip())
-    if not urls:
-        raise ValueError("needs at least one base URL")
-    for url in urls:
-        parts = urlsplit(url)
-        if parts.scheme not in _URL_SCHEMES or not parts.hostname or parts.query or parts.fragment:
-            raise ValueError(f"{url!r} is not an absolute http(s) base URL")
-    repeated = sorted({url for url in urls if urls.count(url) > 1})
-    if repeated:
-        raise ValueError(f"names {repeated} more than once")
-    return urls
 
 
 class UpstreamSettings(SettingsBase):
@@ -69,12 +51,12 @@ class UpstreamSettings(SettingsBase):
     @field_validator(*DEFAULT_SERVICE_URLS)
     @classmethod
     def _url_list(cls, value: str) -> str:
-        service_url_list(value)
+        parse_upstream_urls(value)
         return value
 
     def urls(self) -> dict[str, tuple[str, ...]]:
         """Each service's base URLs, in the order given."""
-        return {name: service_url_list(getattr(self, name)) for name in DEFAULT_SERVICE_URLS}
+        return {name: parse_upstream_urls(getattr(self, name)) for name in DEFAULT_SERVICE_URLS}
 
 
 class CorsSettings(SettingsBase):

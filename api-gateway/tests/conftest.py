@@ -14,8 +14,9 @@ import pytest
 from fastapi import FastAPI
 
 from app import create_app
-from config import DEFAULT_SERVICE_URLS, CorsSettings, Settings, UpstreamSettings, service_url_list
+from config import DEFAULT_SERVICE_URLS, CorsSettings, Settings, UpstreamSettings
 from shared.settings import InternalSettings, JwtVerifySettings, RuntimeSettings
+from shared.upstream_urls import primary_url
 from testkit.keys import TestKeys
 from tests.stubs import INTERNAL_TOKEN, Received, StubAuth, echo_service
 
@@ -67,7 +68,7 @@ def make_settings(**upstream_overrides: Any) -> Settings:
     upstream_env: dict[str, Any] = {f"{name.upper()}_SERVICE_URL": f"http://{name}.test" for name in SERVICES}
     upstream_env.update(upstream_overrides)
     # Given explicitly, so a JWT_JWKS_URL in the environment cannot leak into the tests.
-    jwks_url = f"{service_url_list(upstream_env['AUTH_SERVICE_URL'])[0]}/auth/.well-known/jwks.json"
+    jwks_url = f"{primary_url(upstream_env['AUTH_SERVICE_URL'])}/auth/.well-known/jwks.json"
     return Settings(
         runtime=RuntimeSettings(ENVIRONMENT="test", LOG_JSON=False, MAX_BODY_BYTES=MAX_BODY_BYTES),  # type: ignore[call-arg]
         internal=InternalSettings(INTERNAL_TOKEN=INTERNAL_TOKEN, AUTH_SERVICE_URL="http://auth.test"),  # type: ignore[call-arg,arg-type]

@@ -4,6 +4,8 @@ may have reached a service."""
 
 from __future__ import annotations
 
+import socket
+
 import httpx
 import pytest
 
@@ -106,9 +108,12 @@ async def test_every_instance_down_is_503(
     start_gateway: GatewayFactory, platform: Platform, refused_url: str
 ) -> None:
     transports = {name: t for name, t in platform.transports().items() if name != "payment"}
-    settings = make_settings(PAYMENT_SERVICE_URL=f"{refused_url},{refused_url}/again")
-    async with start_gateway(settings, transports=transports) as gateway:
-        response = await gateway.post("/webhooks/midtrans", json={"order_id": "o-1"})
+    with socket.socket() as also_refusing:
+        also_refusing.bind(("127.0.0.1", 0))
+        second = f"http://127.0.0.1:{also_refusing.getsockname()[1]}"
+        settings = make_settings(PAYMENT_SERVICE_URL=f"{refused_url},{second}")
+        async with start_gateway(settings, transports=transports) as gateway:
+            response = await gateway.post("/webhooks/midtrans", json={"order_id": "o-1"})
     assert response.status_code == 503
     assert response.json()["detail"] == "payment-service is unavailable."
 

@@ -93,6 +93,7 @@ def create_app(
             ),
             poll_interval=settings.events.poll_interval_seconds,
             max_backoff_seconds=settings.events.max_backoff_seconds,
+            concurrency=settings.events.concurrency,
         )
         gateway = MidtransClient(
             midtrans_http,

@@ -106,6 +106,8 @@ class PaymentEventSettings(SettingsBase):
     max_backoff_seconds: float = Field(
         default=60.0, gt=0, le=3600, alias="PAYMENT_EVENTS_MAX_BACKOFF_SECONDS"
     )
+    # Events a relay pass delivers at once; one payment's events still go in order.
+    concurrency: int = Field(default=8, ge=1, le=64, alias="PAYMENT_EVENTS_CONCURRENCY")
 
     @model_validator(mode="after")
     def _strong_enough(self) -> PaymentEventSettings:

@@ -98,6 +98,20 @@ Deliver = Callable[[OutboxEvent], Awaitable[None]]
 
 
 class OutboxRelay:
+    """Delivers due rows, oldest first, each at least once.
+
+    With `concurrency` 1 a pass delivers its rows one after another and the next pass starts when
+    it ends. With more, up to that many rows are delivered at once, and a wake-up starts another
+    pass at once (up to MAX_PASSES, each holding its rows' locks and one connection) instead of
+    waiting behind a slow delivery; rows about the same subject (`subject(event)`, by default the
+    payload's order, payment or transaction id) still go one after another, in the order they
+    were claimed, within one relay: a pass waits for the previous pass's delivery of the same
+    subject before it sends its own.
+    """
+
+    MAX_PASSES = 4
+    DRAIN_SECONDS = 5.0
+
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
@@ -107,6 +121,8 @@ class OutboxRelay:
         poll_interval: float = 1.0,
         batch_size: int = 50,
         max_backoff_seconds: float = 300.0,
+        concurrency: int = 1,
+        subject: Callable[[OutboxEvent], str] | None = None,
     ) -> None:
         self._sessions = sessions
         self._table = table
@@ -114,74 +130,168 @@ class OutboxRelay:
         self._poll_interval = poll_interval
         self._batch_size = batch_size
         self._max_backoff = max_backoff_seconds
+        self._concurrency = max(1, concurrency)
+        self._subject = subject or event_subject
         self._wakeup = asyncio.Event()
+        self._claiming = asyncio.Lock()
+        self._slots = asyncio.Semaphore(self._concurrency)
+        # Per subject, the end of the last claimed turn: the next turn waits for it.
+        self._tails: dict[str, asyncio.Future[None]] = {}
 
     def wake(self) -> None:
         """Call after committing an event so it goes out now rather than at the next poll."""
         self._wakeup.set()
 
     async def run(self) -> None:
+        if self._concurrency > 1:
+            await self._run_overlapping()
+            return
         while True:
-            try:
-                delivered = await self.deliver_due()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.exception("outbox relay pass failed")
-                delivered = 0
+            delivered = await self._pass()
             if delivered >= self._batch_size:
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
-            self._wakeup.clear()
+            await self._doorbell()
+
+    async def _run_overlapping(self) -> None:
+        passes: set[asyncio.Task[int]] = set()
+        try:
+            while True:
+                if len(passes) >= self.MAX_PASSES:
+                    await asyncio.wait(passes, return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                task = asyncio.create_task(self._pass())
+                passes.add(task)
+                task.add_done_callback(passes.discard)
+                await self._doorbell()
+        finally:
+            # Stopping: passes under way finish (and mark what they delivered) for a moment first.
+            if passes:
+                await asyncio.wait(passes, timeout=self.DRAIN_SECONDS)
+            for task in passes:
+                task.cancel()
+            await asyncio.gather(*passes, return_exceptions=True)
+
+    async def _doorbell(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
+        self._wakeup.clear()
+
+    async def _pass(self) -> int:
+        try:
+            return await self.deliver_due()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("outbox relay pass failed")
+            return 0
 
     async def deliver_due(self) -> int:
         t = self._table
-        delivered = 0
         async with self._sessions() as session, session.begin():
-            # SKIP LOCKED: several relay instances never deliver the same row at the same time.
-            rows = (
-                await session.execute(
-                    select(t.c.id, t.c.topic, t.c.payload, t.c.created_at, t.c.attempts)
-                    .where(t.c.delivered_at.is_(None), t.c.next_attempt_at <= func.now())
-                    .order_by(t.c.created_at)
-                    .limit(self._batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
-            for row in rows:
-                event = OutboxEvent(row.id, row.topic, row.payload, row.created_at)
-                try:
-                    await self._deliver(event)
-                except Exception as exc:
-                    attempts = row.attempts + 1
-                    delay = min(self._max_backoff, 0.5 * 2 ** min(attempts, 20))
-                    logger.warning(
-                        "outbox delivery failed",
-                        extra={
-                            "event_id": str(row.id),
-                            "topic": row.topic,
-                            "attempts": attempts,
-                            "error": repr(exc),
-                        },
-                    )
+            async with self._claiming:
+                # SKIP LOCKED: several passes or relay instances never deliver the same row at
+                # the same time.
+                rows = (
                     await session.execute(
-                        update(t)
-                        .where(t.c.id == row.id)
-                        .values(
-                            attempts=attempts,
-                            next_attempt_at=datetime.now(UTC) + timedelta(seconds=delay),
-                            last_error=repr(exc)[:1000],
-                        )
+                        select(t.c.id, t.c.topic, t.c.payload, t.c.created_at, t.c.attempts)
+                        .where(t.c.delivered_at.is_(None), t.c.next_attempt_at <= func.now())
+                        .order_by(t.c.created_at)
+                        .limit(self._batch_size)
+                        .with_for_update(skip_locked=True)
                     )
+                ).all()
+                turns = self._claim([OutboxEvent(r.id, r.topic, r.payload, r.created_at) for r in rows])
+            failures = await self._deliver_all(turns)
+            for row in rows:
+                exc = failures.get(row.id)
+                if exc is None:
                     continue
+                attempts = row.attempts + 1
+                delay = min(self._max_backoff, 0.5 * 2 ** min(attempts, 20))
+                logger.warning(
+                    "outbox delivery failed",
+                    extra={
+                        "event_id": str(row.id),
+                        "topic": row.topic,
+                        "attempts": attempts,
+                        "error": repr(exc),
+                    },
+                )
                 await session.execute(
                     update(t)
                     .where(t.c.id == row.id)
-                    .values(delivered_at=func.now(), attempts=row.attempts + 1)
+                    .values(
+                        attempts=attempts,
+                        next_attempt_at=datetime.now(UTC) + timedelta(seconds=delay),
+                        last_error=repr(exc)[:1000],
+                    )
                 )
-                delivered += 1
-        return delivered
+            delivered = [row.id for row in rows if row.id not in failures]
+            if delivered:
+                await session.execute(
+                    update(t)
+                    .where(t.c.id.in_(delivered))
+                    .values(delivered_at=func.now(), attempts=t.c.attempts + 1)
+                )
+        return len(delivered)
+
+    def _claim(self, events: list[OutboxEvent]) -> list[_Turn]:
+        """The pass's events by subject, in order, each subject's turn queued behind the turn an
+        earlier pass claimed for it (synchronously, so turns keep the order of the claims)."""
+        if self._concurrency == 1:
+            return [_Turn("", None, None, events)] if events else []
+        by_subject: dict[str, list[OutboxEvent]] = {}
+        for event in events:
+            by_subject.setdefault(self._subject(event), []).append(event)
+        turns = []
+        loop = asyncio.get_running_loop()
+        for key, queue in by_subject.items():
+            done: asyncio.Future[None] = loop.create_future()
+            turns.append(_Turn(key, self._tails.get(key), done, queue))
+            self._tails[key] = done
+        return turns
+
+    async def _deliver_all(self, turns: list[_Turn]) -> dict[uuid.UUID, Exception]:
+        """Delivers each subject's events in order, subjects at once (up to `concurrency`);
+        returns the events that failed."""
+        failures: dict[uuid.UUID, Exception] = {}
+
+        async def take(turn: _Turn) -> None:
+            try:
+                if turn.after is not None:
+                    await asyncio.wait([turn.after])  # never cancels the other pass's turn
+                async with self._slots if self._concurrency > 1 else contextlib.nullcontext():
+                    for event in turn.events:
+                        try:
+                            await self._deliver(event)
+                        except Exception as exc:
+                            failures[event.id] = exc
+            finally:
+                if turn.done is not None:
+                    turn.done.set_result(None)
+                    if self._tails.get(turn.subject) is turn.done:
+                        del self._tails[turn.subject]
+
+        await asyncio.gather(*(take(turn) for turn in turns))
+        return failures
+
+
+@dataclass(frozen=True)
+class _Turn:
+    subject: str
+    after: asyncio.Future[None] | None  # the previous turn of the same subject
+    done: asyncio.Future[None] | None
+    events: list[OutboxEvent]
+
+
+def event_subject(event: OutboxEvent) -> str:
+    """What an event is about, for ordering: its payload's order, payment or transaction id
+    (the first present), else the event itself."""
+    for name in ("order_id", "payment_id", "transaction_id"):
+        value = event.payload.get(name)
+        if value:
+            return f"{name}:{value}"
+    return f"event:{event.id}"
 
 
 class SignedWebhookDelivery:

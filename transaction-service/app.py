@@ -115,6 +115,7 @@ def create_app(
                 deliverer,
                 poll_interval=settings.workers.poll_interval_seconds,
                 max_backoff_seconds=settings.workers.max_backoff_seconds,
+                concurrency=settings.workers.concurrency,
             )
 
             def wake() -> None:
@@ -142,6 +143,7 @@ def create_app(
                 run_job,
                 poll_interval=settings.workers.poll_interval_seconds,
                 max_backoff_seconds=settings.workers.max_backoff_seconds,
+                concurrency=settings.workers.concurrency,
             )
 
             app.state.engine = engine

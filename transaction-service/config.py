@@ -83,6 +83,8 @@ class WorkerSettings(SettingsBase):
     relays_enabled: bool = Field(default=True, alias="TRANSACTION_WORKERS_ENABLED")
     poll_interval_seconds: float = Field(default=1.0, alias="WORK_POLL_INTERVAL_SECONDS", gt=0, le=60)
     max_backoff_seconds: float = Field(default=60.0, alias="WORK_MAX_BACKOFF_SECONDS", gt=0, le=3600)
+    # Rows a relay pass delivers (jobs it runs) at once; one order's rows still go in order.
+    concurrency: int = Field(default=8, alias="WORK_CONCURRENCY", ge=1, le=64)
     sweep_interval_seconds: float = Field(default=30.0, alias="HOLD_SWEEP_INTERVAL_SECONDS", gt=0, le=3600)
 
 

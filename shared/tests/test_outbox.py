@@ -4,6 +4,7 @@ failed deliveries back off and retry, and a rolled-back change announces nothing
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable
 
@@ -111,3 +112,75 @@ def test_a_second_table_of_the_same_shape_can_be_named() -> None:
     jobs = outbox_table(MetaData(), name="work_queue")
     assert jobs.name == "work_queue"
     assert [c.name for c in jobs.columns] == [c.name for c in outbox.columns]
+
+
+async def _until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    for _ in range(int(timeout / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("not reached in time")
+
+
+async def test_a_concurrent_relay_delivers_a_new_event_while_another_delivery_is_slow(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    release = asyncio.Event()
+    delivered: list[str] = []
+
+    async def deliver(event: OutboxEvent) -> None:
+        if event.payload["order_id"] == "slow":
+            await release.wait()
+        delivered.append(event.payload["order_id"])
+
+    async with sessions() as session, session.begin():
+        await add_event(session, outbox, "t", {"order_id": "slow"})
+    relay = OutboxRelay(sessions, outbox, deliver, poll_interval=30, concurrency=4)
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.2)  # the first pass is now waiting on "slow"
+        async with sessions() as session, session.begin():
+            await add_event(session, outbox, "t", {"order_id": "fast"})
+        relay.wake()
+        await _until(lambda: delivered == ["fast"])
+        release.set()
+        await _until(lambda: delivered == ["fast", "slow"])
+        await asyncio.sleep(0.2)  # its row is marked when the pass commits
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    async with sessions() as session:
+        rows = (await session.execute(select(outbox.c.delivered_at, outbox.c.attempts))).all()
+    assert [(row.delivered_at is not None, row.attempts) for row in rows] == [(True, 1), (True, 1)]
+    assert delivered == ["fast", "slow"]
+
+
+async def test_one_subjects_events_keep_their_order_across_concurrent_passes(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    first_started = asyncio.Event()
+    release = asyncio.Event()
+    order: list[int] = []
+
+    async def deliver(event: OutboxEvent) -> None:
+        if event.payload["n"] == 1:
+            first_started.set()
+            await release.wait()
+        order.append(event.payload["n"])
+
+    relay = OutboxRelay(sessions, outbox, deliver, concurrency=4)
+    async with sessions() as session, session.begin():
+        await add_event(session, outbox, "t", {"order_id": "o1", "n": 1})
+    first = asyncio.create_task(relay.deliver_due())
+    await first_started.wait()
+    async with sessions() as session, session.begin():
+        await add_event(session, outbox, "t", {"order_id": "o1", "n": 2})
+        await add_event(session, outbox, "t", {"order_id": "o2", "n": 3})
+    second = asyncio.create_task(relay.deliver_due())
+    await _until(lambda: order == [3])  # another order's event goes at once
+    await asyncio.sleep(0.2)
+    assert order == [3]  # o1's second event waits for its first
+    release.set()
+    assert (await first, await second) == (1, 2)
+    assert order == [3, 1, 2]

@@ -126,6 +126,7 @@ class BookingJobs:
                     {"order_id": str(order_id), "user_id": order.user_id, "order": order_facts(order)},
                 )
                 await uow.commit()
+            self._ledger.wake()
             return
         if booking.status in (BookingStatus.FAILED, BookingStatus.CANCELLED, BookingStatus.EXPIRED):
             reason = booking.failure_reason or f"booking {booking.status} at the supplier; refunded in full"

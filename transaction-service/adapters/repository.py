@@ -124,6 +124,24 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
         result: Transaction | None = await self._one(Transaction, stmt, lock)
         return result
 
+    async def order_with_transaction_id(self, order_id: uuid.UUID) -> tuple[Order, uuid.UUID | None] | None:
+        stmt = (
+            select(t.orders, t.transactions.c.id.label("transaction_id"))
+            .select_from(t.orders.outerjoin(t.transactions))
+            .where(t.orders.c.id == order_id)
+        )
+        row = (await self.session.execute(stmt)).mappings().first()
+        return None if row is None else (_record(Order, row), row["transaction_id"])
+
+    async def order_id_of_payment(self, payment_id: uuid.UUID) -> uuid.UUID | None:
+        stmt = (
+            select(t.transactions.c.order_id)
+            .select_from(t.payments.join(t.transactions))
+            .where(t.payments.c.id == payment_id)
+        )
+        order_id: uuid.UUID | None = (await self.session.execute(stmt)).scalar_one_or_none()
+        return order_id
+
     async def payment(self, payment_id: uuid.UUID, *, lock: bool = False) -> Payment | None:
         result: Payment | None = await self._one(
             Payment, select(t.payments).where(t.payments.c.id == payment_id), lock

@@ -117,11 +117,10 @@ class Ledger:
     ) -> tuple[Order, Transaction, Payment] | None:
         """A payment with its order and transaction, all locked in the one order; None if the
         payment is unknown."""
-        found = await uow.payment(payment_id)
-        tx_found = await uow.transaction(found.transaction_id) if found else None
-        if tx_found is None:
+        order_id = await uow.order_id_of_payment(payment_id)
+        if order_id is None:
             return None
-        order, tx = await self.chain(uow, tx_found.order_id)
+        order, tx = await self.chain(uow, order_id)
         payment = await uow.payment(payment_id, lock=True)
         if tx is None or payment is None:
             return None

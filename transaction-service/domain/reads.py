@@ -16,11 +16,11 @@ class Reads:
         self._ledger = ledger
 
     async def order(self, order_id: uuid.UUID, caller: Caller) -> tuple[Order, uuid.UUID | None]:
-        """The order and its transaction's id."""
+        """The order and its transaction's id (one read: buyers poll it until COMPLETED)."""
         async with self._ledger.unit_of_work() as uow:
-            order = owned(await uow.order(order_id), caller, "order")
-            tx = await uow.transaction_of_order(order_id)
-        return order, tx.id if tx else None
+            found = await uow.order_with_transaction_id(order_id)
+        order = owned(found[0] if found else None, caller, "order")
+        return order, found[1] if found else None
 
     async def orders(
         self, caller: Caller, status: str | None, service_type: str | None, limit: int, offset: int

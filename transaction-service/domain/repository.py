@@ -52,6 +52,14 @@ class LedgerUnitOfWork(Protocol):
         self, order_id: uuid.UUID, *, lock: bool = False
     ) -> Transaction | None: ...
 
+    async def order_with_transaction_id(self, order_id: uuid.UUID) -> tuple[Order, uuid.UUID | None] | None:
+        """The order and its transaction's id in one read (no locks)."""
+        ...
+
+    async def order_id_of_payment(self, payment_id: uuid.UUID) -> uuid.UUID | None:
+        """The order a payment pays for, in one read (no locks)."""
+        ...
+
     async def payment(self, payment_id: uuid.UUID, *, lock: bool = False) -> Payment | None: ...
 
     async def payments_of(

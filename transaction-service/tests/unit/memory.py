@@ -80,6 +80,16 @@ class MemoryUnitOfWork:
     async def transaction_of_order(self, order_id: uuid.UUID, *, lock: bool = False) -> Transaction | None:
         return next((t for t in self._all(Transaction) if t.order_id == order_id), None)
 
+    async def order_with_transaction_id(self, order_id: uuid.UUID) -> tuple[Order, uuid.UUID | None] | None:
+        order = await self.order(order_id)
+        tx = await self.transaction_of_order(order_id)
+        return None if order is None else (order, tx.id if tx else None)
+
+    async def order_id_of_payment(self, payment_id: uuid.UUID) -> uuid.UUID | None:
+        payment = await self.payment(payment_id)
+        tx = await self.transaction(payment.transaction_id) if payment else None
+        return tx.order_id if tx else None
+
     async def payment(self, payment_id: uuid.UUID, *, lock: bool = False) -> Payment | None:
         result: Payment | None = self._get(payment_id, Payment)
         return result

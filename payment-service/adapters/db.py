@@ -348,6 +348,18 @@ class SqlEventOutbox:
             self._on_added()
         return added
 
+    async def forget_payment_instructions(self, delivered_before: datetime, limit: int) -> int:
+        # SKIP LOCKED: the relay (or another replica's purge) holding a row keeps it this round.
+        result = await self._session.execute(
+            text(
+                "UPDATE outbox SET payload = payload - 'payment_instructions' WHERE id IN ("
+                "SELECT id FROM outbox WHERE delivered_at < :before "
+                "AND payload ? 'payment_instructions' LIMIT :limit FOR UPDATE SKIP LOCKED) RETURNING id"
+            ),
+            {"before": delivered_before, "limit": limit},
+        )
+        return len(result.all())
+
 
 class PaymentUnitOfWork(SqlAlchemyUnitOfWork):
     """Wakes the outbox relay after a commit that wrote an event, so it leaves now."""

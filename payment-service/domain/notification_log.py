@@ -72,6 +72,7 @@ def short(value: Any) -> str | None:
 class Purged:
     rejects: int  # rejected notifications deleted
     reduced: int  # accepted ones reduced to what we act on
+    instructions: int = 0  # delivered events whose payment instructions were dropped
 
 
 class NotificationRetention:
@@ -111,7 +112,19 @@ class NotificationRetention:
                 await uow.commit()
             reduced += len(batch)
             if len(batch) < self._batch_size:
-                return Purged(rejects, reduced)
+                break
+        # Where to pay (a virtual account, a QR code) travelled in an event: once delivered and
+        # as old as a body we reduce, the event keeps everything but that.
+        instructions = 0
+        while True:
+            async with self._uow() as uow:
+                changed = await uow.events.forget_payment_instructions(
+                    now - self._body_retention, self._batch_size
+                )
+                await uow.commit()
+            instructions += changed
+            if changed < self._batch_size:
+                return Purged(rejects, reduced, instructions)
 
     async def purge_forever(self, interval_seconds: float) -> None:
         """At start-up, then every interval, until cancelled; a failed round (the database

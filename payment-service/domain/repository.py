@@ -138,6 +138,12 @@ class EventOutbox(Protocol):
         """Insert in the current transaction; False when that event id exists already."""
         ...
 
+    async def forget_payment_instructions(self, delivered_before: datetime, limit: int) -> int:
+        """Drops `payment_instructions` (virtual account numbers, QR codes) from up to `limit`
+        events delivered before `delivered_before`, skipping rows another transaction holds;
+        returns how many were changed."""
+        ...
+
 
 class UnitOfWork(Protocol):
     charges: ChargeRepository

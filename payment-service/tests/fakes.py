@@ -152,6 +152,9 @@ class _Events:
         self._s.events[event_id] = (topic, payload)
         return True
 
+    async def forget_payment_instructions(self, delivered_before: datetime, limit: int) -> int:
+        return 0  # the fake relays nothing: no event is ever delivered
+
 
 class FakeMidtrans:
     """Answers from what the test put in; records every call."""

@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 import respx
 from fastapi import FastAPI
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.db import PaymentUnitOfWork, charges, idempotency_keys, notifications
+from adapters.db import PaymentUnitOfWork, charges, idempotency_keys, notifications, outbox
 from domain.notification_log import NotificationRetention, Purged
 from shared.db import create_engine, create_sessionmaker
 from shared.settings import DatabaseSettings, to_asyncpg_url
@@ -310,3 +310,31 @@ async def test_the_migration_drops_the_customer_from_charges_the_gateway_already
         "customer_dropped": True,
     }
     assert waiting["request"] == invoice_body  # not started yet: a retry still sends the customer
+
+
+async def test_where_to_pay_leaves_the_delivered_event_with_the_bodies_retention(
+    app: FastAPI, midtrans: respx.MockRouter, migrated_database_url: str
+) -> None:
+    async with running_app(app) as client:
+        order_id = (await create_charge(client, midtrans))["order_id"]
+        mock_status(midtrans, order_id, status_body(order_id, "pending"))
+        assert (await notify(client, notification(order_id, "pending"))).status_code == 200
+    [event] = await events_for(migrated_database_url, order_id)
+    assert event["payload"]["payment_instructions"]["va_number"] == "12345678901"
+
+    # Not delivered yet: kept whatever its age (the customer has not been told).
+    assert (await run_retention(migrated_database_url, days_later=31)).instructions == 0
+    await execute(
+        migrated_database_url,
+        update(outbox)
+        .where(outbox.c.payload["order_id"].as_string() == order_id)
+        .values(delivered_at=func.now()),
+    )
+    assert (await run_retention(migrated_database_url, days_later=29)).instructions == 0
+    purged = await run_retention(migrated_database_url, days_later=31)
+    assert purged.instructions == 1
+    [event] = await events_for(migrated_database_url, order_id)
+    assert "payment_instructions" not in event["payload"]
+    assert event["payload"]["status"] == "pending"
+    assert event["payload"]["order_id"] == order_id
+    assert (await run_retention(migrated_database_url, days_later=31)).instructions == 0

@@ -10,10 +10,11 @@ shared/, transaction-service's and notification-service's real-broker tests and 
 stack whose events go through the broker) only where RABBITMQ_URL is set and answers; the Redis
 tier (auth-service's sign-in throttle and shared's request limits on a shared Redis) only where
 REDIS_URL is set and answers (.ci/run sets both when this machine runs the servers). Elsewhere
-the summary names each tier and why it did not run. The nginx tier (tests/test_through_nginx.py: the end-to-end
-stack behind the project's own nginx.conf) is part of the end-to-end suite where nginx is
-installed (.ci/run installs Debian's); elsewhere the summary names it too. A tier that cannot
-run is not a skipped test: the tests that do run still have to pass without skips.
+the summary names each tier and why it did not run. The nginx tier
+(tests/test_through_nginx.py: the end-to-end stack behind the project's own nginx.conf) is part
+of the end-to-end suite where nginx is installed (.ci/run installs Debian's); elsewhere the
+summary names it too. A tier that cannot run is not a skipped test: the tests that do run still
+have to pass without skips.
 The last line is the total, e.g. `total: 412 passed, 0 failed, 0 skipped`.
 """
 

@@ -21,13 +21,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from midtrans_access import midtrans
 from midtrans_state import MidtransState
-from midtrans_store import BANKS, PAYMENT_TYPES, WIB, Transaction
+from midtrans_store import BANKS, MANDIRI_BILLER_CODE, PAYMENT_TYPES, WIB, Transaction
 
 page_router = APIRouter(prefix="/snap/v2/vtweb")
 
 ACTIONS = ("pay", "choose", "deny", "expire")
 METHOD_LABELS = {
     "bank_transfer": "Bank transfer (virtual account)",
+    "echannel": "Mandiri Bill Payment",
     "gopay": "GoPay",
     "qris": "QRIS",
     "credit_card": "Credit / debit card",
@@ -108,6 +109,11 @@ def _status_box(txn: Transaction) -> str:
     if txn.payment_type == "bank_transfer" and txn.va_number:
         detail = (
             f"<br>{escape((txn.bank or '').upper())} virtual account <code>{escape(txn.va_number)}</code>"
+        )
+    elif txn.payment_type == "echannel" and txn.va_number:
+        detail = (
+            f"<br>Mandiri Bill Payment: biller code <code>{escape(MANDIRI_BILLER_CODE)}</code>, "
+            f"bill key <code>{escape(txn.va_number)}</code>"
         )
     elif txn.payment_type:
         detail = f"<br>{escape(METHOD_LABELS.get(txn.payment_type, txn.payment_type))}"

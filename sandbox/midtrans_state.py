@@ -69,6 +69,8 @@ class MidtransState:
         txn.bank = bank if payment_type == "bank_transfer" else None
         if payment_type == "bank_transfer" and bank is not None:
             txn.va_number = self.store.va_number(bank)
+        if payment_type == "echannel":  # Mandiri's bill key, kept where a VA number would be
+            txn.va_number = self.store.va_number("mandiri")
 
     def refresh(self, txn: Transaction) -> Transaction:
         """Applies the passage of time: a pending payment past its expiry expires (and notifies)."""

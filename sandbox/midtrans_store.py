@@ -28,7 +28,9 @@ STATUS_CODES = {
     "partial_refund": "200",
 }
 FINAL = frozenset({"settlement", "deny", "cancel", "expire", "refund", "partial_refund"})
-PAYMENT_TYPES = ("bank_transfer", "gopay", "qris", "credit_card")
+PAYMENT_TYPES = ("bank_transfer", "echannel", "gopay", "qris", "credit_card")
+# Mandiri Bill Payment (`echannel`): the company code Midtrans's merchants pay into.
+MANDIRI_BILLER_CODE = "70012"
 BANKS = ("bca", "bni", "bri", "permata")
 
 
@@ -148,6 +150,8 @@ class Transaction:
             if self.bank == "permata":
                 return {"permata_va_number": self.va_number}
             return {"va_numbers": [{"bank": self.bank, "va_number": self.va_number}]}
+        if self.payment_type == "echannel":
+            return {"bill_key": self.va_number, "biller_code": MANDIRI_BILLER_CODE}
         if self.payment_type == "gopay":
             return {"acquirer": "gopay"}
         if self.payment_type == "qris":
@@ -202,7 +206,7 @@ class MidtransStore:
         return next((t for t in self.by_order.values() if t.transaction_id == order_or_transaction_id), None)
 
     def va_number(self, bank: str) -> str:
-        digits = {"bca": 11, "bni": 16, "bri": 18, "permata": 18}[bank]
+        digits = {"bca": 11, "bni": 16, "bri": 18, "permata": 18, "mandiri": 12}[bank]
         return "".join(str(self.rng.randrange(10)) for _ in range(digits))
 
     def next_refund_id(self) -> int:

@@ -25,7 +25,17 @@ async def test_the_page_shows_merchant_order_amount_expiry_and_items() -> None:
     html = page.text
     for text in ("G123456789", "PAY-1", "Rp1.500.000", "CGK-DPS GA 404", "Rp1.400.000", "Rp100.000", "WIB"):
         assert text in html
-    for method in ("bank_transfer", "gopay", "qris", "credit_card", "bca", "bni", "bri", "permata"):
+    for method in (
+        "bank_transfer",
+        "echannel",
+        "gopay",
+        "qris",
+        "credit_card",
+        "bca",
+        "bni",
+        "bri",
+        "permata",
+    ):
         assert f'value="{method}"' in html
     assert f'action="{PAGE}/{created["token"]}/pay"' in html
     assert f'formaction="{PAGE}/{created["token"]}/expire"' in html
@@ -136,6 +146,20 @@ async def test_choose_then_pay_later() -> None:
     assert paid.json()["payment_type"] == "bank_transfer"  # the method chosen earlier
     assert settled["transaction_status"] == "settlement"
     assert settled["va_numbers"] == pending["va_numbers"]
+
+
+async def test_mandiri_bill_payment_gives_a_bill_key_under_midtrans_biller_code() -> None:
+    async with sandbox() as client:
+        created = await create_snap(client)
+        chosen = await page_action(client, created["token"], "choose", payment_type="echannel")
+        pending = (await status(client, "PAY-1")).json()
+        page = await client.get(f"{PAGE}/{created['token']}")
+    assert chosen.json()["payment_type"] == "echannel"
+    assert pending["transaction_status"] == "pending"
+    assert pending["biller_code"] == "70012"
+    assert re.fullmatch(r"\d{12}", pending["bill_key"])
+    assert "va_numbers" not in pending
+    assert f"bill key <code>{pending['bill_key']}</code>" in page.text
 
 
 async def test_deny_is_a_refused_card() -> None:

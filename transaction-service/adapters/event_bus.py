@@ -119,10 +119,13 @@ class RabbitMqEventDeliverer:
                 mandatory=True,  # unroutable comes back (PublishError): the row stays due
                 timeout=self._publish_timeout,
             )
+        except aio_pika.exceptions.PublishError:
+            # Returned: no queue is bound to the topic. The channel is fine; the row stays due.
+            raise
         except Exception:
-            # A nack, a return, a timeout or a dead channel: drop the channel (the connection reconnects by
+            # A nack, a timeout or a dead channel: drop the channel (the connection reconnects by
             # itself) and let the relay retry this event later.
-            await self._reset_channel()
+            await self._reset_channel(exchange)
             raise
         logger.debug("published %s %s", event.topic, event.id)
 
@@ -139,8 +142,12 @@ class RabbitMqEventDeliverer:
             self._channel, self._exchange = channel, exchange
             return exchange
 
-    async def _reset_channel(self) -> None:
+    async def _reset_channel(self, failed: AbstractExchange | None = None) -> None:
+        """Drops the channel; with `failed`, only if it is still the one that failed (a publish
+        running at the same time may have replaced it already)."""
         async with self._lock:
+            if failed is not None and failed is not self._exchange:
+                return
             channel, self._channel, self._exchange = self._channel, None, None
             if channel is not None and not channel.is_closed:
                 try:

@@ -221,6 +221,34 @@ async def test_a_failed_publish_raises_for_the_relay_and_the_next_event_uses_a_n
     assert broker.exchange.published[0][0].message_id == str(retried.id)
 
 
+async def test_a_returned_event_raises_and_keeps_the_channel() -> None:
+    """Unroutable (no queue bound to its topic): the relay keeps the row; the channel is sound."""
+    broker = FakeBroker()
+    deliver = RabbitMqEventDeliverer(URL, connect=broker.connect)
+    await deliver(outbox_event())
+    channel = broker.connections[0].channels[0]
+    returned = aio_pika.exceptions.PublishError.__new__(aio_pika.exceptions.PublishError)
+    broker.exchange.fail_next = returned
+    with pytest.raises(aio_pika.exceptions.PublishError):
+        await deliver(outbox_event())
+    assert not channel.is_closed
+    await deliver(outbox_event())
+    assert len(broker.connections[0].channels) == 1
+    assert len(broker.exchange.published) == 2
+
+
+async def test_a_failure_after_another_publish_replaced_the_channel_keeps_the_new_one() -> None:
+    broker = FakeBroker()
+    deliver = RabbitMqEventDeliverer(URL, connect=broker.connect)
+    await deliver(outbox_event())
+    old = broker.exchange
+    await deliver._reset_channel(old)  # type: ignore[arg-type]  # as a failing publish would
+    await deliver(outbox_event())  # a new channel
+    fresh = broker.connections[0].channels[-1]
+    await deliver._reset_channel(old)  # type: ignore[arg-type]  # the same failure, late
+    assert not fresh.is_closed
+
+
 async def test_a_closed_connection_is_replaced() -> None:
     broker = FakeBroker()
     deliver = RabbitMqEventDeliverer(URL, connect=broker.connect)

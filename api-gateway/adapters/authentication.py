@@ -5,10 +5,14 @@ token still passes here)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
 from shared.security import authenticate
 from shared.tokens import (
+    AccountState,
+    AccountStateSource,
     CachedAccountStateSource,
     HttpAccountStateSource,
     JwksKeySource,
@@ -18,6 +22,35 @@ from shared.tokens import (
 
 # Distinct tokens whose verified signature is remembered: the clients active in a token's lifetime.
 _REMEMBERED_TOKENS = 10_000
+
+
+class SharedLookups:
+    """Concurrent look-ups of one account share one call to auth-service.
+
+    When an account's cached state expires, every request of that account in flight misses the
+    cache at once; without this, each would ask auth-service (32 connections, 32 calls every
+    JWT_ACCOUNT_STATE_TTL_SECONDS). A request that joins gets the answer of a call that began
+    after the cached state expired, so the revocation bound is unchanged. The call runs on its
+    own: a caller that goes away does not cancel it for the others.
+    """
+
+    def __init__(self, inner: AccountStateSource) -> None:
+        self._inner = inner
+        self._pending: dict[str, asyncio.Task[AccountState | None]] = {}
+
+    async def get(self, account_id: str) -> AccountState | None:
+        pending = self._pending.get(account_id)
+        if pending is None:
+            pending = asyncio.ensure_future(self._inner.get(account_id))
+            self._pending[account_id] = pending
+            pending.add_done_callback(lambda done: self._finished(account_id, done))
+        return await asyncio.shield(pending)
+
+    def _finished(self, account_id: str, done: asyncio.Task[AccountState | None]) -> None:
+        if self._pending.get(account_id) is done:
+            del self._pending[account_id]
+        if not done.cancelled():
+            done.exception()  # retrieved here too, in case every caller went away
 
 
 def build_token_verifier(
@@ -35,7 +68,9 @@ def build_token_verifier(
     # (revocation) is still checked on every request, through the cache in front of it.
     return TokenVerifier(
         JwksKeySource(auth_client, jwks_url),
-        CachedAccountStateSource(HttpAccountStateSource(auth_client, internal_token), ttl=account_state_ttl),
+        CachedAccountStateSource(
+            SharedLookups(HttpAccountStateSource(auth_client, internal_token)), ttl=account_state_ttl
+        ),
         issuer=issuer,
         audience=audience,
         leeway=leeway,

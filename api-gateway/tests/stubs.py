@@ -126,6 +126,7 @@ class StubAuth:
             if x_internal_token != INTERNAL_TOKEN:
                 return JSONResponse({"detail": "Not Found"}, status_code=404)
             self.state_lookups += 1
+            await asyncio.sleep(0.01)  # a look-up takes a while, as over the network
             record = self.accounts.get(account_id)
             if record is None:
                 return JSONResponse({"detail": "Not Found"}, status_code=404)

@@ -185,6 +185,17 @@ async def test_account_state_is_asked_once_per_ttl_not_per_request(
     assert platform.auth.jwks_fetches == 1
 
 
+async def test_concurrent_requests_of_one_account_share_one_state_look_up(
+    gateway: httpx.AsyncClient, platform: Platform
+) -> None:
+    _, auth = platform.login()
+    for round_number in range(2):
+        answers = await asyncio.gather(*(gateway.get("/auth/me", headers=auth) for _ in range(16)))
+        assert [a.status_code for a in answers] == [200] * 16
+        assert platform.auth.state_lookups == round_number + 1
+        await asyncio.sleep(ACCOUNT_STATE_TTL + 0.05)  # the cached state expires: one more look-up
+
+
 @pytest.mark.parametrize(
     ("method", "path", "service"),
     [

@@ -11,9 +11,8 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
-from redis.asyncio import Redis
 
-from adapters.cache import MemoryOfferCache, RedisOfferCache
+from adapters.cache import MemoryOfferCache
 from adapters.db import SqlBookingUnitOfWork, idempotency_keys
 from adapters.operator import FerryOperatorClient
 from config import Settings
@@ -62,6 +61,10 @@ def create_app(
                 )
             offer_cache = cache
             if offer_cache is None and settings.search.redis_url:
+                from redis.asyncio import Redis  # only with REDIS_URL: adapters/redis_cache.py
+
+                from adapters.redis_cache import RedisOfferCache
+
                 redis = Redis.from_url(
                     settings.search.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
                 )

@@ -11,11 +11,10 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
-from redis.asyncio import Redis
 
 from adapters.airports import AirportsDataDirectory
 from adapters.amadeus import AmadeusClient
-from adapters.cache import MemoryOfferCache, RedisOfferCache
+from adapters.cache import MemoryOfferCache
 from adapters.db import SqlBookingUnitOfWork, idempotency_keys
 from adapters.duffel import DuffelClient
 from config import Settings
@@ -90,6 +89,10 @@ def create_app(
 
             offer_cache = cache
             if offer_cache is None and settings.search.redis_url:
+                from redis.asyncio import Redis  # only with REDIS_URL: adapters/redis_cache.py
+
+                from adapters.redis_cache import RedisOfferCache
+
                 redis = Redis.from_url(
                     settings.search.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
                 )

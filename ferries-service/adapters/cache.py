@@ -1,6 +1,7 @@
-"""OfferCache implementations: in-process (one replica, development) and Redis (shared between
-replicas, TTL'd). Both store JSON, so what comes back is what another replica would see. A search
-result is kept under its criteria and each of its offers under its id (the hold reads it back)."""
+"""The in-process OfferCache (one replica, development); the Redis one, shared between replicas
+and TTL'd, is in adapters/redis_cache.py. Both store JSON, so what comes back is what another
+replica would see. A search result is kept under its criteria and each of its offers under its
+id (the hold reads it back)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,6 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
-
 from adapters.serialization import offer_from_dict, offer_to_dict, result_from_dict, result_to_dict
 from domain.models import Offer, SearchCriteria, SearchResult
 
@@ -22,7 +20,7 @@ OFFER_PREFIX = "ferries:offer:"
 SEARCH_PREFIX = "ferries:search:"
 
 
-def _entries(result: SearchResult) -> dict[str, dict[str, Any]]:
+def entries_of(result: SearchResult) -> dict[str, dict[str, Any]]:
     items = {SEARCH_PREFIX + result.criteria.cache_key(): result_to_dict(result)}
     items.update({OFFER_PREFIX + o.offer_id: offer_to_dict(o) for o in result.offers})
     return items
@@ -48,7 +46,7 @@ class MemoryOfferCache:
         return loaded
 
     async def put_search(self, result: SearchResult, ttl: float) -> None:
-        for key, value in _entries(result).items():
+        for key, value in entries_of(result).items():
             self._entries[key] = (self._now() + ttl, json.dumps(value))
             self._entries.move_to_end(key)
         while len(self._entries) > self._max:
@@ -60,40 +58,4 @@ class MemoryOfferCache:
 
     async def get_offer(self, offer_id: str) -> Offer | None:
         found = self._get(OFFER_PREFIX + offer_id)
-        return offer_from_dict(found) if found else None
-
-
-class RedisOfferCache:
-    """Redis being down degrades to cache misses (searches still work; an offer that cannot be
-    read back is reported expired), never to failed searches."""
-
-    def __init__(self, redis: Redis) -> None:
-        self._redis = redis
-
-    async def _get(self, key: str) -> dict[str, Any] | None:
-        try:
-            value = await self._redis.get(key)
-        except RedisError as exc:
-            logger.warning("offer cache read failed: %s", exc)
-            return None
-        if value is None:
-            return None
-        loaded: dict[str, Any] = json.loads(value)
-        return loaded
-
-    async def put_search(self, result: SearchResult, ttl: float) -> None:
-        try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for key, value in _entries(result).items():
-                    pipe.set(key, json.dumps(value), px=max(int(ttl * 1000), 1))
-                await pipe.execute()
-        except RedisError as exc:
-            logger.warning("offer cache write failed: %s", exc)
-
-    async def get_search(self, criteria: SearchCriteria) -> SearchResult | None:
-        found = await self._get(SEARCH_PREFIX + criteria.cache_key())
-        return result_from_dict(found) if found else None
-
-    async def get_offer(self, offer_id: str) -> Offer | None:
-        found = await self._get(OFFER_PREFIX + offer_id)
         return offer_from_dict(found) if found else None

@@ -1,4 +1,5 @@
-"""OfferCache implementations: in-process (one replica, development) and Redis (shared, TTL'd).
+"""The in-process OfferCache (one replica, development); the Redis one, shared and TTL'd, is in
+adapters/redis_cache.py.
 
 Both store JSON, so what comes back is what another replica would see."""
 
@@ -10,9 +11,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
-
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from adapters.serialization import (
     cached_offer_from_dict,
@@ -65,48 +63,4 @@ class MemoryOfferCache:
 
     async def get_search(self, key: str) -> SearchResult | None:
         found = self._get(SEARCH_PREFIX + key)
-        return result_from_dict(found) if found else None
-
-
-class RedisOfferCache:
-    """Shared between replicas. Redis being down degrades to cache misses (the search still works;
-    an offer that cannot be read back is reported expired), never to failed searches."""
-
-    def __init__(self, redis: Redis) -> None:
-        self._redis = redis
-
-    async def _set(self, items: dict[str, dict[str, Any]], ttl: float) -> None:
-        try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for key, value in items.items():
-                    pipe.set(key, json.dumps(value), px=max(int(ttl * 1000), 1))
-                await pipe.execute()
-        except RedisError as exc:
-            logger.warning("offer cache write failed: %s", exc)
-
-    async def _get(self, key: str) -> dict[str, Any] | None:
-        try:
-            value = await self._redis.get(key)
-        except RedisError as exc:
-            logger.warning("offer cache read failed: %s", exc)
-            return None
-        if value is None:
-            return None
-        loaded: dict[str, Any] = json.loads(value)
-        return loaded
-
-    async def put_offers(self, offers: list[SupplierOffer], criteria: SearchCriteria, ttl: float) -> None:
-        await self._set(
-            {OFFER_PREFIX + o.offer.offer_id: cached_offer_to_dict(o, criteria) for o in offers}, ttl
-        )
-
-    async def get_offer(self, offer_id: str) -> tuple[SupplierOffer, SearchCriteria] | None:
-        found = await self._get(OFFER_PREFIX + offer_id)
-        return cached_offer_from_dict(found) if found else None
-
-    async def put_search(self, key: str, result: SearchResult, ttl: float) -> None:
-        await self._set({SEARCH_PREFIX + key: result_to_dict(result)}, ttl)
-
-    async def get_search(self, key: str) -> SearchResult | None:
-        found = await self._get(SEARCH_PREFIX + key)
         return result_from_dict(found) if found else None

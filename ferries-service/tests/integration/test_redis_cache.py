@@ -15,7 +15,8 @@ from decimal import Decimal
 import pytest
 from redis.asyncio import Redis
 
-from adapters.cache import OFFER_PREFIX, SEARCH_PREFIX, MemoryOfferCache, RedisOfferCache
+from adapters.cache import OFFER_PREFIX, SEARCH_PREFIX, MemoryOfferCache
+from adapters.redis_cache import RedisOfferCache
 from domain.models import FareLine, Offer, Party, Sailing, SearchCriteria, SearchResult
 from domain.offer_ids import encode_offer_id
 

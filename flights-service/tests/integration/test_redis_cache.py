@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from redis.asyncio import Redis
 
-from adapters.cache import OFFER_PREFIX, SEARCH_PREFIX, RedisOfferCache
+from adapters.cache import OFFER_PREFIX, SEARCH_PREFIX
+from adapters.redis_cache import RedisOfferCache
 from domain.models import SearchResult, SupplierOffer, SupplierState, SupplierStatus
 from tests.fakes import criteria, make_offer
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -22,7 +23,9 @@ async def api(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def day(clock: FakeClock, ahead: int = 7) -> str:
-    return (clock().date() + timedelta(days=ahead)).isoformat()
+    # Days count on the origin port's calendar (Merak: Asia/Jakarta), a day ahead of UTC's from
+    # 17:00 UTC on.
+    return (clock().astimezone(ZoneInfo("Asia/Jakarta")).date() + timedelta(days=ahead)).isoformat()
 
 
 async def search(api: httpx.AsyncClient, clock: FakeClock, **params: Any) -> httpx.Response:

@@ -163,6 +163,32 @@ def test_a_bank_transfer_brings_one_email_with_the_virtual_account_in_the_custom
     assert kinds[("payment-instructions", "email")] == 1
 
 
+def test_a_mandiri_bill_payment_brings_the_biller_code_and_bill_key_in_english_and_wit(
+    gateway: httpx.Client, new_account: Any, sink: httpx.Client
+) -> None:
+    buyer: Account = new_account()
+    profile = {"language": "en", "time_zone": "Asia/Jayapura"}
+    assert gateway.put(f"/users/{buyer.id}", json=profile, headers=buyer.headers).status_code == 200
+    contact = a_contact()
+    placed = order_flight(gateway, buyer, contact)
+    payment = start_payment(gateway, buyer, placed["transaction_id"])
+    act_on_payment_page(payment["redirect_url"], "choose", payment_type="echannel")
+    page = httpx.get(payment["redirect_url"], timeout=15).text
+    found = re.search(r"biller code <code>(\d+)</code>, bill key <code>(\d+)</code>", page)
+    assert found is not None, page
+    biller_code, bill_key = found.groups()
+
+    def instructions() -> list[dict[str, Any]]:
+        return [e for e in emails_to(sink, contact["email"]) if "Mandiri Bill Payment" in e["subject"]]
+
+    [email] = wait_until("Mandiri instructions email", instructions)
+    assert email["subject"].startswith(
+        f"Pay with Mandiri Bill Payment: order {placed['order_number']} before "
+    )
+    assert email["subject"].endswith(" WIT")
+    assert f"biller code {biller_code}, bill key {bill_key}" in email["text"]
+
+
 def test_a_pln_token_arrives_by_sms(gateway: httpx.Client, new_account: Any, sink: httpx.Client) -> None:
     buyer: Account = new_account()
     contact = a_contact()

@@ -33,22 +33,35 @@ class HotelSearch:
         self._supplier = supplier
         self._cache = cache
         self._policy = policy
+        # The destinations list last seen, with its names and codes folded once and its codes as
+        # a set: rebuilt only when the cache hands over another list (after its TTL).
+        self._indexed: _DestinationIndex | None = None
 
-    async def destinations(self, query: str = "", limit: int = 20) -> list[Destination]:
+    async def _index(self) -> _DestinationIndex:
         listed = await self._cache.get_destinations()
         if listed is None:
             listed = await self._supplier.destinations()
             await self._cache.put_destinations(listed, self._policy.destinations_ttl_seconds)
+        if self._indexed is None or self._indexed.listed is not listed:
+            self._indexed = _DestinationIndex(listed)
+        return self._indexed
+
+    async def destinations(self, query: str = "", limit: int = 20) -> list[Destination]:
+        index = await self._index()
         q = query.strip().lower()
-        found = [d for d in listed if not q or q in d.name.lower() or q == d.code.lower()]
         # Names that start with the query first ("ub" → Ubud before Kuta Lombok…).
-        found.sort(key=lambda d: (not d.name.lower().startswith(q), "-" not in d.code, d.name))
-        return found[:limit]
+        found = [
+            (not name.startswith(q), "-" not in d.code, d.name, d)
+            for name, code, d in index.folded
+            if not q or q in name or q == code
+        ]
+        found.sort(key=lambda f: f[:3])
+        return [f[3] for f in found[:limit]]
 
     async def search(
         self, criteria: SearchCriteria, filters: SearchFilters, limit: int, offset: int
     ) -> SearchPage:
-        if criteria.destination not in {d.code for d in await self.destinations(limit=10_000)}:
+        if criteria.destination not in (await self._index()).codes:
             problem = FieldProblem("destination", "Unknown destination: pick one from the destinations list.")
             raise InvalidSearch([problem])
         result = await self._cache.get_search(criteria.cache_key())
@@ -70,6 +83,13 @@ class HotelSearch:
             found = await self._supplier.hotel_details(hotel_id)
             await self._cache.put_details(found, self._policy.destinations_ttl_seconds)
         return found
+
+
+class _DestinationIndex:
+    def __init__(self, listed: list[Destination]) -> None:
+        self.listed = listed
+        self.folded = [(d.name.lower(), d.code.lower(), d) for d in listed]
+        self.codes = frozenset(d.code for d in listed)
 
 
 def _filtered(availability: HotelAvailability, f: SearchFilters) -> HotelAvailability | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import os
 import random
 import statistics
 import time
@@ -27,6 +28,7 @@ import asyncpg
 import httpx
 
 from bench.load import percentile
+from bench.memory import postmaster_pids
 from devstack.stack import Stack
 
 STORM_ORDERS = 500
@@ -42,13 +44,17 @@ CONTACT = {"email": "bench@example.co.id", "phone": "081234567890"}
 WHERE_THE_TIME_GOES = (
     "Where the time goes: the hold is two supplier calls (re-price, then order) plus our own rows; the"
     " Snap charge is payment-service's insert-first row, the Snap call and transaction-service's own"
-    " bookkeeping; paid → COMPLETED is the hops below. Each relay is woken by the commit that writes its"
+    " bookkeeping; paid → COMPLETED is the hops above. Each relay is woken by the commit that writes its"
     " row and starts a pass at once (up to 8 rows delivered concurrently, one order's in order), so no"
-    " hop waits for a poll; what remains is round trips to PostgreSQL and HTTP hops, each of which waits"
-    " for a turn on the 2 cores that every process, the buyers' client and PostgreSQL share. py-spy under"
-    " this load: transaction-service is the busiest process, a third of it answering the buyers' status"
-    " polls (GET /orders/{id} every 50 ms) and about a seventh SQLAlchemy's pre-ping (BEGIN, `;`, ROLLBACK"
-    " before every unit of work)."
+    " hop waits for a poll; what is left is CPU. Bookings per second cannot pass cores ÷ CPU per"
+    " booking (the table above), and each hop is mostly round trips to PostgreSQL and HTTP calls"
+    " waiting for a turn on the cores that every process, PostgreSQL and the buyers' client share."
+    " py-spy under this load: transaction-service is the busiest process (the hold with its"
+    " unpaid-order count and Idempotency-Key rows about a third of it, the relays' deliveries an"
+    " eighth, the buyers' status polls, GET /orders/{id} every 50 ms, much of the rest);"
+    " notification-service renders two emails and a PDF ticket per order and asks user-service for"
+    " the profile; SQLAlchemy's pre-ping costs three round trips (BEGIN, `;`, ROLLBACK) before every"
+    " unit of work of every service."
 )
 # (label, start, end) over the per-booking instants read from the two services' rows.
 HOPS = (
@@ -264,6 +270,37 @@ async def _storm(stack: Stack) -> list[str]:
     ]
 
 
+def _cpu_seconds(stack: Stack) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by each process of the stack and its children
+    (PostgreSQL's backends under "postgres" when it is the stack's own), read from /proc."""
+    children: dict[int, list[int]] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in os.scandir("/proc"):
+        if not stat.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{stat.name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.name))
+        times[int(stat.name)] = (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / tick
+    roots = {name: [p.process.pid] for name, p in stack.processes.items() if p.process}
+    if stack.database and stack.database.embedded:
+        roots["postgres"] = postmaster_pids(stack.config.workdir / "pgdata")
+    used: dict[str, float] = {}
+    for name, pids in roots.items():
+        pending, seen = list(pids), set()
+        while pending:
+            pid = pending.pop()
+            if pid not in seen:
+                seen.add(pid)
+                pending += children.get(pid, [])
+        used[name] = sum(times.get(pid, 0.0) for pid in seen)
+    return used
+
+
 async def _hops(stack: Stack, seen: dict[str, tuple[float, float]]) -> list[list[float]]:
     """Per hop of paid → COMPLETED, its seconds for each booking: the instants from payment-service's
     and transaction-service's own rows (notification received, outbox row written and taken, event
@@ -354,9 +391,11 @@ async def _bookings(stack: Stack) -> list[str]:
                 steps.add("whole booking", t4 - t0)
             return completed
 
+        cpu_before = _cpu_seconds(stack)
         started = time.perf_counter()
         results = await asyncio.gather(*(book(b) for b in buyers))
         elapsed = time.perf_counter() - started
+        cpu_after = _cpu_seconds(stack)
     total = sum(results)
     rate = total / elapsed
     paid_to_completed = sorted(steps.times["paid → COMPLETED (notification, relay, issue)"])
@@ -396,6 +435,23 @@ async def _bookings(stack: Stack) -> list[str]:
         if ordered:
             p50, p90 = percentile(ordered, 0.5) * 1000, percentile(ordered, 0.9) * 1000
             lines.append(f"| {label} | {p50:.0f} | {p90:.0f} |")
+    cpu = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after}
+    per_booking = sum(cpu.values()) / total * 1000 if total else 0.0
+    cores = os.cpu_count() or 1
+    lines += [
+        "",
+        f"CPU per completed booking, every process of the stack (the buyers' client not counted): "
+        f"**{per_booking:.0f} ms**, so {cores} cores allow at most about "
+        f"**{cores * 1000 / per_booking if per_booking else 0:.1f} bookings/s** whatever the waits:",
+        "",
+        "| process | CPU ms per booking |",
+        "|---|---:|",
+        *(
+            f"| {name} | {seconds / total * 1000:.1f} |"
+            for name, seconds in sorted(cpu.items(), key=lambda item: -item[1])
+            if total and seconds / total >= 0.0005
+        ),
+    ]
     lines += ["", WHERE_THE_TIME_GOES, ""]
     return lines
 

@@ -41,6 +41,8 @@ ORDERS = 50
 DUPLICATES = 20  # 1,000 notifications
 KILL_AFTER = 300  # notifications answered before the two replicas die
 REFUNDED = 10
+EXPIRED = 10  # orders left unpaid until their hold lapses
+HOLD_SECONDS = 8
 ROUTES = [("CGK", "DPS"), ("CGK", "SUB"), ("CGK", "KNO"), ("CGK", "UPG"), ("SUB", "DPS")]
 KILLED = ("payment-2", "transaction-2")
 PASSWORD = "correct horse battery"
@@ -87,6 +89,8 @@ def replicas() -> Iterator[StackRunner]:
             "PAYMENT_EVENTS_MAX_BACKOFF_SECONDS": "2",
             "WORK_MAX_BACKOFF_SECONDS": "2",
             "MAX_UNPAID_ORDERS_PER_ACCOUNT": "100",
+            # Both replicas' hold-expiry sweepers run every second.
+            "HOLD_SWEEP_INTERVAL_SECONDS": "1",
         }
     )
     config.service_env["sandbox"] = {"SANDBOX_MIDTRANS_NOTIFICATION_URL": ""}
@@ -298,12 +302,14 @@ async def _storm(runner: StackRunner) -> None:
         )
         assert Counter(finals) == {"COMPLETED": ORDERS}
 
-        # Exactly one transition per order, transaction and payment: the audit log.
+        # Exactly one transition per order, transaction and payment: the audit log (its notes, rows
+        # that keep the status, are not transitions).
         assert stack.database is not None
         transitions = await _rows(
             stack.database.url_for("tiketq_transaction"),
             "SELECT entity_type, entity_id, to_status, count(*) AS n FROM audit_log"
-            " WHERE entity_id = ANY($1::uuid[]) GROUP BY entity_type, entity_id, to_status",
+            " WHERE entity_id = ANY($1::uuid[]) AND from_status IS DISTINCT FROM to_status"
+            " GROUP BY entity_type, entity_id, to_status",
             [uuid.UUID(order["id"]) for order, _ in prepared]
             + [uuid.UUID(order["transaction_id"]) for order, _ in prepared]
             + [uuid.UUID(status["order_id"]) for _, status in prepared],  # Midtrans's order_id: the payment
@@ -363,3 +369,53 @@ async def _storm(runner: StackRunner) -> None:
 
 def test_killing_a_replica_of_payment_and_transaction_mid_storm_loses_nothing(replicas: StackRunner) -> None:
     asyncio.run(_storm(replicas))
+
+
+async def _expiry(runner: StackRunner) -> None:
+    stack = runner.stack
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=60) as client:
+        storm = Storm(stack, client, client)
+        storm.day = 200
+        buyer = await storm.account()
+        placed = []
+        for _ in range(EXPIRED):
+            response = await client.post(
+                "/orders/",
+                json={
+                    "service_type": "flight",
+                    "offer_id": await storm.offer(),
+                    "booking_details": {"passengers": [passenger()], "contact": CONTACT},
+                },
+                headers={**buyer, "Idempotency-Key": str(uuid.uuid4())},
+            )
+            assert response.status_code == 201, response.text
+            placed.append(response.json())
+        finals = await asyncio.gather(
+            *(storm.status_of(buyer, order["id"], "CANCELLED", timeout=60) for order in placed)
+        )
+        assert Counter(finals) == {"CANCELLED": EXPIRED}
+        assert stack.database is not None
+        transitions = await _rows(
+            stack.database.url_for("tiketq_transaction"),
+            "SELECT entity_type, to_status, count(*) AS n FROM audit_log"
+            " WHERE entity_id = ANY($1::uuid[]) AND from_status IS DISTINCT FROM to_status"
+            " GROUP BY entity_type, entity_id, to_status",
+            [uuid.UUID(order["id"]) for order in placed]
+            + [uuid.UUID(order["transaction_id"]) for order in placed],
+        )
+        ended = Counter((row["entity_type"], row["to_status"]) for row in transitions)
+        assert ended[("order", "CANCELLED")] == EXPIRED, ended
+        assert ended[("transaction", "FAILED")] == EXPIRED, ended
+        assert {row["n"] for row in transitions} == {1}, [dict(r) for r in transitions if r["n"] != 1]
+
+
+def test_two_replicas_sweepers_end_each_lapsed_hold_once(replicas: StackRunner) -> None:
+    """Holds that lapse unpaid (the sandbox's airlines hold for HOLD_SECONDS here) are ended by
+    whichever replica's sweeper gets to them first; each order is cancelled exactly once."""
+    config = replicas.stack.config
+    config.service_env["sandbox"] = {
+        **config.service_env["sandbox"],
+        "SANDBOX_HOLD_TTL_SECONDS": str(HOLD_SECONDS),
+    }
+    replicas.start_service("sandbox")
+    asyncio.run(_expiry(replicas))

@@ -3,8 +3,8 @@ docs/architecture.md).
 
 With `RABBITMQ_URL` set, each outbox event's envelope is published as a persistent JSON message
 to the durable topic exchange `tiketq.events` (`EVENTS_EXCHANGE`), routing key = the topic
-(`transaction.created`, `payment.confirmed`, `order.completed`, `transaction.failed`,
-`refund.processed`), message_id = the event id, so consumers dedupe by it. Before the first
+(`ORDER_EVENT_TOPICS` in shared/event_topology.py), message_id = the event id, so consumers
+dedupe by it. Before the first
 publish the whole topology is declared (shared/event_topology.py: the consumers' quorum queues
 and the dead-letter exchange too), so an event published before any consumer started waits in
 its queue. The connection is made on the first event (the service starts without a broker) and

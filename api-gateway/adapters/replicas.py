@@ -110,10 +110,14 @@ class SpreadTransport(httpx.AsyncBaseTransport):
         def build(chosen: Instance) -> httpx.Request:
             if chosen is self._first:
                 return request
+            url = httpx.URL(chosen.base + rest)
+            # httpx writes no Host of its own for a request built with a stream: name the
+            # chosen instance's, or the HTTP/1.1 request would be refused before it is sent.
             headers = [(name, value) for name, value in request.headers.raw if name.lower() != b"host"]
+            headers.insert(0, (b"host", url.netloc))
             return httpx.Request(
                 request.method,
-                chosen.base + rest,
+                url,
                 headers=headers,
                 stream=request.stream,
                 extensions=request.extensions,

@@ -228,3 +228,26 @@ async def test_a_service_too_slow_is_504_and_one_down_is_passed_over(
     ]
     assert slow.status_code == 504
     assert slow.json()["detail"] == "flights-service did not answer in time."
+
+
+async def test_the_gateways_own_calls_reach_every_instance_of_a_service(
+    platform: Platform, start_gateway: GatewayFactory
+) -> None:
+    """Token checks, JWKS and readiness go to auth-service's instances in turn; a call moved to
+    the second instance names that instance as its Host, or HTTP/1.1 would refuse it."""
+    seen = Received()
+    async with (
+        listening(platform.auth.app) as first_auth,
+        listening(platform.auth.app) as second_auth,
+        listening(echo_service("flights", seen)) as flights_url,
+        start_gateway(
+            _settings(AUTH_SERVICE_URL=f"{first_auth},{second_auth}", FLIGHTS_SERVICE_URL=flights_url),
+            transports={},
+        ) as gateway,
+    ):
+        _, auth = platform.login()
+        answers = [(await gateway.get(f"/flights/search?n={n}", headers=auth)).status_code for n in range(4)]
+        ready = [(await gateway.get("/readyz")).status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 200]
+    assert ready == [200, 200, 200, 200]
+    assert len(seen.requests) == 4

@@ -1,5 +1,6 @@
 """shared.db's read engine: one autocommit statement per read, and a connection that died
-while it sat in the pool is replaced instead of failing the read."""
+while it sat in the pool is replaced instead of failing the read; the unit-of-work engine pings
+only a connection that sat idle."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.db import create_read_engine, fetch_first
+from shared import db
+from shared.db import create_engine, create_read_engine, fetch_first
 from shared.settings import DatabaseSettings
 
 
@@ -57,3 +60,37 @@ async def test_a_connection_killed_in_the_pool_is_replaced(engine: AsyncEngine, 
 
 async def test_no_row_is_none(engine: AsyncEngine) -> None:
     assert await fetch_first(engine, text("SELECT 1 WHERE false")) is None
+
+
+async def test_a_unit_of_work_engine_pings_only_a_connection_that_sat_idle(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pings: list[AsyncAdapt_asyncpg_connection] = []
+    ping = AsyncAdapt_asyncpg_connection.ping
+
+    def counted(connection: AsyncAdapt_asyncpg_connection) -> None:
+        pings.append(connection)
+        ping(connection)  # type: ignore[no-untyped-call]
+
+    monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "ping", counted)
+    engine = create_engine(DatabaseSettings(DATABASE_URL=database_url, DATABASE_POOL_SIZE=1))
+    try:
+        async with engine.connect() as conn:
+            first = (await conn.execute(text("SELECT pg_backend_pid() AS pid"))).one()
+        async with engine.connect() as conn:  # straight back out of the pool: no ping
+            assert (await conn.execute(text("SELECT pg_backend_pid() AS pid"))).one().pid == first.pid
+        assert pings == []
+
+        killer = create_read_engine(DatabaseSettings(DATABASE_URL=database_url))
+        try:
+            await fetch_first(killer, text(f"SELECT pg_terminate_backend({int(first.pid)})"))
+        finally:
+            await killer.dispose()
+        # Idle past the limit: the ping finds the connection dead and a new one takes its place.
+        monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", -1.0)
+        async with engine.connect() as conn:
+            second = (await conn.execute(text("SELECT pg_backend_pid() AS pid"))).one()
+        assert second.pid != first.pid
+        assert len(pings) == 1
+    finally:
+        await engine.dispose()

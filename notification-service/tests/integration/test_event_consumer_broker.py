@@ -25,7 +25,7 @@ from shared.event_topology import NOTIFICATIONS, BrokerSettings, EventTopology
 from shared.tokens import StaticKeySource
 from testkit.asgi import running_app
 from testkit.keys import TestKeys
-from testkit.rabbitmq import broker_shared, broker_stopped
+from testkit.rabbitmq import broker_alone, broker_shared, broker_stopped
 from tests.conftest import make_settings
 from tests.events import completed, created
 from tests.fakes import Accounts, Clock, Profiles, RecordingSender
@@ -36,7 +36,7 @@ URL = os.environ.get("RABBITMQ_URL", "")
 @pytest.fixture(autouse=True)
 def broker_in_use(request: pytest.FixtureRequest) -> Iterator[None]:
     """Other suites use the broker at the same time: hold it shared, so that no restart lands in
-    the middle of a test; a test that restarts it (it asks for `restarts_broker`) holds nothing."""
+    the middle of a test; a test that restarts it asks for `restarts_broker` and holds it alone."""
     if "restarts_broker" in request.fixturenames:
         yield
         return
@@ -45,8 +45,10 @@ def broker_in_use(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture
-def restarts_broker() -> None:
-    """Asked for by a test that stops and starts the broker (testkit.rabbitmq.broker_stopped)."""
+def restarts_broker() -> Iterator[None]:
+    """Asked for by a test that stops and starts the broker: it has the broker to itself."""
+    with broker_alone():
+        yield
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from adapters.event_bus import RabbitMqEventDeliverer
 from shared.event_topology import NOTIFICATIONS, EventTopology, tiketq_topology
 from shared.outbox import OutboxRelay, add_event
-from testkit.rabbitmq import broker_shared, broker_stopped
+from testkit.rabbitmq import broker_alone, broker_shared, broker_stopped
 
 URL = os.environ.get("RABBITMQ_URL", "")
 
@@ -30,7 +30,7 @@ URL = os.environ.get("RABBITMQ_URL", "")
 @pytest.fixture(autouse=True)
 def broker_in_use(request: pytest.FixtureRequest) -> Iterator[None]:
     """Other suites use the broker at the same time: hold it shared, so that no restart lands in
-    the middle of a test; a test that restarts it (it asks for `restarts_broker`) holds nothing."""
+    the middle of a test; a test that restarts it asks for `restarts_broker` and holds it alone."""
     if "restarts_broker" in request.fixturenames:
         yield
         return
@@ -39,8 +39,10 @@ def broker_in_use(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture
-def restarts_broker() -> None:
-    """Asked for by a test that stops and starts the broker (testkit.rabbitmq.broker_stopped)."""
+def restarts_broker() -> Iterator[None]:
+    """Asked for by a test that stops and starts the broker: it has the broker to itself."""
+    with broker_alone():
+        yield
 
 
 @pytest.fixture

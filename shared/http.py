@@ -125,7 +125,12 @@ def make_client(
     The client keeps no cookies: it is shared by every request a service serves, so a cookie
     one upstream answer set must never ride along on another caller's request.
     """
-    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+    # An idle connection is dropped after 3 s, before the services' server closes it (uvicorn's
+    # keep-alive: 5 s): a request written on a connection the server is closing gets no answer,
+    # and a POST is not sent again.
+    limits = httpx.Limits(
+        max_connections=max_connections, max_keepalive_connections=max_connections, keepalive_expiry=3.0
+    )
     instances = parse_upstream_urls(base_url) if "," in base_url else ()
     if len(instances) > 1:
         transport = SpreadingTransport(instances, transport or httpx.AsyncHTTPTransport(limits=limits))

@@ -34,6 +34,9 @@ def stack_runner() -> Iterator[StackRunner]:
     # This stack proves the path without a broker (events by signed webhook, as in `make dev`);
     # tests/broker runs one with RABBITMQ_URL, on an exchange of its own.
     config.extra_env["RABBITMQ_URL"] = ""
+    # Nor a shared Redis: search caches keyed by route and date would hand this stack offers
+    # another stack's sandbox made (the Redis tier proves the shared caches and counts).
+    config.extra_env["REDIS_URL"] = ""
     runner = StackRunner(Stack(config))
     runner.start()
     try:

@@ -50,6 +50,8 @@ def stack_runner(topology: EventTopology) -> Iterator[StackRunner]:
     config = StackConfig.for_tests(workdir, database_url=os.environ.get("TEST_DATABASE_URL"))
     config.extra_env["RABBITMQ_URL"] = RABBITMQ_URL
     config.extra_env["EVENTS_EXCHANGE"] = topology.exchange
+    # No shared Redis: its search caches would hand this stack offers another stack's sandbox made.
+    config.extra_env["REDIS_URL"] = ""
     runner = StackRunner(Stack(config))
     # The whole run shares the broker: another suite's restart test waits for it to end.
     with broker_shared():

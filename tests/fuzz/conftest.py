@@ -28,9 +28,10 @@ def stack() -> Iterator[Stack]:
     # Every stateful walk leaves an order unpaid; the per-account cap (5) would end the walks
     # after five. The cap itself is tested in transaction-service's suite and end to end.
     config.extra_env["MAX_UNPAID_ORDERS_PER_ACCOUNT"] = "100"
-    # No broker: on a shared one its events would meet other stacks' consumers (tests/broker
-    # runs the broker tier on an exchange of its own).
+    # No broker and no shared Redis: on this machine's servers its events would meet other
+    # stacks' consumers and its cached searches other stacks' offers (their own tiers prove them).
     config.extra_env["RABBITMQ_URL"] = ""
+    config.extra_env["REDIS_URL"] = ""
     runner = StackRunner(Stack(config))
     runner.start()
     try:

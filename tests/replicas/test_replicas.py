@@ -91,6 +91,10 @@ def replicas() -> Iterator[StackRunner]:
             "MAX_UNPAID_ORDERS_PER_ACCOUNT": "100",
             # Both replicas' hold-expiry sweepers run every second.
             "HOLD_SWEEP_INTERVAL_SECONDS": "1",
+            # No broker and no shared Redis: tests/broker and the Redis tier prove those, and a
+            # stack on this machine's servers would share their queues and caches with others.
+            "RABBITMQ_URL": "",
+            "REDIS_URL": "",
         }
     )
     config.service_env["sandbox"] = {"SANDBOX_MIDTRANS_NOTIFICATION_URL": ""}

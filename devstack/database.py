@@ -50,6 +50,20 @@ class DatabaseServer:
         finally:
             await conn.close()
 
+    async def applied_revisions(self, database: str, version_table: str) -> frozenset[str]:
+        """The revisions Alembic recorded in `version_table` of one database (none: no table yet)."""
+        if not version_table.isidentifier():
+            raise ValueError(f"not a table name: {version_table!r}")
+        conn = await asyncpg.connect(self.url_for(database))
+        try:
+            # A checked identifier, quoted: a name cannot be a query parameter.
+            rows = await conn.fetch(f'SELECT version_num FROM "{version_table}"')  # noqa: S608
+        except asyncpg.UndefinedTableError:
+            return frozenset()
+        finally:
+            await conn.close()
+        return frozenset(r["version_num"] for r in rows)
+
     async def drop_databases(self) -> None:
         """Drops the databases this server object created under its suffix (never unsuffixed
         ones: `make dev` keeps its data between runs)."""

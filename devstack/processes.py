@@ -133,4 +133,4 @@ async def wait_until_ready(
                 raise TimeoutError(
                     f"{proc.name} not ready at {url} after {timeout:.0f}s:\n" + "\n".join(proc.tail)
                 )
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.05)

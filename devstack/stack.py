@@ -9,9 +9,12 @@ import os
 import socket
 import sys
 import uuid
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from devstack.alembic_heads import script_heads, version_table
 from devstack.catalog import ALL_PROCESSES, GATEWAY, ROOT, SANDBOX, SERVICES, ServiceSpec, by_name
 from devstack.database import DatabaseServer
 from devstack.processes import ManagedProcess, wait_until_ready
@@ -50,6 +53,19 @@ def free_ports(count: int) -> list[int]:
     finally:
         for s in sockets:
             s.close()
+
+
+async def _all_or_none(steps: list[Coroutine[Any, Any, None]]) -> None:
+    """Runs the steps side by side; the first failure cancels the others (so none starts a
+    process after the stack has given up) and is raised as it was."""
+    tasks = [asyncio.ensure_future(step) for step in steps]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 @dataclass
@@ -244,8 +260,16 @@ class Stack:
         env.update(self.config.service_env.get(spec.name, {}))
         return env
 
+    async def _at_head(self, spec: ServiceSpec) -> bool:
+        """True when the service's database already holds its migrations' head revisions (read
+        from the files and its version table; no Alembic, no import of the service)."""
+        heads, table = script_heads(spec.path), version_table(spec.path)
+        if heads is None or table is None or self.database is None or spec.database is None:
+            return False
+        return await self.database.applied_revisions(spec.database, table) == heads
+
     async def _migrate(self, spec: ServiceSpec) -> None:
-        if not (spec.path / "alembic.ini").exists():
+        if not (spec.path / "alembic.ini").exists() or await self._at_head(spec):
             return
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -300,24 +324,24 @@ class Stack:
         )
         stateful = [s for s in SERVICES if s.database]
         await self.database.ensure_databases([s.database for s in stateful if s.database])
-        await asyncio.gather(*(self._migrate(s) for s in stateful))
+        # Nothing waits for what it does not need: the sandbox and the gateway have no database
+        # (and no service calls the sandbox while starting; the gateway's readiness asks
+        # auth-service), and each service starts as soon as its own migrations are done.
         await self.start_service(SANDBOX.name, len(SERVICES) + 1)
-        await wait_until_ready(
-            f"{self.url(SANDBOX.name)}/readyz", self.processes[SANDBOX.name], self.config.ready_timeout
-        )
+        await self.start_service(GATEWAY.name, len(SERVICES))
+        await _all_or_none([self._migrate_and_start(spec, index) for index, spec in enumerate(SERVICES)])
         instances = [name for spec in SERVICES for name in self.instances(spec.name)]
-        for index, name in enumerate(instances):
-            await self.start_service(name, index)
         await asyncio.gather(
             *(
                 wait_until_ready(f"{self.url(name)}/readyz", self.processes[name], self.config.ready_timeout)
-                for name in instances
+                for name in [SANDBOX.name, *instances, GATEWAY.name]
             )
         )
-        await self.start_service(GATEWAY.name, len(SERVICES))
-        await wait_until_ready(
-            f"{self.gateway_url}/readyz", self.processes[GATEWAY.name], self.config.ready_timeout
-        )
+
+    async def _migrate_and_start(self, spec: ServiceSpec, index: int) -> None:
+        await self._migrate(spec)
+        for number, name in enumerate(self.instances(spec.name)):
+            await self.start_service(name, index + number * len(SERVICES))
 
     async def start_service(self, name: str, index: int = 0) -> None:
         """Starts one process: a service's instance ("payment", "payment-2"), the gateway or the sandbox."""

@@ -11,7 +11,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from shared.db import create_engine, ping
 from shared.errors import ProblemSpec, install_problem_handlers, problem_response
 from shared.logging import configure_logging
 from shared.metrics import HttpMetrics, MetricsMiddleware
@@ -82,7 +81,10 @@ def create_database_service_app(
     database: DatabaseSettings,
 ) -> FastAPI:
     """A service whose one dependency is its own database: the shell a service starts as, with
-    the engine built in the lifespan (never at import) and readiness that pings the database."""
+    the engine built in the lifespan (never at import) and readiness that pings the database.
+    SQLAlchemy is imported here, not at the top: the gateway and the sandbox have no database and
+    use this module, and SQLAlchemy's import is tens of MiB in each process."""
+    from shared.db import create_engine, ping
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

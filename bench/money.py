@@ -4,8 +4,10 @@
    switched off; then each order's Midtrans notification (the status body, signed) posted twice,
    1,000 in all, shuffled, 32 at a time, through the gateway's public `/webhooks/midtrans`.
    Targets: 0 errors, exactly 500 completed orders; reported: notifications/s, webhook p99.
-2. End-to-end bookings (order → pay → COMPLETED) by 16 concurrent buyers, with the time of each
-   step, so that it is clear where the time goes.
+2. End-to-end bookings (order → pay → COMPLETED) by 1 buyer (what the path costs with the cores to
+   spare), then by 16 concurrent buyers (the targets: paid → COMPLETED p50 ≤ 150 ms, twice 15.4
+   bookings/s), with the time of each step and of each hop after payment, and the CPU every process
+   spends per booking, so that it is clear where the time goes and what bounds the rate.
 """
 
 from __future__ import annotations
@@ -358,19 +360,20 @@ async def _hops(stack: Stack, seen: dict[str, tuple[float, float]]) -> list[list
         await transaction_db.close()
 
 
-async def _bookings(stack: Stack) -> list[str]:
+async def _bookings(stack: Stack, buyer_count: int = BUYERS, each: int = BOOKINGS_PER_BUYER) -> list[str]:
+    """The bookings section; the verdicts are those of the targets' load (BUYERS buyers)."""
     steps = Steps()
     seen: dict[str, tuple[float, float]] = {}  # payment id → (payer pays, COMPLETED seen), wall clock
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=60, limits=limits) as client:
-        buyers = [await _buyer(client) for _ in range(BUYERS)]
-        offers = OfferPool(client, first_day=120)
+        buyers = [await _buyer(client) for _ in range(buyer_count)]
+        offers = OfferPool(client, first_day=120 + buyer_count)
         # Fill the pool before the clock starts: searching is measured in the flights section.
-        await offers.warm(BUYERS * BOOKINGS_PER_BUYER * 2)
+        await offers.warm(buyer_count * each * 2)
 
         async def book(buyer: Buyer) -> int:
             completed = 0
-            for _ in range(BOOKINGS_PER_BUYER):
+            for _ in range(each):
                 t0 = time.perf_counter()
                 placed = await _order(client, buyer, offers)
                 if placed is None:
@@ -401,19 +404,31 @@ async def _bookings(stack: Stack) -> list[str]:
     paid_to_completed = sorted(steps.times["paid → COMPLETED (notification, relay, issue)"])
     p50_ms = percentile(paid_to_completed, 0.5) * 1000 if paid_to_completed else float("inf")
     hops = await _hops(stack, seen)
+    who = f"{buyer_count} buyers" if buyer_count > 1 else "1 buyer"
     lines = [
-        f"## Money path: end-to-end bookings at {BUYERS} concurrent buyers",
+        f"## Money path: end-to-end bookings by {who}{' at once' * (buyer_count > 1)}",
         "",
-        f"{BUYERS} buyers, {BOOKINGS_PER_BUYER} bookings each, one after another: order (hold) → payment "
+        f"{who}, {each} bookings each, one after another: order (hold) → payment "
         "(Snap) → pay on the sandbox page → poll until COMPLETED (50 ms). Sandbox suppliers at 0 ms latency.",
         "",
         f"**{rate:.1f} bookings/s** ({total} completed in {elapsed:.1f} s).",
         "",
-        f"- Paid → COMPLETED p50: **{p50_ms:.0f} ms** (target ≤ {PAID_TO_COMPLETED_P50_MS} ms: "
-        f"{'meets' if p50_ms <= PAID_TO_COMPLETED_P50_MS else 'MISSES'}).",
-        f"- Bookings per second: **{rate:.1f}** (target ≥ {BOOKINGS_PER_SECOND:.1f}, twice 15.4: "
-        f"{'meets' if rate >= BOOKINGS_PER_SECOND else 'MISSES'}).",
-        "",
+    ]
+    if buyer_count == BUYERS:
+        lines += [
+            f"- Paid → COMPLETED p50: **{p50_ms:.0f} ms** (target ≤ {PAID_TO_COMPLETED_P50_MS} ms: "
+            f"{'meets' if p50_ms <= PAID_TO_COMPLETED_P50_MS else 'MISSES'}).",
+            f"- Bookings per second: **{rate:.1f}** (target ≥ {BOOKINGS_PER_SECOND:.1f}, twice 15.4: "
+            f"{'meets' if rate >= BOOKINGS_PER_SECOND else 'MISSES'}).",
+            "",
+        ]
+    else:
+        lines += [
+            f"- Paid → COMPLETED p50 with the cores to spare: **{p50_ms:.0f} ms** (the targets are "
+            f"measured at {BUYERS} buyers, below; this is what the path costs before it queues for CPU).",
+            "",
+        ]
+    lines += [
         "| step | p50 ms | p99 ms | share of a booking (mean) |",
         "|---|---:|---:|---:|",
     ]
@@ -452,11 +467,13 @@ async def _bookings(stack: Stack) -> list[str]:
             if total and seconds / total >= 0.0005
         ),
     ]
-    lines += ["", WHERE_THE_TIME_GOES, ""]
+    if buyer_count == BUYERS:
+        lines += ["", WHERE_THE_TIME_GOES, ""]
     return lines
 
 
 async def money_section(stack: Stack) -> str:
     storm = await _storm(stack)
+    alone = await _bookings(stack, buyer_count=1, each=10)
     bookings = await _bookings(stack)
-    return "\n".join([*storm, *bookings])
+    return "\n".join([*storm, *alone, "", *bookings])

@@ -26,7 +26,7 @@ import httpx
 from bench.ferries import ferries_section
 from bench.flights import flights_section
 from bench.hotels import hotels_section
-from bench.memory import postmaster_pids, tree_rss_mib
+from bench.memory import idle_memory_lines, postmaster_pids, tree_memory
 from bench.money import money_section
 from bench.ppob import ppob_section
 from bench.ratios import ratios_section, start_reference
@@ -67,10 +67,10 @@ async def run(duration: float, concurrency: int) -> str:
     try:
         await stack.start()
         await asyncio.sleep(3)  # let start-up work (bootstrap, relays) settle before measuring memory
-        roots = [p.process.pid for p in stack.processes.values() if p.process]
+        processes = {name: [p.process.pid] for name, p in stack.processes.items() if p.process}
         if stack.database and stack.database.embedded:
-            roots += postmaster_pids(workdir / "pgdata")
-        idle_mib = tree_rss_mib(roots)
+            processes["postgresql (embedded)"] = postmaster_pids(workdir / "pgdata")
+        idle = {name: tree_memory(pids) for name, pids in processes.items()}
 
         async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=10) as client:
             login = await client.post(
@@ -97,8 +97,7 @@ async def run(duration: float, concurrency: int) -> str:
     return "\n".join(
         [
             ratios,
-            "- Idle memory of the whole stack (9 services + embedded PostgreSQL, RSS): "
-            f"**{idle_mib:,.0f} MiB**.",
+            *idle_memory_lines(idle, goal_mib=800),
             "",
             flights,
             hotels,

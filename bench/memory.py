@@ -1,8 +1,22 @@
-"""Resident memory of a process tree, read from /proc (Linux)."""
+"""Memory of a process tree, read from /proc (Linux).
+
+RSS counts every page a process maps, so a shared library's pages (Python's, OpenSSL's, …) are
+counted once per process that maps them; PSS divides each shared page between those processes,
+so the PSS of the processes adds up to what they take together. The goal is stated in RSS."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Memory:
+    rss_mib: float
+    pss_mib: float
+
+    def __add__(self, other: Memory) -> Memory:
+        return Memory(self.rss_mib + other.rss_mib, self.pss_mib + other.pss_mib)
 
 
 def _children_map() -> dict[int, list[int]]:
@@ -17,17 +31,24 @@ def _children_map() -> dict[int, list[int]]:
     return children
 
 
-def _rss_kib(pid: int) -> int:
+def _field_kib(path: str, name: str) -> int:
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(name):
                 return int(line.split()[1])
-    except OSError:
+    except (OSError, ValueError, IndexError):
         pass
     return 0
 
 
-def tree_rss_mib(roots: list[int]) -> float:
+def process_memory(pid: int) -> Memory:
+    """One process's RSS (/proc/<pid>/status) and PSS (/proc/<pid>/smaps_rollup)."""
+    rss = _field_kib(f"/proc/{pid}/status", "VmRSS:")
+    pss = _field_kib(f"/proc/{pid}/smaps_rollup", "Pss:")
+    return Memory(rss / 1024, pss / 1024)
+
+
+def _tree(roots: list[int]) -> set[int]:
     children = _children_map()
     seen: set[int] = set()
     stack = list(roots)
@@ -37,7 +58,16 @@ def tree_rss_mib(roots: list[int]) -> float:
             continue
         seen.add(pid)
         stack.extend(children.get(pid, []))
-    return sum(_rss_kib(pid) for pid in seen) / 1024
+    return seen
+
+
+def tree_memory(roots: list[int]) -> Memory:
+    """The processes `roots` and all their descendants, summed."""
+    return sum((process_memory(pid) for pid in _tree(roots)), Memory(0.0, 0.0))
+
+
+def tree_rss_mib(roots: list[int]) -> float:
+    return tree_memory(roots).rss_mib
 
 
 def postmaster_pids(data_dir: Path) -> list[int]:
@@ -45,3 +75,22 @@ def postmaster_pids(data_dir: Path) -> list[int]:
     if pid_file.exists():
         return [int(pid_file.read_text().splitlines()[0])]
     return []
+
+
+def idle_memory_lines(idle: dict[str, Memory], *, goal_mib: float) -> list[str]:
+    """BENCHMARKS.md's idle-memory lines: the total against the goal (in RSS, as the goal is
+    stated), PSS beside it, and each process's share."""
+    total = sum(idle.values(), Memory(0.0, 0.0))
+    verdict = "meets" if total.rss_mib <= goal_mib else "misses"
+    processes = ", ".join(
+        f"{name} {memory.rss_mib:.0f}/{memory.pss_mib:.0f}"
+        for name, memory in sorted(idle.items(), key=lambda item: -item[1].rss_mib)
+    )
+    return [
+        f"- Idle memory of the whole stack ({len(idle)} processes or process trees): "
+        f"**{total.rss_mib:,.0f} MiB RSS** ({verdict} the goal of ≤ {goal_mib:,.0f} MiB RSS); "
+        f"{total.pss_mib:,.0f} MiB PSS. RSS counts a shared library's pages once in every process "
+        "that maps it; PSS splits them between those processes, so the PSS figures add up to what "
+        "the processes take together. The goal is judged by RSS.",
+        f"- Idle memory per process (RSS/PSS MiB): {processes}.",
+    ]

@@ -291,7 +291,7 @@ class Stack:
         argv = [
             sys.executable,
             "-m",
-            "uvicorn",
+            "devstack.serve",  # uvicorn (devstack/serve.py says what it leaves out)
             "app:create_app",
             "--factory",
             "--host",

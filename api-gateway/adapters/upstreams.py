@@ -29,7 +29,7 @@ from adapters.replicas import Instance, Replicas, SpreadTransport, instance
 from domain.forwarding import Header
 from domain.ports import UpstreamReply
 from shared.errors import ProblemError
-from shared.http import make_client, upstream_errors
+from shared.http import make_client, tls_context, upstream_errors
 
 # The connect phase gets its own, shorter bound: a service that is down should fail fast.
 _CONNECT_TIMEOUT_SECONDS = 2.0
@@ -157,7 +157,8 @@ class ShardedPool(httpx.AsyncBaseTransport):
     def __init__(self, max_connections: int, shards: int) -> None:
         per_shard = max(1, max_connections // shards)
         limits = httpx.Limits(max_connections=per_shard, max_keepalive_connections=per_shard)
-        self._shards = [httpx.AsyncHTTPTransport(limits=limits) for _ in range(shards)]
+        # One TLS context for all of them (httpx would load the CA bundle into each pool's own).
+        self._shards = [httpx.AsyncHTTPTransport(limits=limits, verify=tls_context()) for _ in range(shards)]
         self._next = itertools.cycle(self._shards)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

@@ -1,18 +1,21 @@
-"""How the stack runs a service: uvicorn, with the arguments the Dockerfiles give it, minus
-httpx's command-line client.
+"""How the stack runs a service: uvicorn, with the arguments the Dockerfiles give it, minus two
+optional imports that only the development environment would trigger.
 
-httpx imports its command-line client (httpx._main, and with it click, rich and pygments) whenever
-they are installed. The service images install none of them; the development environment has rich
-and pygments for its tools, so each process of `make dev` would load them for nothing (about
-5 MiB each). Marked absent here, httpx falls back to its stub exactly as it does in the images."""
+httpx imports its command-line client (httpx._main, and with it rich and pygments) and httpcore
+imports trio whenever they are installed. The service images install none of them; the
+development environment has them for its tools (rich and pygments for the linters and the API
+fuzzer, trio for Selenium), so each process of `make dev` would load about 8 MiB it never uses.
+Marked absent here, httpx falls back to its stub and httpcore to anyio, exactly as in the images
+(the services run under asyncio, never trio)."""
 
 from __future__ import annotations
 
 import sys
 
-sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+for _unused in ("httpx._main", "trio"):
+    sys.modules.setdefault(_unused, None)  # type: ignore[arg-type]
 
-from uvicorn.main import main  # noqa: E402 (after the mark above, on purpose)
+from uvicorn.main import main  # noqa: E402 (after the marks above, on purpose)
 
 if __name__ == "__main__":
     main(prog_name="uvicorn")

@@ -19,7 +19,7 @@ from devstack.alembic_heads import script_heads, version_table
 from devstack.catalog import ROOT, SERVICES, by_name
 from devstack.database import DatabaseServer
 from devstack.secrets import ensure_dev_secrets
-from devstack.stack import Stack, StackConfig
+from devstack.stack import Stack, StackConfig, _all_or_none
 
 MIGRATED = [spec for spec in SERVICES if (spec.path / "alembic.ini").exists()]
 
@@ -119,3 +119,19 @@ def test_migrations_run_once_then_are_skipped_at_the_head(
     assert (before, after, behind) == (False, True, False)
     assert len(runs) == 1
     assert "alembic" in runs[0]
+
+
+def test_a_failed_start_up_step_stops_the_others_and_is_raised_as_it_was() -> None:
+    finished: list[str] = []
+
+    async def fails() -> None:
+        await asyncio.sleep(0.01)
+        raise RuntimeError("migrations of ppob-service failed")
+
+    async def slow() -> None:
+        await asyncio.sleep(5)
+        finished.append("started a process")
+
+    with pytest.raises(RuntimeError, match="ppob-service"):
+        asyncio.run(_all_or_none([fails(), slow()]))
+    assert finished == []

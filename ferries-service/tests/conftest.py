@@ -28,7 +28,7 @@ def make_settings(database_url: str) -> Settings:
         runtime=RuntimeSettings(ENVIRONMENT="test", LOG_JSON=False),  # type: ignore[call-arg]
         database=DatabaseSettings(DATABASE_URL=database_url),  # type: ignore[call-arg]
         internal=InternalSettings(INTERNAL_TOKEN=SecretStr(INTERNAL_TOKEN)),  # type: ignore[call-arg]
-        search=SearchSettings(OFFER_TTL_SECONDS=600),  # type: ignore[call-arg]
+        search=SearchSettings(OFFER_TTL_SECONDS=600, REDIS_URL=None),  # type: ignore[call-arg]
     )
 
 

@@ -30,7 +30,10 @@ def make_settings(database_url: str) -> Settings:
         runtime=RuntimeSettings(ENVIRONMENT="test", LOG_JSON=False),  # type: ignore[call-arg]
         database=DatabaseSettings(DATABASE_URL=database_url),  # type: ignore[call-arg]
         internal=InternalSettings(INTERNAL_TOKEN=SecretStr(INTERNAL_TOKEN)),  # type: ignore[call-arg]
-        search=SearchSettings(SEARCH_DEADLINE_SECONDS=DEADLINE, OFFER_TTL_SECONDS=60),  # type: ignore[call-arg]
+        # In process: the REDIS_URL that CI exports would share cached searches between tests.
+        search=SearchSettings(  # type: ignore[call-arg]
+            SEARCH_DEADLINE_SECONDS=DEADLINE, OFFER_TTL_SECONDS=60, REDIS_URL=None
+        ),
     )
 
 

@@ -85,6 +85,10 @@ def replicas() -> Iterator[StackRunner]:
             # Twice the processes on one database server (which may serve another suite's stack
             # too): at most 4 connections per engine.
             "DATABASE_POOL_SIZE": "2",
+            # A relay delivering several rows at once holds a connection per pass (up to four):
+            # with pools this small, one pass per relay leaves the jobs and requests theirs.
+            "WORK_CONCURRENCY": "1",
+            "PAYMENT_EVENTS_CONCURRENCY": "1",
             # Work that waited for a killed replica is retried within seconds.
             "PAYMENT_EVENTS_MAX_BACKOFF_SECONDS": "2",
             "WORK_MAX_BACKOFF_SECONDS": "2",

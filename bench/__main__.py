@@ -83,6 +83,10 @@ async def run(duration: float, concurrency: int) -> str:
         ratios = await ratios_section(
             stack, reference_url, headers, duration=min(duration, 10.0), concurrency=concurrency
         )
+        # Its pool keeps the connections the loops opened: give them back to the database server
+        # (max_connections 100) before the money path's storm needs every service's pool.
+        await reference.stop()
+        reference = None
         flights = await flights_section(stack)
         hotels = await hotels_section(stack)
         ferries = await ferries_section(stack)

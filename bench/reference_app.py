@@ -18,6 +18,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 from fastapi import FastAPI, Request
@@ -31,7 +32,8 @@ _QUERY = "SELECT oid::int AS id, datname AS name, datallowconn AS open FROM pg_d
 
 def create_app() -> FastAPI:
     dsn = os.environ[DATABASE_URL_ENV].replace("postgresql+asyncpg://", "postgresql://")
-    database = dsn.rsplit("/", 1)[-1].partition("?")[0] or "postgres"
+    # The path, not the last slash: the embedded server's URL ends in `?host=/its/socket/folder`.
+    database = urlsplit(dsn).path.lstrip("/") or "postgres"
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

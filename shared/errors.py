@@ -133,6 +133,44 @@ def slug_for_status(status: int) -> str:
     return _STATUS_SLUGS.get(status, "about:blank")
 
 
+# What a service's database says when it cannot take one more connection: the request did
+# nothing, and a retry in a moment may well succeed (503, not 500). Matched by name,
+# so that services without a database never import SQLAlchemy or asyncpg for it.
+_UNAVAILABLE = {
+    ("asyncpg.exceptions", "TooManyConnectionsError"),
+    ("asyncpg.exceptions", "CannotConnectNowError"),
+    ("sqlalchemy.exc", "TimeoutError"),  # no pooled connection came free in time
+}
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when `exc`, or what caused it, is the database refusing one more connection."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        kind = type(current)
+        if (kind.__module__, kind.__name__) in _UNAVAILABLE:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def unexpected_error_response(exc: BaseException) -> JSONResponse:
+    """The answer to an exception nothing mapped: 503 when the database refused a connection
+    (logged as a warning), else 500 with the trace in the log and never in the answer."""
+    if database_unavailable(exc):
+        logger.warning("database unavailable: %r", exc)
+        return problem_response(
+            503,
+            "database-unavailable",
+            "The service cannot reach its database just now; try again shortly.",
+            headers={"Retry-After": "1"},
+        )
+    logger.error("unhandled error", exc_info=exc)
+    return problem_response(500, "internal-error", "An unexpected error occurred; quote the request id.")
+
+
 def install_problem_handlers(
     app: FastAPI, error_map: Mapping[type[Exception], ProblemSpec] | None = None
 ) -> None:
@@ -165,8 +203,7 @@ def install_problem_handlers(
         return await on_unexpected(_, exc)
 
     async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
-        logger.error("unhandled error", exc_info=exc)
-        return problem_response(500, "internal-error", "An unexpected error occurred; quote the request id.")
+        return unexpected_error_response(exc)
 
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http)

@@ -10,7 +10,7 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import problem_response
+from shared.errors import problem_response, unexpected_error_response
 from shared.logging import request_id_var
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -59,15 +59,12 @@ class RequestIdMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
+        except Exception as exc:
             # Answer here, while the request id is still known, rather than in Starlette's
             # outermost error middleware; the trace goes to the log, never to the client.
             if started_response:
                 raise
-            logger.exception("unhandled error")
-            await problem_response(
-                500, "internal-error", "An unexpected error occurred; quote the request id."
-            )(scope, receive, send_with_id)
+            await unexpected_error_response(exc)(scope, receive, send_with_id)
         finally:
             path = scope.get("path", "")
             if not path.startswith(("/healthz", "/metrics")):

@@ -124,7 +124,7 @@ def ensure_dev_secrets(directory: Path) -> DevSecrets:
     _write_secret(found.personal_data_keys, f"dev-{secrets.token_hex(4)}:{aes_key}".encode())
     _write_secret(found.personal_data_hash_key, base64.b64encode(secrets.token_bytes(32)))
     if not found.tls_certificate.exists() or not found.tls_private_key.exists():
-        certificate, private_key = _self_signed_localhost_certificate()
+        certificate, private_key = self_signed_localhost_certificate()
         found.tls_certificate.unlink(missing_ok=True)
         found.tls_private_key.unlink(missing_ok=True)
         _write_secret(found.tls_private_key, private_key)
@@ -138,9 +138,10 @@ def ensure_dev_secrets(directory: Path) -> DevSecrets:
     return found
 
 
-def _self_signed_localhost_certificate() -> tuple[bytes, bytes]:
-    """(certificate, private key) as PEM: an ECDSA P-256 key and a one-year certificate for
-    localhost and 127.0.0.1, so that `docker compose up` serves HTTPS out of the box."""
+def self_signed_localhost_certificate(days: int = 365) -> tuple[bytes, bytes]:
+    """(certificate, private key) as PEM: an ECDSA P-256 key (as the ECDHE-ECDSA suites nginx.conf
+    prefers) and a certificate for localhost and 127.0.0.1 that is its own CA, so that `docker
+    compose up` serves HTTPS out of the box and a client given the file trusts it and nothing else."""
     import datetime
     import ipaddress
 
@@ -159,13 +160,14 @@ def _self_signed_localhost_certificate() -> tuple[bytes, bytes]:
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=365))
+        .not_valid_after(now + datetime.timedelta(days=days))
         .add_extension(
             x509.SubjectAlternativeName(
                 [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
             ),
             critical=False,
         )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     key_pem = key.private_bytes(

@@ -15,8 +15,6 @@ Clients can connect from any 127.0.0.0/8 address, so each test is a client addre
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
 import json
 import os
 import pwd
@@ -33,10 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+
+from devstack.secrets import self_signed_localhost_certificate
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX_CONF = ROOT / "nginx" / "nginx.conf"
@@ -153,36 +149,13 @@ def render(placement: Placement, source: Path = NGINX_CONF) -> str:
 # --- certificate ---------------------------------------------------------------------------------
 
 
-def self_signed_certificate(directory: Path, host: str = "127.0.0.1") -> tuple[Path, Path]:
-    """A certificate for `host` (and localhost) that is its own CA: clients trust it and nothing
-    else. ECDSA P-256, like the ECDHE-ECDSA suites nginx.conf prefers."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "TiketQ e2e edge")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address(host)), x509.DNSName("localhost")]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """make dev's certificate for 127.0.0.1 and localhost (its own CA: clients trust it and
+    nothing else), valid for a day, written where the rendered config reads it."""
+    certificate, private_key = self_signed_localhost_certificate(days=1)
     cert_path, key_path = directory / "tls_certificate.pem", directory / "tls_private_key.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
+    cert_path.write_bytes(certificate)
+    key_path.write_bytes(private_key)
     key_path.chmod(0o600)
     return cert_path, key_path
 

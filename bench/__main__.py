@@ -51,7 +51,10 @@ def machine() -> str:
     return f"{system}, {os.cpu_count()} cores ({cpu}){mem}, Python {platform.python_version()}"
 
 
-async def run(duration: float, concurrency: int) -> str:
+SECTIONS = ("ratios", "flights", "hotels", "ferries", "ppob", "money")
+
+
+async def run(duration: float, concurrency: int, only: frozenset[str] = frozenset(SECTIONS)) -> str:
     workdir = Path(tempfile.mkdtemp(prefix="tiketq-bench-"))
     config = StackConfig.for_tests(workdir, database_url=os.environ.get("TEST_DATABASE_URL"))
     config.log_json = True
@@ -79,19 +82,26 @@ async def run(duration: float, concurrency: int) -> str:
             login.raise_for_status()
         headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
 
-        reference, reference_url = await start_reference(stack)
-        ratios = await ratios_section(
-            stack, reference_url, headers, duration=min(duration, 10.0), concurrency=concurrency
-        )
-        # Its pool keeps the connections the loops opened: give them back to the database server
-        # (max_connections 100) before the money path's storm needs every service's pool.
-        await reference.stop()
-        reference = None
-        flights = await flights_section(stack)
-        hotels = await hotels_section(stack)
-        ferries = await ferries_section(stack)
-        ppob = await ppob_section(stack)
-        money = await money_section(stack)
+        ratios = flights = hotels = ferries = ppob = money = ""
+        if "ratios" in only:
+            reference, reference_url = await start_reference(stack)
+            ratios = await ratios_section(
+                stack, reference_url, headers, duration=min(duration, 10.0), concurrency=concurrency
+            )
+            # Its pool keeps the connections the loops opened: give them back to the database
+            # server (max_connections 100) before the money path's storm needs every service's pool.
+            await reference.stop()
+            reference = None
+        if "flights" in only:
+            flights = await flights_section(stack)
+        if "hotels" in only:
+            hotels = await hotels_section(stack)
+        if "ferries" in only:
+            ferries = await ferries_section(stack)
+        if "ppob" in only:
+            ppob = await ppob_section(stack)
+        if "money" in only:
+            money = await money_section(stack)
     finally:
         if reference is not None:
             await reference.stop()
@@ -116,9 +126,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_DURATION", "15")))
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=SECTIONS,
+        help="measure only these sections (repeatable); the idle memory is always measured. "
+        "Printed, and written to BENCHMARKS.md only when --output names it",
+    )
+    parser.add_argument("--output", type=Path, default=None)
     args = parser.parse_args()
-    body = asyncio.run(run(args.duration, args.concurrency))
+    only = frozenset(args.only or SECTIONS)
+    output = args.output or (None if args.only else ROOT / "BENCHMARKS.md")
+    body = asyncio.run(run(args.duration, args.concurrency, only))
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     document = "\n".join(
         [
@@ -132,7 +151,8 @@ def main() -> int:
             body,
         ]
     )
-    args.output.write_text(document, encoding="utf-8")
+    if output is not None:
+        output.write_text(document, encoding="utf-8")
     print(document)
     return 0
 

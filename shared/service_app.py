@@ -13,8 +13,8 @@ from fastapi.responses import JSONResponse
 
 from shared.errors import ProblemSpec, install_problem_handlers, problem_response
 from shared.logging import configure_logging
-from shared.metrics import HttpMetrics, MetricsMiddleware
-from shared.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from shared.metrics import HttpMetrics
+from shared.middleware import ServiceShellMiddleware
 from shared.settings import DatabaseSettings, RuntimeSettings
 
 ReadinessCheck = Callable[[FastAPI], Awaitable[None]]
@@ -45,10 +45,8 @@ def create_service_app(
     )
     app.state.service_name = name
     metrics = HttpMetrics(name)
-    # Added innermost first: the request id wraps everything, so even a 413 carries one.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.max_body_bytes)
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
-    app.add_middleware(RequestIdMiddleware)
+    # One layer for request ids, the access log, metrics and the body cap (shared/middleware.py).
+    app.add_middleware(ServiceShellMiddleware, max_bytes=runtime.max_body_bytes, metrics=metrics)
     install_problem_handlers(app, error_map)
 
     @app.get("/healthz", include_in_schema=False)

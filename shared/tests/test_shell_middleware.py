@@ -13,7 +13,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from shared.metrics import HttpMetrics
 from shared.middleware import ServiceShellMiddleware
-from shared.service_app import create_service_app
+from shared.service_app import create_service_app, opentelemetry_requested
 from shared.settings import RuntimeSettings
 from testkit.asgi import running_app
 
@@ -146,3 +146,21 @@ async def test_metrics_count_every_answer_including_repeats_and_probes() -> None
     assert 'http_requests_total{method="POST",route="/echo-length",status="405"} 1.0' in metrics
     assert 'http_request_duration_seconds_count{method="GET",route="/echo-length"} 3.0' in metrics
     assert 'route="/metrics"' not in metrics
+
+
+async def test_the_probes_answer_as_before_and_refuse_other_methods_as_problems() -> None:
+    async with running_app(build()) as client:
+        health = await client.get("/healthz")
+        ready = await client.get("/readyz")
+        posted = await client.post("/healthz")
+    assert health.json() == {"status": "ok", "service": "demo"}
+    assert health.headers["content-type"] == "application/json"
+    assert ready.json() == {"status": "ready", "service": "demo"}
+    assert posted.status_code == 405
+    assert posted.headers["content-type"] == "application/problem+json"
+
+
+def test_fastapi_telemetry_is_off_unless_the_environment_asks_for_opentelemetry() -> None:
+    assert not opentelemetry_requested({"PATH": "/usr/bin", "LOG_LEVEL": "INFO"})
+    assert opentelemetry_requested({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"})
+    assert opentelemetry_requested({"FASTAPI_OTEL_AUTO_CONFIGURE": "True"})

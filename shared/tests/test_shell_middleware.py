@@ -13,7 +13,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from shared.metrics import HttpMetrics
 from shared.middleware import ServiceShellMiddleware
-from shared.service_app import create_service_app, opentelemetry_requested
+from shared.service_app import _StaticRoutes, create_service_app, group_static_routes, opentelemetry_requested
 from shared.settings import RuntimeSettings
 from testkit.asgi import running_app
 
@@ -164,3 +164,95 @@ def test_fastapi_telemetry_is_off_unless_the_environment_asks_for_opentelemetry(
     assert not opentelemetry_requested({"PATH": "/usr/bin", "LOG_LEVEL": "INFO"})
     assert opentelemetry_requested({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"})
     assert opentelemetry_requested({"FASTAPI_OTEL_AUTO_CONFIGURE": "True"})
+
+
+def routed_app() -> FastAPI:
+    """The shell with routes that interact with its own: a catch-all, a fixed path served twice
+    for two methods, a parameter, and a plain route added after the shell's."""
+    app = build()
+
+    @app.get("/things/{thing_id}")
+    async def thing(thing_id: str) -> dict[str, str]:
+        return {"thing": thing_id}
+
+    async def put_twice(_: Request) -> Response:
+        return Response(b"put")
+
+    async def post_twice(_: Request) -> Response:
+        return Response(b"post")
+
+    app.add_route("/twice", put_twice, methods=["PUT"])
+    app.add_route("/twice", post_twice, methods=["POST"])
+
+    @app.api_route("/{anything}", methods=["DELETE"])
+    async def catch_all(anything: str) -> dict[str, str]:
+        return {"deleted": anything}
+
+    return app
+
+
+REQUESTS = [
+    ("GET", "/healthz"),
+    ("HEAD", "/healthz"),
+    ("POST", "/healthz"),
+    ("DELETE", "/healthz"),  # the shell's route allows GET only: the catch-all takes it
+    ("GET", "/healthz%0A"),
+    ("GET", "/healthz/"),
+    ("GET", "/readyz"),
+    ("GET", "/docs"),
+    ("GET", "/redoc"),
+    ("GET", "/docs/oauth2-redirect"),
+    ("GET", "/openapi.json"),
+    ("PUT", "/twice"),
+    ("POST", "/twice"),
+    ("GET", "/twice"),
+    ("GET", "/things/a1"),
+    ("GET", "/nope"),
+    ("DELETE", "/nope"),
+]
+
+
+async def test_grouping_the_fixed_routes_answers_every_request_as_before() -> None:
+    import httpx
+
+    async def answers(client: httpx.AsyncClient) -> list[tuple[int, str, bytes]]:
+        out = []
+        for method, path in REQUESTS:
+            response = await client.request(method, path, headers={"X-Request-ID": "same"})
+            out.append((response.status_code, response.headers.get("content-type", ""), response.content))
+        return out
+
+    ungrouped_app = routed_app()
+    transport = httpx.ASGITransport(app=ungrouped_app)  # no lifespan: the routes stay as built
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        before = await answers(client)
+    assert not any(isinstance(route, _StaticRoutes) for route in ungrouped_app.router.routes)
+
+    app = routed_app()
+    async with running_app(app) as client:
+        after = await answers(client)
+        metrics = (await client.get("/metrics")).text
+    assert isinstance(app.router.routes[0], _StaticRoutes)
+    for request, old, new in zip(REQUESTS, before, after, strict=True):
+        assert new == old, request
+    assert app.url_path_for("healthz") == "/healthz"
+    assert 'route="/healthz",status="200"' in metrics
+
+
+def test_only_runs_of_distinct_fixed_plain_routes_are_grouped() -> None:
+    from starlette.routing import Route
+
+    async def endpoint(_: Request) -> Response:
+        return Response()
+
+    a, b, c = (Route(path, endpoint) for path in ("/a", "/b", "/c"))
+    b_again = Route("/b", endpoint, methods=["POST"])
+    dynamic = Route("/items/{item_id}", endpoint)
+    grouped = group_static_routes([a, b, b_again, c, dynamic, a])
+    assert [type(route).__name__ for route in grouped] == ["_StaticRoutes", "_StaticRoutes", "Route", "Route"]
+    first, second = grouped[0], grouped[1]
+    assert isinstance(first, _StaticRoutes)
+    assert first.routes == [a, b]
+    assert isinstance(second, _StaticRoutes)
+    assert second.routes == [b_again, c]
+    assert grouped[2:] == [dynamic, a]

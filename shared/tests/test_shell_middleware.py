@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from shared.metrics import HttpMetrics
+from shared.metrics import BUCKETS, HttpMetrics
 from shared.middleware import ServiceShellMiddleware
 from shared.service_app import _StaticRoutes, create_service_app, group_static_routes, opentelemetry_requested
 from shared.settings import RuntimeSettings
@@ -256,3 +256,38 @@ def test_only_runs_of_distinct_fixed_plain_routes_are_grouped() -> None:
     assert isinstance(second, _StaticRoutes)
     assert second.routes == [b_again, c]
     assert grouped[2:] == [dynamic, a]
+
+
+def test_the_metrics_exposition_is_prometheus_clients_own() -> None:
+    """The same observations, counted by prometheus_client's Counter and Histogram and by the
+    shell's plain figures, read the same at /metrics (the creation times aside)."""
+    import re
+    from types import SimpleNamespace
+
+    from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+    registry = CollectorRegistry()
+    labels = ("method", "route", "status")
+    counter = Counter("http_requests_total", "HTTP requests served", labels, registry=registry)
+    latency = ("http_request_duration_seconds", "HTTP request latency", labels[:2])
+    histogram = Histogram(*latency, buckets=BUCKETS, registry=registry)
+    metrics = HttpMetrics("demo")
+    observations = [
+        ("GET", "/ping", 200, 0.003),
+        ("GET", "/ping", 200, 0.01),  # on a bucket's bound: counted in that bucket
+        ("POST", "/things/{thing_id}", 422, 0.3),
+        ("GET", None, 404, 12.0),  # past the last bound: only in +Inf
+        ("GET", "/ping", 500, 0.0),
+    ]
+    for method, route, status, seconds in observations:
+        scope: dict[str, object] = {"method": method}
+        if route is not None:
+            scope["route"] = SimpleNamespace(path=route)
+        metrics.record(scope, status, seconds)
+        counter.labels(method, route or "unmatched", str(status)).inc()
+        histogram.labels(method, route or "unmatched").observe(seconds)
+
+    def text(registry: CollectorRegistry) -> str:
+        return re.sub(r"(_created\{.*\}) \S+", r"\1 T", generate_latest(registry).decode())
+
+    assert text(metrics.registry) == text(registry)

@@ -29,9 +29,9 @@ logger = logging.getLogger("shared.service_app")
 
 
 # The platform observes itself through /metrics and its JSON logs. FastAPI's own OpenTelemetry
-# instrumentation stays dormant unless a provider is configured, yet it asks three global
-# providers whether one is on every request, a cost larger than the rest of the shell's. So it
-# is off unless the environment asks for OpenTelemetry (OTEL_* or FastAPI's auto-configuration).
+# instrumentation stays dormant unless a provider is configured, yet on every request it asks the
+# three global providers whether one is, which costs about as much as the shell's own middleware.
+# So it is off unless the environment asks for OpenTelemetry (OTEL_* or FastAPI's auto-setup).
 NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
@@ -146,7 +146,10 @@ class _StaticRoutes(BaseRoute):
 
 
 def _static(route: BaseRoute) -> bool:
-    return type(route) in _PLAIN_ROUTES and not route.param_convertors and not route.path.endswith("\n")  # type: ignore[attr-defined]
+    if type(route) not in _PLAIN_ROUTES:
+        return False  # a subclass may match otherwise; FastAPI's routes and mounts do
+    assert isinstance(route, Route)
+    return not route.param_convertors and not route.path.endswith("\n")
 
 
 def group_static_routes(routes: list[BaseRoute]) -> list[BaseRoute]:
@@ -163,7 +166,7 @@ def group_static_routes(routes: list[BaseRoute]) -> list[BaseRoute]:
             flush()
             grouped.append(route)
             continue
-        assert isinstance(route, Route)
+        assert isinstance(route, Route)  # _static said so
         if any(member.path == route.path for member in run):
             flush()  # the same path twice: the first may leave a method to the second
         run.append(route)

@@ -52,6 +52,12 @@ class Catalogue:
             self._routes = routes
             self._loaded_at = now
 
+    async def port_index(self) -> object:
+        """What `ports(q)` answers from, loaded if due: another object after every reload, so an
+        answer made from it can be kept for as long as it is the one returned."""
+        await self._load()
+        return self._port_texts
+
     async def ports(self, q: str | None = None, limit: int = 50) -> list[Port]:
         """Ports whose code, name or city contains `q`; an exact code first."""
         await self._load()

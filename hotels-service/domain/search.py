@@ -46,6 +46,11 @@ class HotelSearch:
             self._indexed = _DestinationIndex(listed)
         return self._indexed
 
+    async def destination_index(self) -> object:
+        """What `destinations(q)` answers from, fetched if due: another object whenever the list
+        is fetched again, so an answer made from it can be kept for as long as it is returned."""
+        return await self._index()
+
     async def destinations(self, query: str = "", limit: int = 20) -> list[Destination]:
         index = await self._index()
         q = query.strip().lower()

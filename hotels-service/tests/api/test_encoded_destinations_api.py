@@ -1,6 +1,7 @@
-"""The destinations autocomplete answers with bytes encoded once per destinations list
-(routes/encoded.py): exactly the bytes FastAPI writes for the route's response_model, and never
-the old ones once the list is fetched again (or cannot be)."""
+"""The destinations autocomplete answers a query string again with the bytes of its first answer,
+for as long as the destinations list is the same (routes/encoded.py): exactly the bytes FastAPI
+writes for the route's response_model, and never the old ones once the list is fetched again (or
+cannot be)."""
 
 from __future__ import annotations
 

@@ -22,9 +22,9 @@ from domain.booking_desk import BookingDesk
 from domain.repository import AirportDirectory, BookingSupplier, Clock, OfferCache
 from domain.services import FlightSearch, OfferDesk, SearchPolicy
 from routes import bookings, flights
-from routes.encoded import EncodedAnswers, EncodedResults
+from routes.encoded import EncodedResults, KeptAnswers
 from routes.errors import ERROR_MAP
-from routes.schemas import AirportOut, SearchOut
+from routes.schemas import SearchOut
 from shared.background import BackgroundTasks
 from shared.db import create_engine, create_sessionmaker, ping
 from shared.http import make_client
@@ -106,7 +106,7 @@ def create_app(
             search = FlightSearch(clients, offer_cache, policy, disabled=disabled)
             app.state.engine = engine
             app.state.airports = directory
-            app.state.airport_answers = EncodedAnswers(list[AirportOut])
+            app.state.airport_answers = KeptAnswers()
             app.state.clock = clock
             app.state.flight_search = search
             app.state.search_answers = EncodedResults(SearchOut)

@@ -14,7 +14,7 @@ from domain.models import Filters, SortKey
 from domain.repository import AirportDirectory, Clock
 from domain.rules import build_criteria
 from domain.services import FlightSearch, OfferDesk
-from routes.encoded import EncodedAnswers, EncodedResults, json_bytes
+from routes.encoded import EncodedResults, json_bytes, kept_by_query
 from routes.errors import too_many_price_checks
 from routes.schemas import AirportOut, OfferOut, PriceCheckOut, SearchOut
 from shared.client_address import Network, client_address
@@ -22,6 +22,11 @@ from shared.errors import ProblemError, problem_responses
 
 router = APIRouter(prefix="/flights", tags=["flights"])
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+async def airports_dep(request: Request) -> AirportDirectory:
+    airports: AirportDirectory = request.app.state.airports
+    return airports
 
 
 async def desk_dep(request: Request) -> OfferDesk:
@@ -48,22 +53,25 @@ def _time(value: str | None) -> time | None:
     return time(int(hours), int(minutes))
 
 
-@router.get("/airports", response_model=list[AirportOut], summary="Airport autocomplete")
 async def airports(
-    request: Request,
+    airports: Annotated[AirportDirectory, Depends(airports_dep)],
     q: Annotated[str, Query(min_length=1, max_length=64, description="IATA code, city or airport name")],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
-) -> Response:
+) -> list[AirportOut]:
     """Indonesian airports come first; an exact IATA code match always leads."""
-    # The directory is loaded once and matches case- and space-insensitively, so the answer to a
-    # normalised query never changes: it is encoded once (routes/encoded.py).
-    answers: EncodedAnswers = request.app.state.airport_answers
-    key = (q.strip().lower(), limit)
-    body = answers.get(key)
-    if body is None:
-        directory: AirportDirectory = request.app.state.airports
-        body = answers.put(key, [AirportOut.of(a) for a in directory.search(q, limit)])
-    return json_bytes(body)
+    return [AirportOut.of(a) for a in airports.search(q, limit)]
+
+
+# The directory is loaded once, so an answer is the same for the same query string: kept as bytes
+# (routes/encoded.py).
+router.add_api_route(
+    "/airports",
+    airports,
+    methods=["GET"],
+    response_model=list[AirportOut],
+    summary="Airport autocomplete",
+    route_class_override=kept_by_query("airport_answers"),
+)
 
 
 @router.get(

@@ -1,6 +1,7 @@
-"""The autocomplete and cached searches answer with bytes encoded once (routes/encoded.py): the
-bytes are exactly what FastAPI writes for the route's response_model, and a search whose cache
-entry changed, or a search no longer valid, is never answered with old bytes."""
+"""The autocomplete and cached searches answer with bytes kept from an earlier answer
+(routes/encoded.py): the bytes are exactly what FastAPI writes for the route's response_model,
+and a search whose cache entry changed, or a search no longer valid, is never answered with old
+bytes."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from domain.models import (
     SupplierState,
     SupplierStatus,
 )
-from routes.encoded import EncodedAnswers, EncodedResults
+from routes.encoded import MAX_KEPT_QUERY, EncodedResults, KeptAnswers
 from routes.schemas import AirportOut, SearchOut
 from testkit.asgi import running_app
 from tests.api.test_flights_api import SEARCH, stock
@@ -64,20 +65,31 @@ async def test_airport_answers_are_the_bytes_fastapi_would_write(
             assert response.content == expected.content, (q, limit)
             assert response.headers["content-type"] == expected.headers["content-type"]
             assert response.headers["content-length"] == expected.headers["content-length"]
-        assert len(app.state.airport_answers) == len(queries) - 2  # JA and " ja " are ja
+        assert len(app.state.airport_answers) == len(queries)  # each query string once, 200s only
         invalid: list[dict[str, str | int]] = [{"q": ""}, {"q": "ja", "limit": 0}, {"q": "ja", "limit": 51}]
         invalid.append({"q": "x" * 65})
-        for params in invalid:
+        for params in [*invalid, *invalid]:
             assert (await client.get("/flights/airports", params=params)).status_code == 422
+        # A query string too long to be kept is answered all the same.
+        long: dict[str, str | int] = {"q": "ja", "limit": 10, "utm": "x" * MAX_KEPT_QUERY}
+        for _ in range(2):
+            response = await client.get("/flights/airports", params=long)
+            kept = await client.get("/flights/airports", params={"q": "ja", "limit": 10})
+            assert response.content == kept.content
+        assert len(app.state.airport_answers) == len(queries)
 
 
-def test_encoded_answers_keep_the_most_recently_used() -> None:
-    answers = EncodedAnswers(list[int], max_entries=2)
-    answers.put("a", [1])
-    answers.put("b", [2])
-    assert answers.get("a") == b"[1]"
-    answers.put("c", [3])  # "b" was the least recently used
-    assert (answers.get("a"), answers.get("b"), answers.get("c")) == (b"[1]", None, b"[3]")
+def test_kept_answers_keep_the_most_recently_used_of_one_source() -> None:
+    answers = KeptAnswers(max_entries=2)
+    answers.put(b"q=a", b"[1]")
+    answers.put(b"q=b", b"[2]")
+    assert answers.get(b"q=a") == b"[1]"
+    answers.put(b"q=c", b"[3]")  # "b" was the least recently used
+    assert (answers.get(b"q=a"), answers.get(b"q=b"), answers.get(b"q=c")) == (b"[1]", None, b"[3]")
+    reloaded = object()
+    assert answers.get(b"q=a", source=reloaded) is None  # another source: nothing kept is its answer
+    answers.put(b"q=a", b"[4]", source=reloaded)
+    assert (answers.get(b"q=a", source=reloaded), len(answers)) == (b"[4]", 1)
 
 
 async def test_search_answers_are_the_bytes_fastapi_would_write() -> None:

@@ -20,6 +20,7 @@ from domain.booking_desk import BookingDesk
 from domain.repository import Clock, FerryOperator, OfferCache
 from domain.search import Catalogue, FerrySearch
 from routes import bookings, ferries
+from routes.encoded import KeptAnswers
 from routes.errors import ERROR_MAP
 from shared.background import BackgroundTasks
 from shared.db import create_engine, create_sessionmaker, ping
@@ -75,6 +76,7 @@ def create_app(
             app.state.engine = engine
             app.state.clock = clock
             app.state.catalogue = Catalogue(client, clock)
+            app.state.port_answers = KeptAnswers()
             app.state.ferry_search = FerrySearch(
                 client, offer_cache, ttl_seconds=settings.search.offer_ttl_seconds
             )

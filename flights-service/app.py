@@ -22,7 +22,9 @@ from domain.booking_desk import BookingDesk
 from domain.repository import AirportDirectory, BookingSupplier, Clock, OfferCache
 from domain.services import FlightSearch, OfferDesk, SearchPolicy
 from routes import bookings, flights
+from routes.encoded import EncodedResults, KeptAnswers
 from routes.errors import ERROR_MAP
+from routes.schemas import SearchOut
 from shared.background import BackgroundTasks
 from shared.db import create_engine, create_sessionmaker, ping
 from shared.http import make_client
@@ -104,8 +106,10 @@ def create_app(
             search = FlightSearch(clients, offer_cache, policy, disabled=disabled)
             app.state.engine = engine
             app.state.airports = directory
+            app.state.airport_answers = KeptAnswers()
             app.state.clock = clock
             app.state.flight_search = search
+            app.state.search_answers = EncodedResults(SearchOut)
             limits = settings.price_checks
             price_checks = LimitsRateLimiter(
                 rate_limit_storage(settings.search.redis_url, "tiketq-flights"),

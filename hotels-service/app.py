@@ -20,6 +20,7 @@ from domain.booking_desk import BookingDesk
 from domain.ports import Clock, HotelSupplier, SearchCache
 from domain.search import HotelSearch, SearchPolicy
 from routes import bookings, hotels
+from routes.encoded import KeptAnswers
 from routes.errors import ERROR_MAP
 from shared.background import BackgroundTasks
 from shared.db import create_engine, create_sessionmaker, ping
@@ -68,6 +69,7 @@ def create_app(
             app.state.engine = engine
             app.state.clock = clock
             app.state.hotel_search = HotelSearch(hotel_supplier, search_cache, policy)
+            app.state.destination_answers = KeptAnswers()
             app.state.booking_desk = BookingDesk(
                 hotel_supplier,
                 search_cache,

@@ -52,6 +52,14 @@ class Catalogue:
             self._routes = routes
             self._loaded_at = now
 
+    def loaded_ports(self) -> object | None:
+        """What `ports(q)` answers from as it is now: another object after every load, None when a
+        load is due (which only `ports` and the other reads do). An answer made from it stays right
+        for as long as it is the one returned."""
+        if self._loaded_at is None or self._clock() - self._loaded_at >= self._ttl:
+            return None
+        return self._port_texts
+
     async def ports(self, q: str | None = None, limit: int = 50) -> list[Port]:
         """Ports whose code, name or city contains `q`; an exact code first."""
         await self._load()

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from domain.errors import InvalidSearch
 from domain.repository import Clock
 from domain.search import Catalogue, FerrySearch, build_criteria
+from routes.encoded import kept_by_query
 from routes.errors import field_errors
 from routes.schemas import PortOut, RouteOut, SearchOut
 from shared.errors import ProblemError, problem_responses
@@ -35,7 +36,6 @@ async def clock_dep(request: Request) -> Clock:
 CatalogueDep = Annotated[Catalogue, Depends(catalogue_dep)]
 
 
-@router.get("/ports", response_model=list[PortOut], summary="Ports", responses=problem_responses(503, 504))
 async def ports(
     catalogue: CatalogueDep,
     q: Annotated[str | None, Query(max_length=64, description="Code, name or city, e.g. merak")] = None,
@@ -44,6 +44,24 @@ async def ports(
     """Every port the operator sails from, or those whose code, name or city contains `q` (an
     exact code first)."""
     return [PortOut.of(p) for p in await catalogue.ports(q, limit)]
+
+
+async def port_source(request: Request) -> object | None:
+    catalogue: Catalogue = request.app.state.catalogue
+    return catalogue.loaded_ports()
+
+
+# An answer is the same for the same query string until the catalogue is loaded again: kept as
+# bytes for as long as it is the same load (routes/encoded.py).
+router.add_api_route(
+    "/ports",
+    ports,
+    methods=["GET"],
+    response_model=list[PortOut],
+    summary="Ports",
+    responses=problem_responses(503, 504),
+    route_class_override=kept_by_query("port_answers", port_source),
+)
 
 
 @router.get("/routes", response_model=list[RouteOut], summary="Routes", responses=problem_responses(503, 504))

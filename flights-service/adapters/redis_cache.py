@@ -10,13 +10,8 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from adapters.cache import OFFER_PREFIX, SEARCH_PREFIX
-from adapters.serialization import (
-    cached_offer_from_dict,
-    cached_offer_to_dict,
-    result_from_dict,
-    result_to_dict,
-)
+from adapters.cache import OFFER_PREFIX, SEARCH_PREFIX, DecodedSearches
+from adapters.serialization import cached_offer_from_dict, cached_offer_to_dict, result_to_dict
 from domain.models import SearchCriteria, SearchResult, SupplierOffer
 
 logger = logging.getLogger("flights.cache")
@@ -28,6 +23,9 @@ class RedisOfferCache:
 
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
+        # Every read still asks Redis (another replica may have stored the search again); only an
+        # unchanged answer skips the decoding.
+        self._decoded = DecodedSearches()
 
     async def _set(self, items: dict[str, dict[str, Any]], ttl: float) -> None:
         try:
@@ -38,12 +36,16 @@ class RedisOfferCache:
         except RedisError as exc:
             logger.warning("offer cache write failed: %s", exc)
 
-    async def _get(self, key: str) -> dict[str, Any] | None:
+    async def _stored(self, key: str) -> bytes | str | None:
         try:
-            value = await self._redis.get(key)
+            value: bytes | str | None = await self._redis.get(key)
         except RedisError as exc:
             logger.warning("offer cache read failed: %s", exc)
             return None
+        return value
+
+    async def _get(self, key: str) -> dict[str, Any] | None:
+        value = await self._stored(key)
         if value is None:
             return None
         loaded: dict[str, Any] = json.loads(value)
@@ -62,5 +64,5 @@ class RedisOfferCache:
         await self._set({SEARCH_PREFIX + key: result_to_dict(result)}, ttl)
 
     async def get_search(self, key: str) -> SearchResult | None:
-        found = await self._get(SEARCH_PREFIX + key)
-        return result_from_dict(found) if found else None
+        stored = await self._stored(SEARCH_PREFIX + key)
+        return self._decoded.decode(key, stored) if stored else None

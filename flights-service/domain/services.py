@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -33,6 +34,8 @@ from domain.repository import OfferCache, RateLimiter, SupplierClient
 from domain.rules import apply_filters, check_filters, deduplicate, sort_offers
 
 logger = logging.getLogger("flights.search")
+# Filtered and sorted answers kept per (search, filters, sort) for the most recent cached searches.
+CACHED_ANSWERS = 256
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,13 @@ class FlightSearch:
         self._disabled = tuple(d for d in disabled if d not in self._suppliers)
         self._cache = cache
         self._policy = policy
+        # The answer made of a cached result, reused while the cache hands back that very result
+        # object (its adapter decodes an unchanged entry once): filtering and sorting the same
+        # offers again would give an equal answer, and the same object lets the routes reuse its
+        # encoding. A result stored again, or expired, is another object, so nothing stale is kept.
+        self._answers: OrderedDict[tuple[str, Filters, SortKey], tuple[SearchResult, SearchResult]] = (
+            OrderedDict()
+        )
 
     @property
     def suppliers(self) -> Mapping[str, SupplierClient]:
@@ -68,14 +78,27 @@ class FlightSearch:
         check_filters(filters)
         key = criteria.cache_key()
         search_id = hashlib.sha256(key.encode()).hexdigest()[:16]
-        result = await self._cache.get_search(key)
-        if result is None:
+        cached = await self._cache.get_search(key)
+        if cached is None:
             result = await self._fan_out(criteria, search_id)
             if all(s.status in (SupplierState.OK, SupplierState.DISABLED) for s in result.suppliers):
                 # A partial answer is not remembered: the next search asks the missing supplier again.
                 await self._cache.put_search(key, result, self._policy.offer_ttl_seconds)
-        else:
-            result = replace(result, cached=True)
+            return self._answer(result, filters, sort)
+        answer_key = (key, filters, sort)
+        seen = self._answers.get(answer_key)
+        if seen is not None and seen[0] is cached:
+            self._answers.move_to_end(answer_key)
+            return seen[1]
+        answer = self._answer(replace(cached, cached=True), filters, sort)
+        self._answers[answer_key] = (cached, answer)
+        self._answers.move_to_end(answer_key)
+        while len(self._answers) > CACHED_ANSWERS:
+            self._answers.popitem(last=False)
+        return answer
+
+    @staticmethod
+    def _answer(result: SearchResult, filters: Filters, sort: SortKey) -> SearchResult:
         offers = sort_offers(apply_filters(result.offers, filters), sort)
         return replace(result, offers=tuple(offers))
 

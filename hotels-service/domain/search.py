@@ -46,6 +46,17 @@ class HotelSearch:
             self._indexed = _DestinationIndex(listed)
         return self._indexed
 
+    async def listed_destinations(self) -> object | None:
+        """What `destinations(q)` answers from as it is now: another object whenever the list is
+        read again, None when it is due to be (which only `destinations` and `search` do). An
+        answer made from it stays right for as long as it is the one returned."""
+        listed = await self._cache.get_destinations()
+        if listed is None:
+            return None
+        if self._indexed is None or self._indexed.listed is not listed:
+            self._indexed = _DestinationIndex(listed)
+        return self._indexed
+
     async def destinations(self, query: str = "", limit: int = 20) -> list[Destination]:
         index = await self._index()
         q = query.strip().lower()

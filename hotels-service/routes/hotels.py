@@ -13,6 +13,7 @@ from domain.models import Board, SearchFilters, SortKey
 from domain.ports import Clock
 from domain.search import HotelSearch
 from domain.search_rules import check_search
+from routes.encoded import kept_by_query
 from routes.schemas import DestinationOut, HotelDetailsOut, SearchOut
 from shared.errors import ProblemError, problem_responses
 
@@ -61,7 +62,6 @@ def _ages(raw: str | None) -> list[int]:
         ) from None
 
 
-@router.get("/destinations", response_model=list[DestinationOut], summary="Destination autocomplete")
 async def destinations(
     search: Search,
     q: Annotated[str, Query(max_length=64, description="Part of a city, island or area name")] = "",
@@ -69,6 +69,23 @@ async def destinations(
 ) -> list[DestinationOut]:
     """Destinations (Bali, Jakarta…) and their areas (Ubud, Seminyak…); names starting with `q` first."""
     return [DestinationOut.of(d) for d in await search.destinations(q, limit)]
+
+
+async def destination_source(request: Request) -> object | None:
+    search: HotelSearch = request.app.state.hotel_search
+    return await search.listed_destinations()
+
+
+# An answer is the same for the same query string until the destinations list is read again:
+# kept as bytes for as long as it is the same list (routes/encoded.py).
+router.add_api_route(
+    "/destinations",
+    destinations,
+    methods=["GET"],
+    response_model=list[DestinationOut],
+    summary="Destination autocomplete",
+    route_class_override=kept_by_query("destination_answers", destination_source),
+)
 
 
 @router.get(

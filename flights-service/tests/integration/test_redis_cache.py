@@ -71,3 +71,16 @@ async def test_redis_down_is_a_cache_miss_not_an_error() -> None:
     cache = RedisOfferCache(Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2))
     await cache.put_search("key", SearchResult("sid", (), ()), ttl=10)
     assert await cache.get_search("key") is None
+
+
+async def test_a_search_stored_again_by_another_replica_is_read_anew(redis: Redis) -> None:
+    mine, theirs = RedisOfferCache(redis), RedisOfferCache(redis)
+    status = (SupplierStatus("amadeus", SupplierState.OK, 1, 40),)
+    await mine.put_search("again", SearchResult("sid", (make_offer(),), status), ttl=30)
+    first = await mine.get_search("again")
+    assert await mine.get_search("again") is first  # unchanged in Redis: decoded once
+    renewed = SearchResult("sid", (make_offer(ref="2", price="700000"),), status)
+    await theirs.put_search("again", renewed, ttl=30)
+    assert await mine.get_search("again") == renewed
+    await redis.delete(SEARCH_PREFIX + "again")  # expired
+    assert await mine.get_search("again") is None

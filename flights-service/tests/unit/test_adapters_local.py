@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import string
 
@@ -9,7 +10,8 @@ import airportsdata
 import pytest
 
 from adapters.airports import HOME_COUNTRY, AirportsDataDirectory
-from adapters.cache import MemoryOfferCache
+from adapters.cache import DecodedSearches, MemoryOfferCache
+from adapters.serialization import result_to_dict
 from domain.models import Airport, SearchResult, SupplierOffer, SupplierState, SupplierStatus
 from tests.fakes import criteria, make_offer
 
@@ -93,3 +95,31 @@ async def test_memory_cache_round_trips_and_expires() -> None:
     now[0] = 10.0
     assert await cache.get_offer(offer.offer_id) is None
     assert await cache.get_search("k") is None
+
+
+async def test_memory_cache_decodes_an_unchanged_search_once_and_a_stored_again_one_anew() -> None:
+    cache = MemoryOfferCache()
+    status = (SupplierStatus("amadeus", SupplierState.OK, 1, 12),)
+    result = SearchResult("sid", (make_offer(),), status)
+    await cache.put_search("k", result, ttl=10)
+    found = await cache.get_search("k")
+    assert found == result
+    assert await cache.get_search("k") is found
+    renewed = SearchResult("sid", (make_offer(ref="2", price="700000"),), status)
+    await cache.put_search("k", renewed, ttl=10)
+    assert await cache.get_search("k") == renewed
+
+
+def test_decoded_searches_are_bounded_and_follow_the_stored_text() -> None:
+    decoded = DecodedSearches(max_entries=2)
+    texts = {
+        key: json.dumps(result_to_dict(SearchResult(key, (make_offer(ref=key),), ())))
+        for key in ("a", "b", "c")
+    }
+    a = decoded.decode("a", texts["a"])
+    assert decoded.decode("a", texts["a"]) is a
+    decoded.decode("b", texts["b"])
+    decoded.decode("c", texts["c"])  # "a" was the least recently read: gone
+    assert decoded.decode("a", texts["a"]) is not a
+    other = texts["b"].replace('"search_id": "b"', '"search_id": "b2"')
+    assert decoded.decode("b", other).search_id == "b2"

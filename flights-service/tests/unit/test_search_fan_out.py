@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -103,3 +104,52 @@ async def test_unknown_offers_are_expired_and_garbage_ids_not_found() -> None:
         await desk.get(make_offer().offer_id)
     with pytest.raises(OfferNotFound):
         await desk.get("garbage!")
+
+
+async def test_a_repeated_cached_search_is_the_same_answer_until_its_cache_entry_changes() -> None:
+    offers = [
+        make_offer(ref="1", price="1500000"),
+        make_offer(ref="2", price="900000", flights=(("QG", "1"),)),
+        make_offer(ref="3", price="1100000", flights=(("JT", "8"), ("JT", "9"))),
+    ]
+    cache = MemoryCache()
+    search = FlightSearch([FakeSupplier("amadeus", offers)], cache, SearchPolicy())
+    first = await search.search(criteria())
+    assert first.cached is False
+    variants = [
+        (Filters(), SortKey.PRICE),
+        (Filters(), SortKey.DURATION),
+        (Filters(max_stops=0), SortKey.PRICE),
+        (Filters(carriers=frozenset({"QG", "JT"})), SortKey.DEPARTURE),
+        (Filters(max_price=Decimal("1000000")), SortKey.PRICE),
+    ]
+    answers = [await search.search(criteria(), f, s) for f, s in variants]
+    for (filters, sort), answer in zip(variants, answers, strict=True):
+        # What filtering and sorting the cached result again would give, and the very same object.
+        stored = cache.searches[criteria().cache_key()]
+        assert answer == FlightSearch._answer(replace(stored, cached=True), filters, sort)
+        assert await search.search(criteria(), filters, sort) is answer
+    assert len({id(a) for a in answers}) == len(answers)  # each filter and sort its own answer
+
+    # The entry is stored again (expired and searched anew, or by another replica): new answers.
+    renewed = SearchResult("other", (make_offer(ref="4", price="700000"),), first.suppliers)
+    cache.searches[criteria().cache_key()] = renewed
+    again = await search.search(criteria())
+    assert again is not answers[0]
+    assert [o.total_price for o in again.offers] == [Decimal("700000")]
+    assert (again.search_id, again.cached) == ("other", True)
+
+
+async def test_a_search_asked_again_after_its_cache_entry_is_gone_is_not_an_old_answer() -> None:
+    supplier = FakeSupplier("amadeus", [make_offer(ref="1", price="1500000")])
+    cache = MemoryCache()
+    search = FlightSearch([supplier], cache, SearchPolicy())
+    await search.search(criteria())
+    cached = await search.search(criteria())
+    cache.searches.clear()  # expired
+    supplier.offers = [make_offer(ref="2", price="800000")]
+    fresh = await search.search(criteria())
+    assert fresh.cached is False
+    assert [o.total_price for o in fresh.offers] == [Decimal("800000")]
+    assert (await search.search(criteria())).offers == fresh.offers
+    assert cached.offers != fresh.offers

@@ -22,13 +22,14 @@ from domain.booking_desk import BookingDesk
 from domain.repository import AirportDirectory, BookingSupplier, Clock, OfferCache
 from domain.services import FlightSearch, OfferDesk, SearchPolicy
 from routes import bookings, flights
-from routes.encoded import EncodedResults, KeptAnswers
+from routes.encoded import EncodedResults
 from routes.errors import ERROR_MAP
 from routes.schemas import SearchOut
 from shared.background import BackgroundTasks
 from shared.db import create_engine, create_sessionmaker, ping
 from shared.http import make_client
 from shared.idempotency import IdempotencyStore, purge_expired_forever
+from shared.kept_answers import KeptAnswers
 from shared.rate_limit import LimitsRateLimiter, rate_limit_storage
 from shared.service_app import create_service_app
 

@@ -20,12 +20,12 @@ from domain.booking_desk import BookingDesk
 from domain.ports import Clock, HotelSupplier, SearchCache
 from domain.search import HotelSearch, SearchPolicy
 from routes import bookings, hotels
-from routes.encoded import KeptAnswers
 from routes.errors import ERROR_MAP
 from shared.background import BackgroundTasks
 from shared.db import create_engine, create_sessionmaker, ping
 from shared.http import make_client
 from shared.idempotency import IdempotencyStore, purge_expired_forever
+from shared.kept_answers import KeptAnswers
 from shared.service_app import create_service_app
 
 VERSION = "1.0.0"

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from domain.errors import InvalidSearch
 from domain.repository import Clock
 from domain.search import Catalogue, FerrySearch, build_criteria
-from routes.encoded import kept_by_query
 from routes.errors import field_errors
 from routes.schemas import PortOut, RouteOut, SearchOut
 from shared.errors import ProblemError, problem_responses
+from shared.kept_answers import kept_by_query
 
 router = APIRouter(prefix="/ferries", tags=["ferries"])
 
@@ -52,7 +52,7 @@ async def port_source(request: Request) -> object | None:
 
 
 # An answer is the same for the same query string until the catalogue is loaded again: kept as
-# bytes for as long as it is the same load (routes/encoded.py).
+# bytes for as long as it is the same load (shared/kept_answers.py).
 router.add_api_route(
     "/ports",
     ports,

@@ -14,11 +14,12 @@ from domain.models import Filters, SortKey
 from domain.repository import AirportDirectory, Clock
 from domain.rules import build_criteria
 from domain.services import FlightSearch, OfferDesk
-from routes.encoded import EncodedResults, json_bytes, kept_by_query
+from routes.encoded import EncodedResults
 from routes.errors import too_many_price_checks
 from routes.schemas import AirportOut, OfferOut, PriceCheckOut, SearchOut
 from shared.client_address import Network, client_address
 from shared.errors import ProblemError, problem_responses
+from shared.kept_answers import json_bytes, kept_by_query
 
 router = APIRouter(prefix="/flights", tags=["flights"])
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
@@ -63,7 +64,7 @@ async def airports(
 
 
 # The directory is loaded once, so an answer is the same for the same query string: kept as bytes
-# (routes/encoded.py).
+# (shared/kept_answers.py).
 router.add_api_route(
     "/airports",
     airports,

@@ -13,9 +13,9 @@ from domain.models import Board, SearchFilters, SortKey
 from domain.ports import Clock
 from domain.search import HotelSearch
 from domain.search_rules import check_search
-from routes.encoded import kept_by_query
 from routes.schemas import DestinationOut, HotelDetailsOut, SearchOut
 from shared.errors import ProblemError, problem_responses
+from shared.kept_answers import kept_by_query
 
 router = APIRouter(prefix="/hotels", tags=["hotels"])
 JAKARTA_OFFSET_HOURS = 7
@@ -77,7 +77,7 @@ async def destination_source(request: Request) -> object | None:
 
 
 # An answer is the same for the same query string until the destinations list is read again:
-# kept as bytes for as long as it is the same list (routes/encoded.py).
+# kept as bytes for as long as it is the same list (shared/kept_answers.py).
 router.add_api_route(
     "/destinations",
     destinations,

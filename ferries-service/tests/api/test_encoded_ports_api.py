@@ -1,5 +1,5 @@
 """The port list answers a query string again with the bytes of its first answer, for as long as
-the catalogue is the same load (routes/encoded.py): exactly the bytes FastAPI writes for the
+the catalogue is the same load (shared/kept_answers.py): exactly the bytes FastAPI writes for the
 route's response_model, and never the old ones once the catalogue is reloaded (or cannot be)."""
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """The autocomplete and cached searches answer with bytes kept from an earlier answer
-(routes/encoded.py): the bytes are exactly what FastAPI writes for the route's response_model,
+(shared/kept_answers.py, routes/encoded.py): the bytes are exactly what FastAPI writes for the
+route's response_model,
 and a search whose cache entry changed, or a search no longer valid, is never answered with old
 bytes."""
 
@@ -25,8 +26,9 @@ from domain.models import (
     SupplierState,
     SupplierStatus,
 )
-from routes.encoded import MAX_KEPT_QUERY, EncodedResults, KeptAnswers
+from routes.encoded import EncodedResults
 from routes.schemas import AirportOut, SearchOut
+from shared.kept_answers import MAX_KEPT_QUERY, KeptAnswers
 from testkit.asgi import running_app
 from tests.api.test_flights_api import SEARCH, stock
 from tests.conftest import make_settings

@@ -1,5 +1,5 @@
 """The destinations autocomplete answers a query string again with the bytes of its first answer,
-for as long as the destinations list is the same (routes/encoded.py): exactly the bytes FastAPI
+for as long as the destinations list is the same (shared/kept_answers.py): exactly the bytes FastAPI
 writes for the route's response_model, and never the old ones once the list is fetched again (or
 cannot be)."""
 

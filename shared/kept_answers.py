@@ -1,7 +1,7 @@
-"""JSON answers kept as bytes and served again.
+"""JSON answers kept as bytes and served again, for a route whose answer depends only on its query
+string and on data reloaded rarely (the airport, port and destination autocompletes).
 
-An autocomplete answer depends only on its query string and on data reloaded rarely, and the
-same few queries arrive keystroke after keystroke: parsing and validating the parameters again,
+Such queries arrive keystroke after keystroke: parsing and validating the parameters again,
 building the response models, validating them again as the `response_model` and encoding them
 was most of such a request's cost. The route keeps its `response_model`, so the OpenAPI schema
 is unchanged, and the bytes served again are the ones FastAPI wrote.

@@ -35,6 +35,7 @@ from routes.deps import AuthServices
 from routes.errors import ERROR_MAP, install_auth_error_handlers
 from shared.background import BackgroundTasks
 from shared.db import create_engine, create_read_pool, create_sessionmaker, ping
+from shared.heap import startup_heap_frozen
 from shared.http import make_client
 from shared.outbox import OutboxRelay, SignedWebhookDelivery
 from shared.service_app import create_service_app
@@ -146,7 +147,8 @@ def create_app(
                 name="refresh-token-purge",
             )
         try:
-            yield
+            with startup_heap_frozen():  # full collections stay short (shared.heap)
+                yield
         finally:
             await background.aclose()
             await client.aclose()

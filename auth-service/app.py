@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from limits.aio.storage import Storage
 from sqlalchemy.exc import SQLAlchemyError
 
-from adapters.account_states import CoreAccountReader, DatabaseAccountStates
+from adapters.account_states import AccountReader, DatabaseAccountStates
 from adapters.clock import SystemClock
 from adapters.db import outbox
 from adapters.login_throttle import LimitsLoginThrottle, rate_limit_storage
@@ -34,7 +34,8 @@ from routes import auth, internal, users
 from routes.deps import AuthServices
 from routes.errors import ERROR_MAP, install_auth_error_handlers
 from shared.background import BackgroundTasks
-from shared.db import create_engine, create_read_engine, create_sessionmaker, ping
+from shared.db import create_engine, create_read_pool, create_sessionmaker, ping
+from shared.heap import startup_heap_frozen
 from shared.http import make_client
 from shared.outbox import OutboxRelay, SignedWebhookDelivery
 from shared.service_app import create_service_app
@@ -78,9 +79,9 @@ def create_app(
             logger.warning("JWT_PRIVATE_KEY is not set: signing with a throwaway key (local only)")
         engine = create_engine(settings.database)
         sessions = create_sessionmaker(engine)
-        # Token checks and account look-ups: one autocommit statement each (shared.db).
-        read_engine = create_read_engine(settings.database)
-        reader = CoreAccountReader(read_engine)
+        # Token checks and account look-ups: one autocommit statement each (shared.db.ReadPool).
+        read_pool = await create_read_pool(settings.database)
+        reader = AccountReader(read_pool)
         client = make_client(
             settings.events.user_service_url,
             timeout=EVENT_DELIVERY_TIMEOUT_SECONDS,
@@ -146,11 +147,12 @@ def create_app(
                 name="refresh-token-purge",
             )
         try:
-            yield
+            with startup_heap_frozen():  # full collections stay short (shared.heap)
+                yield
         finally:
             await background.aclose()
             await client.aclose()
-            await read_engine.dispose()
+            await read_pool.close()
             await engine.dispose()
 
     async def readiness(app: FastAPI) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -112,27 +113,70 @@ class JwksKeySource:
 
 
 class CachedAccountStateSource:
-    """Remembers each account's state for `ttl` seconds: the bound on how long a revoked token
-    still works at this hop."""
+    """Remembers each account's state for `ttl` seconds (counted from when the look-up began):
+    the bound on how long a revoked token still works at this hop.
 
-    def __init__(self, inner: AccountStateSource, ttl: float) -> None:
+    A state older than `refresh_after` (half the ttl unless given) is still answered, and read
+    again in the background, once per remembered state: an account in steady use is never
+    waited for, where otherwise every request arriving while its expired state was read again
+    waited for a round trip to auth-service. Only a state older than `ttl` is waited for (the
+    background read failed, or the account was idle), so the bound is unchanged.
+    """
+
+    def __init__(
+        self,
+        inner: AccountStateSource,
+        ttl: float,
+        *,
+        refresh_after: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._inner = inner
+        self._clock = clock
         self._ttl = ttl
-        self._cache: dict[str, tuple[float, AccountState | None]] = {}
+        self._refresh_after = ttl / 2 if refresh_after is None else min(refresh_after, ttl)
+        self._cache: dict[str, tuple[float, AccountState | None]] = {}  # (look-up began, state)
+        # The remembered state each background read replaces: one read per state, even if it fails.
+        self._refreshing: dict[str, float] = {}
+        self._background: set[asyncio.Task[AccountState | None]] = set()
 
     async def get(self, account_id: str) -> AccountState | None:
-        now = time.monotonic()
         hit = self._cache.get(account_id)
-        if hit is not None and hit[0] > now:
-            return hit[1]
+        if hit is not None:
+            read_at, state = hit
+            age = self._clock() - read_at
+            if age < self._ttl:
+                if age >= self._refresh_after and self._refreshing.get(account_id) != read_at:
+                    self._refresh_in_background(account_id, read_at)
+                return state
         return await self.get_fresh(account_id)
 
     async def get_fresh(self, account_id: str) -> AccountState | None:
+        began = self._clock()
         state = await self._inner.get(account_id)
         if len(self._cache) > 100_000:
             self._cache.clear()
-        self._cache[account_id] = (time.monotonic() + self._ttl, state)
+            self._refreshing.clear()
+        current = self._cache.get(account_id)
+        if current is None or current[0] <= began:  # a read that began later keeps its answer
+            self._cache[account_id] = (began, state)
         return state
+
+    def _refresh_in_background(self, account_id: str, read_at: float) -> None:
+        self._refreshing[account_id] = read_at
+        task = asyncio.ensure_future(self.get_fresh(account_id))
+        self._background.add(task)
+        task.add_done_callback(lambda done: self._refreshed(account_id, read_at, done))
+
+    def _refreshed(self, account_id: str, read_at: float, done: asyncio.Task[AccountState | None]) -> None:
+        self._background.discard(done)
+        if done.cancelled():
+            return
+        error = done.exception()
+        if error is None and self._refreshing.get(account_id) == read_at:
+            del self._refreshing[account_id]
+        # A failure is left to the request that finds the state expired: it asks again and
+        # answers 502/503/504 (shared.security) if auth-service still cannot say.
 
 
 class HttpAccountStateSource:

@@ -2,40 +2,47 @@
 every access token is checked against, shared.tokens.AccountStateSource) and the look-ups that
 change nothing (`/auth/me`, `/internal/accounts/{id}`).
 
-One statement on the read engine (shared.db.create_read_engine): no session, no BEGIN or
-ROLLBACK, no ping. Other services ask /internal/accounts/{id}; auth-service reads its own table
-directly, so revocation takes effect here at once.
+One statement on the read pool (shared.db.ReadPool): no session, no BEGIN or ROLLBACK, no ping.
+Other services ask /internal/accounts/{id}; auth-service reads its own table directly, so
+revocation takes effect here at once.
 """
 
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from adapters.db import accounts
-from adapters.repositories import account_from_row
-from domain.models import Account
-from shared.db import fetch_first
+from domain.models import Account, Role
+from shared.db import ReadPool
 from shared.tokens import AccountState
 
-# Built once: SQLAlchemy then finds its compiled form by a memoised key instead of building and
-# hashing a new statement per request.
-_BY_ID = select(accounts).where(accounts.c.id == bindparam("account_id"))
+# The columns of adapters/db.py's table, by name (tests/integration checks the two agree).
+COLUMNS = ("id", "email", "password_hash", "role", "is_active", "token_version", "created_at", "updated_at")
+_BY_ID = f"SELECT {', '.join(COLUMNS)} FROM {accounts.name} WHERE id = $1"  # noqa: S608 (names only)
 
 
-class CoreAccountReader:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+class AccountReader:
+    def __init__(self, pool: ReadPool) -> None:
+        self._pool = pool
 
     async def get(self, account_id: uuid.UUID) -> Account | None:
-        row = await fetch_first(self._engine, _BY_ID, {"account_id": account_id})
-        return account_from_row(row) if row else None
+        row = await self._pool.fetchrow(_BY_ID, account_id)
+        if row is None:
+            return None
+        return Account(
+            id=row["id"],
+            email=row["email"],
+            password_hash=row["password_hash"],
+            role=Role(row["role"]),
+            is_active=row["is_active"],
+            token_version=row["token_version"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
 
 
 class DatabaseAccountStates:
-    def __init__(self, reader: CoreAccountReader) -> None:
+    def __init__(self, reader: AccountReader) -> None:
         self._reader = reader
 
     async def get(self, account_id: str) -> AccountState | None:

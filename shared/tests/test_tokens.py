@@ -185,6 +185,92 @@ async def test_account_state_is_cached_for_the_ttl_only() -> None:
     assert inner.calls == 2
 
 
+class SlowAccounts(FakeAccounts):
+    """Each look-up waits for the test to let it finish, or fails when told to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+        self.fail = False
+
+    async def get(self, account_id: str) -> AccountState | None:
+        self.calls += 1
+        await self.release.wait()
+        if self.fail:
+            raise httpx.ConnectError("auth-service is down")
+        return self.state
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def test_a_state_past_half_its_ttl_is_answered_and_read_again_in_the_background() -> None:
+    inner, clock = SlowAccounts(), Clock()
+    inner.release.set()
+    cached = CachedAccountStateSource(inner, ttl=2.0, clock=clock)
+    assert await cached.get(ACCOUNT) == AccountState("user", True, 0)
+    clock.now += 1.1
+    inner.release.clear()
+    inner.state = AccountState("user", True, 1)  # logged out meanwhile
+
+    # Answered at once from memory, however slow auth-service is; one read goes out behind it.
+    answers = [await cached.get(ACCOUNT) for _ in range(3)]
+    assert answers == [AccountState("user", True, 0)] * 3
+    await settle()
+    assert inner.calls == 2
+
+    inner.release.set()
+    await settle()
+    assert await cached.get(ACCOUNT) == AccountState("user", True, 1)
+    assert inner.calls == 2
+
+
+async def test_a_state_older_than_the_ttl_is_never_answered() -> None:
+    inner, clock = SlowAccounts(), Clock()
+    inner.release.set()
+    cached = CachedAccountStateSource(inner, ttl=2.0, clock=clock)
+    await cached.get(ACCOUNT)
+    inner.release.clear()
+    clock.now += 1.5
+    await cached.get(ACCOUNT)  # starts the background read, which hangs
+    clock.now += 0.5
+    inner.state = AccountState("user", False, 0)
+
+    waiting = asyncio.ensure_future(cached.get(ACCOUNT))
+    await settle()
+    assert not waiting.done()  # the revocation bound holds: it waits for auth-service
+    inner.release.set()
+    assert await waiting == AccountState("user", False, 0)
+
+
+async def test_a_failed_background_read_is_not_repeated_and_the_expired_state_asks_again() -> None:
+    inner, clock = SlowAccounts(), Clock()
+    inner.release.set()
+    cached = CachedAccountStateSource(inner, ttl=2.0, clock=clock)
+    await cached.get(ACCOUNT)
+    inner.fail = True
+    clock.now += 1.2
+    for _ in range(5):  # still within the ttl: answered, one background read that fails
+        assert await cached.get(ACCOUNT) == AccountState("user", True, 0)
+        await settle()
+    assert inner.calls == 2
+
+    clock.now += 0.8
+    with pytest.raises(httpx.ConnectError):
+        await cached.get(ACCOUNT)
+    assert inner.calls == 3
+
+
 @respx.mock
 async def test_jwks_is_fetched_once_and_unknown_kids_refetch_at_most_per_cooldown(
     test_keys: TestKeys,

@@ -1,0 +1,53 @@
+"""The read path of token checks and `/auth/me` (adapters/account_states.py): plain SQL on the
+read pool, which must name the table's columns and give back what the repository gives back."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.account_states import COLUMNS, AccountReader, DatabaseAccountStates
+from adapters.db import accounts
+from adapters.unit_of_work import AuthUnitOfWork
+from domain.models import Account, Role
+from shared.db import create_read_pool
+from shared.settings import DatabaseSettings
+from shared.tokens import AccountState
+from tests.app_factory import unique_email
+
+NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+async def reader(migrated_database_url: str) -> AsyncIterator[AccountReader]:
+    pool = await create_read_pool(DatabaseSettings(DATABASE_URL=migrated_database_url, DATABASE_POOL_SIZE=2))
+    yield AccountReader(pool)
+    await pool.close()
+
+
+def test_the_statement_names_every_column_of_the_table() -> None:
+    assert tuple(accounts.c.keys()) == COLUMNS
+
+
+async def test_the_reader_gives_back_what_the_repository_stored(
+    reader: AccountReader, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    stored = Account.register(unique_email(), "argon2-hash", Role.ADMIN, NOW)
+    async with AuthUnitOfWork(sessions) as uow:
+        await uow.accounts.add(stored)
+        await uow.commit()
+        repository_view = await uow.accounts.get(stored.id)
+
+    assert await reader.get(stored.id) == stored == repository_view
+    assert await DatabaseAccountStates(reader).get(str(stored.id)) == AccountState(
+        role="admin", is_active=True, token_version=0
+    )
+
+
+async def test_an_unknown_or_malformed_account_is_none(reader: AccountReader) -> None:
+    assert await reader.get(uuid.uuid4()) is None
+    assert await DatabaseAccountStates(reader).get("not-a-uuid") is None

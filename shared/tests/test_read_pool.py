@@ -1,0 +1,124 @@
+"""shared.db's read pool: one statement per read and nothing else sent, a connection that died
+while it sat in the pool is replaced instead of failing the read, and a pool held dry is the 503
+database-unavailable; the unit-of-work engine pings only a connection that sat idle."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+from shared import db
+from shared.db import ReadPool, create_engine, create_read_pool
+from shared.errors import database_unavailable
+from shared.settings import DatabaseSettings
+
+
+@pytest.fixture(scope="module")
+def database_url(make_database: Callable[[str], str]) -> str:
+    return make_database("read_pool")
+
+
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator[ReadPool]:
+    pool = await create_read_pool(DatabaseSettings(DATABASE_URL=database_url, DATABASE_POOL_SIZE=1))
+    yield pool
+    await pool.close()
+
+
+async def terminate(database_url: str, pid: int) -> None:
+    killer = await create_read_pool(DatabaseSettings(DATABASE_URL=database_url))
+    try:
+        killed = await killer.fetchrow("SELECT pg_terminate_backend($1) AS done", pid)
+    finally:
+        await killer.close()
+    assert killed is not None
+    assert killed["done"] is True
+
+
+async def test_a_read_sends_its_statement_alone(pool: ReadPool) -> None:
+    statements: list[str] = []
+    connection = await pool._pool.acquire()
+    connection.add_query_logger(lambda record: statements.append(record.query))
+    await pool._pool.release(connection)
+
+    row = await pool.fetchrow("SELECT $1::int + 1 AS answer", 41)
+    again = await pool.fetchrow("SELECT 1 AS one")
+
+    assert row is not None
+    assert row["answer"] == 42
+    assert again is not None
+    # Nothing between the two reads: no BEGIN, no ROLLBACK, no reset on the way back.
+    assert statements == ["SELECT $1::int + 1 AS answer", "SELECT 1 AS one"]
+
+
+async def test_a_connection_killed_in_the_pool_is_replaced(pool: ReadPool, database_url: str) -> None:
+    first = await pool.fetchrow("SELECT pg_backend_pid() AS pid")
+    assert first is not None
+    await terminate(database_url, first["pid"])
+
+    second = await pool.fetchrow("SELECT pg_backend_pid() AS pid")
+
+    assert second is not None
+    assert second["pid"] != first["pid"]
+
+
+async def test_no_row_is_none(pool: ReadPool) -> None:
+    assert await pool.fetchrow("SELECT 1 WHERE false") is None
+
+
+async def test_a_statement_error_is_not_retried(pool: ReadPool) -> None:
+    with pytest.raises(asyncpg.UndefinedTableError):
+        await pool.fetchrow("SELECT * FROM no_such_table")
+    assert await pool.fetchrow("SELECT 1 AS one") is not None
+
+
+async def test_a_pool_held_dry_is_the_database_unavailable(database_url: str) -> None:
+    pool = await create_read_pool(
+        DatabaseSettings(DATABASE_URL=database_url, DATABASE_POOL_SIZE=1), acquire_timeout=0.2
+    )
+    try:
+        held = await pool._pool.acquire()
+        try:
+            with pytest.raises(PoolTimeoutError) as refused:
+                await pool.fetchrow("SELECT 1")
+        finally:
+            await pool._pool.release(held)
+        assert database_unavailable(refused.value)
+        assert await pool.fetchrow("SELECT 1 AS one") is not None
+    finally:
+        await pool.close()
+
+
+async def test_a_unit_of_work_engine_pings_only_a_connection_that_sat_idle(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pings: list[AsyncAdapt_asyncpg_connection] = []
+    ping = AsyncAdapt_asyncpg_connection.ping
+
+    def counted(connection: AsyncAdapt_asyncpg_connection) -> None:
+        pings.append(connection)
+        ping(connection)  # type: ignore[no-untyped-call]
+
+    monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "ping", counted)
+    engine = create_engine(DatabaseSettings(DATABASE_URL=database_url, DATABASE_POOL_SIZE=1))
+    try:
+        async with engine.connect() as conn:
+            first = (await conn.execute(text("SELECT pg_backend_pid() AS pid"))).one()
+        async with engine.connect() as conn:  # straight back out of the pool: no ping
+            assert (await conn.execute(text("SELECT pg_backend_pid() AS pid"))).one().pid == first.pid
+        assert pings == []
+
+        await terminate(database_url, first.pid)
+        # Idle past the limit: the ping finds the connection dead and a new one takes its place.
+        monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", -1.0)
+        async with engine.connect() as conn:
+            second = (await conn.execute(text("SELECT pg_backend_pid() AS pid"))).one()
+        assert second.pid != first.pid
+        assert len(pings) == 1
+    finally:
+        await engine.dispose()

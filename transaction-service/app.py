@@ -125,6 +125,9 @@ def create_app(
             def unit_of_work() -> SqlLedgerUnitOfWork:
                 return SqlLedgerUnitOfWork(sessions)
 
+            def reading() -> SqlLedgerUnitOfWork:
+                return SqlLedgerUnitOfWork(sessions, reading=True)
+
             money_path = build_money_path(
                 unit_of_work,
                 bookings,
@@ -132,6 +135,7 @@ def create_app(
                 clock,
                 wake=wake,
                 max_unpaid_orders=settings.orders.max_unpaid_per_account,
+                reading=reading,
             )
 
             async def run_job(event: OutboxEvent) -> None:

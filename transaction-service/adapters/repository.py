@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import Table, and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -95,8 +95,17 @@ def _values(record: Record) -> dict[str, Any]:
 
 
 class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, reading: bool = False) -> None:
         super().__init__(sessions)
+        self._reading = reading
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        if self._reading:
+            # A reading unit of work: each statement on its own, without the BEGIN and ROLLBACK
+            # round trips a transaction costs (a status poll is one SELECT).
+            await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        return self
 
     async def _one(self, kind: type[Any], stmt: Any, lock: bool) -> Any:
         if lock:

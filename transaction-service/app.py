@@ -118,12 +118,10 @@ def create_app(
                 concurrency=settings.workers.concurrency,
             )
 
-            def wake() -> None:
-                event_relay.wake()
-                work_relay.wake()
-
             def unit_of_work() -> SqlLedgerUnitOfWork:
-                return SqlLedgerUnitOfWork(sessions)
+                # The unit of work wakes the relay whose table it wrote, once committed (the
+                # Ledger's doorbell is not wired): the other relay is not sent on an empty pass.
+                return SqlLedgerUnitOfWork(sessions, wake_events=event_relay.wake, wake_jobs=work_relay.wake)
 
             def reading() -> SqlLedgerUnitOfWork:
                 return SqlLedgerUnitOfWork(sessions, reading=True)
@@ -133,7 +131,6 @@ def create_app(
                 bookings,
                 charges,
                 clock,
-                wake=wake,
                 max_unpaid_orders=settings.orders.max_unpaid_per_account,
                 reading=reading,
             )

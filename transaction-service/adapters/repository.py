@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Self
 
-from sqlalchemy import Table, and_, func, or_, select, update
+from sqlalchemy import Table, and_, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,7 +26,6 @@ from domain.repository import OrderFilter, TransactionFilter
 from shared.db import SqlAlchemyUnitOfWork
 from shared.logging import request_id_var
 from shared.money import money_string
-from shared.outbox import add_event
 
 _TABLES: dict[type[Any], Table] = {
     Order: t.orders,
@@ -95,17 +94,52 @@ def _values(record: Record) -> dict[str, Any]:
 
 
 class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, reading: bool = False) -> None:
+    """Audit rows, outbox events and jobs are only ever written, never read back, in the unit of
+    work that writes them: they are kept and inserted at `commit()` in one statement (one round
+    trip for the three tables and any number of rows, in the order they were written), and the
+    relay whose table got rows is woken after the commit (`wake_events`, `wake_jobs`)."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        reading: bool = False,
+        wake_events: Callable[[], None] = lambda: None,
+        wake_jobs: Callable[[], None] = lambda: None,
+    ) -> None:
         super().__init__(sessions)
         self._reading = reading
+        self._wake_events = wake_events
+        self._wake_jobs = wake_jobs
+        self._pending: dict[Table, list[dict[str, Any]]] = {}
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
+        self._pending = {}
         if self._reading:
             # A reading unit of work: each statement on its own, without the BEGIN and ROLLBACK
             # round trips a transaction costs (a status poll is one SELECT).
             await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         return self
+
+    async def commit(self) -> None:
+        pending, self._pending = self._pending, {}
+        if pending:
+            inserts = [table.insert().values(rows) for table, rows in pending.items()]
+            if len(inserts) == 1:
+                await self.session.execute(inserts[0])
+            else:
+                # Data-modifying CTEs run once and to completion whether or not they are read.
+                ctes = [insert.cte(f"written_{i}") for i, insert in enumerate(inserts)]
+                await self.session.execute(select(literal(1)).add_cte(*ctes))
+        await super().commit()
+        if t.outbox in pending:
+            self._wake_events()
+        if t.work_queue in pending:
+            self._wake_jobs()
+
+    def _write(self, table: Table, row: dict[str, Any]) -> None:
+        self._pending.setdefault(table, []).append(row)
 
     async def _one(self, kind: type[Any], stmt: Any, lock: bool) -> Any:
         if lock:
@@ -320,24 +354,25 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
         reason: str | None,
         at: datetime,
     ) -> None:
-        await self.session.execute(
-            t.audit_log.insert().values(
-                entity_type=entity,
-                entity_id=entity_id,
-                from_status=None if from_status is None else str(from_status),
-                to_status=str(to_status),
-                actor=actor[:100],
-                request_id=request_id_var.get(),
-                reason=reason,
-                at=at,
-            )
+        self._write(
+            t.audit_log,
+            {
+                "entity_type": entity,
+                "entity_id": entity_id,
+                "from_status": None if from_status is None else str(from_status),
+                "to_status": str(to_status),
+                "actor": actor[:100],
+                "request_id": request_id_var.get(),
+                "reason": reason,
+                "at": at,
+            },
         )
 
     async def add_event(self, topic: str, payload: dict[str, Any]) -> None:
-        await add_event(self.session, t.outbox, topic, payload)
+        self._write(t.outbox, {"id": uuid.uuid4(), "topic": topic, "payload": payload})
 
     async def add_job(self, topic: str, payload: dict[str, Any]) -> None:
-        await add_event(self.session, t.work_queue, topic, payload)
+        self._write(t.work_queue, {"id": uuid.uuid4(), "topic": topic, "payload": payload})
 
     async def record_event(self, event_id: uuid.UUID, topic: str) -> bool:
         recorded = (

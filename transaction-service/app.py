@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from adapters import tables
 from adapters.event_bus import make_event_deliverer
 from adapters.reports import SqlReportSource
-from adapters.repository import SqlLedgerUnitOfWork
+from adapters.repository import SqlLedgerUnitOfWork, SqlReadingUnitOfWork
 from adapters.upstream import HttpBookingGateway, HttpPaymentGateway
 from config import Settings
 from domain.money_path import MoneyPath, build_money_path
@@ -123,8 +123,8 @@ def create_app(
                 # Ledger's doorbell is not wired): the other relay is not sent on an empty pass.
                 return SqlLedgerUnitOfWork(sessions, wake_events=event_relay.wake, wake_jobs=work_relay.wake)
 
-            def reading() -> SqlLedgerUnitOfWork:
-                return SqlLedgerUnitOfWork(sessions, reading=True)
+            def reading() -> SqlReadingUnitOfWork:
+                return SqlReadingUnitOfWork(sessions, engine)
 
             money_path = build_money_path(
                 unit_of_work,

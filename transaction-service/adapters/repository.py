@@ -11,12 +11,13 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import Table, and_, bindparam, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import BindParameter
 
 from adapters import tables as t
@@ -130,12 +131,10 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
         self,
         sessions: async_sessionmaker[AsyncSession],
         *,
-        reading: bool = False,
         wake_events: Callable[[], None] = lambda: None,
         wake_jobs: Callable[[], None] = lambda: None,
     ) -> None:
         super().__init__(sessions)
-        self._reading = reading
         self._wake_events = wake_events
         self._wake_jobs = wake_jobs
         self._inserts: dict[Table, list[dict[str, Any]]] = {}
@@ -145,10 +144,6 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
     async def __aenter__(self) -> Self:
         await super().__aenter__()
         self._inserts, self._updates, self._woken = {}, {}, set()
-        if self._reading:
-            # A reading unit of work: each statement on its own, without the BEGIN and ROLLBACK
-            # round trips a transaction costs (a status poll is one SELECT).
-            await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         return self
 
     async def commit(self) -> None:
@@ -422,3 +417,36 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
             )
         ).scalar_one_or_none()
         return recorded is not None
+
+
+class SqlReadingUnitOfWork(SqlLedgerUnitOfWork):
+    """For reads of one statement that neither lock nor write (`Ledger.reading`: the status poll,
+    the first unpaid-order count): a pooled connection in autocommit and no session, so neither
+    BEGIN and ROLLBACK round trips nor a session's bookkeeping around the one SELECT."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine) -> None:
+        super().__init__(sessions)
+        self._engine = engine
+
+    async def __aenter__(self) -> Self:
+        self._inserts, self._updates, self._woken = {}, {}, set()
+        self._connection = await self._engine.connect()
+        try:
+            await self._connection.execution_options(isolation_level="AUTOCOMMIT")
+        except BaseException:
+            await self._connection.close()
+            raise
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self._connection.close()
+
+    async def commit(self) -> None:
+        raise RuntimeError("a reading unit of work writes nothing")
+
+    async def _execute(self, statement: Any, parameters: dict[str, Any] | None = None) -> Any:
+        if self._inserts or self._updates:
+            raise RuntimeError("a reading unit of work writes nothing")
+        return await self._connection.execute(statement, parameters)

@@ -59,12 +59,14 @@ WHERE_THE_TIME_GOES = (
     " hop waits for a poll; what is left is CPU. Bookings per second cannot pass cores ÷ CPU per"
     " booking (the table above), and each hop is mostly round trips to PostgreSQL and HTTP calls"
     " waiting for a turn on the cores that every process, PostgreSQL and the buyers' client share."
-    " py-spy under this load: transaction-service is the busiest process (the hold with its"
-    " unpaid-order count and Idempotency-Key rows about a third of it, the relays' deliveries an"
-    " eighth, the buyers' status polls, GET /orders/{id} every 50 ms, much of the rest);"
+    " transaction-service keeps its round trips per step few (held by"
+    " transaction-service/tests/api/test_round_trips_api.py: the status poll 1, the hold 8, paying 15,"
+    " the paid event 10, the issue job 10); what it spends besides is mostly its HTTP requests and"
+    " calls (three requests, two product calls, the charge, three events posted to"
+    " notification-service per booking) and the buyers' status polls, each a request through the"
+    " gateway, so their share grows with paid → COMPLETED (the polls per booking above);"
     " notification-service renders two emails and a PDF ticket per order and asks user-service for"
-    " the profile; SQLAlchemy's pre-ping costs three round trips (BEGIN, `;`, ROLLBACK) before every"
-    " unit of work of every service."
+    " the profile."
 )
 # (label, start, end) over the per-booking instants read from the two services' rows.
 HOPS = (
@@ -183,14 +185,28 @@ async def _payer_pays(redirect_url: str) -> None:
         response.raise_for_status()
 
 
-async def _completed(client: httpx.AsyncClient, buyer: Buyer, order_id: str, timeout: float = 120) -> bool:
+async def _completed(
+    client: httpx.AsyncClient,
+    buyer: Buyer,
+    order_id: str,
+    timeout: float = 120,
+    polls: list[int] | None = None,
+) -> bool:
+    """Polls the order every 50 ms until COMPLETED (what a client does); the number of polls it
+    took is appended to `polls`."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        response = await client.get(f"/orders/{order_id}", headers=buyer.headers)
-        if response.status_code == 200 and response.json()["status"] == "COMPLETED":
-            return True
-        await asyncio.sleep(0.05)
-    return False
+    count = 0
+    try:
+        while time.monotonic() < deadline:
+            count += 1
+            response = await client.get(f"/orders/{order_id}", headers=buyer.headers)
+            if response.status_code == 200 and response.json()["status"] == "COMPLETED":
+                return True
+            await asyncio.sleep(0.05)
+        return False
+    finally:
+        if polls is not None:
+            polls.append(count)
 
 
 async def _bounded(limit: int, jobs: list[Callable[[], Awaitable[Any]]]) -> list[Any]:
@@ -371,6 +387,7 @@ async def _hops(stack: Stack, seen: dict[str, tuple[float, float]]) -> list[list
 async def _bookings(stack: Stack, buyer_count: int = BUYERS, each: int = BOOKINGS_PER_BUYER) -> list[str]:
     """The bookings section; the verdicts are those of the targets' load (BUYERS buyers)."""
     steps = Steps()
+    polls: list[int] = []
     seen: dict[str, tuple[float, float]] = {}  # payment id → (payer pays, COMPLETED seen), wall clock
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=60, limits=limits) as client:
@@ -391,7 +408,7 @@ async def _bookings(stack: Stack, buyer_count: int = BUYERS, each: int = BOOKING
                 t2, paying = time.perf_counter(), time.time()
                 await _payer_pays(payment["redirect_url"])
                 t3 = time.perf_counter()
-                if await _completed(client, buyer, placed["id"]):
+                if await _completed(client, buyer, placed["id"], polls=polls):
                     completed += 1
                     seen[payment["id"]] = (paying, time.time())
                 t4 = time.perf_counter()
@@ -464,6 +481,10 @@ async def _bookings(stack: Stack, buyer_count: int = BUYERS, each: int = BOOKING
     per_booking = sum(cpu.values()) / total * 1000 if total else 0.0
     cores = os.cpu_count() or 1
     lines += [
+        "",
+        f"Status polls (GET /orders/{{id}} through the gateway) per booking: "
+        f"{statistics.mean(polls) if polls else 0:.1f} on average; each costs the gateway and"
+        " transaction-service a request, so their share of the CPU below grows with paid → COMPLETED.",
         "",
         f"CPU per completed booking, every process of the stack (the buyers' client not counted): "
         f"**{per_booking:.0f} ms**, so {cores} cores allow at most about "

@@ -40,6 +40,10 @@ from devstack.stack import Stack
 STORM_ORDERS = 500
 STORM_CONCURRENCY = 32
 BUYERS = 16
+# Idle connections are dropped before the servers' 5 s keep-alive ends (uvicorn's default, and
+# httpx's too): a request sent on a connection the server is closing at that moment fails
+# (ReadError, "server disconnected") on a busy machine, which says nothing about the money path.
+_LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=64, keepalive_expiry=2.0)
 BOOKINGS_PER_BUYER = 5
 # Each part starts on an idle stack (see _settle); BENCH_MONEY_STORM=0 skips the storm while iterating.
 IDLE_CPU_SHARE = 0.05
@@ -224,7 +228,7 @@ async def _storm(stack: Stack) -> list[str]:
     stack.config.service_env["sandbox"] = {"SANDBOX_MIDTRANS_NOTIFICATION_URL": ""}
     await stack.restart_service("sandbox")
     basic = base64.b64encode(f"{stack.midtrans_server_key}:".encode()).decode()
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    limits = _LIMITS
     async with (
         httpx.AsyncClient(base_url=stack.gateway_url, timeout=60, limits=limits) as client,
         httpx.AsyncClient(
@@ -389,7 +393,7 @@ async def _bookings(stack: Stack, buyer_count: int = BUYERS, each: int = BOOKING
     steps = Steps()
     polls: list[int] = []
     seen: dict[str, tuple[float, float]] = {}  # payment id → (payer pays, COMPLETED seen), wall clock
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    limits = _LIMITS
     async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=60, limits=limits) as client:
         buyers = [await _buyer(client) for _ in range(buyer_count)]
         offers = OfferPool(client, first_day=120 + buyer_count)

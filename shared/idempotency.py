@@ -115,6 +115,14 @@ def _no_record(exc: BaseException) -> Replay | None:
     return None
 
 
+async def _autocommit(session: AsyncSession) -> None:
+    """Each statement of the session commits on its own: no BEGIN and COMMIT round trips around
+    it. The key's statements need no transaction: each is atomic by itself (an insert on conflict,
+    a read, an update or delete guarded by its WHERE), and at READ COMMITTED a transaction would
+    not make a later statement see less than the latest commit anyway."""
+    await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 @dataclass(frozen=True)
 class _Owned:
     """We own the key row: it was inserted (or taken over) at `token`, its created_at."""
@@ -184,7 +192,8 @@ class IdempotencyStore:
         """One look at the key: ours now (_Owned), answered (Replay), or running elsewhere (None)."""
         t = self._table
         c = t.c
-        async with self._sessions() as session, session.begin():
+        async with self._sessions() as session:
+            await _autocommit(session)
             inserted = (
                 await session.execute(
                     pg_insert(t)
@@ -260,7 +269,8 @@ class IdempotencyStore:
         c = t.c
         owned = (c.scope == scope) & (c.key == key) & (c.created_at == token) & c.status_code.is_(None)
         try:
-            async with self._sessions() as session, session.begin():
+            async with self._sessions() as session:
+                await _autocommit(session)
                 if answer is None:
                     await session.execute(sa.delete(t).where(owned))
                 else:

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from adapters import tables
 from adapters.event_bus import make_event_deliverer
 from adapters.reports import SqlReportSource
-from adapters.repository import SqlLedgerUnitOfWork
+from adapters.repository import SqlLedgerUnitOfWork, SqlReadingUnitOfWork
 from adapters.upstream import HttpBookingGateway, HttpPaymentGateway
 from config import Settings
 from domain.money_path import MoneyPath, build_money_path
@@ -118,20 +118,21 @@ def create_app(
                 concurrency=settings.workers.concurrency,
             )
 
-            def wake() -> None:
-                event_relay.wake()
-                work_relay.wake()
-
             def unit_of_work() -> SqlLedgerUnitOfWork:
-                return SqlLedgerUnitOfWork(sessions)
+                # The unit of work wakes the relay whose table it wrote, once committed (the
+                # Ledger's doorbell is not wired): the other relay is not sent on an empty pass.
+                return SqlLedgerUnitOfWork(sessions, wake_events=event_relay.wake, wake_jobs=work_relay.wake)
+
+            def reading() -> SqlReadingUnitOfWork:
+                return SqlReadingUnitOfWork(sessions, engine)
 
             money_path = build_money_path(
                 unit_of_work,
                 bookings,
                 charges,
                 clock,
-                wake=wake,
                 max_unpaid_orders=settings.orders.max_unpaid_per_account,
+                reading=reading,
             )
 
             async def run_job(event: OutboxEvent) -> None:

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
-from sqlalchemy import Table, and_, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.sql.elements import BindParameter
 
 from adapters import tables as t
 from domain.models import OPEN_PAYMENT, OrderStatus, PaymentStatus, RefundStatus, TransactionStatus
@@ -26,7 +28,6 @@ from domain.repository import OrderFilter, TransactionFilter
 from shared.db import SqlAlchemyUnitOfWork
 from shared.logging import request_id_var
 from shared.money import money_string
-from shared.outbox import add_event
 
 _TABLES: dict[type[Any], Table] = {
     Order: t.orders,
@@ -94,58 +95,131 @@ def _values(record: Record) -> dict[str, Any]:
     return values
 
 
+def _keyed(statement: Any) -> tuple[Any, Any]:
+    """A read by one key, built once (with and without FOR UPDATE), indexed by `lock`."""
+    return statement, statement.with_for_update()
+
+
+# The hot reads, built once: building a statement and its cache key costs more than running it
+# through SQLAlchemy's compiled cache (tens of microseconds each, a status poll every 50 ms).
+_KEY: BindParameter[Any] = bindparam("key")
+_ORDER = _keyed(select(t.orders).where(t.orders.c.id == _KEY))
+_TRANSACTION = _keyed(select(t.transactions).where(t.transactions.c.id == _KEY))
+_TRANSACTION_OF_ORDER = _keyed(select(t.transactions).where(t.transactions.c.order_id == _KEY))
+_PAYMENT = _keyed(select(t.payments).where(t.payments.c.id == _KEY))
+_ORDER_WITH_TRANSACTION_ID = (
+    select(t.orders, t.transactions.c.id.label("transaction_id"))
+    .select_from(t.orders.outerjoin(t.transactions))
+    .where(t.orders.c.id == _KEY)
+)
+_ORDER_ID_OF_PAYMENT = (
+    select(t.transactions.c.order_id)
+    .select_from(t.payments.join(t.transactions))
+    .where(t.payments.c.id == _KEY)
+)
+
+
 class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Writes wait: new rows (orders, transactions, payments, refunds, audit rows, outbox events,
+    jobs) and saved records are kept and sent as one statement (data-modifying CTEs) just before
+    the unit of work's next read, or at `commit()`: one round trip however many rows a step
+    writes. A record saved twice is written once, with its last values (and a record saved after
+    it was added is inserted with them): a statement may change a row only once. After the
+    commit, the relay whose table got rows is woken (`wake_events`, `wake_jobs`)."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        wake_events: Callable[[], None] = lambda: None,
+        wake_jobs: Callable[[], None] = lambda: None,
+    ) -> None:
         super().__init__(sessions)
+        self._wake_events = wake_events
+        self._wake_jobs = wake_jobs
+        self._inserts: dict[Table, list[dict[str, Any]]] = {}
+        self._updates: dict[tuple[Table, Any], dict[str, Any]] = {}
+        self._woken: set[Table] = set()
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        self._inserts, self._updates, self._woken = {}, {}, set()
+        return self
+
+    async def commit(self) -> None:
+        await self._flush()
+        await super().commit()
+        woken, self._woken = self._woken, set()
+        if t.outbox in woken:
+            self._wake_events()
+        if t.work_queue in woken:
+            self._wake_jobs()
+
+    async def _execute(self, statement: Any, parameters: dict[str, Any] | None = None) -> Any:
+        """Every statement of the unit of work goes through here: the writes kept so far first."""
+        await self._flush()
+        return await self.session.execute(statement, parameters)
+
+    async def _flush(self) -> None:
+        if not self._inserts and not self._updates:
+            return
+        statements: list[Any] = [table.insert().values(rows) for table, rows in self._inserts.items()]
+        statements += [
+            update(table).where(table.c.id == key).values(**values)
+            for (table, key), values in self._updates.items()
+        ]
+        self._woken.update(self._inserts)
+        self._inserts, self._updates = {}, {}
+        if len(statements) == 1:
+            await self.session.execute(statements[0])
+            return
+        # Data-modifying CTEs run once and to completion whether or not they are read; foreign
+        # keys are checked at the end of the statement, so a transaction may name its new order.
+        ctes = [statement.cte(f"written_{i}") for i, statement in enumerate(statements)]
+        await self.session.execute(select(literal(1)).add_cte(*ctes))
+
+    def _insert(self, table: Table, row: dict[str, Any]) -> None:
+        self._inserts.setdefault(table, []).append(row)
 
     async def _one(self, kind: type[Any], stmt: Any, lock: bool) -> Any:
         if lock:
             stmt = stmt.with_for_update()
-        row = (await self.session.execute(stmt)).mappings().first()
+        row = (await self._execute(stmt)).mappings().first()
+        return None if row is None else _record(kind, row)
+
+    async def _by_key(self, kind: type[Any], statements: tuple[Any, Any], key: Any, lock: bool) -> Any:
+        row = (await self._execute(statements[lock], {"key": key})).mappings().first()
         return None if row is None else _record(kind, row)
 
     async def _many(self, kind: type[Any], stmt: Any, lock: bool = False) -> list[Any]:
         if lock:
             stmt = stmt.with_for_update()
-        return [_record(kind, row) for row in (await self.session.execute(stmt)).mappings().all()]
+        return [_record(kind, row) for row in (await self._execute(stmt)).mappings().all()]
 
     # --- reads ---
     async def order(self, order_id: uuid.UUID, *, lock: bool = False) -> Order | None:
-        result: Order | None = await self._one(Order, select(t.orders).where(t.orders.c.id == order_id), lock)
+        result: Order | None = await self._by_key(Order, _ORDER, order_id, lock)
         return result
 
     async def transaction(self, transaction_id: uuid.UUID, *, lock: bool = False) -> Transaction | None:
-        stmt = select(t.transactions).where(t.transactions.c.id == transaction_id)
-        result: Transaction | None = await self._one(Transaction, stmt, lock)
+        result: Transaction | None = await self._by_key(Transaction, _TRANSACTION, transaction_id, lock)
         return result
 
     async def transaction_of_order(self, order_id: uuid.UUID, *, lock: bool = False) -> Transaction | None:
-        stmt = select(t.transactions).where(t.transactions.c.order_id == order_id)
-        result: Transaction | None = await self._one(Transaction, stmt, lock)
+        result: Transaction | None = await self._by_key(Transaction, _TRANSACTION_OF_ORDER, order_id, lock)
         return result
 
     async def order_with_transaction_id(self, order_id: uuid.UUID) -> tuple[Order, uuid.UUID | None] | None:
-        stmt = (
-            select(t.orders, t.transactions.c.id.label("transaction_id"))
-            .select_from(t.orders.outerjoin(t.transactions))
-            .where(t.orders.c.id == order_id)
-        )
-        row = (await self.session.execute(stmt)).mappings().first()
+        row = (await self._execute(_ORDER_WITH_TRANSACTION_ID, {"key": order_id})).mappings().first()
         return None if row is None else (_record(Order, row), row["transaction_id"])
 
     async def order_id_of_payment(self, payment_id: uuid.UUID) -> uuid.UUID | None:
-        stmt = (
-            select(t.transactions.c.order_id)
-            .select_from(t.payments.join(t.transactions))
-            .where(t.payments.c.id == payment_id)
-        )
-        order_id: uuid.UUID | None = (await self.session.execute(stmt)).scalar_one_or_none()
+        result = await self._execute(_ORDER_ID_OF_PAYMENT, {"key": payment_id})
+        order_id: uuid.UUID | None = result.scalar_one_or_none()
         return order_id
 
     async def payment(self, payment_id: uuid.UUID, *, lock: bool = False) -> Payment | None:
-        result: Payment | None = await self._one(
-            Payment, select(t.payments).where(t.payments.c.id == payment_id), lock
-        )
+        result: Payment | None = await self._by_key(Payment, _PAYMENT, payment_id, lock)
         return result
 
     async def payments_of(
@@ -169,7 +243,7 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
 
     async def pending_refunds_total(self, payment_id: uuid.UUID) -> Decimal:
         total = (
-            await self.session.execute(
+            await self._execute(
                 select(func.coalesce(func.sum(t.refunds.c.amount), 0)).where(
                     t.refunds.c.payment_id == payment_id, t.refunds.c.status == RefundStatus.PENDING
                 )
@@ -185,18 +259,18 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
             .order_by(c.hold_expires_at)
             .limit(limit)
         )
-        return list((await self.session.execute(stmt)).scalars().all())
+        return list((await self._execute(stmt)).scalars().all())
 
     async def unpaid_orders(self, user_id: str, now: datetime, *, lock: bool = False) -> int:
         if lock:
             # A transaction-scoped advisory lock per account: released at commit or rollback.
             key = func.hashtextextended(f"unpaid-orders:{user_id}", 0)
-            await self.session.execute(select(func.pg_advisory_xact_lock(key)))
+            await self._execute(select(func.pg_advisory_xact_lock(key)))
         c = t.orders.c
         open_hold = or_(c.hold_expires_at.is_(None), c.hold_expires_at > now)
         unpaid = c.status.in_([OrderStatus.DRAFT, OrderStatus.CONFIRMED])
         stmt = select(func.count()).select_from(t.orders).where(c.user_id == user_id, unpaid, open_hold)
-        return int((await self.session.execute(stmt)).scalar_one())
+        return int((await self._execute(stmt)).scalar_one())
 
     async def overdue_payments(self, before: datetime, limit: int) -> list[uuid.UUID]:
         c = t.payments.c
@@ -206,7 +280,7 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
             .order_by(c.expires_at)
             .limit(limit)
         )
-        return list((await self.session.execute(stmt)).scalars().all())
+        return list((await self._execute(stmt)).scalars().all())
 
     async def list_orders(
         self, where: OrderFilter, limit: int, offset: int
@@ -220,9 +294,7 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
         if where.service_type:
             conds.append(c.service_type == where.service_type)
         cond = and_(True, *conds)
-        total = (
-            await self.session.execute(select(func.count()).select_from(t.orders).where(cond))
-        ).scalar_one()
+        total = (await self._execute(select(func.count()).select_from(t.orders).where(cond))).scalar_one()
         stmt = (
             select(t.orders, t.transactions.c.id.label("transaction_id"))
             .select_from(t.orders.outerjoin(t.transactions))
@@ -231,7 +303,7 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
             .limit(limit)
             .offset(offset)
         )
-        rows = (await self.session.execute(stmt)).mappings().all()
+        rows = (await self._execute(stmt)).mappings().all()
         return [(_record(Order, row), row["transaction_id"]) for row in rows], total
 
     async def list_transactions(
@@ -253,7 +325,7 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
             )
         cond = and_(True, *conds)
         total = (
-            await self.session.execute(select(func.count()).select_from(t.transactions).where(cond))
+            await self._execute(select(func.count()).select_from(t.transactions).where(cond))
         ).scalar_one()
         stmt = (
             select(t.transactions).where(cond).order_by(c.created_at.desc(), c.id).limit(limit).offset(offset)
@@ -276,7 +348,7 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
             )
             .order_by(a.id)
         )
-        rows = (await self.session.execute(stmt)).mappings().all()
+        rows = (await self._execute(stmt)).mappings().all()
         return [
             AuditEntry(
                 entity_type=r["entity_type"],
@@ -293,13 +365,17 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
 
     # --- writes ---
     async def add(self, record: Record) -> None:
-        await self.session.execute(_TABLES[type(record)].insert().values(**_values(record)))
+        self._insert(_TABLES[type(record)], _values(record))
 
     async def save(self, record: Record) -> None:
         table = _TABLES[type(record)]
         values = _values(record)
+        for row in self._inserts.get(table, []):
+            if row["id"] == record.id:  # added in this unit of work and not yet written
+                row.update(values)
+                return
         del values["id"]
-        await self.session.execute(update(table).where(table.c.id == record.id).values(**values))
+        self._updates[(table, record.id)] = values
 
     async def audit(
         self,
@@ -311,28 +387,29 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
         reason: str | None,
         at: datetime,
     ) -> None:
-        await self.session.execute(
-            t.audit_log.insert().values(
-                entity_type=entity,
-                entity_id=entity_id,
-                from_status=None if from_status is None else str(from_status),
-                to_status=str(to_status),
-                actor=actor[:100],
-                request_id=request_id_var.get(),
-                reason=reason,
-                at=at,
-            )
+        self._insert(
+            t.audit_log,
+            {
+                "entity_type": entity,
+                "entity_id": entity_id,
+                "from_status": None if from_status is None else str(from_status),
+                "to_status": str(to_status),
+                "actor": actor[:100],
+                "request_id": request_id_var.get(),
+                "reason": reason,
+                "at": at,
+            },
         )
 
     async def add_event(self, topic: str, payload: dict[str, Any]) -> None:
-        await add_event(self.session, t.outbox, topic, payload)
+        self._insert(t.outbox, {"id": uuid.uuid4(), "topic": topic, "payload": payload})
 
     async def add_job(self, topic: str, payload: dict[str, Any]) -> None:
-        await add_event(self.session, t.work_queue, topic, payload)
+        self._insert(t.work_queue, {"id": uuid.uuid4(), "topic": topic, "payload": payload})
 
     async def record_event(self, event_id: uuid.UUID, topic: str) -> bool:
         recorded = (
-            await self.session.execute(
+            await self._execute(
                 pg_insert(t.processed_events)
                 .values(event_id=event_id, topic=topic)
                 .on_conflict_do_nothing(index_elements=[t.processed_events.c.event_id])
@@ -340,3 +417,36 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
             )
         ).scalar_one_or_none()
         return recorded is not None
+
+
+class SqlReadingUnitOfWork(SqlLedgerUnitOfWork):
+    """For reads of one statement that neither lock nor write (`Ledger.reading`: the status poll,
+    the first unpaid-order count): a pooled connection in autocommit and no session, so neither
+    BEGIN and ROLLBACK round trips nor a session's bookkeeping around the one SELECT."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine) -> None:
+        super().__init__(sessions)
+        self._engine = engine
+
+    async def __aenter__(self) -> Self:
+        self._inserts, self._updates, self._woken = {}, {}, set()
+        self._connection = await self._engine.connect()
+        try:
+            await self._connection.execution_options(isolation_level="AUTOCOMMIT")
+        except BaseException:
+            await self._connection.close()
+            raise
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self._connection.close()
+
+    async def commit(self) -> None:
+        raise RuntimeError("a reading unit of work writes nothing")
+
+    async def _execute(self, statement: Any, parameters: dict[str, Any] | None = None) -> Any:
+        if self._inserts or self._updates:
+            raise RuntimeError("a reading unit of work writes nothing")
+        return await self._connection.execute(statement, parameters)

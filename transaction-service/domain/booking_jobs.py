@@ -60,7 +60,7 @@ class BookingJobs:
             logger.error("unknown job %s dropped", topic)
 
     async def _paid_order(self, order_id: uuid.UUID) -> Order | None:
-        async with self._ledger.unit_of_work() as uow:
+        async with self._ledger.reading() as uow:  # unlocked: what changes it is locked again
             order = await uow.order(order_id)
         if order is None or order.status != OrderStatus.PAID or not order.booking_reference:
             return None

@@ -71,9 +71,15 @@ class Ledger:
     """The unit of work, the clock and the relays' doorbell, shared by every use case."""
 
     def __init__(
-        self, unit_of_work: UnitOfWorkFactory, clock: Clock, wake: Callable[[], None] = lambda: None
+        self,
+        unit_of_work: UnitOfWorkFactory,
+        clock: Clock,
+        wake: Callable[[], None] = lambda: None,
+        reading: UnitOfWorkFactory | None = None,
     ) -> None:
         self.unit_of_work = unit_of_work
+        # For one-statement reads that neither lock nor write (a status poll, a cap's count).
+        self.reading = reading or unit_of_work
         self.clock = clock
         self._wake = wake
 

@@ -45,8 +45,9 @@ def build_money_path(
     *,
     wake: Callable[[], None] = lambda: None,
     max_unpaid_orders: int = DEFAULT_MAX_UNPAID_ORDERS,
+    reading: UnitOfWorkFactory | None = None,
 ) -> MoneyPath:
-    ledger = Ledger(unit_of_work, clock, wake)
+    ledger = Ledger(unit_of_work, clock, wake, reading)
     reads = Reads(ledger)
     end_unpaid = EndUnpaid(ledger, payments)
     events = PaymentEvents(ledger, payments)

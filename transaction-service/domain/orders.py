@@ -97,7 +97,7 @@ class CreateOrder:
         cap of unpaid orders is refused before the product is asked to hold anything."""
         if not self._bookings.supports(service_type):
             raise ServiceTypeUnavailable(service_type)
-        async with self._ledger.unit_of_work() as uow:
+        async with self._ledger.reading() as uow:
             await self._check_cap(uow, caller)
         hold_key = "order-" + derived_key(caller.account_id, client_key)[:64]
         booking = await self._bookings.hold(service_type, hold_key, HoldRequest(offer_id, booking_details))

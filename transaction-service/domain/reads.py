@@ -17,7 +17,7 @@ class Reads:
 
     async def order(self, order_id: uuid.UUID, caller: Caller) -> tuple[Order, uuid.UUID | None]:
         """The order and its transaction's id (one read: buyers poll it until COMPLETED)."""
-        async with self._ledger.unit_of_work() as uow:
+        async with self._ledger.reading() as uow:
             found = await uow.order_with_transaction_id(order_id)
         order = owned(found[0] if found else None, caller, "order")
         return order, found[1] if found else None

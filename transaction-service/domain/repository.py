@@ -124,3 +124,6 @@ class LedgerUnitOfWork(Protocol):
 
 
 UnitOfWorkFactory = Callable[[], LedgerUnitOfWork]
+"""Makes units of work. The reading kind (`Ledger.reading`) is for reads of one statement that
+neither lock nor write: it runs without a database transaction, each statement seeing the latest
+commit, and saves the round trips of opening and ending one."""

@@ -1,0 +1,151 @@
+"""Round trips to PostgreSQL per step of a booking: each one costs this service's CPU and the
+database's, and a buyer polls GET /orders/{id} until COMPLETED. Counted at the driver (asyncpg:
+BEGIN, COMMIT and ROLLBACK, and statements; not the once-per-connection prepares), on open
+connections; the budgets are today's counts, so a change that adds round trips to the money path
+has to say so here."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from asyncpg.connection import Connection
+from asyncpg.prepared_stmt import PreparedStatement
+from fastapi import FastAPI
+
+from adapters.repository import SqlLedgerUnitOfWork
+from tests.api.helpers import book, deliver, get, pay, sql
+from tests.conftest import People
+
+
+class RoundTrips:
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def take(self) -> list[str]:
+        """What was sent since the last take, prepares left out: a connection prepares each
+        statement once, and which pooled connection a step gets is chance."""
+        sent, self.sent = self.sent, []
+        return [s for s in sent if not s.startswith("PREPARE ")]
+
+
+@pytest.fixture
+def round_trips(monkeypatch: pytest.MonkeyPatch) -> RoundTrips:
+    seen = RoundTrips()
+
+    def counting(cls: type[Any], name: str, label: Callable[[Any, tuple[Any, ...]], str]) -> None:
+        original: Callable[..., Awaitable[Any]] = getattr(cls, name)
+
+        async def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+            seen.sent.append(label(self, args))
+            return await original(self, *args, **kwargs)
+
+        monkeypatch.setattr(cls, name, counted)
+
+    # What asyncpg sends: BEGIN/COMMIT/ROLLBACK, prepares, and each prepared statement's execution.
+    counting(Connection, "execute", lambda _, args: str(args[0]))
+    counting(Connection, "prepare", lambda _, args: "PREPARE " + str(args[0]))
+    for name in ("fetch", "fetchrow", "fetchval", "executemany"):
+        counting(PreparedStatement, name, lambda stmt, _: stmt.get_query())
+    return seen
+
+
+async def _one_booking(
+    app: FastAPI, client: httpx.AsyncClient, people: People, trips: RoundTrips
+) -> dict[str, list[str]]:
+    buyer = people.make()
+    steps: dict[str, list[str]] = {}
+    trips.take()
+    order = await book(client, buyer)
+    steps["hold"] = trips.take()
+    await get(client, buyer, f"/orders/{order['id']}")
+    steps["poll"] = trips.take()
+    payment = await pay(client, buyer, order["transaction_id"])
+    steps["pay"] = trips.take()
+    await deliver(client, payment["id"], "paid", "settlement")
+    steps["paid event"] = trips.take()
+    await app.state.work_relay.deliver_due()
+    steps["issue job"] = trips.take()
+    await app.state.event_relay.deliver_due()
+    steps["event relay"] = trips.take()
+    assert (await get(client, buyer, f"/orders/{order['id']}"))["status"] == "COMPLETED"
+    return steps
+
+
+async def test_a_booking_s_round_trips_stay_within_budget(
+    app: FastAPI, client: httpx.AsyncClient, people: People, round_trips: RoundTrips
+) -> None:
+    await _one_booking(app, client, people, round_trips)  # opens the pool's connections
+    steps = await _one_booking(app, client, people, round_trips)
+
+    # The status poll: one SELECT, no BEGIN/ROLLBACK around it.
+    assert len(steps["poll"]) == 1, steps["poll"]
+    # The hold: the key's claim, the cap's count, then BEGIN, the account's lock, the count
+    # again, the order, its transaction, audit rows and event in one statement, COMMIT; the
+    # key's answer.
+    assert len(steps["hold"]) <= 8, steps["hold"]
+    # A step's writes are one statement: here three records saved, audit rows, a job, an event.
+    assert sum("audit_log" in s for s in steps["paid event"]) == 1, steps["paid event"]
+    assert len(steps["paid event"]) <= 10, steps["paid event"]
+    # The key's claim; the payment row; the charge (payment-service); its token and the
+    # transaction PROCESSING; the key's answer.
+    assert len(steps["pay"]) <= 15, steps["pay"]
+    # The relay's claim, an unlocked read of the order, the issue call, the order COMPLETED.
+    assert len(steps["issue job"]) <= 10, steps["issue job"]
+    assert len(steps["event relay"]) <= 4, steps["event relay"]
+
+
+async def test_a_commit_writes_the_rows_in_order_and_wakes_only_the_relay_whose_table_it_wrote(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    woken: list[str] = []
+
+    def unit() -> SqlLedgerUnitOfWork:
+        return SqlLedgerUnitOfWork(
+            app.state.sessions,
+            wake_events=lambda: woken.append("events"),
+            wake_jobs=lambda: woken.append("jobs"),
+        )
+
+    marker = "round-trips-" + str(id(woken))
+    async with unit() as uow:
+        await uow.add_event(marker, {"n": 1})
+        await uow.commit()
+    assert woken == ["events"]
+
+    woken.clear()
+    async with unit() as uow:
+        await uow.add_job(marker, {"n": 2})
+        await uow.add_event(marker, {"n": 3})
+        await uow.add_job(marker, {"n": 4})
+        await uow.commit()
+    assert sorted(woken) == ["events", "jobs"]
+    jobs = await sql(app, "SELECT payload FROM work_queue WHERE topic = :m ORDER BY created_at, id", m=marker)
+    events = await sql(app, "SELECT payload FROM outbox WHERE topic = :m", m=marker)
+    assert sorted(j.payload["n"] for j in jobs) == [2, 4]
+    assert sorted(e.payload["n"] for e in events) == [1, 3]
+    await sql(app, "UPDATE work_queue SET delivered_at = now() WHERE topic = :m", m=marker)
+    await sql(app, "UPDATE outbox SET delivered_at = now() WHERE topic = :m", m=marker)
+
+    # Left without a commit: nothing written, nobody woken.
+    woken.clear()
+    async with unit() as uow:
+        await uow.add_job(marker, {"n": 5})
+    assert woken == []
+    assert len(await sql(app, "SELECT 1 FROM work_queue WHERE topic = :m", m=marker)) == 2
+
+
+async def test_audit_rows_of_one_commit_keep_the_order_they_were_written_in(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    entity = uuid.uuid4()
+    async with SqlLedgerUnitOfWork(app.state.sessions) as uow:
+        for to_status in ("CONFIRMED", "PAID", "COMPLETED"):
+            await uow.audit("order", entity, None, to_status, "system:test", None, datetime.now(UTC))
+        await uow.commit()
+    rows = await sql(app, "SELECT to_status FROM audit_log WHERE entity_id = :e ORDER BY id", e=entity)
+    assert [r.to_status for r in rows] == ["CONFIRMED", "PAID", "COMPLETED"]

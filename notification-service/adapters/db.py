@@ -206,9 +206,23 @@ class SqlUnitOfWork(SqlAlchemyUnitOfWork):
         return _from_row(row) if row is not None else None
 
     async def save(self, notification: Notification) -> None:
-        values = _row_values(notification)
-        del values["id"]
-        await self.session.execute(update(t).where(t.c.id == notification.id).values(**values))
+        # Only what a delivery attempt changes: the rendered bodies and the PDF never change, and
+        # writing them back would ship and re-parse the attachment's JSON on every attempt.
+        n = notification
+        await self.session.execute(
+            update(t)
+            .where(t.c.id == n.id)
+            .values(
+                status=str(n.status),
+                attempts=n.attempts,
+                next_attempt_at=n.next_attempt_at,
+                sent_at=n.sent_at,
+                provider_message_id=n.provider_message_id,
+                provider_response=n.provider_response,
+                history=list(n.history),
+                updated_at=n.updated_at,
+            )
+        )
 
     async def purge_finished(self, before: datetime, limit: int) -> int:
         # SKIP LOCKED: another replica's batch (or a row being saved) is left to its holder.

@@ -54,6 +54,8 @@ class Mailbox:
     def __init__(self) -> None:
         self.received: list[EmailMessage] = []
         self.answer: str | None = None  # set: every message gets this reply instead
+        self.connections = 0
+        self.sessions: list[SMTP] = []
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -78,7 +80,10 @@ async def smtp_server() -> AsyncIterator[tuple[Mailbox, int]]:
     mailbox = Mailbox()
 
     def protocol() -> Any:
-        return SMTP(mailbox, hostname="mx.test")
+        mailbox.connections += 1
+        session = SMTP(mailbox, hostname="mx.test")
+        mailbox.sessions.append(session)
+        return session
 
     server = await asyncio.get_running_loop().create_server(protocol, "127.0.0.1", 0)
     yield mailbox, server.sockets[0].getsockname()[1]
@@ -127,6 +132,32 @@ async def test_a_busy_server_is_retried_and_an_unknown_mailbox_is_not(
     with pytest.raises(DeliveryError) as unknown:
         await sender(port).send(a_message(recipient="nobody@example.co.id"))
     assert unknown.value.permanent is True
+
+
+async def test_messages_share_one_connection_and_a_connection_the_server_closed_is_replaced(
+    smtp_server: tuple[Mailbox, int],
+) -> None:
+    mailbox, port = smtp_server
+    email = sender(port)
+    await email.send(a_message())
+    await email.send(a_message())
+    assert mailbox.connections == 1
+    # The server hangs up on the idle connection: the next message goes on a new one.
+    transport = mailbox.sessions[-1].transport
+    assert transport is not None
+    transport.close()
+    await asyncio.sleep(0.05)
+    await email.send(a_message())
+    assert mailbox.connections == 2
+    # A refusal closes the connection; the next message opens another and goes.
+    mailbox.answer = "421 4.3.2 Service not available"
+    with pytest.raises(DeliveryError):
+        await email.send(a_message())
+    mailbox.answer = None
+    await email.send(a_message())
+    assert mailbox.connections == 3
+    assert len(mailbox.received) == 4
+    await email.aclose()
 
 
 async def test_a_server_that_is_not_there_is_retried() -> None:
@@ -265,3 +296,28 @@ async def test_preferences_come_from_user_service_and_a_missing_profile_means_th
         with pytest.raises(httpx.HTTPStatusError):
             await profiles.preferences("u3")
     assert respx.calls[0].request.headers["X-Internal-Token"] == "token"
+
+
+@respx.mock
+async def test_a_profile_is_read_once_for_an_orders_events_and_again_once_it_is_old() -> None:
+    found = respx.get("http://user.test/internal/users/u1/preferences").mock(
+        return_value=httpx.Response(200, json={"user_id": "u1", "language": "en"})
+    )
+    missing = respx.get("http://user.test/internal/users/u2/preferences").mock(
+        return_value=httpx.Response(404, json={"type": ".../profile-not-found"})
+    )
+    now = [100.0]
+    async with httpx.AsyncClient(base_url="http://user.test") as client:
+        profiles = UserServicePreferences(client, "token", ttl_seconds=30, clock=lambda: now[0])
+        assert (await profiles.preferences("u1")).language == "en"
+        now[0] += 29
+        assert (await profiles.preferences("u1")).language == "en"
+        assert found.call_count == 1
+        found.mock(return_value=httpx.Response(200, json={"user_id": "u1", "language": "id"}))
+        now[0] += 1  # 30 s after the read: read again, and the change is seen
+        assert (await profiles.preferences("u1")).language == "id"
+        assert found.call_count == 2
+        # No profile yet (its account event may still be on its way): asked every time.
+        assert await profiles.preferences("u2") == Preferences()
+        assert await profiles.preferences("u2") == Preferences()
+        assert missing.call_count == 2

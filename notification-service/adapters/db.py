@@ -192,18 +192,27 @@ class SqlUnitOfWork(SqlAlchemyUnitOfWork):
         )
         return result.scalar_one_or_none() is not None
 
-    async def next_due(self, now: datetime) -> Notification | None:
+    async def next_due(self, now: datetime) -> tuple[Notification | None, bool]:
         # SKIP LOCKED: another worker sending a message leaves it alone and takes the next.
+        # `more` (any other due row, locked or not) spares the worker a last empty round.
+        due = (t.c.status == "queued", t.c.next_attempt_at <= now)
+        other = t.alias("other")
+        more = (
+            select(other.c.id)
+            .where(other.c.status == "queued", other.c.next_attempt_at <= now, other.c.id != t.c.id)
+            .exists()
+            .label("more_due")
+        )
         row = (
             await self.session.execute(
-                select(t)
-                .where(t.c.status == "queued", t.c.next_attempt_at <= now)
+                select(t, more)
+                .where(*due)
                 .order_by(t.c.next_attempt_at, t.c.created_at)
                 .limit(1)
-                .with_for_update(skip_locked=True)
+                .with_for_update(skip_locked=True, of=t)
             )
         ).first()
-        return _from_row(row) if row is not None else None
+        return (_from_row(row), bool(row.more_due)) if row is not None else (None, False)
 
     async def save(self, notification: Notification) -> None:
         # Only what a delivery attempt changes: the rendered bodies and the PDF never change, and

@@ -33,8 +33,9 @@ class UnitOfWork(Protocol):
         """False when a message with the same dedupe key exists (nothing is added)."""
         ...
 
-    async def next_due(self, now: datetime) -> Notification | None:
-        """The oldest queued message due now, locked so no other worker sends it meanwhile."""
+    async def next_due(self, now: datetime) -> tuple[Notification | None, bool]:
+        """The oldest queued message due now, locked so no other worker sends it meanwhile, and
+        whether another one is due beside it (locked by another worker or not)."""
         ...
 
     async def save(self, notification: Notification) -> None: ...

@@ -102,11 +102,13 @@ class MemoryUnitOfWork:
         self._messages[notification.id] = notification
         return True
 
-    async def next_due(self, now: datetime) -> Notification | None:
+    async def next_due(self, now: datetime) -> tuple[Notification | None, bool]:
         due = [
             n for n in self._store.messages.values() if n.status is Status.QUEUED and n.next_attempt_at <= now
         ]
-        return min(due, key=lambda n: (n.next_attempt_at, n.created_at)) if due else None
+        if not due:
+            return None, False
+        return min(due, key=lambda n: (n.next_attempt_at, n.created_at)), len(due) > 1
 
     async def save(self, notification: Notification) -> None:
         self._messages[notification.id] = notification

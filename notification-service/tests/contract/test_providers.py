@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -117,6 +118,32 @@ async def test_an_email_goes_as_text_html_and_the_pdf_under_a_stable_message_id(
     [pdf] = list(received.iter_attachments())
     assert pdf.get_filename() == "tiketq.pdf"
     assert pdf.get_payload(decode=True) == b"%PDF-1.3 HJK1EY"
+
+
+async def test_words_beyond_ascii_and_long_lines_arrive_as_written(
+    smtp_server: tuple[Mailbox, int],
+) -> None:
+    mailbox, port = smtp_server
+    long_line = "<td>" + "Rp1.250.000 " * 120 + "</td>"  # over SMTP's 998 characters
+    message = replace(
+        a_message(),
+        subject="Pesanan TQ-1 berhasil — kode booking HJK1EY, Sari Wulandarí " + "x" * 60,
+        body_text="Halo Sarí,\nKode booking: HJK1EY\n",
+        body_html=f"<p>Halo Sarí</p>{long_line}",
+    )
+    await sender(port).send(message)
+    [received] = mailbox.received
+    assert received["Subject"] == message.subject
+    assert received["Message-ID"] == f"<{message.id.hex}@tiketq.id>"  # the same on every attempt
+    body = received.get_body(preferencelist=("plain",))
+    html = received.get_body(preferencelist=("html",))
+    assert body is not None
+    assert html is not None
+    assert body.get_content().replace("\r\n", "\n") == message.body_text  # SMTP ends lines CRLF
+    assert long_line in html.get_content()
+    assert "Sarí" in html.get_content()
+    # An address beyond ASCII needs SMTPUTF8, which only EmailMessage writes.
+    assert isinstance(sender(port).message(a_message(recipient="sarí@example.co.id")), EmailMessage)
 
 
 async def test_a_busy_server_is_retried_and_an_unknown_mailbox_is_not(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -183,14 +184,17 @@ class SqlUnitOfWork(SqlAlchemyUnitOfWork):
         )
         return result.scalar_one_or_none() is not None
 
-    async def add(self, notification: Notification) -> bool:
+    async def add_all(self, notifications: Sequence[Notification]) -> int:
+        if not notifications:
+            return 0
+        # One INSERT for an event's messages (email and SMS): one round trip, not one each.
         result = await self.session.execute(
             pg_insert(t)
-            .values(**_row_values(notification))
+            .values([_row_values(n) for n in notifications])
             .on_conflict_do_nothing(index_elements=[t.c.dedupe_key])
             .returning(t.c.id)
         )
-        return result.scalar_one_or_none() is not None
+        return len(result.all())
 
     async def next_due(self, now: datetime) -> tuple[Notification | None, bool]:
         # SKIP LOCKED: another worker sending a message leaves it alone and takes the next.

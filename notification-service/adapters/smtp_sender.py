@@ -72,9 +72,14 @@ class SmtpSender:
     def message(self, n: Notification) -> Message:
         """The MIME message: text/plain, with text/html as its alternative, in multipart/mixed with
         the attachments. Built with the email package's classic classes, which cost a third of
-        EmailMessage's header registry (building and flattening) for the same message; an address
-        that is not ASCII needs SMTPUTF8, which only EmailMessage writes."""
-        if not (n.recipient.isascii() and self._sender.isascii()):
+        EmailMessage's header registry (building and flattening) for the same message. An address
+        that is not ASCII needs SMTPUTF8, which only EmailMessage writes; and a header value with a
+        line break goes to EmailMessage too, which refuses it (the classic classes would let it
+        write a header of its own)."""
+        headers = (n.recipient, self._sender, self._sender_name, n.subject or "", n.order_number or "")
+        if not (n.recipient.isascii() and self._sender.isascii()) or any(
+            "\n" in value or "\r" in value for value in headers
+        ):
             return self._utf8_message(n)
         message: Message = _text(n.body_text, "plain")
         if n.body_html:

@@ -144,6 +144,9 @@ async def test_words_beyond_ascii_and_long_lines_arrive_as_written(
     assert "Sarí" in html.get_content()
     # An address beyond ASCII needs SMTPUTF8, which only EmailMessage writes.
     assert isinstance(sender(port).message(a_message(recipient="sarí@example.co.id")), EmailMessage)
+    # A line break in a header value never writes a header of its own.
+    with pytest.raises(ValueError, match="linefeed"):
+        sender(port).message(replace(a_message(), subject="Pesanan\r\nBcc: mallory@example.com"))
 
 
 async def test_a_busy_server_is_retried_and_an_unknown_mailbox_is_not(

@@ -70,18 +70,20 @@ def create_app(
                 sms_http = make_client(settings.infobip.base_url, timeout=settings.infobip.timeout_seconds)
                 stack.push_async_callback(sms_http.aclose)
                 smtp = settings.smtp
+                email = SmtpSender(
+                    host=smtp.host,
+                    port=smtp.port,
+                    sender=smtp.sender,
+                    sender_name=smtp.sender_name,
+                    username=smtp.username,
+                    password=smtp.password.get_secret_value() if smtp.password else None,
+                    start_tls=smtp.start_tls,
+                    use_tls=smtp.use_tls,
+                    timeout=smtp.timeout_seconds,
+                )
+                stack.push_async_callback(email.aclose)  # its kept connection
                 channels = {
-                    Channel.EMAIL: SmtpSender(
-                        host=smtp.host,
-                        port=smtp.port,
-                        sender=smtp.sender,
-                        sender_name=smtp.sender_name,
-                        username=smtp.username,
-                        password=smtp.password.get_secret_value() if smtp.password else None,
-                        start_tls=smtp.start_tls,
-                        use_tls=smtp.use_tls,
-                        timeout=smtp.timeout_seconds,
-                    ),
+                    Channel.EMAIL: email,
                     Channel.SMS: InfobipSmsSender(
                         sms_http, settings.infobip.api_key.get_secret_value(), settings.infobip.sender_id
                     ),
@@ -90,7 +92,7 @@ def create_app(
             if profiles is None:
                 user_http = make_client(d.user_service_url, timeout=5.0)
                 stack.push_async_callback(user_http.aclose)
-                profiles = UserServicePreferences(user_http, internal_token)
+                profiles = UserServicePreferences(user_http, internal_token, d.preferences_cache_seconds)
             auth_client = make_client(settings.internal.auth_service_url)
             stack.push_async_callback(auth_client.aclose)
 

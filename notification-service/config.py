@@ -54,6 +54,10 @@ class DeliverySettings(SettingsBase):
     workers_enabled: bool = Field(default=True, alias="NOTIFY_WORKERS_ENABLED")
     # One URL or its instances' URLs, comma-separated: the client spreads over them.
     user_service_url: UpstreamUrls = Field(default="http://127.0.0.1:8002", alias="USER_SERVICE_URL")
+    # How long a profile's preferences are reused (one order's events come seconds apart); 0: never.
+    preferences_cache_seconds: float = Field(
+        default=30.0, alias="NOTIFY_PREFERENCES_CACHE_SECONDS", ge=0, le=3600
+    )
 
 
 class RetentionSettings(SettingsBase):

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from fastapi import FastAPI
 
-from adapters.db import PaymentUnitOfWork, idempotency_keys, outbox
+from adapters.db import PaymentUnitOfWork, SqlChargeReader, idempotency_keys, outbox
 from adapters.midtrans import MidtransClient
 from adapters.xendit import XenditClient
 from config import Settings
@@ -126,7 +126,9 @@ def create_app(
         app.state.idempotency = idempotency
         app.state.services = PaymentServices(
             charges=ChargeDesk(unit_of_work, gateways, clock),
-            notifications=NotificationDesk(unit_of_work, gateway, clock, mt.server_key.get_secret_value()),
+            notifications=NotificationDesk(
+                unit_of_work, gateway, clock, mt.server_key.get_secret_value(), SqlChargeReader(engine)
+            ),
             refunds=RefundDesk(unit_of_work, gateways, clock),
             xendit_callbacks=XenditCallbackDesk(
                 unit_of_work, xendit, clock, trusted_callback_token(settings)

@@ -1,5 +1,5 @@
 """What the sandbox's SMTP sink and SMS gateway were given, in memory: the emails as received
-(parsed for the page, raw for whoever wants the bytes), the SMS as Infobip would have sent them,
+(kept raw, parsed for the page when first read), the SMS as Infobip would have sent them,
 and the knobs that take either one down."""
 
 from __future__ import annotations
@@ -35,17 +35,55 @@ class ReceivedAttachment:
     content: bytes
 
 
-@dataclass
-class ReceivedEmail:
-    id: int
-    received_at: datetime
-    mail_from: str
-    rcpt_to: list[str]
+@dataclass(frozen=True)
+class _Parsed:
     subject: str
     text: str
     html: str | None
     attachments: list[ReceivedAttachment]
     headers: dict[str, str]
+
+
+class ReceivedEmail:
+    """An email as the sink took it: the envelope and the raw bytes at once, the parts (subject,
+    text, HTML, attachments, headers) parsed when first read. Parsing with the standard library's
+    header registry is most of what the sink costs per message, and under load nobody reads most
+    of them."""
+
+    def __init__(
+        self, id: int, received_at: datetime, mail_from: str, rcpt_to: list[str], raw: bytes
+    ) -> None:
+        self.id = id
+        self.received_at = received_at
+        self.mail_from = mail_from
+        self.rcpt_to = rcpt_to
+        self.raw = raw
+        self._parsed: _Parsed | None = None
+
+    def _parts(self) -> _Parsed:
+        if self._parsed is None:
+            self._parsed = _parse(self.raw)
+        return self._parsed
+
+    @property
+    def subject(self) -> str:
+        return self._parts().subject
+
+    @property
+    def text(self) -> str:
+        return self._parts().text
+
+    @property
+    def html(self) -> str | None:
+        return self._parts().html
+
+    @property
+    def attachments(self) -> list[ReceivedAttachment]:
+        return self._parts().attachments
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return self._parts().headers
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -90,6 +128,10 @@ class SentSms:
 
 
 def parse_email(number: int, mail_from: str, rcpt_to: list[str], raw: bytes) -> ReceivedEmail:
+    return ReceivedEmail(number, datetime.now(UTC), mail_from, list(rcpt_to), raw)
+
+
+def _parse(raw: bytes) -> _Parsed:
     message = message_from_bytes(raw, policy=policy.default)
     assert isinstance(message, EmailMessage)
     text_part = message.get_body(preferencelist=("plain",))
@@ -101,11 +143,7 @@ def parse_email(number: int, mail_from: str, rcpt_to: list[str], raw: bytes) -> 
         attachments.append(
             ReceivedAttachment(part.get_filename() or "attachment", part.get_content_type(), content)
         )
-    return ReceivedEmail(
-        id=number,
-        received_at=datetime.now(UTC),
-        mail_from=mail_from,
-        rcpt_to=list(rcpt_to),
+    return _Parsed(
         # A long subject arrives folded over lines; people read it as one.
         subject=" ".join(str(message.get("Subject", "")).split()),
         text=text_part.get_content() if text_part is not None else "",

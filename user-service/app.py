@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 
 from adapters.auth_accounts import HttpAccountDirectory
-from adapters.db import SqlUnitOfWork
+from adapters.db import SqlMessagePreferences, SqlUnitOfWork
 from adapters.personal_data import KEY_BYTES, PersonalDataCipher
 from config import Settings
 from domain.account_events import AccountEventConsumer
@@ -76,7 +76,9 @@ def create_app(
                 key_source=key_source,
                 account_states=account_states,
             )
-            app.state.profile_service = ProfileService(unit_of_work, accounts, clock)
+            app.state.profile_service = ProfileService(
+                unit_of_work, accounts, clock, SqlMessagePreferences(engine)
+            )
             app.state.account_events = AccountEventConsumer(unit_of_work, clock)
             yield
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -183,32 +184,58 @@ class SqlUnitOfWork(SqlAlchemyUnitOfWork):
         )
         return result.scalar_one_or_none() is not None
 
-    async def add(self, notification: Notification) -> bool:
+    async def add_all(self, notifications: Sequence[Notification]) -> int:
+        if not notifications:
+            return 0
+        # One INSERT for an event's messages (email and SMS): one round trip, not one each.
         result = await self.session.execute(
             pg_insert(t)
-            .values(**_row_values(notification))
+            .values([_row_values(n) for n in notifications])
             .on_conflict_do_nothing(index_elements=[t.c.dedupe_key])
             .returning(t.c.id)
         )
-        return result.scalar_one_or_none() is not None
+        return len(result.all())
 
-    async def next_due(self, now: datetime) -> Notification | None:
+    async def next_due(self, now: datetime) -> tuple[Notification | None, bool]:
         # SKIP LOCKED: another worker sending a message leaves it alone and takes the next.
+        # `more` (any other due row, locked or not) spares the worker a last empty round.
+        due = (t.c.status == "queued", t.c.next_attempt_at <= now)
+        other = t.alias("other")
+        more = (
+            select(other.c.id)
+            .where(other.c.status == "queued", other.c.next_attempt_at <= now, other.c.id != t.c.id)
+            .exists()
+            .label("more_due")
+        )
         row = (
             await self.session.execute(
-                select(t)
-                .where(t.c.status == "queued", t.c.next_attempt_at <= now)
+                select(t, more)
+                .where(*due)
                 .order_by(t.c.next_attempt_at, t.c.created_at)
                 .limit(1)
-                .with_for_update(skip_locked=True)
+                .with_for_update(skip_locked=True, of=t)
             )
         ).first()
-        return _from_row(row) if row is not None else None
+        return (_from_row(row), bool(row.more_due)) if row is not None else (None, False)
 
     async def save(self, notification: Notification) -> None:
-        values = _row_values(notification)
-        del values["id"]
-        await self.session.execute(update(t).where(t.c.id == notification.id).values(**values))
+        # Only what a delivery attempt changes: the rendered bodies and the PDF never change, and
+        # writing them back would ship and re-parse the attachment's JSON on every attempt.
+        n = notification
+        await self.session.execute(
+            update(t)
+            .where(t.c.id == n.id)
+            .values(
+                status=str(n.status),
+                attempts=n.attempts,
+                next_attempt_at=n.next_attempt_at,
+                sent_at=n.sent_at,
+                provider_message_id=n.provider_message_id,
+                provider_response=n.provider_response,
+                history=list(n.history),
+                updated_at=n.updated_at,
+            )
+        )
 
     async def purge_finished(self, before: datetime, limit: int) -> int:
         # SKIP LOCKED: another replica's batch (or a row being saved) is left to its holder.

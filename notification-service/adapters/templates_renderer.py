@@ -22,6 +22,7 @@ class TemplateRenderer:
             autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
             undefined=StrictUndefined,
             keep_trailing_newline=True,
+            auto_reload=False,  # compiled once per process: no stat of the file per message
         )
 
     def render(self, kind: Kind, channel: Channel, language: str, context: dict[str, Any]) -> Rendered:

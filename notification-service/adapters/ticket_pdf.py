@@ -24,6 +24,16 @@ def _latin1(text: object) -> str:
     return str(text).encode("latin-1", "replace").decode("latin-1")
 
 
+def _paragraph(pdf: Any, height: float, text: str) -> None:
+    """`text` on its own line(s): a cell when it fits on one line, else wrapped by multi_cell.
+    The same page either way; multi_cell measures every character to find where to break, most
+    of what a ticket costs to print, for text that nearly always fits."""
+    if "\n" not in text and pdf.get_string_width(text) <= pdf.epw - 2 * pdf.c_margin:
+        pdf.cell(0, height, text, new_x="LMARGIN", new_y="NEXT")
+    else:
+        pdf.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT")
+
+
 class FpdfTicketPrinter:
     def print(self, language: str, context: dict[str, Any]) -> Attachment:
         from fpdf import FPDF  # deferred: see the module docstring
@@ -56,13 +66,11 @@ class FpdfTicketPrinter:
                 )
             pdf.ln(4)
             pdf.set_font("Helvetica", "B", 14)
-            pdf.multi_cell(0, 8, _latin1(doc["title"]), new_x="LMARGIN", new_y="NEXT")
+            _paragraph(pdf, 8, _latin1(doc["title"]))
             pdf.set_font("Courier", "B", 22)
             pdf.cell(0, 14, _latin1(doc["reference"]), new_x="LMARGIN", new_y="NEXT")
             pdf.set_font("Helvetica", "", 11)
             for name, value in doc["fields"]:
-                pdf.multi_cell(
-                    0, 7, _latin1(f"{name.replace('_', ' ')}: {value}"), new_x="LMARGIN", new_y="NEXT"
-                )
+                _paragraph(pdf, 7, _latin1(f"{name.replace('_', ' ')}: {value}"))
         content = bytes(pdf.output())
         return Attachment(f"tiketq-{context['order_number'] or 'booking'}.pdf", "application/pdf", content)

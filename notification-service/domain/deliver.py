@@ -50,19 +50,29 @@ class Deliveries:
 
     async def deliver_one(self) -> bool:
         """Sends the oldest due message; False when nothing is due."""
+        sent, _ = await self._deliver_next()
+        return sent
+
+    async def _deliver_next(self) -> tuple[bool, bool]:
+        """(a message was sent, another one was due beside it)."""
         async with self._uow() as uow:
-            message = await uow.next_due(self._clock())
+            message, more = await uow.next_due(self._clock())
             if message is None:
-                return False
+                return False, False
             await self._attempt(message)
             await uow.save(message)
             await uow.commit()
-        return True
+        return True, more
 
     async def deliver_due(self, limit: int = 1000) -> int:
+        # Stops when the last message taken was the only one due, without asking again: a
+        # message queued meanwhile wakes the worker, one coming due later is the next poll's.
         done = 0
-        while done < limit and await self.deliver_one():
-            done += 1
+        while done < limit:
+            sent, more = await self._deliver_next()
+            done += int(sent)
+            if not more:
+                break
         return done
 
     async def _attempt(self, message: Notification) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -29,12 +29,13 @@ class UnitOfWork(Protocol):
         """False when the event was seen before."""
         ...
 
-    async def add(self, notification: Notification) -> bool:
-        """False when a message with the same dedupe key exists (nothing is added)."""
+    async def add_all(self, notifications: Sequence[Notification]) -> int:
+        """Adds those whose dedupe key is new (one statement); how many were added."""
         ...
 
-    async def next_due(self, now: datetime) -> Notification | None:
-        """The oldest queued message due now, locked so no other worker sends it meanwhile."""
+    async def next_due(self, now: datetime) -> tuple[Notification | None, bool]:
+        """The oldest queued message due now, locked so no other worker sends it meanwhile, and
+        whether another one is due beside it (locked by another worker or not)."""
         ...
 
     async def save(self, notification: Notification) -> None: ...

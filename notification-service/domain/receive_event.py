@@ -57,16 +57,16 @@ class ReceiveEvent:
         prefs = await self._prefs(user_id)
         facts, planned = plan(topic, data, prefs)
         now = self._clock()
-        queued = 0
         async with self._uow() as uow:
             if not await uow.record_event(event_id, topic[:100]):
                 return Outcome.DUPLICATE, 0
+            messages = []
             for p in planned:
                 rendered = self._renderer.render(p.kind, p.channel, prefs.language, p.context)
                 attachments = rendered.attachments
                 if p.kind is Kind.BOOKING_CONFIRMED and p.context["printable"]:
                     attachments = (*attachments, self._printer.print(prefs.language, p.context))
-                added = await uow.add(
+                messages.append(
                     Notification(
                         id=uuid.uuid4(),
                         dedupe_key=p.dedupe_key,
@@ -89,7 +89,7 @@ class ReceiveEvent:
                         updated_at=now,
                     )
                 )
-                queued += int(added)
+            queued = await uow.add_all(messages)
             await uow.commit()
         if queued and self._wake is not None:
             self._wake()

@@ -5,6 +5,7 @@ unit of work for unit tests of the use cases."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 
@@ -95,18 +96,22 @@ class MemoryUnitOfWork:
         self._events.add(event_id)
         return True
 
-    async def add(self, notification: Notification) -> bool:
-        keys = {n.dedupe_key for n in (*self._store.messages.values(), *self._messages.values())}
-        if notification.dedupe_key in keys:
-            return False
-        self._messages[notification.id] = notification
-        return True
+    async def add_all(self, notifications: Sequence[Notification]) -> int:
+        added = 0
+        for notification in notifications:
+            keys = {n.dedupe_key for n in (*self._store.messages.values(), *self._messages.values())}
+            if notification.dedupe_key not in keys:
+                self._messages[notification.id] = notification
+                added += 1
+        return added
 
-    async def next_due(self, now: datetime) -> Notification | None:
+    async def next_due(self, now: datetime) -> tuple[Notification | None, bool]:
         due = [
             n for n in self._store.messages.values() if n.status is Status.QUEUED and n.next_attempt_at <= now
         ]
-        return min(due, key=lambda n: (n.next_attempt_at, n.created_at)) if due else None
+        if not due:
+            return None, False
+        return min(due, key=lambda n: (n.next_attempt_at, n.created_at)), len(due) > 1
 
     async def save(self, notification: Notification) -> None:
         self._messages[notification.id] = notification

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from domain.models import Charge, ChargeStatus
 from domain.repository import (
@@ -248,6 +248,24 @@ class SqlChargeRepository:
         await self._session.execute(
             update(charges).where(charges.c.id == charge.id).values(**_mutable_columns(charge))
         )
+
+
+class SqlChargeReader:
+    """One SELECT on a pooled connection in autocommit: no BEGIN and no ROLLBACK around it (with
+    asyncpg, switching a connection to autocommit and back costs no round trip)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def read(self, order_id: str) -> Charge | None:
+        async with self._engine.connect() as conn:
+            single = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            row = (
+                (await single.execute(select(charges).where(charges.c.order_id == order_id)))
+                .mappings()
+                .first()
+            )
+        return charge_from_row(row) if row is not None else None
 
 
 class SqlNotificationLog:

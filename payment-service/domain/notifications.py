@@ -22,7 +22,15 @@ from domain.errors import (
 from domain.gateways import MIDTRANS
 from domain.models import money
 from domain.notification_log import Received
-from domain.repository import Clock, PaymentGateway, ReceivedNotification, UnitOfWorkFactory, Verdict
+from domain.repository import (
+    ChargeReader,
+    Clock,
+    PaymentGateway,
+    ReceivedNotification,
+    UnitOfWorkChargeReader,
+    UnitOfWorkFactory,
+    Verdict,
+)
 from domain.signature import signature_is_valid
 from domain.status_updates import record_status
 
@@ -33,12 +41,20 @@ REQUIRED_FIELDS = ("order_id", "status_code", "gross_amount", "signature_key", "
 
 class NotificationDesk:
     def __init__(
-        self, uow: UnitOfWorkFactory, gateway: PaymentGateway, clock: Clock, server_key: str
+        self,
+        uow: UnitOfWorkFactory,
+        gateway: PaymentGateway,
+        clock: Clock,
+        server_key: str,
+        charges: ChargeReader | None = None,
     ) -> None:
         self._uow = uow
         self._gateway = gateway
         self._clock = clock
         self._server_key = server_key
+        # The checks before Midtrans is asked read the charge on its own; applying the status
+        # locks it again in the unit of work, so nothing decided here goes unchecked.
+        self._charges = charges or UnitOfWorkChargeReader(uow)
 
     async def receive(self, raw: bytes) -> None:
         """Returns when the notification is accepted (applied, or a duplicate/stale one that changes
@@ -81,8 +97,7 @@ class NotificationDesk:
             await self._store(notification(Verdict.FORGED))
             raise ForgedNotification("The notification's signature_key does not match.")
 
-        async with self._uow() as uow:
-            charge = await uow.charges.get(order_id)
+        charge = await self._charges.read(order_id)
         if charge is None or charge.gateway != MIDTRANS:
             await self._store(notification(Verdict.UNKNOWN_ORDER))
             raise UnknownOrder(f"No Midtrans charge for order_id {order_id!r}.")

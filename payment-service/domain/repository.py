@@ -110,6 +110,24 @@ class ChargeRepository(Protocol):
     async def save(self, charge: Charge) -> None: ...
 
 
+class ChargeReader(Protocol):
+    async def read(self, order_id: str) -> Charge | None:
+        """The charge as last committed, read on its own (no transaction, no lock): for a check
+        before a gateway call, never for a change, which takes the row lock in a unit of work."""
+        ...
+
+
+class UnitOfWorkChargeReader:
+    """A ChargeReader through a unit of work, for stores that have no cheaper read."""
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def read(self, order_id: str) -> Charge | None:
+        async with self._uow() as uow:
+            return await uow.charges.get(order_id)
+
+
 class NotificationLog(Protocol):
     async def add(self, notification: ReceivedNotification) -> None: ...
 

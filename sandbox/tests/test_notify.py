@@ -8,6 +8,7 @@ from email.message import EmailMessage
 import aiosmtplib
 import pytest
 from fastapi import FastAPI
+from notify_state import parse_email
 
 from app import create_app
 from testkit.asgi import running_app
@@ -48,6 +49,21 @@ async def test_the_sink_keeps_emails_and_the_page_shows_them(app: FastAPI) -> No
         assert "<strong>HJK1EY</strong>" in html.text
         page = await client.get("/sandbox/notify")
         assert "Pesanan TQ-1 berhasil" in page.text
+
+
+def test_an_email_is_parsed_when_first_read_and_reads_as_the_message_sent() -> None:
+    raw = bytes(an_email())
+    email = parse_email(7, "no-reply@tiketq.id", ["siti@example.co.id"], raw)
+    assert email._parsed is None  # taking it costs no parsing; reading it does, once
+    summary = email.summary()
+    assert email._parsed is not None
+    assert summary["subject"] == "Pesanan TQ-1 berhasil - kode booking HJK1EY"
+    assert summary["text"].strip() == "Kode booking: HJK1EY"
+    assert summary["attachments"][0]["filename"] == "tiket.pdf"
+    assert email.attachments[0].content == b"%PDF-1.3 HJK1EY"
+    assert email.html is not None
+    assert "<strong>HJK1EY</strong>" in email.html
+    assert email.headers["To"] == "siti@example.co.id"
 
 
 async def test_smtp_down_answers_421_and_keeps_nothing_until_it_is_back(app: FastAPI) -> None:

@@ -29,11 +29,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from adapters.personal_data import PersonalDataCipher
-from domain.models import Profile
+from domain.models import MessagePreferences, Profile
 from shared.db import SqlAlchemyUnitOfWork
 
 metadata = MetaData(
@@ -190,6 +190,24 @@ class SqlProfileRepository:
             )
         ).mappings()
         return [_to_profile(row, self._cipher) for row in rows], total
+
+
+class SqlMessagePreferences:
+    """The four columns on a pooled connection in autocommit: one round trip, no BEGIN and no
+    ROLLBACK around it (with asyncpg, switching a connection to autocommit and back costs none)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def read(self, user_id: UUID) -> MessagePreferences | None:
+        p = profiles.c
+        statement = select(p.user_id, p.language, p.sms_notifications, p.time_zone).where(
+            p.user_id == user_id
+        )
+        async with self._engine.connect() as conn:
+            single = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            row = (await single.execute(statement)).first()
+        return None if row is None else MessagePreferences(*row)
 
 
 class SqlProcessedEvents:

@@ -76,6 +76,16 @@ class ProfileChanges:
     time_zone: str | Unset = UNSET  # the zone times in our messages are written in
 
 
+@dataclass(frozen=True)
+class MessagePreferences:
+    """How to write to a person: what notification-service asks for every order event."""
+
+    user_id: UUID
+    language: str
+    sms_notifications: bool
+    time_zone: str
+
+
 @dataclass
 class Profile:
     user_id: UUID
@@ -99,6 +109,9 @@ class Profile:
         profile = cls(user_id=user_id, email=parse_email(email), created_at=now, updated_at=now)
         profile._apply(details or ProfileChanges(), today=now.date())
         return profile
+
+    def message_preferences(self) -> MessagePreferences:
+        return MessagePreferences(self.user_id, self.language, self.sms_notifications, self.time_zone)
 
     def update(self, changes: ProfileChanges, now: datetime) -> bool:
         """Applies a partial update; True when something changed (then updated_at moves)."""

@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import Protocol, Self
 from uuid import UUID
 
-from domain.models import Account, Profile
+from domain.models import Account, MessagePreferences, Profile
 
 
 class ProfileRepository(Protocol):
@@ -59,6 +59,13 @@ class UnitOfWork(Protocol):
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 Clock = Callable[[], datetime]
+
+
+class MessagePreferencesReader(Protocol):
+    async def read(self, user_id: UUID) -> MessagePreferences | None:
+        """A profile's message preferences as last committed, read on their own (no unit of
+        work: nothing is changed, and the identity number is neither read nor opened)."""
+        ...
 
 
 class AccountDirectory(Protocol):

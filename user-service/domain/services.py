@@ -12,15 +12,22 @@ from domain.errors import (
     ProfileAlreadyExists,
     ProfileNotFound,
 )
-from domain.models import Actor, Profile, ProfileChanges, ProfilePage
-from domain.repository import AccountDirectory, Clock, UnitOfWorkFactory
+from domain.models import Actor, MessagePreferences, Profile, ProfileChanges, ProfilePage
+from domain.repository import AccountDirectory, Clock, MessagePreferencesReader, UnitOfWorkFactory
 
 
 class ProfileService:
-    def __init__(self, uow: UnitOfWorkFactory, accounts: AccountDirectory, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        accounts: AccountDirectory,
+        clock: Clock,
+        preferences: MessagePreferencesReader | None = None,
+    ) -> None:
         self._uow = uow
         self._accounts = accounts
         self._clock = clock
+        self._preferences = preferences
 
     async def create_for_account(self, actor: Actor, user_id: UUID, details: ProfileChanges) -> Profile:
         """An admin creates the profile of an existing account (normally the account.registered
@@ -48,14 +55,18 @@ class ProfileService:
             raise ProfileNotFound()
         return profile
 
-    async def message_preferences(self, user_id: UUID) -> Profile:
+    async def message_preferences(self, user_id: UUID) -> MessagePreferences:
         """For notification-service (service to service, no person behind it): whose profile
         says how to write to them."""
-        async with self._uow() as uow:
-            profile = await uow.profiles.get(user_id)
-        if profile is None:
+        if self._preferences is not None:
+            found = await self._preferences.read(user_id)
+        else:
+            async with self._uow() as uow:
+                profile = await uow.profiles.get(user_id)
+            found = None if profile is None else profile.message_preferences()
+        if found is None:
             raise ProfileNotFound()
-        return profile
+        return found
 
     async def update(self, actor: Actor, user_id: UUID, changes: ProfileChanges) -> Profile:
         if not actor.may_see(user_id):

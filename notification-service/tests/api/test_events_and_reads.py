@@ -217,3 +217,12 @@ async def test_the_virtual_account_is_emailed_once_per_payment_in_the_customers_
     assert "5 Des 2026 15.00 WITA" in message.body_text
     assert "12345678901" in (message.body_html or "")
     assert sms.sent == []  # SMS off
+
+
+async def test_an_events_messages_go_in_at_once_and_a_second_event_about_them_adds_none(
+    client: httpx.AsyncClient,
+) -> None:
+    first = await post_event(client, "transaction.created", events.created())
+    assert (first.json()["outcome"], first.json()["queued"]) == ("queued", 2)  # email and SMS
+    again = await post_event(client, "transaction.created", events.created())
+    assert (again.json()["outcome"], again.json()["queued"]) == ("nothing-to-send", 0)

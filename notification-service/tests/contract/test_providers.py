@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -54,6 +55,8 @@ class Mailbox:
     def __init__(self) -> None:
         self.received: list[EmailMessage] = []
         self.answer: str | None = None  # set: every message gets this reply instead
+        self.connections = 0
+        self.sessions: list[SMTP] = []
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -78,7 +81,10 @@ async def smtp_server() -> AsyncIterator[tuple[Mailbox, int]]:
     mailbox = Mailbox()
 
     def protocol() -> Any:
-        return SMTP(mailbox, hostname="mx.test")
+        mailbox.connections += 1
+        session = SMTP(mailbox, hostname="mx.test")
+        mailbox.sessions.append(session)
+        return session
 
     server = await asyncio.get_running_loop().create_server(protocol, "127.0.0.1", 0)
     yield mailbox, server.sockets[0].getsockname()[1]
@@ -114,6 +120,35 @@ async def test_an_email_goes_as_text_html_and_the_pdf_under_a_stable_message_id(
     assert pdf.get_payload(decode=True) == b"%PDF-1.3 HJK1EY"
 
 
+async def test_words_beyond_ascii_and_long_lines_arrive_as_written(
+    smtp_server: tuple[Mailbox, int],
+) -> None:
+    mailbox, port = smtp_server
+    long_line = "<td>" + "Rp1.250.000 " * 120 + "</td>"  # over SMTP's 998 characters
+    message = replace(
+        a_message(),
+        subject="Pesanan TQ-1 berhasil — kode booking HJK1EY, Sari Wulandarí " + "x" * 60,
+        body_text="Halo Sarí,\nKode booking: HJK1EY\n",
+        body_html=f"<p>Halo Sarí</p>{long_line}",
+    )
+    await sender(port).send(message)
+    [received] = mailbox.received
+    assert received["Subject"] == message.subject
+    assert received["Message-ID"] == f"<{message.id.hex}@tiketq.id>"  # the same on every attempt
+    body = received.get_body(preferencelist=("plain",))
+    html = received.get_body(preferencelist=("html",))
+    assert body is not None
+    assert html is not None
+    assert body.get_content().replace("\r\n", "\n") == message.body_text  # SMTP ends lines CRLF
+    assert long_line in html.get_content()
+    assert "Sarí" in html.get_content()
+    # An address beyond ASCII needs SMTPUTF8, which only EmailMessage writes.
+    assert isinstance(sender(port).message(a_message(recipient="sarí@example.co.id")), EmailMessage)
+    # A line break in a header value never writes a header of its own.
+    with pytest.raises(ValueError, match="linefeed"):
+        sender(port).message(replace(a_message(), subject="Pesanan\r\nBcc: mallory@example.com"))
+
+
 async def test_a_busy_server_is_retried_and_an_unknown_mailbox_is_not(
     smtp_server: tuple[Mailbox, int],
 ) -> None:
@@ -127,6 +162,32 @@ async def test_a_busy_server_is_retried_and_an_unknown_mailbox_is_not(
     with pytest.raises(DeliveryError) as unknown:
         await sender(port).send(a_message(recipient="nobody@example.co.id"))
     assert unknown.value.permanent is True
+
+
+async def test_messages_share_one_connection_and_a_connection_the_server_closed_is_replaced(
+    smtp_server: tuple[Mailbox, int],
+) -> None:
+    mailbox, port = smtp_server
+    email = sender(port)
+    await email.send(a_message())
+    await email.send(a_message())
+    assert mailbox.connections == 1
+    # The server hangs up on the idle connection: the next message goes on a new one.
+    transport = mailbox.sessions[-1].transport
+    assert transport is not None
+    transport.close()
+    await asyncio.sleep(0.05)
+    await email.send(a_message())
+    assert mailbox.connections == 2
+    # A refusal closes the connection; the next message opens another and goes.
+    mailbox.answer = "421 4.3.2 Service not available"
+    with pytest.raises(DeliveryError):
+        await email.send(a_message())
+    mailbox.answer = None
+    await email.send(a_message())
+    assert mailbox.connections == 3
+    assert len(mailbox.received) == 4
+    await email.aclose()
 
 
 async def test_a_server_that_is_not_there_is_retried() -> None:
@@ -265,3 +326,28 @@ async def test_preferences_come_from_user_service_and_a_missing_profile_means_th
         with pytest.raises(httpx.HTTPStatusError):
             await profiles.preferences("u3")
     assert respx.calls[0].request.headers["X-Internal-Token"] == "token"
+
+
+@respx.mock
+async def test_a_profile_is_read_once_for_an_orders_events_and_again_once_it_is_old() -> None:
+    found = respx.get("http://user.test/internal/users/u1/preferences").mock(
+        return_value=httpx.Response(200, json={"user_id": "u1", "language": "en"})
+    )
+    missing = respx.get("http://user.test/internal/users/u2/preferences").mock(
+        return_value=httpx.Response(404, json={"type": ".../profile-not-found"})
+    )
+    now = [100.0]
+    async with httpx.AsyncClient(base_url="http://user.test") as client:
+        profiles = UserServicePreferences(client, "token", ttl_seconds=30, clock=lambda: now[0])
+        assert (await profiles.preferences("u1")).language == "en"
+        now[0] += 29
+        assert (await profiles.preferences("u1")).language == "en"
+        assert found.call_count == 1
+        found.mock(return_value=httpx.Response(200, json={"user_id": "u1", "language": "id"}))
+        now[0] += 1  # 30 s after the read: read again, and the change is seen
+        assert (await profiles.preferences("u1")).language == "id"
+        assert found.call_count == 2
+        # No profile yet (its account event may still be on its way): asked every time.
+        assert await profiles.preferences("u2") == Preferences()
+        assert await profiles.preferences("u2") == Preferences()
+        assert missing.call_count == 2

@@ -26,7 +26,6 @@ from routes.docs import install_platform_docs
 from routes.edge_headers import EdgeHeadersMiddleware
 from routes.metrics import guard_metrics
 from routes.proxy import install_proxy
-from shared.heap import startup_heap_frozen
 from shared.service_app import create_service_app
 
 VERSION = "0.1.0"
@@ -86,9 +85,7 @@ def create_app(
         app.state.authenticator = Authenticator(verifier)
         app.state.platform_openapi = PlatformOpenApi(upstreams, merge_platform, ttl=openapi_ttl_seconds)
         try:
-            # A full collection then no longer stalls forwarding for tens of ms (shared.heap).
-            with startup_heap_frozen():
-                yield
+            yield
         finally:
             await upstreams.aclose()
 

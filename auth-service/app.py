@@ -35,7 +35,6 @@ from routes.deps import AuthServices
 from routes.errors import ERROR_MAP, install_auth_error_handlers
 from shared.background import BackgroundTasks
 from shared.db import create_engine, create_read_pool, create_sessionmaker, ping
-from shared.heap import startup_heap_frozen
 from shared.http import make_client
 from shared.outbox import OutboxRelay, SignedWebhookDelivery
 from shared.service_app import create_service_app
@@ -147,8 +146,7 @@ def create_app(
                 name="refresh-token-purge",
             )
         try:
-            with startup_heap_frozen():  # full collections stay short (shared.heap)
-                yield
+            yield
         finally:
             await background.aclose()
             await client.aclose()

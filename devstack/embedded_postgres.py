@@ -19,8 +19,12 @@ POSTGRES_VERSION = 16
 # A development server's settings (docs/deploy.md says what a real one needs). Every backend's
 # RSS counts the shared memory it touched; the defaults are sized for a server of its own.
 LEAN_SETTINGS: Mapping[str, str] = {
-    # The databases of `make dev` and the tests hold megabytes, not gigabytes.
+    # The databases of `make dev` and the tests hold megabytes, not gigabytes. The buffers are
+    # also a bound: a process's RSS counts every buffer page it touched, at most all of them.
     "shared_buffers": "16MB",
+    # The background writer would write dirty buffers ahead of need, touching the whole pool
+    # (+16 MiB RSS once the migrations have run); the checkpointer writes them anyway.
+    "bgwriter_lru_maxpages": "0",
     # No logical replication here: its launcher would be one more idle process.
     "max_logical_replication_workers": "0",
 }

@@ -1,6 +1,7 @@
-"""The embedded server's own settings: small shared buffers and no logical replication launcher
-for every embedded server, and, for the stack's, idle sessions closed after a time longer than
-the engines' ping threshold (a closed connection is always pinged and replaced before use)."""
+"""The embedded server's own settings: small shared buffers, no background writer's writes and no
+logical replication launcher for every embedded server, and, for the stack's, idle sessions closed
+after a time longer than the engines' ping threshold (a closed connection is always pinged and
+replaced before use)."""
 
 from __future__ import annotations
 
@@ -33,16 +34,16 @@ def data_dir() -> Iterator[Path]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _settings(uri: str) -> tuple[str, str, str, int]:
+def _settings(uri: str) -> tuple[str, str, str, str, int]:
     row = _query(
         uri,
-        "SELECT current_setting('shared_buffers') || '|'"
+        "SELECT current_setting('shared_buffers') || '|' || current_setting('bgwriter_lru_maxpages') || '|'"
         " || current_setting('max_logical_replication_workers') || '|'"
         " || current_setting('idle_session_timeout') || '|'"
         " || (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'logical replication launcher')",
     )
-    buffers, workers, timeout, launchers = row.split("|")
-    return buffers, workers, timeout, int(launchers)
+    buffers, writes, workers, timeout, launchers = row.split("|")
+    return buffers, writes, workers, timeout, int(launchers)
 
 
 def test_a_new_server_runs_with_the_stack_settings_and_keeps_them(data_dir: Path) -> None:
@@ -57,7 +58,7 @@ def test_a_new_server_runs_with_the_stack_settings_and_keeps_them(data_dir: Path
         again = _settings(server.get_uri())
     finally:
         server.cleanup()
-    assert first == again == ("16MB", "0", "10s", 0)
+    assert first == again == ("16MB", "0", "0", "10s", 0)
 
 
 def test_the_stack_closes_idle_sessions_only_after_the_engines_would_ping_them() -> None:

@@ -28,7 +28,7 @@ class DatabaseServer:
             self.embedded = False
         else:
             data_dir.mkdir(parents=True, exist_ok=True)
-            self._server = embedded_postgres.start(data_dir)
+            self._server = embedded_postgres.start(data_dir, embedded_postgres.STACK_SETTINGS)
             self.admin_url = self._server.get_uri()
             self.embedded = True
 

@@ -45,6 +45,10 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
         settings.async_url,
         pool_size=settings.pool_size,
         max_overflow=settings.pool_size,
+        # The most recent connection first: at low traffic the others stay idle, and a server that
+        # closes idle sessions (idle_session_timeout) frees their backends; first in, first out
+        # would keep every connection a burst opened in turn, and alive.
+        pool_use_lifo=True,
         echo=settings.echo,
     )
     _ping_when_idle(engine)

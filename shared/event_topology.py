@@ -21,13 +21,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
-from pamqp.common import FieldTable
 from pydantic import Field, field_validator
 
 from shared.settings import SettingsBase
+
+if TYPE_CHECKING:
+    # aio_pika is imported where a broker is used: without RABBITMQ_URL (make dev, the tests) the
+    # services read only BrokerSettings, and aio_pika with its dependencies is ~3 MiB a process.
+    from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
+    from pamqp.common import FieldTable
 
 EXCHANGE = "tiketq.events"
 NOTIFICATIONS = "notification-service"
@@ -92,6 +96,8 @@ class EventTopology:
 
     async def declare(self, channel: AbstractChannel) -> AbstractExchange:
         """Declares everything (idempotently) and gives the exchange to publish to."""
+        import aio_pika
+
         exchange = await channel.declare_exchange(self.exchange, aio_pika.ExchangeType.TOPIC, durable=True)
         dead_letters = await channel.declare_exchange(
             self.dead_letter_exchange, aio_pika.ExchangeType.DIRECT, durable=True

@@ -24,14 +24,16 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-import aio_pika
-from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 from pydantic import ValidationError
 
 from shared.event_topology import NOTIFICATIONS, EventTopology
 from shared.signed_events import EventEnvelope
+
+if TYPE_CHECKING:
+    # aio_pika only with a broker (RABBITMQ_URL): shared/event_topology.py says why.
+    from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 
 logger = logging.getLogger("notification.event_consumer")
 
@@ -41,10 +43,12 @@ MAX_RECONNECT_SECONDS = 30.0
 MAX_RETRY_PAUSE_SECONDS = 30.0
 
 Handle = Callable[[uuid.UUID, str, dict[str, Any]], Awaitable[Any]]
-Connect = Callable[[str], Awaitable[AbstractRobustConnection]]
+Connect: TypeAlias = "Callable[[str], Awaitable[AbstractRobustConnection]]"
 
 
 async def connect_robust(url: str) -> AbstractRobustConnection:
+    import aio_pika
+
     return await aio_pika.connect_robust(
         url, timeout=CONNECT_TIMEOUT_SECONDS, client_properties={"connection_name": APP_ID}
     )

@@ -25,13 +25,15 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
-
-import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from shared.event_topology import EventTopology, tiketq_topology
 from shared.outbox import Deliver, OutboxEvent
+
+if TYPE_CHECKING:
+    # aio_pika only with a broker (RABBITMQ_URL): shared/event_topology.py says why.
+    import aio_pika
+    from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
 
 logger = logging.getLogger("transaction.event_bus")
 
@@ -50,6 +52,8 @@ class EventDeliverer(Protocol):
 
 def event_message(event: OutboxEvent) -> aio_pika.Message:
     """The envelope as a RabbitMQ message: persistent JSON, id = event id, type = topic."""
+    import aio_pika
+
     body = json.dumps(event.envelope(), separators=(",", ":"), ensure_ascii=False).encode()
     return aio_pika.Message(
         body,
@@ -78,10 +82,12 @@ class LoggingEventDeliverer:
         return None
 
 
-Connect = Callable[[str], Awaitable[AbstractConnection]]
+Connect: TypeAlias = "Callable[[str], Awaitable[AbstractConnection]]"
 
 
 async def connect_robust(url: str) -> AbstractConnection:
+    import aio_pika
+
     return await aio_pika.connect_robust(
         url, timeout=CONNECT_TIMEOUT_SECONDS, client_properties={"connection_name": APP_ID}
     )
@@ -111,6 +117,8 @@ class RabbitMqEventDeliverer:
         self._lock = asyncio.Lock()
 
     async def __call__(self, event: OutboxEvent) -> None:
+        from aio_pika.exceptions import PublishError
+
         exchange = await self._ensure_exchange()
         try:
             await exchange.publish(
@@ -119,7 +127,7 @@ class RabbitMqEventDeliverer:
                 mandatory=True,  # unroutable comes back (PublishError): the row stays due
                 timeout=self._publish_timeout,
             )
-        except aio_pika.exceptions.PublishError:
+        except PublishError:
             # Returned: no queue is bound to the topic. The channel is fine; the row stays due.
             raise
         except Exception:

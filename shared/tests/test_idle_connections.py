@@ -1,0 +1,65 @@
+"""The unit-of-work engine's pool at low traffic: the most recent connection is used again, so
+the others a burst opened stay idle, and one the server closed for idling (idle_session_timeout,
+as `make dev`'s server does) is replaced before use instead of failing a statement."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared import db
+from shared.db import create_engine
+from shared.settings import DatabaseSettings
+
+
+async def _backend(engine: AsyncEngine, hold: float = 0.0) -> int:
+    async with engine.connect() as conn:
+        pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        await asyncio.sleep(hold)
+        return int(pid)
+
+
+async def _burst(engine: AsyncEngine, size: int) -> set[int]:
+    return set(await asyncio.gather(*(_backend(engine, hold=0.05) for _ in range(size))))
+
+
+async def test_at_low_traffic_the_most_recent_connection_is_used_again(
+    make_database: Callable[[str], str],
+) -> None:
+    engine = create_engine(DatabaseSettings(DATABASE_URL=make_database("pool_lifo")))
+    try:
+        burst = await _burst(engine, 3)
+        used = {await _backend(engine) for _ in range(6)}
+    finally:
+        await engine.dispose()
+    assert len(burst) == 3
+    assert len(used) == 1  # first in, first out would have cycled through all three
+
+
+async def test_connections_the_server_closed_for_idling_are_replaced_before_use(
+    make_database: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = make_database("pool_idle_closed")
+    name = urlsplit(url).path.lstrip("/")
+    admin = await asyncpg.connect(url)
+    try:
+        await admin.execute(f"ALTER DATABASE \"{name}\" SET idle_session_timeout = '300ms'")
+    finally:
+        await admin.close()
+    # As on the stack's server: the timeout is longer than the idle time that makes a ping.
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.1)
+    engine = create_engine(DatabaseSettings(DATABASE_URL=url))
+    try:
+        before = await _burst(engine, 3)
+        await asyncio.sleep(1.0)  # every pooled connection is now closed by the server
+        after = await _burst(engine, 3)
+    finally:
+        await engine.dispose()
+    assert len(after) == 3
+    assert not before & after

@@ -77,7 +77,7 @@ def postmaster_pids(data_dir: Path) -> list[int]:
     return []
 
 
-def idle_memory_lines(idle: dict[str, Memory], *, goal_mib: float) -> list[str]:
+def idle_memory_lines(idle: dict[str, Memory], *, goal_mib: float, idle_seconds: int) -> list[str]:
     """BENCHMARKS.md's idle-memory lines: the total against the goal (in RSS, as the goal is
     stated), PSS beside it, and each process's share."""
     total = sum(idle.values(), Memory(0.0, 0.0))
@@ -87,7 +87,8 @@ def idle_memory_lines(idle: dict[str, Memory], *, goal_mib: float) -> list[str]:
         for name, memory in sorted(idle.items(), key=lambda item: -item[1].rss_mib)
     )
     return [
-        f"- Idle memory of the whole stack ({len(idle)} processes or process trees): "
+        f"- Idle memory of the whole stack ({len(idle)} processes or process trees, {idle_seconds} s "
+        "after it was ready, once the connections its start-up opened were closed as idle): "
         f"**{total.rss_mib:,.0f} MiB RSS** ({verdict} the goal of ≤ {goal_mib:,.0f} MiB RSS); "
         f"{total.pss_mib:,.0f} MiB PSS. RSS counts a shared library's pages once in every process "
         "that maps it; PSS splits them between those processes, so the PSS figures add up to what "

@@ -15,3 +15,17 @@ async def running_app(app: FastAPI, base_url: str = "http://testserver") -> Asyn
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield client
+
+
+async def as_fastapi_writes(model: object, answer: object) -> httpx.Response:
+    """`answer` served as FastAPI serves a route with `response_model=model`: validated and
+    encoded by FastAPI itself, to compare a route's pre-encoded bytes with."""
+    reference = FastAPI()
+
+    @reference.get("/answer", response_model=model)
+    async def route() -> object:
+        return answer
+
+    transport = httpx.ASGITransport(app=reference)
+    async with httpx.AsyncClient(transport=transport, base_url="http://reference") as client:
+        return await client.get("/answer")

@@ -4,13 +4,10 @@ route's response_model, and never the old ones once the catalogue is reloaded (o
 
 from __future__ import annotations
 
-import httpx
-from fastapi import FastAPI
-
 from app import create_app
 from domain.models import Port
 from routes.schemas import PortOut
-from testkit.asgi import running_app
+from testkit.asgi import as_fastapi_writes, running_app
 from tests.conftest import make_settings
 from tests.fakes import PORTS, FakeClock, FakeOperator
 
@@ -25,19 +22,6 @@ class ChangingOperator(FakeOperator):
     async def ports(self) -> list[Port]:
         await super().ports()
         return list(self.published)
-
-
-async def as_fastapi_writes(answer: list[PortOut]) -> httpx.Response:
-    """The same answer through a plain `response_model` route: validated and encoded by FastAPI."""
-    reference = FastAPI()
-
-    @reference.get("/answer", response_model=list[PortOut])
-    async def route() -> list[PortOut]:
-        return answer
-
-    transport = httpx.ASGITransport(app=reference)
-    async with httpx.AsyncClient(transport=transport, base_url="http://reference") as client:
-        return await client.get("/answer")
 
 
 QUERIES: list[dict[str, str | int]] = [
@@ -66,7 +50,7 @@ async def test_port_answers_are_the_bytes_fastapi_would_write_and_follow_the_cat
                 response = await client.get("/ferries/ports", params=params)
                 q, limit = params.get("q"), int(params.get("limit", 50))
                 expected = await as_fastapi_writes(
-                    [PortOut.of(p) for p in await app.state.catalogue.ports(q, limit)]
+                    list[PortOut], [PortOut.of(p) for p in await app.state.catalogue.ports(q, limit)]
                 )
                 assert response.status_code == expected.status_code == 200
                 assert response.content == expected.content, params

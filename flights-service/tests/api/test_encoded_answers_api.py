@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
 
-import httpx
 from fastapi import FastAPI
 
 from adapters.airports import AirportsDataDirectory
@@ -29,27 +28,10 @@ from domain.models import (
 from routes.encoded import EncodedResults
 from routes.schemas import AirportOut, SearchOut
 from shared.kept_answers import MAX_KEPT_QUERY, KeptAnswers
-from testkit.asgi import running_app
+from testkit.asgi import as_fastapi_writes, running_app
 from tests.api.test_flights_api import SEARCH, stock
 from tests.conftest import make_settings
 from tests.fakes import WIB, FakeSupplier, MovableClock, make_offer
-
-
-def slow_path(model: object, answer: object) -> FastAPI:
-    """A route as FastAPI serves a `response_model` route: the models returned, validated, encoded."""
-    reference = FastAPI()
-
-    @reference.get("/answer", response_model=model)
-    async def route() -> object:
-        return answer
-
-    return reference
-
-
-async def as_fastapi_writes(model: object, answer: object) -> httpx.Response:
-    transport = httpx.ASGITransport(app=slow_path(model, answer))
-    async with httpx.AsyncClient(transport=transport, base_url="http://reference") as client:
-        return await client.get("/answer")
 
 
 async def test_airport_answers_are_the_bytes_fastapi_would_write(

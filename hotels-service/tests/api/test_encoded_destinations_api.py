@@ -7,14 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import httpx
-from fastapi import FastAPI
-
 from adapters.cache import MemorySearchCache
 from app import create_app
 from domain.models import Destination
 from routes.schemas import DestinationOut
-from testkit.asgi import running_app
+from testkit.asgi import as_fastapi_writes, running_app
 from tests.conftest import make_settings
 from tests.fakes import DESTINATIONS, FakeHotelSupplier, MovableClock
 
@@ -28,19 +25,6 @@ class ChangingSupplier(FakeHotelSupplier):
     async def destinations(self) -> list[Destination]:
         await super().destinations()
         return list(self.published)
-
-
-async def as_fastapi_writes(answer: list[DestinationOut]) -> httpx.Response:
-    """The same answer through a plain `response_model` route: validated and encoded by FastAPI."""
-    reference = FastAPI()
-
-    @reference.get("/answer", response_model=list[DestinationOut])
-    async def route() -> list[DestinationOut]:
-        return answer
-
-    transport = httpx.ASGITransport(app=reference)
-    async with httpx.AsyncClient(transport=transport, base_url="http://reference") as client:
-        return await client.get("/answer")
 
 
 QUERIES: list[dict[str, str | int]] = [
@@ -71,7 +55,8 @@ async def test_destination_answers_are_the_bytes_fastapi_would_write_and_follow_
                 response = await client.get("/hotels/destinations", params=params)
                 q, limit = str(params.get("q", "")), int(params.get("limit", 20))
                 expected = await as_fastapi_writes(
-                    [DestinationOut.of(d) for d in await app.state.hotel_search.destinations(q, limit)]
+                    list[DestinationOut],
+                    [DestinationOut.of(d) for d in await app.state.hotel_search.destinations(q, limit)],
                 )
                 assert response.status_code == expected.status_code == 200
                 assert response.content == expected.content, params

@@ -310,8 +310,15 @@ class Purgeable(Protocol):
     async def purge_expired(self) -> int: ...
 
 
-async def purge_expired_forever(store: Purgeable, interval_seconds: float) -> None:
-    """Purges expired keys now and then every `interval_seconds`, until cancelled.
+async def purge_expired_forever(
+    store: Purgeable,
+    interval_seconds: float,
+    *,
+    what: str = "expired idempotency keys",
+    log: logging.Logger = logger,
+) -> None:
+    """Purges expired rows now and then every `interval_seconds`, until cancelled; `what` names
+    them in the logs (the outbox's retention reuses this loop, shared/outbox.py).
 
     The first round runs at start-up, so a service restarted more often than the interval still
     purges. A failed round (the database restarting, say) is logged and the next one tries again:
@@ -320,12 +327,13 @@ async def purge_expired_forever(store: Purgeable, interval_seconds: float) -> No
         try:
             purged = await store.purge_expired()
         except Exception:
-            logger.exception("could not purge expired idempotency keys; trying again next round")
+            log.exception("could not purge %s; trying again next round", what)
         else:
-            logger.log(
+            log.log(
                 logging.INFO if purged else logging.DEBUG,
-                "purged %d expired idempotency keys",
+                "purged %d %s",
                 purged,
+                what,
                 extra={"purged": purged},
             )
         await asyncio.sleep(interval_seconds)

@@ -12,7 +12,7 @@ import contextlib
 import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,6 +28,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    delete,
     func,
     select,
     update,
@@ -37,6 +38,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared import signing
+from shared.idempotency import purge_expired_forever
 
 logger = logging.getLogger("shared.outbox")
 
@@ -292,6 +294,61 @@ def event_subject(event: OutboxEvent) -> str:
         if value:
             return f"{name}:{value}"
     return f"event:{event.id}"
+
+
+class OutboxRetention:
+    """Deletes rows delivered longer than `retention` ago, from each of `tables`: a delivered
+    event is done with, and its payload (emails, phones, virtual-account numbers) must not be
+    kept forever. Rows not delivered yet are never deleted, however old: they are the queue.
+
+    Batches of `batch_size`, oldest delivery first, each its own short transaction; `SKIP LOCKED`
+    passes over rows another replica's purge (or a relay) holds, so replicas purge side by side
+    without waiting on or double-counting each other. Times are the database's (`now()`)."""
+
+    BATCH_SIZE = 500
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        tables: Sequence[Table],
+        retention: timedelta,
+        *,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        if retention <= timedelta(0) or batch_size < 1:
+            raise ValueError("outbox retention needs a positive retention and a batch of at least one row")
+        self._sessions = sessions
+        self._tables = tuple(tables)
+        self._retention = retention
+        self._batch_size = batch_size
+
+    async def purge_expired(self) -> int:
+        """Purges every table until a batch comes back short; returns the rows deleted."""
+        purged = 0
+        for table in self._tables:
+            while True:
+                deleted = await self._purge_batch(table)
+                purged += deleted
+                if deleted < self._batch_size:
+                    break
+        return purged
+
+    async def _purge_batch(self, t: Table) -> int:
+        expired = (
+            select(t.c.id)
+            .where(t.c.delivered_at.is_not(None), t.c.delivered_at < func.now() - self._retention)
+            .order_by(t.c.delivered_at)
+            .limit(self._batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(delete(t).where(t.c.id.in_(expired)))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def purge_forever(self, interval_seconds: float) -> None:
+        """At start-up, then every `interval_seconds`, until cancelled (a failed round is logged
+        and retried the next one)."""
+        await purge_expired_forever(self, interval_seconds, what="delivered outbox rows", log=logger)
 
 
 class SignedWebhookDelivery:

@@ -171,6 +171,25 @@ class IdempotencySettings(SettingsBase):
         return timedelta(hours=self.retention_hours)
 
 
+class OutboxRetentionSettings(SettingsBase):
+    """How long delivered outbox rows are kept (shared/outbox.py, OutboxRetention), the same in
+    every service with an outbox: undelivered rows are never purged."""
+
+    # A month answers "was the event sent, and what did it say?"; the payloads hold personal data
+    # (emails, phones, virtual-account numbers) that must not stay forever. Ten years at most.
+    retention_days: int = Field(default=30, alias="OUTBOX_RETENTION_DAYS", ge=1, le=3650)
+    # Each round deletes in short batches; hourly as the other purges, at most daily.
+    purge_interval_seconds: float = Field(
+        default=3600.0, alias="OUTBOX_PURGE_INTERVAL_SECONDS", ge=1, le=86_400
+    )
+    # Off only in tests that purge by hand.
+    purge_enabled: bool = Field(default=True, alias="OUTBOX_PURGE_ENABLED")
+
+    @property
+    def retention(self) -> timedelta:
+        return timedelta(days=self.retention_days)
+
+
 def to_asyncpg_url(url: str) -> str:
     for scheme in ("postgresql+asyncpg://", "postgresql+psycopg://", "postgresql://", "postgres://"):
         if url.startswith(scheme):

@@ -10,6 +10,7 @@ from shared.settings import (
     DatabaseSettings,
     IdempotencySettings,
     InternalSettings,
+    OutboxRetentionSettings,
     RuntimeSettings,
     refuse_placeholder_secret,
     to_asyncpg_url,
@@ -135,3 +136,48 @@ def test_a_duplicate_must_give_up_before_the_first_request_counts_as_abandoned(
         IdempotencySettings()
     monkeypatch.setenv("IDEMPOTENCY_WAIT_SECONDS", "119")
     assert IdempotencySettings().wait_seconds == 119
+
+
+OUTBOX_RETENTION_NAMES = ("OUTBOX_RETENTION_DAYS", "OUTBOX_PURGE_INTERVAL_SECONDS", "OUTBOX_PURGE_ENABLED")
+
+
+def test_outbox_retention_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in OUTBOX_RETENTION_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    s = OutboxRetentionSettings()
+    assert s.retention == timedelta(days=30)
+    assert s.purge_interval_seconds == 3600
+    assert s.purge_enabled is True
+
+
+@pytest.mark.parametrize(("days", "expected"), [("1", timedelta(days=1)), ("3650", timedelta(days=3650))])
+def test_outbox_retention_bounds_are_accepted(
+    monkeypatch: pytest.MonkeyPatch, days: str, expected: timedelta
+) -> None:
+    monkeypatch.setenv("OUTBOX_RETENTION_DAYS", days)
+    monkeypatch.setenv("OUTBOX_PURGE_ENABLED", "false")
+    s = OutboxRetentionSettings()
+    assert s.retention == expected
+    assert s.purge_enabled is False
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("OUTBOX_RETENTION_DAYS", "0"),
+        ("OUTBOX_RETENTION_DAYS", "-1"),
+        ("OUTBOX_RETENTION_DAYS", "3651"),
+        ("OUTBOX_RETENTION_DAYS", "1.5"),
+        ("OUTBOX_RETENTION_DAYS", "a month"),
+        ("OUTBOX_PURGE_INTERVAL_SECONDS", "0.5"),
+        ("OUTBOX_PURGE_INTERVAL_SECONDS", "86401"),
+    ],
+)
+def test_outbox_retention_out_of_bounds_is_refused_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    for other in OUTBOX_RETENTION_NAMES:
+        monkeypatch.delenv(other, raising=False)
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=name):
+        OutboxRetentionSettings()

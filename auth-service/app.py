@@ -36,7 +36,7 @@ from routes.errors import ERROR_MAP, install_auth_error_handlers
 from shared.background import BackgroundTasks
 from shared.db import create_engine, create_read_pool, create_sessionmaker, ping
 from shared.http import make_client
-from shared.outbox import OutboxRelay, SignedWebhookDelivery
+from shared.outbox import OutboxRelay, OutboxRetention, SignedWebhookDelivery
 from shared.service_app import create_service_app
 from shared.tokens import StaticKeySource, TokenVerifier
 
@@ -144,6 +144,12 @@ def create_app(
             background.start(
                 app.state.token_retention.purge_forever(settings.retention.purge_interval_seconds),
                 name="refresh-token-purge",
+            )
+        if settings.outbox_retention.purge_enabled:
+            outbox_retention = OutboxRetention(sessions, [outbox], settings.outbox_retention.retention)
+            background.start(
+                outbox_retention.purge_forever(settings.outbox_retention.purge_interval_seconds),
+                name="outbox-retention",
             )
         try:
             yield

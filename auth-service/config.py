@@ -5,7 +5,7 @@ Any secret X may come from a file named in X_FILE (shared.settings.FileSecretsSo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from pydantic import EmailStr, Field, SecretStr, field_validator, model_validator
@@ -16,6 +16,7 @@ from shared.client_address import Network, parse_networks
 from shared.settings import (
     DatabaseSettings,
     InternalSettings,
+    OutboxRetentionSettings,
     RuntimeSettings,
     SettingsBase,
     UpstreamUrls,
@@ -150,6 +151,8 @@ class Settings:
     rate_limit: RateLimitSettings
     events: EventSettings
     retention: RetentionSettings
+    # OUTBOX_RETENTION_DAYS, OUTBOX_PURGE_*: delivered account events are purged.
+    outbox_retention: OutboxRetentionSettings = field(default_factory=OutboxRetentionSettings)
 
     def __post_init__(self) -> None:
         """Outside local development a missing or copied secret stops the service from starting."""
@@ -175,4 +178,5 @@ class Settings:
             rate_limit=RateLimitSettings(),
             events=EventSettings(),  # type: ignore[call-arg]
             retention=RetentionSettings(),
+            outbox_retention=OutboxRetentionSettings(),
         )

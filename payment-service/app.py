@@ -31,7 +31,7 @@ from shared.background import BackgroundTasks
 from shared.db import create_engine, create_sessionmaker, ping
 from shared.http import make_client
 from shared.idempotency import IdempotencyStore, purge_expired_forever
-from shared.outbox import OutboxRelay, SignedWebhookDelivery
+from shared.outbox import OutboxRelay, OutboxRetention, SignedWebhookDelivery
 from shared.service_app import create_service_app
 
 VERSION = "1.0.0"
@@ -151,6 +151,12 @@ def create_app(
             retention.purge_forever(settings.notifications.purge_interval_seconds),
             name="notifications-retention",
         )
+        if settings.outbox_retention.purge_enabled:
+            outbox_retention = OutboxRetention(sessions, [outbox], settings.outbox_retention.retention)
+            background.start(
+                outbox_retention.purge_forever(settings.outbox_retention.purge_interval_seconds),
+                name="outbox-retention",
+            )
         try:
             yield
         finally:

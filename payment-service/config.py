@@ -12,6 +12,7 @@ from shared.settings import (
     DatabaseSettings,
     IdempotencySettings,
     InternalSettings,
+    OutboxRetentionSettings,
     RuntimeSettings,
     SettingsBase,
     UpstreamUrls,
@@ -131,6 +132,8 @@ class Settings:
     xendit: XenditSettings = field(default_factory=XenditSettings)  # XENDIT_*
     gateways: GatewaySettings = field(default_factory=GatewaySettings)  # PAYMENT_DEFAULT_GATEWAY
     notifications: NotificationSettings = field(default_factory=NotificationSettings)  # NOTIFICATION_*
+    # OUTBOX_RETENTION_DAYS, OUTBOX_PURGE_*
+    outbox_retention: OutboxRetentionSettings = field(default_factory=OutboxRetentionSettings)
 
     def __post_init__(self) -> None:
         """Outside local development a missing or copied secret stops the service from starting."""
@@ -166,4 +169,5 @@ class Settings:
             xendit=XenditSettings(),
             gateways=GatewaySettings(),
             notifications=NotificationSettings(),
+            outbox_retention=OutboxRetentionSettings(),
         )

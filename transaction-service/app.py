@@ -29,7 +29,7 @@ from shared.background import BackgroundTasks
 from shared.db import create_engine, create_sessionmaker, ping
 from shared.http import make_client
 from shared.idempotency import IdempotencyStore, purge_expired_forever
-from shared.outbox import OutboxEvent, OutboxRelay, SignedWebhookDelivery
+from shared.outbox import OutboxEvent, OutboxRelay, OutboxRetention, SignedWebhookDelivery
 from shared.service_app import create_service_app
 from shared.tokens import AccountStateSource, KeySource, verifier_backed_by_auth_service
 
@@ -176,6 +176,15 @@ def create_app(
                     purge_expired_forever(idempotency, settings.idempotency.purge_interval_seconds),
                     name="idempotency-purge",
                 )
+                if settings.outbox_retention.purge_enabled:
+                    # Both outbox-shaped tables: delivered events and jobs run keep payloads too.
+                    outbox_retention = OutboxRetention(
+                        sessions, [tables.outbox, tables.work_queue], settings.outbox_retention.retention
+                    )
+                    background.start(
+                        outbox_retention.purge_forever(settings.outbox_retention.purge_interval_seconds),
+                        name="outbox-retention",
+                    )
             yield
 
     async def readiness(app: FastAPI) -> None:

@@ -13,6 +13,7 @@ from shared.settings import (
     IdempotencySettings,
     InternalSettings,
     JwtVerifySettings,
+    OutboxRetentionSettings,
     RuntimeSettings,
     SettingsBase,
     UpstreamUrls,
@@ -99,6 +100,8 @@ class Settings:
     workers: WorkerSettings = field(default_factory=WorkerSettings)
     idempotency: IdempotencySettings = field(default_factory=IdempotencySettings)  # IDEMPOTENCY_*
     orders: OrderSettings = field(default_factory=OrderSettings)  # MAX_UNPAID_ORDERS_PER_ACCOUNT
+    # OUTBOX_RETENTION_DAYS, OUTBOX_PURGE_*: delivered events and finished jobs are purged.
+    outbox_retention: OutboxRetentionSettings = field(default_factory=OutboxRetentionSettings)
     # RABBITMQ_URL (or _FILE), EVENTS_*; built by hand (tests) it has no broker unless given one.
     broker: BrokerSettings = field(default_factory=lambda: BrokerSettings(RABBITMQ_URL=None))
 
@@ -127,5 +130,6 @@ class Settings:
             workers=WorkerSettings(),
             idempotency=IdempotencySettings(),
             orders=OrderSettings(),
+            outbox_retention=OutboxRetentionSettings(),
             broker=BrokerSettings(),
         )

@@ -69,3 +69,5 @@ Index("ix_refresh_tokens_expires_at", refresh_tokens.c.expires_at)
 outbox = outbox_table(metadata)
 # The relay's query: undelivered rows that are due.
 Index("ix_outbox_pending", outbox.c.next_attempt_at, postgresql_where=outbox.c.delivered_at.is_(None))
+# The outbox retention's query: what was delivered longest ago.
+Index("ix_outbox_delivered", outbox.c.delivered_at, postgresql_where=outbox.c.delivered_at.is_not(None))

@@ -13,10 +13,15 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from devstack import embedded_postgres
 
@@ -77,3 +82,19 @@ def alembic(service_dir: Path, database_url: str, *args: str) -> None:
         capture_output=True,
         text=True,
     )
+
+
+@asynccontextmanager
+async def sessions_with_tables(
+    url: str, metadata: MetaData, **engine_options: Any
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on `url` (an asyncpg URL) whose database holds exactly `metadata`'s tables, made
+    afresh; the engine is disposed of afterwards."""
+    engine = create_async_engine(url, **engine_options)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.drop_all)
+        await conn.run_sync(metadata.create_all)
+    try:
+        yield async_sessionmaker(engine, expire_on_commit=False)
+    finally:
+        await engine.dispose()

@@ -16,7 +16,6 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from shared.booking_api import (
     BookingOut,
@@ -33,6 +32,7 @@ from shared.idempotency import IdempotencyStore, Replay, idempotency_table
 from shared.service_app import create_service_app
 from shared.settings import RuntimeSettings, to_asyncpg_url
 from testkit.asgi import running_app
+from testkit.postgres import sessions_with_tables
 
 TOKEN = "internal-test-token"
 NOW = datetime(2026, 12, 4, 8, 0, 0, 120000, tzinfo=UTC)
@@ -177,12 +177,8 @@ def database_url(make_database: Callable[[str], str]) -> str:
 
 @pytest.fixture
 async def store(database_url: str) -> AsyncIterator[IdempotencyStore]:
-    engine = create_async_engine(database_url)
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.drop_all)
-        await conn.run_sync(metadata.create_all)
-    yield IdempotencyStore(async_sessionmaker[AsyncSession](engine, expire_on_commit=False), keys_table)
-    await engine.dispose()
+    async with sessions_with_tables(database_url, metadata) as sessions:
+        yield IdempotencyStore(sessions, keys_table)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.booking_lifecycle import BookingStatus, Document, LineItem
 from shared.booking_table import (
@@ -26,6 +26,7 @@ from shared.booking_table import (
 )
 from shared.db import NAMING_CONVENTION
 from shared.settings import to_asyncpg_url
+from testkit.postgres import sessions_with_tables
 
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 bookings = sa.Table(
@@ -89,12 +90,8 @@ def database_url(make_database: Callable[[str], str]) -> str:
 
 @pytest.fixture
 async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_async_engine(database_url)
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.drop_all)
-        await conn.run_sync(metadata.create_all)
-    yield async_sessionmaker(engine, expire_on_commit=False)
-    await engine.dispose()
+    async with sessions_with_tables(database_url, metadata) as made:
+        yield made
 
 
 async def test_rows_are_added_read_and_saved_by_reference(sessions: async_sessionmaker[AsyncSession]) -> None:

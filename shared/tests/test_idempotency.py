@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.idempotency import (
     IdempotencyKeyReused,
@@ -23,6 +23,7 @@ from shared.idempotency import (
     request_fingerprint,
 )
 from shared.settings import IdempotencySettings, to_asyncpg_url
+from testkit.postgres import sessions_with_tables
 
 metadata = sa.MetaData()
 keys = idempotency_table(metadata)
@@ -63,12 +64,8 @@ def database_url(make_database: Callable[[str], str]) -> str:
 
 @pytest.fixture
 async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine: AsyncEngine = create_async_engine(database_url, pool_size=25)
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.drop_all)
-        await conn.run_sync(metadata.create_all)
-    yield async_sessionmaker(engine, expire_on_commit=False)
-    await engine.dispose()
+    async with sessions_with_tables(database_url, metadata, pool_size=25) as made:
+        yield made
 
 
 @pytest.fixture

@@ -10,10 +10,11 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 from sqlalchemy import MetaData, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.outbox import OutboxEvent, OutboxRelay, add_event, add_event_once, outbox_table
 from shared.settings import to_asyncpg_url
+from testkit.postgres import sessions_with_tables
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
@@ -21,11 +22,8 @@ outbox = outbox_table(metadata)
 
 @pytest.fixture
 async def sessions(make_database: Callable[[str], str]) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine: AsyncEngine = create_async_engine(to_asyncpg_url(make_database("outbox")))
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    yield async_sessionmaker(engine, expire_on_commit=False)
-    await engine.dispose()
+    async with sessions_with_tables(to_asyncpg_url(make_database("outbox")), metadata) as made:
+        yield made
 
 
 async def test_committed_events_are_delivered_once_and_rolled_back_ones_never(

@@ -12,10 +12,11 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import MetaData, Table, func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.outbox import OutboxRetention, outbox_table
 from shared.settings import to_asyncpg_url
+from testkit.postgres import sessions_with_tables
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
@@ -26,11 +27,8 @@ RETENTION = timedelta(days=30)
 
 @pytest.fixture
 async def sessions(make_database: Callable[[str], str]) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine: AsyncEngine = create_async_engine(to_asyncpg_url(make_database("outbox_retention")))
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    yield async_sessionmaker(engine, expire_on_commit=False)
-    await engine.dispose()
+    async with sessions_with_tables(to_asyncpg_url(make_database("outbox_retention")), metadata) as made:
+        yield made
 
 
 async def add_rows(

@@ -110,7 +110,11 @@ class ReadPool:
             raise PoolTimeoutError("no pooled read connection came free in time") from exc
         try:
             return await connection.fetchrow(query, *args)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        except Exception as exc:
+            # Whatever the error, a connection that is now closed died under the read. When the
+            # server closes it just as the statement goes out (idle_session_timeout, a restart),
+            # asyncpg may say so as ConnectionDoesNotExistError, as the server's own FATAL error,
+            # or as an InternalClientError ("cannot switch to state …"); all are retried.
             if _closed(connection):
                 raise _ConnectionDied from exc
             raise

@@ -4,7 +4,9 @@ database-unavailable; the unit-of-work engine pings only a connection that sat i
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
@@ -65,6 +67,32 @@ async def test_a_connection_killed_in_the_pool_is_replaced(pool: ReadPool, datab
 
     assert second is not None
     assert second["pid"] != first["pid"]
+
+
+async def test_a_connection_the_server_closes_as_the_read_goes_out_is_replaced(
+    make_database: Callable[[str], str],
+) -> None:
+    """As on `make dev`'s server, which closes sessions idle for 10 s: reads spaced about the idle
+    limit apart, so that some find the connection already closed and some reach the server just as
+    it closes it. asyncpg reports the second kind in several ways; none may fail the read."""
+    url = make_database("read_pool_idle_closed")
+    admin = await asyncpg.connect(url)
+    try:
+        name = urlsplit(url).path.lstrip("/")
+        await admin.execute(f"ALTER DATABASE \"{name}\" SET idle_session_timeout = '50ms'")
+    finally:
+        await admin.close()
+    pool = await create_read_pool(DatabaseSettings(DATABASE_URL=url, DATABASE_POOL_SIZE=1))
+    try:
+        backends = set()
+        for attempt in range(60):
+            await asyncio.sleep(0.046 + (attempt % 5) * 0.002)  # 46 to 54 ms
+            row = await pool.fetchrow("SELECT pg_backend_pid() AS pid")
+            assert row is not None
+            backends.add(row["pid"])
+    finally:
+        await pool.close()
+    assert len(backends) > 1  # the server did close connections under the pool
 
 
 async def test_no_row_is_none(pool: ReadPool) -> None:

@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from starlette.middleware.cors import CORSMiddleware
 
 from adapters.authentication import Authenticator, build_token_verifier
 from adapters.openapi_merge import merge_documents
@@ -23,7 +22,7 @@ from config import Settings
 from domain.access import TIKETQ_ACCESS
 from domain.routing import TIKETQ_ROUTES, RoutingTable
 from routes.docs import install_platform_docs
-from routes.edge_headers import EdgeHeadersMiddleware
+from routes.edge_headers import EdgeMiddleware
 from routes.metrics import guard_metrics
 from routes.proxy import install_proxy
 from shared.service_app import create_service_app
@@ -108,17 +107,19 @@ def create_app(
     )
     install_platform_docs(app)
     guard_metrics(app, settings.internal.token.get_secret_value())
-    # Outside the shell's middleware, so that its own answers (413, 500) carry the headers too.
-    app.add_middleware(EdgeHeadersMiddleware)
-    if settings.cors.origins:
-        # Outermost, so that even a 401 or 413 reaches the browser with its CORS headers.
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors.origins,
-            allow_methods=CORS_METHODS,
-            allow_headers=CORS_ALLOWED_HEADERS,
-            expose_headers=CORS_EXPOSED_HEADERS,
-            max_age=600,
-        )
+    # Outside the shell's middleware, so that its own answers (413, 500) carry the headers too;
+    # CORS outermost, so that even a 401 or 413 reaches the browser with its CORS headers.
+    cors = (
+        {
+            "allow_origins": settings.cors.origins,
+            "allow_methods": CORS_METHODS,
+            "allow_headers": CORS_ALLOWED_HEADERS,
+            "expose_headers": CORS_EXPOSED_HEADERS,
+            "max_age": 600,
+        }
+        if settings.cors.origins
+        else None
+    )
+    app.add_middleware(EdgeMiddleware, cors=cors)
     install_proxy(app, routing, access)
     return app

@@ -52,6 +52,8 @@ async def echo(request: Request, service: str, received: Received) -> Response:
         return response
     if last == "cached":
         return JSONResponse(seen, headers={"Cache-Control": "public, max-age=300"})
+    if last == "varied":
+        return JSONResponse(seen, headers={"Vary": "Accept-Encoding"})
     if last == "gzipped":
         return Response(
             gzip.compress(b'{"compressed": true}'),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import GatewayFactory, Platform, make_settings
+from tests.conftest import WEB_APP_ORIGIN, GatewayFactory, Platform, make_settings
 from tests.stubs import INTERNAL_TOKEN
 
 
@@ -98,3 +98,33 @@ async def test_an_answer_that_sets_its_own_cache_control_keeps_it(
     assert cached.headers.get_list("cache-control") == ["public, max-age=300"]
     assert asset.status_code == 200
     assert asset.headers.get_list("cache-control") == ["public, max-age=86400"]
+
+
+@pytest.mark.parametrize("origin", [None, WEB_APP_ORIGIN, "https://evil.example"])
+async def test_every_answer_varies_by_origin_and_carries_the_security_headers(
+    gateway: httpx.AsyncClient, platform: Platform, origin: str | None
+) -> None:
+    """With or without a browser's Origin (CORS acts only on those), a cache may never hand one
+    caller's answer to a browser of another origin, and the security headers are the same."""
+    _, auth = platform.login()
+    headers = {**auth, "Origin": origin} if origin else auth
+    response = await gateway.get("/flights/search", headers=headers)
+    assert response.status_code == 200
+    assert response.headers.get_list("vary") == ["Origin"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
+    allowed = response.headers.get("access-control-allow-origin")
+    assert allowed == (WEB_APP_ORIGIN if origin == WEB_APP_ORIGIN else None)
+
+
+async def test_origin_joins_the_vary_of_the_service_answer(
+    start_gateway: GatewayFactory, platform: Platform
+) -> None:
+    settings = make_settings()
+    settings.cors.origins_csv = ""
+    _, auth = platform.login()
+    async with start_gateway(make_settings()) as with_cors, start_gateway(settings) as without_cors:
+        varied = await with_cors.get("/flights/varied", headers=auth)
+        unvaried = await without_cors.get("/flights/varied", headers=auth)
+    assert varied.headers.get_list("vary") == ["Accept-Encoding, Origin"]
+    assert unvaried.headers.get_list("vary") == ["Accept-Encoding"]  # no CORS: nothing varies by origin

@@ -15,9 +15,6 @@ would close them (uvicorn keeps them 5 s), so a request rarely meets a connectio
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 import aiohttp
 from yarl import URL
 
@@ -72,15 +69,11 @@ def text_headers(headers: list[Header]) -> list[tuple[str, str]] | None:
         return None
 
 
-@asynccontextmanager
-async def client_errors(service: str) -> AsyncIterator[None]:
-    """aiohttp's failures as the problems a caller should see, as shared.http.upstream_errors
-    maps httpx's: 504 too slow, 503 unreachable or gone mid-answer, 502 not HTTP."""
-    try:
-        yield
-    except aiohttp.ServerTimeoutError as exc:
-        raise ProblemError(504, "upstream-timeout", f"{service} did not answer in time.") from exc
-    except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
-        raise ProblemError(503, "upstream-unavailable", f"{service} is unavailable.") from exc
-    except aiohttp.ClientError as exc:
-        raise ProblemError(502, "bad-gateway", f"{service} sent an invalid response.") from exc
+def client_problem(service: str, exc: aiohttp.ClientError) -> ProblemError:
+    """aiohttp's failure as the problem a caller should see, as shared.http.upstream_problem maps
+    httpx's: 504 too slow, 503 unreachable or gone mid-answer, 502 not HTTP."""
+    if isinstance(exc, aiohttp.ServerTimeoutError):
+        return ProblemError(504, "upstream-timeout", f"{service} did not answer in time.")
+    if isinstance(exc, (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError)):
+        return ProblemError(503, "upstream-unavailable", f"{service} is unavailable.")
+    return ProblemError(502, "bad-gateway", f"{service} sent an invalid response.")

@@ -22,14 +22,15 @@ import asyncio
 import itertools
 from collections.abc import Mapping, Sequence
 
+import aiohttp
 import httpx
 
-from adapters.forwarding_client import ForwardingClient, client_errors, text_headers
+from adapters.forwarding_client import ForwardingClient, client_problem, text_headers
 from adapters.replicas import Instance, Replicas, SpreadTransport, instance
 from domain.forwarding import Header
 from domain.ports import UpstreamReply
 from shared.errors import ProblemError
-from shared.http import make_client, tls_context, upstream_errors
+from shared.http import make_client, tls_context, upstream_problem
 
 # The connect phase gets its own, shorter bound: a service that is down should fail fast.
 _CONNECT_TIMEOUT_SECONDS = 2.0
@@ -131,12 +132,15 @@ class Upstreams:
         try:
             # One deadline for the whole exchange: the clients' own timeouts bound each phase, and
             # a service that trickles bytes could otherwise outlast them.
-            async with asyncio.timeout(self.timeout), upstream_errors(label), client_errors(label):
+            async with asyncio.timeout(self.timeout):
                 _, reply = await self._replicas[service].call(exchange)
+        except aiohttp.ClientError as exc:  # its timeouts too, before they count as TimeoutError
+            raise client_problem(label, exc) from exc
         except TimeoutError as exc:
             raise ProblemError(504, "upstream-timeout", f"{label} did not answer in time.") from exc
         except httpx.HTTPError as exc:
-            raise ProblemError(502, "bad-gateway", f"{label} sent an invalid response.") from exc
+            problem = upstream_problem(label, exc)
+            raise problem or ProblemError(502, "bad-gateway", f"{label} sent an invalid response.") from exc
         return reply
 
     async def aclose(self) -> None:

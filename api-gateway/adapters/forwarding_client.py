@@ -27,7 +27,7 @@ _NEVER_ADDED = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
 
 
 class ForwardingClient:
-    def __init__(self, *, timeout: float, connect_timeout: float, connections_per_instance: int) -> None:
+    def __init__(self, *, connect_timeout: float, connections_per_instance: int) -> None:
         connector = aiohttp.TCPConnector(
             limit=0,
             limit_per_host=connections_per_instance,
@@ -38,7 +38,9 @@ class ForwardingClient:
             cookie_jar=aiohttp.DummyCookieJar(),
             skip_auto_headers=_NEVER_ADDED,
             auto_decompress=False,
-            timeout=aiohttp.ClientTimeout(total=timeout, sock_connect=connect_timeout),
+            # The exchange's deadline is the caller's (Upstreams.forward bounds it whole); a total
+            # here as well would arm and cancel a second timer per request.
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout),
         )
         self._session._retry_connection = False  # the switch aiohttp's own test client uses
 

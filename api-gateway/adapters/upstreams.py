@@ -72,7 +72,6 @@ class Upstreams:
                 members.append(member)
             self._replicas[name] = Replicas(members)
         self._forwarding = ForwardingClient(
-            timeout=timeout,
             connect_timeout=connect_timeout,
             connections_per_instance=_MAX_CONNECTIONS_PER_INSTANCE,
         )

@@ -104,6 +104,18 @@ def problem_response(
     )
 
 
+def response_for(problem: ProblemError) -> JSONResponse:
+    """The problem+json answer for `problem`, as the installed handlers send it."""
+    return problem_response(
+        problem.status,
+        problem.slug,
+        problem.detail,
+        title=problem.title,
+        headers=problem.headers,
+        errors=problem.errors,
+    )
+
+
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     out = []
     for err in exc.errors():
@@ -178,9 +190,7 @@ def install_problem_handlers(
 
     async def on_problem(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
-        return problem_response(
-            exc.status, exc.slug, exc.detail, title=exc.title, headers=exc.headers, errors=exc.errors
-        )
+        return response_for(exc)
 
     async def on_http(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)

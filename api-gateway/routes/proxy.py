@@ -10,19 +10,19 @@ verify it again.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Match, NoMatchFound, Route
-from starlette.types import Receive, Scope, Send
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from domain.access import AccessRules, bearer_token
 from domain.forwarding import InvalidHeaderValue, client_response_headers, upstream_request_headers
 from domain.ports import Forwarder, TokenCheck
 from domain.routing import RoutingTable, first_segment, inspect_path
-from shared.errors import ProblemError
+from shared.errors import ProblemError, response_for
 from shared.logging import request_id_var
 from shared.security import unauthorized
 
@@ -37,10 +37,11 @@ _NO_BODY_STATUSES = frozenset({204, 304})
 
 
 def install_proxy(app: FastAPI, routing: RoutingTable, access: AccessRules) -> None:
-    """Registers the proxy twice, as one ASGI app. First, for the paths under a routed prefix
-    (`/auth/...`, `/flights/...`): the router then compares nothing else, and no request or
-    response objects are built around the forwarding. Last, as the catch-all for everything
-    the gateway's own routes did not take (unrouted paths are its 404, TRACE its 405). Neither
+    """Installs the proxy twice, as one ASGI app. First, for the paths under a routed prefix
+    (`/auth/...`, `/flights/...`): a layer just inside the service shell takes them straight to
+    the proxy, so no router, exception-handler or exit-stack layers and no request or response
+    objects are built around the forwarding. Last, as the router's catch-all for everything the
+    gateway's own routes did not take (unrouted paths are its 404, TRACE its 405). Neither
     appears in the gateway's schema: the platform document describes what lies behind it."""
     proxy = Proxy(routing, access)
     own_first_segments = {
@@ -49,33 +50,39 @@ def install_proxy(app: FastAPI, routing: RoutingTable, access: AccessRules) -> N
     clash = own_first_segments & routing.first_segments
     if clash:
         raise ValueError(f"the gateway's own routes sit under routed prefixes: {sorted(clash)}")
-    app.router.routes.insert(0, RoutedPrefixes(proxy, routing.first_segments))
+    # Innermost of the app's middleware: inside the shell (request id, metrics, body cap), the
+    # edge headers and CORS, as the router was.
+    app.user_middleware.append(Middleware(RoutedPrefixes, proxy=proxy, first_segments=routing.first_segments))
     app.router.routes.append(Route(PROXY_PATH, proxy, methods=PROXY_METHODS, include_in_schema=False))
 
 
-class RoutedPrefixes(BaseRoute):
-    """Takes a request when its path's first segment is one the routing table routes and its
-    method is forwarded; otherwise leaves it to the routes after it."""
+class RoutedPrefixes:
+    """Takes a request to the proxy when its path's first segment is one the routing table
+    routes and its method is forwarded; otherwise hands it on to the app. A problem the proxy
+    raises is answered here as the app's handlers would (shared.errors.response_for); anything
+    else goes on up to the shell and the app's handler for the unexpected, as from a route."""
 
     path = PROXY_PATH  # the route template metrics record: the same as the catch-all's
 
-    def __init__(self, proxy: Proxy, first_segments: frozenset[str]) -> None:
-        self.app = proxy
+    def __init__(self, app: ASGIApp, *, proxy: Proxy, first_segments: frozenset[str]) -> None:
+        self.app = app
+        self._proxy = proxy
         self._first_segments = first_segments
         self._methods = frozenset(PROXY_METHODS)
 
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] == "http" and scope["method"] in self._methods:
-            route_path = _route_path(scope)
-            if first_segment(route_path) in self._first_segments:
-                return Match.FULL, {"endpoint": self.app, "path_params": {"path": route_path[1:]}}
-        return Match.NONE, {}
-
-    def url_path_for(self, name: str, /, **path_params: Any) -> Any:
-        raise NoMatchFound(name, path_params)
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in self._methods
+            or first_segment(_route_path(scope)) not in self._first_segments
+        ):
+            await self.app(scope, receive, send)
+            return
+        scope["route"] = self
+        try:
+            await self._proxy(scope, receive, send)
+        except ProblemError as problem:
+            await response_for(problem)(scope, receive, send)
 
 
 class Proxy:

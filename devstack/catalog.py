@@ -60,6 +60,10 @@ GATEWAY = ServiceSpec("gateway", "api-gateway", 8000, None)
 SANDBOX = ServiceSpec("sandbox", "sandbox", 8009, None)
 ALL_PROCESSES: tuple[ServiceSpec, ...] = (SANDBOX, *SERVICES, GATEWAY)
 
+# uvicorn's settings every process runs with, here and in each Dockerfile's ENV (a test checks
+# they agree). No route is a WebSocket: without this uvicorn loads a WebSocket library (~1 MiB).
+SERVER_ENV: dict[str, str] = {"UVICORN_WS": "none"}
+
 
 def by_name(name: str) -> ServiceSpec:
     for spec in ALL_PROCESSES:

@@ -15,7 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from devstack.alembic_heads import script_heads, version_table
-from devstack.catalog import ALL_PROCESSES, GATEWAY, ROOT, SANDBOX, SERVICES, ServiceSpec, by_name
+from devstack.catalog import (
+    ALL_PROCESSES,
+    GATEWAY,
+    ROOT,
+    SANDBOX,
+    SERVER_ENV,
+    SERVICES,
+    ServiceSpec,
+    by_name,
+)
 from devstack.database import DatabaseServer
 from devstack.processes import ManagedProcess, wait_until_ready
 from devstack.secrets import DEFAULT_ADMIN_EMAIL, DevSecrets, ensure_dev_secrets
@@ -199,6 +208,7 @@ class Stack:
             "LOG_JSON": "true" if self.config.log_json else "false",
             "INTERNAL_TOKEN_FILE": str(self.secrets.internal_token),
             "JWT_JWKS_URL": f"{self.url('auth')}/auth/.well-known/jwks.json",
+            **SERVER_ENV,
         }
         # Every caller gets every instance; the JWKS URL is written against the first and the
         # auth client spreads it like any other call (shared/http.py).

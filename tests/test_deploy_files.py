@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:  # run from the repository root without the suite'
     sys.path.insert(0, str(ROOT))
 
 from devstack import embedded_postgres  # noqa: E402
-from devstack.catalog import GATEWAY, SERVICES, ServiceSpec, by_name  # noqa: E402
+from devstack.catalog import GATEWAY, SERVER_ENV, SERVICES, ServiceSpec, by_name  # noqa: E402
 from devstack.secrets import DevSecrets  # noqa: E402
 from devstack.stack import PRODUCT_SERVICES  # noqa: E402
 from tests.deploy_helpers import (  # noqa: E402
@@ -406,6 +406,9 @@ def test_dockerfile_is_python_311_non_root_with_healthcheck_and_layered_dependen
     env = " ".join(step.args for step in steps if step.keyword == "ENV")
     for setting in ("PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1", "PYTHONPATH=/app"):
         assert setting in env
+    # The server's settings `make dev` gives every process too.
+    for name, value in SERVER_ENV.items():
+        assert f"{name}={value}" in env
 
     copies = [i for i, step in enumerate(steps) if step.keyword == "COPY" and "--from" not in step.args]
     copied = {i: steps[i].args.split()[0] for i in copies}

@@ -37,7 +37,7 @@ class SupplierState(StrEnum):
     DISABLED = "disabled"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Airport:
     iata: str
     name: str

@@ -14,13 +14,14 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Table, and_, bindparam, func, literal, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import BindParameter
 
 from adapters import tables as t
+from adapters.write_statements import write_statement
 from domain.models import OPEN_PAYMENT, OrderStatus, PaymentStatus, RefundStatus, TransactionStatus
 from domain.records import AuditEntry, BookingState, LineItem, Order, Payment, Record, Refund, Transaction
 from domain.reports import TIMEZONE as JAKARTA
@@ -163,20 +164,10 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
     async def _flush(self) -> None:
         if not self._inserts and not self._updates:
             return
-        statements: list[Any] = [table.insert().values(rows) for table, rows in self._inserts.items()]
-        statements += [
-            update(table).where(table.c.id == key).values(**values)
-            for (table, key), values in self._updates.items()
-        ]
+        statement, parameters = write_statement(self._inserts, self._updates)
         self._woken.update(self._inserts)
         self._inserts, self._updates = {}, {}
-        if len(statements) == 1:
-            await self.session.execute(statements[0])
-            return
-        # Data-modifying CTEs run once and to completion whether or not they are read; foreign
-        # keys are checked at the end of the statement, so a transaction may name its new order.
-        ctes = [statement.cte(f"written_{i}") for i, statement in enumerate(statements)]
-        await self.session.execute(select(literal(1)).add_cte(*ctes))
+        await self.session.execute(statement, parameters)
 
     def _insert(self, table: Table, row: dict[str, Any]) -> None:
         self._inserts.setdefault(table, []).append(row)

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import Table, and_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import BindParameter
 
 from adapters import tables as t
@@ -72,7 +70,8 @@ def _booking_json(booking: BookingState) -> dict[str, Any]:
     return values
 
 
-def _record(kind: type[Any], row: RowMapping) -> Any:
+def record_of(kind: type[Any], row: Mapping[str, Any]) -> Any:
+    """A row (every column of the record's table, by name) as the record."""
     values = {f.name: row[f.name] for f in dataclasses.fields(kind)}
     values["status"] = _STATUS[kind](values["status"])
     if kind is Order:
@@ -176,16 +175,16 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
         if lock:
             stmt = stmt.with_for_update()
         row = (await self._execute(stmt)).mappings().first()
-        return None if row is None else _record(kind, row)
+        return None if row is None else record_of(kind, row)
 
     async def _by_key(self, kind: type[Any], statements: tuple[Any, Any], key: Any, lock: bool) -> Any:
         row = (await self._execute(statements[lock], {"key": key})).mappings().first()
-        return None if row is None else _record(kind, row)
+        return None if row is None else record_of(kind, row)
 
     async def _many(self, kind: type[Any], stmt: Any, lock: bool = False) -> list[Any]:
         if lock:
             stmt = stmt.with_for_update()
-        return [_record(kind, row) for row in (await self._execute(stmt)).mappings().all()]
+        return [record_of(kind, row) for row in (await self._execute(stmt)).mappings().all()]
 
     # --- reads ---
     async def order(self, order_id: uuid.UUID, *, lock: bool = False) -> Order | None:
@@ -202,7 +201,7 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
 
     async def order_with_transaction_id(self, order_id: uuid.UUID) -> tuple[Order, uuid.UUID | None] | None:
         row = (await self._execute(_ORDER_WITH_TRANSACTION_ID, {"key": order_id})).mappings().first()
-        return None if row is None else (_record(Order, row), row["transaction_id"])
+        return None if row is None else (record_of(Order, row), row["transaction_id"])
 
     async def order_id_of_payment(self, payment_id: uuid.UUID) -> uuid.UUID | None:
         result = await self._execute(_ORDER_ID_OF_PAYMENT, {"key": payment_id})
@@ -295,7 +294,7 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
             .offset(offset)
         )
         rows = (await self._execute(stmt)).mappings().all()
-        return [(_record(Order, row), row["transaction_id"]) for row in rows], total
+        return [(record_of(Order, row), row["transaction_id"]) for row in rows], total
 
     async def list_transactions(
         self, where: TransactionFilter, limit: int, offset: int
@@ -408,36 +407,3 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
             )
         ).scalar_one_or_none()
         return recorded is not None
-
-
-class SqlReadingUnitOfWork(SqlLedgerUnitOfWork):
-    """For reads of one statement that neither lock nor write (`Ledger.reading`: the status poll,
-    the first unpaid-order count): a pooled connection in autocommit and no session, so neither
-    BEGIN and ROLLBACK round trips nor a session's bookkeeping around the one SELECT."""
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine) -> None:
-        super().__init__(sessions)
-        self._engine = engine
-
-    async def __aenter__(self) -> Self:
-        self._inserts, self._updates, self._woken = {}, {}, set()
-        self._connection = await self._engine.connect()
-        try:
-            await self._connection.execution_options(isolation_level="AUTOCOMMIT")
-        except BaseException:
-            await self._connection.close()
-            raise
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self._connection.close()
-
-    async def commit(self) -> None:
-        raise RuntimeError("a reading unit of work writes nothing")
-
-    async def _execute(self, statement: Any, parameters: dict[str, Any] | None = None) -> Any:
-        if self._inserts or self._updates:
-            raise RuntimeError("a reading unit of work writes nothing")
-        return await self._connection.execute(statement, parameters)

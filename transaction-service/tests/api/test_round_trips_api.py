@@ -47,8 +47,11 @@ def round_trips(monkeypatch: pytest.MonkeyPatch) -> RoundTrips:
 
         monkeypatch.setattr(cls, name, counted)
 
-    # What asyncpg sends: BEGIN/COMMIT/ROLLBACK, prepares, and each prepared statement's execution.
+    # What asyncpg sends: BEGIN/COMMIT/ROLLBACK, prepares, each prepared statement's execution
+    # (SQLAlchemy), and the read pool's statements (shared.db.ReadPool: a connection's fetch*).
     counting(Connection, "execute", lambda _, args: str(args[0]))
+    for name in ("fetch", "fetchrow", "fetchval"):
+        counting(Connection, name, lambda _, args: str(args[0]))
     counting(Connection, "prepare", lambda _, args: "PREPARE " + str(args[0]))
     for name in ("fetch", "fetchrow", "fetchval", "executemany"):
         counting(PreparedStatement, name, lambda stmt, _: stmt.get_query())

@@ -117,6 +117,35 @@ _ORDER_ID_OF_PAYMENT = (
     .select_from(t.payments.join(t.transactions))
     .where(t.payments.c.id == _KEY)
 )
+_ALL_PAYMENTS_OF = (
+    select(t.payments)
+    .where(t.payments.c.transaction_id == _KEY)
+    .order_by(t.payments.c.created_at, t.payments.c.id)
+)
+_PAYMENTS_OF = (
+    _keyed(_ALL_PAYMENTS_OF),
+    _keyed(_ALL_PAYMENTS_OF.where(t.payments.c.status.in_(bindparam("statuses", expanding=True)))),
+)  # [statuses given][lock]
+_PENDING_REFUNDS_TOTAL = select(func.coalesce(func.sum(t.refunds.c.amount), 0)).where(
+    t.refunds.c.payment_id == _KEY, t.refunds.c.status == RefundStatus.PENDING
+)
+# A transaction-scoped advisory lock per account: released at commit or rollback.
+_LOCK_ACCOUNT = select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("lock_name"), 0)))
+_UNPAID_ORDERS = (
+    select(func.count())
+    .select_from(t.orders)
+    .where(
+        t.orders.c.user_id == _KEY,
+        t.orders.c.status.in_([OrderStatus.DRAFT, OrderStatus.CONFIRMED]),
+        or_(t.orders.c.hold_expires_at.is_(None), t.orders.c.hold_expires_at > bindparam("now")),
+    )
+)
+_RECORD_EVENT = (
+    pg_insert(t.processed_events)
+    .values(event_id=bindparam("new_event_id"), topic=bindparam("new_topic"))
+    .on_conflict_do_nothing(index_elements=[t.processed_events.c.event_id])
+    .returning(t.processed_events.c.event_id)
+)
 
 
 class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
@@ -215,10 +244,11 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
     async def payments_of(
         self, transaction_id: uuid.UUID, statuses: Sequence[str] | None = None, *, lock: bool = False
     ) -> list[Payment]:
-        stmt = select(t.payments).where(t.payments.c.transaction_id == transaction_id)
+        parameters: dict[str, Any] = {"key": transaction_id}
         if statuses is not None:
-            stmt = stmt.where(t.payments.c.status.in_([str(s) for s in statuses]))
-        return await self._many(Payment, stmt.order_by(t.payments.c.created_at, t.payments.c.id), lock)
+            parameters["statuses"] = [str(s) for s in statuses]
+        result = await self._execute(_PAYMENTS_OF[statuses is not None][lock], parameters)
+        return [record_of(Payment, row) for row in result.mappings().all()]
 
     async def refund_by_key(self, refund_key: str, *, lock: bool = False) -> Refund | None:
         stmt = select(t.refunds).where(t.refunds.c.refund_key == refund_key)
@@ -232,13 +262,7 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
         return result
 
     async def pending_refunds_total(self, payment_id: uuid.UUID) -> Decimal:
-        total = (
-            await self._execute(
-                select(func.coalesce(func.sum(t.refunds.c.amount), 0)).where(
-                    t.refunds.c.payment_id == payment_id, t.refunds.c.status == RefundStatus.PENDING
-                )
-            )
-        ).scalar_one()
+        total = (await self._execute(_PENDING_REFUNDS_TOTAL, {"key": payment_id})).scalar_one()
         return Decimal(total)
 
     async def expired_holds(self, now: datetime, limit: int) -> list[uuid.UUID]:
@@ -253,14 +277,8 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
 
     async def unpaid_orders(self, user_id: str, now: datetime, *, lock: bool = False) -> int:
         if lock:
-            # A transaction-scoped advisory lock per account: released at commit or rollback.
-            key = func.hashtextextended(f"unpaid-orders:{user_id}", 0)
-            await self._execute(select(func.pg_advisory_xact_lock(key)))
-        c = t.orders.c
-        open_hold = or_(c.hold_expires_at.is_(None), c.hold_expires_at > now)
-        unpaid = c.status.in_([OrderStatus.DRAFT, OrderStatus.CONFIRMED])
-        stmt = select(func.count()).select_from(t.orders).where(c.user_id == user_id, unpaid, open_hold)
-        return int((await self._execute(stmt)).scalar_one())
+            await self._execute(_LOCK_ACCOUNT, {"lock_name": f"unpaid-orders:{user_id}"})
+        return int((await self._execute(_UNPAID_ORDERS, {"key": user_id, "now": now})).scalar_one())
 
     async def overdue_payments(self, before: datetime, limit: int) -> list[uuid.UUID]:
         c = t.payments.c
@@ -398,12 +416,6 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
         self._insert(t.work_queue, {"id": uuid.uuid4(), "topic": topic, "payload": payload})
 
     async def record_event(self, event_id: uuid.UUID, topic: str) -> bool:
-        recorded = (
-            await self._execute(
-                pg_insert(t.processed_events)
-                .values(event_id=event_id, topic=topic)
-                .on_conflict_do_nothing(index_elements=[t.processed_events.c.event_id])
-                .returning(t.processed_events.c.event_id)
-            )
-        ).scalar_one_or_none()
+        parameters = {"new_event_id": event_id, "new_topic": topic}
+        recorded = (await self._execute(_RECORD_EVENT, parameters)).scalar_one_or_none()
         return recorded is not None

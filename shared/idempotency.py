@@ -145,6 +145,37 @@ class IdempotencyStore:
         self._abandoned_after = timedelta(seconds=abandoned_after_seconds)
         self._wait_seconds = wait_seconds
         self._retention = retention
+        # Every key's claim, look and answer, built once: building a statement and its cache key
+        # cost more CPU than running it through SQLAlchemy's compiled cache.
+        c = table.c
+        self._insert = (
+            pg_insert(table)
+            .values(
+                scope=sa.bindparam("new_scope"),
+                key=sa.bindparam("new_key"),
+                fingerprint=sa.bindparam("print"),
+            )
+            .on_conflict_do_nothing(index_elements=[c.scope, c.key])
+            .returning(c.created_at)
+        )
+        self._look = sa.select(c.fingerprint, c.status_code, c.response).where(
+            c.scope == sa.bindparam("scope"), c.key == sa.bindparam("key")
+        )
+        # The row as we claimed it, still unanswered: nobody took it over meanwhile.
+        owned = (
+            (c.scope == sa.bindparam("owned_scope"))
+            & (c.key == sa.bindparam("owned_key"))
+            & (c.created_at == sa.bindparam("token"))
+            & c.status_code.is_(None)
+        )
+        self._forget = sa.delete(table).where(owned)
+        self._answer = (
+            sa.update(table)
+            .where(owned)
+            .values(
+                status_code=sa.bindparam("status"), response=sa.bindparam("body"), finished_at=sa.func.now()
+            )
+        )
 
     @classmethod
     def configured(
@@ -194,27 +225,11 @@ class IdempotencyStore:
         c = t.c
         async with self._sessions() as session:
             await _autocommit(session)
-            inserted = (
-                await session.execute(
-                    pg_insert(t)
-                    .values(scope=scope, key=key, fingerprint=fingerprint)
-                    .on_conflict_do_nothing(index_elements=[c.scope, c.key])
-                    .returning(c.created_at)
-                )
-            ).scalar_one_or_none()
+            claim = {"new_scope": scope, "new_key": key, "print": fingerprint}
+            inserted = (await session.execute(self._insert, claim)).scalar_one_or_none()
             if inserted is not None:
                 return _Owned(inserted)
-            row = (
-                (
-                    await session.execute(
-                        sa.select(c.fingerprint, c.status_code, c.response).where(
-                            c.scope == scope, c.key == key
-                        )
-                    )
-                )
-                .mappings()
-                .first()
-            )
+            row = (await session.execute(self._look, {"scope": scope, "key": key})).mappings().first()
             if row is None:  # deleted between our insert and our read: the next look inserts
                 return None
             if row["fingerprint"] != fingerprint:
@@ -265,24 +280,15 @@ class IdempotencyStore:
 
     async def _finish(self, scope: str, key: str, token: datetime, answer: Replay | None) -> None:
         """Records the answer, or forgets the key (None), unless someone took the row over."""
-        t = self._table
-        c = t.c
-        owned = (c.scope == scope) & (c.key == key) & (c.created_at == token) & c.status_code.is_(None)
+        ours = {"owned_scope": scope, "owned_key": key, "token": token}
         try:
             async with self._sessions() as session:
                 await _autocommit(session)
                 if answer is None:
-                    await session.execute(sa.delete(t).where(owned))
+                    await session.execute(self._forget, ours)
                 else:
-                    await session.execute(
-                        sa.update(t)
-                        .where(owned)
-                        .values(
-                            status_code=answer.status,
-                            response=json.loads(_canonical_json(answer.body)),
-                            finished_at=sa.func.now(),
-                        )
-                    )
+                    body = json.loads(_canonical_json(answer.body))
+                    await session.execute(self._answer, {**ours, "status": answer.status, "body": body})
         except Exception:
             # The work is done (or failed) either way and its outcome is what the caller must
             # see, not the database's trouble. The unfinished row is taken over once it counts

@@ -16,8 +16,9 @@ from fastapi import FastAPI
 
 from adapters import tables
 from adapters.event_bus import make_event_deliverer
+from adapters.reading import SqlReadingUnitOfWork
 from adapters.reports import SqlReportSource
-from adapters.repository import SqlLedgerUnitOfWork, SqlReadingUnitOfWork
+from adapters.repository import SqlLedgerUnitOfWork
 from adapters.upstream import HttpBookingGateway, HttpPaymentGateway
 from config import Settings
 from domain.money_path import MoneyPath, build_money_path
@@ -26,7 +27,7 @@ from domain.reports import ReportSource
 from routes import orders, payments, reports, transactions, webhooks
 from routes.errors import install_error_handlers
 from shared.background import BackgroundTasks
-from shared.db import create_engine, create_sessionmaker, ping
+from shared.db import create_engine, create_read_pool, create_sessionmaker, ping
 from shared.http import make_client
 from shared.idempotency import IdempotencyStore, purge_expired_forever
 from shared.outbox import OutboxEvent, OutboxRelay, OutboxRetention, SignedWebhookDelivery
@@ -78,6 +79,9 @@ def create_app(
         async with AsyncExitStack() as stack:
             engine = create_engine(settings.database)
             stack.push_async_callback(engine.dispose)
+            # The reading unit of work's one-statement reads (the status poll): shared.db.ReadPool.
+            read_pool = await create_read_pool(settings.database)
+            stack.push_async_callback(read_pool.close)
             auth_client = make_client(settings.internal.auth_service_url)
             stack.push_async_callback(auth_client.aclose)
             timeout = settings.upstream.timeout_seconds
@@ -124,7 +128,7 @@ def create_app(
                 return SqlLedgerUnitOfWork(sessions, wake_events=event_relay.wake, wake_jobs=work_relay.wake)
 
             def reading() -> SqlReadingUnitOfWork:
-                return SqlReadingUnitOfWork(sessions, engine)
+                return SqlReadingUnitOfWork(sessions, engine, read_pool)
 
             money_path = build_money_path(
                 unit_of_work,

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    bindparam,
     delete,
     select,
     text,
@@ -168,21 +169,41 @@ def charge_from_row(row: RowMapping) -> Charge:
     )
 
 
+# The statements of the notification and charge paths, built once: building a statement and
+# its cache key each call cost more CPU than running it through SQLAlchemy's compiled cache.
+_CHARGE_BY_ORDER_ID = select(charges).where(charges.c.order_id == bindparam("order_id"))
+_CHARGE_BY_ORDER = (_CHARGE_BY_ORDER_ID, _CHARGE_BY_ORDER_ID.with_for_update())  # [lock]
+# The columns a saved charge may change.
+_MUTABLE = (
+    "status",
+    "transaction_status",
+    "fraud_status",
+    "status_code",
+    "payment_type",
+    "gateway_transaction_id",
+    "settlement_time",
+    "token",
+    "redirect_url",
+    "request",  # the customer leaves it once the gateway has it
+    "refunded_amount",
+    "updated_at",
+)
+_ADD_CHARGE = (
+    pg_insert(charges)
+    .values({column.name: bindparam(column.name) for column in charges.c})
+    .on_conflict_do_nothing()  # the key or the order_id: the caller re-reads
+)
+_SAVE_CHARGE = (
+    update(charges)
+    .where(charges.c.id == bindparam("charge_id"))
+    .values({name: bindparam(f"new_{name}") for name in _MUTABLE})
+)
+
+
 def _mutable_columns(charge: Charge) -> dict[str, Any]:
-    return {
-        "status": charge.status.value,
-        "transaction_status": charge.transaction_status,
-        "fraud_status": charge.fraud_status,
-        "status_code": charge.status_code,
-        "payment_type": charge.payment_type,
-        "gateway_transaction_id": charge.gateway_transaction_id,
-        "settlement_time": charge.settlement_time,
-        "token": charge.token,
-        "redirect_url": charge.redirect_url,
-        "request": charge.request,  # the customer leaves it once the gateway has it
-        "refunded_amount": charge.refunded_amount,
-        "updated_at": charge.updated_at,
-    }
+    values = {name: getattr(charge, name) for name in _MUTABLE}
+    values["status"] = charge.status.value
+    return values
 
 
 def refund_to_json(refund: Refund) -> dict[str, Any]:
@@ -220,33 +241,30 @@ class SqlChargeRepository:
         self._session = session
 
     async def get(self, order_id: str, *, lock: bool = False) -> Charge | None:
-        query = select(charges).where(charges.c.order_id == order_id)
-        if lock:
-            query = query.with_for_update()
-        row = (await self._session.execute(query)).mappings().first()
+        row = (await self._session.execute(_CHARGE_BY_ORDER[lock], {"order_id": order_id})).mappings().first()
         return charge_from_row(row) if row is not None else None
 
     async def add(self, charge: Charge) -> bool:
         result = await self._session.execute(
-            pg_insert(charges)
-            .values(
-                id=charge.id,
-                order_id=charge.order_id,
-                gateway=charge.gateway,
-                gross_amount=charge.gross_amount,
-                currency=charge.currency,
-                expires_at=charge.expires_at,
-                idempotency_key=charge.idempotency_key,
-                created_at=charge.created_at,
+            _ADD_CHARGE,
+            {
+                "id": charge.id,
+                "order_id": charge.order_id,
+                "gateway": charge.gateway,
+                "gross_amount": charge.gross_amount,
+                "currency": charge.currency,
+                "expires_at": charge.expires_at,
+                "idempotency_key": charge.idempotency_key,
+                "created_at": charge.created_at,
                 **_mutable_columns(charge),
-            )
-            .on_conflict_do_nothing()  # the key or the order_id: the caller re-reads
+            },
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def save(self, charge: Charge) -> None:
+        values = _mutable_columns(charge)
         await self._session.execute(
-            update(charges).where(charges.c.id == charge.id).values(**_mutable_columns(charge))
+            _SAVE_CHARGE, {"charge_id": charge.id, **{f"new_{k}": v for k, v in values.items()}}
         )
 
 
@@ -260,11 +278,7 @@ class SqlChargeReader:
     async def read(self, order_id: str) -> Charge | None:
         async with self._engine.connect() as conn:
             single = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            row = (
-                (await single.execute(select(charges).where(charges.c.order_id == order_id)))
-                .mappings()
-                .first()
-            )
+            row = (await single.execute(_CHARGE_BY_ORDER[False], {"order_id": order_id})).mappings().first()
         return charge_from_row(row) if row is not None else None
 
 

@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Table, and_, bindparam, func, literal, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import BindParameter
 
 from adapters import tables as t
+from adapters.write_statements import write_statement
 from domain.models import OPEN_PAYMENT, OrderStatus, PaymentStatus, RefundStatus, TransactionStatus
 from domain.records import AuditEntry, BookingState, LineItem, Order, Payment, Record, Refund, Transaction
 from domain.reports import TIMEZONE as JAKARTA
@@ -71,7 +70,8 @@ def _booking_json(booking: BookingState) -> dict[str, Any]:
     return values
 
 
-def _record(kind: type[Any], row: RowMapping) -> Any:
+def record_of(kind: type[Any], row: Mapping[str, Any]) -> Any:
+    """A row (every column of the record's table, by name) as the record."""
     values = {f.name: row[f.name] for f in dataclasses.fields(kind)}
     values["status"] = _STATUS[kind](values["status"])
     if kind is Order:
@@ -116,6 +116,35 @@ _ORDER_ID_OF_PAYMENT = (
     select(t.transactions.c.order_id)
     .select_from(t.payments.join(t.transactions))
     .where(t.payments.c.id == _KEY)
+)
+_ALL_PAYMENTS_OF = (
+    select(t.payments)
+    .where(t.payments.c.transaction_id == _KEY)
+    .order_by(t.payments.c.created_at, t.payments.c.id)
+)
+_PAYMENTS_OF = (
+    _keyed(_ALL_PAYMENTS_OF),
+    _keyed(_ALL_PAYMENTS_OF.where(t.payments.c.status.in_(bindparam("statuses", expanding=True)))),
+)  # [statuses given][lock]
+_PENDING_REFUNDS_TOTAL = select(func.coalesce(func.sum(t.refunds.c.amount), 0)).where(
+    t.refunds.c.payment_id == _KEY, t.refunds.c.status == RefundStatus.PENDING
+)
+# A transaction-scoped advisory lock per account: released at commit or rollback.
+_LOCK_ACCOUNT = select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("lock_name"), 0)))
+_UNPAID_ORDERS = (
+    select(func.count())
+    .select_from(t.orders)
+    .where(
+        t.orders.c.user_id == _KEY,
+        t.orders.c.status.in_([OrderStatus.DRAFT, OrderStatus.CONFIRMED]),
+        or_(t.orders.c.hold_expires_at.is_(None), t.orders.c.hold_expires_at > bindparam("now")),
+    )
+)
+_RECORD_EVENT = (
+    pg_insert(t.processed_events)
+    .values(event_id=bindparam("new_event_id"), topic=bindparam("new_topic"))
+    .on_conflict_do_nothing(index_elements=[t.processed_events.c.event_id])
+    .returning(t.processed_events.c.event_id)
 )
 
 
@@ -163,20 +192,10 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
     async def _flush(self) -> None:
         if not self._inserts and not self._updates:
             return
-        statements: list[Any] = [table.insert().values(rows) for table, rows in self._inserts.items()]
-        statements += [
-            update(table).where(table.c.id == key).values(**values)
-            for (table, key), values in self._updates.items()
-        ]
+        statement, parameters = write_statement(self._inserts, self._updates)
         self._woken.update(self._inserts)
         self._inserts, self._updates = {}, {}
-        if len(statements) == 1:
-            await self.session.execute(statements[0])
-            return
-        # Data-modifying CTEs run once and to completion whether or not they are read; foreign
-        # keys are checked at the end of the statement, so a transaction may name its new order.
-        ctes = [statement.cte(f"written_{i}") for i, statement in enumerate(statements)]
-        await self.session.execute(select(literal(1)).add_cte(*ctes))
+        await self.session.execute(statement, parameters)
 
     def _insert(self, table: Table, row: dict[str, Any]) -> None:
         self._inserts.setdefault(table, []).append(row)
@@ -185,16 +204,16 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
         if lock:
             stmt = stmt.with_for_update()
         row = (await self._execute(stmt)).mappings().first()
-        return None if row is None else _record(kind, row)
+        return None if row is None else record_of(kind, row)
 
     async def _by_key(self, kind: type[Any], statements: tuple[Any, Any], key: Any, lock: bool) -> Any:
         row = (await self._execute(statements[lock], {"key": key})).mappings().first()
-        return None if row is None else _record(kind, row)
+        return None if row is None else record_of(kind, row)
 
     async def _many(self, kind: type[Any], stmt: Any, lock: bool = False) -> list[Any]:
         if lock:
             stmt = stmt.with_for_update()
-        return [_record(kind, row) for row in (await self._execute(stmt)).mappings().all()]
+        return [record_of(kind, row) for row in (await self._execute(stmt)).mappings().all()]
 
     # --- reads ---
     async def order(self, order_id: uuid.UUID, *, lock: bool = False) -> Order | None:
@@ -211,7 +230,7 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
 
     async def order_with_transaction_id(self, order_id: uuid.UUID) -> tuple[Order, uuid.UUID | None] | None:
         row = (await self._execute(_ORDER_WITH_TRANSACTION_ID, {"key": order_id})).mappings().first()
-        return None if row is None else (_record(Order, row), row["transaction_id"])
+        return None if row is None else (record_of(Order, row), row["transaction_id"])
 
     async def order_id_of_payment(self, payment_id: uuid.UUID) -> uuid.UUID | None:
         result = await self._execute(_ORDER_ID_OF_PAYMENT, {"key": payment_id})
@@ -225,10 +244,11 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
     async def payments_of(
         self, transaction_id: uuid.UUID, statuses: Sequence[str] | None = None, *, lock: bool = False
     ) -> list[Payment]:
-        stmt = select(t.payments).where(t.payments.c.transaction_id == transaction_id)
+        parameters: dict[str, Any] = {"key": transaction_id}
         if statuses is not None:
-            stmt = stmt.where(t.payments.c.status.in_([str(s) for s in statuses]))
-        return await self._many(Payment, stmt.order_by(t.payments.c.created_at, t.payments.c.id), lock)
+            parameters["statuses"] = [str(s) for s in statuses]
+        result = await self._execute(_PAYMENTS_OF[statuses is not None][lock], parameters)
+        return [record_of(Payment, row) for row in result.mappings().all()]
 
     async def refund_by_key(self, refund_key: str, *, lock: bool = False) -> Refund | None:
         stmt = select(t.refunds).where(t.refunds.c.refund_key == refund_key)
@@ -242,13 +262,7 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
         return result
 
     async def pending_refunds_total(self, payment_id: uuid.UUID) -> Decimal:
-        total = (
-            await self._execute(
-                select(func.coalesce(func.sum(t.refunds.c.amount), 0)).where(
-                    t.refunds.c.payment_id == payment_id, t.refunds.c.status == RefundStatus.PENDING
-                )
-            )
-        ).scalar_one()
+        total = (await self._execute(_PENDING_REFUNDS_TOTAL, {"key": payment_id})).scalar_one()
         return Decimal(total)
 
     async def expired_holds(self, now: datetime, limit: int) -> list[uuid.UUID]:
@@ -263,14 +277,8 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
 
     async def unpaid_orders(self, user_id: str, now: datetime, *, lock: bool = False) -> int:
         if lock:
-            # A transaction-scoped advisory lock per account: released at commit or rollback.
-            key = func.hashtextextended(f"unpaid-orders:{user_id}", 0)
-            await self._execute(select(func.pg_advisory_xact_lock(key)))
-        c = t.orders.c
-        open_hold = or_(c.hold_expires_at.is_(None), c.hold_expires_at > now)
-        unpaid = c.status.in_([OrderStatus.DRAFT, OrderStatus.CONFIRMED])
-        stmt = select(func.count()).select_from(t.orders).where(c.user_id == user_id, unpaid, open_hold)
-        return int((await self._execute(stmt)).scalar_one())
+            await self._execute(_LOCK_ACCOUNT, {"lock_name": f"unpaid-orders:{user_id}"})
+        return int((await self._execute(_UNPAID_ORDERS, {"key": user_id, "now": now})).scalar_one())
 
     async def overdue_payments(self, before: datetime, limit: int) -> list[uuid.UUID]:
         c = t.payments.c
@@ -304,7 +312,7 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
             .offset(offset)
         )
         rows = (await self._execute(stmt)).mappings().all()
-        return [(_record(Order, row), row["transaction_id"]) for row in rows], total
+        return [(record_of(Order, row), row["transaction_id"]) for row in rows], total
 
     async def list_transactions(
         self, where: TransactionFilter, limit: int, offset: int
@@ -408,45 +416,6 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
         self._insert(t.work_queue, {"id": uuid.uuid4(), "topic": topic, "payload": payload})
 
     async def record_event(self, event_id: uuid.UUID, topic: str) -> bool:
-        recorded = (
-            await self._execute(
-                pg_insert(t.processed_events)
-                .values(event_id=event_id, topic=topic)
-                .on_conflict_do_nothing(index_elements=[t.processed_events.c.event_id])
-                .returning(t.processed_events.c.event_id)
-            )
-        ).scalar_one_or_none()
+        parameters = {"new_event_id": event_id, "new_topic": topic}
+        recorded = (await self._execute(_RECORD_EVENT, parameters)).scalar_one_or_none()
         return recorded is not None
-
-
-class SqlReadingUnitOfWork(SqlLedgerUnitOfWork):
-    """For reads of one statement that neither lock nor write (`Ledger.reading`: the status poll,
-    the first unpaid-order count): a pooled connection in autocommit and no session, so neither
-    BEGIN and ROLLBACK round trips nor a session's bookkeeping around the one SELECT."""
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine) -> None:
-        super().__init__(sessions)
-        self._engine = engine
-
-    async def __aenter__(self) -> Self:
-        self._inserts, self._updates, self._woken = {}, {}, set()
-        self._connection = await self._engine.connect()
-        try:
-            await self._connection.execution_options(isolation_level="AUTOCOMMIT")
-        except BaseException:
-            await self._connection.close()
-            raise
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self._connection.close()
-
-    async def commit(self) -> None:
-        raise RuntimeError("a reading unit of work writes nothing")
-
-    async def _execute(self, statement: Any, parameters: dict[str, Any] | None = None) -> Any:
-        if self._inserts or self._updates:
-            raise RuntimeError("a reading unit of work writes nothing")
-        return await self._connection.execute(statement, parameters)

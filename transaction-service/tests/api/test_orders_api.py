@@ -61,6 +61,16 @@ async def test_an_order_holds_the_booking_and_opens_a_pending_transaction(
     assert ("transaction", None, "PENDING", buyer.id) in audit
 
 
+async def test_an_order_reads_back_as_its_creation_and_the_list_answered_it(
+    client: httpx.AsyncClient, people: People
+) -> None:
+    # The status poll reads on the read pool, the list through the unit of work: one answer.
+    buyer = people.make()
+    order = await book(client, buyer)
+    assert await get(client, buyer, f"/orders/{order['id']}") == order
+    assert (await get(client, buyer, "/orders/"))["items"] == [order]
+
+
 async def test_the_same_key_and_body_replay_the_first_order(
     client: httpx.AsyncClient, people: People, flights: FakeFlights
 ) -> None:

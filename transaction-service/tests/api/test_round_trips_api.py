@@ -16,6 +16,7 @@ import pytest
 from asyncpg.connection import Connection
 from asyncpg.prepared_stmt import PreparedStatement
 from fastapi import FastAPI
+from sqlalchemy import event
 
 from adapters.repository import SqlLedgerUnitOfWork
 from tests.api.helpers import book, deliver, get, pay, sql
@@ -46,8 +47,11 @@ def round_trips(monkeypatch: pytest.MonkeyPatch) -> RoundTrips:
 
         monkeypatch.setattr(cls, name, counted)
 
-    # What asyncpg sends: BEGIN/COMMIT/ROLLBACK, prepares, and each prepared statement's execution.
+    # What asyncpg sends: BEGIN/COMMIT/ROLLBACK, prepares, each prepared statement's execution
+    # (SQLAlchemy), and the read pool's statements (shared.db.ReadPool: a connection's fetch*).
     counting(Connection, "execute", lambda _, args: str(args[0]))
+    for name in ("fetch", "fetchrow", "fetchval"):
+        counting(Connection, name, lambda _, args: str(args[0]))
     counting(Connection, "prepare", lambda _, args: "PREPARE " + str(args[0]))
     for name in ("fetch", "fetchrow", "fetchval", "executemany"):
         counting(PreparedStatement, name, lambda stmt, _: stmt.get_query())
@@ -97,6 +101,27 @@ async def test_a_booking_s_round_trips_stay_within_budget(
     # The relay's claim, an unlocked read of the order, the issue call, the order COMPLETED.
     assert len(steps["issue job"]) <= 10, steps["issue job"]
     assert len(steps["event relay"]) <= 4, steps["event relay"]
+
+
+async def test_a_second_booking_runs_only_statements_compiled_before(
+    app: FastAPI, client: httpx.AsyncClient, people: People, round_trips: RoundTrips
+) -> None:
+    # Compiling a statement costs more CPU than running it: a step's writes (several tables, a
+    # varying number of rows) are compiled once per shape, not once per booking.
+    await _one_booking(app, client, people, round_trips)
+    uncached: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if context.compiled is not None and context.cache_hit != context.dialect.CACHE_HIT:
+            uncached.append(statement)
+
+    engine = app.state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        await _one_booking(app, client, people, round_trips)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert uncached == [], uncached
 
 
 async def test_a_commit_writes_the_rows_in_order_and_wakes_only_the_relay_whose_table_it_wrote(

@@ -43,8 +43,11 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     statement once, and SQLAlchemy then replaces every connection the pool held."""
     engine = create_async_engine(
         settings.async_url,
-        pool_size=settings.pool_size,
-        max_overflow=settings.pool_size,
+        # Up to twice DATABASE_POOL_SIZE, all of them kept: an overflow connection is closed as it
+        # comes back, so every burst past the pool opened (and the server forked) new ones and
+        # prepared each statement on them again.
+        pool_size=2 * settings.pool_size,
+        max_overflow=0,
         # The most recent connection first: at low traffic the others stay idle, and a server that
         # closes idle sessions (idle_session_timeout) frees their backends; first in, first out
         # would keep every connection a burst opened in turn, and alive.

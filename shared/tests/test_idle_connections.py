@@ -1,6 +1,8 @@
-"""The unit-of-work engine's pool at low traffic: the most recent connection is used again, so
-the others a burst opened stay idle, and one the server closed for idling (idle_session_timeout,
-as `make dev`'s server does) is replaced before use instead of failing a statement."""
+"""The unit-of-work engine's pool: a burst's connections are kept for the next burst (opening one
+costs the database a new backend and every statement a new prepare); at low traffic the most
+recent connection is used again, so the others a burst opened stay idle, and one the server closed
+for idling (idle_session_timeout, as `make dev`'s server does) is replaced before use instead of
+failing a statement."""
 
 from __future__ import annotations
 
@@ -40,6 +42,23 @@ async def test_at_low_traffic_the_most_recent_connection_is_used_again(
         await engine.dispose()
     assert len(burst) == 3
     assert len(used) == 1  # first in, first out would have cycled through all three
+
+
+async def test_a_burst_past_the_pool_size_keeps_its_connections_for_the_next_one(
+    make_database: Callable[[str], str],
+) -> None:
+    # DATABASE_POOL_SIZE 2: up to four connections, all kept. An overflow connection that is closed
+    # as it comes back would make each burst open (and the server fork) its extra ones again.
+    engine = create_engine(DatabaseSettings(DATABASE_URL=make_database("pool_burst"), DATABASE_POOL_SIZE=2))
+    try:
+        first = await _burst(engine, 4)
+        second = await _burst(engine, 4)
+        busiest = await _burst(engine, 6)  # past the bound: two wait for a connection to come back
+    finally:
+        await engine.dispose()
+    assert len(first) == 4
+    assert second == first
+    assert busiest == first
 
 
 async def test_connections_the_server_closed_for_idling_are_replaced_before_use(

@@ -60,15 +60,16 @@ WHERE_THE_TIME_GOES = (
     " Snap charge is payment-service's insert-first row, the Snap call and transaction-service's own"
     " bookkeeping; paid → COMPLETED is the hops above. Each relay is woken by the commit that writes its"
     " row and starts a pass at once (up to 8 rows delivered concurrently, one order's in order), so no"
-    " hop waits for a poll; what is left is CPU. Bookings per second cannot pass cores ÷ CPU per"
+    " hop waits for a poll (nor does the buyer: its status request is answered when the order"
+    " changes); what is left is CPU. Bookings per second cannot pass cores ÷ CPU per"
     " booking (the table above), and each hop is mostly round trips to PostgreSQL and HTTP calls"
     " waiting for a turn on the cores that every process, PostgreSQL and the buyers' client share."
     " transaction-service keeps its round trips per step few (held by"
     " transaction-service/tests/api/test_round_trips_api.py: the status poll 1, the hold 8, paying 15,"
     " the paid event 10, the issue job 10); what it spends besides is mostly its HTTP requests and"
     " calls (three requests, two product calls, the charge, three events posted to"
-    " notification-service per booking) and the buyers' status polls, each a request through the"
-    " gateway, so their share grows with paid → COMPLETED (the polls per booking above);"
+    " notification-service per booking) and the buyers' status requests through the gateway (the"
+    " requests per booking above);"
     " notification-service renders two emails and a PDF ticket per order (built with the classic"
     " MIME classes, the ticket's lines as cells, sent over one kept SMTP connection) and asks"
     " user-service for the profile at most every 30 s per account. In every service each statement"
@@ -84,7 +85,7 @@ HOPS = (
     ("event applied: payment, transaction, order PAID; issue job queued", "event_received", "order_paid"),
     ("PAID → the work queue takes the issue job", "order_paid", "job_taken"),
     ("issue at flights-service and its supplier → order COMPLETED", "job_taken", "completed"),
-    ("COMPLETED → the buyer's next status poll sees it", "completed", "seen"),
+    ("COMPLETED → the buyer's held status request answers", "completed", "seen"),
 )
 
 
@@ -199,17 +200,23 @@ async def _completed(
     timeout: float = 120,
     polls: list[int] | None = None,
 ) -> bool:
-    """Polls the order every 50 ms until COMPLETED (what a client does); the number of polls it
-    took is appended to `polls`."""
+    """Waits for the order to be COMPLETED as the apps do: each read sends the ETag of the last
+    one with `Prefer: wait=5`, and transaction-service answers when the order changes (a 304 after
+    5 s unchanged). A 304 without `Preference-Applied` (too many requests already waiting) is
+    asked again after 50 ms. The number of requests it took is appended to `polls`."""
     deadline = time.monotonic() + timeout
     count = 0
+    headers = buyer.headers
     try:
         while time.monotonic() < deadline:
             count += 1
-            response = await client.get(f"/orders/{order_id}", headers=buyer.headers)
-            if response.status_code == 200 and response.json()["status"] == "COMPLETED":
-                return True
-            await asyncio.sleep(0.05)
+            response = await client.get(f"/orders/{order_id}", headers=headers)
+            if response.status_code == 200:
+                if response.json()["status"] == "COMPLETED":
+                    return True
+                headers = {**buyer.headers, "If-None-Match": response.headers["etag"], "Prefer": "wait=5"}
+            if "preference-applied" not in response.headers:
+                await asyncio.sleep(0.05)
         return False
     finally:
         if polls is not None:
@@ -441,7 +448,8 @@ async def _bookings(stack: Stack, buyer_count: int = BUYERS, each: int = BOOKING
         f"## Money path: end-to-end bookings by {who}{' at once' * (buyer_count > 1)}",
         "",
         f"{who}, {each} bookings each, one after another: order (hold) → payment "
-        "(Snap) → pay on the sandbox page → poll until COMPLETED (50 ms). Sandbox suppliers at 0 ms latency.",
+        "(Snap) → pay on the sandbox page → wait for COMPLETED (GET /orders/{id} with the last ETag"
+        " and `Prefer: wait=5`, answered when the order changes). Sandbox suppliers at 0 ms latency.",
         "",
         f"**{rate:.1f} bookings/s** ({total} completed in {elapsed:.1f} s).",
         "",
@@ -489,9 +497,8 @@ async def _bookings(stack: Stack, buyer_count: int = BUYERS, each: int = BOOKING
     cores = os.cpu_count() or 1
     lines += [
         "",
-        f"Status polls (GET /orders/{{id}} through the gateway) per booking: "
-        f"{statistics.mean(polls) if polls else 0:.1f} on average; each costs the gateway and"
-        " transaction-service a request, so their share of the CPU below grows with paid → COMPLETED.",
+        f"Status requests (GET /orders/{{id}} through the gateway, held until the order changes) per"
+        f" booking: {statistics.mean(polls) if polls else 0:.1f} on average.",
         "",
         f"CPU per completed booking, every process of the stack (the buyers' client not counted): "
         f"**{per_booking:.0f} ms**, so {cores} cores allow at most about "

@@ -16,6 +16,7 @@ PLACEHOLDER_ENV = {
     "INTERNAL_TOKEN": "openapi-placeholder-internal-token-0000",
     "PAYMENT_WEBHOOK_SECRET": "openapi-placeholder-payment-webhook-secret-0000",
     "ACCOUNT_EVENTS_SECRET": "openapi-placeholder-account-events-secret-0000",
+    "ORDER_EVENTS_SECRET": "openapi-placeholder-order-events-secret-00000",
     "ENVIRONMENT": "test",
 }
 

@@ -111,6 +111,36 @@ def test_search_order_pay_and_the_order_completes_with_e_tickets(
     assert Decimal(status["gross_amount"]) == Decimal(created["total_amount"])
 
 
+def test_a_buyer_holding_the_order_s_etag_is_answered_when_it_changes_instead_of_polling(
+    gateway: httpx.Client, new_account: Any, sandbox: httpx.Client
+) -> None:
+    buyer: Account = new_account()
+    placed = order(gateway, buyer)
+    payment = start_payment(gateway, buyer, placed["transaction_id"])
+    path = f"/orders/{placed['id']}"
+    etag = gateway.get(path, headers=buyer.headers).headers["etag"]
+    unchanged = gateway.get(path, headers={**buyer.headers, "If-None-Match": etag})
+    assert unchanged.status_code == 304
+    assert unchanged.headers["etag"] == etag
+    assert unchanged.content == b""
+
+    act_on_payment_page(payment["redirect_url"], "pay", payment_type="bank_transfer", bank="bca")
+    seen: list[str] = []
+    for _ in range(6):  # CONFIRMED → PAID → COMPLETED: a held request per change, not a poll per 200 ms
+        held = gateway.get(
+            path, headers={**buyer.headers, "If-None-Match": etag, "Prefer": "wait=5"}, timeout=15
+        )
+        assert held.status_code in (200, 304), held.text
+        assert held.headers["preference-applied"] == "wait=5"
+        etag = held.headers["etag"]
+        if held.status_code == 200:
+            seen.append(held.json()["status"])
+            if seen[-1] == "COMPLETED":
+                break
+    assert seen[-1:] == ["COMPLETED"], seen
+    assert held.json()["booking"]["documents"]
+
+
 @pytest.mark.parametrize(("action", "transaction_status"), [("deny", "FAILED"), ("expire", "FAILED")])
 def test_a_denied_or_expired_payment_cancels_the_order_and_releases_the_hold(
     gateway: httpx.Client,

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from adapters import tables
 from adapters.event_bus import make_event_deliverer
+from adapters.order_changes import OrderChanges
 from adapters.reading import SqlReadingUnitOfWork
 from adapters.reports import SqlReportSource
 from adapters.repository import SqlLedgerUnitOfWork
@@ -26,6 +27,7 @@ from domain.ports import BookingGateway, Clock, PaymentGateway
 from domain.reports import ReportSource
 from routes import orders, payments, reports, transactions, webhooks
 from routes.errors import install_error_handlers
+from routes.order_wait import StatusWait
 from shared.background import BackgroundTasks
 from shared.db import create_engine, create_read_pool, create_sessionmaker, ping
 from shared.http import make_client
@@ -122,10 +124,18 @@ def create_app(
                 concurrency=settings.workers.concurrency,
             )
 
+            order_changes = OrderChanges(max_watchers=settings.orders.status_waiters_max)
+
             def unit_of_work() -> SqlLedgerUnitOfWork:
                 # The unit of work wakes the relay whose table it wrote, once committed (the
-                # Ledger's doorbell is not wired): the other relay is not sent on an empty pass.
-                return SqlLedgerUnitOfWork(sessions, wake_events=event_relay.wake, wake_jobs=work_relay.wake)
+                # Ledger's doorbell is not wired): the other relay is not sent on an empty pass;
+                # and the status requests waiting for an order it changed.
+                return SqlLedgerUnitOfWork(
+                    sessions,
+                    wake_events=event_relay.wake,
+                    wake_jobs=work_relay.wake,
+                    orders_changed=order_changes.changed,
+                )
 
             def reading() -> SqlReadingUnitOfWork:
                 return SqlReadingUnitOfWork(sessions, engine, read_pool)
@@ -164,6 +174,7 @@ def create_app(
                 account_states=account_states,
             )
             app.state.money_path = money_path
+            app.state.status_wait = StatusWait(order_changes, settings.orders.status_wait_max_seconds)
             idempotency = IdempotencyStore.configured(sessions, tables.idempotency_keys, settings.idempotency)
             app.state.idempotency = idempotency
             app.state.event_relay = event_relay

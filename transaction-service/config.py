@@ -70,6 +70,11 @@ class OrderSettings(SettingsBase):
     everyone else until it is paid or its hold runs out."""
 
     max_unpaid_per_account: int = Field(default=5, alias="MAX_UNPAID_ORDERS_PER_ACCOUNT", ge=1, le=100)
+    # GET /orders/{id} with If-None-Match and `Prefer: wait=N`: the longest hold, which must stay
+    # below the gateway's UPSTREAM_TIMEOUT_SECONDS (10 s by default), and how many requests one
+    # process holds at once (each keeps one of the gateway's 256 connections to this replica).
+    status_wait_max_seconds: float = Field(default=5.0, alias="ORDER_STATUS_WAIT_MAX_SECONDS", ge=0, le=30)
+    status_waiters_max: int = Field(default=100, alias="ORDER_STATUS_WAITERS_MAX", ge=0, le=10000)
 
 
 class WorkerSettings(SettingsBase):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Self
@@ -154,7 +154,8 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
     the unit of work's next read, or at `commit()`: one round trip however many rows a step
     writes. A record saved twice is written once, with its last values (and a record saved after
     it was added is inserted with them): a statement may change a row only once. After the
-    commit, the relay whose table got rows is woken (`wake_events`, `wake_jobs`)."""
+    commit, the relay whose table got rows is woken (`wake_events`, `wake_jobs`), and requests
+    waiting for a change of an order it wrote are told (`orders_changed`)."""
 
     def __init__(
         self,
@@ -162,27 +163,33 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
         *,
         wake_events: Callable[[], None] = lambda: None,
         wake_jobs: Callable[[], None] = lambda: None,
+        orders_changed: Callable[[Iterable[uuid.UUID]], None] = lambda _: None,
     ) -> None:
         super().__init__(sessions)
         self._wake_events = wake_events
         self._wake_jobs = wake_jobs
+        self._orders_changed = orders_changed
         self._inserts: dict[Table, list[dict[str, Any]]] = {}
         self._updates: dict[tuple[Table, Any], dict[str, Any]] = {}
         self._woken: set[Table] = set()
+        self._changed_orders: set[uuid.UUID] = set()
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
-        self._inserts, self._updates, self._woken = {}, {}, set()
+        self._inserts, self._updates, self._woken, self._changed_orders = {}, {}, set(), set()
         return self
 
     async def commit(self) -> None:
         await self._flush()
         await super().commit()
         woken, self._woken = self._woken, set()
+        changed, self._changed_orders = self._changed_orders, set()
         if t.outbox in woken:
             self._wake_events()
         if t.work_queue in woken:
             self._wake_jobs()
+        if changed:
+            self._orders_changed(changed)
 
     async def _execute(self, statement: Any, parameters: dict[str, Any] | None = None) -> Any:
         """Every statement of the unit of work goes through here: the writes kept so far first."""
@@ -194,6 +201,7 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
             return
         statement, parameters = write_statement(self._inserts, self._updates)
         self._woken.update(self._inserts)
+        self._changed_orders.update(key for table, key in self._updates if table is t.orders)
         self._inserts, self._updates = {}, {}
         await self.session.execute(statement, parameters)
 

@@ -10,6 +10,7 @@ from fastapi import Depends, Header, Request
 from domain.ledger import Caller
 from domain.money_path import MoneyPath
 from domain.reports import ReportSource
+from routes.order_wait import StatusWait
 from shared.idempotency import IdempotencyStore
 from shared.security import AdminPrincipal, CurrentPrincipal
 
@@ -24,6 +25,11 @@ async def admin_caller(principal: AdminPrincipal) -> Caller:
 
 async def money_path(request: Request) -> MoneyPath:
     value: MoneyPath = request.app.state.money_path
+    return value
+
+
+async def status_wait(request: Request) -> StatusWait:
+    value: StatusWait = request.app.state.status_wait
     return value
 
 
@@ -57,3 +63,4 @@ Money = Annotated[MoneyPath, Depends(money_path)]
 Idempotency = Annotated[IdempotencyStore, Depends(idempotency_store)]
 IdempotencyKey = Annotated[str, Depends(idempotency_key)]
 Reports = Annotated[ReportSource, Depends(report_source)]
+Waiting = Annotated[StatusWait, Depends(status_wait)]

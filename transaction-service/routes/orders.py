@@ -6,18 +6,22 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
 
 from domain.models import ServiceType
-from routes.deps import AdminCaller, AnyCaller, Idempotency, IdempotencyKey, Money
+from routes.deps import AdminCaller, AnyCaller, Idempotency, IdempotencyKey, Money, Waiting
 from routes.idempotent import idempotent
+from routes.order_wait import answer_when_changed
 from routes.schemas import CancelRequest, Order, OrderCreate, OrderStatusName, OrderStatusUpdate
 from routes.views import order_view
 from shared.errors import problem_responses
 from shared.pagination import Page, Pagination
 
 router = APIRouter(prefix="/orders", tags=["orders"])
+
+_ETAG = {"description": "The order's entity tag, for If-None-Match", "schema": {"type": "string"}}
+_APPLIED = {"description": "`wait=N` when the request was held for a change", "schema": {"type": "string"}}
 
 # OpenAPI links: where a new order leads (read it, pay it, cancel it). Clients and generated SDKs
 # can follow them, and so does the API fuzzer's stateful phase (tests/fuzz).
@@ -89,13 +93,50 @@ async def list_orders(
 
 
 @router.get(
-    "/{order_id}", response_model=Order, responses=problem_responses(401, 404), summary="Get an order"
+    "/{order_id}",
+    response_model=Order,
+    responses={
+        200: {"headers": {"ETag": _ETAG, "Preference-Applied": _APPLIED}},
+        304: {
+            "description": "Unchanged: the order still has the ETag sent in If-None-Match",
+            "headers": {"ETag": _ETAG, "Preference-Applied": _APPLIED},
+        },
+        **problem_responses(401, 404),
+    },
+    summary="Get an order (optionally waiting until it changes)",
 )
-async def get_order(order_id: UUID, caller: AnyCaller, money: Money) -> dict[str, Any]:
+async def get_order(
+    order_id: UUID,
+    caller: AnyCaller,
+    money: Money,
+    waiting: Waiting,
+    if_none_match: Annotated[
+        str | None,
+        Header(max_length=1000, description="The ETag of the order as last read: 304 while it still holds."),
+    ] = None,
+    prefer: Annotated[
+        str | None,
+        Header(
+            max_length=1000,
+            description="`wait=N` with If-None-Match: hold the request up to N seconds (at most "
+            "ORDER_STATUS_WAIT_MAX_SECONDS) until the order changes.",
+        ),
+    ] = None,
+) -> Response:
     """`booking.documents` carries the fulfilment (e-tickets, vouchers, tokens…) once the product
     has issued the booking; the order is COMPLETED only then. While the supplier has not decided,
-    `booking.status` is `pending` and the order stays PAID."""
-    return order_view(*await money.reads.order(order_id, caller))
+    `booking.status` is `pending` and the order stays PAID.
+
+    Every answer carries the order's `ETag`. Waiting for payment or issuing: send it back as
+    `If-None-Match` with `Prefer: wait=5`, and the answer comes as soon as the order changes (200,
+    the new order and its ETag) or after 5 s unchanged (304); then ask again the same way. Without
+    `Prefer`, an unchanged order is a 304 at once. No `Preference-Applied` on an answer means the
+    service did not wait (too many requests already waiting): ask again after a second."""
+
+    async def read() -> dict[str, Any]:
+        return order_view(*await money.reads.order(order_id, caller))
+
+    return await answer_when_changed(read, order_id, waiting, if_none_match, prefer)
 
 
 @router.put(

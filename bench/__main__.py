@@ -26,12 +26,12 @@ import httpx
 from bench.ferries import ferries_section
 from bench.flights import flights_section
 from bench.hotels import hotels_section
-from bench.memory import idle_memory_lines, postmaster_pids, tree_memory
+from bench.memory import floor_memory, idle_memory_lines, postmaster_pids, tree_memory
 from bench.money import money_section
 from bench.ppob import ppob_section
 from bench.ratios import ratios_section, start_reference
-from devstack.catalog import ROOT
-from devstack.stack import Stack, StackConfig
+from devstack.catalog import ROOT, by_name
+from devstack.stack import Stack, StackConfig, service_of
 
 
 def machine() -> str:
@@ -77,6 +77,8 @@ async def run(duration: float, concurrency: int, only: frozenset[str] = frozense
         if stack.database and stack.database.embedded:
             processes["postgresql (embedded)"] = postmaster_pids(workdir / "pgdata")
         idle = {name: tree_memory(pids) for name, pids in processes.items()}
+        with_database = [name for name in stack.processes if by_name(service_of(name)).database]
+        floor = await floor_memory(stack.config.host, workdir / "logs", stack.config.ready_timeout)
 
         async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=10) as client:
             login = await client.post(
@@ -114,7 +116,13 @@ async def run(duration: float, concurrency: int, only: frozenset[str] = frozense
     return "\n".join(
         [
             ratios,
-            *idle_memory_lines(idle, goal_mib=800, idle_seconds=IDLE_AFTER_START_SECONDS),
+            *idle_memory_lines(
+                idle,
+                goal_mib=800,
+                idle_seconds=IDLE_AFTER_START_SECONDS,
+                floor=floor,
+                with_database=with_database,
+            ),
             "",
             flights,
             hotels,

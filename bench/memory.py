@@ -6,8 +6,16 @@ so the PSS of the processes adds up to what they take together. The goal is stat
 
 from __future__ import annotations
 
+import asyncio
+import os
+import socket
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from bench.floor_app import READY_PATH
+from devstack.catalog import ROOT, SERVER_ENV
+from devstack.processes import ManagedProcess, wait_until_ready
 
 
 @dataclass(frozen=True)
@@ -77,10 +85,13 @@ def postmaster_pids(data_dir: Path) -> list[int]:
     return []
 
 
-def idle_memory_lines(idle: dict[str, Memory], *, goal_mib: float, idle_seconds: int) -> list[str]:
+def idle_memory_lines(
+    idle: dict[str, Memory], *, goal_mib: float, idle_seconds: int, floor: Memory, with_database: list[str]
+) -> list[str]:
     """BENCHMARKS.md's idle-memory lines: the total against the goal (in RSS, as the goal is
-    stated), PSS beside it, and each process's share."""
+    stated), PSS beside it, each process's share, and the floor every Python process stands on."""
     total = sum(idle.values(), Memory(0.0, 0.0))
+    others = {name: memory.rss_mib for name, memory in idle.items() if name not in with_database}
     verdict = "meets" if total.rss_mib <= goal_mib else "misses"
     processes = ", ".join(
         f"{name} {memory.rss_mib:.0f}/{memory.pss_mib:.0f}"
@@ -94,4 +105,36 @@ def idle_memory_lines(idle: dict[str, Memory], *, goal_mib: float, idle_seconds:
         "that maps it; PSS splits them between those processes, so the PSS figures add up to what "
         "the processes take together. The goal is judged by RSS.",
         f"- Idle memory per process (RSS/PSS MiB): {processes}.",
+        "- The floor, measured in the same run: a process that imports only the libraries every"
+        " service with a database imports (bench/floor_app.py: FastAPI, uvicorn, SQLAlchemy's asyncio"
+        " extension with asyncpg, httpx, pydantic-settings), started as the stack starts a service,"
+        f" idles at **{floor.rss_mib:.0f} MiB RSS** ({floor.pss_mib:.0f} PSS). The"
+        f" {len(with_database)} services with a database would take"
+        f" {len(with_database) * floor.rss_mib:,.0f} MiB RSS at that floor alone, before any code of"
+        f" their own; with the others as measured ({', '.join(others)}: {sum(others.values()):,.0f} MiB),"
+        f" that is {len(with_database) * floor.rss_mib + sum(others.values()):,.0f} MiB RSS before any of"
+        " the services' own code.",
     ]
+
+
+FLOOR_SETTLE_SECONDS = 2.0
+
+
+async def floor_memory(host: str, log_dir: Path, ready_timeout: float) -> Memory:
+    """The idle memory of bench/floor_app.py started as the stack starts a service
+    (devstack/stack.py `_process_for`: devstack.serve, the same flags and server environment)."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        port = sock.getsockname()[1]
+    argv = [sys.executable, "-m", "devstack.serve", "bench.floor_app:create_app", "--factory"]
+    argv += ["--host", host, "--port", str(port), "--no-access-log", "--timeout-graceful-shutdown", "5"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **SERVER_ENV}
+    process = ManagedProcess("floor", argv, cwd=ROOT, env=env, log_path=log_dir / "floor.log", echo=False)
+    await process.start()
+    try:
+        await wait_until_ready(f"http://{host}:{port}{READY_PATH}", process, ready_timeout)
+        await asyncio.sleep(FLOOR_SETTLE_SECONDS)
+        assert process.process is not None
+        return process_memory(process.process.pid)
+    finally:
+        await process.stop()

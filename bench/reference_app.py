@@ -5,7 +5,7 @@ every figure in BENCHMARKS.md has a baseline measured beside it in the same run.
 table of its own is needed) and answers it as JSON; `GET /hello` answers without the database
 (the framework's own ceiling). It runs under uvicorn with the services' flags
 (devstack/stack.py `_process_for`, `reference_argv` below) and a pool as large as theirs
-(DATABASE_POOL_SIZE, 10, plus as many overflow connections).
+(twice DATABASE_POOL_SIZE, 10).
 
     REFERENCE_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres \\
         .venv/bin/python -m uvicorn bench.reference_app:create_app --factory --port 8099
@@ -24,7 +24,7 @@ import asyncpg
 from fastapi import FastAPI, Request
 
 DATABASE_URL_ENV = "REFERENCE_DATABASE_URL"
-POOL_SIZE = 20  # the services' SQLAlchemy pool: pool_size 10 + max_overflow 10
+POOL_SIZE = 20  # the services' SQLAlchemy pool: twice DATABASE_POOL_SIZE (10), no overflow
 REFERENCE_PATH = "/reference"
 HELLO_PATH = "/hello"
 _QUERY = "SELECT oid::int AS id, datname AS name, datallowconn AS open FROM pg_database WHERE datname = $1"

@@ -149,17 +149,19 @@ async def test_an_idle_worker_backs_off_yet_sends_at_once_when_woken(world: Worl
     )
     worker = asyncio.create_task(deliveries.run())
     try:
-        await asyncio.sleep(0.5)
-        # Every 10 ms that would be 50 rounds (two units of work each: the due message, then
-        # when the next one is); doubling from 10 ms, six.
-        assert rounds <= 2 * 8
+        await asyncio.sleep(1.3)
+        # Every 10 ms that would be 130 rounds (two units of work each: the due message, then
+        # when the next one is); doubling from 10 ms, eight, the next one at 1.91 s.
+        assert rounds <= 2 * 9
         await world.receive.handle(uuid.uuid4(), "transaction.failed", events.failed())
+        woken_at = asyncio.get_running_loop().time()
         deliveries.wake()
-        for _ in range(20):
+        for _ in range(100):
             if world.email.sent:
                 break
             await asyncio.sleep(0.01)
         assert len(world.email.sent) == 1
+        assert asyncio.get_running_loop().time() - woken_at < 0.3  # not at the next poll
     finally:
         worker.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from functools import partial
 
 import httpx
 from fastapi import FastAPI
@@ -34,7 +35,7 @@ from routes import auth, internal, users
 from routes.deps import AuthServices
 from routes.errors import ERROR_MAP, install_auth_error_handlers
 from shared.background import BackgroundTasks
-from shared.db import create_engine, create_read_pool, create_sessionmaker, ping
+from shared.db import close_idle_connection, create_engine, create_read_pool, create_sessionmaker, ping
 from shared.http import make_client
 from shared.outbox import OutboxRelay, OutboxRetention, SignedWebhookDelivery
 from shared.service_app import create_service_app
@@ -93,6 +94,8 @@ def create_app(
                 client, settings.events.events_url, settings.events.secret.get_secret_value()
             ),
             poll_interval=settings.events.poll_interval_seconds,
+            idle_ceiling_seconds=settings.idle_poll.max_seconds,
+            let_go=partial(close_idle_connection, engine),
         )
         store = rate_limit_store or rate_limit_storage(settings.rate_limit.redis_url)
         throttle = LimitsLoginThrottle(

@@ -15,6 +15,7 @@ from domain.models import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from shared.client_address import Network, parse_networks
 from shared.settings import (
     DatabaseSettings,
+    IdlePollSettings,
     InternalSettings,
     OutboxRetentionSettings,
     RuntimeSettings,
@@ -153,6 +154,7 @@ class Settings:
     retention: RetentionSettings
     # OUTBOX_RETENTION_DAYS, OUTBOX_PURGE_*: delivered account events are purged.
     outbox_retention: OutboxRetentionSettings = field(default_factory=OutboxRetentionSettings)
+    idle_poll: IdlePollSettings = field(default_factory=IdlePollSettings)  # IDLE_POLL_MAX_SECONDS
 
     def __post_init__(self) -> None:
         """Outside local development a missing or copied secret stops the service from starting."""
@@ -179,4 +181,5 @@ class Settings:
             events=EventSettings(),  # type: ignore[call-arg]
             retention=RetentionSettings(),
             outbox_retention=OutboxRetentionSettings(),
+            idle_poll=IdlePollSettings(),
         )

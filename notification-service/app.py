@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
+from functools import partial
 
 from fastapi import FastAPI
 
@@ -29,8 +30,9 @@ from domain.retention import PurgeOldRecords, RetentionPolicy
 from routes import events, notifications
 from routes.errors import ERROR_MAP
 from shared.background import BackgroundTasks
-from shared.db import create_engine, create_sessionmaker, ping
+from shared.db import close_idle_connection, create_engine, create_sessionmaker, ping
 from shared.http import make_client
+from shared.idle_backoff import IdleBackoff
 from shared.service_app import create_service_app
 from shared.tokens import AccountStateSource, KeySource, verifier_backed_by_auth_service
 
@@ -100,7 +102,12 @@ def create_app(
                 return SqlUnitOfWork(sessions)
 
             policy = RetryPolicy(d.first_retry_seconds, d.max_retry_seconds, d.max_attempts)
-            deliveries = Deliveries(unit_of_work, channels, clock, policy)
+            idle = IdleBackoff(
+                d.poll_interval_seconds,
+                settings.idle_poll.max_seconds,
+                let_go=partial(close_idle_connection, engine),
+            )
+            deliveries = Deliveries(unit_of_work, channels, clock, policy, idle)
             app.state.engine = engine
             app.state.deliveries = deliveries
             app.state.receive_event = ReceiveEvent(
@@ -121,7 +128,7 @@ def create_app(
             background = BackgroundTasks()
             stack.push_async_callback(background.aclose)
             if run_workers:
-                background.start(deliveries.run(d.poll_interval_seconds), name="notification-delivery")
+                background.start(deliveries.run(), name="notification-delivery")
                 background.start(app.state.retention.run(r.interval_seconds), name="notification-retention")
             broker = settings.broker
             if broker.url:  # events from the queue; without a broker they come to /internal/events

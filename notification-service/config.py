@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, model_validator
 from shared.event_topology import BrokerSettings
 from shared.settings import (
     DatabaseSettings,
+    IdlePollSettings,
     InternalSettings,
     JwtVerifySettings,
     RuntimeSettings,
@@ -94,6 +95,7 @@ class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)  # SMTP_*, EMAIL_FROM*
     infobip: InfobipSettings = field(default_factory=InfobipSettings)  # INFOBIP_*
     delivery: DeliverySettings = field(default_factory=DeliverySettings)  # NOTIFY_*, USER_SERVICE_URL
+    idle_poll: IdlePollSettings = field(default_factory=IdlePollSettings)  # IDLE_POLL_MAX_SECONDS
     retention: RetentionSettings = field(
         default_factory=RetentionSettings
     )  # NOTIFICATION_*RETENTION*, _PURGE_*
@@ -123,6 +125,7 @@ class Settings:
             smtp=SmtpSettings(),
             infobip=InfobipSettings(),
             delivery=DeliverySettings(),
+            idle_poll=IdlePollSettings(),
             retention=RetentionSettings(),
             broker=BrokerSettings(),
         )

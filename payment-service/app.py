@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import httpx
 from fastapi import FastAPI
@@ -28,7 +29,7 @@ from routes import charges, webhooks
 from routes.deps import PaymentServices
 from routes.errors import ERROR_MAP
 from shared.background import BackgroundTasks
-from shared.db import create_engine, create_sessionmaker, ping
+from shared.db import close_idle_connection, create_engine, create_sessionmaker, ping
 from shared.http import make_client
 from shared.idempotency import IdempotencyStore, purge_expired_forever
 from shared.outbox import OutboxRelay, OutboxRetention, SignedWebhookDelivery
@@ -92,6 +93,8 @@ def create_app(
                 events_http, settings.events.events_url, settings.events.webhook_secret.get_secret_value()
             ),
             poll_interval=settings.events.poll_interval_seconds,
+            idle_ceiling_seconds=settings.idle_poll.max_seconds,
+            let_go=partial(close_idle_connection, engine),
             max_backoff_seconds=settings.events.max_backoff_seconds,
             concurrency=settings.events.concurrency,
         )

@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from shared.settings import (
     DatabaseSettings,
     IdempotencySettings,
+    IdlePollSettings,
     InternalSettings,
     OutboxRetentionSettings,
     RuntimeSettings,
@@ -134,6 +135,7 @@ class Settings:
     notifications: NotificationSettings = field(default_factory=NotificationSettings)  # NOTIFICATION_*
     # OUTBOX_RETENTION_DAYS, OUTBOX_PURGE_*
     outbox_retention: OutboxRetentionSettings = field(default_factory=OutboxRetentionSettings)
+    idle_poll: IdlePollSettings = field(default_factory=IdlePollSettings)  # IDLE_POLL_MAX_SECONDS
 
     def __post_init__(self) -> None:
         """Outside local development a missing or copied secret stops the service from starting."""
@@ -170,4 +172,5 @@ class Settings:
             gateways=GatewaySettings(),
             notifications=NotificationSettings(),
             outbox_retention=OutboxRetentionSettings(),
+            idle_poll=IdlePollSettings(),
         )

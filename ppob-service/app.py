@@ -6,11 +6,11 @@ build the app, with a fake aggregator, clock or token sources in place of the re
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
+from functools import partial
 
 from fastapi import FastAPI
 
@@ -26,9 +26,10 @@ from domain.purchases import PurchasePolicy, Purchases
 from routes import admin, bookings, catalogue, webhooks
 from routes.errors import ERROR_MAP
 from shared.background import BackgroundTasks
-from shared.db import create_engine, create_sessionmaker, ping
+from shared.db import close_idle_connection, create_engine, create_sessionmaker, ping
 from shared.http import make_client
 from shared.idempotency import IdempotencyStore, purge_expired_forever
+from shared.idle_backoff import IdleBackoff
 from shared.rate_limit import LimitsRateLimiter, rate_limit_storage
 from shared.service_app import create_service_app
 from shared.tokens import AccountStateSource, KeySource, verifier_backed_by_auth_service
@@ -41,14 +42,19 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _check_pending_forever(purchases: Purchases, interval: float) -> None:
-    """Pending purchases with no callback are settled by status checks with back-off."""
+async def _check_pending_forever(purchases: Purchases, idle: IdleBackoff) -> None:
+    """Pending purchases with no callback are settled by status checks with back-off. A round
+    that checked nothing sleeps longer each time, but not past the next check that is due."""
     while True:
         try:
-            await purchases.check_due()
+            if await purchases.check_due():
+                idle.worked()
+            else:
+                await idle.found_nothing(await purchases.seconds_to_next_check())
         except Exception:  # the checker must never die; the next round tries again
             logger.exception("pending purchase check failed")
-        await asyncio.sleep(interval)
+            await idle.found_nothing()
+        await idle.sleep()
 
 
 def create_app(
@@ -113,7 +119,14 @@ def create_app(
                 first_check_seconds=p.first_check_seconds,
                 longest_check_seconds=p.longest_check_seconds,
             )
-            purchases = Purchases(supplier, shop, unit_of_work, clock, alerts or PrometheusAlerts(), policy)
+            idle = IdleBackoff(
+                p.poll_interval_seconds,
+                settings.idle_poll.max_seconds,
+                let_go=partial(close_idle_connection, engine),
+            )
+            purchases = Purchases(
+                supplier, shop, unit_of_work, clock, alerts or PrometheusAlerts(), policy, idle.wake
+            )
             app.state.engine = engine
             app.state.catalogue = shop
             app.state.purchases = purchases
@@ -139,9 +152,7 @@ def create_app(
                 name="idempotency-purge",
             )
             if run_workers:
-                background.start(
-                    _check_pending_forever(purchases, p.poll_interval_seconds), name="ppob-status-checks"
-                )
+                background.start(_check_pending_forever(purchases, idle), name="ppob-status-checks")
             yield
 
     async def readiness(app: FastAPI) -> None:

@@ -11,6 +11,7 @@ from shared.client_address import Network, parse_networks
 from shared.settings import (
     DatabaseSettings,
     IdempotencySettings,
+    IdlePollSettings,
     InternalSettings,
     JwtVerifySettings,
     RuntimeSettings,
@@ -90,6 +91,7 @@ class Settings:
     jwt: JwtVerifySettings = field(default_factory=JwtVerifySettings)  # JWT_* (admin routes)
     digiflazz: DigiflazzSettings = field(default_factory=DigiflazzSettings)  # DIGIFLAZZ_*
     ppob: PpobSettings = field(default_factory=PpobSettings)  # PPOB_*
+    idle_poll: IdlePollSettings = field(default_factory=IdlePollSettings)  # IDLE_POLL_MAX_SECONDS
     idempotency: IdempotencySettings = field(default_factory=IdempotencySettings)  # IDEMPOTENCY_*
     inquiries: InquirySettings = field(
         default_factory=InquirySettings
@@ -119,6 +121,7 @@ class Settings:
             jwt=JwtVerifySettings(),
             digiflazz=DigiflazzSettings(),
             ppob=PpobSettings(),
+            idle_poll=IdlePollSettings(),
             idempotency=IdempotencySettings(),
             inquiries=InquirySettings(),
         )

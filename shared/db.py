@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import QueuePool
 
 from shared.settings import DatabaseSettings
 
@@ -72,6 +73,17 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
             dbapi_connection.ping()
         except Exception as exc:
             raise DisconnectionError("a pooled connection did not answer its ping") from exc
+
+
+async def close_idle_connection(engine: AsyncEngine) -> None:
+    """Closes the connection the pool would hand out next (its most recently returned one), if
+    it holds one idle, so that the database frees its backend now: for a background poller whose
+    empty pass just gave that connection back before a long sleep (shared/idle_backoff.py)."""
+    pool = engine.sync_engine.pool
+    if not isinstance(pool, QueuePool) or pool.checkedin() == 0:
+        return
+    async with engine.connect() as connection:
+        await connection.invalidate()
 
 
 class _ConnectionDied(Exception):

@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared import signing
 from shared.idempotency import purge_expired_forever
+from shared.idle_backoff import IdleBackoff
 
 logger = logging.getLogger("shared.outbox")
 
@@ -110,6 +111,11 @@ class OutboxRelay:
     payload's order, payment or transaction id) still go one after another, in the order they
     were claimed, within one relay: a pass waits for the previous pass's delivery of the same
     subject before it sends its own.
+
+    Between passes it sleeps as `IdleBackoff` says: `poll_interval` after a pass that delivered,
+    longer after each empty one up to `idle_ceiling_seconds` (but no later than the earliest
+    pending row's next attempt), and a wake-up starts a pass at once; `let_go` closes the
+    connection of an empty pass before a long sleep (shared.db.close_idle_connection).
     """
 
     MAX_PASSES = 4
@@ -122,6 +128,8 @@ class OutboxRelay:
         deliver: Deliver,
         *,
         poll_interval: float = 1.0,
+        idle_ceiling_seconds: float = 30.0,
+        let_go: Callable[[], Awaitable[None]] | None = None,
         batch_size: int = 50,
         max_backoff_seconds: float = 300.0,
         concurrency: int = 1,
@@ -130,12 +138,11 @@ class OutboxRelay:
         self._sessions = sessions
         self._table = table
         self._deliver = deliver
-        self._poll_interval = poll_interval
         self._batch_size = batch_size
         self._max_backoff = max_backoff_seconds
         self._concurrency = max(1, concurrency)
         self._subject = subject or event_subject
-        self._wakeup = asyncio.Event()
+        self._backoff = IdleBackoff(poll_interval, idle_ceiling_seconds, let_go=let_go)
         self._claiming = asyncio.Lock()
         self._slots = asyncio.Semaphore(self._concurrency)
         # Per subject, the end of the last claimed turn: the next turn waits for it.
@@ -155,10 +162,15 @@ class OutboxRelay:
             .where(t.c.id.in_(bindparam("delivered", expanding=True)))
             .values(delivered_at=func.now(), attempts=t.c.attempts + 1)
         )
+        # Read after a pass that delivered nothing: when the next retry comes due (any row not
+        # delivered yet, locked by another pass or not), in the database's time as `_due` is.
+        self._next_due_in = select(func.extract("epoch", func.min(t.c.next_attempt_at) - func.now())).where(
+            t.c.delivered_at.is_(None)
+        )
 
     def wake(self) -> None:
         """Call after committing an event so it goes out now rather than at the next poll."""
-        self._wakeup.set()
+        self._backoff.wake()
 
     async def run(self) -> None:
         if self._concurrency > 1:
@@ -168,7 +180,7 @@ class OutboxRelay:
             delivered = await self._pass()
             if delivered >= self._batch_size:
                 continue
-            await self._doorbell()
+            await self._backoff.sleep()
 
     async def _run_overlapping(self) -> None:
         passes: set[asyncio.Task[int]] = set()
@@ -180,7 +192,7 @@ class OutboxRelay:
                 task = asyncio.create_task(self._pass())
                 passes.add(task)
                 task.add_done_callback(passes.discard)
-                await self._doorbell()
+                await self._backoff.sleep()
         finally:
             # Stopping: passes under way finish (and mark what they delivered) for a moment first.
             if passes:
@@ -189,21 +201,28 @@ class OutboxRelay:
                 task.cancel()
             await asyncio.gather(*passes, return_exceptions=True)
 
-    async def _doorbell(self) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
-        self._wakeup.clear()
-
     async def _pass(self) -> int:
         try:
-            return await self.deliver_due()
+            delivered, next_due_in = await self._deliver_due()
         except asyncio.CancelledError:
             raise
         except Exception:
             logger.exception("outbox relay pass failed")
+            await self._backoff.found_nothing()
             return 0
+        if delivered:
+            self._backoff.worked()
+        else:
+            await self._backoff.found_nothing(next_due_in)
+        return delivered
 
     async def deliver_due(self) -> int:
+        """One pass; returns how many rows it delivered."""
+        delivered, _ = await self._deliver_due()
+        return delivered
+
+    async def _deliver_due(self) -> tuple[int, float | None]:
+        """(rows delivered, seconds until the earliest row left comes due when none was)."""
         t = self._table
         async with self._sessions() as session, session.begin():
             async with self._claiming:
@@ -239,7 +258,9 @@ class OutboxRelay:
             delivered = [row.id for row in rows if row.id not in failures]
             if delivered:
                 await session.execute(self._mark_delivered, {"delivered": delivered})
-        return len(delivered)
+                return len(delivered), None
+            next_due_in = (await session.execute(self._next_due_in)).scalar_one_or_none()
+        return 0, None if next_due_in is None else float(next_due_in)
 
     def _claim(self, events: list[OutboxEvent]) -> list[_Turn]:
         """The pass's events by subject, in order, each subject's turn queued behind the turn an

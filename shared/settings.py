@@ -190,6 +190,18 @@ class OutboxRetentionSettings(SettingsBase):
         return timedelta(days=self.retention_days)
 
 
+class IdlePollSettings(SettingsBase):
+    """The longest sleep of a background poller that keeps finding nothing (shared/idle_backoff.py:
+    outbox relays, the work queue, notification deliveries, PPOB status checks), the same in
+    every service that runs one. Work a process writes wakes its own poller at once."""
+
+    # Longer than the database's idle_session_timeout (10 s on `make dev`'s server), so that an
+    # idle poller's session is closed and its backend freed; it is also how long a row another
+    # replica wrote without waking this one, or left behind when it crashed, may wait at idle.
+    # Five minutes at most.
+    max_seconds: float = Field(default=30.0, alias="IDLE_POLL_MAX_SECONDS", ge=1, le=300)
+
+
 def to_asyncpg_url(url: str) -> str:
     for scheme in ("postgresql+asyncpg://", "postgresql+psycopg://", "postgresql://", "postgres://"):
         if url.startswith(scheme):

@@ -11,8 +11,10 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
+from functools import partial
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters import tables
 from adapters.event_bus import make_event_deliverer
@@ -29,9 +31,10 @@ from routes import orders, payments, reports, transactions, webhooks
 from routes.errors import install_error_handlers
 from routes.order_wait import StatusWait
 from shared.background import BackgroundTasks
-from shared.db import create_engine, create_read_pool, create_sessionmaker, ping
+from shared.db import close_idle_connection, create_engine, create_read_pool, create_sessionmaker, ping
 from shared.http import make_client
 from shared.idempotency import IdempotencyStore, purge_expired_forever
+from shared.idle_backoff import LET_GO_AFTER_SECONDS
 from shared.outbox import OutboxEvent, OutboxRelay, OutboxRetention, SignedWebhookDelivery
 from shared.service_app import create_service_app
 from shared.tokens import AccountStateSource, KeySource, verifier_backed_by_auth_service
@@ -44,13 +47,17 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _sweep_forever(money_path: MoneyPath, interval: float) -> None:
+async def _sweep_forever(money_path: MoneyPath, interval: float, engine: AsyncEngine) -> None:
     while True:
         try:
             ended = await money_path.sweeper.expire_holds()
             synced = await money_path.sweeper.sync_overdue_payments()
             if ended or synced:
                 logger.info("sweeper: %d expired holds ended, %d overdue payments settled", ended, synced)
+            if interval > LET_GO_AFTER_SECONDS:
+                # As an idle relay does: the database frees the round's backend now, not after
+                # its idle_session_timeout, which a round every 30 s would keep alive a third of the time.
+                await close_idle_connection(engine)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -120,6 +127,8 @@ def create_app(
                 tables.outbox,
                 deliverer,
                 poll_interval=settings.workers.poll_interval_seconds,
+                idle_ceiling_seconds=settings.idle_poll.max_seconds,
+                let_go=partial(close_idle_connection, engine),
                 max_backoff_seconds=settings.workers.max_backoff_seconds,
                 concurrency=settings.workers.concurrency,
             )
@@ -157,6 +166,8 @@ def create_app(
                 tables.work_queue,
                 run_job,
                 poll_interval=settings.workers.poll_interval_seconds,
+                idle_ceiling_seconds=settings.idle_poll.max_seconds,
+                let_go=partial(close_idle_connection, engine),
                 max_backoff_seconds=settings.workers.max_backoff_seconds,
                 concurrency=settings.workers.concurrency,
             )
@@ -186,7 +197,7 @@ def create_app(
                 background.start(event_relay.run(), name="event-outbox-relay")
                 background.start(work_relay.run(), name="work-queue-relay")
                 sweep = settings.workers.sweep_interval_seconds
-                background.start(_sweep_forever(money_path, sweep), name="hold-sweeper")
+                background.start(_sweep_forever(money_path, sweep, engine), name="hold-sweeper")
                 background.start(
                     purge_expired_forever(idempotency, settings.idempotency.purge_interval_seconds),
                     name="idempotency-purge",

@@ -11,6 +11,7 @@ from shared.event_topology import BrokerSettings
 from shared.settings import (
     DatabaseSettings,
     IdempotencySettings,
+    IdlePollSettings,
     InternalSettings,
     JwtVerifySettings,
     OutboxRetentionSettings,
@@ -107,6 +108,7 @@ class Settings:
     orders: OrderSettings = field(default_factory=OrderSettings)  # MAX_UNPAID_ORDERS_PER_ACCOUNT
     # OUTBOX_RETENTION_DAYS, OUTBOX_PURGE_*: delivered events and finished jobs are purged.
     outbox_retention: OutboxRetentionSettings = field(default_factory=OutboxRetentionSettings)
+    idle_poll: IdlePollSettings = field(default_factory=IdlePollSettings)  # IDLE_POLL_MAX_SECONDS
     # RABBITMQ_URL (or _FILE), EVENTS_*; built by hand (tests) it has no broker unless given one.
     broker: BrokerSettings = field(default_factory=lambda: BrokerSettings(RABBITMQ_URL=None))
 
@@ -136,5 +138,6 @@ class Settings:
             idempotency=IdempotencySettings(),
             orders=OrderSettings(),
             outbox_retention=OutboxRetentionSettings(),
+            idle_poll=IdlePollSettings(),
             broker=BrokerSettings(),
         )

@@ -218,6 +218,10 @@ class SqlUnitOfWork(SqlAlchemyUnitOfWork):
         ).first()
         return (_from_row(row), bool(row.more_due)) if row is not None else (None, False)
 
+    async def next_attempt_at(self) -> datetime | None:
+        query = select(func.min(t.c.next_attempt_at)).where(t.c.status == "queued")
+        return (await self.session.execute(query)).scalar_one()  # type: ignore[no-any-return]
+
     async def save(self, notification: Notification) -> None:
         # Only what a delivery attempt changes: the rendered bodies and the PDF never change, and
         # writing them back would ship and re-parse the attachment's JSON on every attempt.

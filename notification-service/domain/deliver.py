@@ -8,7 +8,6 @@ answer is kept, so an admin sees why a message is where it is.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from datetime import timedelta
 from domain.errors import DeliveryError
 from domain.models import Channel, Notification, Status
 from domain.ports import Clock, Sender, UnitOfWork
+from shared.idle_backoff import IdleBackoff
 
 logger = logging.getLogger("notification.deliver")
 
@@ -38,15 +38,18 @@ class Deliveries:
         senders: Mapping[Channel, Sender],
         clock: Clock,
         policy: RetryPolicy,
+        idle: IdleBackoff | None = None,
     ) -> None:
+        """`idle`: the worker's sleep between rounds (by default a poll every second, backing off
+        to 30 s while nothing is queued)."""
         self._uow = unit_of_work
         self._senders = senders
         self._clock = clock
         self._policy = policy
-        self._wakeup = asyncio.Event()
+        self._idle = idle or IdleBackoff(1.0, 30.0)
 
     def wake(self) -> None:
-        self._wakeup.set()
+        self._idle.wake()
 
     async def deliver_one(self) -> bool:
         """Sends the oldest due message; False when nothing is due."""
@@ -106,15 +109,24 @@ class Deliveries:
         else:
             message.next_attempt_at = now + timedelta(seconds=self._policy.delay(message.attempts))
 
-    async def run(self, poll_interval: float) -> None:
-        """The worker: deliver what is due, then sleep until woken or the next poll."""
+    async def seconds_to_next_attempt(self) -> float | None:
+        """Until the earliest queued message is due (negative: due already); None: none queued."""
+        async with self._uow() as uow:
+            due = await uow.next_attempt_at()
+        return None if due is None else (due - self._clock()).total_seconds()
+
+    async def run(self) -> None:
+        """The worker: deliver what is due, then sleep until woken or the next poll, which comes
+        later after each round that found nothing, but not after the next retry is due."""
         while True:
             try:
-                await self.deliver_due()
+                if await self.deliver_due():
+                    self._idle.worked()
+                else:
+                    await self._idle.found_nothing(await self.seconds_to_next_attempt())
             except asyncio.CancelledError:
                 raise
             except Exception:  # the worker never dies; the next round tries again
                 logger.exception("delivery round failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=poll_interval)
-            self._wakeup.clear()
+                await self._idle.found_nothing()
+            await self._idle.sleep()

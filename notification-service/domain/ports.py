@@ -38,6 +38,10 @@ class UnitOfWork(Protocol):
         whether another one is due beside it (locked by another worker or not)."""
         ...
 
+    async def next_attempt_at(self) -> datetime | None:
+        """When the earliest queued message is to be tried (due or not); None: none is queued."""
+        ...
+
     async def save(self, notification: Notification) -> None: ...
 
     async def purge_finished(self, before: datetime, limit: int) -> int:

@@ -113,6 +113,10 @@ class MemoryUnitOfWork:
             return None, False
         return min(due, key=lambda n: (n.next_attempt_at, n.created_at)), len(due) > 1
 
+    async def next_attempt_at(self) -> datetime | None:
+        queued = [n.next_attempt_at for n in self._store.messages.values() if n.status is Status.QUEUED]
+        return min(queued, default=None)
+
     async def save(self, notification: Notification) -> None:
         self._messages[notification.id] = notification
 

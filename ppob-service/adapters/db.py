@@ -220,6 +220,10 @@ class SqlPpobRepository:
         )
         return list((await self._s.execute(query)).scalars())
 
+    async def next_check_at(self) -> datetime | None:
+        query = select(func.min(bookings.c.next_check_at)).where(bookings.c.status == "pending")
+        return (await self._s.execute(query)).scalar_one()  # type: ignore[no-any-return]
+
     async def claim_due(self, reference: str, now: datetime) -> Booking | None:
         # SKIP LOCKED: another replica's checker holding this row is asking about it right now.
         query = (

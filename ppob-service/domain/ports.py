@@ -93,6 +93,10 @@ class PpobRepository(Protocol):
         """References of pending purchases whose next status check is due."""
         ...
 
+    async def next_check_at(self) -> datetime | None:
+        """When the earliest pending purchase is to be checked (due or not); None: none pending."""
+        ...
+
     async def claim_due(self, reference: str, now: datetime) -> Booking | None:
         """The purchase, locked until the unit of work ends, if it is still pending, its check
         still due and no other process holds it (every replica runs the checker: the one that

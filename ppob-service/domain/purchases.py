@@ -6,6 +6,7 @@ cancel, and the late answers of pending purchases by callback or by status check
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -71,13 +72,17 @@ class Purchases:
         clock: Clock,
         alerts: Alerts,
         policy: PurchasePolicy,
+        on_pending: Callable[[], None] = lambda: None,
     ) -> None:
+        """`on_pending` is called once a purchase has gone pending (committed): it wakes the
+        status checker, which may be sleeping longer than the first check's delay."""
         self._aggregator = aggregator
         self._catalogue = catalogue
         self._uow = unit_of_work
         self._clock = clock
         self._alerts = alerts
         self._policy = policy
+        self._on_pending = on_pending
         self._deposit: tuple[Decimal, datetime] | None = None
 
     @property
@@ -205,6 +210,8 @@ class Purchases:
             booking = self._apply(booking, result, self._clock())
             await uow.repo.save_booking(booking)
             await uow.commit()
+        if booking.status is S.PENDING:
+            self._on_pending()
         return booking
 
     async def cancel(self, reference: str) -> Booking:
@@ -256,6 +263,13 @@ class Purchases:
                 await self._check_locked(uow, booking)
             checked += 1
         return checked
+
+    async def seconds_to_next_check(self) -> float | None:
+        """Until the earliest pending purchase's check is due (negative: due already); None: no
+        purchase is pending."""
+        async with self._uow() as uow:
+            due = await uow.repo.next_check_at()
+        return None if due is None else (due - self._clock()).total_seconds()
 
     async def check(self, reference: str) -> Booking | None:
         async with self._uow() as uow:

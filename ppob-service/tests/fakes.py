@@ -232,6 +232,10 @@ class MemoryRepository:
         ]
         return [b.reference for b in sorted(due, key=lambda b: b.next_check_at or now)][:limit]
 
+    async def next_check_at(self) -> datetime | None:
+        pending = [b.next_check_at for b in self.bookings.values() if b.status is BookingStatus.PENDING]
+        return min((at for at in pending if at is not None), default=None)
+
     async def claim_due(self, reference: str, now: datetime) -> Booking | None:
         found = self.bookings.get(reference)
         if found is None or found.status is not BookingStatus.PENDING or found.next_check_at is None:

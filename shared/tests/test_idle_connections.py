@@ -2,7 +2,7 @@
 costs the database a new backend and every statement a new prepare); at low traffic the most
 recent connection is used again, so the others a burst opened stay idle, and one the server closed
 for idling (idle_session_timeout, as `make dev`'s server does) is replaced before use instead of
-failing a statement."""
+failing a statement; one a poller lets go before a long sleep is closed at once."""
 
 from __future__ import annotations
 
@@ -82,3 +82,30 @@ async def test_connections_the_server_closed_for_idling_are_replaced_before_use(
         await engine.dispose()
     assert len(after) == 3
     assert not before & after
+
+
+async def _alive(url: str, pid: int) -> bool:
+    admin = await asyncpg.connect(url)
+    try:
+        return bool(await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid))
+    finally:
+        await admin.close()
+
+
+async def test_a_poller_lets_go_of_its_idle_connection_and_the_next_use_opens_another(
+    make_database: Callable[[str], str],
+) -> None:
+    url = make_database("pool_let_go")
+    engine = create_engine(DatabaseSettings(DATABASE_URL=url))
+    try:
+        await db.close_idle_connection(engine)  # none in the pool yet: nothing to do
+        used = await _backend(engine)  # the poller's empty pass
+        await db.close_idle_connection(engine)
+        for _ in range(50):  # the backend exits as the connection closes
+            if not await _alive(url, used):
+                break
+            await asyncio.sleep(0.02)
+        assert not await _alive(url, used)
+        assert await _backend(engine) != used
+    finally:
+        await engine.dispose()

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from shared.settings import (
     DatabaseSettings,
     IdempotencySettings,
+    IdlePollSettings,
     InternalSettings,
     OutboxRetentionSettings,
     RuntimeSettings,
@@ -181,3 +182,23 @@ def test_outbox_retention_out_of_bounds_is_refused_naming_the_variable(
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match=name):
         OutboxRetentionSettings()
+
+
+def test_idle_poll_ceiling_defaults_to_thirty_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("IDLE_POLL_MAX_SECONDS", raising=False)
+    assert IdlePollSettings().max_seconds == 30
+
+
+@pytest.mark.parametrize("value", ["1", "300"])
+def test_idle_poll_ceiling_bounds_are_accepted(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("IDLE_POLL_MAX_SECONDS", value)
+    assert IdlePollSettings().max_seconds == float(value)
+
+
+@pytest.mark.parametrize("value", ["0", "0.5", "301", "half a minute"])
+def test_idle_poll_ceiling_out_of_bounds_is_refused_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("IDLE_POLL_MAX_SECONDS", value)
+    with pytest.raises(ValidationError, match="IDLE_POLL_MAX_SECONDS"):
+        IdlePollSettings()

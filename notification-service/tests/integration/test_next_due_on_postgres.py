@@ -1,6 +1,7 @@
 """The delivery worker's question on a real PostgreSQL: the oldest due message, locked, and whether
 another is due beside it, so that a round ends without a last empty question; a message another
-worker holds is skipped but still counts as due."""
+worker holds is skipped but still counts as due. And, for a worker that found nothing, when the
+earliest queued message is to be tried."""
 
 from __future__ import annotations
 
@@ -69,3 +70,16 @@ async def test_the_oldest_due_message_comes_with_whether_another_is_due(
             taken, also = await other.next_due(NOW)
             assert taken is not None
             assert (taken.dedupe_key, also) == ("second", True)
+
+
+async def test_the_earliest_queued_attempt_due_or_not_is_when_an_idle_worker_looks_again(
+    database: asyncpg.Connection,
+    sessions: async_sessionmaker,  # type: ignore[type-arg]
+) -> None:
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.next_attempt_at() is None
+    await database.execute(INSERT_MESSAGE, "sent", "sent", NOW - timedelta(seconds=3))
+    await database.execute(INSERT_MESSAGE, "later", "queued", NOW + timedelta(seconds=60))
+    await database.execute(INSERT_MESSAGE, "soon", "queued", NOW + timedelta(seconds=8))
+    async with SqlUnitOfWork(sessions) as uow:
+        assert await uow.next_attempt_at() == NOW + timedelta(seconds=8)

@@ -3,6 +3,8 @@ while the provider is down, failed for good when it refuses, and never lost."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 
 import pytest
@@ -12,6 +14,7 @@ from adapters.ticket_pdf import FpdfTicketPrinter
 from domain.deliver import Deliveries, RetryPolicy
 from domain.models import Channel, Status
 from domain.receive_event import Outcome, ReceiveEvent
+from shared.idle_backoff import IdleBackoff
 from tests import events
 from tests.fakes import Clock, MemoryStore, MemoryUnitOfWork, Profiles, RecordingSender
 
@@ -117,3 +120,49 @@ async def test_the_booking_confirmation_carries_the_pdf_and_a_pln_token_does_not
     assert token.attachments == ()
     [sms] = world.sms.sent
     assert "1234-5678-9012-3456-7890" in sms.body_text
+
+
+async def test_a_worker_that_found_nothing_knows_when_the_next_retry_is_due(world: World) -> None:
+    assert await world.deliveries.seconds_to_next_attempt() is None
+    world.email.down = True
+    await world.receive.handle(uuid.uuid4(), "transaction.failed", events.failed())
+    await world.deliveries.deliver_due()
+    assert await world.deliveries.seconds_to_next_attempt() == 2  # the email's retry
+    world.clock.advance(3)
+    assert await world.deliveries.seconds_to_next_attempt() == -1
+
+
+async def test_an_idle_worker_backs_off_yet_sends_at_once_when_woken(world: World) -> None:
+    rounds = 0
+
+    def counting_unit_of_work() -> MemoryUnitOfWork:
+        nonlocal rounds
+        rounds += 1
+        return MemoryUnitOfWork(world.store)
+
+    deliveries = Deliveries(
+        counting_unit_of_work,
+        {Channel.EMAIL: world.email, Channel.SMS: world.sms},
+        world.clock,
+        RetryPolicy(),
+        IdleBackoff(0.01, 10.0),
+    )
+    worker = asyncio.create_task(deliveries.run())
+    try:
+        await asyncio.sleep(1.3)
+        # Every 10 ms that would be 130 rounds (two units of work each: the due message, then
+        # when the next one is); doubling from 10 ms, eight, the next one at 1.91 s.
+        assert rounds <= 2 * 9
+        await world.receive.handle(uuid.uuid4(), "transaction.failed", events.failed())
+        woken_at = asyncio.get_running_loop().time()
+        deliveries.wake()
+        for _ in range(100):
+            if world.email.sent:
+                break
+            await asyncio.sleep(0.01)
+        assert len(world.email.sent) == 1
+        assert asyncio.get_running_loop().time() - woken_at < 0.3  # not at the next poll
+    finally:
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker

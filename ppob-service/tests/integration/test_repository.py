@@ -1,6 +1,7 @@
 """The SQL repository on a real PostgreSQL at the Alembic head: bookings round-trip with their
-money and documents, pending ones come due in order and are claimed by one checker at a time, a
-callback delivery id is recorded once, the margin is kept."""
+money and documents, pending ones come due in order and are claimed by one checker at a time
+(the earliest check tells an idle checker when to look again), a callback delivery id is
+recorded once, the margin is kept."""
 
 from __future__ import annotations
 
@@ -85,6 +86,25 @@ async def test_a_purchase_another_replica_is_checking_is_skipped_and_one_not_due
     async with SqlUnitOfWork(sessions) as uow:
         assert await uow.repo.claim_due(pending.reference, due_time) == pending
         assert await uow.repo.claim_due(pending.reference, FAR_FUTURE) is None  # not due yet
+
+
+async def test_the_earliest_check_of_a_pending_purchase_is_when_an_idle_checker_looks_again(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    earliest = datetime(2000, 1, 1, tzinfo=UTC)  # before any other test's purchases
+    pending = booking(BookingStatus.PENDING, earliest)
+    settled = booking(BookingStatus.ISSUED, earliest - timedelta(days=1))  # not pending: ignored
+    async with SqlUnitOfWork(sessions) as uow:
+        for b in (pending, settled):
+            await uow.repo.add_booking(b)
+        await uow.commit()
+    try:
+        async with SqlUnitOfWork(sessions) as uow:
+            assert await uow.repo.next_check_at() == earliest
+    finally:
+        async with SqlUnitOfWork(sessions) as uow:  # settled: no other test checks it
+            await uow.repo.save_booking(pending.move(BookingStatus.ISSUED, earliest, next_check_at=None))
+            await uow.commit()
 
 
 async def test_a_delivery_id_is_recorded_once_and_the_margin_is_kept(

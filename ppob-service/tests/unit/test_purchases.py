@@ -24,6 +24,7 @@ class Shop:
         self.aggregator = FakeAggregator()
         self.alerts = FakeAlerts()
         self.repo = MemoryRepository()
+        self.checker_woken = 0
         self.prices = PriceListCache(self.aggregator, self.clock, 300)
         self.catalogue = Catalogue(
             self.aggregator, self.prices, self.uow, self.clock, default_margin=Margin(), quote_ttl_seconds=900
@@ -35,7 +36,11 @@ class Shop:
             self.clock,
             self.alerts,
             PurchasePolicy(deposit_cache_seconds=0),
+            self.wake_checker,
         )
+
+    def wake_checker(self) -> None:
+        self.checker_woken += 1
 
     def uow(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self.repo)
@@ -139,3 +144,23 @@ async def test_a_held_quote_expires_and_cancel_returns_it_as_it_is(shop: Shop) -
     shop.clock.advance(900)
     assert (await shop.purchases.get(reference)).status is BookingStatus.EXPIRED
     assert (await shop.purchases.cancel(reference)).status is BookingStatus.EXPIRED
+
+
+async def test_a_purchase_gone_pending_wakes_the_checker_which_learns_when_its_check_is_due(
+    shop: Shop,
+) -> None:
+    assert await shop.purchases.seconds_to_next_check() is None
+    await shop.purchases.issue(await shop.held())
+    assert shop.checker_woken == 0  # issued at once: nothing to check
+    shop.aggregator.next_outcomes.append(("pending", "success"))
+    reference = await shop.held("tsel50", "081298765432")
+    await shop.purchases.issue(reference)
+    assert shop.checker_woken == 1
+    assert await shop.purchases.seconds_to_next_check() == 5
+    await shop.purchases.issue(reference)  # pending already: not sent again, nobody woken
+    assert shop.checker_woken == 1
+    shop.clock.advance(7)
+    assert await shop.purchases.seconds_to_next_check() == -2
+    shop.aggregator.settle(reference)
+    assert await shop.purchases.check_due() == 1
+    assert await shop.purchases.seconds_to_next_check() is None

@@ -1,0 +1,113 @@
+"""A running relay at idle on a real PostgreSQL: it backs off instead of claiming rows every poll
+interval, yet a wake-up still delivers at once and a retry due later goes at its due time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import MetaData, event
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.outbox import OutboxEvent, OutboxRelay, add_event, outbox_table
+from shared.settings import to_asyncpg_url
+from testkit.postgres import sessions_with_tables
+
+metadata = MetaData()
+outbox = outbox_table(metadata)
+BASE = 0.05
+
+
+@pytest.fixture
+async def sessions(make_database: Callable[[str], str]) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    async with sessions_with_tables(to_asyncpg_url(make_database("outbox_idle")), metadata) as made:
+        yield made
+
+
+def _count_claims(sessions: async_sessionmaker[AsyncSession]) -> list[float]:
+    """The times of the relay's claims (its `FOR UPDATE SKIP LOCKED` select)."""
+    claims: list[float] = []
+    engine = sessions.kw["bind"]
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "SKIP LOCKED" in statement:
+            claims.append(time.monotonic())
+
+    return claims
+
+
+async def _add(sessions: async_sessionmaker[AsyncSession], n: int) -> None:
+    async with sessions() as session, session.begin():
+        await add_event(session, outbox, "t", {"n": n})
+
+
+@contextlib.asynccontextmanager
+async def _running(relay: OutboxRelay) -> AsyncIterator[None]:
+    task = asyncio.create_task(relay.run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+async def test_an_idle_relay_backs_off_yet_delivers_at_once_when_woken(
+    sessions: async_sessionmaker[AsyncSession], concurrency: int
+) -> None:
+    claims = _count_claims(sessions)
+    delivered: dict[int, float] = {}
+
+    async def deliver(e: OutboxEvent) -> None:
+        delivered[e.payload["n"]] = time.monotonic()
+
+    relay = OutboxRelay(
+        sessions, outbox, deliver, poll_interval=BASE, idle_ceiling_seconds=30, concurrency=concurrency
+    )
+    async with _running(relay):
+        await asyncio.sleep(2.0)
+        # Every 50 ms that would be 40 claims; doubling from 50 ms, passes at 0, 0.05, 0.15,
+        # 0.35, 0.75 and 1.55 s.
+        assert 4 <= len(claims) <= 8
+        idle_claims = len(claims)
+        await _add(sessions, 1)
+        woken_at = time.monotonic()
+        relay.wake()
+        for _ in range(100):
+            if 1 in delivered:
+                break
+            await asyncio.sleep(0.01)
+        assert delivered[1] - woken_at < 0.5
+    assert len(claims) <= idle_claims + 3
+
+
+async def test_a_retry_due_later_goes_at_its_due_time_while_idle(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    attempts: list[float] = []
+
+    async def fails_once(e: OutboxEvent) -> None:
+        attempts.append(time.monotonic())
+        if len(attempts) == 1:
+            raise RuntimeError("consumer down")
+
+    # The failed row's next attempt: 1 s later (the back-off capped at 1 s).
+    relay = OutboxRelay(
+        sessions, outbox, fails_once, poll_interval=BASE, idle_ceiling_seconds=30, max_backoff_seconds=1.0
+    )
+    async with _running(relay):
+        await asyncio.sleep(2.0)  # idle: the next empty pass would now wait 3.2 s, then 6.4 s…
+        await _add(sessions, 1)
+        relay.wake()
+        for _ in range(400):
+            if len(attempts) == 2:
+                break
+            await asyncio.sleep(0.01)
+    assert len(attempts) == 2
+    assert 0.9 <= attempts[1] - attempts[0] < 2.0

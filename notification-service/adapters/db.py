@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    bindparam,
     delete,
     func,
     select,
@@ -170,71 +171,88 @@ def _from_row(row: Any) -> Notification:
     )
 
 
+# The statements of the hot paths (an event's record and messages, the delivery worker's question
+# and its answer), built once: building one per call and having SQLAlchemy walk it for its cache
+# key cost more than running it, and a multi-row VALUES built per call was compiled afresh each time.
+_RECORD_EVENT = (
+    pg_insert(received_events)
+    .values(event_id=bindparam("new_event_id"), topic=bindparam("new_topic"))
+    .on_conflict_do_nothing(index_elements=[received_events.c.event_id])
+    .returning(received_events.c.event_id)
+)
+# Executed with a list of rows: SQLAlchemy sends them as one multi-row INSERT (insertmanyvalues),
+# one round trip for an event's messages, from the one compiled statement.
+_ADD_MESSAGES = pg_insert(t).on_conflict_do_nothing(index_elements=[t.c.dedupe_key]).returning(t.c.id)
+_other = t.alias("other")
+_NOW = bindparam("now")
+_NEXT_DUE = (
+    select(
+        t,
+        # `more` (any other due row, locked or not) spares the worker a last empty round.
+        select(_other.c.id)
+        .where(_other.c.status == "queued", _other.c.next_attempt_at <= _NOW, _other.c.id != t.c.id)
+        .exists()
+        .label("more_due"),
+    )
+    .where(t.c.status == "queued", t.c.next_attempt_at <= _NOW)
+    .order_by(t.c.next_attempt_at, t.c.created_at)
+    .limit(1)
+    # SKIP LOCKED: another worker sending a message leaves it alone and takes the next.
+    .with_for_update(skip_locked=True, of=t)
+)
+# Only what a delivery attempt changes: the rendered bodies and the PDF never change, and writing
+# them back would ship and re-parse the attachment's JSON on every attempt.
+_ATTEMPTED = (
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "sent_at",
+    "provider_message_id",
+    "provider_response",
+    "history",
+    "updated_at",
+)
+_SAVE_ATTEMPT = (
+    update(t)
+    .where(t.c.id == bindparam("key"))
+    .values({name: bindparam(f"new_{name}") for name in _ATTEMPTED})
+)
+
+
 class SqlUnitOfWork(SqlAlchemyUnitOfWork):
     async def __aenter__(self) -> SqlUnitOfWork:
         await super().__aenter__()
         return self
 
     async def record_event(self, event_id: uuid.UUID, topic: str) -> bool:
-        result = await self.session.execute(
-            pg_insert(received_events)
-            .values(event_id=event_id, topic=topic)
-            .on_conflict_do_nothing(index_elements=[received_events.c.event_id])
-            .returning(received_events.c.event_id)
-        )
+        result = await self.session.execute(_RECORD_EVENT, {"new_event_id": event_id, "new_topic": topic})
         return result.scalar_one_or_none() is not None
 
     async def add_all(self, notifications: Sequence[Notification]) -> int:
         if not notifications:
             return 0
-        # One INSERT for an event's messages (email and SMS): one round trip, not one each.
-        result = await self.session.execute(
-            pg_insert(t)
-            .values([_row_values(n) for n in notifications])
-            .on_conflict_do_nothing(index_elements=[t.c.dedupe_key])
-            .returning(t.c.id)
-        )
+        result = await self.session.execute(_ADD_MESSAGES, [_row_values(n) for n in notifications])
         return len(result.all())
 
     async def next_due(self, now: datetime) -> tuple[Notification | None, bool]:
-        # SKIP LOCKED: another worker sending a message leaves it alone and takes the next.
-        # `more` (any other due row, locked or not) spares the worker a last empty round.
-        due = (t.c.status == "queued", t.c.next_attempt_at <= now)
-        other = t.alias("other")
-        more = (
-            select(other.c.id)
-            .where(other.c.status == "queued", other.c.next_attempt_at <= now, other.c.id != t.c.id)
-            .exists()
-            .label("more_due")
-        )
-        row = (
-            await self.session.execute(
-                select(t, more)
-                .where(*due)
-                .order_by(t.c.next_attempt_at, t.c.created_at)
-                .limit(1)
-                .with_for_update(skip_locked=True, of=t)
-            )
-        ).first()
+        row = (await self.session.execute(_NEXT_DUE, {"now": now})).first()
         return (_from_row(row), bool(row.more_due)) if row is not None else (None, False)
 
     async def save(self, notification: Notification) -> None:
-        # Only what a delivery attempt changes: the rendered bodies and the PDF never change, and
-        # writing them back would ship and re-parse the attachment's JSON on every attempt.
         n = notification
         await self.session.execute(
-            update(t)
-            .where(t.c.id == n.id)
-            .values(
-                status=str(n.status),
-                attempts=n.attempts,
-                next_attempt_at=n.next_attempt_at,
-                sent_at=n.sent_at,
-                provider_message_id=n.provider_message_id,
-                provider_response=n.provider_response,
-                history=list(n.history),
-                updated_at=n.updated_at,
-            )
+            _SAVE_ATTEMPT,
+            {
+                "key": n.id,
+                "new_status": str(n.status),
+                "new_attempts": n.attempts,
+                "new_next_attempt_at": n.next_attempt_at,
+                "new_sent_at": n.sent_at,
+                "new_provider_message_id": n.provider_message_id,
+                "new_provider_response": n.provider_response,
+                "new_history": list(n.history),
+                "new_updated_at": n.updated_at,
+            },
         )
 
     async def purge_finished(self, before: datetime, limit: int) -> int:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    bindparam,
     select,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -193,12 +194,16 @@ def booking_from_row(row: RowMapping | dict[str, Any]) -> Booking:
 # --- repository and unit of work ----------------------------------------------------------------
 
 
+# A hold first looks its Idempotency-Key up among the bookings: built once, like the rows' own.
+_BY_KEY = select(bookings).where(bookings.c.idempotency_key == bindparam("idempotency_key"))
+
+
 class SqlBookingRepository(BookingRows[Booking]):
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(session, bookings, booking_to_row, booking_from_row)
 
     async def find_by_key(self, idempotency_key: str) -> Booking | None:
-        return await self.first(select(bookings).where(bookings.c.idempotency_key == idempotency_key))
+        return await self.first(_BY_KEY, {"idempotency_key": idempotency_key})
 
 
 class SqlBookingUnitOfWork(SqlAlchemyUnitOfWork):

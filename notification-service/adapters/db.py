@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from domain.models import Attachment, Channel, Kind, Notification, Status
 from domain.ports import Filters
@@ -184,7 +184,7 @@ _RECORD_EVENT = (
 # one round trip for an event's messages, from the one compiled statement.
 _ADD_MESSAGES = pg_insert(t).on_conflict_do_nothing(index_elements=[t.c.dedupe_key]).returning(t.c.id)
 _other = t.alias("other")
-_NOW = bindparam("now")
+_NOW: BindParameter[datetime] = bindparam("now")
 _NEXT_DUE = (
     select(
         t,

@@ -12,12 +12,13 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from adapters.db import SqlNotificationReader, SqlUnitOfWork
+from adapters.db import SqlNotificationReader
 from adapters.event_consumer import RabbitMqEventConsumer
 from adapters.infobip_sms import InfobipSmsSender
 from adapters.smtp_sender import SmtpSender
 from adapters.templates_renderer import TemplateRenderer
 from adapters.ticket_pdf import FpdfTicketPrinter
+from adapters.unit_of_work import PgUnitOfWork
 from adapters.user_preferences import UserServicePreferences
 from config import Settings
 from domain.deliver import Deliveries, RetryPolicy
@@ -29,7 +30,7 @@ from domain.retention import PurgeOldRecords, RetentionPolicy
 from routes import events, notifications
 from routes.errors import ERROR_MAP
 from shared.background import BackgroundTasks
-from shared.db import create_engine, create_sessionmaker, ping
+from shared.db import create_asyncpg_pool, create_engine, create_sessionmaker, ping
 from shared.http import make_client
 from shared.service_app import create_service_app
 from shared.tokens import AccountStateSource, KeySource, verifier_backed_by_auth_service
@@ -64,7 +65,9 @@ def create_app(
         async with AsyncExitStack() as stack:
             engine = create_engine(settings.database)
             stack.push_async_callback(engine.dispose)
-            sessions = create_sessionmaker(engine)
+            sessions = create_sessionmaker(engine)  # the reads of GET /notifications/
+            pool = await create_asyncpg_pool(settings.database)  # the events' and deliveries' units of work
+            stack.push_async_callback(pool.close)
             channels = senders
             if channels is None:
                 sms_http = make_client(settings.infobip.base_url, timeout=settings.infobip.timeout_seconds)
@@ -96,8 +99,8 @@ def create_app(
             auth_client = make_client(settings.internal.auth_service_url)
             stack.push_async_callback(auth_client.aclose)
 
-            def unit_of_work() -> SqlUnitOfWork:
-                return SqlUnitOfWork(sessions)
+            def unit_of_work() -> PgUnitOfWork:
+                return PgUnitOfWork(pool)
 
             policy = RetryPolicy(d.first_retry_seconds, d.max_retry_seconds, d.max_attempts)
             deliveries = Deliveries(unit_of_work, channels, clock, policy)

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from adapters.db import SqlNotificationReader
 from adapters.event_consumer import RabbitMqEventConsumer
+from adapters.event_log import PgEventLog
 from adapters.infobip_sms import InfobipSmsSender
 from adapters.smtp_sender import SmtpSender
 from adapters.templates_renderer import TemplateRenderer
@@ -107,7 +108,12 @@ def create_app(
             app.state.engine = engine
             app.state.deliveries = deliveries
             app.state.receive_event = ReceiveEvent(
-                unit_of_work, profiles, TemplateRenderer(), FpdfTicketPrinter(), clock, wake=deliveries.wake
+                PgEventLog(pool),
+                profiles,
+                TemplateRenderer(),
+                FpdfTicketPrinter(),
+                clock,
+                wake=deliveries.wake,
             )
             app.state.reads = NotificationReads(SqlNotificationReader(sessions))
             r = settings.retention

@@ -1,6 +1,6 @@
-"""The unit of work of the hot paths (an event's record and its messages, each delivery attempt,
-the retention's batches), straight on asyncpg: one transaction per unit, rolled back unless the
-use case commits, its statements written once as SQL. Through SQLAlchemy's session the same
+"""The unit of work of the delivery worker (each attempt) and of the retention's batches,
+straight on asyncpg: one transaction per unit, rolled back unless the use case commits, its
+statements written once as SQL. Through SQLAlchemy's session the same
 statements cost this service about twice the CPU (in process, an order's events and its five
 deliveries: 11 -> 6 ms), in the session, connection and result wrappers and the greenlet hop,
 for no check these statements need. The tables stay declared in adapters/db.py (the migrations
@@ -11,8 +11,6 @@ JSONB columns go as JSON text and come back as text (asyncpg's own codec), decod
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -25,10 +23,6 @@ from domain.models import Notification
 
 COLUMNS = tuple(column.name for column in notifications.c)
 JSON_COLUMNS = frozenset({"attachments", "history"})
-
-RECORD_EVENT = """
-INSERT INTO received_events (event_id, topic) VALUES ($1, $2)
-ON CONFLICT (event_id) DO NOTHING RETURNING received_events.event_id"""
 
 # The delivery worker's question: the oldest due message, locked (SKIP LOCKED: another worker
 # sending one leaves it alone and takes the next), and whether another is due beside it, locked
@@ -65,26 +59,9 @@ DELETE FROM received_events WHERE received_events.event_id IN (
     LIMIT $2 FOR UPDATE SKIP LOCKED
 ) RETURNING received_events.event_id"""
 
-_inserts: dict[int, str] = {}
 
-
-def insert_messages(count: int) -> str:
-    """An event's messages (email and SMS) in one INSERT: one round trip, not one each."""
-    sql = _inserts.get(count)
-    if sql is None:
-        width = len(COLUMNS)
-        rows = ", ".join(
-            "(" + ", ".join(f"${row * width + column + 1}" for column in range(width)) + ")"
-            for row in range(count)
-        )
-        sql = _inserts[count] = (
-            f"INSERT INTO notifications ({', '.join(COLUMNS)}) VALUES {rows}"  # noqa: S608 (names and $n only)
-            " ON CONFLICT (dedupe_key) DO NOTHING RETURNING notifications.id"
-        )
-    return sql
-
-
-def _arguments(n: Notification) -> list[Any]:
+def arguments(n: Notification) -> list[Any]:
+    """A message's row as asyncpg takes it, in COLUMNS' order."""
     values = row_values(n)
     return [json.dumps(values[c]) if c in JSON_COLUMNS else values[c] for c in COLUMNS]
 
@@ -129,15 +106,6 @@ class PgUnitOfWork:
     async def commit(self) -> None:
         self._open = False
         await self._transaction.commit()
-
-    async def record_event(self, event_id: uuid.UUID, topic: str) -> bool:
-        return await self._connection.fetchval(RECORD_EVENT, event_id, topic) is not None
-
-    async def add_all(self, notifications: Sequence[Notification]) -> int:
-        if not notifications:
-            return 0
-        arguments = [value for n in notifications for value in _arguments(n)]
-        return len(await self._connection.fetch(insert_messages(len(notifications)), *arguments))
 
     async def next_due(self, now: datetime) -> tuple[Notification | None, bool]:
         record = await self._connection.fetchrow(NEXT_DUE, now)

@@ -13,7 +13,7 @@ from domain.deliver import Deliveries, RetryPolicy
 from domain.models import Channel, Status
 from domain.receive_event import Outcome, ReceiveEvent
 from tests import events
-from tests.fakes import Clock, MemoryStore, MemoryUnitOfWork, Profiles, RecordingSender
+from tests.fakes import Clock, MemoryEventLog, MemoryStore, MemoryUnitOfWork, Profiles, RecordingSender
 
 
 class World:
@@ -27,7 +27,7 @@ class World:
         self.sms = RecordingSender()
         self.profiles = Profiles()
         self.receive = ReceiveEvent(
-            lambda: MemoryUnitOfWork(self.store),
+            MemoryEventLog(self.store),
             self.profiles,
             TemplateRenderer(),
             FpdfTicketPrinter(),

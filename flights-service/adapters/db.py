@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import (
     CheckConstraint,
@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.bookings import FLIGHT_STATUSES, Booking, FlightLeg, Gender, Passenger, Ticket, Title
 from domain.models import PassengerType
@@ -208,6 +208,18 @@ class SqlBookingRepository(BookingRows[Booking]):
 
 class SqlBookingUnitOfWork(SqlAlchemyUnitOfWork):
     _bookings: SqlBookingRepository
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, reading: bool = False) -> None:
+        super().__init__(sessions)
+        self._reading = reading
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        if self._reading:
+            # One statement that neither locks nor writes: it commits on its own, without the
+            # BEGIN and ROLLBACK round trips a transaction would add around it.
+            await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        return self
 
     def _bind(self, session: AsyncSession) -> None:
         self._bookings = SqlBookingRepository(session)

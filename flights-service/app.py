@@ -135,6 +135,7 @@ def create_app(
                 lambda: SqlBookingUnitOfWork(sessions),
                 clock,
                 offer_ttl_seconds=policy.offer_ttl_seconds,
+                reading=lambda: SqlBookingUnitOfWork(sessions, reading=True),
             )
             yield
 

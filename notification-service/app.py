@@ -9,16 +9,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
-from functools import partial
 
 from fastapi import FastAPI
 
-from adapters.db import SqlNotificationReader, SqlUnitOfWork
+from adapters.db import SqlNotificationReader
 from adapters.event_consumer import RabbitMqEventConsumer
+from adapters.event_log import PgEventLog
 from adapters.infobip_sms import InfobipSmsSender
 from adapters.smtp_sender import SmtpSender
 from adapters.templates_renderer import TemplateRenderer
 from adapters.ticket_pdf import FpdfTicketPrinter
+from adapters.unit_of_work import PgUnitOfWork
 from adapters.user_preferences import UserServicePreferences
 from config import Settings
 from domain.deliver import Deliveries, RetryPolicy
@@ -30,7 +31,7 @@ from domain.retention import PurgeOldRecords, RetentionPolicy
 from routes import events, notifications
 from routes.errors import ERROR_MAP
 from shared.background import BackgroundTasks
-from shared.db import close_idle_connection, create_engine, create_sessionmaker, ping
+from shared.db import create_asyncpg_pool, create_engine, create_sessionmaker, ping
 from shared.http import make_client
 from shared.idle_backoff import IdleBackoff
 from shared.service_app import create_service_app
@@ -66,7 +67,9 @@ def create_app(
         async with AsyncExitStack() as stack:
             engine = create_engine(settings.database)
             stack.push_async_callback(engine.dispose)
-            sessions = create_sessionmaker(engine)
+            sessions = create_sessionmaker(engine)  # the reads of GET /notifications/
+            pool = await create_asyncpg_pool(settings.database)  # the events' and deliveries' units of work
+            stack.push_async_callback(pool.close)
             channels = senders
             if channels is None:
                 sms_http = make_client(settings.infobip.base_url, timeout=settings.infobip.timeout_seconds)
@@ -98,20 +101,23 @@ def create_app(
             auth_client = make_client(settings.internal.auth_service_url)
             stack.push_async_callback(auth_client.aclose)
 
-            def unit_of_work() -> SqlUnitOfWork:
-                return SqlUnitOfWork(sessions)
+            def unit_of_work() -> PgUnitOfWork:
+                return PgUnitOfWork(pool)
 
             policy = RetryPolicy(d.first_retry_seconds, d.max_retry_seconds, d.max_attempts)
-            idle = IdleBackoff(
-                d.poll_interval_seconds,
-                settings.idle_poll.max_seconds,
-                let_go=partial(close_idle_connection, engine),
-            )
+            # The worker's units of work run on the asyncpg pool, which closes a connection idle
+            # for a few seconds itself (shared.db.create_asyncpg_pool): nothing to let go here.
+            idle = IdleBackoff(d.poll_interval_seconds, settings.idle_poll.max_seconds)
             deliveries = Deliveries(unit_of_work, channels, clock, policy, idle)
             app.state.engine = engine
             app.state.deliveries = deliveries
             app.state.receive_event = ReceiveEvent(
-                unit_of_work, profiles, TemplateRenderer(), FpdfTicketPrinter(), clock, wake=deliveries.wake
+                PgEventLog(pool),
+                profiles,
+                TemplateRenderer(),
+                FpdfTicketPrinter(),
+                clock,
+                wake=deliveries.wake,
             )
             app.state.reads = NotificationReads(SqlNotificationReader(sessions))
             r = settings.retention

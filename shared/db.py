@@ -1,6 +1,6 @@
 """Async SQLAlchemy: the engine and session maker (built in the lifespan), and the unit of work
-base that rolls back unless the use case commits. Beside them, a plain asyncpg pool for the
-one-statement reads of hot paths (`ReadPool`)."""
+base that rolls back unless the use case commits. Beside them, plain asyncpg pools for hot paths
+(`create_asyncpg_pool`), and the one-statement reads on one (`ReadPool`)."""
 
 from __future__ import annotations
 
@@ -148,30 +148,42 @@ def _closed(connection: asyncpg.pool.PoolConnectionProxy) -> bool:
 
 
 async def _no_reset(connection: asyncpg.Connection) -> None:
-    """Nothing to undo after a lone autocommit SELECT (asyncpg still rolls back a transaction
-    left open, without a round trip otherwise)."""
+    """Nothing to undo when a connection goes back: a lone autocommit SELECT, or a transaction
+    its unit of work committed or rolled back, sets no session state (asyncpg still rolls back
+    a transaction left open, without a round trip otherwise)."""
 
 
-async def create_read_pool(settings: DatabaseSettings, *, acquire_timeout: float = 30.0) -> ReadPool:
-    """The read pool for `settings`' database: the same URL, read by SQLAlchemy's own asyncpg
-    dialect, so that host, socket folder, TLS and every other parameter mean what they mean to
-    the services' engines. `acquire_timeout` is SQLAlchemy's default pool timeout."""
+async def create_asyncpg_pool(settings: DatabaseSettings) -> asyncpg.Pool:
+    """A plain asyncpg pool on `settings`' database: the same URL, read by SQLAlchemy's own
+    asyncpg dialect, so that host, socket folder, TLS and every other parameter mean what they
+    mean to the services' engines. No connection is opened before the first use, nothing is sent
+    when one goes back (asyncpg's own reset is a round trip: `RESET ALL`, `UNLISTEN *`, …), and
+    DATABASE_ECHO logs each statement as the engines log theirs."""
     dialect = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
     _, connect_args = dialect.create_connect_args(make_url(settings.async_url))  # type: ignore[no-untyped-call]
     if "prepared_statement_cache_size" in connect_args:
         connect_args["statement_cache_size"] = connect_args.pop("prepared_statement_cache_size")
-    pool = await asyncpg.create_pool(
+    return await asyncpg.create_pool(
         min_size=0,
         max_size=settings.pool_size,
+        # Closed by the pool once idle this long, before a server's idle_session_timeout closes it
+        # under a statement, and so that an idle service's backends go (as the engines' pollers
+        # let theirs go, shared/idle_backoff.py).
+        max_inactive_connection_lifetime=PING_AFTER_IDLE_SECONDS,
         reset=_no_reset,
         init=_log_statements if settings.echo else None,
         **connect_args,
     )
-    return ReadPool(pool, acquire_timeout=acquire_timeout)
+
+
+async def create_read_pool(settings: DatabaseSettings, *, acquire_timeout: float = 30.0) -> ReadPool:
+    """The read pool for `settings`' database (create_asyncpg_pool). `acquire_timeout` is
+    SQLAlchemy's default pool timeout."""
+    return ReadPool(await create_asyncpg_pool(settings), acquire_timeout=acquire_timeout)
 
 
 async def _log_statements(connection: asyncpg.Connection) -> None:
-    """DATABASE_ECHO for the read pool: each statement logged, as the engines log theirs."""
+    """DATABASE_ECHO for a plain asyncpg pool: each statement logged, as the engines log theirs."""
     connection.add_query_logger(lambda record: _read_logger.info("%s %r", record.query, record.args))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import (
     CheckConstraint,
@@ -17,11 +17,12 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    bindparam,
     select,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.bookings import FLIGHT_STATUSES, Booking, FlightLeg, Gender, Passenger, Ticket, Title
 from domain.models import PassengerType
@@ -193,16 +194,32 @@ def booking_from_row(row: RowMapping | dict[str, Any]) -> Booking:
 # --- repository and unit of work ----------------------------------------------------------------
 
 
+# A hold first looks its Idempotency-Key up among the bookings: built once, like the rows' own.
+_BY_KEY = select(bookings).where(bookings.c.idempotency_key == bindparam("idempotency_key"))
+
+
 class SqlBookingRepository(BookingRows[Booking]):
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(session, bookings, booking_to_row, booking_from_row)
 
     async def find_by_key(self, idempotency_key: str) -> Booking | None:
-        return await self.first(select(bookings).where(bookings.c.idempotency_key == idempotency_key))
+        return await self.first(_BY_KEY, {"idempotency_key": idempotency_key})
 
 
 class SqlBookingUnitOfWork(SqlAlchemyUnitOfWork):
     _bookings: SqlBookingRepository
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, reading: bool = False) -> None:
+        super().__init__(sessions)
+        self._reading = reading
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        if self._reading:
+            # One statement that neither locks nor writes: it commits on its own, without the
+            # BEGIN and ROLLBACK round trips a transaction would add around it.
+            await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        return self
 
     def _bind(self, session: AsyncSession) -> None:
         self._bookings = SqlBookingRepository(session)

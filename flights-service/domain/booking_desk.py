@@ -54,11 +54,14 @@ class BookingDesk:
         *,
         offer_ttl_seconds: float,
         references: ReferenceFactory = new_booking_reference,
+        reading: BookingUnitOfWorkFactory | None = None,
     ) -> None:
         self._suppliers = suppliers
         self._cache = cache
         self._airports = airports
         self._uow = uow
+        # For one-statement reads that neither lock nor write (a hold's look for its key).
+        self._reading = reading or uow
         self._clock = clock
         self._offer_ttl = offer_ttl_seconds
         self._references = references
@@ -75,7 +78,7 @@ class BookingDesk:
         """Holds the offer's seats at its supplier at the offer's price. Raises InvalidBooking,
         OfferExpired (unknown or gone offer), PriceChanged (nothing held), HoldRefused (sold
         out) or a supplier outage."""
-        async with self._uow() as uow:
+        async with self._reading() as uow:
             earlier = await uow.bookings.find_by_key(key)
         if earlier is not None:
             return earlier

@@ -1,11 +1,10 @@
-"""The tables (received events, notifications) and the SQL unit of work and reader."""
+"""The tables (received events, notifications), a message's row and the reader (SQLAlchemy). The
+hot paths' unit of work runs on asyncpg (adapters/unit_of_work.py) with the same row codec."""
 
 from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -19,19 +18,16 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    delete,
     func,
     select,
-    update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.models import Attachment, Channel, Kind, Notification, Status
 from domain.ports import Filters
-from shared.db import SqlAlchemyUnitOfWork
 
 metadata = MetaData(
     naming_convention={
@@ -111,7 +107,7 @@ def _attachments_json(items: tuple[Attachment, ...]) -> list[dict[str, str]]:
     ]
 
 
-def _row_values(n: Notification) -> dict[str, Any]:
+def row_values(n: Notification) -> dict[str, Any]:
     return {
         "id": n.id,
         "dedupe_key": n.dedupe_key,
@@ -139,129 +135,35 @@ def _row_values(n: Notification) -> dict[str, Any]:
     }
 
 
-def _from_row(row: Any) -> Notification:
+def from_row(row: RowMapping | dict[str, Any]) -> Notification:
     return Notification(
-        id=row.id,
-        dedupe_key=row.dedupe_key,
-        event_id=row.event_id,
-        user_id=row.user_id,
-        order_id=row.order_id,
-        order_number=row.order_number,
-        channel=Channel(row.channel),
-        kind=Kind(row.kind),
-        recipient=row.recipient,
-        language=row.language,
-        subject=row.subject,
-        body_text=row.body_text,
-        body_html=row.body_html,
+        id=row["id"],
+        dedupe_key=row["dedupe_key"],
+        event_id=row["event_id"],
+        user_id=row["user_id"],
+        order_id=row["order_id"],
+        order_number=row["order_number"],
+        channel=Channel(row["channel"]),
+        kind=Kind(row["kind"]),
+        recipient=row["recipient"],
+        language=row["language"],
+        subject=row["subject"],
+        body_text=row["body_text"],
+        body_html=row["body_html"],
         attachments=tuple(
             Attachment(a["filename"], a["content_type"], base64.b64decode(a["content"]))
-            for a in row.attachments
+            for a in row["attachments"]
         ),
-        status=Status(row.status),
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        sent_at=row.sent_at,
-        provider_message_id=row.provider_message_id,
-        provider_response=row.provider_response,
-        history=list(row.history),
+        status=Status(row["status"]),
+        attempts=row["attempts"],
+        next_attempt_at=row["next_attempt_at"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        sent_at=row["sent_at"],
+        provider_message_id=row["provider_message_id"],
+        provider_response=row["provider_response"],
+        history=list(row["history"]),
     )
-
-
-class SqlUnitOfWork(SqlAlchemyUnitOfWork):
-    async def __aenter__(self) -> SqlUnitOfWork:
-        await super().__aenter__()
-        return self
-
-    async def record_event(self, event_id: uuid.UUID, topic: str) -> bool:
-        result = await self.session.execute(
-            pg_insert(received_events)
-            .values(event_id=event_id, topic=topic)
-            .on_conflict_do_nothing(index_elements=[received_events.c.event_id])
-            .returning(received_events.c.event_id)
-        )
-        return result.scalar_one_or_none() is not None
-
-    async def add_all(self, notifications: Sequence[Notification]) -> int:
-        if not notifications:
-            return 0
-        # One INSERT for an event's messages (email and SMS): one round trip, not one each.
-        result = await self.session.execute(
-            pg_insert(t)
-            .values([_row_values(n) for n in notifications])
-            .on_conflict_do_nothing(index_elements=[t.c.dedupe_key])
-            .returning(t.c.id)
-        )
-        return len(result.all())
-
-    async def next_due(self, now: datetime) -> tuple[Notification | None, bool]:
-        # SKIP LOCKED: another worker sending a message leaves it alone and takes the next.
-        # `more` (any other due row, locked or not) spares the worker a last empty round.
-        due = (t.c.status == "queued", t.c.next_attempt_at <= now)
-        other = t.alias("other")
-        more = (
-            select(other.c.id)
-            .where(other.c.status == "queued", other.c.next_attempt_at <= now, other.c.id != t.c.id)
-            .exists()
-            .label("more_due")
-        )
-        row = (
-            await self.session.execute(
-                select(t, more)
-                .where(*due)
-                .order_by(t.c.next_attempt_at, t.c.created_at)
-                .limit(1)
-                .with_for_update(skip_locked=True, of=t)
-            )
-        ).first()
-        return (_from_row(row), bool(row.more_due)) if row is not None else (None, False)
-
-    async def next_attempt_at(self) -> datetime | None:
-        query = select(func.min(t.c.next_attempt_at)).where(t.c.status == "queued")
-        return (await self.session.execute(query)).scalar_one()  # type: ignore[no-any-return]
-
-    async def save(self, notification: Notification) -> None:
-        # Only what a delivery attempt changes: the rendered bodies and the PDF never change, and
-        # writing them back would ship and re-parse the attachment's JSON on every attempt.
-        n = notification
-        await self.session.execute(
-            update(t)
-            .where(t.c.id == n.id)
-            .values(
-                status=str(n.status),
-                attempts=n.attempts,
-                next_attempt_at=n.next_attempt_at,
-                sent_at=n.sent_at,
-                provider_message_id=n.provider_message_id,
-                provider_response=n.provider_response,
-                history=list(n.history),
-                updated_at=n.updated_at,
-            )
-        )
-
-    async def purge_finished(self, before: datetime, limit: int) -> int:
-        # SKIP LOCKED: another replica's batch (or a row being saved) is left to its holder.
-        batch = (
-            select(t.c.id)
-            .where(t.c.status.in_(("sent", "failed")), t.c.updated_at < before)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        result = await self.session.execute(delete(t).where(t.c.id.in_(batch)).returning(t.c.id))
-        return len(result.all())
-
-    async def purge_events(self, before: datetime, limit: int) -> int:
-        e = received_events
-        batch = (
-            select(e.c.event_id)
-            .where(e.c.received_at < before)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        result = await self.session.execute(delete(e).where(e.c.event_id.in_(batch)).returning(e.c.event_id))
-        return len(result.all())
 
 
 class SqlNotificationReader:
@@ -293,9 +195,9 @@ class SqlNotificationReader:
                     .offset(offset)
                 )
             ).all()
-        return [_from_row(row) for row in rows], int(total)
+        return [from_row(row._mapping) for row in rows], int(total)
 
     async def get(self, notification_id: uuid.UUID) -> Notification | None:
         async with self._sessions() as session:
             row = (await session.execute(select(t).where(t.c.id == notification_id))).first()
-        return _from_row(row) if row is not None else None
+        return from_row(row._mapping) if row is not None else None

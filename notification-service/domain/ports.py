@@ -14,6 +14,14 @@ from domain.models import Attachment, Channel, Kind, Notification, Preferences, 
 Clock = Callable[[], datetime]
 
 
+class EventLog(Protocol):
+    async def record(self, event_id: uuid.UUID, topic: str, messages: Sequence[Notification]) -> int | None:
+        """Records the event id and queues its messages, all or nothing, in one statement: None
+        when the id was recorded before (nothing is queued), else how many messages were queued
+        (one whose dedupe key is already queued or sent is not queued twice)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction; nothing is kept unless `commit` is called."""
 
@@ -24,14 +32,6 @@ class UnitOfWork(Protocol):
     ) -> None: ...
 
     async def commit(self) -> None: ...
-
-    async def record_event(self, event_id: uuid.UUID, topic: str) -> bool:
-        """False when the event was seen before."""
-        ...
-
-    async def add_all(self, notifications: Sequence[Notification]) -> int:
-        """Adds those whose dedupe key is new (one statement); how many were added."""
-        ...
 
     async def next_due(self, now: datetime) -> tuple[Notification | None, bool]:
         """The oldest queued message due now, locked so no other worker sends it meanwhile, and

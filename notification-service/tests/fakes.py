@@ -67,12 +67,29 @@ class MemoryStore:
         self.messages: dict[uuid.UUID, Notification] = {}
 
 
+class MemoryEventLog:
+    """The event log port in memory: the id and the messages go in together, or not at all."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    async def record(self, event_id: uuid.UUID, topic: str, messages: Sequence[Notification]) -> int | None:
+        if event_id in self._store.events:
+            return None
+        self._store.events.add(event_id)
+        queued = 0
+        for message in messages:
+            if message.dedupe_key not in {n.dedupe_key for n in self._store.messages.values()}:
+                self._store.messages[message.id] = message
+                queued += 1
+        return queued
+
+
 class MemoryUnitOfWork:
     """The unit-of-work port in memory: changes are staged and kept only on commit."""
 
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
-        self._events: set[uuid.UUID] = set()
         self._messages: dict[uuid.UUID, Notification] = {}
 
     async def __aenter__(self) -> MemoryUnitOfWork:
@@ -81,29 +98,11 @@ class MemoryUnitOfWork:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._events.clear()
         self._messages.clear()
 
     async def commit(self) -> None:
-        self._store.events |= self._events
         self._store.messages.update(self._messages)
-        self._events.clear()
         self._messages.clear()
-
-    async def record_event(self, event_id: uuid.UUID, topic: str) -> bool:
-        if event_id in self._store.events or event_id in self._events:
-            return False
-        self._events.add(event_id)
-        return True
-
-    async def add_all(self, notifications: Sequence[Notification]) -> int:
-        added = 0
-        for notification in notifications:
-            keys = {n.dedupe_key for n in (*self._store.messages.values(), *self._messages.values())}
-            if notification.dedupe_key not in keys:
-                self._messages[notification.id] = notification
-                added += 1
-        return added
 
     async def next_due(self, now: datetime) -> tuple[Notification | None, bool]:
         due = [

@@ -10,10 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from adapters.db import SqlUnitOfWork
-from shared.db import create_engine, create_sessionmaker
+from adapters.unit_of_work import PgUnitOfWork
+from shared.db import create_asyncpg_pool
 from tests.conftest import make_settings
 
 NOW = datetime(2026, 12, 4, 7, 0, tzinfo=UTC)
@@ -38,48 +37,47 @@ async def database(migrated_database_url: str) -> AsyncIterator[asyncpg.Connecti
 
 
 @pytest.fixture
-async def sessions(migrated_database_url: str) -> AsyncIterator[async_sessionmaker]:  # type: ignore[type-arg]
-    engine: AsyncEngine = create_engine(make_settings(migrated_database_url).database)
+async def pool(migrated_database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_asyncpg_pool(make_settings(migrated_database_url).database)
     try:
-        yield create_sessionmaker(engine)
+        yield pool
     finally:
-        await engine.dispose()
+        await pool.close()
 
 
 async def test_the_oldest_due_message_comes_with_whether_another_is_due(
     database: asyncpg.Connection,
-    sessions: async_sessionmaker,  # type: ignore[type-arg]
+    pool: asyncpg.Pool,
 ) -> None:
-    async with SqlUnitOfWork(sessions) as uow:
+    async with PgUnitOfWork(pool) as uow:
         assert await uow.next_due(NOW) == (None, False)
     await database.execute(INSERT_MESSAGE, "first", "queued", NOW - timedelta(seconds=2))
     await database.execute(INSERT_MESSAGE, "sent", "sent", NOW - timedelta(seconds=3))
     await database.execute(INSERT_MESSAGE, "later", "queued", NOW + timedelta(seconds=60))
-    async with SqlUnitOfWork(sessions) as uow:
+    async with PgUnitOfWork(pool) as uow:
         message, more = await uow.next_due(NOW)
         assert message is not None
         assert (message.dedupe_key, more) == ("first", False)  # sent and not yet due: not counted
     await database.execute(INSERT_MESSAGE, "second", "queued", NOW - timedelta(seconds=1))
-    async with SqlUnitOfWork(sessions) as uow:
+    async with PgUnitOfWork(pool) as uow:
         message, more = await uow.next_due(NOW)
         assert message is not None
         assert (message.dedupe_key, more) == ("first", True)
         # Another worker meanwhile skips the locked one, takes the second, and still hears that
         # one more (the locked one) is due.
-        async with SqlUnitOfWork(sessions) as other:
+        async with PgUnitOfWork(pool) as other:
             taken, also = await other.next_due(NOW)
             assert taken is not None
             assert (taken.dedupe_key, also) == ("second", True)
 
 
 async def test_the_earliest_queued_attempt_due_or_not_is_when_an_idle_worker_looks_again(
-    database: asyncpg.Connection,
-    sessions: async_sessionmaker,  # type: ignore[type-arg]
+    database: asyncpg.Connection, pool: asyncpg.Pool
 ) -> None:
-    async with SqlUnitOfWork(sessions) as uow:
+    async with PgUnitOfWork(pool) as uow:
         assert await uow.next_attempt_at() is None
     await database.execute(INSERT_MESSAGE, "sent", "sent", NOW - timedelta(seconds=3))
     await database.execute(INSERT_MESSAGE, "later", "queued", NOW + timedelta(seconds=60))
     await database.execute(INSERT_MESSAGE, "soon", "queued", NOW + timedelta(seconds=8))
-    async with SqlUnitOfWork(sessions) as uow:
+    async with PgUnitOfWork(pool) as uow:
         assert await uow.next_attempt_at() == NOW + timedelta(seconds=8)

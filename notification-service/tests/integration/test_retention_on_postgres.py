@@ -10,11 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from adapters.db import SqlUnitOfWork
+from adapters.unit_of_work import PgUnitOfWork
 from domain.retention import PurgeOldRecords, RetentionPolicy
-from shared.db import create_engine, create_sessionmaker
+from shared.db import create_asyncpg_pool
 from tests.conftest import make_settings
 
 NOW = datetime(2026, 12, 4, 7, 0, tzinfo=UTC)
@@ -45,18 +44,17 @@ async def database(migrated_database_url: str) -> AsyncIterator[asyncpg.Connecti
 
 
 @pytest.fixture
-async def engine(migrated_database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(make_settings(migrated_database_url).database)
+async def pool(migrated_database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_asyncpg_pool(make_settings(migrated_database_url).database)
     try:
-        yield engine
+        yield pool
     finally:
-        await engine.dispose()
+        await pool.close()
 
 
-def purger(engine: AsyncEngine, batch_size: int) -> PurgeOldRecords:
-    sessions: async_sessionmaker = create_sessionmaker(engine)  # type: ignore[type-arg]
+def purger(pool: asyncpg.Pool, batch_size: int) -> PurgeOldRecords:
     return PurgeOldRecords(
-        lambda: SqlUnitOfWork(sessions),
+        lambda: PgUnitOfWork(pool),
         lambda: NOW,
         RetentionPolicy(messages_days=90, events_days=90, batch_size=batch_size),
     )
@@ -72,7 +70,7 @@ async def counts(database: asyncpg.Connection) -> dict[str, int]:
 
 
 async def test_old_finished_messages_and_event_ids_go_in_batches_and_the_rest_stays(
-    database: asyncpg.Connection, engine: AsyncEngine
+    database: asyncpg.Connection, pool: asyncpg.Pool
 ) -> None:
     await database.execute(INSERT_MESSAGES, "sent-old", "sent", OLD, 1200)
     await database.execute(INSERT_MESSAGES, "failed-old", "failed", OLD, 30)
@@ -81,22 +79,22 @@ async def test_old_finished_messages_and_event_ids_go_in_batches_and_the_rest_st
     await database.execute(INSERT_EVENTS, OLD, 640)
     await database.execute(INSERT_EVENTS, RECENT, 9)
 
-    purged = await purger(engine, batch_size=500).purge_once()
+    purged = await purger(pool, batch_size=500).purge_once()
 
     assert (purged.messages, purged.events) == (1230, 640)
     assert await counts(database) == {"queued:old": 5, "sent:recent": 7}
     assert await database.fetchval("SELECT count(*) FROM received_events") == 9
-    again = await purger(engine, batch_size=500).purge_once()
+    again = await purger(pool, batch_size=500).purge_once()
     assert (again.messages, again.events) == (0, 0)
 
 
 async def test_replicas_purging_at_once_share_the_rows_and_delete_each_once(
-    database: asyncpg.Connection, engine: AsyncEngine
+    database: asyncpg.Connection, pool: asyncpg.Pool
 ) -> None:
     await database.execute(INSERT_MESSAGES, "sent-old", "sent", OLD, 900)
     await database.execute(INSERT_EVENTS, OLD, 700)
     results = await asyncio.wait_for(
-        asyncio.gather(*(purger(engine, batch_size=50).purge_once() for _ in range(3))), timeout=60
+        asyncio.gather(*(purger(pool, batch_size=50).purge_once() for _ in range(3))), timeout=60
     )
     assert sum(r.messages for r in results) == 900
     assert sum(r.events for r in results) == 700
@@ -104,7 +102,7 @@ async def test_replicas_purging_at_once_share_the_rows_and_delete_each_once(
 
 
 async def test_a_row_another_transaction_holds_is_skipped_not_waited_for(
-    database: asyncpg.Connection, engine: AsyncEngine, migrated_database_url: str
+    database: asyncpg.Connection, pool: asyncpg.Pool, migrated_database_url: str
 ) -> None:
     await database.execute(INSERT_MESSAGES, "sent-old", "sent", OLD, 3)
     holder = await asyncpg.connect(migrated_database_url)
@@ -112,13 +110,13 @@ async def test_a_row_another_transaction_holds_is_skipped_not_waited_for(
         held = holder.transaction()
         await held.start()
         locked = await holder.fetchval("SELECT id FROM notifications ORDER BY dedupe_key LIMIT 1 FOR UPDATE")
-        purged = await asyncio.wait_for(purger(engine, batch_size=500).purge_once(), timeout=10)
+        purged = await asyncio.wait_for(purger(pool, batch_size=500).purge_once(), timeout=10)
         assert purged.messages == 2
         assert await database.fetchval("SELECT id FROM notifications") == locked
         await held.rollback()
     finally:
         await holder.close()
-    assert (await purger(engine, batch_size=500).purge_once()).messages == 1
+    assert (await purger(pool, batch_size=500).purge_once()).messages == 1
 
 
 def test_event_ids_are_kept_at_least_a_week() -> None:

@@ -16,7 +16,7 @@ from domain.models import Channel, Status
 from domain.receive_event import Outcome, ReceiveEvent
 from shared.idle_backoff import IdleBackoff
 from tests import events
-from tests.fakes import Clock, MemoryStore, MemoryUnitOfWork, Profiles, RecordingSender
+from tests.fakes import Clock, MemoryEventLog, MemoryStore, MemoryUnitOfWork, Profiles, RecordingSender
 
 
 class World:
@@ -30,7 +30,7 @@ class World:
         self.sms = RecordingSender()
         self.profiles = Profiles()
         self.receive = ReceiveEvent(
-            lambda: MemoryUnitOfWork(self.store),
+            MemoryEventLog(self.store),
             self.profiles,
             TemplateRenderer(),
             FpdfTicketPrinter(),

@@ -215,7 +215,7 @@ async def _completed(
                 if response.json()["status"] == "COMPLETED":
                     return True
                 headers = {**buyer.headers, "If-None-Match": response.headers["etag"], "Prefer": "wait=5"}
-            if "preference-applied" not in response.headers:
+            elif "preference-applied" not in response.headers:  # unchanged, and not held
                 await asyncio.sleep(0.05)
         return False
     finally:

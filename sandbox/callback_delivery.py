@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from shared.lean_sockets import lean_transport
+from shared.http_pool import pooled_transport
 
 LOG_SIZE = 2000
 
@@ -70,7 +70,7 @@ class CallbackDeliveries:
                 timeout=httpx.Timeout(self.timeout_seconds),
                 follow_redirects=False,
                 headers=headers,
-                transport=lean_transport(),  # kept connections cost less per callback
+                transport=pooled_transport(),  # kept connections cost less per callback
             )
         return self._client
 

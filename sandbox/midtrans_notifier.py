@@ -25,7 +25,7 @@ import httpx
 from knobs import MidtransKnobs
 
 from config import MidtransSettings
-from shared.lean_sockets import lean_transport
+from shared.http_pool import pooled_transport
 
 logger = logging.getLogger("sandbox.midtrans.notifier")
 LOG_SIZE = 2000
@@ -122,7 +122,7 @@ class Notifier:
                 timeout=httpx.Timeout(self.settings.notification_timeout_seconds),
                 follow_redirects=False,
                 headers={"User-Agent": "TiketQ-Sandbox-Midtrans-Notification/1.0"},
-                transport=lean_transport(),  # kept connections cost less per notification
+                transport=pooled_transport(),  # kept connections cost less per notification
             )
         return self._client
 

@@ -9,11 +9,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+import respx.mocks
 
 from testkit.keys import TestKeys
 from testkit.postgres import PostgresServer, alembic
 
 T = TypeVar("T")
+
+# respx mocks calls where httpcore's pool would send them; the services' clients send on
+# shared/http_pool.py's pool instead, so respx is told to mock there too.
+respx.mocks.HTTPCoreMocker.add_targets("shared.http_pool.AiohttpPool")
 
 
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:

@@ -11,7 +11,8 @@
 
 Each part starts on an idle stack (`_settle`): the storm's after-work (500 orders' emails and PDF
 tickets, relays) would otherwise be billed to the 16 buyers. `BENCH_MONEY_STORM=0` skips the storm
-(to iterate on the bookings alone).
+(to iterate on the bookings alone); `BENCH_EACH=N` gives each buyer N bookings instead of 5 (a
+longer run to profile the services under).
 """
 
 from __future__ import annotations

@@ -17,6 +17,9 @@ headers of aiohttp's own, no decompression (httpx decodes), no redirects, and no
 twice (aiohttp would resend an idempotent one when a kept connection dies under it; httpcore
 does not). Each answer is read whole before it is returned: the services read every answer whole.
 The tests register this pool with respx (testkit/fixtures.py), so a mocked call never reaches it.
+
+aiohttp (some 9 MiB) is imported by a pool's first request, not when the client is made: a
+process that has made no call meanwhile has not loaded it.
 """
 
 from __future__ import annotations
@@ -24,12 +27,13 @@ from __future__ import annotations
 import ssl
 from collections.abc import AsyncIterable
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
-import aiohttp
 import httpcore
 import httpx
-from yarl import URL
+
+if TYPE_CHECKING:
+    import aiohttp
 
 # Headers aiohttp would add when a request has none; httpx's own still go.
 _NEVER_ADDED = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
@@ -46,6 +50,8 @@ class AiohttpPool:
         self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
 
     def _open(self) -> aiohttp.ClientSession:
+        import aiohttp  # deferred: see the module docstring
+
         keepalive = self._limits.keepalive_expiry
         connector = aiohttp.TCPConnector(
             limit=self._limits.max_connections or 0,
@@ -64,6 +70,8 @@ class AiohttpPool:
     def _timeout(self, request: httpcore.Request) -> aiohttp.ClientTimeout:
         """httpx's timeouts as aiohttp's: waiting for a connection (pool + connect), connecting,
         and each read; one object per distinct set (a client has one or two)."""
+        import aiohttp  # imported by _open already
+
         given = request.extensions.get("timeout", {})
         key = (given.get("pool"), given.get("connect"), given.get("read"))
         timeout = self._timeouts.get(key)
@@ -78,6 +86,9 @@ class AiohttpPool:
         return timeout
 
     async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+        import aiohttp  # deferred: see the module docstring
+        from yarl import URL  # aiohttp's
+
         if self._session is None:
             self._session = self._open()
         url = request.url
@@ -85,7 +96,15 @@ class AiohttpPool:
             raise httpcore.UnsupportedProtocol(f"Request URL has an unsupported protocol '{url.scheme!r}'.")
         body = await _read(request.stream)
         target = URL(bytes(url).decode("ascii"), encoded=True)
-        headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers]
+        try:
+            # aiohttp writes header values as UTF-8: values that are UTF-8 leave as they came.
+            headers = [
+                (name.decode("latin-1"), value.decode("utf-8"))
+                for name, value in request.headers
+                if name.lower() != b"transfer-encoding"  # the body is whole: aiohttp sends its length
+            ]
+        except UnicodeDecodeError as exc:
+            raise httpcore.LocalProtocolError("a header value is not UTF-8") from exc
         try:
             async with self._session.request(
                 request.method.decode("ascii"),

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -190,3 +193,25 @@ async def test_an_answer_that_is_not_http_is_a_protocol_error() -> None:
                 await client.get("/x")
         finally:
             await client.aclose()
+
+
+async def test_a_header_value_in_utf_8_leaves_byte_for_byte() -> None:
+    async with server() as (url, _, requests):
+        client = make_client(url)
+        try:
+            await client.get("/x", headers={"X-Name": "Sari Wulandari ✓".encode()})  # type: ignore[dict-item]
+        finally:
+            await client.aclose()
+    assert "x-name: sari wulandari ✓".encode() in requests[0].lower()
+
+
+def test_aiohttp_is_loaded_by_the_first_request_not_by_making_a_client() -> None:
+    probe = (
+        "import sys; from shared.http import make_client; make_client('http://127.0.0.1:9');"
+        " print('aiohttp' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[2]
+    answer = subprocess.run(
+        [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert answer.stdout.strip() == "False"

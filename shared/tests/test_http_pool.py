@@ -215,3 +215,19 @@ def test_aiohttp_is_loaded_by_the_first_request_not_by_making_a_client() -> None
         [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True
     )
     assert answer.stdout.strip() == "False"
+
+
+async def test_a_client_keeps_no_cookie_an_answer_set() -> None:
+    async def sets(head: bytes, body: bytes, writer: asyncio.StreamWriter) -> bool:
+        writer.write(_answer(b"{}", b"set-cookie: session=abc; Path=/\r\n"))
+        return True
+
+    async with server(sets) as (url, _, requests):
+        client = make_client(url)
+        try:
+            await client.get("/first")
+            await client.get("/second")
+            assert not client.cookies
+        finally:
+            await client.aclose()
+    assert b"cookie:" not in requests[1].lower()

@@ -17,6 +17,7 @@ import httpx
 from fastapi import FastAPI
 from limits.aio.storage import Storage
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.middleware import Middleware
 
 from adapters.account_states import AccountReader, DatabaseAccountStates
 from adapters.clock import SystemClock
@@ -34,6 +35,7 @@ from domain.sessions import Sessions
 from routes import auth, internal, users
 from routes.deps import AuthServices
 from routes.errors import ERROR_MAP, install_auth_error_handlers
+from routes.me_fast_path import MeFastPath
 from shared.background import BackgroundTasks
 from shared.db import close_idle_connection, create_engine, create_read_pool, create_sessionmaker, ping
 from shared.http import make_client
@@ -194,6 +196,8 @@ def create_app(
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(internal.router)
+    # Innermost, inside the shell (request id, metrics, body cap), as the router is.
+    app.user_middleware.append(Middleware(MeFastPath))
     return app
 
 

@@ -23,14 +23,18 @@ class PublicOperation:
 
 class AccessRules:
     """Public operations by method and path; a `{name}` segment matches any one segment
-    (`/flights/offers/{offer_id}`). Exact paths are a dict look-up; templates are few."""
+    (`/flights/offers/{offer_id}`). Exact paths are a dict look-up; templates are few, and only
+    those of the same method and number of segments are tried (every request that needs a token
+    looks here first)."""
 
     def __init__(self, operations: Iterable[PublicOperation], open_prefixes: Iterable[str] = ()) -> None:
         self.operations: dict[tuple[str, str], PublicOperation] = {}
-        self.templates: list[tuple[str, tuple[str, ...], PublicOperation]] = []
+        # (method, number of segments) -> the templates with those, in the order given
+        self.templates: dict[tuple[str, int], list[tuple[tuple[str, ...], PublicOperation]]] = {}
         for op in operations:
             if "{" in op.path:
-                self.templates.append((op.method, tuple(op.path.split("/")), op))
+                template = tuple(op.path.split("/"))
+                self.templates.setdefault((op.method, len(template)), []).append((template, op))
             else:
                 self.operations[(op.method, op.path)] = op
         self.open_prefixes = tuple(open_prefixes)
@@ -42,11 +46,14 @@ class AccessRules:
         # HEAD is a GET without the body: public exactly when the GET is.
         method = "GET" if method == "HEAD" else method
         found = self.operations.get((method, path))
-        if found is not None or not self.templates:
+        if found is not None:
             return found
+        templates = self.templates.get((method, path.count("/") + 1))
+        if templates is None:
+            return None
         segments = path.split("/")
-        for op_method, template, op in self.templates:
-            if op_method == method and _matches(template, segments):
+        for template, op in templates:
+            if _matches(template, segments):
                 return op
         return None
 
@@ -62,8 +69,6 @@ class AccessRules:
 
 
 def _matches(template: tuple[str, ...], segments: list[str]) -> bool:
-    if len(template) != len(segments):
-        return False
     return all(t == s or (t.startswith("{") and s != "") for t, s in zip(template, segments, strict=True))
 
 

@@ -36,13 +36,20 @@ Services = Annotated[AuthServices, Depends(get_services)]
 async def signed_in_account(
     request: Request, token: Annotated[str | None, Depends(bearer_scheme)]
 ) -> Account:
+    """The caller's account (`signed_in`), for a FastAPI operation."""
+    principal, account = await signed_in(request.app.state.token_verifier, request.app.state.services, token)
+    request.state.principal = principal
+    return account
+
+
+async def signed_in(
+    verifier: TokenVerifier, services: AuthServices, token: str | None
+) -> tuple[Principal, Account]:
     """The caller's account, read once: the same checks as every other bearer-token operation
     (signature, expiry, then active, role and token version against the account as it is now),
-    with the row they are checked against being the answer."""
+    with the row they are checked against being the answer. 401 (or 502/503/504, `refused`)."""
     if not token:
         raise unauthorized()
-    verifier: TokenVerifier = request.app.state.token_verifier
-    services: AuthServices = request.app.state.services
     try:
         principal = await verifier.verify_signature(token)
         try:
@@ -58,8 +65,7 @@ async def signed_in_account(
         ensure_current(principal, state)
     except InvalidToken as exc:
         raise refused(exc) from exc
-    request.state.principal = principal
-    return account
+    return principal, account
 
 
 SignedInAccount = Annotated[Account, Depends(signed_in_account)]

@@ -157,3 +157,15 @@ def test_a_control_character_in_a_value_is_refused(value: bytes) -> None:
     with pytest.raises(InvalidHeaderValue) as refused:
         _forward([(b"x-client", value)])
     assert refused.value.name == "x-client"
+
+
+def test_every_byte_is_judged_as_rfc_9110_says() -> None:
+    """HTAB, visible ASCII and obs-text (0x80-0xFF) may sit inside a value; no other control."""
+    for byte in range(256):
+        value = b"a" + bytes([byte]) + b"b"
+        allowed = byte == 0x09 or 0x20 <= byte <= 0x7E or byte >= 0x80
+        if allowed:
+            assert normalised_value(b"x-client", value) == value
+        else:
+            with pytest.raises(InvalidHeaderValue):
+                normalised_value(b"x-client", value)

@@ -15,8 +15,9 @@ from fastapi import FastAPI
 from adapters.airports import AirportsDataDirectory
 from adapters.amadeus import AmadeusClient
 from adapters.cache import MemoryOfferCache
-from adapters.db import SqlBookingUnitOfWork, idempotency_keys
+from adapters.db import idempotency_keys
 from adapters.duffel import DuffelClient
+from adapters.unit_of_work import PgBookingUnitOfWork, PgReadingUnitOfWork
 from config import Settings
 from domain.booking_desk import BookingDesk
 from domain.repository import AirportDirectory, BookingSupplier, Clock, OfferCache
@@ -26,7 +27,7 @@ from routes.encoded import EncodedResults
 from routes.errors import ERROR_MAP
 from routes.schemas import SearchOut
 from shared.background import BackgroundTasks
-from shared.db import create_engine, create_sessionmaker, ping
+from shared.db import ReadPool, create_asyncpg_pool, create_engine, create_sessionmaker, ping
 from shared.http import make_client
 from shared.idempotency import IdempotencyStore, purge_expired_forever
 from shared.kept_answers import KeptAnswers
@@ -118,7 +119,11 @@ def create_app(
                 window_seconds=limits.window_seconds,
             )
             app.state.offer_desk = OfferDesk(search.suppliers, offer_cache, policy, price_checks)
-            sessions = create_sessionmaker(engine)
+            sessions = create_sessionmaker(engine)  # the Idempotency-Keys of holds
+            # The bookings' units of work on a plain asyncpg pool (adapters/unit_of_work.py).
+            pool = await create_asyncpg_pool(settings.database)
+            stack.push_async_callback(pool.close)
+            reading = PgReadingUnitOfWork(ReadPool(pool, acquire_timeout=30.0))
             app.state.hold_keys = IdempotencyStore.configured(
                 sessions, idempotency_keys, settings.idempotency
             )
@@ -132,10 +137,10 @@ def create_app(
                 {c.name: c for c in clients},
                 offer_cache,
                 directory,
-                lambda: SqlBookingUnitOfWork(sessions),
+                lambda: PgBookingUnitOfWork(pool),
                 clock,
                 offer_ttl_seconds=policy.offer_ttl_seconds,
-                reading=lambda: SqlBookingUnitOfWork(sessions, reading=True),
+                reading=lambda: reading,
             )
             yield
 

@@ -1,12 +1,13 @@
 """flights-service tables (bookings, and the Idempotency-Keys of hold requests in the shape every
-service shares) and the SQLAlchemy implementations of the booking ports. Repositories never
-commit; the unit of work does, when a use case says so."""
+service shares) and a booking's row. The booking ports are implemented on asyncpg
+(adapters/unit_of_work.py): repositories never commit; the unit of work does, when a use case
+says so."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Self
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -17,24 +18,20 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
-    bindparam,
-    select,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.bookings import FLIGHT_STATUSES, Booking, FlightLeg, Gender, Passenger, Ticket, Title
 from domain.models import PassengerType
 from shared.booking_lifecycle import BookingStatus, Contact
 from shared.booking_table import (
-    BookingRows,
     line_items_from_json,
     line_items_to_json,
     money_or_none,
     status_check,
 )
-from shared.db import NAMING_CONVENTION, SqlAlchemyUnitOfWork
+from shared.db import NAMING_CONVENTION
 from shared.idempotency import idempotency_table
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
@@ -189,41 +186,3 @@ def booking_from_row(row: RowMapping | dict[str, Any]) -> Booking:
         itineraries=tuple(tuple(leg_from_json(leg) for leg in legs) for legs in row["itineraries"]),
         quote=line_items_from_json(row["quote"]),
     )
-
-
-# --- repository and unit of work ----------------------------------------------------------------
-
-
-# A hold first looks its Idempotency-Key up among the bookings: built once, like the rows' own.
-_BY_KEY = select(bookings).where(bookings.c.idempotency_key == bindparam("idempotency_key"))
-
-
-class SqlBookingRepository(BookingRows[Booking]):
-    def __init__(self, session: AsyncSession) -> None:
-        super().__init__(session, bookings, booking_to_row, booking_from_row)
-
-    async def find_by_key(self, idempotency_key: str) -> Booking | None:
-        return await self.first(_BY_KEY, {"idempotency_key": idempotency_key})
-
-
-class SqlBookingUnitOfWork(SqlAlchemyUnitOfWork):
-    _bookings: SqlBookingRepository
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, reading: bool = False) -> None:
-        super().__init__(sessions)
-        self._reading = reading
-
-    async def __aenter__(self) -> Self:
-        await super().__aenter__()
-        if self._reading:
-            # One statement that neither locks nor writes: it commits on its own, without the
-            # BEGIN and ROLLBACK round trips a transaction would add around it.
-            await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        return self
-
-    def _bind(self, session: AsyncSession) -> None:
-        self._bookings = SqlBookingRepository(session)
-
-    @property
-    def bookings(self) -> SqlBookingRepository:
-        return self._bookings

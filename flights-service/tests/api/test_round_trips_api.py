@@ -33,7 +33,9 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
         monkeypatch.setattr(cls, name, counted)
 
-    counting(Connection, "execute", lambda _, args: str(args[0]))
+    # The bookings' statements go on asyncpg's connection itself, SQLAlchemy's as its prepared ones.
+    for name in ("execute", "fetch", "fetchrow", "fetchval"):
+        counting(Connection, name, lambda _, args: str(args[0]))
     for name in ("fetch", "fetchrow", "fetchval", "executemany"):
         counting(PreparedStatement, name, lambda statement, _: statement.get_query())
     return seen

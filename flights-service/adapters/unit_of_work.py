@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import json
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, cast
 
 import asyncpg
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ClauseElement
 
 from adapters.db import booking_from_row, booking_to_row, bookings
 from domain.bookings import Booking
@@ -30,10 +31,10 @@ from shared.db import ReadPool
 JSON_COLUMNS = frozenset(c.name for c in bookings.c if isinstance(c.type, JSONB))
 
 
-def _compiled(statement: Executable) -> tuple[str, tuple[str, ...]]:
+def _compiled(statement: ClauseElement) -> tuple[str, tuple[str, ...]]:
     """The SQL SQLAlchemy sends for `statement` (asyncpg's `$n` parameters, their casts) and the
     names of its parameters in order."""
-    compiled = statement.compile(dialect=_DIALECT)
+    compiled = cast(SQLCompiler, statement.compile(dialect=_DIALECT))
     return str(compiled), tuple(compiled.positiontup or ())
 
 

@@ -54,13 +54,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         lifespan=lifespan,
     )
     app.state.sandbox = SandboxState.build(settings, clock)
+    # A request is matched against the routes in this order, each included router's one by one:
+    # the money path's (Midtrans, the SMS gateway, the flight suppliers) come first, the most
+    # asked first. Their paths are theirs alone (/midtrans, /infobip, /amadeus, /duffel,
+    # /sandbox/<their name>), so the order decides no request's route.
+    midtrans.install(app)
+    notify_page.install(app)  # the SMTP sink's and SMS gateway's page
     amadeus.install(app)
     duffel.install(app)
     hotelbeds.install(app)
     ferry_api.install(app)
-    midtrans.install(app)
     digiflazz.install(app)
     xendit.install(app)  # before admin's /knobs/{supplier}
-    notify_page.install(app)  # the SMTP sink's and SMS gateway's page
     app.include_router(admin.router)
     return app

@@ -1,8 +1,8 @@
 """The PDF attached to a booking confirmation: one page per printable document (e-ticket,
 boarding pass, hotel voucher) with the order number, the booking code, the document's reference
 in large type and its fields. fpdf2 with its built-in Helvetica: pure Python, nothing to install
-in the image. Helvetica covers Latin-1 only, so other characters are replaced, never dropped
-silently into an exception.
+in the image. Helvetica covers Latin-1 only: arrows, dashes and curly quotes are spelled in ASCII,
+other characters are replaced, never dropped silently into an exception.
 
 fpdf2 (with Pillow and fontTools behind it, some 40 MiB) is imported when the first PDF is
 printed, not when the service starts: most of the time the service only waits for events."""
@@ -20,8 +20,13 @@ _LABELS = {
 }
 
 
+# Typographic characters the services write (a flight's route is "CGK → DPS") that Latin-1 lacks,
+# spelled as a ticket can print them instead of a "?".
+_SPELLED = str.maketrans({"→": "->", "–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "..."})
+
+
 def _latin1(text: object) -> str:
-    return str(text).encode("latin-1", "replace").decode("latin-1")
+    return str(text).translate(_SPELLED).encode("latin-1", "replace").decode("latin-1")
 
 
 def _paragraph(pdf: Any, height: float, text: str) -> None:

@@ -166,3 +166,22 @@ async def test_an_idle_worker_backs_off_yet_sends_at_once_when_woken(world: Worl
         worker.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await worker
+
+
+def test_a_ticket_prints_a_flight_s_route_arrow_as_ascii_not_as_a_question_mark() -> None:
+    context = {
+        "order_number": "TQ-20261205-0001",
+        "booking_code": "ABC123",
+        "documents": [
+            {
+                "kind": "e-ticket",
+                "title": "E-ticket Garuda Indonesia",
+                "reference": "1262345678901",
+                "fields": [("route", "CGK → DPS"), ("passenger", "Sari “Ayu” Wulandari")],
+            }
+        ],
+    }
+    pdf = FpdfTicketPrinter().print("id", context).content
+    assert b"CGK -> DPS" in pdf
+    assert b'Sari "Ayu" Wulandari' in pdf
+    assert b"CGK ? DPS" not in pdf

@@ -225,3 +225,58 @@ class SqlAlchemyUnitOfWork:
 
     async def rollback(self) -> None:
         await self.session.rollback()
+
+
+class AsyncpgUnitOfWork:
+    """A unit of work straight on a plain asyncpg pool (create_asyncpg_pool): one connection and
+    one transaction, rolled back unless the use case commits. Subclass per service and attach
+    repositories to the connection in `_bind`, as with SqlAlchemyUnitOfWork; use as `async with`.
+    A statement here costs a fraction of its CPU through SQLAlchemy's session.
+
+    A connection the server closed while it sat in the pool fails its BEGIN: that is tried once
+    more on a fresh one (nothing was done on the dead one). No connection coming free within
+    `acquire_timeout` is SQLAlchemy's pool timeout, so it answers the same 503."""
+
+    _connection: asyncpg.Connection
+
+    def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float = 30.0) -> None:
+        self._pool = pool
+        self._acquire_timeout = acquire_timeout
+        self._open = False
+
+    def _bind(self, connection: asyncpg.Connection) -> None:
+        """Attach repositories to the connection."""
+
+    async def __aenter__(self) -> Self:
+        for attempt in (1, 2):
+            try:
+                connection = await self._pool.acquire(timeout=self._acquire_timeout)
+            except TimeoutError as exc:
+                raise PoolTimeoutError("no pooled connection came free in time") from exc
+            transaction = connection.transaction()
+            try:
+                await transaction.start()
+            except Exception:
+                closed = connection.is_closed()
+                await self._pool.release(connection)
+                if closed and attempt == 1:
+                    continue
+                raise
+            self._connection, self._transaction, self._open = connection, transaction, True
+            self._bind(connection)
+            return self
+        raise AssertionError("unreachable")
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if self._open:
+                self._open = False
+                await self._transaction.rollback()
+        finally:
+            await self._pool.release(self._connection)
+
+    async def commit(self) -> None:
+        self._open = False
+        await self._transaction.commit()

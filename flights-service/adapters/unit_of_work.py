@@ -20,13 +20,12 @@ import asyncpg
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
 from adapters.db import booking_from_row, booking_to_row, bookings
 from domain.bookings import Booking
-from shared.db import ReadPool
+from shared.db import AsyncpgUnitOfWork, ReadPool
 
 JSON_COLUMNS = frozenset(c.name for c in bookings.c if isinstance(c.type, JSONB))
 
@@ -131,48 +130,10 @@ class PgReadingUnitOfWork:
         return None
 
 
-class PgBookingUnitOfWork:
-    def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float = 30.0) -> None:
-        self._pool = pool
-        self._acquire_timeout = acquire_timeout
-        self._open = False
-
-    async def __aenter__(self) -> Self:
-        # A connection the server closed while it sat in the pool fails its first round trip:
-        # that is tried once more on a fresh one (nothing was done on the dead one).
-        for attempt in (1, 2):
-            try:
-                connection = await self._pool.acquire(timeout=self._acquire_timeout)
-            except TimeoutError as exc:  # the same 503 database-unavailable as SQLAlchemy's pool
-                raise PoolTimeoutError("no pooled connection came free in time") from exc
-            transaction = connection.transaction()
-            try:
-                await transaction.start()
-            except Exception:
-                closed = connection.is_closed()
-                await self._pool.release(connection)
-                if closed and attempt == 1:
-                    continue
-                raise
-            self._connection, self._transaction, self._open = connection, transaction, True
-            self._bookings = PgBookingRepository(connection)
-            return self
-        raise AssertionError("unreachable")
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        try:
-            if self._open:
-                self._open = False
-                await self._transaction.rollback()
-        finally:
-            await self._pool.release(self._connection)
+class PgBookingUnitOfWork(AsyncpgUnitOfWork):
+    def _bind(self, connection: asyncpg.Connection) -> None:
+        self._bookings = PgBookingRepository(connection)
 
     @property
     def bookings(self) -> PgBookingRepository:
         return self._bookings
-
-    async def commit(self) -> None:
-        self._open = False
-        await self._transaction.commit()

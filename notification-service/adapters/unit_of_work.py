@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from types import TracebackType
 from typing import Any
-
-import asyncpg
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from adapters.db import from_row, notifications, row_values
 from domain.models import Notification
+from shared.db import AsyncpgUnitOfWork
 
 COLUMNS = tuple(column.name for column in notifications.c)
 JSON_COLUMNS = frozenset({"attachments", "history"})
@@ -71,47 +68,7 @@ def arguments(n: Notification) -> list[Any]:
     return [json.dumps(values[c]) if c in JSON_COLUMNS else values[c] for c in COLUMNS]
 
 
-class PgUnitOfWork:
-    def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float = 30.0) -> None:
-        self._pool = pool
-        self._acquire_timeout = acquire_timeout
-        self._open = False
-
-    async def __aenter__(self) -> PgUnitOfWork:
-        # A connection the server closed while it sat in the pool fails its BEGIN: that is
-        # tried once more on a fresh one (nothing was done on the dead one).
-        for attempt in (1, 2):
-            try:
-                connection = await self._pool.acquire(timeout=self._acquire_timeout)
-            except TimeoutError as exc:  # the same 503 database-unavailable as SQLAlchemy's pool
-                raise PoolTimeoutError("no pooled connection came free in time") from exc
-            transaction = connection.transaction()
-            try:
-                await transaction.start()
-            except Exception:
-                closed = connection.is_closed()
-                await self._pool.release(connection)
-                if closed and attempt == 1:
-                    continue
-                raise
-            self._connection, self._transaction, self._open = connection, transaction, True
-            return self
-        raise AssertionError("unreachable")
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        try:
-            if self._open:
-                self._open = False
-                await self._transaction.rollback()
-        finally:
-            await self._pool.release(self._connection)
-
-    async def commit(self) -> None:
-        self._open = False
-        await self._transaction.commit()
-
+class PgUnitOfWork(AsyncpgUnitOfWork):
     async def next_due(self, now: datetime) -> tuple[Notification | None, bool]:
         record = await self._connection.fetchrow(NEXT_DUE, now)
         if record is None:

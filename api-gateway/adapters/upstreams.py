@@ -5,11 +5,15 @@ A service may run as several instances (`<NAME>_SERVICE_URL` lists them): reques
 instances in turn (adapters/replicas.py), each instance with its own connections.
 
 Forwarding goes through aiohttp's client (adapters/forwarding_client.py), the cheaper of the two
-by measurement. Two kinds of request take the instance's httpx pool instead: those whose header
-values are not UTF-8 (aiohttp could not send them byte for byte), and every request to an
-instance reached through a transport handed in (the tests' in-process services). That pool is
-used directly rather than through `AsyncClient.send`, which would keep a cookie jar shared by
-every caller, add its own default headers and merge URLs and headers on every call.
+by measurement. Two kinds of request go through an httpx transport instead: those whose header
+values are not UTF-8 (aiohttp could not send them byte for byte), on a plain httpx transport of
+the instance's made at the first such request, and every request to an instance reached through
+a transport handed in (the tests' in-process services), on that transport. It is used directly
+rather than through `AsyncClient.send`, which would keep a cookie jar shared by every caller, add
+its own default headers and merge URLs and headers on every call.
+
+The gateway's own calls (account states, keys, readiness) go through the service's httpx client,
+on the pool every service's client uses (shared/http_pool.py, aiohttp's connector).
 
 Both bodies are read whole (the request's is capped by the body-limit middleware), so a caller
 that disconnects can never pin an upstream connection, and the upstream response is closed on
@@ -19,7 +23,6 @@ every path out, cancellation included.
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections.abc import Mapping, Sequence
 
 import aiohttp
@@ -31,11 +34,13 @@ from domain.forwarding import Header
 from domain.ports import UpstreamReply
 from shared.errors import ProblemError
 from shared.http import make_client, tls_context, upstream_problem
+from shared.http_pool import pooled_transport
 
 # The connect phase gets its own, shorter bound: a service that is down should fail fast.
 _CONNECT_TIMEOUT_SECONDS = 2.0
 _MAX_CONNECTIONS_PER_INSTANCE = 256
-_POOL_SHARDS = 8
+# Requests with header values that are not UTF-8 are rare (a client's odd bytes): a few connections.
+_BYTE_EXACT_CONNECTIONS = 8
 # Methods whose requests carry no content unless they say so (RFC 9110 §8.6).
 _NO_CONTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -62,15 +67,25 @@ class Upstreams:
         self._replicas: dict[str, Replicas] = {}
         # Instances reached through a handed-in transport are forwarded to through it, too.
         self._handed_in: set[str] = set()
+        # Idle connections dropped after 3 s, before the service's server closes them (5 s), as
+        # every service's client does (shared/http.py).
+        limits = httpx.Limits(
+            max_connections=_MAX_CONNECTIONS_PER_INSTANCE,
+            max_keepalive_connections=_MAX_CONNECTIONS_PER_INSTANCE,
+            keepalive_expiry=3.0,
+        )
         for name, instances in urls.items():
             members = []
             for url in instances:
                 handed = transports.get(url) or transports.get(name)
-                member = instance(url, handed or ShardedPool(_MAX_CONNECTIONS_PER_INSTANCE, _POOL_SHARDS))
+                member = instance(url, handed or pooled_transport(limits=limits, verify=tls_context()))
                 if handed is not None:
                     self._handed_in.add(member.base)
                 members.append(member)
             self._replicas[name] = Replicas(members)
+        # Per instance, made at its first request whose header values are not UTF-8.
+        self._byte_exact: dict[str, httpx.AsyncBaseTransport] = {}
+        self._byte_exact_limits = httpx.Limits(max_connections=_BYTE_EXACT_CONNECTIONS, keepalive_expiry=3.0)
         self._forwarding = ForwardingClient(
             connect_timeout=connect_timeout,
             connections_per_instance=_MAX_CONNECTIONS_PER_INSTANCE,
@@ -121,7 +136,7 @@ class Upstreams:
                 content=body,
                 extensions={"timeout": self._timeout_extension},
             )
-            response = await chosen.transport.handle_async_request(request)
+            response = await self._byte_exact_transport(chosen).handle_async_request(request)
             try:
                 chunks = [chunk async for chunk in response.aiter_raw()]
             finally:
@@ -142,30 +157,20 @@ class Upstreams:
             raise problem or ProblemError(502, "bad-gateway", f"{label} sent an invalid response.") from exc
         return reply
 
+    def _byte_exact_transport(self, chosen: Instance) -> httpx.AsyncBaseTransport:
+        """The transport that sends header values byte for byte to `chosen`: the handed-in one,
+        or httpx's own (httpcore writes the bytes it is given; aiohttp's pool, UTF-8 only)."""
+        if chosen.base in self._handed_in:
+            return chosen.transport
+        transport = self._byte_exact.get(chosen.base)
+        if transport is None:
+            transport = httpx.AsyncHTTPTransport(limits=self._byte_exact_limits, verify=tls_context())
+            self._byte_exact[chosen.base] = transport
+        return transport
+
     async def aclose(self) -> None:
         await asyncio.gather(
-            self._forwarding.aclose(), *(client.aclose() for client in self._clients.values())
+            self._forwarding.aclose(),
+            *(client.aclose() for client in self._clients.values()),
+            *(transport.aclose() for transport in self._byte_exact.values()),
         )
-
-
-class ShardedPool(httpx.AsyncBaseTransport):
-    """One service's connections, spread over a few independent httpcore pools in turn.
-
-    httpcore's pool re-examines every connection it holds (with a quadratic idle count and a
-    readability poll per idle socket) each time a request starts or ends, so one pool of 32
-    busy keep-alive connections spends more CPU on bookkeeping than on HTTP. Eight pools of a
-    few connections each keep that scan short; requests still reuse warm connections.
-    """
-
-    def __init__(self, max_connections: int, shards: int) -> None:
-        per_shard = max(1, max_connections // shards)
-        limits = httpx.Limits(max_connections=per_shard, max_keepalive_connections=per_shard)
-        # One TLS context for all of them (httpx would load the CA bundle into each pool's own).
-        self._shards = [httpx.AsyncHTTPTransport(limits=limits, verify=tls_context()) for _ in range(shards)]
-        self._next = itertools.cycle(self._shards)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await next(self._next).handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await asyncio.gather(*(shard.aclose() for shard in self._shards))

@@ -118,13 +118,27 @@ class ReadPool:
         except _ConnectionDied:
             return await self._fetchrow(query, args)
 
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        """Every row of `query`, as `fetchrow`."""
+        try:
+            return await self._fetch(query, args)
+        except _ConnectionDied:
+            return await self._fetch(query, args)
+
     async def _fetchrow(self, query: str, args: tuple[Any, ...]) -> asyncpg.Record | None:
+        rows = await self._fetch(query, args, one=True)
+        return rows[0] if rows else None
+
+    async def _fetch(self, query: str, args: tuple[Any, ...], *, one: bool = False) -> list[asyncpg.Record]:
         try:
             connection = await self._pool.acquire(timeout=self._acquire_timeout)
         except TimeoutError as exc:
             raise PoolTimeoutError("no pooled read connection came free in time") from exc
         try:
-            return await connection.fetchrow(query, *args)
+            if one:
+                row = await connection.fetchrow(query, *args)
+                return [] if row is None else [row]
+            return list(await connection.fetch(query, *args))
         except Exception as exc:
             # Whatever the error, a connection that is now closed died under the read. When the
             # server closes it just as the statement goes out (idle_session_timeout, a restart),

@@ -5,9 +5,10 @@ version."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -52,6 +53,16 @@ class KeySource(Protocol):
 
 class AccountStateSource(Protocol):
     async def get(self, account_id: str) -> AccountState | None: ...
+
+
+class AccountStatesSource(Protocol):
+    """Several accounts' states in one look-up; an account that does not exist maps to None."""
+
+    async def get_many(self, account_ids: Sequence[str]) -> dict[str, AccountState | None]: ...
+
+
+# The most accounts one background read asks for (auth-service's limit per request).
+MAX_ACCOUNTS_PER_READ = 100
 
 
 class StaticKeySource:
@@ -121,6 +132,13 @@ class CachedAccountStateSource:
     waited for, where otherwise every request arriving while its expired state was read again
     waited for a round trip to auth-service. Only a state older than `ttl` is waited for (the
     background read failed, or the account was idle), so the bound is unchanged.
+
+    Given `many`, a background read also takes along every other account asked for since its
+    state was read whose state is older than half of `refresh_after`: one call then refreshes
+    the accounts in steady use together (at most MAX_ACCOUNTS_PER_READ), where each would have
+    cost a call of its own every `refresh_after` seconds (under 16 buyers, 1.5 calls per
+    booking through the gateway and transaction-service). An account that was not asked for
+    since its last read is left to expire.
     """
 
     def __init__(
@@ -129,16 +147,20 @@ class CachedAccountStateSource:
         ttl: float,
         *,
         refresh_after: float | None = None,
+        many: AccountStatesSource | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._inner = inner
+        self._many = many
         self._clock = clock
         self._ttl = ttl
         self._refresh_after = ttl / 2 if refresh_after is None else min(refresh_after, ttl)
         self._cache: dict[str, tuple[float, AccountState | None]] = {}  # (look-up began, state)
         # The remembered state each background read replaces: one read per state, even if it fails.
         self._refreshing: dict[str, float] = {}
-        self._background: set[asyncio.Task[AccountState | None]] = set()
+        # Accounts asked for since their state was read: the ones a background read takes along.
+        self._asked: set[str] = set()
+        self._background: set[asyncio.Task[Any]] = set()
 
     async def get(self, account_id: str) -> AccountState | None:
         hit = self._cache.get(account_id)
@@ -146,6 +168,7 @@ class CachedAccountStateSource:
             read_at, state = hit
             age = self._clock() - read_at
             if age < self._ttl:
+                self._asked.add(account_id)
                 if age >= self._refresh_after and self._refreshing.get(account_id) != read_at:
                     self._refresh_in_background(account_id, read_at)
                 return state
@@ -154,27 +177,66 @@ class CachedAccountStateSource:
     async def get_fresh(self, account_id: str) -> AccountState | None:
         began = self._clock()
         state = await self._inner.get(account_id)
+        self._remember(account_id, began, state)
+        return state
+
+    def _remember(self, account_id: str, began: float, state: AccountState | None) -> None:
         if len(self._cache) > 100_000:
             self._cache.clear()
             self._refreshing.clear()
+            self._asked.clear()
         current = self._cache.get(account_id)
         if current is None or current[0] <= began:  # a read that began later keeps its answer
             self._cache[account_id] = (began, state)
-        return state
+            self._asked.discard(account_id)
 
     def _refresh_in_background(self, account_id: str, read_at: float) -> None:
-        self._refreshing[account_id] = read_at
-        task = asyncio.ensure_future(self.get_fresh(account_id))
+        due = {account_id: read_at}
+        if self._many is not None:
+            due.update(self._taken_along(exclude=account_id))
+        self._refreshing.update(due)
+        task: asyncio.Task[Any]
+        if self._many is None:
+            task = asyncio.ensure_future(self.get_fresh(account_id))
+        else:
+            task = asyncio.ensure_future(self._read_many(self._many, list(due)))
         self._background.add(task)
-        task.add_done_callback(lambda done: self._refreshed(account_id, read_at, done))
+        task.add_done_callback(lambda done: self._refreshed(due, done))
 
-    def _refreshed(self, account_id: str, read_at: float, done: asyncio.Task[AccountState | None]) -> None:
+    def _taken_along(self, *, exclude: str) -> dict[str, float]:
+        """Accounts in steady use whose states are past half of `refresh_after`: read now, with
+        the one that is due, rather than each on its own a moment later."""
+        oldest_kept = self._clock() - self._refresh_after / 2
+        along: dict[str, float] = {}
+        # A bounded look: with thousands of accounts in use, each read still costs the same.
+        for other in itertools.islice(self._asked, 4 * MAX_ACCOUNTS_PER_READ):
+            if len(along) >= MAX_ACCOUNTS_PER_READ - 1:
+                break
+            hit = self._cache.get(other)
+            if (
+                other == exclude
+                or hit is None
+                or hit[0] > oldest_kept
+                or self._refreshing.get(other) == hit[0]
+            ):
+                continue
+            along[other] = hit[0]
+        return along
+
+    async def _read_many(self, many: AccountStatesSource, account_ids: list[str]) -> None:
+        began = self._clock()
+        states = await many.get_many(account_ids)
+        for account_id in account_ids:
+            self._remember(account_id, began, states.get(account_id))
+
+    def _refreshed(self, due: dict[str, float], done: asyncio.Task[Any]) -> None:
         self._background.discard(done)
         if done.cancelled():
             return
-        error = done.exception()
-        if error is None and self._refreshing.get(account_id) == read_at:
-            del self._refreshing[account_id]
+        if done.exception() is None:
+            for account_id, read_at in due.items():
+                if self._refreshing.get(account_id) == read_at:
+                    del self._refreshing[account_id]
         # A failure is left to the request that finds the state expired: it asks again and
         # answers 502/503/504 (shared.security) if auth-service still cannot say.
 
@@ -187,9 +249,7 @@ class HttpAccountStateSource:
         self._headers = {"X-Internal-Token": internal_token}
 
     async def get(self, account_id: str) -> AccountState | None:
-        try:
-            uuid.UUID(account_id)
-        except ValueError:
+        if not _is_uuid(account_id):
             return None  # account ids are UUIDs: no such account can exist, the token is refused
         response = await self._client.get(f"/internal/accounts/{account_id}", headers=self._headers)
         if response.status_code == 404:
@@ -199,6 +259,33 @@ class HttpAccountStateSource:
         return AccountState(
             role=body["role"], is_active=body["is_active"], token_version=body["token_version"]
         )
+
+    async def get_many(self, account_ids: Sequence[str]) -> dict[str, AccountState | None]:
+        """Up to MAX_ACCOUNTS_PER_READ accounts in one call; those auth-service does not know
+        (or that are not UUIDs, so cannot exist) map to None."""
+        states: dict[str, AccountState | None] = dict.fromkeys(account_ids)
+        wanted = [account_id for account_id in account_ids if _is_uuid(account_id)]
+        if not wanted:
+            return states
+        response = await self._client.post(
+            "/internal/accounts/states", json={"ids": wanted}, headers=self._headers
+        )
+        response.raise_for_status()
+        for found in response.json()["accounts"]:
+            account_id = str(found["id"])
+            if account_id in states:
+                states[account_id] = AccountState(
+                    role=found["role"], is_active=found["is_active"], token_version=found["token_version"]
+                )
+        return states
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def ensure_current(principal: Principal, state: AccountState | None) -> None:
@@ -313,8 +400,9 @@ def verifier_backed_by_auth_service(
     auth-service's JWKS, and its account states cached for at most
     `JWT_ACCOUNT_STATE_TTL_SECONDS`. Tests pass their own sources instead."""
     keys = key_source or JwksKeySource(auth_client, settings.jwks_url)
+    from_auth = HttpAccountStateSource(auth_client, internal_token)
     states = account_states or CachedAccountStateSource(
-        HttpAccountStateSource(auth_client, internal_token), ttl=settings.account_state_ttl_seconds
+        from_auth, ttl=settings.account_state_ttl_seconds, many=from_auth
     )
     return TokenVerifier(
         keys, states, issuer=settings.issuer, audience=settings.audience, leeway=settings.leeway_seconds

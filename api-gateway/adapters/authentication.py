@@ -66,11 +66,11 @@ def build_token_verifier(
     # TokenVerifier remembers each token whose signature checked out (until it expires, while
     # its key stands), so a client's repeated token costs no RSA check; the account state
     # (revocation) is still checked on every request, through the cache in front of it.
+    from_auth = HttpAccountStateSource(auth_client, internal_token)
     return TokenVerifier(
         JwksKeySource(auth_client, jwks_url),
-        CachedAccountStateSource(
-            SharedLookups(HttpAccountStateSource(auth_client, internal_token)), ttl=account_state_ttl
-        ),
+        # The accounts in steady use are read again together, in the background (shared.tokens).
+        CachedAccountStateSource(SharedLookups(from_auth), ttl=account_state_ttl, many=from_auth),
         issuer=issuer,
         audience=audience,
         leeway=leeway,

@@ -1,6 +1,6 @@
 """Accounts read as they are now, outside any transaction: the token check (the account state
 every access token is checked against, shared.tokens.AccountStateSource) and the look-ups that
-change nothing (`/auth/me`, `/internal/accounts/{id}`).
+change nothing (`/auth/me`, `/internal/accounts/{id}`, `/internal/accounts/states`).
 
 One statement on the read pool (shared.db.ReadPool): no session, no BEGIN or ROLLBACK, no ping.
 Other services ask /internal/accounts/{id}; auth-service reads its own table directly, so
@@ -10,6 +10,9 @@ revocation takes effect here at once.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+
+import asyncpg
 
 from adapters.db import accounts
 from domain.models import Account, Role
@@ -19,6 +22,7 @@ from shared.tokens import AccountState
 # The columns of adapters/db.py's table, by name (tests/integration checks the two agree).
 COLUMNS = ("id", "email", "password_hash", "role", "is_active", "token_version", "created_at", "updated_at")
 _BY_ID = f"SELECT {', '.join(COLUMNS)} FROM {accounts.name} WHERE id = $1"  # noqa: S608 (names only)
+_BY_IDS = f"SELECT {', '.join(COLUMNS)} FROM {accounts.name} WHERE id = ANY($1::uuid[])"  # noqa: S608
 
 
 class AccountReader:
@@ -27,18 +31,23 @@ class AccountReader:
 
     async def get(self, account_id: uuid.UUID) -> Account | None:
         row = await self._pool.fetchrow(_BY_ID, account_id)
-        if row is None:
-            return None
-        return Account(
-            id=row["id"],
-            email=row["email"],
-            password_hash=row["password_hash"],
-            role=Role(row["role"]),
-            is_active=row["is_active"],
-            token_version=row["token_version"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-        )
+        return None if row is None else _account(row)
+
+    async def get_many(self, account_ids: Sequence[uuid.UUID]) -> list[Account]:
+        return [_account(row) for row in await self._pool.fetch(_BY_IDS, list(account_ids))]
+
+
+def _account(row: asyncpg.Record) -> Account:
+    return Account(
+        id=row["id"],
+        email=row["email"],
+        password_hash=row["password_hash"],
+        role=Role(row["role"]),
+        is_active=row["is_active"],
+        token_version=row["token_version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
 
 
 class DatabaseAccountStates:

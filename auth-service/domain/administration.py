@@ -5,6 +5,7 @@ the rules here hold whoever asks."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from domain.errors import AccountNotFound
 from domain.models import Account, AccountPage, Role, ensure_admin_remains, normalize_email
@@ -20,6 +21,11 @@ class AccountAdministration:
     async def find(self, account_id: uuid.UUID) -> Account | None:
         """One read, no transaction: who is signed in, what other services check tokens against."""
         return await self._reader.get(account_id)
+
+    async def find_many(self, account_ids: Sequence[uuid.UUID]) -> list[Account]:
+        """One read, no transaction: the accounts other services keep checking tokens against,
+        several at once (unknown ids are left out)."""
+        return await self._reader.get_many(account_ids)
 
     async def get(self, account_id: uuid.UUID) -> Account:
         account = await self._reader.get(account_id)

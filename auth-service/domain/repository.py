@@ -4,7 +4,7 @@ production, tests/fakes.py in memory."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -36,6 +36,10 @@ class AccountReader(Protocol):
     the account look-ups that change nothing)."""
 
     async def get(self, account_id: uuid.UUID) -> Account | None: ...
+
+    async def get_many(self, account_ids: Sequence[uuid.UUID]) -> list[Account]:
+        """The accounts of those ids that exist, in no particular order."""
+        ...
 
 
 class RefreshTokenRepository(Protocol):

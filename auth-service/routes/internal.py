@@ -8,12 +8,21 @@ import uuid
 from fastapi import APIRouter, Depends
 
 from routes.deps import Services
-from routes.schemas import InternalAccountOut
+from routes.schemas import AccountStatesOut, AccountStatesRequest, InternalAccountOut
 from shared.internal import require_internal
 
 router = APIRouter(
     prefix="/internal/accounts", dependencies=[Depends(require_internal)], include_in_schema=False
 )
+
+
+@router.post("/states", response_model=AccountStatesOut)
+async def account_states(request: AccountStatesRequest, services: Services) -> AccountStatesOut:
+    """Several accounts' states in one read: other services refresh the accounts in steady use
+    together (shared.tokens.CachedAccountStateSource). At most 100 ids; unknown ones left out."""
+    return AccountStatesOut.from_domain(
+        await services.administration.find_many(list(dict.fromkeys(request.ids)))
+    )
 
 
 @router.get("/{account_id}", response_model=InternalAccountOut)

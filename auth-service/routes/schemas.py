@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from domain.models import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, Account, Role, TokenPair
+from shared.tokens import MAX_ACCOUNTS_PER_READ
 
 
 class RegisterRequest(BaseModel):
@@ -89,6 +90,43 @@ class InternalAccountOut(BaseModel):
             role=account.role,
             is_active=account.is_active,
             token_version=account.token_version,
+        )
+
+
+class AccountStatesRequest(BaseModel):
+    """The accounts whose states a service reads again together (shared.tokens)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_ACCOUNTS_PER_READ)
+
+
+class AccountStateOut(BaseModel):
+    """What a token is checked against, and nothing else (no email: not needed for the check)."""
+
+    id: uuid.UUID
+    role: Role
+    is_active: bool
+    token_version: int
+
+
+class AccountStatesOut(BaseModel):
+    """The states of the asked accounts that exist; an unknown id is left out."""
+
+    accounts: list[AccountStateOut]
+
+    @classmethod
+    def from_domain(cls, accounts: list[Account]) -> AccountStatesOut:
+        return cls(
+            accounts=[
+                AccountStateOut(
+                    id=account.id,
+                    role=account.role,
+                    is_active=account.is_active,
+                    token_version=account.token_version,
+                )
+                for account in accounts
+            ]
         )
 
 

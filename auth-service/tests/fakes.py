@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -37,6 +38,9 @@ class FakeAccounts:
     async def get(self, account_id: uuid.UUID, *, for_update: bool = False) -> Account | None:
         found = self._store.accounts.get(account_id)
         return copy.copy(found) if found else None
+
+    async def get_many(self, account_ids: Sequence[uuid.UUID]) -> list[Account]:
+        return [copy.copy(self._store.accounts[i]) for i in account_ids if i in self._store.accounts]
 
     async def get_by_email(self, email: str) -> Account | None:
         for account in self._store.accounts.values():

@@ -69,6 +69,20 @@ async def test_a_connection_killed_in_the_pool_is_replaced(pool: ReadPool, datab
     assert second["pid"] != first["pid"]
 
 
+async def test_fetch_answers_every_row_and_survives_a_killed_connection(
+    pool: ReadPool, database_url: str
+) -> None:
+    first = await pool.fetchrow("SELECT pg_backend_pid() AS pid")
+    assert first is not None
+    await terminate(database_url, first["pid"])
+
+    rows = await pool.fetch("SELECT n FROM generate_series(1, $1::int) AS n", 3)
+    none = await pool.fetch("SELECT 1 AS one WHERE false")
+
+    assert [row["n"] for row in rows] == [1, 2, 3]
+    assert none == []
+
+
 async def test_a_connection_the_server_closes_as_the_read_goes_out_is_replaced(
     make_database: Callable[[str], str],
 ) -> None:

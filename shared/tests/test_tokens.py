@@ -7,7 +7,7 @@ import asyncio
 import base64
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import httpx
 import jwt
@@ -269,6 +269,96 @@ async def test_a_failed_background_read_is_not_repeated_and_the_expired_state_as
     with pytest.raises(httpx.ConnectError):
         await cached.get(ACCOUNT)
     assert inner.calls == 3
+
+
+OTHERS = [f"0b9c6f5e-4a8e-4c1e-9a57-3d2f1c7e8a{n:02d}" for n in range(3)]
+
+
+class ManyAccounts(SlowAccounts):
+    """Answers one account, or several at once (each batch recorded)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[list[str]] = []
+        self.states: dict[str, AccountState | None] = {}
+
+    async def get_many(self, account_ids: Sequence[str]) -> dict[str, AccountState | None]:
+        self.batches.append(list(account_ids))
+        await self.release.wait()
+        if self.fail:
+            raise httpx.ConnectError("auth-service is down")
+        return {account_id: self.states.get(account_id, self.state) for account_id in account_ids}
+
+
+async def test_accounts_in_steady_use_are_read_again_together() -> None:
+    inner, clock = ManyAccounts(), Clock()
+    inner.release.set()
+    cached = CachedAccountStateSource(inner, ttl=2.0, clock=clock, many=inner)
+    first, second, third = OTHERS
+    await cached.get(first)  # read at 1000.0
+    clock.now += 0.3
+    await cached.get(second)  # read at 1000.3
+    clock.now += 0.6
+    await cached.get(third)  # read at 1000.9
+    idle = ACCOUNT
+    await cached.get(idle)  # read at 1000.9, never asked for again
+    assert inner.calls == 4
+    clock.now += 0.2  # 1001.1
+    await cached.get(second)  # 0.8 s old: asked since its read, past half of refresh_after
+    await cached.get(third)  # 0.2 s old: too young to take along
+    inner.states[first] = AccountState("user", True, 7)  # logged out meanwhile
+
+    assert await cached.get(first) == AccountState("user", True, 0)  # due: answered, read again
+    await settle()
+
+    assert inner.batches == [[first, second]]  # one call for both; not the young, not the idle
+    assert inner.calls == 4
+    assert await cached.get(first) == AccountState("user", True, 7)
+    clock.now += 0.5  # 1001.6: second's new state (read at 1001.1) is 0.5 s old, not due
+    await cached.get(second)
+    await settle()
+    assert inner.batches == [[first, second]]
+
+
+async def test_a_batch_that_fails_leaves_each_state_to_expire_and_be_asked_alone() -> None:
+    inner, clock = ManyAccounts(), Clock()
+    inner.release.set()
+    cached = CachedAccountStateSource(inner, ttl=2.0, clock=clock, many=inner)
+    first, second, _ = OTHERS
+    await cached.get(first)
+    await cached.get(second)
+    await cached.get(first)  # in steady use: asked for since its read
+    inner.fail = True
+    clock.now += 1.2
+    for _ in range(3):  # one background read for both, which fails, and is not repeated
+        await cached.get(second)
+        await cached.get(first)
+        await settle()
+    assert inner.batches == [[second, first]]
+
+    clock.now += 0.9  # both expired: the next request of each waits for its own read
+    inner.fail = False
+    inner.state = AccountState("user", False, 0)
+    assert await cached.get(first) == AccountState("user", False, 0)
+    assert inner.calls == 3
+
+
+@respx.mock
+async def test_many_account_states_come_from_auth_service_in_one_call() -> None:
+    known, unknown = OTHERS[0], OTHERS[1]
+    route = respx.post("http://auth/internal/accounts/states").respond(
+        200, json={"accounts": [{"id": known, "role": "user", "is_active": True, "token_version": 2}]}
+    )
+    async with httpx.AsyncClient(base_url="http://auth") as client:
+        source = HttpAccountStateSource(client, "t" * 40)
+        states = await source.get_many([known, unknown, "../../admin"])
+        nothing_sent = await source.get_many(["not-a-uuid"])
+
+    assert states == {known: AccountState("user", True, 2), unknown: None, "../../admin": None}
+    assert nothing_sent == {"not-a-uuid": None}
+    assert route.call_count == 1
+    assert json.loads(route.calls.last.request.content) == {"ids": [known, unknown]}
+    assert route.calls.last.request.headers["X-Internal-Token"] == "t" * 40
 
 
 @respx.mock

@@ -65,3 +65,47 @@ async def test_internal_routes_are_not_in_the_public_openapi(client: AsyncClient
     paths = (await client.get("/openapi.json")).json()["paths"]
 
     assert not [p for p in paths if p.startswith("/internal")]
+
+
+async def test_many_account_states_in_one_read(client: AsyncClient, admin: Account) -> None:
+    user = await new_user(client)
+    unknown = str(uuid.uuid4())
+
+    response = await client.post(
+        "/internal/accounts/states", json={"ids": [user.id, unknown, admin.id, user.id]}, headers=INTERNAL
+    )
+
+    assert response.status_code == 200
+    by_id = {account["id"]: account for account in response.json()["accounts"]}
+    assert by_id == {
+        user.id: {"id": user.id, "role": "user", "is_active": True, "token_version": 0},
+        admin.id: {"id": admin.id, "role": "admin", "is_active": True, "token_version": 0},
+    }
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"ids": []},
+        {"ids": [str(uuid.uuid4()) for _ in range(101)]},
+        {"ids": ["not-a-uuid"]},
+        {"ids": str(uuid.uuid4())},
+        {"ids": [str(uuid.uuid4())], "email": "x@example.com"},
+        {},
+    ],
+)
+async def test_account_states_refuse_what_is_not_a_short_list_of_ids(
+    client: AsyncClient, body: dict[str, object]
+) -> None:
+    response = await client.post("/internal/accounts/states", json=body, headers=INTERNAL)
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_account_states_need_the_internal_credential(client: AsyncClient, admin: Account) -> None:
+    response = await client.post(
+        "/internal/accounts/states", json={"ids": [admin.id]}, headers={**admin.headers}
+    )
+
+    assert response.status_code == 404

@@ -51,3 +51,18 @@ async def test_the_reader_gives_back_what_the_repository_stored(
 async def test_an_unknown_or_malformed_account_is_none(reader: AccountReader) -> None:
     assert await reader.get(uuid.uuid4()) is None
     assert await DatabaseAccountStates(reader).get("not-a-uuid") is None
+
+
+async def test_many_accounts_in_one_read(
+    reader: AccountReader, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    stored = [Account.register(unique_email(), "argon2-hash", Role.USER, NOW) for _ in range(3)]
+    async with AuthUnitOfWork(sessions) as uow:
+        for account in stored:
+            await uow.accounts.add(account)
+        await uow.commit()
+
+    found = await reader.get_many([stored[0].id, uuid.uuid4(), stored[2].id])
+
+    assert sorted(found, key=lambda a: str(a.id)) == sorted([stored[0], stored[2]], key=lambda a: str(a.id))
+    assert await reader.get_many([]) == []

@@ -79,8 +79,8 @@ WHERE_THE_TIME_GOES = (
     " CPU in FastAPI's request path (its endpoints a third), 22 % in its outbound HTTP calls (41 %"
     " while httpx sent them on httpcore's pool; aiohttp's connector sends them now) and 15 % in"
     " SQLAlchemy's session and asyncpg; a statement through SQLAlchemy's session costs several times"
-    " what it costs on a bare asyncpg connection (notification- and flights-service run their units"
-    " of work that way)."
+    " what it costs on a bare asyncpg connection, where notification-, flights- and, since that"
+    " profile, transaction-service run their units of work."
 )
 # (label, start, end) over the per-booking instants read from the two services' rows.
 HOPS = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import uuid
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import httpx
 from sqlalchemy import (
     JSON,
@@ -36,6 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared import signing
@@ -96,6 +99,43 @@ async def add_event_once(
         .returning(table.c.id)
     )
     return result.scalar_one_or_none() is not None
+
+
+async def add_event_on_connection(
+    connection: asyncpg.Connection, table: Table, topic: str, payload: dict[str, Any]
+) -> uuid.UUID:
+    """add_event for a unit of work straight on asyncpg (shared.db.AsyncpgUnitOfWork): the same
+    row, inserted in the connection's transaction; nothing is sent until that transaction commits."""
+    event_id = uuid.uuid4()
+    await connection.execute(_event_insert(table, once=False), event_id, topic, json.dumps(payload))
+    return event_id
+
+
+async def add_event_once_on_connection(
+    connection: asyncpg.Connection, table: Table, topic: str, payload: dict[str, Any], event_id: uuid.UUID
+) -> bool:
+    """add_event_once on an asyncpg connection: False if an event with this id exists."""
+    added = await connection.fetchval(_event_insert(table, once=True), event_id, topic, json.dumps(payload))
+    return added is not None
+
+
+_ASYNCPG = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+
+
+@functools.cache
+def _event_insert(table: Table, *, once: bool) -> str:
+    """The outbox INSERT (`$1` id, `$2` topic, `$3` the payload as JSON text: asyncpg's own JSONB
+    codec) as SQLAlchemy's asyncpg dialect renders it, compiled once per table."""
+    insert = pg_insert(table).values(
+        id=bindparam("id"), topic=bindparam("topic"), payload=bindparam("payload")
+    )
+    if once:
+        return str(
+            insert.on_conflict_do_nothing(index_elements=[table.c.id])
+            .returning(table.c.id)
+            .compile(dialect=_ASYNCPG)
+        )
+    return str(insert.compile(dialect=_ASYNCPG))
 
 
 Deliver = Callable[[OutboxEvent], Awaitable[None]]

@@ -14,14 +14,13 @@ from datetime import UTC, datetime
 from functools import partial
 
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters import tables
 from adapters.event_bus import make_event_deliverer
 from adapters.order_changes import OrderChanges
-from adapters.reading import SqlReadingUnitOfWork
+from adapters.reading import PgReadingUnitOfWork
 from adapters.reports import SqlReportSource
-from adapters.repository import SqlLedgerUnitOfWork
+from adapters.repository import PgLedgerUnitOfWork
 from adapters.upstream import HttpBookingGateway, HttpPaymentGateway
 from config import Settings
 from domain.money_path import MoneyPath, build_money_path
@@ -31,10 +30,16 @@ from routes import orders, payments, reports, transactions, webhooks
 from routes.errors import install_error_handlers
 from routes.order_wait import StatusWait
 from shared.background import BackgroundTasks
-from shared.db import close_idle_connection, create_engine, create_read_pool, create_sessionmaker, ping
+from shared.db import (
+    ReadPool,
+    close_idle_connection,
+    create_asyncpg_pool,
+    create_engine,
+    create_sessionmaker,
+    ping,
+)
 from shared.http import make_client
 from shared.idempotency import IdempotencyStore, purge_expired_forever
-from shared.idle_backoff import LET_GO_AFTER_SECONDS
 from shared.outbox import OutboxEvent, OutboxRelay, OutboxRetention, SignedWebhookDelivery
 from shared.service_app import create_service_app
 from shared.tokens import AccountStateSource, KeySource, verifier_backed_by_auth_service
@@ -47,17 +52,13 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _sweep_forever(money_path: MoneyPath, interval: float, engine: AsyncEngine) -> None:
+async def _sweep_forever(money_path: MoneyPath, interval: float) -> None:
     while True:
         try:
             ended = await money_path.sweeper.expire_holds()
             synced = await money_path.sweeper.sync_overdue_payments()
             if ended or synced:
                 logger.info("sweeper: %d expired holds ended, %d overdue payments settled", ended, synced)
-            if interval > LET_GO_AFTER_SECONDS:
-                # As an idle relay does: the database frees the round's backend now, not after
-                # its idle_session_timeout, which a round every 30 s would keep alive a third of the time.
-                await close_idle_connection(engine)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -88,9 +89,16 @@ def create_app(
         async with AsyncExitStack() as stack:
             engine = create_engine(settings.database)
             stack.push_async_callback(engine.dispose)
-            # The reading unit of work's one-statement reads (the status poll): shared.db.ReadPool.
-            read_pool = await create_read_pool(settings.database)
-            stack.push_async_callback(read_pool.close)
+            # The money path's units of work and its one-statement reads (the status poll) on a
+            # plain asyncpg pool (adapters/repository.py, adapters/reading.py), as large as the
+            # engine: the engine keeps the relays' passes, the Idempotency-Keys and the reports.
+            # The pool closes a connection idle for a few seconds itself (so the sweeper's rounds
+            # leave no backend open between them).
+            pool = await create_asyncpg_pool(
+                settings.database.model_copy(update={"pool_size": 2 * settings.database.pool_size})
+            )
+            stack.push_async_callback(pool.close)
+            read_pool = ReadPool(pool, acquire_timeout=30.0)
             auth_client = make_client(settings.internal.auth_service_url)
             stack.push_async_callback(auth_client.aclose)
             timeout = settings.upstream.timeout_seconds
@@ -135,19 +143,19 @@ def create_app(
 
             order_changes = OrderChanges(max_watchers=settings.orders.status_waiters_max)
 
-            def unit_of_work() -> SqlLedgerUnitOfWork:
+            def unit_of_work() -> PgLedgerUnitOfWork:
                 # The unit of work wakes the relay whose table it wrote, once committed (the
                 # Ledger's doorbell is not wired): the other relay is not sent on an empty pass;
                 # and the status requests waiting for an order it changed.
-                return SqlLedgerUnitOfWork(
-                    sessions,
+                return PgLedgerUnitOfWork(
+                    pool,
                     wake_events=event_relay.wake,
                     wake_jobs=work_relay.wake,
                     orders_changed=order_changes.changed,
                 )
 
-            def reading() -> SqlReadingUnitOfWork:
-                return SqlReadingUnitOfWork(sessions, engine, read_pool)
+            def reading() -> PgReadingUnitOfWork:
+                return PgReadingUnitOfWork(read_pool)
 
             money_path = build_money_path(
                 unit_of_work,
@@ -173,6 +181,7 @@ def create_app(
             )
 
             app.state.engine = engine
+            app.state.pool = pool
             app.state.sessions = sessions
             app.state.report_source = report_source or SqlReportSource(sessions)
             app.state.internal_token = internal_token
@@ -197,7 +206,7 @@ def create_app(
                 background.start(event_relay.run(), name="event-outbox-relay")
                 background.start(work_relay.run(), name="work-queue-relay")
                 sweep = settings.workers.sweep_interval_seconds
-                background.start(_sweep_forever(money_path, sweep, engine), name="hold-sweeper")
+                background.start(_sweep_forever(money_path, sweep), name="hold-sweeper")
                 background.start(
                     purge_expired_forever(idempotency, settings.idempotency.purge_interval_seconds),
                     name="idempotency-purge",

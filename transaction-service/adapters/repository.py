@@ -1,7 +1,11 @@
-"""The money path's unit of work on PostgreSQL (SQLAlchemy Core over adapters/tables.py).
+"""The money path's unit of work on PostgreSQL, straight on asyncpg (shared.db.AsyncpgUnitOfWork).
 
-One unit of work = one session = one database transaction; `lock=True` is `SELECT … FOR UPDATE`.
-Records map to rows field by field (the dataclass field names are the column names).
+One unit of work = one pooled connection = one database transaction; `lock=True` is `SELECT …
+FOR UPDATE`. Records map to rows field by field (the dataclass field names are the column
+names). Every statement is one SQLAlchemy Core builds from adapters/tables.py (which the
+migrations use too), compiled once (adapters/pg_sql.py, adapters/ledger_statements.py): through
+SQLAlchemy's session each cost several times the CPU of the same statement here, in the session,
+connection and result wrappers and the greenlet hop, for no check these statements need.
 """
 
 from __future__ import annotations
@@ -13,18 +17,18 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Self
 
-from sqlalchemy import Table, and_, bindparam, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.sql.elements import BindParameter
+import asyncpg
+from sqlalchemy import Table
 
+from adapters import ledger_statements as q
 from adapters import tables as t
+from adapters.pg_sql import Sql, decoded, json_columns
 from adapters.write_statements import write_statement
-from domain.models import OPEN_PAYMENT, OrderStatus, PaymentStatus, RefundStatus, TransactionStatus
+from domain.models import OrderStatus, PaymentStatus, RefundStatus, TransactionStatus
 from domain.records import AuditEntry, BookingState, LineItem, Order, Payment, Record, Refund, Transaction
 from domain.reports import TIMEZONE as JAKARTA
 from domain.repository import OrderFilter, TransactionFilter
-from shared.db import SqlAlchemyUnitOfWork
+from shared.db import AsyncpgUnitOfWork
 from shared.logging import request_id_var
 from shared.money import money_string
 
@@ -95,60 +99,14 @@ def _values(record: Record) -> dict[str, Any]:
     return values
 
 
-def _keyed(statement: Any) -> tuple[Any, Any]:
-    """A read by one key, built once (with and without FOR UPDATE), indexed by `lock`."""
-    return statement, statement.with_for_update()
+_JSON_COLUMNS = json_columns(_TABLES.values())
 
 
-# The hot reads, built once: building a statement and its cache key costs more than running it
-# through SQLAlchemy's compiled cache (tens of microseconds each, a status poll every 50 ms).
-_KEY: BindParameter[Any] = bindparam("key")
-_ORDER = _keyed(select(t.orders).where(t.orders.c.id == _KEY))
-_TRANSACTION = _keyed(select(t.transactions).where(t.transactions.c.id == _KEY))
-_TRANSACTION_OF_ORDER = _keyed(select(t.transactions).where(t.transactions.c.order_id == _KEY))
-_PAYMENT = _keyed(select(t.payments).where(t.payments.c.id == _KEY))
-_ORDER_WITH_TRANSACTION_ID = (
-    select(t.orders, t.transactions.c.id.label("transaction_id"))
-    .select_from(t.orders.outerjoin(t.transactions))
-    .where(t.orders.c.id == _KEY)
-)
-_ORDER_ID_OF_PAYMENT = (
-    select(t.transactions.c.order_id)
-    .select_from(t.payments.join(t.transactions))
-    .where(t.payments.c.id == _KEY)
-)
-_ALL_PAYMENTS_OF = (
-    select(t.payments)
-    .where(t.payments.c.transaction_id == _KEY)
-    .order_by(t.payments.c.created_at, t.payments.c.id)
-)
-_PAYMENTS_OF = (
-    _keyed(_ALL_PAYMENTS_OF),
-    _keyed(_ALL_PAYMENTS_OF.where(t.payments.c.status.in_(bindparam("statuses", expanding=True)))),
-)  # [statuses given][lock]
-_PENDING_REFUNDS_TOTAL = select(func.coalesce(func.sum(t.refunds.c.amount), 0)).where(
-    t.refunds.c.payment_id == _KEY, t.refunds.c.status == RefundStatus.PENDING
-)
-# A transaction-scoped advisory lock per account: released at commit or rollback.
-_LOCK_ACCOUNT = select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("lock_name"), 0)))
-_UNPAID_ORDERS = (
-    select(func.count())
-    .select_from(t.orders)
-    .where(
-        t.orders.c.user_id == _KEY,
-        t.orders.c.status.in_([OrderStatus.DRAFT, OrderStatus.CONFIRMED]),
-        or_(t.orders.c.hold_expires_at.is_(None), t.orders.c.hold_expires_at > bindparam("now")),
-    )
-)
-_RECORD_EVENT = (
-    pg_insert(t.processed_events)
-    .values(event_id=bindparam("new_event_id"), topic=bindparam("new_topic"))
-    .on_conflict_do_nothing(index_elements=[t.processed_events.c.event_id])
-    .returning(t.processed_events.c.event_id)
-)
+def _record(kind: type[Any], record: asyncpg.Record) -> Any:
+    return record_of(kind, decoded(record, _JSON_COLUMNS))
 
 
-class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
+class PgLedgerUnitOfWork(AsyncpgUnitOfWork):
     """Writes wait: new rows (orders, transactions, payments, refunds, audit rows, outbox events,
     jobs) and saved records are kept and sent as one statement (data-modifying CTEs) just before
     the unit of work's next read, or at `commit()`: one round trip however many rows a step
@@ -159,13 +117,13 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        pool: asyncpg.Pool,
         *,
         wake_events: Callable[[], None] = lambda: None,
         wake_jobs: Callable[[], None] = lambda: None,
         orders_changed: Callable[[Iterable[uuid.UUID]], None] = lambda _: None,
     ) -> None:
-        super().__init__(sessions)
+        super().__init__(pool)
         self._wake_events = wake_events
         self._wake_jobs = wake_jobs
         self._orders_changed = orders_changed
@@ -191,180 +149,128 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
         if changed:
             self._orders_changed(changed)
 
-    async def _execute(self, statement: Any, parameters: dict[str, Any] | None = None) -> Any:
-        """Every statement of the unit of work goes through here: the writes kept so far first."""
+    # Every statement of the unit of work goes through these two: the writes kept so far first.
+    async def _fetchrow(
+        self, statement: Sql, params: Mapping[str, Any] | None = None
+    ) -> asyncpg.Record | None:
         await self._flush()
-        return await self.session.execute(statement, parameters)
+        return await self._connection.fetchrow(statement.text, *statement.args(params))
+
+    async def _fetch(self, statement: Sql, params: Mapping[str, Any] | None = None) -> list[asyncpg.Record]:
+        await self._flush()
+        return list(await self._connection.fetch(statement.text, *statement.args(params)))
 
     async def _flush(self) -> None:
         if not self._inserts and not self._updates:
             return
-        statement, parameters = write_statement(self._inserts, self._updates)
+        statement, args = write_statement(self._inserts, self._updates)
         self._woken.update(self._inserts)
         self._changed_orders.update(key for table, key in self._updates if table is t.orders)
         self._inserts, self._updates = {}, {}
-        await self.session.execute(statement, parameters)
+        await self._connection.execute(statement.text, *args)
 
     def _insert(self, table: Table, row: dict[str, Any]) -> None:
         self._inserts.setdefault(table, []).append(row)
 
-    async def _one(self, kind: type[Any], stmt: Any, lock: bool) -> Any:
-        if lock:
-            stmt = stmt.with_for_update()
-        row = (await self._execute(stmt)).mappings().first()
-        return None if row is None else record_of(kind, row)
+    async def _by_key(self, kind: type[Any], statements: tuple[Sql, Sql], key: Any, lock: bool) -> Any:
+        row = await self._fetchrow(statements[lock], {"key": key})
+        return None if row is None else _record(kind, row)
 
-    async def _by_key(self, kind: type[Any], statements: tuple[Any, Any], key: Any, lock: bool) -> Any:
-        row = (await self._execute(statements[lock], {"key": key})).mappings().first()
-        return None if row is None else record_of(kind, row)
-
-    async def _many(self, kind: type[Any], stmt: Any, lock: bool = False) -> list[Any]:
-        if lock:
-            stmt = stmt.with_for_update()
-        return [record_of(kind, row) for row in (await self._execute(stmt)).mappings().all()]
+    async def _scalar(self, statement: Sql, params: Mapping[str, Any]) -> Any:
+        row = await self._fetchrow(statement, params)
+        return None if row is None else row[0]
 
     # --- reads ---
     async def order(self, order_id: uuid.UUID, *, lock: bool = False) -> Order | None:
-        result: Order | None = await self._by_key(Order, _ORDER, order_id, lock)
+        result: Order | None = await self._by_key(Order, q.ORDER, order_id, lock)
         return result
 
     async def transaction(self, transaction_id: uuid.UUID, *, lock: bool = False) -> Transaction | None:
-        result: Transaction | None = await self._by_key(Transaction, _TRANSACTION, transaction_id, lock)
+        result: Transaction | None = await self._by_key(Transaction, q.TRANSACTION, transaction_id, lock)
         return result
 
     async def transaction_of_order(self, order_id: uuid.UUID, *, lock: bool = False) -> Transaction | None:
-        result: Transaction | None = await self._by_key(Transaction, _TRANSACTION_OF_ORDER, order_id, lock)
+        result: Transaction | None = await self._by_key(Transaction, q.TRANSACTION_OF_ORDER, order_id, lock)
         return result
 
     async def order_with_transaction_id(self, order_id: uuid.UUID) -> tuple[Order, uuid.UUID | None] | None:
-        row = (await self._execute(_ORDER_WITH_TRANSACTION_ID, {"key": order_id})).mappings().first()
-        return None if row is None else (record_of(Order, row), row["transaction_id"])
+        row = await self._fetchrow(q.ORDER_WITH_TRANSACTION_ID, {"key": order_id})
+        return None if row is None else (_record(Order, row), row["transaction_id"])
 
     async def order_id_of_payment(self, payment_id: uuid.UUID) -> uuid.UUID | None:
-        result = await self._execute(_ORDER_ID_OF_PAYMENT, {"key": payment_id})
-        order_id: uuid.UUID | None = result.scalar_one_or_none()
+        order_id: uuid.UUID | None = await self._scalar(q.ORDER_ID_OF_PAYMENT, {"key": payment_id})
         return order_id
 
     async def payment(self, payment_id: uuid.UUID, *, lock: bool = False) -> Payment | None:
-        result: Payment | None = await self._by_key(Payment, _PAYMENT, payment_id, lock)
+        result: Payment | None = await self._by_key(Payment, q.PAYMENT, payment_id, lock)
         return result
 
     async def payments_of(
         self, transaction_id: uuid.UUID, statuses: Sequence[str] | None = None, *, lock: bool = False
     ) -> list[Payment]:
-        parameters: dict[str, Any] = {"key": transaction_id}
+        params: dict[str, Any] = {"key": transaction_id}
         if statuses is not None:
-            parameters["statuses"] = [str(s) for s in statuses]
-        result = await self._execute(_PAYMENTS_OF[statuses is not None][lock], parameters)
-        return [record_of(Payment, row) for row in result.mappings().all()]
+            params["statuses"] = [str(s) for s in statuses]
+        rows = await self._fetch(q.PAYMENTS_OF[statuses is not None][lock], params)
+        return [_record(Payment, row) for row in rows]
 
     async def refund_by_key(self, refund_key: str, *, lock: bool = False) -> Refund | None:
-        stmt = select(t.refunds).where(t.refunds.c.refund_key == refund_key)
-        result: Refund | None = await self._one(Refund, stmt, lock)
+        result: Refund | None = await self._by_key(Refund, q.REFUND_BY_KEY, refund_key, lock)
         return result
 
     async def refund(self, refund_id: uuid.UUID, *, lock: bool = False) -> Refund | None:
-        result: Refund | None = await self._one(
-            Refund, select(t.refunds).where(t.refunds.c.id == refund_id), lock
-        )
+        result: Refund | None = await self._by_key(Refund, q.REFUND, refund_id, lock)
         return result
 
     async def pending_refunds_total(self, payment_id: uuid.UUID) -> Decimal:
-        total = (await self._execute(_PENDING_REFUNDS_TOTAL, {"key": payment_id})).scalar_one()
-        return Decimal(total)
+        return Decimal(await self._scalar(q.PENDING_REFUNDS_TOTAL, {"key": payment_id}))
 
     async def expired_holds(self, now: datetime, limit: int) -> list[uuid.UUID]:
-        c = t.orders.c
-        stmt = (
-            select(c.id)
-            .where(c.status == OrderStatus.CONFIRMED, c.hold_expires_at <= now)
-            .order_by(c.hold_expires_at)
-            .limit(limit)
-        )
-        return list((await self._execute(stmt)).scalars().all())
+        return [row[0] for row in await self._fetch(q.EXPIRED_HOLDS, {"now": now, "limit": limit})]
 
     async def unpaid_orders(self, user_id: str, now: datetime, *, lock: bool = False) -> int:
         if lock:
-            await self._execute(_LOCK_ACCOUNT, {"lock_name": f"unpaid-orders:{user_id}"})
-        return int((await self._execute(_UNPAID_ORDERS, {"key": user_id, "now": now})).scalar_one())
+            await self._fetchrow(q.LOCK_ACCOUNT, {"lock_name": f"unpaid-orders:{user_id}"})
+        return int(await self._scalar(q.UNPAID_ORDERS, {"key": user_id, "now": now}))
 
     async def overdue_payments(self, before: datetime, limit: int) -> list[uuid.UUID]:
-        c = t.payments.c
-        stmt = (
-            select(c.id)
-            .where(c.status.in_([str(p) for p in OPEN_PAYMENT]), c.expires_at < before)
-            .order_by(c.expires_at)
-            .limit(limit)
-        )
-        return list((await self._execute(stmt)).scalars().all())
+        return [row[0] for row in await self._fetch(q.OVERDUE_PAYMENTS, {"before": before, "limit": limit})]
 
     async def list_orders(
         self, where: OrderFilter, limit: int, offset: int
     ) -> tuple[list[tuple[Order, uuid.UUID | None]], int]:
-        c = t.orders.c
-        conds = []
-        if where.user_id is not None:
-            conds.append(c.user_id == where.user_id)
-        if where.status:
-            conds.append(c.status == where.status)
-        if where.service_type:
-            conds.append(c.service_type == where.service_type)
-        cond = and_(True, *conds)
-        total = (await self._execute(select(func.count()).select_from(t.orders).where(cond))).scalar_one()
-        stmt = (
-            select(t.orders, t.transactions.c.id.label("transaction_id"))
-            .select_from(t.orders.outerjoin(t.transactions))
-            .where(cond)
-            .order_by(c.created_at.desc(), c.id)
-            .limit(limit)
-            .offset(offset)
-        )
-        rows = (await self._execute(stmt)).mappings().all()
-        return [(record_of(Order, row), row["transaction_id"]) for row in rows], total
+        filters = {
+            "user_id": where.user_id,
+            "status": where.status or None,
+            "service_type": where.service_type or None,
+        }
+        params: dict[str, Any] = {k: v for k, v in filters.items() if v is not None}
+        count, page = q.list_orders(tuple(params))
+        total = int(await self._scalar(count, params))
+        rows = await self._fetch(page, {**params, "limit": limit, "offset": offset})
+        return [(_record(Order, row), row["transaction_id"]) for row in rows], total
 
     async def list_transactions(
         self, where: TransactionFilter, limit: int, offset: int
     ) -> tuple[list[Transaction], int]:
-        c = t.transactions.c
-        conds = []
-        if where.user_id is not None:
-            conds.append(c.user_id == where.user_id)
-        if where.status:
-            conds.append(c.status == where.status)
-        if where.transaction_type:
-            conds.append(c.transaction_type == where.transaction_type)
-        if where.created_from:
-            conds.append(c.created_at >= datetime.combine(where.created_from, time(0), tzinfo=JAKARTA))
-        if where.created_to:
-            conds.append(
-                c.created_at < datetime.combine(where.created_to + timedelta(days=1), time(0), tzinfo=JAKARTA)
-            )
-        cond = and_(True, *conds)
-        total = (
-            await self._execute(select(func.count()).select_from(t.transactions).where(cond))
-        ).scalar_one()
-        stmt = (
-            select(t.transactions).where(cond).order_by(c.created_at.desc(), c.id).limit(limit).offset(offset)
-        )
-        return await self._many(Transaction, stmt), total
+        filters = {
+            "user_id": where.user_id,
+            "status": where.status or None,
+            "transaction_type": where.transaction_type or None,
+            # Asia/Jakarta days, inclusive: from the first day's midnight to the next day's after the last.
+            "created_from": where.created_from
+            and datetime.combine(where.created_from, time(0), tzinfo=JAKARTA),
+            "created_to": where.created_to
+            and datetime.combine(where.created_to + timedelta(days=1), time(0), tzinfo=JAKARTA),
+        }
+        params: dict[str, Any] = {k: v for k, v in filters.items() if v is not None}
+        count, page = q.list_transactions(tuple(params))
+        total = int(await self._scalar(count, params))
+        rows = await self._fetch(page, {**params, "limit": limit, "offset": offset})
+        return [_record(Transaction, row) for row in rows], total
 
     async def audit_trail(self, transaction: Transaction) -> list[AuditEntry]:
-        a = t.audit_log.c
-        payment_ids = select(t.payments.c.id).where(t.payments.c.transaction_id == transaction.id)
-        refund_ids = select(t.refunds.c.id).where(t.refunds.c.transaction_id == transaction.id)
-        stmt = (
-            select(t.audit_log)
-            .where(
-                or_(
-                    and_(a.entity_type == "transaction", a.entity_id == transaction.id),
-                    and_(a.entity_type == "order", a.entity_id == transaction.order_id),
-                    and_(a.entity_type == "payment", a.entity_id.in_(payment_ids)),
-                    and_(a.entity_type == "refund", a.entity_id.in_(refund_ids)),
-                )
-            )
-            .order_by(a.id)
-        )
-        rows = (await self._execute(stmt)).mappings().all()
+        rows = await self._fetch(q.AUDIT_TRAIL, {"key": transaction.id, "order_id": transaction.order_id})
         return [
             AuditEntry(
                 entity_type=r["entity_type"],
@@ -424,6 +330,5 @@ class SqlLedgerUnitOfWork(SqlAlchemyUnitOfWork):
         self._insert(t.work_queue, {"id": uuid.uuid4(), "topic": topic, "payload": payload})
 
     async def record_event(self, event_id: uuid.UUID, topic: str) -> bool:
-        parameters = {"new_event_id": event_id, "new_topic": topic}
-        recorded = (await self._execute(_RECORD_EVENT, parameters)).scalar_one_or_none()
+        recorded = await self._scalar(q.RECORD_EVENT, {"new_event_id": event_id, "new_topic": topic})
         return recorded is not None

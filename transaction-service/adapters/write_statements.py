@@ -2,10 +2,8 @@
 
 A shape is which tables get rows (and with which columns, how many rows) and which rows are
 updated (which columns): a booking's steps have a handful of shapes, repeated for every booking.
-SQLAlchemy caches compiled statements by a key that a multi-row INSERT … VALUES does not have,
-so it compiled each step's writes anew, about a millisecond of CPU each. Here each shape's
-statement is compiled once to SQL with named parameters and kept as a typed `text()`, which
-SQLAlchemy's cache does key: the SQL sent is the same as before, only no longer compiled again.
+Compiling a multi-row INSERT … VALUES costs about a millisecond of CPU, more than running it, so
+each shape's statement is compiled once (adapters/pg_sql.py) and kept.
 """
 
 from __future__ import annotations
@@ -14,11 +12,9 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, literal_column, select, text, update
-from sqlalchemy.dialects.postgresql.base import PGDialect
-from sqlalchemy.engine.interfaces import BindTyping
-from sqlalchemy.sql.elements import TextClause
+from sqlalchemy import Table, bindparam, literal_column, select, update
 
+from adapters.pg_sql import Sql, compiled
 from adapters.tables import metadata
 
 # Rows kept for insert, per table; updates keyed by (table, the row's id).
@@ -29,18 +25,8 @@ Updates = Mapping[tuple[Table, Any], Mapping[str, Any]]
 _Shape = tuple[tuple[tuple[str, tuple[tuple[str, ...], ...]], ...], tuple[tuple[str, tuple[str, ...]], ...]]
 
 
-class _NamedParameters(PGDialect):
-    """PostgreSQL's SQL with bare `:name` parameters, which `text()` reads back; the engine's own
-    dialect (asyncpg) renders each as `$n` with its type's cast when the statement runs."""
-
-    bind_typing = BindTyping.NONE
-
-
-_NAMED = _NamedParameters(paramstyle="named")  # type: ignore[no-untyped-call]
-
-
-def write_statement(inserts: Inserts, updates: Updates) -> tuple[TextClause, dict[str, Any]]:
-    """The statement writing every kept row, and its parameters."""
+def write_statement(inserts: Inserts, updates: Updates) -> tuple[Sql, list[Any]]:
+    """The statement writing every kept row, and its arguments."""
     shape: _Shape = (
         tuple((table.name, tuple(tuple(row) for row in rows)) for table, rows in inserts.items()),
         tuple((table.name, tuple(values)) for (table, _), values in updates.items()),
@@ -52,18 +38,16 @@ def write_statement(inserts: Inserts, updates: Updates) -> tuple[TextClause, dic
     for n, ((_, key), values) in enumerate(updates.items()):
         params[f"k{n}"] = key
         params.update({f"u{n}_{column}": value for column, value in values.items()})
-    return _compiled(shape), params
+    statement = _compiled(shape)
+    return statement, statement.args(params)
 
 
 @functools.lru_cache(maxsize=256)
-def _compiled(shape: _Shape) -> TextClause:
+def _compiled(shape: _Shape) -> Sql:
     insert_shapes, update_shapes = shape
-    binds: list[Any] = []
 
     def bind(table: Table, column: str, name: str) -> Any:
-        parameter = bindparam(name, type_=table.c[column].type)
-        binds.append(parameter)
-        return parameter
+        return bindparam(name, type_=table.c[column].type)
 
     statements: list[Any] = []
     for n, (name, rows) in enumerate(insert_shapes):
@@ -78,11 +62,8 @@ def _compiled(shape: _Shape) -> TextClause:
             .values({c: bind(table, c, f"u{n}_{c}") for c in columns})
         )
     if len(statements) == 1:
-        statement = statements[0]
-    else:
-        # Data-modifying CTEs run once and to completion whether or not they are read; foreign
-        # keys are checked at the end of the statement, so a transaction may name its new order.
-        ctes = [s.cte(f"written_{i}") for i, s in enumerate(statements)]
-        statement = select(literal_column("1")).add_cte(*ctes)
-    sql = str(statement.compile(dialect=_NAMED))
-    return text(sql).bindparams(*binds)
+        return compiled(statements[0])
+    # Data-modifying CTEs run once and to completion whether or not they are read; foreign keys
+    # are checked at the end of the statement, so a transaction may name its new order.
+    ctes = [s.cte(f"written_{i}") for i, s in enumerate(statements)]
+    return compiled(select(literal_column("1")).add_cte(*ctes))

@@ -18,7 +18,8 @@ from asyncpg.prepared_stmt import PreparedStatement
 from fastapi import FastAPI
 from sqlalchemy import event
 
-from adapters.repository import SqlLedgerUnitOfWork
+from adapters import write_statements
+from adapters.repository import PgLedgerUnitOfWork
 from tests.api.helpers import book, deliver, get, pay, sql
 from tests.conftest import People
 
@@ -48,7 +49,8 @@ def round_trips(monkeypatch: pytest.MonkeyPatch) -> RoundTrips:
         monkeypatch.setattr(cls, name, counted)
 
     # What asyncpg sends: BEGIN/COMMIT/ROLLBACK, prepares, each prepared statement's execution
-    # (SQLAlchemy), and the read pool's statements (shared.db.ReadPool: a connection's fetch*).
+    # (SQLAlchemy), and the statements run on a connection (the units of work's and the read
+    # pool's: a connection's execute and fetch*).
     counting(Connection, "execute", lambda _, args: str(args[0]))
     for name in ("fetch", "fetchrow", "fetchval"):
         counting(Connection, name, lambda _, args: str(args[0]))
@@ -107,8 +109,11 @@ async def test_a_second_booking_runs_only_statements_compiled_before(
     app: FastAPI, client: httpx.AsyncClient, people: People, round_trips: RoundTrips
 ) -> None:
     # Compiling a statement costs more CPU than running it: a step's writes (several tables, a
-    # varying number of rows) are compiled once per shape, not once per booking.
+    # varying number of rows) are compiled once per shape, not once per booking; the units of
+    # work's reads at import; and what still goes through SQLAlchemy (Idempotency-Keys, the relays)
+    # comes from its compiled cache.
     await _one_booking(app, client, people, round_trips)
+    shapes = write_statements._compiled.cache_info().misses
     uncached: list[str] = []
 
     def seen(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
@@ -122,6 +127,7 @@ async def test_a_second_booking_runs_only_statements_compiled_before(
     finally:
         event.remove(engine, "before_cursor_execute", seen)
     assert uncached == [], uncached
+    assert write_statements._compiled.cache_info().misses == shapes
 
 
 async def test_a_commit_writes_the_rows_in_order_and_wakes_only_the_relay_whose_table_it_wrote(
@@ -129,9 +135,9 @@ async def test_a_commit_writes_the_rows_in_order_and_wakes_only_the_relay_whose_
 ) -> None:
     woken: list[str] = []
 
-    def unit() -> SqlLedgerUnitOfWork:
-        return SqlLedgerUnitOfWork(
-            app.state.sessions,
+    def unit() -> PgLedgerUnitOfWork:
+        return PgLedgerUnitOfWork(
+            app.state.pool,
             wake_events=lambda: woken.append("events"),
             wake_jobs=lambda: woken.append("jobs"),
         )
@@ -168,7 +174,7 @@ async def test_audit_rows_of_one_commit_keep_the_order_they_were_written_in(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     entity = uuid.uuid4()
-    async with SqlLedgerUnitOfWork(app.state.sessions) as uow:
+    async with PgLedgerUnitOfWork(app.state.pool) as uow:
         for to_status in ("CONFIRMED", "PAID", "COMPLETED"):
             await uow.audit("order", entity, None, to_status, "system:test", None, datetime.now(UTC))
         await uow.commit()

@@ -14,8 +14,9 @@ from functools import partial
 import httpx
 from fastapi import FastAPI
 
-from adapters.db import PaymentUnitOfWork, SqlChargeReader, idempotency_keys, outbox
+from adapters.db import idempotency_keys, outbox
 from adapters.midtrans import MidtransClient
+from adapters.unit_of_work import PgChargeReader, PgPaymentUnitOfWork
 from adapters.xendit import XenditClient
 from config import Settings
 from domain.charges import ChargeDesk
@@ -29,7 +30,14 @@ from routes import charges, webhooks
 from routes.deps import PaymentServices
 from routes.errors import ERROR_MAP
 from shared.background import BackgroundTasks
-from shared.db import close_idle_connection, create_engine, create_sessionmaker, ping
+from shared.db import (
+    ReadPool,
+    close_idle_connection,
+    create_asyncpg_pool,
+    create_engine,
+    create_sessionmaker,
+    ping,
+)
 from shared.http import make_client
 from shared.idempotency import IdempotencyStore, purge_expired_forever
 from shared.outbox import OutboxRelay, OutboxRetention, SignedWebhookDelivery
@@ -38,6 +46,9 @@ from shared.service_app import create_service_app
 VERSION = "1.0.0"
 # A slow transaction-service holds up only the relay; an unanswered event is retried with backoff.
 EVENT_DELIVERY_TIMEOUT_SECONDS = 5.0
+# How long a unit of work or a read waits for a pooled connection (SQLAlchemy's pool timeout):
+# longer is the same 503 database-unavailable.
+POOL_TIMEOUT_SECONDS = 30.0
 
 
 def utc_now() -> datetime:
@@ -69,8 +80,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The Idempotency-Key records, the outbox relay and the outbox retention (shared/) run on
+        # SQLAlchemy's engine; the payments' units of work and their reads on a plain asyncpg
+        # pool (adapters/unit_of_work.py).
         engine = create_engine(settings.database)
         sessions = create_sessionmaker(engine)
+        pool = await create_asyncpg_pool(settings.database)
+        reader = PgChargeReader(ReadPool(pool, acquire_timeout=POOL_TIMEOUT_SECONDS))
         midtrans_http = make_client(
             timeout=mt.timeout_seconds,
             connect_timeout=min(mt.timeout_seconds, 5.0),
@@ -120,7 +136,7 @@ def create_app(
         )
 
         def unit_of_work() -> UnitOfWork:
-            return PaymentUnitOfWork(sessions, on_events_committed=relay.wake)
+            return PgPaymentUnitOfWork(pool, relay.wake, acquire_timeout=POOL_TIMEOUT_SECONDS)
 
         idempotency = IdempotencyStore.configured(sessions, idempotency_keys, settings.idempotency)
 
@@ -128,9 +144,9 @@ def create_app(
         app.state.outbox_relay = relay
         app.state.idempotency = idempotency
         app.state.services = PaymentServices(
-            charges=ChargeDesk(unit_of_work, gateways, clock),
+            charges=ChargeDesk(unit_of_work, gateways, clock, reader),
             notifications=NotificationDesk(
-                unit_of_work, gateway, clock, mt.server_key.get_secret_value(), SqlChargeReader(engine)
+                unit_of_work, gateway, clock, mt.server_key.get_secret_value(), reader
             ),
             refunds=RefundDesk(unit_of_work, gateways, clock),
             xendit_callbacks=XenditCallbackDesk(
@@ -167,6 +183,7 @@ def create_app(
             await events_http.aclose()
             await xendit_http.aclose()
             await midtrans_http.aclose()
+            await pool.close()
             await engine.dispose()
 
     async def readiness(app: FastAPI) -> None:

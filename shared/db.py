@@ -4,6 +4,7 @@ base that rolls back unless the use case commits. Beside them, plain asyncpg poo
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from types import TracebackType
@@ -275,6 +276,11 @@ class AsyncpgUnitOfWork:
                 await self._pool.release(connection)
                 if closed and attempt == 1:
                     continue
+                raise
+            except asyncio.CancelledError:
+                # A job stopped in the middle of its BEGIN: the connection still goes back (rolled
+                # back by the pool), or closing the pool would wait for it for ever.
+                await self._pool.release(connection)
                 raise
             self._connection, self._transaction, self._open = connection, transaction, True
             self._bind(connection)

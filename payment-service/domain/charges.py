@@ -19,7 +19,7 @@ from domain.errors import (
 from domain.gateways import MIDTRANS, XENDIT, Gateways
 from domain.models import FINISHED, PAID_LIKE, Charge, ChargeStatus, GatewayStatus
 from domain.personal_data import same_request
-from domain.repository import Clock, UnitOfWork, UnitOfWorkFactory
+from domain.repository import ChargeReader, Clock, UnitOfWork, UnitOfWorkChargeReader, UnitOfWorkFactory
 from domain.requests import ChargeRequest
 from domain.status_updates import change_charge, record_status
 from domain.xendit import invoice_payload
@@ -39,10 +39,19 @@ def gateway_payload(gateway: str, request: ChargeRequest) -> dict[str, Any]:
 
 
 class ChargeDesk:
-    def __init__(self, uow: UnitOfWorkFactory, gateways: Gateways, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        gateways: Gateways,
+        clock: Clock,
+        charges: ChargeReader | None = None,
+    ) -> None:
         self._uow = uow
         self._gateways = gateways
         self._clock = clock
+        # A read, and the checks before a gateway call, read the charge on its own; a change
+        # locks it again in a unit of work and decides on what it finds there.
+        self._charges = charges or UnitOfWorkChargeReader(uow)
 
     async def create(self, idempotency_key: str, request: ChargeRequest) -> Charge:
         """One charge per order_id, created under one Idempotency-Key.
@@ -129,8 +138,7 @@ class ChargeDesk:
         await record_status(uow, charge.order_id, report, self._clock)
 
     async def get(self, order_id: str) -> Charge:
-        async with self._uow() as uow:
-            charge = await uow.charges.get(order_id)
+        charge = await self._charges.read(order_id)
         if charge is None:
             raise ChargeNotFound(f"No charge for order_id {order_id!r}.")
         return charge

@@ -1,10 +1,13 @@
 """shared.db.AsyncpgUnitOfWork on a real PostgreSQL: nothing is kept unless committed, a connection
-the server closed while it sat in the pool is replaced before the work starts, and no connection
-coming free in time is the pool timeout every caller maps to 503."""
+the server closed while it sat in the pool is replaced before the work starts, no connection
+coming free in time is the pool timeout every caller maps to 503, and one cancelled while it begins
+still gives its connection back."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import asyncpg
 import pytest
@@ -74,3 +77,35 @@ async def test_no_connection_free_in_time_is_the_pool_timeout(pool: asyncpg.Pool
         with pytest.raises(PoolTimeoutError):
             async with Notes(pool, acquire_timeout=0.1):
                 pass
+
+
+async def test_a_unit_of_work_cancelled_while_it_begins_gives_its_connection_back(pool: asyncpg.Pool) -> None:
+    # A background job stopped at shutdown may be cancelled in the middle of its BEGIN: the
+    # connection must still go back, or closing the pool waits for it for ever.
+    acquired = asyncio.Event()
+    acquire = asyncpg.Pool.acquire
+
+    def acquiring(self: asyncpg.Pool, *args: Any, **kwargs: Any) -> Any:
+        async def acquired_then_begin() -> Any:
+            connection = await acquire(self, *args, **kwargs)
+            acquired.set()  # the unit of work goes on to its BEGIN and waits for the server
+            return connection
+
+        return acquired_then_begin()
+
+    async def work() -> None:
+        async with Notes(pool):
+            await asyncio.sleep(60)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(asyncpg.Pool, "acquire", acquiring)
+        task = asyncio.create_task(work())
+        await acquired.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    async with Notes(pool, acquire_timeout=5) as uow:
+        await uow.connection.execute("INSERT INTO notes VALUES ('after')")
+        await uow.commit()
+    assert await _bodies(pool) == ["after"]
+    await asyncio.wait_for(pool.close(), 5)

@@ -12,9 +12,10 @@ import respx
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from adapters.db import PaymentUnitOfWork, notifications
+from adapters.db import notifications
+from adapters.unit_of_work import PgPaymentUnitOfWork
 from domain.notification_log import REJECTED_LIMIT, NotificationRetention
-from shared.db import create_engine, create_sessionmaker
+from shared.db import create_asyncpg_pool
 from shared.settings import DatabaseSettings
 from testkit.asgi import running_app
 from tests.api.support import create_charge, mock_status, notifications_for, notify, pay, table_rows
@@ -107,19 +108,18 @@ async def test_the_retention_job_purges_old_rejects_and_keeps_what_was_accepted(
         order_id = (await create_charge(client, midtrans))["order_id"]
         await notify(client, {**notification(order_id, "settlement"), "signature_key": "0" * 128})
         await pay(client, midtrans, order_id)
-    engine = create_engine(DatabaseSettings(DATABASE_URL=migrated_database_url))  # type: ignore[call-arg]
+    pool = await create_asyncpg_pool(DatabaseSettings(DATABASE_URL=migrated_database_url))  # type: ignore[call-arg]
     try:
-        sessions = create_sessionmaker(engine)
         later = datetime.now(UTC) + timedelta(days=8)
         retention = NotificationRetention(
-            lambda: PaymentUnitOfWork(sessions),
+            lambda: PgPaymentUnitOfWork(pool),
             lambda: later,
             reject_retention=timedelta(days=7),
             body_retention=timedelta(days=30),
         )
         purged = await retention.purge()
     finally:
-        await engine.dispose()
+        await pool.close()
     assert purged.rejects >= 1
     left = await table_rows(
         migrated_database_url, select(notifications).where(notifications.c.order_id == order_id)

@@ -17,9 +17,10 @@ from fastapi import FastAPI
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.db import PaymentUnitOfWork, charges, idempotency_keys, notifications, outbox
+from adapters.db import charges, idempotency_keys, notifications, outbox
+from adapters.unit_of_work import PgPaymentUnitOfWork
 from domain.notification_log import NotificationRetention, Purged
-from shared.db import create_engine, create_sessionmaker
+from shared.db import create_asyncpg_pool
 from shared.settings import DatabaseSettings, to_asyncpg_url
 from testkit.asgi import running_app
 from testkit.postgres import alembic
@@ -73,12 +74,11 @@ async def execute(database_url: str, statement: Any) -> None:
 
 
 async def run_retention(database_url: str, days_later: int, batch_size: int = 500) -> Purged:
-    engine = create_engine(DatabaseSettings(DATABASE_URL=database_url))  # type: ignore[call-arg]
+    pool = await create_asyncpg_pool(DatabaseSettings(DATABASE_URL=database_url))  # type: ignore[call-arg]
     try:
-        sessions = create_sessionmaker(engine)
         later = datetime.now(UTC) + timedelta(days=days_later)
         retention = NotificationRetention(
-            lambda: PaymentUnitOfWork(sessions),
+            lambda: PgPaymentUnitOfWork(pool),
             lambda: later,
             reject_retention=timedelta(days=7),
             body_retention=timedelta(days=30),
@@ -86,7 +86,7 @@ async def run_retention(database_url: str, days_later: int, batch_size: int = 50
         )
         return await retention.purge()
     finally:
-        await engine.dispose()
+        await pool.close()
 
 
 async def test_a_xendit_invoice_request_keeps_no_customer_once_xendit_has_it(

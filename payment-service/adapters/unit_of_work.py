@@ -1,0 +1,309 @@
+"""The payments' unit of work straight on asyncpg: one transaction per unit, rolled back unless the
+use case commits, its statements the SQL SQLAlchemy sends for them, compiled once from the tables
+declared in adapters/db.py (the migrations use them). Through SQLAlchemy's session each statement
+of a charge and of a notification (the charge's look-up, insert, locked read and update, the
+event, the notification recorded) cost several times the CPU of the same statement here, in the
+session, connection and result wrappers and the greenlet hop, for no check these statements need.
+
+The unlocked read before a gateway call (`PgChargeReader`) is one statement on its own, outside a
+transaction, on shared.db's ReadPool. JSONB columns go as JSON text (`json.dumps`, as SQLAlchemy
+writes them: a None is JSON null) and come back as text (asyncpg's own codec), decoded here."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, cast
+
+import asyncpg
+from sqlalchemy import DateTime, Integer, bindparam, delete, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ClauseElement
+
+from adapters.db import (
+    MUTABLE_COLUMNS,
+    charge_from_row,
+    charges,
+    mutable_columns,
+    notifications,
+    outbox,
+    refund_from_row,
+    refund_to_json,
+    refunds,
+)
+from domain.models import Charge
+from domain.repository import (
+    ChargeRepository,
+    EventOutbox,
+    NotificationLog,
+    ReceivedNotification,
+    Refund,
+    RefundRepository,
+    StoredNotification,
+    Verdict,
+)
+from shared.db import AsyncpgUnitOfWork, ReadPool
+
+_DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+
+
+def _compiled(statement: ClauseElement) -> tuple[str, tuple[str, ...]]:
+    """The SQL SQLAlchemy sends for `statement` (asyncpg's `$n` parameters, their casts) and the
+    names of its parameters in order."""
+    compiled = cast(SQLCompiler, statement.compile(dialect=_DIALECT))
+    return str(compiled), tuple(compiled.positiontup or ())
+
+
+def _in_order(names: tuple[str, ...], values: Mapping[str, Any]) -> list[Any]:
+    return [values[name] for name in names]
+
+
+def _count(status: str) -> int:
+    """The row count of a command's status ("INSERT 0 1", "DELETE 3")."""
+    return int(status.rsplit(" ", 1)[-1])
+
+
+_BY_ORDER_ID = select(charges).where(charges.c.order_id == bindparam("order_id"))
+CHARGE, _ = _compiled(_BY_ORDER_ID)
+CHARGE_LOCKED, _ = _compiled(_BY_ORDER_ID.with_for_update())
+ADD_CHARGE, ADDED = _compiled(
+    pg_insert(charges)
+    .values({column.name: bindparam(column.name) for column in charges.c})
+    .on_conflict_do_nothing()  # the key or the order_id: the caller re-reads
+)
+SAVE_CHARGE, SAVED = _compiled(
+    update(charges)
+    .where(charges.c.id == bindparam("charge_id"))
+    .values({name: bindparam(name) for name in MUTABLE_COLUMNS})
+)
+# Every column but reduced_at: a notification arrives whole.
+ADD_NOTIFICATION, NOTIFIED = _compiled(
+    notifications.insert().values(
+        {column.name: bindparam(column.name) for column in notifications.c if column.name != "reduced_at"}
+    )
+)
+PURGE_REJECTED, PURGED = _compiled(
+    delete(notifications).where(
+        notifications.c.verdict != bindparam("accepted"),
+        notifications.c.received_at < bindparam("before"),
+    )
+)
+TO_REDUCE, TO_REDUCE_ARGS = _compiled(
+    select(notifications.c.id, notifications.c.gateway, notifications.c.raw_body, notifications.c.body)
+    .where(
+        notifications.c.verdict == bindparam("accepted"),
+        notifications.c.reduced_at.is_(None),
+        notifications.c.received_at < bindparam("before"),
+    )
+    .order_by(notifications.c.received_at)
+    .limit(bindparam("limit", type_=Integer))
+    .with_for_update(skip_locked=True)  # another replica's round takes other rows
+)
+REDUCE, REDUCED = _compiled(
+    update(notifications)
+    .where(notifications.c.id == bindparam("notification_id"))
+    .values(raw_body=bindparam("raw_body"), body=bindparam("body"), reduced_at=bindparam("reduced_at"))
+)
+REFUND, _ = _compiled(select(refunds).where(refunds.c.refund_key == bindparam("refund_key")))
+ADD_REFUND, REFUNDED = _compiled(
+    refunds.insert().values({column.name: bindparam(column.name) for column in refunds.c})
+)
+ADD_EVENT_ONCE, EVENT_ADDED = _compiled(
+    pg_insert(outbox)
+    .values(id=bindparam("id"), topic=bindparam("topic"), payload=bindparam("payload"))
+    .on_conflict_do_nothing(index_elements=[outbox.c.id])
+    .returning(outbox.c.id)
+)
+# SKIP LOCKED: the relay (or another replica's purge) holding a row keeps it this round.
+FORGET_INSTRUCTIONS, FORGET_ARGS = _compiled(
+    text(
+        "UPDATE outbox SET payload = payload - 'payment_instructions' WHERE id IN ("
+        "SELECT id FROM outbox WHERE delivered_at < :before "
+        "AND payload ? 'payment_instructions' LIMIT :limit FOR UPDATE SKIP LOCKED) RETURNING id"
+    ).bindparams(bindparam("before", type_=DateTime(timezone=True)), bindparam("limit", type_=Integer))
+)
+
+
+def _from_json(value: str | None) -> Any:
+    return json.loads(value) if value is not None else None
+
+
+def _charge(record: asyncpg.Record | None) -> Charge | None:
+    if record is None:
+        return None
+    row = dict(record.items())
+    row["request"] = json.loads(row["request"])
+    return charge_from_row(row)
+
+
+class PgChargeRepository:
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self._connection = connection
+
+    async def get(self, order_id: str, *, lock: bool = False) -> Charge | None:
+        return _charge(await self._connection.fetchrow(CHARGE_LOCKED if lock else CHARGE, order_id))
+
+    async def add(self, charge: Charge) -> bool:
+        values = {
+            "id": charge.id,
+            "order_id": charge.order_id,
+            "gateway": charge.gateway,
+            "gross_amount": charge.gross_amount,
+            "currency": charge.currency,
+            "expires_at": charge.expires_at,
+            "idempotency_key": charge.idempotency_key,
+            "created_at": charge.created_at,
+            **_mutable_values(charge),
+        }
+        return _count(await self._connection.execute(ADD_CHARGE, *_in_order(ADDED, values))) > 0
+
+    async def save(self, charge: Charge) -> None:
+        values = {"charge_id": charge.id, **_mutable_values(charge)}
+        await self._connection.execute(SAVE_CHARGE, *_in_order(SAVED, values))
+
+
+def _mutable_values(charge: Charge) -> dict[str, Any]:
+    values = mutable_columns(charge)
+    values["request"] = json.dumps(values["request"])
+    return values
+
+
+class PgChargeReader:
+    """The charge as last committed, one SELECT on its own (no BEGIN or ROLLBACK around it)."""
+
+    def __init__(self, reads: ReadPool) -> None:
+        self._reads = reads
+
+    async def read(self, order_id: str) -> Charge | None:
+        return _charge(await self._reads.fetchrow(CHARGE, order_id))
+
+
+class PgNotificationLog:
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self._connection = connection
+
+    async def add(self, notification: ReceivedNotification) -> None:
+        values = {
+            "id": notification.id,
+            "gateway": notification.gateway,
+            "order_id": notification.order_id,
+            "transaction_status": notification.transaction_status,
+            "verdict": notification.verdict.value,
+            "detail": notification.detail,
+            "raw_body": notification.raw_body.replace("\x00", ""),  # PostgreSQL text has no NUL
+            "body": json.dumps(notification.body if "\\u0000" not in notification.raw_body else None),
+            "received_at": notification.received_at,
+        }
+        await self._connection.execute(ADD_NOTIFICATION, *_in_order(NOTIFIED, values))
+
+    async def purge_rejected(self, received_before: datetime) -> int:
+        values = {"accepted": Verdict.ACCEPTED.value, "before": received_before}
+        return _count(await self._connection.execute(PURGE_REJECTED, *_in_order(PURGED, values)))
+
+    async def accepted_to_reduce(self, received_before: datetime, limit: int) -> list[StoredNotification]:
+        values = {"accepted": Verdict.ACCEPTED.value, "before": received_before, "limit": limit}
+        records = await self._connection.fetch(TO_REDUCE, *_in_order(TO_REDUCE_ARGS, values))
+        return [
+            StoredNotification(r["id"], r["gateway"], r["raw_body"], _from_json(r["body"])) for r in records
+        ]
+
+    async def reduce(self, notification_id: uuid.UUID, body: dict[str, Any], reduced_at: datetime) -> None:
+        text_body = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        values = {
+            "notification_id": notification_id,
+            "raw_body": text_body.replace("\\u0000", ""),  # PostgreSQL text and JSONB hold no NUL
+            "body": json.dumps(body if "\\u0000" not in text_body else None),
+            "reduced_at": reduced_at,
+        }
+        await self._connection.execute(REDUCE, *_in_order(REDUCED, values))
+
+
+class PgRefundRepository:
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self._connection = connection
+
+    async def get(self, refund_key: str) -> Refund | None:
+        record = await self._connection.fetchrow(REFUND, refund_key)
+        if record is None:
+            return None
+        row = dict(record.items())
+        row["result"] = json.loads(row["result"])
+        return refund_from_row(row)
+
+    async def add(self, refund: Refund) -> None:
+        values = {
+            "refund_key": refund.refund_key,
+            "order_id": refund.order_id,
+            "amount": refund.amount,
+            "reason": refund.reason,
+            "result": json.dumps(refund_to_json(refund)),
+            "created_at": refund.created_at,
+        }
+        await self._connection.execute(ADD_REFUND, *_in_order(REFUNDED, values))
+
+
+async def _add_event_once(
+    connection: asyncpg.Connection, topic: str, payload: dict[str, Any], event_id: uuid.UUID
+) -> bool:
+    """shared.outbox.add_event_once on an asyncpg connection, the same statement: the event row
+    under an id derived from the fact, so the same fact observed twice is one event; False if it
+    exists."""
+    values = {"id": event_id, "topic": topic, "payload": json.dumps(payload)}
+    return await connection.fetchval(ADD_EVENT_ONCE, *_in_order(EVENT_ADDED, values)) is not None
+
+
+class PgEventOutbox:
+    """The events, written in the unit of work's transaction."""
+
+    def __init__(self, connection: asyncpg.Connection, on_added: Callable[[], None]) -> None:
+        self._connection = connection
+        self._on_added = on_added
+
+    async def add_once(self, event_id: uuid.UUID, topic: str, payload: dict[str, Any]) -> bool:
+        added = await _add_event_once(self._connection, topic, payload, event_id)
+        if added:
+            self._on_added()
+        return added
+
+    async def forget_payment_instructions(self, delivered_before: datetime, limit: int) -> int:
+        values = {"before": delivered_before, "limit": limit}
+        return len(await self._connection.fetch(FORGET_INSTRUCTIONS, *_in_order(FORGET_ARGS, values)))
+
+
+class PgPaymentUnitOfWork(AsyncpgUnitOfWork):
+    """Wakes the outbox relay after a commit that wrote an event, so it leaves now."""
+
+    charges: ChargeRepository
+    notifications: NotificationLog
+    refunds: RefundRepository
+    events: EventOutbox
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        on_events_committed: Callable[[], None] | None = None,
+        *,
+        acquire_timeout: float = 30.0,
+    ) -> None:
+        super().__init__(pool, acquire_timeout=acquire_timeout)
+        self._on_events_committed = on_events_committed
+        self._events_pending = False
+
+    def _bind(self, connection: asyncpg.Connection) -> None:
+        self.charges = PgChargeRepository(connection)
+        self.notifications = PgNotificationLog(connection)
+        self.refunds = PgRefundRepository(connection)
+        self.events = PgEventOutbox(connection, self._event_added)
+
+    def _event_added(self) -> None:
+        self._events_pending = True
+
+    async def commit(self) -> None:
+        await super().commit()
+        if self._events_pending and self._on_events_committed is not None:
+            self._on_events_committed()
+        self._events_pending = False

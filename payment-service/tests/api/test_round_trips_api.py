@@ -1,0 +1,99 @@
+"""Round trips to PostgreSQL per step of a payment: each one costs this service's CPU and the
+database's, and every booking makes a charge and hears its notification. Counted at the driver
+(asyncpg: BEGIN, COMMIT and ROLLBACK, and statements; not the once-per-connection prepares), on
+open connections; the budgets are today's counts, so a change that adds round trips to the money
+path has to say so here."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from asyncpg.connection import Connection
+from asyncpg.prepared_stmt import PreparedStatement
+from fastapi import FastAPI
+
+from testkit.asgi import running_app
+from tests.api.support import charge_body, mock_snap, mock_status, new_order_id, notify
+from tests.conftest import INTERNAL
+from tests.midtrans_payloads import notification, status_body
+
+
+class RoundTrips:
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def take(self) -> list[str]:
+        """What was sent since the last take, prepares left out: a connection prepares each
+        statement once, and which pooled connection a step gets is chance."""
+        sent, self.sent = self.sent, []
+        return [s for s in sent if not s.startswith("PREPARE ")]
+
+
+@pytest.fixture
+def round_trips(monkeypatch: pytest.MonkeyPatch) -> RoundTrips:
+    seen = RoundTrips()
+
+    def counting(cls: type[Any], name: str, label: Callable[[Any, tuple[Any, ...]], str]) -> None:
+        original: Callable[..., Awaitable[Any]] = getattr(cls, name)
+
+        async def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+            seen.sent.append(label(self, args))
+            return await original(self, *args, **kwargs)
+
+        monkeypatch.setattr(cls, name, counted)
+
+    # What asyncpg sends: BEGIN/COMMIT/ROLLBACK, prepares, each prepared statement's execution
+    # (SQLAlchemy), and statements run on a connection itself (a plain asyncpg pool's).
+    counting(Connection, "execute", lambda _, args: str(args[0]))
+    for name in ("fetch", "fetchrow", "fetchval"):
+        counting(Connection, name, lambda _, args: str(args[0]))
+    counting(Connection, "prepare", lambda _, args: "PREPARE " + str(args[0]))
+    for name in ("fetch", "fetchrow", "fetchval", "executemany"):
+        counting(PreparedStatement, name, lambda stmt, _: stmt.get_query())
+    return seen
+
+
+async def _one_payment(
+    client: httpx.AsyncClient, midtrans: respx.MockRouter, trips: RoundTrips
+) -> dict[str, list[str]]:
+    order_id = new_order_id()
+    steps: dict[str, list[str]] = {}
+    mock_snap(midtrans)
+    trips.take()
+    created = await client.post(
+        "/internal/charges",
+        json=charge_body(order_id),
+        headers={**INTERNAL, "Idempotency-Key": f"k-{order_id}"},
+    )
+    assert created.status_code == 201, created.text
+    steps["charge"] = trips.take()
+    read = await client.get(f"/internal/charges/{order_id}", headers=INTERNAL)
+    assert read.status_code == 200, read.text
+    steps["read"] = trips.take()
+    mock_status(midtrans, order_id, status_body(order_id, "settlement", payment_type="gopay"))
+    notified = await notify(client, notification(order_id, "settlement", payment_type="gopay"))
+    assert notified.status_code == 200, notified.text
+    steps["notification"] = trips.take()
+    return steps
+
+
+async def test_a_payment_s_round_trips_stay_within_budget(
+    app: FastAPI, midtrans: respx.MockRouter, round_trips: RoundTrips
+) -> None:
+    async with running_app(app) as client:
+        await _one_payment(client, midtrans, round_trips)  # opens the pools' connections
+        steps = await _one_payment(client, midtrans, round_trips)
+
+    # The key's claim; BEGIN, the charge's look-up, its insert-first row, COMMIT; BEGIN, the row
+    # locked, (Snap), the token saved, COMMIT; the key's answer.
+    assert len(steps["charge"]) <= 10, steps["charge"]
+    # One SELECT, no BEGIN/ROLLBACK around it.
+    assert len(steps["read"]) == 1, steps["read"]
+    # The unlocked read for the checks; (Midtrans's status); BEGIN, the row locked, the charge
+    # saved, its event, the notification recorded, COMMIT.
+    assert sum("outbox" in s for s in steps["notification"]) == 1, steps["notification"]
+    assert len(steps["notification"]) <= 7, steps["notification"]

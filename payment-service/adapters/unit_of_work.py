@@ -47,6 +47,7 @@ from domain.repository import (
     Verdict,
 )
 from shared.db import AsyncpgUnitOfWork, ReadPool
+from shared.outbox import add_event_once_on_connection
 
 _DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 
@@ -111,12 +112,6 @@ REDUCE, REDUCED = _compiled(
 REFUND, _ = _compiled(select(refunds).where(refunds.c.refund_key == bindparam("refund_key")))
 ADD_REFUND, REFUNDED = _compiled(
     refunds.insert().values({column.name: bindparam(column.name) for column in refunds.c})
-)
-ADD_EVENT_ONCE, EVENT_ADDED = _compiled(
-    pg_insert(outbox)
-    .values(id=bindparam("id"), topic=bindparam("topic"), payload=bindparam("payload"))
-    .on_conflict_do_nothing(index_elements=[outbox.c.id])
-    .returning(outbox.c.id)
 )
 # SKIP LOCKED: the relay (or another replica's purge) holding a row keeps it this round.
 FORGET_INSTRUCTIONS, FORGET_ARGS = _compiled(
@@ -246,16 +241,6 @@ class PgRefundRepository:
         await self._connection.execute(ADD_REFUND, *_in_order(REFUNDED, values))
 
 
-async def _add_event_once(
-    connection: asyncpg.Connection, topic: str, payload: dict[str, Any], event_id: uuid.UUID
-) -> bool:
-    """shared.outbox.add_event_once on an asyncpg connection, the same statement: the event row
-    under an id derived from the fact, so the same fact observed twice is one event; False if it
-    exists."""
-    values = {"id": event_id, "topic": topic, "payload": json.dumps(payload)}
-    return await connection.fetchval(ADD_EVENT_ONCE, *_in_order(EVENT_ADDED, values)) is not None
-
-
 class PgEventOutbox:
     """The events, written in the unit of work's transaction."""
 
@@ -264,7 +249,7 @@ class PgEventOutbox:
         self._on_added = on_added
 
     async def add_once(self, event_id: uuid.UUID, topic: str, payload: dict[str, Any]) -> bool:
-        added = await _add_event_once(self._connection, topic, payload, event_id)
+        added = await add_event_once_on_connection(self._connection, outbox, topic, payload, event_id)
         if added:
             self._on_added()
         return added

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 import httpx
 from fastapi import FastAPI
@@ -29,7 +28,7 @@ from routes import charges, webhooks
 from routes.deps import PaymentServices
 from routes.errors import ERROR_MAP
 from shared.background import BackgroundTasks
-from shared.db import close_idle_connection, create_engine, create_sessionmaker, ping
+from shared.db import create_asyncpg_pool, create_engine, create_sessionmaker, ping
 from shared.http import make_client
 from shared.idempotency import IdempotencyStore, purge_expired_forever
 from shared.outbox import OutboxRelay, OutboxRetention, SignedWebhookDelivery
@@ -71,6 +70,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database)
         sessions = create_sessionmaker(engine)
+        pool = await create_asyncpg_pool(settings.database)  # the relay's passes, the Idempotency-Keys
         midtrans_http = make_client(
             timeout=mt.timeout_seconds,
             connect_timeout=min(mt.timeout_seconds, 5.0),
@@ -87,14 +87,13 @@ def create_app(
             transport=events_transport,
         )
         relay = OutboxRelay(
-            sessions,
+            pool,
             outbox,
             SignedWebhookDelivery(
                 events_http, settings.events.events_url, settings.events.webhook_secret.get_secret_value()
             ),
             poll_interval=settings.events.poll_interval_seconds,
             idle_ceiling_seconds=settings.idle_poll.max_seconds,
-            let_go=partial(close_idle_connection, engine),
             max_backoff_seconds=settings.events.max_backoff_seconds,
             concurrency=settings.events.concurrency,
         )
@@ -122,7 +121,7 @@ def create_app(
         def unit_of_work() -> UnitOfWork:
             return PaymentUnitOfWork(sessions, on_events_committed=relay.wake)
 
-        idempotency = IdempotencyStore.configured(sessions, idempotency_keys, settings.idempotency)
+        idempotency = IdempotencyStore.configured(pool, idempotency_keys, settings.idempotency)
 
         app.state.engine = engine
         app.state.outbox_relay = relay
@@ -167,6 +166,7 @@ def create_app(
             await events_http.aclose()
             await xendit_http.aclose()
             await midtrans_http.aclose()
+            await pool.close()
             await engine.dispose()
 
     async def readiness(app: FastAPI) -> None:

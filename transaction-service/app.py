@@ -11,7 +11,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
-from functools import partial
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -31,7 +30,14 @@ from routes import orders, payments, reports, transactions, webhooks
 from routes.errors import install_error_handlers
 from routes.order_wait import StatusWait
 from shared.background import BackgroundTasks
-from shared.db import close_idle_connection, create_engine, create_read_pool, create_sessionmaker, ping
+from shared.db import (
+    ReadPool,
+    close_idle_connection,
+    create_asyncpg_pool,
+    create_engine,
+    create_sessionmaker,
+    ping,
+)
 from shared.http import make_client
 from shared.idempotency import IdempotencyStore, purge_expired_forever
 from shared.idle_backoff import LET_GO_AFTER_SECONDS
@@ -88,9 +94,11 @@ def create_app(
         async with AsyncExitStack() as stack:
             engine = create_engine(settings.database)
             stack.push_async_callback(engine.dispose)
-            # The reading unit of work's one-statement reads (the status poll): shared.db.ReadPool.
-            read_pool = await create_read_pool(settings.database)
-            stack.push_async_callback(read_pool.close)
+            # The relays' passes, the Idempotency-Keys and the reading unit of work's
+            # one-statement reads (the status poll, shared.db.ReadPool): a plain asyncpg pool.
+            pool = await create_asyncpg_pool(settings.database)
+            stack.push_async_callback(pool.close)
+            read_pool = ReadPool(pool, acquire_timeout=30.0)
             auth_client = make_client(settings.internal.auth_service_url)
             stack.push_async_callback(auth_client.aclose)
             timeout = settings.upstream.timeout_seconds
@@ -123,12 +131,11 @@ def create_app(
             deliverer = make_event_deliverer(broker.url, webhook=webhook, topology=broker.topology())
             stack.push_async_callback(deliverer.close)
             event_relay = OutboxRelay(
-                sessions,
+                pool,
                 tables.outbox,
                 deliverer,
                 poll_interval=settings.workers.poll_interval_seconds,
                 idle_ceiling_seconds=settings.idle_poll.max_seconds,
-                let_go=partial(close_idle_connection, engine),
                 max_backoff_seconds=settings.workers.max_backoff_seconds,
                 concurrency=settings.workers.concurrency,
             )
@@ -162,12 +169,11 @@ def create_app(
                 await money_path.jobs.run(event.topic, event.payload)
 
             work_relay = OutboxRelay(
-                sessions,
+                pool,
                 tables.work_queue,
                 run_job,
                 poll_interval=settings.workers.poll_interval_seconds,
                 idle_ceiling_seconds=settings.idle_poll.max_seconds,
-                let_go=partial(close_idle_connection, engine),
                 max_backoff_seconds=settings.workers.max_backoff_seconds,
                 concurrency=settings.workers.concurrency,
             )
@@ -186,7 +192,7 @@ def create_app(
             )
             app.state.money_path = money_path
             app.state.status_wait = StatusWait(order_changes, settings.orders.status_wait_max_seconds)
-            idempotency = IdempotencyStore.configured(sessions, tables.idempotency_keys, settings.idempotency)
+            idempotency = IdempotencyStore.configured(pool, tables.idempotency_keys, settings.idempotency)
             app.state.idempotency = idempotency
             app.state.event_relay = event_relay
             app.state.work_relay = work_relay

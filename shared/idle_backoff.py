@@ -49,7 +49,6 @@ class IdleBackoff:
         self._wait = base_seconds  # the wait the latest pass set
         self._rung = False  # a wake-up no read has covered yet
         self._looks = 0  # passes on their way to read, whose read has not gone out
-        self._carried = False  # a wake-up that ended the latest sleep: the next pass's
         self._wakeup = asyncio.Event()  # set while rung and no pass is on its way to read
 
     @property
@@ -88,8 +87,7 @@ class IdleBackoff:
         for that read instead of starting another pass."""
         self._looks += 1
         self._settle()
-        carried, self._carried = self._carried, False
-        return Look(self, carried)
+        return Look(self)
 
     def _settle(self) -> None:
         if self._rung and self._looks == 0:
@@ -110,26 +108,27 @@ class IdleBackoff:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=min(left, self._base))
         # The pass that follows covers every wake-up so far.
-        self._carried, self._rung = self._rung, False
+        self._rung = False
         self._settle()
 
 
 class Look:
     """A pass on its way to read (IdleBackoff.look)."""
 
-    def __init__(self, backoff: IdleBackoff, carried: bool) -> None:
+    def __init__(self, backoff: IdleBackoff) -> None:
         self._backoff = backoff
-        self._carried = carried  # the wake-up that started this pass
         self._open = True
 
     def reading(self) -> bool:
         """The pass's read goes out now (call it just before sending): it sees every row
         committed before a wake-up rung so far, so none of them needs another pass. True if one
-        was rung: the pass rings again should it fail."""
+        was rung (since the sleep that started the pass): the pass rings again should it fail,
+        as that wake-up would have started another pass had the read not taken it. The wake-up
+        that started the pass is not rung again: a pass failing every time would poll at once."""
         self.close()
         rung, self._backoff._rung = self._backoff._rung, False
         self._backoff._settle()
-        return rung or self._carried
+        return rung
 
     def close(self) -> None:
         """The pass ended without reading (or has read): it no longer holds wake-ups back."""

@@ -23,6 +23,34 @@ metadata = MetaData()
 outbox = outbox_table(metadata)
 
 
+class Broken:
+    """A connection whose claim fails (the database went away under it)."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.connection, name)
+
+    async def fetch(self, *args: Any) -> Any:
+        raise ConnectionError("the database went away")
+
+
+class BreakingPool(CountingPool):
+    """Its connections' claims fail: the first one's, or (`always`) every one's."""
+
+    def __init__(self, pool: asyncpg.Pool, *, always: bool = False) -> None:
+        super().__init__(pool)
+        self.always = always
+
+    async def acquire(self, **kwargs: Any) -> Any:
+        connection = await super().acquire(**kwargs)
+        return Broken(connection) if self.always or len(self.taken) == 1 else connection
+
+    async def release(self, connection: Any) -> None:
+        await super().release(connection.connection if isinstance(connection, Broken) else connection)
+
+
 @pytest.fixture
 def database_url(make_database: Callable[[str], str]) -> str:
     return to_asyncpg_url(make_database("outbox_wake"))
@@ -119,37 +147,31 @@ async def test_a_pass_that_fails_after_taking_a_wake_up_rings_it_again(
     async def deliver(event: OutboxEvent) -> None:
         attempts.append(event.payload["n"])
 
-    relay = OutboxRelay(cast(asyncpg.Pool, pool), outbox, deliver, poll_interval=30)
+    breaking = BreakingPool(pool.pool)
+    relay = OutboxRelay(cast(asyncpg.Pool, breaking), outbox, deliver, poll_interval=30)
+    breaking.gate.clear()
     async with _running(relay):
-        await _until(lambda: len(pool.taken) == 1)
-        await asyncio.sleep(0.2)  # the first pass found nothing and sleeps (30 s)
-        real = pool.pool
-
-        class Broken:
-            """A connection whose claim fails (the database went away under it)."""
-
-            def __init__(self, connection: Any) -> None:
-                self._connection = connection
-
-            def __getattr__(self, name: str) -> Any:
-                return getattr(self._connection, name)
-
-            async def fetch(self, *args: Any) -> Any:
-                raise ConnectionError("the database went away")
-
-        breaks = [True]
-
-        async def acquire(**kwargs: Any) -> Any:
-            pool.taken.append(0.0)
-            connection = await real.acquire(**kwargs)
-            return Broken(connection) if breaks and breaks.pop() else connection
-
-        async def release(connection: Any) -> None:
-            await real.release(getattr(connection, "_connection", connection))
-
-        pool.acquire = acquire  # type: ignore[method-assign]
-        pool.release = release  # type: ignore[method-assign]
+        await _until(lambda: len(breaking.taken) == 1)  # the first pass waits for its connection
         await _add(sessions, 1)
-        relay.wake()
+        relay.wake()  # left to that pass's claim, which fails
+        breaking.gate.set()
         await _until(lambda: attempts == [1])
-    assert len(pool.taken) == 3  # the empty first pass, the failed one, the one it rang for
+    assert len(breaking.taken) == 2  # the failed pass, and the one it rang for
+
+
+async def test_a_relay_whose_claims_keep_failing_backs_off_after_a_wake_up(
+    sessions: async_sessionmaker[AsyncSession], pool: CountingPool
+) -> None:
+    async def deliver(event: OutboxEvent) -> None:
+        raise AssertionError("no claim succeeds")
+
+    failing = BreakingPool(pool.pool, always=True)
+    relay = OutboxRelay(cast(asyncpg.Pool, failing), outbox, deliver, poll_interval=0.05)
+    async with _running(relay):
+        await asyncio.sleep(0.3)
+        before = len(failing.taken)
+        relay.wake()
+        await asyncio.sleep(0.5)
+    # The woken pass fails at its claim and rings nothing again: the back-off (0.05 s, doubling)
+    # sets the next passes, not a loop of passes at once.
+    assert len(failing.taken) - before <= 4

@@ -11,7 +11,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from functools import partial
 
 import httpx
 from fastapi import FastAPI
@@ -37,7 +36,7 @@ from routes.deps import AuthServices
 from routes.errors import ERROR_MAP, install_auth_error_handlers
 from routes.me_fast_path import MeFastPath
 from shared.background import BackgroundTasks
-from shared.db import close_idle_connection, create_engine, create_read_pool, create_sessionmaker, ping
+from shared.db import ReadPool, create_asyncpg_pool, create_engine, create_sessionmaker, ping
 from shared.http import make_client
 from shared.outbox import OutboxRelay, OutboxRetention, SignedWebhookDelivery
 from shared.service_app import create_service_app
@@ -81,8 +80,10 @@ def create_app(
             logger.warning("JWT_PRIVATE_KEY is not set: signing with a throwaway key (local only)")
         engine = create_engine(settings.database)
         sessions = create_sessionmaker(engine)
-        # Token checks and account look-ups: one autocommit statement each (shared.db.ReadPool).
-        read_pool = await create_read_pool(settings.database)
+        # The relay's passes, and token checks and account look-ups: one autocommit statement
+        # each (shared.db.ReadPool), on a plain asyncpg pool.
+        pool = await create_asyncpg_pool(settings.database)
+        read_pool = ReadPool(pool, acquire_timeout=30.0)
         reader = AccountReader(read_pool)
         client = make_client(
             settings.events.user_service_url,
@@ -90,14 +91,13 @@ def create_app(
             transport=user_service_transport,
         )
         relay = OutboxRelay(
-            sessions,
+            pool,
             outbox,
             SignedWebhookDelivery(
                 client, settings.events.events_url, settings.events.secret.get_secret_value()
             ),
             poll_interval=settings.events.poll_interval_seconds,
             idle_ceiling_seconds=settings.idle_poll.max_seconds,
-            let_go=partial(close_idle_connection, engine),
         )
         store = rate_limit_store or rate_limit_storage(settings.rate_limit.redis_url)
         throttle = LimitsLoginThrottle(
@@ -161,7 +161,7 @@ def create_app(
         finally:
             await background.aclose()
             await client.aclose()
-            await read_pool.close()
+            await pool.close()
             await engine.dispose()
 
     async def readiness(app: FastAPI) -> None:

@@ -22,7 +22,7 @@ from domain.search import Catalogue, FerrySearch
 from routes import bookings, ferries
 from routes.errors import ERROR_MAP
 from shared.background import BackgroundTasks
-from shared.db import create_engine, create_sessionmaker, ping
+from shared.db import create_asyncpg_pool, create_engine, create_sessionmaker, ping
 from shared.http import make_client
 from shared.idempotency import IdempotencyStore, purge_expired_forever
 from shared.kept_answers import KeptAnswers
@@ -83,7 +83,9 @@ def create_app(
             app.state.booking_desk = BookingDesk(
                 client, offer_cache, lambda: SqlBookingUnitOfWork(sessions), clock
             )
-            idempotency = IdempotencyStore.configured(sessions, idempotency_keys, settings.idempotency)
+            pool = await create_asyncpg_pool(settings.database)  # the Idempotency-Keys
+            stack.push_async_callback(pool.close)
+            idempotency = IdempotencyStore.configured(pool, idempotency_keys, settings.idempotency)
             app.state.idempotency = idempotency
             tasks = BackgroundTasks()
             stack.push_async_callback(tasks.aclose)

@@ -27,7 +27,7 @@ from routes.encoded import EncodedResults
 from routes.errors import ERROR_MAP
 from routes.schemas import SearchOut
 from shared.background import BackgroundTasks
-from shared.db import ReadPool, create_asyncpg_pool, create_engine, create_sessionmaker, ping
+from shared.db import ReadPool, create_asyncpg_pool, create_engine, ping
 from shared.http import make_client
 from shared.idempotency import IdempotencyStore, purge_expired_forever
 from shared.kept_answers import KeptAnswers
@@ -119,14 +119,12 @@ def create_app(
                 window_seconds=limits.window_seconds,
             )
             app.state.offer_desk = OfferDesk(search.suppliers, offer_cache, policy, price_checks)
-            sessions = create_sessionmaker(engine)  # the Idempotency-Keys of holds
-            # The bookings' units of work on a plain asyncpg pool (adapters/unit_of_work.py).
+            # The bookings' units of work (adapters/unit_of_work.py) and the Idempotency-Keys of
+            # holds on a plain asyncpg pool.
             pool = await create_asyncpg_pool(settings.database)
             stack.push_async_callback(pool.close)
             reading = PgReadingUnitOfWork(ReadPool(pool, acquire_timeout=30.0))
-            app.state.hold_keys = IdempotencyStore.configured(
-                sessions, idempotency_keys, settings.idempotency
-            )
+            app.state.hold_keys = IdempotencyStore.configured(pool, idempotency_keys, settings.idempotency)
             tasks = BackgroundTasks()
             stack.push_async_callback(tasks.aclose)
             tasks.start(

@@ -22,7 +22,7 @@ from domain.search import HotelSearch, SearchPolicy
 from routes import bookings, hotels
 from routes.errors import ERROR_MAP
 from shared.background import BackgroundTasks
-from shared.db import create_engine, create_sessionmaker, ping
+from shared.db import create_asyncpg_pool, create_engine, create_sessionmaker, ping
 from shared.http import make_client
 from shared.idempotency import IdempotencyStore, purge_expired_forever
 from shared.kept_answers import KeptAnswers
@@ -78,7 +78,9 @@ def create_app(
                 quote_ttl_seconds=settings.search.quote_ttl_seconds,
                 offer_ttl_seconds=settings.search.offer_ttl_seconds,
             )
-            hold_keys = IdempotencyStore.configured(sessions, idempotency_keys, settings.idempotency)
+            pool = await create_asyncpg_pool(settings.database)  # the Idempotency-Keys
+            stack.push_async_callback(pool.close)
+            hold_keys = IdempotencyStore.configured(pool, idempotency_keys, settings.idempotency)
             app.state.hold_keys = hold_keys
             tasks = BackgroundTasks()
             stack.push_async_callback(tasks.aclose)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 import httpx
 from fastapi import FastAPI
@@ -30,14 +29,7 @@ from routes import charges, webhooks
 from routes.deps import PaymentServices
 from routes.errors import ERROR_MAP
 from shared.background import BackgroundTasks
-from shared.db import (
-    ReadPool,
-    close_idle_connection,
-    create_asyncpg_pool,
-    create_engine,
-    create_sessionmaker,
-    ping,
-)
+from shared.db import ReadPool, create_asyncpg_pool, create_engine, create_sessionmaker, ping
 from shared.http import make_client
 from shared.idempotency import IdempotencyStore, purge_expired_forever
 from shared.outbox import OutboxRelay, OutboxRetention, SignedWebhookDelivery
@@ -80,9 +72,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # The Idempotency-Key records, the outbox relay and the outbox retention (shared/) run on
-        # SQLAlchemy's engine; the payments' units of work and their reads on a plain asyncpg
-        # pool (adapters/unit_of_work.py).
+        # The payments' units of work and their reads (adapters/unit_of_work.py), the outbox
+        # relay's passes and the Idempotency-Keys (shared/) on one plain asyncpg pool; the outbox
+        # retention on SQLAlchemy's engine.
         engine = create_engine(settings.database)
         sessions = create_sessionmaker(engine)
         pool = await create_asyncpg_pool(settings.database)
@@ -103,14 +95,13 @@ def create_app(
             transport=events_transport,
         )
         relay = OutboxRelay(
-            sessions,
+            pool,
             outbox,
             SignedWebhookDelivery(
                 events_http, settings.events.events_url, settings.events.webhook_secret.get_secret_value()
             ),
             poll_interval=settings.events.poll_interval_seconds,
             idle_ceiling_seconds=settings.idle_poll.max_seconds,
-            let_go=partial(close_idle_connection, engine),
             max_backoff_seconds=settings.events.max_backoff_seconds,
             concurrency=settings.events.concurrency,
         )
@@ -138,7 +129,7 @@ def create_app(
         def unit_of_work() -> UnitOfWork:
             return PgPaymentUnitOfWork(pool, relay.wake, acquire_timeout=POOL_TIMEOUT_SECONDS)
 
-        idempotency = IdempotencyStore.configured(sessions, idempotency_keys, settings.idempotency)
+        idempotency = IdempotencyStore.configured(pool, idempotency_keys, settings.idempotency)
 
         app.state.engine = engine
         app.state.outbox_relay = relay

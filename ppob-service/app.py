@@ -26,7 +26,7 @@ from domain.purchases import PurchasePolicy, Purchases
 from routes import admin, bookings, catalogue, webhooks
 from routes.errors import ERROR_MAP
 from shared.background import BackgroundTasks
-from shared.db import close_idle_connection, create_engine, create_sessionmaker, ping
+from shared.db import close_idle_connection, create_asyncpg_pool, create_engine, create_sessionmaker, ping
 from shared.http import make_client
 from shared.idempotency import IdempotencyStore, purge_expired_forever
 from shared.idle_backoff import IdleBackoff
@@ -131,7 +131,9 @@ def create_app(
             app.state.catalogue = shop
             app.state.purchases = purchases
             app.state.price_list = prices
-            hold_keys = IdempotencyStore.configured(sessions, idempotency_keys, settings.idempotency)
+            pool = await create_asyncpg_pool(settings.database)  # the Idempotency-Keys
+            stack.push_async_callback(pool.close)
+            hold_keys = IdempotencyStore.configured(pool, idempotency_keys, settings.idempotency)
             app.state.hold_keys = hold_keys
             app.state.callback_reader = callback_reader or DigiflazzCallbacks(
                 settings.digiflazz.webhook_secret.get_secret_value()

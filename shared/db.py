@@ -1,14 +1,17 @@
 """Async SQLAlchemy: the engine and session maker (built in the lifespan), and the unit of work
 base that rolls back unless the use case commits. Beside them, plain asyncpg pools for hot paths
-(`create_asyncpg_pool`), and the one-statement reads on one (`ReadPool`)."""
+(`create_asyncpg_pool`), the one-statement reads on one (`ReadPool`), its unit of work
+(`AsyncpgUnitOfWork`), and Core statements compiled once to run on it (`AsyncpgStatement`)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, cast
 
 import asyncpg
 from sqlalchemy import event, make_url, text
@@ -17,6 +20,8 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import QueuePool
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ClauseElement
 
 from shared.settings import DatabaseSettings
 
@@ -200,6 +205,40 @@ async def create_read_pool(settings: DatabaseSettings, *, acquire_timeout: float
 async def _log_statements(connection: asyncpg.Connection) -> None:
     """DATABASE_ECHO for a plain asyncpg pool: each statement logged, as the engines log theirs."""
     connection.add_query_logger(lambda record: _read_logger.info("%s %r", record.query, record.args))
+
+
+_ASYNCPG_DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+
+
+class AsyncpgStatement:
+    """A Core statement compiled once into the SQL SQLAlchemy's asyncpg dialect sends for it
+    (`$n` parameters, their casts), to run straight on a plain asyncpg connection:
+    `connection.fetch(s.sql, *s.args(name=value, …))`. The statement's own literals (a `+ 1`)
+    keep their compiled values."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        compiled = cast(SQLCompiler, statement.compile(dialect=_ASYNCPG_DIALECT))
+        self.sql = str(compiled)
+        self._names = tuple(compiled.positiontup or ())
+        self._fixed = compiled.params
+
+    def args(self, **values: Any) -> list[Any]:
+        """The parameters in `$n` order: each named one from `values`, the literals as compiled."""
+        return [values[name] if name in values else self._fixed[name] for name in self._names]
+
+
+@asynccontextmanager
+async def pooled_connection(pool: asyncpg.Pool, acquire_timeout: float) -> AsyncIterator[asyncpg.Connection]:
+    """A connection of `pool` for a few autocommit statements, given back afterwards; none coming
+    free within `acquire_timeout` is SQLAlchemy's pool timeout (the same 503)."""
+    try:
+        connection = await pool.acquire(timeout=acquire_timeout)
+    except TimeoutError as exc:
+        raise PoolTimeoutError("no pooled connection came free in time") from exc
+    try:
+        yield connection
+    finally:
+        await pool.release(connection)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

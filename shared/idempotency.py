@@ -24,11 +24,12 @@ Midtrans charge, a seat hold, a refund) must happen once. So, per (scope, key):
 Times are the database's (`now()`, UTC), so processes with skewed clocks agree on what is old.
 
 Each service adds `idempotency_table(metadata)` to its own metadata and creates it in its own
-Alembic migration, builds its store with `IdempotencyStore.configured(sessions, table,
-settings.idempotency)` (shared.settings.IdempotencySettings: the IDEMPOTENCY_* variables) and
-starts `purge_expired_forever(store, settings.idempotency.purge_interval_seconds)` as a
-background task. Scopes name the operation and, where callers must not see each other's keys,
-the caller (`"orders:<account id>"`).
+Alembic migration, builds its store on its plain asyncpg pool (shared.db.create_asyncpg_pool)
+with `IdempotencyStore.configured(pool, table, settings.idempotency)`
+(shared.settings.IdempotencySettings: the IDEMPOTENCY_* variables), and starts
+`purge_expired_forever(store, settings.idempotency.purge_interval_seconds)` as a background task.
+Scopes name the operation and, where callers must not see each other's keys, the caller
+(`"orders:<account id>"`).
 """
 
 from __future__ import annotations
@@ -45,12 +46,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
+import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-if TYPE_CHECKING:  # only the type: this module needs none of pydantic-settings at run time
+from shared.db import AsyncpgStatement, pooled_connection
+
+if TYPE_CHECKING:  # only the type
     from shared.settings import IdempotencySettings
 
 logger = logging.getLogger("tiketq.idempotency")
@@ -115,14 +118,6 @@ def _no_record(exc: BaseException) -> Replay | None:
     return None
 
 
-async def _autocommit(session: AsyncSession) -> None:
-    """Each statement of the session commits on its own: no BEGIN and COMMIT round trips around
-    it. The key's statements need no transaction: each is atomic by itself (an insert on conflict,
-    a read, an update or delete guarded by its WHERE), and at READ COMMITTED a transaction would
-    not make a later statement see less than the latest commit anyway."""
-    await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-
-
 @dataclass(frozen=True)
 class _Owned:
     """We own the key row: it was inserted (or taken over) at `token`, its created_at."""
@@ -131,24 +126,30 @@ class _Owned:
 
 
 class IdempotencyStore:
+    """The key rows' statements run straight on a plain asyncpg pool (shared.db
+    .create_asyncpg_pool), compiled once from the table: through SQLAlchemy's session each cost
+    several times the CPU. Each statement commits on its own: no BEGIN and COMMIT round trips
+    around it. None needs a transaction: each is atomic by itself (an insert on conflict, a read,
+    an update or delete guarded by its WHERE), and at READ COMMITTED a transaction would not make
+    a later statement see less than the latest commit anyway."""
+
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        pool: asyncpg.Pool,
         table: sa.Table,
         *,
         abandoned_after_seconds: float = 120.0,
         wait_seconds: float = 30.0,
         retention: timedelta = timedelta(days=7),
+        acquire_timeout: float = 30.0,
     ) -> None:
-        self._sessions = sessions
-        self._table = table
+        self._pool = pool
+        self._acquire_timeout = acquire_timeout
         self._abandoned_after = timedelta(seconds=abandoned_after_seconds)
         self._wait_seconds = wait_seconds
         self._retention = retention
-        # Every key's claim, look and answer, built once: building a statement and its cache key
-        # cost more CPU than running it through SQLAlchemy's compiled cache.
         c = table.c
-        self._insert = (
+        self._insert = AsyncpgStatement(
             pg_insert(table)
             .values(
                 scope=sa.bindparam("new_scope"),
@@ -158,8 +159,22 @@ class IdempotencyStore:
             .on_conflict_do_nothing(index_elements=[c.scope, c.key])
             .returning(c.created_at)
         )
-        self._look = sa.select(c.fingerprint, c.status_code, c.response).where(
-            c.scope == sa.bindparam("scope"), c.key == sa.bindparam("key")
+        self._look = AsyncpgStatement(
+            sa.select(c.fingerprint, c.status_code, c.response).where(
+                c.scope == sa.bindparam("scope"), c.key == sa.bindparam("key")
+            )
+        )
+        # Unfinished for too long: its process died. Exactly one waiter wins this UPDATE.
+        self._take_over = AsyncpgStatement(
+            sa.update(table)
+            .where(
+                c.scope == sa.bindparam("scope"),
+                c.key == sa.bindparam("key"),
+                c.status_code.is_(None),
+                c.created_at < sa.func.now() - sa.bindparam("abandoned_after", type_=sa.Interval),
+            )
+            .values(created_at=sa.func.now())
+            .returning(c.created_at)
         )
         # The row as we claimed it, still unanswered: nobody took it over meanwhile.
         owned = (
@@ -168,22 +183,32 @@ class IdempotencyStore:
             & (c.created_at == sa.bindparam("token"))
             & c.status_code.is_(None)
         )
-        self._forget = sa.delete(table).where(owned)
-        self._answer = (
+        self._forget = AsyncpgStatement(sa.delete(table).where(owned))
+        self._answer = AsyncpgStatement(
             sa.update(table)
             .where(owned)
             .values(
                 status_code=sa.bindparam("status"), response=sa.bindparam("body"), finished_at=sa.func.now()
             )
         )
+        self._purge = AsyncpgStatement(
+            sa.delete(table).where(
+                sa.or_(
+                    c.status_code.is_not(None)
+                    & (c.created_at < sa.func.now() - sa.bindparam("retention", type_=sa.Interval)),
+                    c.status_code.is_(None)
+                    & (c.created_at < sa.func.now() - sa.bindparam("abandoned_after", type_=sa.Interval)),
+                )
+            )
+        )
 
     @classmethod
     def configured(
-        cls, sessions: async_sessionmaker[AsyncSession], table: sa.Table, settings: IdempotencySettings
+        cls, pool: asyncpg.Pool, table: sa.Table, settings: IdempotencySettings
     ) -> IdempotencyStore:
         """The store as the service's IDEMPOTENCY_* settings say."""
         return cls(
-            sessions,
+            pool,
             table,
             abandoned_after_seconds=settings.abandoned_after_seconds,
             wait_seconds=settings.wait_seconds,
@@ -221,15 +246,12 @@ class IdempotencyStore:
 
     async def _claim(self, scope: str, key: str, fingerprint: str) -> Replay | _Owned | None:
         """One look at the key: ours now (_Owned), answered (Replay), or running elsewhere (None)."""
-        t = self._table
-        c = t.c
-        async with self._sessions() as session:
-            await _autocommit(session)
-            claim = {"new_scope": scope, "new_key": key, "print": fingerprint}
-            inserted = (await session.execute(self._insert, claim)).scalar_one_or_none()
+        async with pooled_connection(self._pool, self._acquire_timeout) as connection:
+            claim = self._insert.args(new_scope=scope, new_key=key, print=fingerprint)
+            inserted = await connection.fetchval(self._insert.sql, *claim)
             if inserted is not None:
                 return _Owned(inserted)
-            row = (await session.execute(self._look, {"scope": scope, "key": key})).mappings().first()
+            row = await connection.fetchrow(self._look.sql, *self._look.args(scope=scope, key=key))
             if row is None:  # deleted between our insert and our read: the next look inserts
                 return None
             if row["fingerprint"] != fingerprint:
@@ -237,21 +259,12 @@ class IdempotencyStore:
                     f"Idempotency-Key {key!r} was used with another request body; use a new key."
                 )
             if row["status_code"] is not None:
-                return Replay(row["status_code"], row["response"])
-            # Unfinished for too long: its process died. Exactly one waiter wins this UPDATE.
-            taken = (
-                await session.execute(
-                    sa.update(t)
-                    .where(
-                        c.scope == scope,
-                        c.key == key,
-                        c.status_code.is_(None),
-                        c.created_at < sa.func.now() - self._abandoned_after,
-                    )
-                    .values(created_at=sa.func.now())
-                    .returning(c.created_at)
-                )
-            ).scalar_one_or_none()
+                response = row["response"]  # JSONB comes as JSON text (asyncpg's own codec)
+                return Replay(row["status_code"], None if response is None else json.loads(response))
+            taken = await connection.fetchval(
+                self._take_over.sql,
+                *self._take_over.args(scope=scope, key=key, abandoned_after=self._abandoned_after),
+            )
             if taken is not None:
                 logger.warning("idempotency key taken over", extra={"scope": scope, "key": key})
                 return _Owned(taken)
@@ -282,13 +295,15 @@ class IdempotencyStore:
         """Records the answer, or forgets the key (None), unless someone took the row over."""
         ours = {"owned_scope": scope, "owned_key": key, "token": token}
         try:
-            async with self._sessions() as session:
-                await _autocommit(session)
+            async with pooled_connection(self._pool, self._acquire_timeout) as connection:
                 if answer is None:
-                    await session.execute(self._forget, ours)
+                    await connection.execute(self._forget.sql, *self._forget.args(**ours))
                 else:
-                    body = json.loads(_canonical_json(answer.body))
-                    await session.execute(self._answer, {**ours, "status": answer.status, "body": body})
+                    # JSONB goes as JSON text (asyncpg's own codec), canonical as replays read it.
+                    body = _canonical_json(answer.body)
+                    await connection.execute(
+                        self._answer.sql, *self._answer.args(**ours, status=answer.status, body=body)
+                    )
         except Exception:
             # The work is done (or failed) either way and its outcome is what the caller must
             # see, not the database's trouble. The unfinished row is taken over once it counts
@@ -298,18 +313,12 @@ class IdempotencyStore:
     async def purge_expired(self) -> int:
         """Deletes finished rows older than the retention, and rows left unfinished past the
         abandonment timeout (their process died; a retry would take them over anyway)."""
-        t = self._table
-        c = t.c
-        async with self._sessions() as session, session.begin():
-            result = await session.execute(
-                sa.delete(t).where(
-                    sa.or_(
-                        c.status_code.is_not(None) & (c.created_at < sa.func.now() - self._retention),
-                        c.status_code.is_(None) & (c.created_at < sa.func.now() - self._abandoned_after),
-                    )
-                )
+        async with pooled_connection(self._pool, self._acquire_timeout) as connection:
+            status = await connection.execute(
+                self._purge.sql,
+                *self._purge.args(retention=self._retention, abandoned_after=self._abandoned_after),
             )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return int(status.rsplit(" ", 1)[-1])  # "DELETE <rows>"
 
 
 class Purgeable(Protocol):

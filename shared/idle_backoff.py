@@ -9,6 +9,10 @@ and the server closes it and frees its backend. Work this process writes rings `
 out at once; work another process wrote (or left behind when it crashed) is found within the
 ceiling. Plain asyncio: domains use it too.
 
+A wake-up rung while a pass is on its way to read the table (`look()`, then `Look.reading()`
+as its read goes out) starts no pass of its own: that read sees the work, committed before the
+wake-up. One rung after the read went out starts another pass.
+
 Left to the server, the session of a poller that wakes every 30 s would still live 10 s of every
 30 (a new one per pass, closed once idle): `let_go`, given, closes the connection an empty pass
 used when the wait ahead is long, so that its backend goes at once.
@@ -43,7 +47,9 @@ class IdleBackoff:
         self._let_go = let_go
         self._idle = base_seconds  # the wait of the next pass that finds nothing
         self._wait = base_seconds  # the wait the latest pass set
-        self._wakeup = asyncio.Event()
+        self._rung = False  # a wake-up no read has covered yet
+        self._looks = 0  # passes on their way to read, whose read has not gone out
+        self._wakeup = asyncio.Event()  # set while rung and no pass is on its way to read
 
     @property
     def wait(self) -> float:
@@ -71,8 +77,23 @@ class IdleBackoff:
                 logger.warning("could not let an idle poller's connection go", exc_info=True)
 
     def wake(self) -> None:
-        """Work was just committed by this process: the sleeper starts a pass now."""
-        self._wakeup.set()
+        """Work was just committed by this process: a pass reads it now, the one on its way to
+        read if there is one, else a pass the sleeper starts."""
+        self._rung = True
+        self._settle()
+
+    def look(self) -> Look:
+        """A pass starts that will read the table: wake-ups rung before its read goes out wait
+        for that read instead of starting another pass."""
+        self._looks += 1
+        self._settle()
+        return Look(self)
+
+    def _settle(self) -> None:
+        if self._rung and self._looks == 0:
+            self._wakeup.set()
+        else:
+            self._wakeup.clear()
 
     async def sleep(self) -> None:
         """Until woken, or until `wait` has passed since the call. The wait is read again at
@@ -86,4 +107,32 @@ class IdleBackoff:
                 break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=min(left, self._base))
-        self._wakeup.clear()
+        # The pass that follows covers every wake-up so far.
+        self._rung = False
+        self._settle()
+
+
+class Look:
+    """A pass on its way to read (IdleBackoff.look)."""
+
+    def __init__(self, backoff: IdleBackoff) -> None:
+        self._backoff = backoff
+        self._open = True
+
+    def reading(self) -> bool:
+        """The pass's read goes out now (call it just before sending): it sees every row
+        committed before a wake-up rung so far, so none of them needs another pass. True if one
+        was rung (since the sleep that started the pass): the pass rings again should it fail,
+        as that wake-up would have started another pass had the read not taken it. The wake-up
+        that started the pass is not rung again: a pass failing every time would poll at once."""
+        self.close()
+        rung, self._backoff._rung = self._backoff._rung, False
+        self._backoff._settle()
+        return rung
+
+    def close(self) -> None:
+        """The pass ended without reading (or has read): it no longer holds wake-ups back."""
+        if self._open:
+            self._open = False
+            self._backoff._looks -= 1
+            self._backoff._settle()

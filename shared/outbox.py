@@ -30,20 +30,22 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    any_,
     bindparam,
     delete,
     func,
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared import signing
+from shared.db import AsyncpgStatement, AsyncpgUnitOfWork
 from shared.idempotency import purge_expired_forever
-from shared.idle_backoff import IdleBackoff
+from shared.idle_backoff import IdleBackoff, Look
 
 logger = logging.getLogger("shared.outbox")
 
@@ -144,18 +146,27 @@ Deliver = Callable[[OutboxEvent], Awaitable[None]]
 class OutboxRelay:
     """Delivers due rows, oldest first, each at least once.
 
+    A pass claims due rows (`FOR UPDATE SKIP LOCKED`, so passes and relay instances never deliver
+    the same row at once), delivers them while holding their locks, and marks them in the same
+    transaction; a failed delivery is retried later, backing off. Its statements run straight on
+    a plain asyncpg pool (shared.db.create_asyncpg_pool), compiled once from the table: through
+    SQLAlchemy's session each cost several times the CPU.
+
     With `concurrency` 1 a pass delivers its rows one after another and the next pass starts when
     it ends. With more, up to that many rows are delivered at once, and a wake-up starts another
-    pass at once (up to MAX_PASSES, each holding its rows' locks and one connection) instead of
-    waiting behind a slow delivery; rows about the same subject (`subject(event)`, by default the
-    payload's order, payment or transaction id) still go one after another, in the order they
-    were claimed, within one relay: a pass waits for the previous pass's delivery of the same
-    subject before it sends its own.
+    pass at once (up to MAX_PASSES, each holding its rows' locks and one connection, and fewer
+    than half the pool's connections: with a second relay on the pool, its other statements still
+    find one) instead of waiting behind a slow delivery; rows about the same subject
+    (`subject(event)`, by default the payload's order, payment or transaction id) still go one
+    after another, in the order they were claimed, within one relay: a pass waits for the
+    previous pass's delivery of the same subject before it sends its own.
 
     Between passes it sleeps as `IdleBackoff` says: `poll_interval` after a pass that delivered,
     longer after each empty one up to `idle_ceiling_seconds` (but no later than the earliest
-    pending row's next attempt), and a wake-up starts a pass at once; `let_go` closes the
-    connection of an empty pass before a long sleep (shared.db.close_idle_connection).
+    pending row's next attempt). A wake-up starts a pass at once, unless a pass has yet to send
+    its claim: that claim sees the row the wake-up announced, so no empty pass follows it; one
+    rung after the claim went out starts another pass. An idle relay holds no backend: the pool
+    closes a connection idle for a few seconds itself.
     """
 
     MAX_PASSES = 4
@@ -163,49 +174,61 @@ class OutboxRelay:
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        pool: asyncpg.Pool,
         table: Table,
         deliver: Deliver,
         *,
         poll_interval: float = 1.0,
         idle_ceiling_seconds: float = 30.0,
-        let_go: Callable[[], Awaitable[None]] | None = None,
         batch_size: int = 50,
         max_backoff_seconds: float = 300.0,
         concurrency: int = 1,
         subject: Callable[[OutboxEvent], str] | None = None,
+        acquire_timeout: float = 30.0,
     ) -> None:
-        self._sessions = sessions
+        self._pool = pool
+        self._acquire_timeout = acquire_timeout
+        self._max_passes = max(1, min(self.MAX_PASSES, (pool.get_max_size() - 1) // 2))
         self._table = table
         self._deliver = deliver
         self._batch_size = batch_size
         self._max_backoff = max_backoff_seconds
         self._concurrency = max(1, concurrency)
         self._subject = subject or event_subject
-        self._backoff = IdleBackoff(poll_interval, idle_ceiling_seconds, let_go=let_go)
+        self._backoff = IdleBackoff(poll_interval, idle_ceiling_seconds)
         self._claiming = asyncio.Lock()
         self._slots = asyncio.Semaphore(self._concurrency)
         # Per subject, the end of the last claimed turn: the next turn waits for it.
         self._tails: dict[str, asyncio.Future[None]] = {}
-        # Each pass's claim and its marking, built once: building a statement and its cache key
-        # cost more CPU than running it through SQLAlchemy's compiled cache.
+        # Each pass's statements, compiled once.
         t = table
-        self._due = (
+        self._due = AsyncpgStatement(
             select(t.c.id, t.c.topic, t.c.payload, t.c.created_at, t.c.attempts)
             .where(t.c.delivered_at.is_(None), t.c.next_attempt_at <= func.now())
             .order_by(t.c.created_at)
-            .limit(batch_size)
+            .limit(bindparam("batch"))
             .with_for_update(skip_locked=True)
         )
-        self._mark_delivered = (
+        self._mark_delivered = AsyncpgStatement(
             update(t)
-            .where(t.c.id.in_(bindparam("delivered", expanding=True)))
+            .where(t.c.id == any_(bindparam("delivered", type_=ARRAY(Uuid))))
             .values(delivered_at=func.now(), attempts=t.c.attempts + 1)
+        )
+        self._mark_failed = AsyncpgStatement(
+            update(t)
+            .where(t.c.id == bindparam("failed"))
+            .values(
+                attempts=bindparam("attempts"),
+                next_attempt_at=bindparam("next_attempt_at"),
+                last_error=bindparam("last_error"),
+            )
         )
         # Read after a pass that delivered nothing: when the next retry comes due (any row not
         # delivered yet, locked by another pass or not), in the database's time as `_due` is.
-        self._next_due_in = select(func.extract("epoch", func.min(t.c.next_attempt_at) - func.now())).where(
-            t.c.delivered_at.is_(None)
+        self._next_due_in = AsyncpgStatement(
+            select(func.extract("epoch", func.min(t.c.next_attempt_at) - func.now())).where(
+                t.c.delivered_at.is_(None)
+            )
         )
 
     def wake(self) -> None:
@@ -217,7 +240,7 @@ class OutboxRelay:
             await self._run_overlapping()
             return
         while True:
-            delivered = await self._pass()
+            delivered = await self._pass(self._backoff.look())
             if delivered >= self._batch_size:
                 continue
             await self._backoff.sleep()
@@ -226,10 +249,10 @@ class OutboxRelay:
         passes: set[asyncio.Task[int]] = set()
         try:
             while True:
-                if len(passes) >= self.MAX_PASSES:
+                if len(passes) >= self._max_passes:
                     await asyncio.wait(passes, return_when=asyncio.FIRST_COMPLETED)
                     continue
-                task = asyncio.create_task(self._pass())
+                task = asyncio.create_task(self._pass(self._backoff.look()))
                 passes.add(task)
                 task.add_done_callback(passes.discard)
                 await self._backoff.sleep()
@@ -241,9 +264,9 @@ class OutboxRelay:
                 task.cancel()
             await asyncio.gather(*passes, return_exceptions=True)
 
-    async def _pass(self) -> int:
+    async def _pass(self, look: Look) -> int:
         try:
-            delivered, next_due_in = await self._deliver_due()
+            delivered, next_due_in = await self._deliver_due(look)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -258,49 +281,68 @@ class OutboxRelay:
 
     async def deliver_due(self) -> int:
         """One pass; returns how many rows it delivered."""
-        delivered, _ = await self._deliver_due()
+        delivered, _ = await self._deliver_due(self._backoff.look())
         return delivered
 
-    async def _deliver_due(self) -> tuple[int, float | None]:
+    async def _deliver_due(self, look: Look) -> tuple[int, float | None]:
         """(rows delivered, seconds until the earliest row left comes due when none was)."""
-        t = self._table
-        async with self._sessions() as session, session.begin():
-            async with self._claiming:
-                # SKIP LOCKED: several passes or relay instances never deliver the same row at
-                # the same time.
-                rows = (await session.execute(self._due)).all()
-                turns = self._claim([OutboxEvent(r.id, r.topic, r.payload, r.created_at) for r in rows])
-            failures = await self._deliver_all(turns)
-            for row in rows:
-                exc = failures.get(row.id)
-                if exc is None:
-                    continue
-                attempts = row.attempts + 1
-                delay = min(self._max_backoff, 0.5 * 2 ** min(attempts, 20))
-                logger.warning(
-                    "outbox delivery failed",
-                    extra={
-                        "event_id": str(row.id),
-                        "topic": row.topic,
-                        "attempts": attempts,
-                        "error": repr(exc),
-                    },
-                )
-                await session.execute(
-                    update(t)
-                    .where(t.c.id == row.id)
-                    .values(
-                        attempts=attempts,
-                        next_attempt_at=datetime.now(UTC) + timedelta(seconds=delay),
-                        last_error=repr(exc)[:1000],
+        rung = False
+        try:
+            async with _RelayPass(self._pool, acquire_timeout=self._acquire_timeout) as unit:
+                connection = unit.connection
+                async with self._claiming:
+                    rung = look.reading()
+                    rows = await connection.fetch(self._due.sql, *self._due.args(batch=self._batch_size))
+                    events = [
+                        OutboxEvent(r["id"], r["topic"], json.loads(r["payload"]), r["created_at"])
+                        for r in rows
+                    ]
+                    turns = self._claim(events)
+                if len(rows) >= self._batch_size:
+                    self._backoff.wake()  # a full batch: more may be due, and a wake-up's row among them
+                failures = await self._deliver_all(turns)
+                failed = []
+                for row in rows:
+                    exc = failures.get(row["id"])
+                    if exc is None:
+                        continue
+                    attempts = row["attempts"] + 1
+                    delay = min(self._max_backoff, 0.5 * 2 ** min(attempts, 20))
+                    logger.warning(
+                        "outbox delivery failed",
+                        extra={
+                            "event_id": str(row["id"]),
+                            "topic": row["topic"],
+                            "attempts": attempts,
+                            "error": repr(exc),
+                        },
                     )
-                )
-            delivered = [row.id for row in rows if row.id not in failures]
-            if delivered:
-                await session.execute(self._mark_delivered, {"delivered": delivered})
-                return len(delivered), None
-            next_due_in = (await session.execute(self._next_due_in)).scalar_one_or_none()
-        return 0, None if next_due_in is None else float(next_due_in)
+                    failed.append(
+                        self._mark_failed.args(
+                            failed=row["id"],
+                            attempts=attempts,
+                            next_attempt_at=datetime.now(UTC) + timedelta(seconds=delay),
+                            last_error=repr(exc)[:1000],
+                        )
+                    )
+                if failed:
+                    await connection.executemany(self._mark_failed.sql, failed)
+                delivered = [row["id"] for row in rows if row["id"] not in failures]
+                next_due_in = None
+                if delivered:
+                    await connection.execute(
+                        self._mark_delivered.sql, *self._mark_delivered.args(delivered=delivered)
+                    )
+                else:
+                    next_due_in = await connection.fetchval(self._next_due_in.sql)
+                await unit.commit()
+        except BaseException:
+            if rung:  # the rows it announced were not delivered by this pass: another one goes
+                self._backoff.wake()
+            raise
+        finally:
+            look.close()
+        return len(delivered), None if next_due_in is None else float(next_due_in)
 
     def _claim(self, events: list[OutboxEvent]) -> list[_Turn]:
         """The pass's events by subject, in order, each subject's turn queued behind the turn an
@@ -341,6 +383,15 @@ class OutboxRelay:
 
         await asyncio.gather(*(take(turn) for turn in turns))
         return failures
+
+
+class _RelayPass(AsyncpgUnitOfWork):
+    """A pass's connection and transaction: its claimed rows stay locked until it commits."""
+
+    connection: asyncpg.Connection
+
+    def _bind(self, connection: asyncpg.Connection) -> None:
+        self.connection = connection
 
 
 @dataclass(frozen=True)

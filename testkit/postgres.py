@@ -7,11 +7,13 @@ server and nothing depends on what another test left behind.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,6 +26,8 @@ from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from devstack import embedded_postgres
+from shared.db import create_asyncpg_pool
+from shared.settings import DatabaseSettings
 
 
 class PostgresServer:
@@ -98,3 +102,36 @@ async def sessions_with_tables(
         yield async_sessionmaker(engine, expire_on_commit=False)
     finally:
         await engine.dispose()
+
+
+@asynccontextmanager
+async def asyncpg_pool(url: str, *, size: int = 10) -> AsyncIterator[asyncpg.Pool]:
+    """A plain asyncpg pool on `url` made as the services make theirs (shared.db
+    .create_asyncpg_pool), closed afterwards."""
+    pool = await create_asyncpg_pool(DatabaseSettings(DATABASE_URL=url, DATABASE_POOL_SIZE=size))
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+class CountingPool:
+    """Stands in for an asyncpg pool (acquire and release), noting when each connection was
+    taken (a relay's pass takes one); while `gate` is clear a taker waits for its connection."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+        self.gate = asyncio.Event()
+        self.gate.set()
+        self.taken: list[float] = []
+
+    async def acquire(self, **kwargs: Any) -> Any:
+        self.taken.append(time.monotonic())
+        await self.gate.wait()
+        return await self.pool.acquire(**kwargs)
+
+    async def release(self, connection: Any) -> None:
+        await self.pool.release(connection)
+
+    def get_max_size(self) -> int:
+        return int(self.pool.get_max_size())

@@ -11,7 +11,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
-from functools import partial
 
 from fastapi import FastAPI
 
@@ -32,7 +31,6 @@ from routes.order_wait import StatusWait
 from shared.background import BackgroundTasks
 from shared.db import (
     ReadPool,
-    close_idle_connection,
     create_asyncpg_pool,
     create_engine,
     create_sessionmaker,
@@ -89,11 +87,11 @@ def create_app(
         async with AsyncExitStack() as stack:
             engine = create_engine(settings.database)
             stack.push_async_callback(engine.dispose)
-            # The money path's units of work and its one-statement reads (the status poll) on a
-            # plain asyncpg pool (adapters/repository.py, adapters/reading.py), as large as the
-            # engine: the engine keeps the relays' passes, the Idempotency-Keys and the reports.
-            # The pool closes a connection idle for a few seconds itself (so the sweeper's rounds
-            # leave no backend open between them).
+            # The money path's units of work, its one-statement reads (the status poll), the
+            # relays' passes and the Idempotency-Keys on one plain asyncpg pool, twice
+            # DATABASE_POOL_SIZE (each relay's passes take fewer than half of it); the engine is
+            # left the admin reports and the outbox retention. The pool closes a connection idle
+            # for a few seconds itself (so the sweeper's rounds leave no backend open between them).
             pool = await create_asyncpg_pool(
                 settings.database.model_copy(update={"pool_size": 2 * settings.database.pool_size})
             )
@@ -131,12 +129,11 @@ def create_app(
             deliverer = make_event_deliverer(broker.url, webhook=webhook, topology=broker.topology())
             stack.push_async_callback(deliverer.close)
             event_relay = OutboxRelay(
-                sessions,
+                pool,
                 tables.outbox,
                 deliverer,
                 poll_interval=settings.workers.poll_interval_seconds,
                 idle_ceiling_seconds=settings.idle_poll.max_seconds,
-                let_go=partial(close_idle_connection, engine),
                 max_backoff_seconds=settings.workers.max_backoff_seconds,
                 concurrency=settings.workers.concurrency,
             )
@@ -170,12 +167,11 @@ def create_app(
                 await money_path.jobs.run(event.topic, event.payload)
 
             work_relay = OutboxRelay(
-                sessions,
+                pool,
                 tables.work_queue,
                 run_job,
                 poll_interval=settings.workers.poll_interval_seconds,
                 idle_ceiling_seconds=settings.idle_poll.max_seconds,
-                let_go=partial(close_idle_connection, engine),
                 max_backoff_seconds=settings.workers.max_backoff_seconds,
                 concurrency=settings.workers.concurrency,
             )
@@ -195,7 +191,7 @@ def create_app(
             )
             app.state.money_path = money_path
             app.state.status_wait = StatusWait(order_changes, settings.orders.status_wait_max_seconds)
-            idempotency = IdempotencyStore.configured(sessions, tables.idempotency_keys, settings.idempotency)
+            idempotency = IdempotencyStore.configured(pool, tables.idempotency_keys, settings.idempotency)
             app.state.idempotency = idempotency
             app.state.event_relay = event_relay
             app.state.work_relay = work_relay

@@ -32,7 +32,7 @@ from shared.idempotency import IdempotencyStore, Replay, idempotency_table
 from shared.service_app import create_service_app
 from shared.settings import RuntimeSettings, to_asyncpg_url
 from testkit.asgi import running_app
-from testkit.postgres import sessions_with_tables
+from testkit.postgres import asyncpg_pool, sessions_with_tables
 
 TOKEN = "internal-test-token"
 NOW = datetime(2026, 12, 4, 8, 0, 0, 120000, tzinfo=UTC)
@@ -177,8 +177,8 @@ def database_url(make_database: Callable[[str], str]) -> str:
 
 @pytest.fixture
 async def store(database_url: str) -> AsyncIterator[IdempotencyStore]:
-    async with sessions_with_tables(database_url, metadata) as sessions:
-        yield IdempotencyStore(sessions, keys_table)
+    async with sessions_with_tables(database_url, metadata), asyncpg_pool(database_url) as pool:
+        yield IdempotencyStore(pool, keys_table)
 
 
 @pytest.fixture

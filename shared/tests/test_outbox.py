@@ -8,26 +8,40 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable
 
+import asyncpg
 import pytest
 from sqlalchemy import MetaData, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.outbox import OutboxEvent, OutboxRelay, add_event, add_event_once, outbox_table
 from shared.settings import to_asyncpg_url
-from testkit.postgres import sessions_with_tables
+from testkit.postgres import asyncpg_pool, sessions_with_tables
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
 
 
 @pytest.fixture
-async def sessions(make_database: Callable[[str], str]) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    async with sessions_with_tables(to_asyncpg_url(make_database("outbox")), metadata) as made:
+def database_url(make_database: Callable[[str], str]) -> str:
+    return to_asyncpg_url(make_database("outbox"))
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Writes the events, as the services' units of work do."""
+    async with sessions_with_tables(database_url, metadata) as made:
+        yield made
+
+
+@pytest.fixture
+async def pool(database_url: str, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[asyncpg.Pool]:
+    """The relay's (made once `sessions` has made the tables)."""
+    async with asyncpg_pool(database_url) as made:
         yield made
 
 
 async def test_committed_events_are_delivered_once_and_rolled_back_ones_never(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: async_sessionmaker[AsyncSession], pool: asyncpg.Pool
 ) -> None:
     delivered: list[OutboxEvent] = []
 
@@ -40,14 +54,16 @@ async def test_committed_events_are_delivered_once_and_rolled_back_ones_never(
         await add_event(session, outbox, "account.registered", {"account_id": "rolled-back"})
         await session.rollback()
 
-    relay = OutboxRelay(sessions, outbox, deliver)
+    relay = OutboxRelay(pool, outbox, deliver)
     assert await relay.deliver_due() == 1
     assert await relay.deliver_due() == 0
     assert [e.payload for e in delivered] == [{"account_id": "a1"}]
     assert delivered[0].envelope()["topic"] == "account.registered"
 
 
-async def test_failed_deliveries_back_off_and_are_retried(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def test_failed_deliveries_back_off_and_are_retried(
+    sessions: async_sessionmaker[AsyncSession], pool: asyncpg.Pool
+) -> None:
     attempts = 0
 
     async def flaky(event: OutboxEvent) -> None:
@@ -58,7 +74,7 @@ async def test_failed_deliveries_back_off_and_are_retried(sessions: async_sessio
 
     async with sessions() as session, session.begin():
         await add_event(session, outbox, "t", {"n": 1})
-    relay = OutboxRelay(sessions, outbox, flaky)
+    relay = OutboxRelay(pool, outbox, flaky)
     assert await relay.deliver_due() == 0
     async with sessions() as session:
         row = (await session.execute(select(outbox))).one()
@@ -72,13 +88,15 @@ async def test_failed_deliveries_back_off_and_are_retried(sessions: async_sessio
     assert await relay.deliver_due() == 1
 
 
-async def test_the_running_relay_delivers_when_woken(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def test_the_running_relay_delivers_when_woken(
+    sessions: async_sessionmaker[AsyncSession], pool: asyncpg.Pool
+) -> None:
     got = asyncio.Event()
 
     async def deliver(event: OutboxEvent) -> None:
         got.set()
 
-    relay = OutboxRelay(sessions, outbox, deliver, poll_interval=30)
+    relay = OutboxRelay(pool, outbox, deliver, poll_interval=30)
     task = asyncio.create_task(relay.run())
     try:
         await asyncio.sleep(0.1)
@@ -121,7 +139,7 @@ async def _until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
 
 
 async def test_a_concurrent_relay_delivers_a_new_event_while_another_delivery_is_slow(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: async_sessionmaker[AsyncSession], pool: asyncpg.Pool
 ) -> None:
     release = asyncio.Event()
     delivered: list[str] = []
@@ -133,7 +151,7 @@ async def test_a_concurrent_relay_delivers_a_new_event_while_another_delivery_is
 
     async with sessions() as session, session.begin():
         await add_event(session, outbox, "t", {"order_id": "slow"})
-    relay = OutboxRelay(sessions, outbox, deliver, poll_interval=30, concurrency=4)
+    relay = OutboxRelay(pool, outbox, deliver, poll_interval=30, concurrency=4)
     task = asyncio.create_task(relay.run())
     try:
         await asyncio.sleep(0.2)  # the first pass is now waiting on "slow"
@@ -155,7 +173,7 @@ async def test_a_concurrent_relay_delivers_a_new_event_while_another_delivery_is
 
 
 async def test_one_subjects_events_keep_their_order_across_concurrent_passes(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: async_sessionmaker[AsyncSession], pool: asyncpg.Pool
 ) -> None:
     first_started = asyncio.Event()
     release = asyncio.Event()
@@ -167,7 +185,7 @@ async def test_one_subjects_events_keep_their_order_across_concurrent_passes(
             await release.wait()
         order.append(event.payload["n"])
 
-    relay = OutboxRelay(sessions, outbox, deliver, concurrency=4)
+    relay = OutboxRelay(pool, outbox, deliver, concurrency=4)
     async with sessions() as session, session.begin():
         await add_event(session, outbox, "t", {"order_id": "o1", "n": 1})
     first = asyncio.create_task(relay.deliver_due())

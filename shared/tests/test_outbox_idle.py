@@ -7,15 +7,16 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import cast
 
+import asyncpg
 import pytest
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.outbox import OutboxEvent, OutboxRelay, add_event, outbox_table
 from shared.settings import to_asyncpg_url
-from testkit.postgres import sessions_with_tables
+from testkit.postgres import CountingPool, asyncpg_pool, sessions_with_tables
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
@@ -23,22 +24,22 @@ BASE = 0.05
 
 
 @pytest.fixture
-async def sessions(make_database: Callable[[str], str]) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    async with sessions_with_tables(to_asyncpg_url(make_database("outbox_idle")), metadata) as made:
+def database_url(make_database: Callable[[str], str]) -> str:
+    return to_asyncpg_url(make_database("outbox_idle"))
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    async with sessions_with_tables(database_url, metadata) as made:
         yield made
 
 
-def _count_claims(sessions: async_sessionmaker[AsyncSession]) -> list[float]:
-    """The times of the relay's claims (its `FOR UPDATE SKIP LOCKED` select)."""
-    claims: list[float] = []
-    engine = sessions.kw["bind"]
-
-    @event.listens_for(engine.sync_engine, "before_cursor_execute")
-    def _seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "SKIP LOCKED" in statement:
-            claims.append(time.monotonic())
-
-    return claims
+@pytest.fixture
+async def pool(database_url: str, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[CountingPool]:
+    """Each of the relay's passes takes one connection for its claim: the times it took one are
+    the times of its claims."""
+    async with asyncpg_pool(database_url) as made:
+        yield CountingPool(made)
 
 
 async def _add(sessions: async_sessionmaker[AsyncSession], n: int) -> None:
@@ -59,16 +60,21 @@ async def _running(relay: OutboxRelay) -> AsyncIterator[None]:
 
 @pytest.mark.parametrize("concurrency", [1, 4])
 async def test_an_idle_relay_backs_off_yet_delivers_at_once_when_woken(
-    sessions: async_sessionmaker[AsyncSession], concurrency: int
+    sessions: async_sessionmaker[AsyncSession], pool: CountingPool, concurrency: int
 ) -> None:
-    claims = _count_claims(sessions)
+    claims = pool.taken
     delivered: dict[int, float] = {}
 
     async def deliver(e: OutboxEvent) -> None:
         delivered[e.payload["n"]] = time.monotonic()
 
     relay = OutboxRelay(
-        sessions, outbox, deliver, poll_interval=BASE, idle_ceiling_seconds=30, concurrency=concurrency
+        cast(asyncpg.Pool, pool),
+        outbox,
+        deliver,
+        poll_interval=BASE,
+        idle_ceiling_seconds=30,
+        concurrency=concurrency,
     )
     async with _running(relay):
         await asyncio.sleep(2.0)
@@ -88,7 +94,7 @@ async def test_an_idle_relay_backs_off_yet_delivers_at_once_when_woken(
 
 
 async def test_a_retry_due_later_goes_at_its_due_time_while_idle(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: async_sessionmaker[AsyncSession], pool: CountingPool
 ) -> None:
     attempts: list[float] = []
 
@@ -99,7 +105,12 @@ async def test_a_retry_due_later_goes_at_its_due_time_while_idle(
 
     # The failed row's next attempt: 1 s later (the back-off capped at 1 s).
     relay = OutboxRelay(
-        sessions, outbox, fails_once, poll_interval=BASE, idle_ceiling_seconds=30, max_backoff_seconds=1.0
+        cast(asyncpg.Pool, pool),
+        outbox,
+        fails_once,
+        poll_interval=BASE,
+        idle_ceiling_seconds=30,
+        max_backoff_seconds=1.0,
     )
     async with _running(relay):
         await asyncio.sleep(2.0)  # idle: the next empty pass would now wait 3.2 s, then 6.4 s…

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -22,7 +23,7 @@ from shared.settings import DatabaseSettings
 from shared.tokens import AccountState, StaticKeySource
 from testkit.asgi import running_app
 from testkit.keys import TestKeys
-from testkit.postgres import alembic
+from testkit.postgres import alembic, asyncpg_pool
 from tests.conftest import make_settings
 
 # The broker tier needs the real RabbitMQ at RABBITMQ_URL; without it tools/run_tests.py says so.
@@ -41,6 +42,13 @@ async def reports_engine(reports_database_url: str) -> AsyncIterator[AsyncEngine
     engine = create_engine(DatabaseSettings(DATABASE_URL=reports_database_url))  # type: ignore[call-arg]
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture
+async def reports_pool(reports_database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    """The relays' (shared.db.create_asyncpg_pool), on the reports' database."""
+    async with asyncpg_pool(reports_database_url) as pool:
+        yield pool
 
 
 @pytest.fixture

@@ -329,7 +329,7 @@ async def test_without_a_broker_events_go_to_the_webhook() -> None:
 
 
 async def test_the_relay_marks_events_delivered_only_after_a_publish(
-    reports_sessions: Any, outbox: Any
+    reports_sessions: Any, reports_pool: Any, outbox: Any
 ) -> None:
     """Wired as the outbox relay's deliver: a nacked event stays due, a published one is done."""
     from sqlalchemy import select
@@ -341,7 +341,7 @@ async def test_the_relay_marks_events_delivered_only_after_a_publish(
     async with reports_sessions() as session, session.begin():
         await session.execute(outbox.delete())
         event_id = await add_event(session, outbox, "payment.confirmed", {"transaction_id": "t-1"})
-    relay = OutboxRelay(reports_sessions, outbox, deliver, max_backoff_seconds=0)
+    relay = OutboxRelay(reports_pool, outbox, deliver, max_backoff_seconds=0)
     await deliver(outbox_event())  # open the channel, then make the next publish fail
     broker.exchange.fail_next = broker_nack()
     assert await relay.deliver_due() == 0

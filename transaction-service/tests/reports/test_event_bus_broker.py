@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aio_pika
+import asyncpg
 import pytest
 from aio_pika.abc import AbstractRobustConnection
 from sqlalchemy import Table, select
@@ -99,13 +100,14 @@ async def drain(
 
 async def test_a_relayed_event_is_confirmed_and_waits_in_the_consumers_queue(
     reports_sessions: async_sessionmaker[AsyncSession],
+    reports_pool: asyncpg.Pool,
     clean_outbox: Table,
     topology: EventTopology,
     admin_channel: aio_pika.abc.AbstractChannel,
 ) -> None:
     """No consumer has ever run: the publisher's own declaration routes the event to its queue."""
     deliver = RabbitMqEventDeliverer(URL, topology=topology)
-    relay = OutboxRelay(reports_sessions, clean_outbox, deliver)
+    relay = OutboxRelay(reports_pool, clean_outbox, deliver)
     event_id = await add(reports_sessions, clean_outbox, "order.completed")
     try:
         assert await relay.deliver_due() == 1
@@ -121,13 +123,14 @@ async def test_a_relayed_event_is_confirmed_and_waits_in_the_consumers_queue(
 
 async def test_an_event_no_queue_is_bound_to_comes_back_and_its_row_stays_due(
     reports_sessions: async_sessionmaker[AsyncSession],
+    reports_pool: asyncpg.Pool,
     clean_outbox: Table,
     admin_channel: aio_pika.abc.AbstractChannel,
 ) -> None:
     """`mandatory` with returns raised: a misconfigured topology is an error, never a lost event."""
     nobody_reads = EventTopology(f"test.{uuid.uuid4().hex[:12]}.events", {})
     deliver = RabbitMqEventDeliverer(URL, topology=nobody_reads)
-    relay = OutboxRelay(reports_sessions, clean_outbox, deliver, max_backoff_seconds=0)
+    relay = OutboxRelay(reports_pool, clean_outbox, deliver, max_backoff_seconds=0)
     event_id = await add(reports_sessions, clean_outbox, "order.completed")
     try:
         assert await relay.deliver_due() == 0
@@ -150,12 +153,13 @@ async def test_an_event_no_queue_is_bound_to_comes_back_and_its_row_stays_due(
 
 async def test_events_written_while_the_broker_restarts_leave_once_it_is_back(
     reports_sessions: async_sessionmaker[AsyncSession],
+    reports_pool: asyncpg.Pool,
     clean_outbox: Table,
     topology: EventTopology,
     restarts_broker: None,
 ) -> None:
     deliver = RabbitMqEventDeliverer(URL, topology=topology, publish_timeout=3)
-    relay = OutboxRelay(reports_sessions, clean_outbox, deliver, max_backoff_seconds=0)
+    relay = OutboxRelay(reports_pool, clean_outbox, deliver, max_backoff_seconds=0)
     before = await add(reports_sessions, clean_outbox, "transaction.created")
     try:
         assert await relay.deliver_due() == 1

@@ -53,9 +53,7 @@ async def pool(url: str, sessions: async_sessionmaker[AsyncSession]) -> AsyncIte
     await pool.close()
 
 
-async def test_committed_events_are_delivered_and_rolled_back_ones_never(
-    pool: asyncpg.Pool, sessions: async_sessionmaker[AsyncSession]
-) -> None:
+async def test_committed_events_are_delivered_and_rolled_back_ones_never(pool: asyncpg.Pool) -> None:
     async with Events(pool) as uow:
         event_id = await add_event_on_connection(uow.connection, outbox, "ticket.issued", {"order_id": "o1"})
         await uow.commit()
@@ -67,7 +65,7 @@ async def test_committed_events_are_delivered_and_rolled_back_ones_never(
     async def deliver(event: OutboxEvent) -> None:
         delivered.append(event)
 
-    relay = OutboxRelay(sessions, outbox, deliver)
+    relay = OutboxRelay(pool, outbox, deliver)
     assert await relay.deliver_due() == 1
     assert [(e.id, e.topic, e.payload) for e in delivered] == [
         (event_id, "ticket.issued", {"order_id": "o1"})

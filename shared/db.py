@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
+from sqlalchemy.types import JSON
 
 from shared.settings import DatabaseSettings
 
@@ -219,12 +220,17 @@ class AsyncpgStatement:
     def __init__(self, statement: ClauseElement) -> None:
         compiled = cast(SQLCompiler, statement.compile(dialect=_ASYNCPG_DIALECT))
         self.sql = str(compiled)
-        self._names = tuple(compiled.positiontup or ())
-        self._fixed = compiled.params
+        self.names = tuple(compiled.positiontup or ())
+        # asyncpg's own codec takes a JSON or JSONB parameter as JSON text: the caller encodes these.
+        self.json_names = frozenset(
+            name for name in self.names if isinstance(compiled.binds[name].type, JSON)
+        )
+        # Only the statement's own values: a parameter left out of `args` is an error, not a NULL.
+        self._fixed = {name: value for name, value in compiled.params.items() if value is not None}
 
     def args(self, **values: Any) -> list[Any]:
         """The parameters in `$n` order: each named one from `values`, the literals as compiled."""
-        return [values[name] if name in values else self._fixed[name] for name in self._names]
+        return [values[name] if name in values else self._fixed[name] for name in self.names]
 
 
 @asynccontextmanager

@@ -39,7 +39,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared import signing
@@ -121,9 +120,6 @@ async def add_event_once_on_connection(
     return added is not None
 
 
-_ASYNCPG = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
-
-
 @functools.cache
 def _event_insert(table: Table, *, once: bool) -> str:
     """The outbox INSERT (`$1` id, `$2` topic, `$3` the payload as JSON text: asyncpg's own JSONB
@@ -132,12 +128,10 @@ def _event_insert(table: Table, *, once: bool) -> str:
         id=bindparam("id"), topic=bindparam("topic"), payload=bindparam("payload")
     )
     if once:
-        return str(
-            insert.on_conflict_do_nothing(index_elements=[table.c.id])
-            .returning(table.c.id)
-            .compile(dialect=_ASYNCPG)
-        )
-    return str(insert.compile(dialect=_ASYNCPG))
+        return AsyncpgStatement(
+            insert.on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
+        ).sql
+    return AsyncpgStatement(insert).sql
 
 
 Deliver = Callable[[OutboxEvent], Awaitable[None]]

@@ -14,47 +14,38 @@ from __future__ import annotations
 
 import json
 from types import TracebackType
-from typing import Any, Self, cast
+from typing import Any, Self
 
 import asyncpg
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.expression import ClauseElement
 
 from adapters.db import booking_from_row, booking_to_row, bookings
 from domain.bookings import Booking
-from shared.db import AsyncpgUnitOfWork, ReadPool
+from shared.db import AsyncpgStatement, AsyncpgUnitOfWork, ReadPool
 
 JSON_COLUMNS = frozenset(c.name for c in bookings.c if isinstance(c.type, JSONB))
 
 
-def _compiled(statement: ClauseElement) -> tuple[str, tuple[str, ...]]:
-    """The SQL SQLAlchemy sends for `statement` (asyncpg's `$n` parameters, their casts) and the
-    names of its parameters in order."""
-    compiled = cast(SQLCompiler, statement.compile(dialect=_DIALECT))
-    return str(compiled), tuple(compiled.positiontup or ())
-
-
-_DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 _BY_REFERENCE = select(bookings).where(bookings.c.reference == bindparam("reference"))
-BY_REFERENCE, _ = _compiled(_BY_REFERENCE)
-BY_REFERENCE_LOCKED, _ = _compiled(_BY_REFERENCE.with_for_update())
-BY_KEY, _ = _compiled(select(bookings).where(bookings.c.idempotency_key == bindparam("idempotency_key")))
-INSERT, INSERTED = _compiled(bookings.insert().values({c.name: bindparam(c.name) for c in bookings.c}))
+BY_REFERENCE = AsyncpgStatement(_BY_REFERENCE).sql
+BY_REFERENCE_LOCKED = AsyncpgStatement(_BY_REFERENCE.with_for_update()).sql
+BY_KEY = AsyncpgStatement(
+    select(bookings).where(bookings.c.idempotency_key == bindparam("idempotency_key"))
+).sql
+INSERT = AsyncpgStatement(bookings.insert().values({c.name: bindparam(c.name) for c in bookings.c}))
 # The row's other columns are what the UPDATE sets; its reference is the key.
-UPDATE, UPDATED = _compiled(
+UPDATE = AsyncpgStatement(
     update(bookings)
     .where(bookings.c.reference == bindparam("key_reference"))
     .values({c.name: bindparam(c.name) for c in bookings.c if c.name != "reference"})
 )
 
 
-def _arguments(booking: Booking, names: tuple[str, ...]) -> list[Any]:
+def _arguments(booking: Booking, statement: AsyncpgStatement) -> list[Any]:
     row = booking_to_row(booking)
     row["key_reference"] = row["reference"]
-    return [json.dumps(row[c]) if c in JSON_COLUMNS else row[c] for c in names]
+    return statement.args(**{c: json.dumps(v) if c in JSON_COLUMNS else v for c, v in row.items()})
 
 
 def _booking(record: asyncpg.Record | None) -> Booking | None:
@@ -74,7 +65,7 @@ class PgBookingRepository:
         return _booking(await self._connection.fetchrow(BY_KEY, idempotency_key))
 
     async def add(self, booking: Booking) -> None:
-        await self._connection.execute(INSERT, *_arguments(booking, INSERTED))
+        await self._connection.execute(INSERT.sql, *_arguments(booking, INSERT))
 
     async def get(self, reference: str, *, for_update: bool = False) -> Booking | None:
         """`for_update` locks the row until the unit of work ends, so issue and cancel are
@@ -84,7 +75,7 @@ class PgBookingRepository:
         )
 
     async def save(self, booking: Booking) -> None:
-        await self._connection.execute(UPDATE, *_arguments(booking, UPDATED))
+        await self._connection.execute(UPDATE.sql, *_arguments(booking, UPDATE))
 
 
 class ReadingBookings:

@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 import asyncpg
 from sqlalchemy import DateTime, Integer, bindparam, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.expression import ClauseElement
 
 from adapters.db import (
     MUTABLE_COLUMNS,
@@ -46,21 +43,8 @@ from domain.repository import (
     StoredNotification,
     Verdict,
 )
-from shared.db import AsyncpgUnitOfWork, ReadPool
+from shared.db import AsyncpgStatement, AsyncpgUnitOfWork, ReadPool
 from shared.outbox import add_event_once_on_connection
-
-_DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
-
-
-def _compiled(statement: ClauseElement) -> tuple[str, tuple[str, ...]]:
-    """The SQL SQLAlchemy sends for `statement` (asyncpg's `$n` parameters, their casts) and the
-    names of its parameters in order."""
-    compiled = cast(SQLCompiler, statement.compile(dialect=_DIALECT))
-    return str(compiled), tuple(compiled.positiontup or ())
-
-
-def _in_order(names: tuple[str, ...], values: Mapping[str, Any]) -> list[Any]:
-    return [values[name] for name in names]
 
 
 def _count(status: str) -> int:
@@ -69,31 +53,31 @@ def _count(status: str) -> int:
 
 
 _BY_ORDER_ID = select(charges).where(charges.c.order_id == bindparam("order_id"))
-CHARGE, _ = _compiled(_BY_ORDER_ID)
-CHARGE_LOCKED, _ = _compiled(_BY_ORDER_ID.with_for_update())
-ADD_CHARGE, ADDED = _compiled(
+CHARGE = AsyncpgStatement(_BY_ORDER_ID)
+CHARGE_LOCKED = AsyncpgStatement(_BY_ORDER_ID.with_for_update())
+ADD_CHARGE = AsyncpgStatement(
     pg_insert(charges)
     .values({column.name: bindparam(column.name) for column in charges.c})
     .on_conflict_do_nothing()  # the key or the order_id: the caller re-reads
 )
-SAVE_CHARGE, SAVED = _compiled(
+SAVE_CHARGE = AsyncpgStatement(
     update(charges)
     .where(charges.c.id == bindparam("charge_id"))
     .values({name: bindparam(name) for name in MUTABLE_COLUMNS})
 )
 # Every column but reduced_at: a notification arrives whole.
-ADD_NOTIFICATION, NOTIFIED = _compiled(
+ADD_NOTIFICATION = AsyncpgStatement(
     notifications.insert().values(
         {column.name: bindparam(column.name) for column in notifications.c if column.name != "reduced_at"}
     )
 )
-PURGE_REJECTED, PURGED = _compiled(
+PURGE_REJECTED = AsyncpgStatement(
     delete(notifications).where(
         notifications.c.verdict != bindparam("accepted"),
         notifications.c.received_at < bindparam("before"),
     )
 )
-TO_REDUCE, TO_REDUCE_ARGS = _compiled(
+TO_REDUCE = AsyncpgStatement(
     select(notifications.c.id, notifications.c.gateway, notifications.c.raw_body, notifications.c.body)
     .where(
         notifications.c.verdict == bindparam("accepted"),
@@ -104,17 +88,17 @@ TO_REDUCE, TO_REDUCE_ARGS = _compiled(
     .limit(bindparam("limit", type_=Integer))
     .with_for_update(skip_locked=True)  # another replica's round takes other rows
 )
-REDUCE, REDUCED = _compiled(
+REDUCE = AsyncpgStatement(
     update(notifications)
     .where(notifications.c.id == bindparam("notification_id"))
     .values(raw_body=bindparam("raw_body"), body=bindparam("body"), reduced_at=bindparam("reduced_at"))
 )
-REFUND, _ = _compiled(select(refunds).where(refunds.c.refund_key == bindparam("refund_key")))
-ADD_REFUND, REFUNDED = _compiled(
+REFUND = AsyncpgStatement(select(refunds).where(refunds.c.refund_key == bindparam("refund_key")))
+ADD_REFUND = AsyncpgStatement(
     refunds.insert().values({column.name: bindparam(column.name) for column in refunds.c})
 )
 # SKIP LOCKED: the relay (or another replica's purge) holding a row keeps it this round.
-FORGET_INSTRUCTIONS, FORGET_ARGS = _compiled(
+FORGET_INSTRUCTIONS = AsyncpgStatement(
     text(
         "UPDATE outbox SET payload = payload - 'payment_instructions' WHERE id IN ("
         "SELECT id FROM outbox WHERE delivered_at < :before "
@@ -140,7 +124,7 @@ class PgChargeRepository:
         self._connection = connection
 
     async def get(self, order_id: str, *, lock: bool = False) -> Charge | None:
-        return _charge(await self._connection.fetchrow(CHARGE_LOCKED if lock else CHARGE, order_id))
+        return _charge(await self._connection.fetchrow((CHARGE_LOCKED if lock else CHARGE).sql, order_id))
 
     async def add(self, charge: Charge) -> bool:
         values = {
@@ -154,11 +138,11 @@ class PgChargeRepository:
             "created_at": charge.created_at,
             **_mutable_values(charge),
         }
-        return _count(await self._connection.execute(ADD_CHARGE, *_in_order(ADDED, values))) > 0
+        return _count(await self._connection.execute(ADD_CHARGE.sql, *ADD_CHARGE.args(**values))) > 0
 
     async def save(self, charge: Charge) -> None:
         values = {"charge_id": charge.id, **_mutable_values(charge)}
-        await self._connection.execute(SAVE_CHARGE, *_in_order(SAVED, values))
+        await self._connection.execute(SAVE_CHARGE.sql, *SAVE_CHARGE.args(**values))
 
 
 def _mutable_values(charge: Charge) -> dict[str, Any]:
@@ -174,7 +158,7 @@ class PgChargeReader:
         self._reads = reads
 
     async def read(self, order_id: str) -> Charge | None:
-        return _charge(await self._reads.fetchrow(CHARGE, order_id))
+        return _charge(await self._reads.fetchrow(CHARGE.sql, order_id))
 
 
 class PgNotificationLog:
@@ -193,15 +177,15 @@ class PgNotificationLog:
             "body": json.dumps(notification.body if "\\u0000" not in notification.raw_body else None),
             "received_at": notification.received_at,
         }
-        await self._connection.execute(ADD_NOTIFICATION, *_in_order(NOTIFIED, values))
+        await self._connection.execute(ADD_NOTIFICATION.sql, *ADD_NOTIFICATION.args(**values))
 
     async def purge_rejected(self, received_before: datetime) -> int:
         values = {"accepted": Verdict.ACCEPTED.value, "before": received_before}
-        return _count(await self._connection.execute(PURGE_REJECTED, *_in_order(PURGED, values)))
+        return _count(await self._connection.execute(PURGE_REJECTED.sql, *PURGE_REJECTED.args(**values)))
 
     async def accepted_to_reduce(self, received_before: datetime, limit: int) -> list[StoredNotification]:
         values = {"accepted": Verdict.ACCEPTED.value, "before": received_before, "limit": limit}
-        records = await self._connection.fetch(TO_REDUCE, *_in_order(TO_REDUCE_ARGS, values))
+        records = await self._connection.fetch(TO_REDUCE.sql, *TO_REDUCE.args(**values))
         return [
             StoredNotification(r["id"], r["gateway"], r["raw_body"], _from_json(r["body"])) for r in records
         ]
@@ -214,7 +198,7 @@ class PgNotificationLog:
             "body": json.dumps(body if "\\u0000" not in text_body else None),
             "reduced_at": reduced_at,
         }
-        await self._connection.execute(REDUCE, *_in_order(REDUCED, values))
+        await self._connection.execute(REDUCE.sql, *REDUCE.args(**values))
 
 
 class PgRefundRepository:
@@ -222,7 +206,7 @@ class PgRefundRepository:
         self._connection = connection
 
     async def get(self, refund_key: str) -> Refund | None:
-        record = await self._connection.fetchrow(REFUND, refund_key)
+        record = await self._connection.fetchrow(REFUND.sql, refund_key)
         if record is None:
             return None
         row = dict(record.items())
@@ -238,7 +222,7 @@ class PgRefundRepository:
             "result": json.dumps(refund_to_json(refund)),
             "created_at": refund.created_at,
         }
-        await self._connection.execute(ADD_REFUND, *_in_order(REFUNDED, values))
+        await self._connection.execute(ADD_REFUND.sql, *ADD_REFUND.args(**values))
 
 
 class PgEventOutbox:
@@ -256,7 +240,7 @@ class PgEventOutbox:
 
     async def forget_payment_instructions(self, delivered_before: datetime, limit: int) -> int:
         values = {"before": delivered_before, "limit": limit}
-        return len(await self._connection.fetch(FORGET_INSTRUCTIONS, *_in_order(FORGET_ARGS, values)))
+        return len(await self._connection.fetch(FORGET_INSTRUCTIONS.sql, *FORGET_INSTRUCTIONS.args(**values)))
 
 
 class PgPaymentUnitOfWork(AsyncpgUnitOfWork):

@@ -11,46 +11,38 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import asyncpg
 from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
-from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 from sqlalchemy.types import JSON
 
-_DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+from shared.db import AsyncpgStatement
 
 
 @dataclass(frozen=True)
 class Sql:
-    """One compiled statement: its text, its parameters' names in `$n` order, the values of
-    those the statement itself carries (a status it compares with), and which go as JSON."""
+    """One compiled statement (shared.db.AsyncpgStatement), its JSON parameters sent as JSON text."""
 
-    text: str
-    names: tuple[str, ...]
-    fixed: Mapping[str, Any]
-    json_names: frozenset[str]
+    statement: AsyncpgStatement
+
+    @property
+    def text(self) -> str:
+        return self.statement.sql
 
     def args(self, params: Mapping[str, Any] | None = None) -> list[Any]:
-        given = params or {}
-        values = [given[n] if n in given else self.fixed[n] for n in self.names]
-        return [json.dumps(v) if n in self.json_names else v for n, v in zip(self.names, values, strict=True)]
+        values = self.statement.args(**(params or {}))
+        json_names = self.statement.json_names
+        return [
+            json.dumps(v) if n in json_names else v for n, v in zip(self.statement.names, values, strict=True)
+        ]
 
 
 def compiled(statement: ClauseElement) -> Sql:
     """`statement` as SQLAlchemy's asyncpg dialect renders it. A list compared with `IN` would be
     rendered anew for each length: compare with `= ANY(<array parameter>)` instead."""
-    c = cast(SQLCompiler, statement.compile(dialect=_DIALECT))
-    names = tuple(c.positiontup or ())
-    binds = c.binds
-    return Sql(
-        text=str(c),
-        names=names,
-        fixed={n: binds[n].value for n in names if binds[n].value is not None},
-        json_names=frozenset(n for n in names if isinstance(binds[n].type, JSON)),
-    )
+    return Sql(AsyncpgStatement(statement))
 
 
 def json_columns(tables: Iterable[Table]) -> frozenset[str]:

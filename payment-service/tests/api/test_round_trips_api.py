@@ -6,55 +6,21 @@ path has to say so here."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
 import httpx
 import pytest
 import respx
-from asyncpg.connection import Connection
-from asyncpg.prepared_stmt import PreparedStatement
 from fastapi import FastAPI
 
 from testkit.asgi import running_app
+from testkit.round_trips import RoundTrips, count_round_trips
 from tests.api.support import charge_body, mock_snap, mock_status, new_order_id, notify
 from tests.conftest import INTERNAL
 from tests.midtrans_payloads import notification, status_body
 
 
-class RoundTrips:
-    def __init__(self) -> None:
-        self.sent: list[str] = []
-
-    def take(self) -> list[str]:
-        """What was sent since the last take, prepares left out: a connection prepares each
-        statement once, and which pooled connection a step gets is chance."""
-        sent, self.sent = self.sent, []
-        return [s for s in sent if not s.startswith("PREPARE ")]
-
-
 @pytest.fixture
 def round_trips(monkeypatch: pytest.MonkeyPatch) -> RoundTrips:
-    seen = RoundTrips()
-
-    def counting(cls: type[Any], name: str, label: Callable[[Any, tuple[Any, ...]], str]) -> None:
-        original: Callable[..., Awaitable[Any]] = getattr(cls, name)
-
-        async def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
-            seen.sent.append(label(self, args))
-            return await original(self, *args, **kwargs)
-
-        monkeypatch.setattr(cls, name, counted)
-
-    # What asyncpg sends: BEGIN/COMMIT/ROLLBACK, prepares, each prepared statement's execution
-    # (SQLAlchemy), and statements run on a connection itself (a plain asyncpg pool's).
-    counting(Connection, "execute", lambda _, args: str(args[0]))
-    for name in ("fetch", "fetchrow", "fetchval"):
-        counting(Connection, name, lambda _, args: str(args[0]))
-    counting(Connection, "prepare", lambda _, args: "PREPARE " + str(args[0]))
-    for name in ("fetch", "fetchrow", "fetchval", "executemany"):
-        counting(PreparedStatement, name, lambda stmt, _: stmt.get_query())
-    return seen
+    return count_round_trips(monkeypatch)
 
 
 async def _one_payment(

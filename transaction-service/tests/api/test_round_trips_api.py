@@ -7,57 +7,24 @@ has to say so here."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
-from asyncpg.connection import Connection
-from asyncpg.prepared_stmt import PreparedStatement
 from fastapi import FastAPI
 from sqlalchemy import event
 
 from adapters import write_statements
 from adapters.repository import PgLedgerUnitOfWork
+from testkit.round_trips import RoundTrips, count_round_trips
 from tests.api.helpers import book, deliver, get, pay, sql
 from tests.conftest import People
 
 
-class RoundTrips:
-    def __init__(self) -> None:
-        self.sent: list[str] = []
-
-    def take(self) -> list[str]:
-        """What was sent since the last take, prepares left out: a connection prepares each
-        statement once, and which pooled connection a step gets is chance."""
-        sent, self.sent = self.sent, []
-        return [s for s in sent if not s.startswith("PREPARE ")]
-
-
 @pytest.fixture
 def round_trips(monkeypatch: pytest.MonkeyPatch) -> RoundTrips:
-    seen = RoundTrips()
-
-    def counting(cls: type[Any], name: str, label: Callable[[Any, tuple[Any, ...]], str]) -> None:
-        original: Callable[..., Awaitable[Any]] = getattr(cls, name)
-
-        async def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
-            seen.sent.append(label(self, args))
-            return await original(self, *args, **kwargs)
-
-        monkeypatch.setattr(cls, name, counted)
-
-    # What asyncpg sends: BEGIN/COMMIT/ROLLBACK, prepares, each prepared statement's execution
-    # (SQLAlchemy), and the statements run on a connection (the units of work's and the read
-    # pool's: a connection's execute and fetch*).
-    counting(Connection, "execute", lambda _, args: str(args[0]))
-    for name in ("fetch", "fetchrow", "fetchval"):
-        counting(Connection, name, lambda _, args: str(args[0]))
-    counting(Connection, "prepare", lambda _, args: "PREPARE " + str(args[0]))
-    for name in ("fetch", "fetchrow", "fetchval", "executemany"):
-        counting(PreparedStatement, name, lambda stmt, _: stmt.get_query())
-    return seen
+    return count_round_trips(monkeypatch)
 
 
 async def _one_booking(

@@ -4,7 +4,6 @@ interval, yet a wake-up still delivers at once and a retry due later goes at its
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import cast
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.outbox import OutboxEvent, OutboxRelay, add_event, outbox_table
 from shared.settings import to_asyncpg_url
 from testkit.postgres import CountingPool, asyncpg_pool, sessions_with_tables
+from testkit.running import running
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
@@ -47,17 +47,6 @@ async def _add(sessions: async_sessionmaker[AsyncSession], n: int) -> None:
         await add_event(session, outbox, "t", {"n": n})
 
 
-@contextlib.asynccontextmanager
-async def _running(relay: OutboxRelay) -> AsyncIterator[None]:
-    task = asyncio.create_task(relay.run())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
 @pytest.mark.parametrize("concurrency", [1, 4])
 async def test_an_idle_relay_backs_off_yet_delivers_at_once_when_woken(
     sessions: async_sessionmaker[AsyncSession], pool: CountingPool, concurrency: int
@@ -76,7 +65,7 @@ async def test_an_idle_relay_backs_off_yet_delivers_at_once_when_woken(
         idle_ceiling_seconds=30,
         concurrency=concurrency,
     )
-    async with _running(relay):
+    async with running(relay):
         await asyncio.sleep(2.0)
         # Every 50 ms that would be 40 claims; doubling from 50 ms, passes at 0, 0.05, 0.15,
         # 0.35, 0.75 and 1.55 s.
@@ -112,7 +101,7 @@ async def test_a_retry_due_later_goes_at_its_due_time_while_idle(
         idle_ceiling_seconds=30,
         max_backoff_seconds=1.0,
     )
-    async with _running(relay):
+    async with running(relay):
         await asyncio.sleep(2.0)  # idle: the next empty pass would now wait 3.2 s, then 6.4 s…
         await _add(sessions, 1)
         relay.wake()

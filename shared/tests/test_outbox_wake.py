@@ -6,7 +6,6 @@ connections taken count the passes."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any, cast
 
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.outbox import OutboxEvent, OutboxRelay, add_event, outbox_table
 from shared.settings import to_asyncpg_url
 from testkit.postgres import CountingPool, asyncpg_pool, sessions_with_tables
+from testkit.running import running
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
@@ -81,17 +81,6 @@ async def _until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
     raise AssertionError("not reached in time")
 
 
-@contextlib.asynccontextmanager
-async def _running(relay: OutboxRelay) -> AsyncIterator[None]:
-    task = asyncio.create_task(relay.run())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
 @pytest.mark.parametrize("concurrency", [1, 4])
 async def test_a_row_woken_before_a_pass_sends_its_claim_goes_with_that_pass_and_no_empty_pass_follows(
     sessions: async_sessionmaker[AsyncSession], pool: CountingPool, concurrency: int
@@ -104,7 +93,7 @@ async def test_a_row_woken_before_a_pass_sends_its_claim_goes_with_that_pass_and
     # Polls only every 30 s: any further pass here would be a wake-up's.
     relay = OutboxRelay(cast(asyncpg.Pool, pool), outbox, deliver, poll_interval=30, concurrency=concurrency)
     pool.gate.clear()
-    async with _running(relay):
+    async with running(relay):
         await _until(lambda: len(pool.taken) == 1)  # the first pass waits for its connection
         await _add(sessions, 1)
         relay.wake()
@@ -132,7 +121,7 @@ async def test_a_row_woken_after_a_pass_sent_its_claim_gets_another_pass(
 
     relay = OutboxRelay(cast(asyncpg.Pool, pool), outbox, deliver, poll_interval=30, concurrency=concurrency)
     await _add(sessions, 1)
-    async with _running(relay):
+    async with running(relay):
         await _until(lambda: delivered == [1, 2])
         await asyncio.sleep(0.5)
     assert len(pool.taken) == 2
@@ -150,7 +139,7 @@ async def test_a_pass_that_fails_after_taking_a_wake_up_rings_it_again(
     breaking = BreakingPool(pool.pool)
     relay = OutboxRelay(cast(asyncpg.Pool, breaking), outbox, deliver, poll_interval=30)
     breaking.gate.clear()
-    async with _running(relay):
+    async with running(relay):
         await _until(lambda: len(breaking.taken) == 1)  # the first pass waits for its connection
         await _add(sessions, 1)
         relay.wake()  # left to that pass's claim, which fails
@@ -167,7 +156,7 @@ async def test_a_relay_whose_claims_keep_failing_backs_off_after_a_wake_up(
 
     failing = BreakingPool(pool.pool, always=True)
     relay = OutboxRelay(cast(asyncpg.Pool, failing), outbox, deliver, poll_interval=0.05)
-    async with _running(relay):
+    async with running(relay):
         await asyncio.sleep(0.3)
         before = len(failing.taken)
         relay.wake()

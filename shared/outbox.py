@@ -26,6 +26,7 @@ from sqlalchemy import (
     DateTime,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
     Text,
@@ -62,6 +63,21 @@ def outbox_table(metadata: MetaData, name: str = "outbox") -> Table:
         Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("delivered_at", DateTime(timezone=True), nullable=True),
         Column("last_error", Text, nullable=True),
+    )
+
+
+def due_rows(table: Table) -> Select[Any]:
+    """A relay pass's claim: the oldest due rows, at most `batch`, locked (SKIP LOCKED: another
+    pass or replica leaves them alone). Each service's migrations give such a table a partial
+    index WHERE delivered_at IS NULL, so that the claim reads the rows still to deliver, not the
+    delivered ones the retention has yet to purge."""
+    t = table
+    return (
+        select(t.c.id, t.c.topic, t.c.payload, t.c.created_at, t.c.attempts)
+        .where(t.c.delivered_at.is_(None), t.c.next_attempt_at <= func.now())
+        .order_by(t.c.created_at)
+        .limit(bindparam("batch"))
+        .with_for_update(skip_locked=True)
     )
 
 
@@ -196,13 +212,7 @@ class OutboxRelay:
         self._tails: dict[str, asyncio.Future[None]] = {}
         # Each pass's statements, compiled once.
         t = table
-        self._due = AsyncpgStatement(
-            select(t.c.id, t.c.topic, t.c.payload, t.c.created_at, t.c.attempts)
-            .where(t.c.delivered_at.is_(None), t.c.next_attempt_at <= func.now())
-            .order_by(t.c.created_at)
-            .limit(bindparam("batch"))
-            .with_for_update(skip_locked=True)
-        )
+        self._due = AsyncpgStatement(due_rows(t))
         self._mark_delivered = AsyncpgStatement(
             update(t)
             .where(t.c.id == any_(bindparam("delivered", type_=ARRAY(Uuid))))

@@ -77,10 +77,12 @@ notifications = Table(
     CheckConstraint("status IN ('queued', 'sent', 'failed')", name="status"),
     CheckConstraint("channel IN ('email', 'sms')", name="channel"),
 )
-# The delivery worker's question: what is queued and due, oldest first.
+# The delivery worker's question: what is queued and due, in the order it takes them
+# (adapters/unit_of_work.py NEXT_DUE), so that LIMIT 1 reads one row, not every due one sorted.
 Index(
     "ix_notifications_due",
     notifications.c.next_attempt_at,
+    notifications.c.created_at,
     postgresql_where=notifications.c.status == "queued",
 )
 # The retention job's question: what finished longest ago.

@@ -23,11 +23,17 @@ JSON_COLUMNS = frozenset({"attachments", "history"})
 
 # The delivery worker's question: the oldest due message, locked (SKIP LOCKED: another worker
 # sending one leaves it alone and takes the next), and whether another is due beside it, locked
-# or not, which spares the worker a last empty round.
+# or not, which spares the worker a last empty round. Both walk ix_notifications_due in its order
+# and stop after a row or two, however long the queue. "Another" is a second due row: the one
+# taken is due in the same snapshot, so two due means one more. Asked that way the question does
+# not depend on the row taken (PostgreSQL answers it once per claim) and keeps its ORDER BY (an
+# EXISTS drops an ORDER BY, but not with an OFFSET): without them the planner looked for another
+# due row with a sequential scan through every sent message.
 NEXT_DUE = """
 SELECT notifications.*, EXISTS (
-    SELECT other.id FROM notifications AS other
-    WHERE other.status = 'queued' AND other.next_attempt_at <= $1 AND other.id != notifications.id
+    SELECT FROM notifications AS other
+    WHERE other.status = 'queued' AND other.next_attempt_at <= $1
+    ORDER BY other.next_attempt_at, other.created_at OFFSET 1
 ) AS more_due
 FROM notifications
 WHERE notifications.status = 'queued' AND notifications.next_attempt_at <= $1

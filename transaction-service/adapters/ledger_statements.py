@@ -38,7 +38,18 @@ ORDER_WITH_TRANSACTION_ID = compiled(
     .select_from(t.orders.outerjoin(t.transactions))
     .where(t.orders.c.id == KEY)
 )
-ORDER_ID_OF_PAYMENT = compiled(
+
+
+def _order_of(order_id: Any) -> tuple[Sql, Sql]:
+    """The order whose id `order_id` (a one-column select) finds, found and locked in one
+    statement: `FOR UPDATE OF orders` locks no row the subquery reads, so the locks are still
+    taken orders first, as everywhere."""
+    statement = select(t.orders).where(t.orders.c.id == order_id.scalar_subquery())
+    return compiled(statement), compiled(statement.with_for_update(of=t.orders))
+
+
+ORDER_OF_TRANSACTION = _order_of(select(t.transactions.c.order_id).where(t.transactions.c.id == KEY))
+ORDER_OF_PAYMENT = _order_of(
     select(t.transactions.c.order_id)
     .select_from(t.payments.join(t.transactions))
     .where(t.payments.c.id == KEY)

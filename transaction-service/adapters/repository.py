@@ -197,9 +197,13 @@ class PgLedgerUnitOfWork(AsyncpgUnitOfWork):
         row = await self._fetchrow(q.ORDER_WITH_TRANSACTION_ID, {"key": order_id})
         return None if row is None else (_record(Order, row), row["transaction_id"])
 
-    async def order_id_of_payment(self, payment_id: uuid.UUID) -> uuid.UUID | None:
-        order_id: uuid.UUID | None = await self._scalar(q.ORDER_ID_OF_PAYMENT, {"key": payment_id})
-        return order_id
+    async def order_of_transaction(self, transaction_id: uuid.UUID, *, lock: bool = False) -> Order | None:
+        result: Order | None = await self._by_key(Order, q.ORDER_OF_TRANSACTION, transaction_id, lock)
+        return result
+
+    async def order_of_payment(self, payment_id: uuid.UUID, *, lock: bool = False) -> Order | None:
+        result: Order | None = await self._by_key(Order, q.ORDER_OF_PAYMENT, payment_id, lock)
+        return result
 
     async def payment(self, payment_id: uuid.UUID, *, lock: bool = False) -> Payment | None:
         result: Payment | None = await self._by_key(Payment, q.PAYMENT, payment_id, lock)

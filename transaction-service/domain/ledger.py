@@ -118,15 +118,26 @@ class Ledger:
             raise NotFound("order")
         return order, await uow.transaction_of_order(order_id, lock=True)
 
+    async def transaction_chain(
+        self, uow: LedgerUnitOfWork, transaction_id: uuid.UUID
+    ) -> tuple[Order, Transaction] | None:
+        """A transaction with its order, both locked in the one order (the order found through
+        the transaction by the read that locks it); None if the transaction is unknown."""
+        order = await uow.order_of_transaction(transaction_id, lock=True)
+        if order is None:
+            return None
+        tx = await uow.transaction(transaction_id, lock=True)
+        return None if tx is None else (order, tx)
+
     async def payment_chain(
         self, uow: LedgerUnitOfWork, payment_id: uuid.UUID
     ) -> tuple[Order, Transaction, Payment] | None:
-        """A payment with its order and transaction, all locked in the one order; None if the
-        payment is unknown."""
-        order_id = await uow.order_id_of_payment(payment_id)
-        if order_id is None:
+        """A payment with its order and transaction, all locked in the one order (the order found
+        through the payment by the read that locks it); None if the payment is unknown."""
+        order = await uow.order_of_payment(payment_id, lock=True)
+        if order is None:
             return None
-        order, tx = await self.chain(uow, order_id)
+        tx = await uow.transaction_of_order(order.id, lock=True)
         payment = await uow.payment(payment_id, lock=True)
         if tx is None or payment is None:
             return None

@@ -21,7 +21,7 @@ from domain.ports import PaymentGateway
 from domain.records import Order, Payment, Transaction
 from domain.refunds import count_refunded
 from domain.repository import LedgerUnitOfWork
-from domain.rules import PaymentDecision, decide_payment
+from domain.rules import PaymentDecision, decide_payment, weighs_other_payments, weighs_refunds
 from shared.money import money_string, to_money
 
 logger = logging.getLogger("transaction_service.payment_events")
@@ -96,14 +96,15 @@ class PaymentEvents:
             return "ignored"
         status = str(data.get("status") or "failed")
         now = self._ledger.clock()
+        # Each read only for a status whose decision weighs it: a paid event makes neither.
         others_open = [
             p
-            for p in await uow.payments_of(tx.id, OPEN)
+            for p in (await uow.payments_of(tx.id, OPEN) if weighs_other_payments(status) else [])
             if p.id != payment_id and (p.expires_at is None or p.expires_at > now)
         ]
         # A refund we asked for is counted when payment-service answers; its event can arrive
         # first (the relay is quick), so what is still in flight through us counts as ours here.
-        in_flight = await uow.pending_refunds_total(payment_id)
+        in_flight = await uow.pending_refunds_total(payment_id) if weighs_refunds(status) else Decimal(0)
         decision = decide_payment(
             status,
             payment.status,

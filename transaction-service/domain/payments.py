@@ -51,9 +51,13 @@ class Payments:
         the caller names one (payment-service chooses otherwise)."""
         now = self._ledger.clock()
         async with self._ledger.unit_of_work() as uow:
-            found = owned(await uow.transaction(tx_id), caller, "transaction")
-            order, tx = await self._ledger.chain(uow, found.order_id)
-            assert tx is not None
+            # The order is found through the transaction by the read that locks it, so the owner
+            # is checked once both are locked: someone else's still answers 404 (and the
+            # rollback lets their rows go at once).
+            chain = await self._ledger.transaction_chain(uow, tx_id)
+            order, tx = chain if chain is not None else (None, None)
+            tx = owned(tx, caller, "transaction")
+            assert order is not None
             if tx.status not in PAYABLE_TRANSACTION:
                 raise NotPayable(tx.status)
             if order.status != OrderStatus.CONFIRMED:
@@ -88,7 +92,7 @@ class Payments:
             await self._fail(payment.id, caller, exc.slug)
             raise
         async with self._ledger.unit_of_work() as uow:
-            order, tx = await self._ledger.chain(uow, found.order_id)
+            order, tx = await self._ledger.chain(uow, order.id)
             assert tx is not None
             stored = await uow.payment(payment.id, lock=True)
             assert stored is not None

@@ -56,8 +56,14 @@ class LedgerUnitOfWork(Protocol):
         """The order and its transaction's id in one read (no locks)."""
         ...
 
-    async def order_id_of_payment(self, payment_id: uuid.UUID) -> uuid.UUID | None:
-        """The order a payment pays for, in one read (no locks)."""
+    async def order_of_transaction(self, transaction_id: uuid.UUID, *, lock: bool = False) -> Order | None:
+        """The order of a transaction, found through it in the same read that locks the order (the
+        transaction itself is not locked by it): the chain's first lock in one round trip."""
+        ...
+
+    async def order_of_payment(self, payment_id: uuid.UUID, *, lock: bool = False) -> Order | None:
+        """The order a payment pays for, as `order_of_transaction` (neither the payment nor its
+        transaction is locked by it)."""
         ...
 
     async def payment(self, payment_id: uuid.UUID, *, lock: bool = False) -> Payment | None: ...

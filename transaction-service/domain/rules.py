@@ -111,6 +111,23 @@ CHARGE_TO_PAYMENT: dict[str, PaymentStatus] = {
 }
 
 ENDED_PAYMENT = frozenset({PaymentStatus.FAILED, PaymentStatus.EXPIRED, PaymentStatus.CANCELLED})
+REFUNDED_PAYMENT = frozenset({PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED})
+
+
+def charge_target(charge_status: str) -> PaymentStatus:
+    """Our payment status for a charge status of payment-service (an unknown one: failed)."""
+    return CHARGE_TO_PAYMENT.get(charge_status, PaymentStatus.FAILED)
+
+
+def weighs_other_payments(charge_status: str) -> bool:
+    """Whether `decide_payment` weighs `another_payment_open` for this status: only an ending
+    charge does, so only then are the other payments read (a paid event needs no such read)."""
+    return charge_target(charge_status) in ENDED_PAYMENT
+
+
+def weighs_refunds(charge_status: str) -> bool:
+    """Whether `decide_payment` weighs `refunded_here`: only a refund at the gateway does."""
+    return charge_target(charge_status) in REFUNDED_PAYMENT
 
 
 @dataclass(frozen=True)
@@ -154,7 +171,7 @@ def decide_payment(
     """The one place a payment status becomes state changes. Stale, duplicate and out-of-order
     observations decide nothing (the caller logs them). An old charge that ends while a newer
     one of the same transaction is still open ends only itself."""
-    target = CHARGE_TO_PAYMENT.get(charge_status, PaymentStatus.FAILED)  # unknown = failed
+    target = charge_target(charge_status)
     if target is PaymentStatus.PENDING:
         return PaymentDecision()
     if target is PaymentStatus.CHALLENGE:
@@ -196,7 +213,7 @@ def decide_payment(
             release_booking=decision_order is not None,
             reason=f"payment {target.value.lower()}",
         )
-    # refunded / partially_refunded at the gateway
+    # REFUNDED_PAYMENT: refunded / partially_refunded at the gateway
     if refunded_at_gateway > refunded_here:
         return PaymentDecision(reconcile_refunds=True)
     return PaymentDecision()

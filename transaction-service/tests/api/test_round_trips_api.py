@@ -10,12 +10,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event
+from sqlalchemy import event, select
 
+from adapters import tables as t
 from adapters import write_statements
+from adapters.pg_sql import compiled
 from adapters.repository import PgLedgerUnitOfWork
 from testkit.round_trips import RoundTrips, count_round_trips
 from tests.api.helpers import book, deliver, get, pay, sql
@@ -61,14 +64,23 @@ async def test_a_booking_s_round_trips_stay_within_budget(
     # again, the order, its transaction, audit rows and event in one statement, COMMIT; the
     # key's answer.
     assert len(steps["hold"]) <= 8, steps["hold"]
-    # A step's writes are one statement: here three records saved, audit rows, a job, an event.
+    # The paid event: BEGIN, the event id recorded, the order found through the payment and
+    # locked, the transaction locked, the payment locked, the writes, COMMIT. (The other open
+    # payments and the refunds in flight are read only for the statuses whose decision weighs
+    # them.) A step's writes are one statement: here three records saved, audit rows, a job, an
+    # event.
     assert sum("audit_log" in s for s in steps["paid event"]) == 1, steps["paid event"]
-    assert len(steps["paid event"]) <= 10, steps["paid event"]
-    # The key's claim; the payment row; the charge (payment-service); its token and the
-    # transaction PROCESSING; the key's answer.
-    assert len(steps["pay"]) <= 15, steps["pay"]
-    # The relay's claim, an unlocked read of the order, the issue call, the order COMPLETED.
+    assert len(steps["paid event"]) <= 7, steps["paid event"]
+    # Paying: the key's claim; BEGIN, the order found through the transaction and locked, the
+    # transaction locked, its open payments locked, the payment row, COMMIT; the charge
+    # (payment-service); BEGIN, the order, the transaction and the payment locked, its token and
+    # the transaction PROCESSING, COMMIT; the key's answer.
+    assert len(steps["pay"]) <= 14, steps["pay"]
+    # The issue job: the relay's BEGIN and claim; an unlocked read of the order; the issue call;
+    # BEGIN, the order and its transaction locked, the order COMPLETED, COMMIT; the relay marks
+    # the job done, COMMIT.
     assert len(steps["issue job"]) <= 10, steps["issue job"]
+    # The event relay: BEGIN, its claim, the events marked sent, COMMIT.
     assert len(steps["event relay"]) <= 4, steps["event relay"]
 
 
@@ -147,3 +159,43 @@ async def test_audit_rows_of_one_commit_keep_the_order_they_were_written_in(
         await uow.commit()
     rows = await sql(app, "SELECT to_status FROM audit_log WHERE entity_id = :e ORDER BY id", e=entity)
     assert [r.to_status for r in rows] == ["CONFIRMED", "PAID", "COMPLETED"]
+
+
+async def test_the_order_found_through_its_transaction_or_payment_is_the_only_row_that_read_locks(
+    app: FastAPI, client: httpx.AsyncClient, people: People
+) -> None:
+    # The chains save a round trip by finding the order in the read that locks it; the lock order
+    # (orders → transactions → payments) holds only if that read locks no other row.
+    buyer = people.make()
+    order = await book(client, buyer)
+    payment = await pay(client, buyer, order["transaction_id"])
+    ids = {
+        "orders": uuid.UUID(order["id"]),
+        "transactions": uuid.UUID(order["transaction_id"]),
+        "payments": uuid.UUID(payment["id"]),
+    }
+
+    async def locked() -> set[str]:
+        """The rows another connection cannot lock now."""
+        found: set[str] = set()
+        async with app.state.pool.acquire() as other:
+            for table, key in ids.items():
+                rows = t.metadata.tables[table]
+                try_lock = compiled(select(rows.c.id).where(rows.c.id == key).with_for_update(nowait=True))
+                try:
+                    await other.execute(try_lock.text, *try_lock.args())
+                except asyncpg.LockNotAvailableError:
+                    found.add(table)
+        return found
+
+    async with PgLedgerUnitOfWork(app.state.pool) as uow:
+        by_transaction = await uow.order_of_transaction(ids["transactions"], lock=True)
+        assert by_transaction is not None
+        assert by_transaction.id == ids["orders"]
+        assert await locked() == {"orders"}
+    async with PgLedgerUnitOfWork(app.state.pool) as uow:
+        by_payment = await uow.order_of_payment(ids["payments"], lock=True)
+        assert by_payment is not None
+        assert by_payment.id == ids["orders"]
+        assert await locked() == {"orders"}
+    assert await locked() == set()

@@ -85,10 +85,13 @@ class MemoryUnitOfWork:
         tx = await self.transaction_of_order(order_id)
         return None if order is None else (order, tx.id if tx else None)
 
-    async def order_id_of_payment(self, payment_id: uuid.UUID) -> uuid.UUID | None:
+    async def order_of_transaction(self, transaction_id: uuid.UUID, *, lock: bool = False) -> Order | None:
+        tx = await self.transaction(transaction_id)
+        return await self.order(tx.order_id) if tx else None
+
+    async def order_of_payment(self, payment_id: uuid.UUID, *, lock: bool = False) -> Order | None:
         payment = await self.payment(payment_id)
-        tx = await self.transaction(payment.transaction_id) if payment else None
-        return tx.order_id if tx else None
+        return await self.order_of_transaction(payment.transaction_id) if payment else None
 
     async def payment(self, payment_id: uuid.UUID, *, lock: bool = False) -> Payment | None:
         result: Payment | None = self._get(payment_id, Payment)

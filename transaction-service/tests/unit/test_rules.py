@@ -3,6 +3,7 @@ payment status decides for payment, transaction and order."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -16,6 +17,7 @@ from domain.models import TransactionStatus as T
 from domain.ports import Quote, QuoteItem
 from domain.records import LineItem
 from domain.rules import (
+    CHARGE_TO_PAYMENT,
     PaymentDecision,
     cancellation_refund,
     charge_expiry_minutes,
@@ -24,6 +26,8 @@ from domain.rules import (
     derived_key,
     order_number,
     refund_amount,
+    weighs_other_payments,
+    weighs_refunds,
 )
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
@@ -205,3 +209,31 @@ def test_a_second_payment_for_a_settled_transaction_is_refunded() -> None:
     assert d.refund_late_payment
     assert d.reason is not None
     assert "paid twice" in d.reason
+
+
+@pytest.mark.parametrize("status", [*CHARGE_TO_PAYMENT, "failure"])
+def test_a_decision_weighs_other_payments_and_refunds_only_for_the_statuses_that_say_so(status: str) -> None:
+    # The paid event reads the other payments and the refunds in flight only for such statuses:
+    # for any other, no value of theirs may change the decision.
+    at_gateway = Decimal("300000")
+    for payment, tx, order in itertools.product(P, T, O):
+        decisions = [
+            decide_payment(
+                status,
+                payment,
+                tx,
+                order,
+                refunded_at_gateway=at_gateway,
+                refunded_here=here,
+                another_payment_open=other,
+            )
+            for here, other in ((Decimal(0), False), (at_gateway, False), (Decimal(0), True))
+        ]
+        if not weighs_refunds(status):
+            assert decisions[0] == decisions[1], (payment, tx, order)
+        if not weighs_other_payments(status):
+            assert decisions[0] == decisions[2], (payment, tx, order)
+    assert weighs_other_payments("expired")
+    assert weighs_refunds("refunded")
+    assert not weighs_other_payments("paid")
+    assert not weighs_refunds("paid")

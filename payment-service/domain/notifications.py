@@ -27,8 +27,10 @@ from domain.repository import (
     Clock,
     PaymentGateway,
     ReceivedNotification,
+    StandaloneWrites,
     UnitOfWorkChargeReader,
     UnitOfWorkFactory,
+    UnitOfWorkStandaloneWrites,
     Verdict,
 )
 from domain.signature import signature_is_valid
@@ -47,6 +49,7 @@ class NotificationDesk:
         clock: Clock,
         server_key: str,
         charges: ChargeReader | None = None,
+        writes: StandaloneWrites | None = None,
     ) -> None:
         self._uow = uow
         self._gateway = gateway
@@ -55,6 +58,8 @@ class NotificationDesk:
         # The checks before Midtrans is asked read the charge on its own; applying the status
         # locks it again in the unit of work, so nothing decided here goes unchecked.
         self._charges = charges or UnitOfWorkChargeReader(uow)
+        # A refused notification is recorded on its own: one row, nothing else to change.
+        self._writes = writes or UnitOfWorkStandaloneWrites(uow)
 
     async def receive(self, raw: bytes) -> None:
         """Returns when the notification is accepted (applied, or a duplicate/stale one that changes
@@ -152,9 +157,7 @@ class NotificationDesk:
         )
 
     async def _store(self, notification: ReceivedNotification) -> None:
-        async with self._uow() as uow:
-            await uow.notifications.add(notification)
-            await uow.commit()
+        await self._writes.add_notification(notification)
 
 
 def _json_object(raw: bytes) -> dict[str, Any] | None:

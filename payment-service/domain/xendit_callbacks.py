@@ -28,7 +28,17 @@ from domain.errors import (
 from domain.gateways import XENDIT
 from domain.models import Charge, money
 from domain.notification_log import Received
-from domain.repository import Clock, PaymentGateway, ReceivedNotification, UnitOfWorkFactory, Verdict
+from domain.repository import (
+    ChargeReader,
+    Clock,
+    PaymentGateway,
+    ReceivedNotification,
+    StandaloneWrites,
+    UnitOfWorkChargeReader,
+    UnitOfWorkFactory,
+    UnitOfWorkStandaloneWrites,
+    Verdict,
+)
 from domain.status_updates import record_status
 
 logger = logging.getLogger("payment_service.xendit_callbacks")
@@ -46,12 +56,22 @@ def token_matches(given: str | None, expected: str) -> bool:
 
 class XenditCallbackDesk:
     def __init__(
-        self, uow: UnitOfWorkFactory, gateway: PaymentGateway, clock: Clock, callback_token: str
+        self,
+        uow: UnitOfWorkFactory,
+        gateway: PaymentGateway,
+        clock: Clock,
+        callback_token: str,
+        charges: ChargeReader | None = None,
+        writes: StandaloneWrites | None = None,
     ) -> None:
         self._uow = uow
         self._gateway = gateway
         self._clock = clock
         self._token = callback_token
+        # As for Midtrans's notifications: the checks before Xendit is asked read the charge on
+        # its own, applying the status locks it again; a refused callback is one row on its own.
+        self._charges = charges or UnitOfWorkChargeReader(uow)
+        self._writes = writes or UnitOfWorkStandaloneWrites(uow)
 
     async def receive(self, raw: bytes, callback_token: str | None) -> None:
         """Returns when the callback is accepted (applied, or a duplicate/stale one that changes
@@ -90,8 +110,7 @@ class XenditCallbackDesk:
             raise InvalidNotification(f"The callback lacks {', '.join(problems)}.")
 
         order_id, invoice_id = str(body["external_id"]), str(body["id"])
-        async with self._uow() as uow:
-            charge = await uow.charges.get(order_id)
+        charge = await self._charges.read(order_id)
         if charge is None or charge.gateway != XENDIT or charge.gateway_reference not in (None, invoice_id):
             await self._store(record(Verdict.UNKNOWN_ORDER))
             raise UnknownOrder(f"No Xendit charge for external_id {order_id!r} and invoice {invoice_id!r}.")
@@ -156,9 +175,7 @@ class XenditCallbackDesk:
         )
 
     async def _store(self, notification: ReceivedNotification) -> None:
-        async with self._uow() as uow:
-            await uow.notifications.add(notification)
-            await uow.commit()
+        await self._writes.add_notification(notification)
 
 
 def _amount(value: Any) -> Any:

@@ -44,6 +44,9 @@ async def _one_payment(
     notified = await notify(client, notification(order_id, "settlement", payment_type="gopay"))
     assert notified.status_code == 200, notified.text
     steps["notification"] = trips.take()
+    forged = await notify(client, {**notification(order_id, "settlement"), "signature_key": "0" * 128})
+    assert forged.status_code == 401, forged.text
+    steps["refused notification"] = trips.take()
     return steps
 
 
@@ -54,12 +57,15 @@ async def test_a_payment_s_round_trips_stay_within_budget(
         await _one_payment(client, midtrans, round_trips)  # opens the pools' connections
         steps = await _one_payment(client, midtrans, round_trips)
 
-    # The key's claim; BEGIN, the charge's look-up, its insert-first row, COMMIT; BEGIN, the row
-    # locked, (Snap), the token saved, COMMIT; the key's answer.
-    assert len(steps["charge"]) <= 10, steps["charge"]
+    # The key's claim; the charge's row, inserted first and committed on its own (a new order
+    # needs no look-up before it); BEGIN, the row locked, (Snap), the token saved, COMMIT; the
+    # key's answer.
+    assert len(steps["charge"]) <= 7, steps["charge"]
     # One SELECT, no BEGIN/ROLLBACK around it.
     assert len(steps["read"]) == 1, steps["read"]
     # The unlocked read for the checks; (Midtrans's status); BEGIN, the row locked, the charge
     # saved, its event, the notification recorded, COMMIT.
     assert sum("outbox" in s for s in steps["notification"]) == 1, steps["notification"]
     assert len(steps["notification"]) <= 7, steps["notification"]
+    # A refused one (here forged) is recorded on its own: one INSERT, no BEGIN/COMMIT around it.
+    assert len(steps["refused notification"]) == 1, steps["refused notification"]

@@ -139,7 +139,8 @@ class StandaloneWrites(Protocol):
         ...
 
     async def add_notification(self, notification: ReceivedNotification) -> None:
-        """A notification or callback recorded with no change to the charge (a refused one)."""
+        """A notification or callback recorded with no change to the charge: a refused one, or
+        one that is nothing new (domain/status_updates.py, nothing_new)."""
         ...
 
 

@@ -39,7 +39,7 @@ from domain.repository import (
     UnitOfWorkStandaloneWrites,
     Verdict,
 )
-from domain.status_updates import record_status
+from domain.status_updates import record_report
 
 logger = logging.getLogger("payment_service.xendit_callbacks")
 
@@ -69,7 +69,8 @@ class XenditCallbackDesk:
         self._clock = clock
         self._token = callback_token
         # As for Midtrans's notifications: the checks before Xendit is asked read the charge on
-        # its own, applying the status locks it again; a refused callback is one row on its own.
+        # its own, applying the status locks it again; a refused callback, or one that is nothing
+        # new, is one row on its own.
         self._charges = charges or UnitOfWorkChargeReader(uow)
         self._writes = writes or UnitOfWorkStandaloneWrites(uow)
 
@@ -142,8 +143,7 @@ class XenditCallbackDesk:
             detail = f"invoice says {report.gross_amount} {report.currency}"
             await self._mismatch(record(Verdict.AMOUNT_MISMATCH, detail), charge)
 
-        async with self._uow() as uow:
-            await record_status(uow, order_id, report, self._clock, notification=record(Verdict.ACCEPTED))
+        await record_report(self._uow, self._writes, charge, report, self._clock, record(Verdict.ACCEPTED))
 
     async def _refund_event(self, received: Received, body: dict[str, Any]) -> None:
         """Refunds are counted when Xendit accepts them (domain/refunds.py). The callback that ends

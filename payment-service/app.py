@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from adapters.db import idempotency_keys, outbox
 from adapters.midtrans import MidtransClient
-from adapters.unit_of_work import PgChargeReader, PgPaymentUnitOfWork
+from adapters.unit_of_work import PgChargeReader, PgPaymentUnitOfWork, PgStandaloneWrites
 from adapters.xendit import XenditClient
 from config import Settings
 from domain.charges import ChargeDesk
@@ -72,13 +72,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # The payments' units of work and their reads (adapters/unit_of_work.py), the outbox
-        # relay's passes and the Idempotency-Keys (shared/) on one plain asyncpg pool; the outbox
-        # retention on SQLAlchemy's engine.
+        # The payments' units of work, their reads and standalone inserts (adapters/unit_of_work.py),
+        # the outbox relay's passes and the Idempotency-Keys (shared/) on one plain asyncpg pool;
+        # the outbox retention on SQLAlchemy's engine.
         engine = create_engine(settings.database)
         sessions = create_sessionmaker(engine)
         pool = await create_asyncpg_pool(settings.database)
         reader = PgChargeReader(ReadPool(pool, acquire_timeout=POOL_TIMEOUT_SECONDS))
+        writes = PgStandaloneWrites(pool, acquire_timeout=POOL_TIMEOUT_SECONDS)
         midtrans_http = make_client(
             timeout=mt.timeout_seconds,
             connect_timeout=min(mt.timeout_seconds, 5.0),
@@ -135,13 +136,13 @@ def create_app(
         app.state.outbox_relay = relay
         app.state.idempotency = idempotency
         app.state.services = PaymentServices(
-            charges=ChargeDesk(unit_of_work, gateways, clock, reader),
+            charges=ChargeDesk(unit_of_work, gateways, clock, reader, writes),
             notifications=NotificationDesk(
-                unit_of_work, gateway, clock, mt.server_key.get_secret_value(), reader
+                unit_of_work, gateway, clock, mt.server_key.get_secret_value(), reader, writes
             ),
             refunds=RefundDesk(unit_of_work, gateways, clock),
             xendit_callbacks=XenditCallbackDesk(
-                unit_of_work, xendit, clock, trusted_callback_token(settings)
+                unit_of_work, xendit, clock, trusted_callback_token(settings), reader, writes
             ),
         )
         retention = NotificationRetention(

@@ -6,7 +6,9 @@ event, the notification recorded) cost several times the CPU of the same stateme
 session, connection and result wrappers and the greenlet hop, for no check these statements need.
 
 The unlocked read before a gateway call (`PgChargeReader`) is one statement on its own, outside a
-transaction, on shared.db's ReadPool. JSONB columns go as JSON text (`json.dumps`, as SQLAlchemy
+transaction, on shared.db's ReadPool; so is a row that is a whole change by itself
+(`PgStandaloneWrites`: a new charge's row, a notification that changes nothing), committed as it
+runs. JSONB columns go as JSON text (`json.dumps`, as SQLAlchemy
 writes them: a None is JSON null) and come back as text (asyncpg's own codec), decoded here."""
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from domain.repository import (
     StoredNotification,
     Verdict,
 )
-from shared.db import AsyncpgStatement, AsyncpgUnitOfWork, ReadPool
+from shared.db import AsyncpgStatement, AsyncpgUnitOfWork, ReadPool, pooled_connection
 from shared.outbox import add_event_once_on_connection
 
 
@@ -127,18 +129,7 @@ class PgChargeRepository:
         return _charge(await self._connection.fetchrow((CHARGE_LOCKED if lock else CHARGE).sql, order_id))
 
     async def add(self, charge: Charge) -> bool:
-        values = {
-            "id": charge.id,
-            "order_id": charge.order_id,
-            "gateway": charge.gateway,
-            "gross_amount": charge.gross_amount,
-            "currency": charge.currency,
-            "expires_at": charge.expires_at,
-            "idempotency_key": charge.idempotency_key,
-            "created_at": charge.created_at,
-            **_mutable_values(charge),
-        }
-        return _count(await self._connection.execute(ADD_CHARGE.sql, *ADD_CHARGE.args(**values))) > 0
+        return await _add_charge(self._connection, charge)
 
     async def save(self, charge: Charge) -> None:
         values = {"charge_id": charge.id, **_mutable_values(charge)}
@@ -151,6 +142,36 @@ def _mutable_values(charge: Charge) -> dict[str, Any]:
     return values
 
 
+async def _add_charge(connection: asyncpg.Connection, charge: Charge) -> bool:
+    values = {
+        "id": charge.id,
+        "order_id": charge.order_id,
+        "gateway": charge.gateway,
+        "gross_amount": charge.gross_amount,
+        "currency": charge.currency,
+        "expires_at": charge.expires_at,
+        "idempotency_key": charge.idempotency_key,
+        "created_at": charge.created_at,
+        **_mutable_values(charge),
+    }
+    return _count(await connection.execute(ADD_CHARGE.sql, *ADD_CHARGE.args(**values))) > 0
+
+
+async def _add_notification(connection: asyncpg.Connection, notification: ReceivedNotification) -> None:
+    values = {
+        "id": notification.id,
+        "gateway": notification.gateway,
+        "order_id": notification.order_id,
+        "transaction_status": notification.transaction_status,
+        "verdict": notification.verdict.value,
+        "detail": notification.detail,
+        "raw_body": notification.raw_body.replace("\x00", ""),  # PostgreSQL text has no NUL
+        "body": json.dumps(notification.body if "\\u0000" not in notification.raw_body else None),
+        "received_at": notification.received_at,
+    }
+    await connection.execute(ADD_NOTIFICATION.sql, *ADD_NOTIFICATION.args(**values))
+
+
 class PgChargeReader:
     """The charge as last committed, one SELECT on its own (no BEGIN or ROLLBACK around it)."""
 
@@ -161,23 +182,30 @@ class PgChargeReader:
         return _charge(await self._reads.fetchrow(CHARGE.sql, order_id))
 
 
+class PgStandaloneWrites:
+    """A new charge's row, or a notification recorded with no change to the charge: one INSERT on
+    its own on a pooled connection, committed as it runs (no BEGIN or COMMIT around it), as the
+    Idempotency-Key records are written."""
+
+    def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float) -> None:
+        self._pool = pool
+        self._acquire_timeout = acquire_timeout
+
+    async def add_charge(self, charge: Charge) -> bool:
+        async with pooled_connection(self._pool, self._acquire_timeout) as connection:
+            return await _add_charge(connection, charge)
+
+    async def add_notification(self, notification: ReceivedNotification) -> None:
+        async with pooled_connection(self._pool, self._acquire_timeout) as connection:
+            await _add_notification(connection, notification)
+
+
 class PgNotificationLog:
     def __init__(self, connection: asyncpg.Connection) -> None:
         self._connection = connection
 
     async def add(self, notification: ReceivedNotification) -> None:
-        values = {
-            "id": notification.id,
-            "gateway": notification.gateway,
-            "order_id": notification.order_id,
-            "transaction_status": notification.transaction_status,
-            "verdict": notification.verdict.value,
-            "detail": notification.detail,
-            "raw_body": notification.raw_body.replace("\x00", ""),  # PostgreSQL text has no NUL
-            "body": json.dumps(notification.body if "\\u0000" not in notification.raw_body else None),
-            "received_at": notification.received_at,
-        }
-        await self._connection.execute(ADD_NOTIFICATION.sql, *ADD_NOTIFICATION.args(**values))
+        await _add_notification(self._connection, notification)
 
     async def purge_rejected(self, received_before: datetime) -> int:
         values = {"accepted": Verdict.ACCEPTED.value, "before": received_before}

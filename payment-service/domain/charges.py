@@ -13,13 +13,22 @@ from domain.errors import (
     ChargeExists,
     ChargeNotFound,
     ChargePaid,
+    GatewayDisabled,
     GatewayRejected,
     IdempotencyKeyReused,
 )
 from domain.gateways import MIDTRANS, XENDIT, Gateways
 from domain.models import FINISHED, PAID_LIKE, Charge, ChargeStatus, GatewayStatus
 from domain.personal_data import same_request
-from domain.repository import ChargeReader, Clock, UnitOfWork, UnitOfWorkChargeReader, UnitOfWorkFactory
+from domain.repository import (
+    ChargeReader,
+    Clock,
+    StandaloneWrites,
+    UnitOfWork,
+    UnitOfWorkChargeReader,
+    UnitOfWorkFactory,
+    UnitOfWorkStandaloneWrites,
+)
 from domain.requests import ChargeRequest
 from domain.status_updates import change_charge, record_status
 from domain.xendit import invoice_payload
@@ -45,6 +54,7 @@ class ChargeDesk:
         gateways: Gateways,
         clock: Clock,
         charges: ChargeReader | None = None,
+        writes: StandaloneWrites | None = None,
     ) -> None:
         self._uow = uow
         self._gateways = gateways
@@ -52,6 +62,7 @@ class ChargeDesk:
         # A read, and the checks before a gateway call, read the charge on its own; a change
         # locks it again in a unit of work and decides on what it finds there.
         self._charges = charges or UnitOfWorkChargeReader(uow)
+        self._writes = writes or UnitOfWorkStandaloneWrites(uow)
 
     async def create(self, idempotency_key: str, request: ChargeRequest) -> Charge:
         """One charge per order_id, created under one Idempotency-Key.
@@ -67,41 +78,15 @@ class ChargeDesk:
         - the gateway is chosen once, when the charge is made (a retry keeps it, even if the
           default changed or it was switched off meanwhile)."""
         request.validate()
-        async with self._uow() as uow:
-            charge = await uow.charges.get(request.order_id)
-            if charge is None:
-                gateway = self._gateways.choose(request.gateway)
-                payload = gateway_payload(gateway, request)
-                now = self._clock()
-                charge = Charge(
-                    id=uuid.uuid4(),
-                    order_id=request.order_id,
-                    idempotency_key=idempotency_key,
-                    gross_amount=request.gross_amount,
-                    currency=request.currency,
-                    request=payload,
-                    expires_at=now + timedelta(minutes=request.expiry_minutes),
-                    created_at=now,
-                    updated_at=now,
-                    gateway=gateway,
-                )
-                if await uow.charges.add(charge):
-                    await uow.commit()
-                else:  # a concurrent request took the order_id, or this key for another order_id
-                    taken = await uow.charges.get(request.order_id)
-                    if taken is None:
-                        raise IdempotencyKeyReused(
-                            "This Idempotency-Key was used for another order_id; use a new key."
-                        )
-                    charge = taken
-            if charge.idempotency_key != idempotency_key:
-                raise ChargeExists(f"order_id {request.order_id!r} already has a charge.")
-            if not same_request(charge.request, gateway_payload(request.gateway or charge.gateway, request)):
-                raise IdempotencyKeyReused(
-                    "This Idempotency-Key was used with another request body; use a new key."
-                )
-            if charge.token is not None:
-                return charge
+        charge = await self._row(idempotency_key, request)
+        if charge.idempotency_key != idempotency_key:
+            raise ChargeExists(f"order_id {request.order_id!r} already has a charge.")
+        if not same_request(charge.request, gateway_payload(request.gateway or charge.gateway, request)):
+            raise IdempotencyKeyReused(
+                "This Idempotency-Key was used with another request body; use a new key."
+            )
+        if charge.token is not None:
+            return charge
 
         async with self._uow() as uow:
             locked = await uow.charges.get(request.order_id, lock=True)
@@ -123,6 +108,39 @@ class ChargeDesk:
             await uow.charges.save(locked)
             await uow.commit()
             return locked
+
+    async def _row(self, idempotency_key: str, request: ChargeRequest) -> Charge:
+        """The order's charge row, committed: inserted first (one statement, committed as it
+        runs; a new order needs no look-up before it), else the row already there (a retry, or
+        a concurrent request)."""
+        try:
+            gateway = self._gateways.choose(request.gateway)
+        except GatewayDisabled:
+            # A retry keeps the gateway its charge was made with, even one switched off since.
+            existing = await self._charges.read(request.order_id)
+            if existing is None:
+                raise
+            return existing
+        now = self._clock()
+        charge = Charge(
+            id=uuid.uuid4(),
+            order_id=request.order_id,
+            idempotency_key=idempotency_key,
+            gross_amount=request.gross_amount,
+            currency=request.currency,
+            request=gateway_payload(gateway, request),
+            expires_at=now + timedelta(minutes=request.expiry_minutes),
+            created_at=now,
+            updated_at=now,
+            gateway=gateway,
+        )
+        if await self._writes.add_charge(charge):
+            return charge
+        # The order_id is charged already, or this key was used for another order_id.
+        taken = await self._charges.read(request.order_id)
+        if taken is None:
+            raise IdempotencyKeyReused("This Idempotency-Key was used for another order_id; use a new key.")
+        return taken
 
     async def _recover_used_order_id(self, uow: UnitOfWork, charge: Charge) -> None:
         """Snap 406: our earlier attempt reached Midtrans and we lost the answer. The token cannot

@@ -27,12 +27,14 @@ from domain.repository import (
     Clock,
     PaymentGateway,
     ReceivedNotification,
+    StandaloneWrites,
     UnitOfWorkChargeReader,
     UnitOfWorkFactory,
+    UnitOfWorkStandaloneWrites,
     Verdict,
 )
 from domain.signature import signature_is_valid
-from domain.status_updates import record_status
+from domain.status_updates import record_report
 
 logger = logging.getLogger("payment_service.notifications")
 
@@ -47,14 +49,18 @@ class NotificationDesk:
         clock: Clock,
         server_key: str,
         charges: ChargeReader | None = None,
+        writes: StandaloneWrites | None = None,
     ) -> None:
         self._uow = uow
         self._gateway = gateway
         self._clock = clock
         self._server_key = server_key
-        # The checks before Midtrans is asked read the charge on its own; applying the status
-        # locks it again in the unit of work, so nothing decided here goes unchecked.
+        # The checks before Midtrans is asked read the charge on its own; applying a change locks
+        # it again in the unit of work, so nothing decided here goes unchecked (a report that is
+        # nothing new for the charge as read is only recorded: status_updates.nothing_new).
         self._charges = charges or UnitOfWorkChargeReader(uow)
+        # A refused notification, or one that is nothing new, is recorded on its own: one row.
+        self._writes = writes or UnitOfWorkStandaloneWrites(uow)
 
     async def receive(self, raw: bytes) -> None:
         """Returns when the notification is accepted (applied, or a duplicate/stale one that changes
@@ -125,10 +131,9 @@ class NotificationDesk:
                 notification(Verdict.AMOUNT_MISMATCH), charge.gross_amount, gross, report.gross_amount
             )
 
-        async with self._uow() as uow:
-            await record_status(
-                uow, order_id, report, self._clock, notification=notification(Verdict.ACCEPTED)
-            )
+        await record_report(
+            self._uow, self._writes, charge, report, self._clock, notification(Verdict.ACCEPTED)
+        )
 
     async def _mismatch(
         self,
@@ -152,9 +157,7 @@ class NotificationDesk:
         )
 
     async def _store(self, notification: ReceivedNotification) -> None:
-        async with self._uow() as uow:
-            await uow.notifications.add(notification)
-            await uow.commit()
+        await self._writes.add_notification(notification)
 
 
 def _json_object(raw: bytes) -> dict[str, Any] | None:

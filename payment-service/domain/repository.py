@@ -128,6 +128,41 @@ class UnitOfWorkChargeReader:
             return await uow.charges.get(order_id)
 
 
+class StandaloneWrites(Protocol):
+    """Rows that are a whole change by themselves, each one statement committed as it runs (no
+    BEGIN and COMMIT round trips around it): at READ COMMITTED a transaction around a single
+    statement decides nothing more."""
+
+    async def add_charge(self, charge: Charge) -> bool:
+        """A new charge's row; False (and nothing inserted) when the key or the order_id is
+        already taken, as ChargeRepository.add."""
+        ...
+
+    async def add_notification(self, notification: ReceivedNotification) -> None:
+        """A notification or callback recorded with no change to the charge: a refused one, or
+        one that is nothing new (domain/status_updates.py, nothing_new)."""
+        ...
+
+
+class UnitOfWorkStandaloneWrites:
+    """StandaloneWrites through a unit of work each, for stores that have no cheaper write."""
+
+    def __init__(self, uow: UnitOfWorkFactory) -> None:
+        self._uow = uow
+
+    async def add_charge(self, charge: Charge) -> bool:
+        async with self._uow() as uow:
+            added = await uow.charges.add(charge)
+            if added:
+                await uow.commit()
+            return added
+
+    async def add_notification(self, notification: ReceivedNotification) -> None:
+        async with self._uow() as uow:
+            await uow.notifications.add(notification)
+            await uow.commit()
+
+
 class NotificationLog(Protocol):
     async def add(self, notification: ReceivedNotification) -> None: ...
 

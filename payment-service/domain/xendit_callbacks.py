@@ -28,8 +28,18 @@ from domain.errors import (
 from domain.gateways import XENDIT
 from domain.models import Charge, money
 from domain.notification_log import Received
-from domain.repository import Clock, PaymentGateway, ReceivedNotification, UnitOfWorkFactory, Verdict
-from domain.status_updates import record_status
+from domain.repository import (
+    ChargeReader,
+    Clock,
+    PaymentGateway,
+    ReceivedNotification,
+    StandaloneWrites,
+    UnitOfWorkChargeReader,
+    UnitOfWorkFactory,
+    UnitOfWorkStandaloneWrites,
+    Verdict,
+)
+from domain.status_updates import record_report
 
 logger = logging.getLogger("payment_service.xendit_callbacks")
 
@@ -46,12 +56,23 @@ def token_matches(given: str | None, expected: str) -> bool:
 
 class XenditCallbackDesk:
     def __init__(
-        self, uow: UnitOfWorkFactory, gateway: PaymentGateway, clock: Clock, callback_token: str
+        self,
+        uow: UnitOfWorkFactory,
+        gateway: PaymentGateway,
+        clock: Clock,
+        callback_token: str,
+        charges: ChargeReader | None = None,
+        writes: StandaloneWrites | None = None,
     ) -> None:
         self._uow = uow
         self._gateway = gateway
         self._clock = clock
         self._token = callback_token
+        # As for Midtrans's notifications: the checks before Xendit is asked read the charge on
+        # its own, applying the status locks it again; a refused callback, or one that is nothing
+        # new, is one row on its own.
+        self._charges = charges or UnitOfWorkChargeReader(uow)
+        self._writes = writes or UnitOfWorkStandaloneWrites(uow)
 
     async def receive(self, raw: bytes, callback_token: str | None) -> None:
         """Returns when the callback is accepted (applied, or a duplicate/stale one that changes
@@ -90,8 +111,7 @@ class XenditCallbackDesk:
             raise InvalidNotification(f"The callback lacks {', '.join(problems)}.")
 
         order_id, invoice_id = str(body["external_id"]), str(body["id"])
-        async with self._uow() as uow:
-            charge = await uow.charges.get(order_id)
+        charge = await self._charges.read(order_id)
         if charge is None or charge.gateway != XENDIT or charge.gateway_reference not in (None, invoice_id):
             await self._store(record(Verdict.UNKNOWN_ORDER))
             raise UnknownOrder(f"No Xendit charge for external_id {order_id!r} and invoice {invoice_id!r}.")
@@ -123,8 +143,7 @@ class XenditCallbackDesk:
             detail = f"invoice says {report.gross_amount} {report.currency}"
             await self._mismatch(record(Verdict.AMOUNT_MISMATCH, detail), charge)
 
-        async with self._uow() as uow:
-            await record_status(uow, order_id, report, self._clock, notification=record(Verdict.ACCEPTED))
+        await record_report(self._uow, self._writes, charge, report, self._clock, record(Verdict.ACCEPTED))
 
     async def _refund_event(self, received: Received, body: dict[str, Any]) -> None:
         """Refunds are counted when Xendit accepts them (domain/refunds.py). The callback that ends
@@ -156,9 +175,7 @@ class XenditCallbackDesk:
         )
 
     async def _store(self, notification: ReceivedNotification) -> None:
-        async with self._uow() as uow:
-            await uow.notifications.add(notification)
-            await uow.commit()
+        await self._writes.add_notification(notification)
 
 
 def _amount(value: Any) -> Any:

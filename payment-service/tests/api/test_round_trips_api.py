@@ -1,5 +1,6 @@
 """Round trips to PostgreSQL per step of a payment: each one costs this service's CPU and the
-database's, and every booking makes a charge and hears its notification. Counted at the driver
+database's, and every booking makes a charge and hears its notifications (Midtrans's pending,
+then its settlement, which usually finds the payment applied already). Counted at the driver
 (asyncpg: BEGIN, COMMIT and ROLLBACK, and statements; not the once-per-connection prepares), on
 open connections; the budgets are today's counts, so a change that adds round trips to the money
 path has to say so here."""
@@ -44,6 +45,12 @@ async def _one_payment(
     notified = await notify(client, notification(order_id, "settlement", payment_type="gopay"))
     assert notified.status_code == 200, notified.text
     steps["notification"] = trips.take()
+    again = await notify(client, notification(order_id, "settlement", payment_type="gopay"))
+    assert again.status_code == 200, again.text
+    steps["duplicate notification"] = trips.take()
+    forged = await notify(client, {**notification(order_id, "settlement"), "signature_key": "0" * 128})
+    assert forged.status_code == 401, forged.text
+    steps["refused notification"] = trips.take()
     return steps
 
 
@@ -54,12 +61,20 @@ async def test_a_payment_s_round_trips_stay_within_budget(
         await _one_payment(client, midtrans, round_trips)  # opens the pools' connections
         steps = await _one_payment(client, midtrans, round_trips)
 
-    # The key's claim; BEGIN, the charge's look-up, its insert-first row, COMMIT; BEGIN, the row
-    # locked, (Snap), the token saved, COMMIT; the key's answer.
-    assert len(steps["charge"]) <= 10, steps["charge"]
+    # The key's claim; the charge's row, inserted first and committed on its own (a new order
+    # needs no look-up before it); BEGIN, the row locked, (Snap), the token saved, COMMIT; the
+    # key's answer.
+    assert len(steps["charge"]) <= 7, steps["charge"]
     # One SELECT, no BEGIN/ROLLBACK around it.
     assert len(steps["read"]) == 1, steps["read"]
     # The unlocked read for the checks; (Midtrans's status); BEGIN, the row locked, the charge
     # saved, its event, the notification recorded, COMMIT.
     assert sum("outbox" in s for s in steps["notification"]) == 1, steps["notification"]
     assert len(steps["notification"]) <= 7, steps["notification"]
+    # Midtrans saying it again (a retry, or the settlement after a pending that already found it
+    # settled): the unlocked read; (Midtrans's status); the notification recorded on its own, since
+    # the charge as read has it already (no lock, BEGIN or COMMIT).
+    assert steps["duplicate notification"][-1].startswith("INSERT INTO notifications"), steps
+    assert len(steps["duplicate notification"]) == 2, steps["duplicate notification"]
+    # A refused one (here forged) is recorded on its own: one INSERT, no BEGIN/COMMIT around it.
+    assert len(steps["refused notification"]) == 1, steps["refused notification"]

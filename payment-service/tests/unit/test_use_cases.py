@@ -12,6 +12,7 @@ from domain.errors import (
     ChargeExists,
     ChargePaid,
     ForgedNotification,
+    GatewayDisabled,
     GatewayUnavailable,
     IdempotencyKeyReused,
     InvalidCharge,
@@ -85,6 +86,23 @@ async def test_a_failed_snap_call_leaves_the_row_for_the_retry(
     assert store.charges["pay-1"].token is None  # committed before Snap was called
     gateway.snap_error = None
     assert (await desk.create("k1", request())).token == "tok-pay-1"
+
+
+async def test_a_retry_keeps_its_gateway_after_it_was_switched_off(
+    gateway: FakeMidtrans, store: Store
+) -> None:
+    gateway.snap_error = GatewayUnavailable("down")
+    with pytest.raises(GatewayUnavailable):
+        await ChargeDesk(lambda: FakeUnitOfWork(store), Gateways.only(gateway), fixed_clock).create(
+            "k1", request()
+        )
+    gateway.snap_error = None
+    switched_off = Gateways({"midtrans": gateway}, enabled=(), default="midtrans")
+    desk = ChargeDesk(lambda: FakeUnitOfWork(store), switched_off, fixed_clock)
+    assert (await desk.create("k1", request())).token == "tok-pay-1"  # the charge made before
+    with pytest.raises(GatewayDisabled):  # a new one is refused, and nothing is stored
+        await desk.create("k2", request("pay-2"))
+    assert list(store.charges) == ["pay-1"]
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ import httpx
 from bench.ferries import ferries_section
 from bench.flights import flights_section
 from bench.hotels import hotels_section
-from bench.memory import floor_memory, idle_memory_lines, postmaster_pids, tree_memory
+from bench.memory import floor_memory, idle_memory_lines, idle_readings, postmaster_pids
 from bench.money import money_section
 from bench.ppob import ppob_section
 from bench.ratios import ratios_section, start_reference
@@ -52,6 +52,8 @@ def machine() -> str:
 
 
 IDLE_AFTER_START_SECONDS = 15
+# Idle memory: readings, seconds apart (bench/memory.py, idle_readings).
+IDLE_READINGS = (5, 2.0)
 SECTIONS = ("ratios", "flights", "hotels", "ferries", "ppob", "money")
 
 
@@ -76,7 +78,7 @@ async def run(duration: float, concurrency: int, only: frozenset[str] = frozense
         processes = {name: [p.process.pid] for name, p in stack.processes.items() if p.process}
         if stack.database and stack.database.embedded:
             processes["postgresql (embedded)"] = postmaster_pids(workdir / "pgdata")
-        idle = {name: tree_memory(pids) for name, pids in processes.items()}
+        idle = await idle_readings(processes, readings=IDLE_READINGS[0], interval=IDLE_READINGS[1])
         with_database = [name for name in stack.processes if by_name(service_of(name)).database]
         floor = await floor_memory(stack.config.host, workdir / "logs", stack.config.ready_timeout)
 
@@ -120,6 +122,7 @@ async def run(duration: float, concurrency: int, only: frozenset[str] = frozense
                 idle,
                 goal_mib=800,
                 idle_seconds=IDLE_AFTER_START_SECONDS,
+                readings=IDLE_READINGS,
                 floor=floor,
                 with_database=with_database,
             ),

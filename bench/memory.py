@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import statistics
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +79,25 @@ def tree_rss_mib(roots: list[int]) -> float:
     return tree_memory(roots).rss_mib
 
 
+async def idle_readings(trees: dict[str, list[int]], *, readings: int, interval: float) -> dict[str, Memory]:
+    """Each tree's median over `readings` readings `interval` s apart. An idle stack's pollers
+    (outbox relays, delivery workers) still pass over their tables every half minute, each pass on
+    a connection of its own for a moment, and after a start they pass in step: one reading can land
+    on a pass and count a dozen backends that live a second."""
+    seen: dict[str, list[Memory]] = {name: [] for name in trees}
+    for n in range(readings):
+        if n:
+            await asyncio.sleep(interval)
+        for name, roots in trees.items():
+            seen[name].append(tree_memory(roots))
+    return {
+        name: Memory(
+            statistics.median(m.rss_mib for m in memories), statistics.median(m.pss_mib for m in memories)
+        )
+        for name, memories in seen.items()
+    }
+
+
 def postmaster_pids(data_dir: Path) -> list[int]:
     pid_file = data_dir / "postmaster.pid"
     if pid_file.exists():
@@ -86,7 +106,13 @@ def postmaster_pids(data_dir: Path) -> list[int]:
 
 
 def idle_memory_lines(
-    idle: dict[str, Memory], *, goal_mib: float, idle_seconds: int, floor: Memory, with_database: list[str]
+    idle: dict[str, Memory],
+    *,
+    goal_mib: float,
+    idle_seconds: int,
+    readings: tuple[int, float],
+    floor: Memory,
+    with_database: list[str],
 ) -> list[str]:
     """BENCHMARKS.md's idle-memory lines: the total against the goal (in RSS, as the goal is
     stated), PSS beside it, each process's share, and the floor every Python process stands on."""
@@ -99,7 +125,9 @@ def idle_memory_lines(
     )
     return [
         f"- Idle memory of the whole stack ({len(idle)} processes or process trees, {idle_seconds} s "
-        "after it was ready, once the connections its start-up opened were closed as idle): "
+        "after it was ready, once the connections its start-up opened were closed as idle; each "
+        f"process's median of {readings[0]} readings {readings[1]:g} s apart, as a reading can land on "
+        "the moment the pollers pass over their tables): "
         f"**{total.rss_mib:,.0f} MiB RSS** ({verdict} the goal of ≤ {goal_mib:,.0f} MiB RSS); "
         f"{total.pss_mib:,.0f} MiB PSS. RSS counts a shared library's pages once in every process "
         "that maps it; PSS splits them between those processes, so the PSS figures add up to what "

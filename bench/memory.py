@@ -81,9 +81,9 @@ def tree_rss_mib(roots: list[int]) -> float:
 
 async def idle_readings(trees: dict[str, list[int]], *, readings: int, interval: float) -> dict[str, Memory]:
     """Each tree's median over `readings` readings `interval` s apart. An idle stack's pollers
-    (outbox relays, delivery workers) still pass over their tables every half minute, each pass on
-    a connection of its own for a moment, and after a start they pass in step: one reading can land
-    on a pass and count a dozen backends that live a second."""
+    (outbox relays, delivery workers) still pass over their tables, every half minute once settled
+    and in step after a start, and each pass's connection lives until its pool closes it, idle, a
+    few seconds later: whether a single reading counts those backends is down to chance."""
     seen: dict[str, list[Memory]] = {name: [] for name in trees}
     for n in range(readings):
         if n:
@@ -126,8 +126,8 @@ def idle_memory_lines(
     return [
         f"- Idle memory of the whole stack ({len(idle)} processes or process trees, {idle_seconds} s "
         "after it was ready, once the connections its start-up opened were closed as idle; each "
-        f"process's median of {readings[0]} readings {readings[1]:g} s apart, as a reading can land on "
-        "the moment the pollers pass over their tables): "
+        f"process's median of {readings[0]} readings {readings[1]:g} s apart, as the pollers' passes "
+        "open backends for a few seconds at a time): "
         f"**{total.rss_mib:,.0f} MiB RSS** ({verdict} the goal of ≤ {goal_mib:,.0f} MiB RSS); "
         f"{total.pss_mib:,.0f} MiB PSS. RSS counts a shared library's pages once in every process "
         "that maps it; PSS splits them between those processes, so the PSS figures add up to what "

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
+from functools import partial
 
 from fastapi import FastAPI
 
@@ -31,7 +32,13 @@ from domain.retention import PurgeOldRecords, RetentionPolicy
 from routes import events, notifications
 from routes.errors import ERROR_MAP
 from shared.background import BackgroundTasks
-from shared.db import create_asyncpg_pool, create_engine, create_sessionmaker, ping
+from shared.db import (
+    close_idle_pooled_connection,
+    create_asyncpg_pool,
+    create_engine,
+    create_sessionmaker,
+    ping,
+)
 from shared.http import make_client
 from shared.idle_backoff import IdleBackoff
 from shared.service_app import create_service_app
@@ -105,9 +112,13 @@ def create_app(
                 return PgUnitOfWork(pool)
 
             policy = RetryPolicy(d.first_retry_seconds, d.max_retry_seconds, d.max_attempts)
-            # The worker's units of work run on the asyncpg pool, which closes a connection idle
-            # for a few seconds itself (shared.db.create_asyncpg_pool): nothing to let go here.
-            idle = IdleBackoff(d.poll_interval_seconds, settings.idle_poll.max_seconds)
+            # An empty pass before a long sleep closes the connection it used, which the pool
+            # would keep a few seconds (shared.db.create_asyncpg_pool).
+            idle = IdleBackoff(
+                d.poll_interval_seconds,
+                settings.idle_poll.max_seconds,
+                let_go=partial(close_idle_pooled_connection, pool),
+            )
             deliveries = Deliveries(unit_of_work, channels, clock, policy, idle)
             app.state.engine = engine
             app.state.deliveries = deliveries

@@ -93,6 +93,17 @@ async def close_idle_connection(engine: AsyncEngine) -> None:
         await connection.invalidate()
 
 
+async def close_idle_pooled_connection(pool: asyncpg.Pool) -> None:
+    """As `close_idle_connection`, for a plain asyncpg pool: closes the live connection it would
+    hand out next (its most recently returned one), if one is idle. asyncpg's pool closes an idle
+    connection itself after PING_AFTER_IDLE_SECONDS; a poller that sleeps far longer lets its
+    backend go now rather than hold it that long after every pass."""
+    if pool.get_idle_size() == 0:
+        return
+    async with pool.acquire() as connection:
+        await connection.close()  # the pool keeps the slot and connects again on a later use
+
+
 class _ConnectionDied(Exception):
     """A read failed because its connection had died; the pool has let the connection go."""
 

@@ -43,7 +43,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared import signing
-from shared.db import AsyncpgStatement, AsyncpgUnitOfWork
+from shared.db import AsyncpgStatement, AsyncpgUnitOfWork, close_idle_pooled_connection
 from shared.idempotency import purge_expired_forever
 from shared.idle_backoff import IdleBackoff, Look
 
@@ -175,8 +175,8 @@ class OutboxRelay:
     longer after each empty one up to `idle_ceiling_seconds` (but no later than the earliest
     pending row's next attempt). A wake-up starts a pass at once, unless a pass has yet to send
     its claim: that claim sees the row the wake-up announced, so no empty pass follows it; one
-    rung after the claim went out starts another pass. An idle relay holds no backend: the pool
-    closes a connection idle for a few seconds itself.
+    rung after the claim went out starts another pass. An idle relay holds no backend: an empty
+    pass before a long sleep closes the connection it used (the pool would keep it a few seconds).
     """
 
     MAX_PASSES = 4
@@ -205,7 +205,9 @@ class OutboxRelay:
         self._max_backoff = max_backoff_seconds
         self._concurrency = max(1, concurrency)
         self._subject = subject or event_subject
-        self._backoff = IdleBackoff(poll_interval, idle_ceiling_seconds)
+        self._backoff = IdleBackoff(
+            poll_interval, idle_ceiling_seconds, let_go=functools.partial(close_idle_pooled_connection, pool)
+        )
         self._claiming = asyncio.Lock()
         self._slots = asyncio.Semaphore(self._concurrency)
         # Per subject, the end of the last claimed turn: the next turn waits for it.

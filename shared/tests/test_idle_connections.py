@@ -109,3 +109,26 @@ async def test_a_poller_lets_go_of_its_idle_connection_and_the_next_use_opens_an
         assert await _backend(engine) != used
     finally:
         await engine.dispose()
+
+
+async def test_a_poller_lets_go_of_its_idle_asyncpg_connection_and_the_next_use_opens_another(
+    make_database: Callable[[str], str],
+) -> None:
+    url = make_database("asyncpg_pool_let_go")
+    pool = await db.create_asyncpg_pool(DatabaseSettings(DATABASE_URL=url))
+    try:
+        await db.close_idle_pooled_connection(pool)  # none open yet: nothing to do, none opened
+        assert pool.get_idle_size() == 0
+        async with pool.acquire() as conn:  # the poller's empty pass
+            used = int(await conn.fetchval("SELECT pg_backend_pid()"))
+        await db.close_idle_pooled_connection(pool)
+        for _ in range(50):  # the backend exits as the connection closes
+            if not await _alive(url, used):
+                break
+            await asyncio.sleep(0.02)
+        assert not await _alive(url, used)
+        assert pool.get_idle_size() == 0
+        async with pool.acquire() as conn:
+            assert int(await conn.fetchval("SELECT pg_backend_pid()")) != used
+    finally:
+        await pool.close()

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,15 +76,27 @@ def test_the_heads_read_from_the_files_are_alembics(spec: Any) -> None:
     assert version_table(spec.path) == f"alembic_version_{spec.name}"
 
 
+@pytest.fixture
+def workdir() -> Iterator[Path]:
+    """Not pytest's tmp_path: run as root, the embedded server runs as its own user, which must
+    reach its data folder; pytest keeps its base folder closed to others (0700), and another suite's
+    pytest starting beside this one closes it again under a running server."""
+    made = Path(tempfile.mkdtemp(prefix="tiketq-startup-"))
+    try:
+        yield made
+    finally:
+        shutil.rmtree(made, ignore_errors=True)
+
+
 def test_migrations_run_once_then_are_skipped_at_the_head(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     database_url = os.environ.get("TEST_DATABASE_URL")
-    config = StackConfig.for_tests(tmp_path, database_url=database_url)
+    config = StackConfig.for_tests(workdir, database_url=database_url)
     config.database_suffix = f"_startup_{uuid.uuid4().hex[:10]}"
     stack = Stack(config)
     stack.secrets = ensure_dev_secrets(config.secrets_dir)
-    stack.database = DatabaseServer(database_url, tmp_path / "pgdata", suffix=config.database_suffix)
+    stack.database = DatabaseServer(database_url, workdir / "pgdata", suffix=config.database_suffix)
     spec = by_name("ppob")
     assert spec.database is not None
     runs: list[tuple[Any, ...]] = []

@@ -19,7 +19,7 @@ from starlette.types import Receive, Scope, Send
 
 from shared.errors import ProblemSpec, install_problem_handlers, problem_response
 from shared.heap import startup_heap_frozen
-from shared.logging import configure_logging
+from shared.logging import configure_logging, flush_logs
 from shared.metrics import HttpMetrics
 from shared.middleware import ServiceShellMiddleware
 from shared.settings import DatabaseSettings, RuntimeSettings
@@ -105,13 +105,16 @@ def _with_startup_heap_frozen(
 
     @asynccontextmanager
     async def serving(app: FastAPI) -> AsyncIterator[None]:
-        if lifespan is None:
-            with startup_heap_frozen():
-                yield
-            return
-        async with lifespan(app):
-            with startup_heap_frozen():
-                yield
+        try:
+            if lifespan is None:
+                with startup_heap_frozen():
+                    yield
+                return
+            async with lifespan(app):
+                with startup_heap_frozen():
+                    yield
+        finally:
+            flush_logs()  # what the last requests and the shutdown logged, before the process ends
 
     return serving
 

@@ -12,10 +12,14 @@ import sys
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 import httpx
 
 _COLORS = ("36", "32", "33", "35", "34", "31", "96", "92", "93", "95")
+# A child's output is read this much at a time at most; a longer line is shown in pieces.
+_CHUNK_BYTES = 64 * 1024
+_LONGEST_LINE_BYTES = 1024 * 1024
 
 
 def _die_with_parent() -> None:
@@ -63,24 +67,40 @@ class ManagedProcess:
         self._pump = asyncio.create_task(self._pump_output())
 
     async def _pump_output(self) -> None:
+        """The child's output as it comes: its last lines kept (for errors), appended to its log
+        file and echoed with its prefix. Read in whatever chunks are waiting and written once per
+        chunk: the services write their lines in batches (shared/logging.py), and a write and a
+        flush per line cost this process, which in the bench is also the load generator, two
+        system calls per line."""
         assert self.process is not None
         assert self.process.stdout is not None
         log = self.log_path.open("a", encoding="utf-8") if self.log_path else None
         prefix = (
             f"\x1b[{self.color}m{self.name:>12} |\x1b[0m " if sys.stdout.isatty() else f"{self.name:>12} | "
         )
+        unfinished = b""
         try:
-            async for raw in self.process.stdout:
-                line = raw.decode("utf-8", "replace").rstrip("\n")
-                self.tail.append(line)
-                if log:
-                    log.write(line + "\n")
-                    log.flush()
-                if self.echo:
-                    print(prefix + line, flush=True)
+            while chunk := await self.process.stdout.read(_CHUNK_BYTES):
+                *complete, unfinished = (unfinished + chunk).split(b"\n")
+                if len(unfinished) > _LONGEST_LINE_BYTES:  # a line without end: shown in pieces
+                    complete.append(unfinished)
+                    unfinished = b""
+                if complete:
+                    self._take([raw.decode("utf-8", "replace") for raw in complete], log, prefix)
+            if unfinished:
+                self._take([unfinished.decode("utf-8", "replace")], log, prefix)
         finally:
             if log:
                 log.close()
+
+    def _take(self, lines: list[str], log: TextIO | None, prefix: str) -> None:
+        self.tail.extend(lines)
+        if log:
+            log.write("".join(line + "\n" for line in lines))
+            log.flush()
+        if self.echo:
+            sys.stdout.write("".join(prefix + line + "\n" for line in lines))
+            sys.stdout.flush()
 
     @property
     def exited(self) -> bool:

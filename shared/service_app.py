@@ -101,7 +101,7 @@ def _with_startup_heap_frozen(
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """The service's lifespan, with what it built at start frozen out of the collector's full
     passes while the app serves (shared.heap): a full collection then stalls no request for tens
-    of milliseconds."""
+    of milliseconds. As it stops, the log lines still waiting are written (shared.logging)."""
 
     @asynccontextmanager
     async def serving(app: FastAPI) -> AsyncIterator[None]:

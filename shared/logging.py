@@ -90,12 +90,21 @@ class _StdoutHandler(logging.Handler):
             return
         if self._flush_due_on is not loop:  # not yet due on this loop (or due on one since closed)
             self._flush_due_on = loop
-            loop.call_later(FLUSH_AFTER_SECONDS, self.flush)
+            loop.call_later(FLUSH_AFTER_SECONDS, self._flush_when_due)
 
-    def flush(self) -> None:
-        self.acquire()  # the timer's call comes outside the lock that emit holds
+    def _flush_when_due(self) -> None:
+        # Only the timer clears the mark: a flush before it (a WARNING, the cap) leaves it, so the
+        # lines after that wait for this same timer instead of arming another.
+        self.acquire()
         try:
             self._flush_due_on = None
+            self.flush()
+        finally:
+            self.release()
+
+    def flush(self) -> None:
+        self.acquire()  # a timer's or the shell's call comes outside the lock that emit holds
+        try:
             if not self._waiting:
                 return
             text = "\n".join(self._waiting) + "\n"

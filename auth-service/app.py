@@ -12,10 +12,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+import asyncpg
 import httpx
 from fastapi import FastAPI
 from limits.aio.storage import Storage
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.middleware import Middleware
 
 from adapters.account_states import AccountReader, DatabaseAccountStates
@@ -36,7 +37,7 @@ from routes.deps import AuthServices
 from routes.errors import ERROR_MAP, install_auth_error_handlers
 from routes.me_fast_path import MeFastPath
 from shared.background import BackgroundTasks
-from shared.db import ReadPool, create_asyncpg_pool, create_engine, create_sessionmaker, ping
+from shared.db import ReadPool, create_asyncpg_pool, ping
 from shared.http import make_client
 from shared.outbox import OutboxRelay, OutboxRetention, SignedWebhookDelivery
 from shared.service_app import create_service_app
@@ -46,6 +47,17 @@ VERSION = "1.0.0"
 BOOTSTRAP_RETRY_SECONDS = 2.0
 # A slow user-service holds up only the relay; an unanswered event is retried with backoff.
 EVENT_DELIVERY_TIMEOUT_SECONDS = 5.0
+# How long a unit of work or a read waits for a pooled connection (SQLAlchemy's pool timeout):
+# longer is the same 503 database-unavailable.
+POOL_TIMEOUT_SECONDS = 30.0
+# What a database that is down, still starting or not migrated yet raises (the engine wrapped
+# each of these in SQLAlchemyError): the bootstrap admin is then retried, not fatal.
+DATABASE_NOT_READY = (
+    OSError,
+    PoolTimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+)
 
 logger = logging.getLogger("auth-service")
 
@@ -78,12 +90,16 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if ephemeral_key:
             logger.warning("JWT_PRIVATE_KEY is not set: signing with a throwaway key (local only)")
-        engine = create_engine(settings.database)
-        sessions = create_sessionmaker(engine)
-        # The relay's passes, and token checks and account look-ups: one autocommit statement
-        # each (shared.db.ReadPool), on a plain asyncpg pool.
-        pool = await create_asyncpg_pool(settings.database)
-        read_pool = ReadPool(pool, acquire_timeout=30.0)
+        # One plain asyncpg pool for the units of work, the token checks and account look-ups
+        # (one autocommit statement each, shared.db.ReadPool), the relay's passes and both
+        # retentions: twice DATABASE_POOL_SIZE. The engine once had twice it for the units of
+        # work, beside this pool for the rest; a read holds its connection for one round trip
+        # and each background job takes one, so twice is enough. Connections open as needed and
+        # close after a few idle seconds: the ceiling costs nothing at rest.
+        pool = await create_asyncpg_pool(
+            settings.database.model_copy(update={"pool_size": 2 * settings.database.pool_size})
+        )
+        read_pool = ReadPool(pool, acquire_timeout=POOL_TIMEOUT_SECONDS)
         reader = AccountReader(read_pool)
         client = make_client(
             settings.events.user_service_url,
@@ -108,7 +124,7 @@ def create_app(
         )
 
         def unit_of_work() -> UnitOfWork:
-            return AuthUnitOfWork(sessions, on_events_committed=relay.wake)
+            return AuthUnitOfWork(pool, relay.wake, acquire_timeout=POOL_TIMEOUT_SECONDS)
 
         services = AuthServices(
             registration=Registration(unit_of_work, hasher, clock),
@@ -122,7 +138,7 @@ def create_app(
             ),
             administration=AccountAdministration(unit_of_work, clock, reader),
         )
-        app.state.engine = engine
+        app.state.pool = pool
         app.state.services = services
         app.state.outbox_relay = relay
         app.state.login_throttle = throttle
@@ -151,7 +167,9 @@ def create_app(
                 name="refresh-token-purge",
             )
         if settings.outbox_retention.purge_enabled:
-            outbox_retention = OutboxRetention(sessions, [outbox], settings.outbox_retention.retention)
+            outbox_retention = OutboxRetention(
+                pool, [outbox], settings.outbox_retention.retention, acquire_timeout=POOL_TIMEOUT_SECONDS
+            )
             background.start(
                 outbox_retention.purge_forever(settings.outbox_retention.purge_interval_seconds),
                 name="outbox-retention",
@@ -162,10 +180,9 @@ def create_app(
             await background.aclose()
             await client.aclose()
             await pool.close()
-            await engine.dispose()
 
     async def readiness(app: FastAPI) -> None:
-        await ping(app.state.engine)
+        await ping(app.state.pool)
         if settings.rate_limit.redis_url and not await app.state.login_throttle.healthy():
             raise RuntimeError("rate-limit storage unavailable")
         if app.state.bootstrap_pending:
@@ -209,7 +226,7 @@ async def _bootstrap_admin(registration: Registration, settings: Settings) -> bo
     assert password is not None
     try:
         outcome = await registration.ensure_bootstrap_admin(email, password.get_secret_value())
-    except (OSError, SQLAlchemyError) as exc:
+    except DATABASE_NOT_READY as exc:
         logger.warning("bootstrap admin not created yet: %s", type(exc).__name__)
         return False
     if outcome is BootstrapOutcome.CREATED:

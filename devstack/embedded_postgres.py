@@ -31,10 +31,11 @@ LEAN_SETTINGS: Mapping[str, str] = {
 
 # The stack's server (`make dev`, the end-to-end tests, the benchmarks) also closes a session idle
 # this long. A pool keeps every connection a start-up burst opened (a service's relays, sweepers
-# and first requests at once), each an idle backend of ~15 MiB RSS. The engines' pools hand out the
-# most recent connection first (shared/db.py), so the surplus ones idle until closed, and a
-# connection idle longer than shared.db.PING_AFTER_IDLE_SECONDS is pinged and replaced before use:
-# this must stay above it, so that a closed one is never used unpinged.
+# and first requests at once), each an idle backend of ~15 MiB RSS. The services' pools hand out the
+# most recent connection first (shared/db.py), so the surplus ones idle until closed, and close a
+# connection idle for shared.db.IDLE_CONNECTION_SECONDS themselves: this must stay above it, so
+# that the pool, not the server, closes an idle one (one the server closed first costs a unit of
+# work a failed BEGIN and a second try).
 STACK_SETTINGS: Mapping[str, str] = {**LEAN_SETTINGS, "idle_session_timeout": "10s"}
 
 

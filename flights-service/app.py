@@ -27,7 +27,7 @@ from routes.encoded import EncodedResults
 from routes.errors import ERROR_MAP
 from routes.schemas import SearchOut
 from shared.background import BackgroundTasks
-from shared.db import ReadPool, create_asyncpg_pool, create_engine, ping
+from shared.db import ReadPool, create_asyncpg_pool, ping
 from shared.http import make_client
 from shared.idempotency import IdempotencyStore, purge_expired_forever
 from shared.kept_answers import KeptAnswers
@@ -62,8 +62,6 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            engine = create_engine(settings.database)
-            stack.push_async_callback(engine.dispose)
             directory = airports or AirportsDataDirectory()
 
             clients: list[BookingSupplier] = list(suppliers) if suppliers is not None else []
@@ -106,7 +104,6 @@ def create_app(
 
             disabled = settings.suppliers.disabled if suppliers is None else ()
             search = FlightSearch(clients, offer_cache, policy, disabled=disabled)
-            app.state.engine = engine
             app.state.airports = directory
             app.state.airport_answers = KeptAnswers()
             app.state.clock = clock
@@ -123,6 +120,7 @@ def create_app(
             # holds on a plain asyncpg pool.
             pool = await create_asyncpg_pool(settings.database)
             stack.push_async_callback(pool.close)
+            app.state.pool = pool
             reading = PgReadingUnitOfWork(ReadPool(pool, acquire_timeout=30.0))
             app.state.hold_keys = IdempotencyStore.configured(pool, idempotency_keys, settings.idempotency)
             tasks = BackgroundTasks()
@@ -143,7 +141,7 @@ def create_app(
             yield
 
     async def readiness(app: FastAPI) -> None:
-        await ping(app.state.engine)
+        await ping(app.state.pool)
 
     internal_token = settings.internal.token.get_secret_value()
     app = create_service_app(

@@ -32,13 +32,7 @@ from domain.retention import PurgeOldRecords, RetentionPolicy
 from routes import events, notifications
 from routes.errors import ERROR_MAP
 from shared.background import BackgroundTasks
-from shared.db import (
-    close_idle_pooled_connection,
-    create_asyncpg_pool,
-    create_engine,
-    create_sessionmaker,
-    ping,
-)
+from shared.db import ReadPool, close_idle_pooled_connection, create_asyncpg_pool, ping
 from shared.http import make_client
 from shared.idle_backoff import IdleBackoff
 from shared.service_app import create_service_app
@@ -72,10 +66,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            engine = create_engine(settings.database)
-            stack.push_async_callback(engine.dispose)
-            sessions = create_sessionmaker(engine)  # the reads of GET /notifications/
-            pool = await create_asyncpg_pool(settings.database)  # the events' and deliveries' units of work
+            # The events, the deliveries' units of work and the reads of GET /notifications/.
+            pool = await create_asyncpg_pool(settings.database)
             stack.push_async_callback(pool.close)
             channels = senders
             if channels is None:
@@ -120,7 +112,7 @@ def create_app(
                 let_go=partial(close_idle_pooled_connection, pool),
             )
             deliveries = Deliveries(unit_of_work, channels, clock, policy, idle)
-            app.state.engine = engine
+            app.state.pool = pool
             app.state.deliveries = deliveries
             app.state.receive_event = ReceiveEvent(
                 PgEventLog(pool),
@@ -130,7 +122,7 @@ def create_app(
                 clock,
                 wake=deliveries.wake,
             )
-            app.state.reads = NotificationReads(SqlNotificationReader(sessions))
+            app.state.reads = NotificationReads(SqlNotificationReader(ReadPool(pool, acquire_timeout=30.0)))
             r = settings.retention
             app.state.retention = PurgeOldRecords(
                 unit_of_work, clock, RetentionPolicy(r.messages_days, r.events_days, r.batch_size)
@@ -157,7 +149,7 @@ def create_app(
             yield
 
     async def readiness(app: FastAPI) -> None:
-        await ping(app.state.engine)
+        await ping(app.state.pool)
 
     app = create_service_app(
         name="notification-service",

@@ -29,7 +29,7 @@ from routes import charges, webhooks
 from routes.deps import PaymentServices
 from routes.errors import ERROR_MAP
 from shared.background import BackgroundTasks
-from shared.db import ReadPool, create_asyncpg_pool, create_engine, create_sessionmaker, ping
+from shared.db import ReadPool, create_asyncpg_pool, ping
 from shared.http import make_client
 from shared.idempotency import IdempotencyStore, purge_expired_forever
 from shared.outbox import OutboxRelay, OutboxRetention, SignedWebhookDelivery
@@ -73,10 +73,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The payments' units of work, their reads and standalone inserts (adapters/unit_of_work.py),
-        # the outbox relay's passes and the Idempotency-Keys (shared/) on one plain asyncpg pool;
-        # the outbox retention on SQLAlchemy's engine.
-        engine = create_engine(settings.database)
-        sessions = create_sessionmaker(engine)
+        # the outbox relay's passes, its retention and the Idempotency-Keys (shared/) on one plain
+        # asyncpg pool.
         pool = await create_asyncpg_pool(settings.database)
         reader = PgChargeReader(ReadPool(pool, acquire_timeout=POOL_TIMEOUT_SECONDS))
         writes = PgStandaloneWrites(pool, acquire_timeout=POOL_TIMEOUT_SECONDS)
@@ -132,7 +130,7 @@ def create_app(
 
         idempotency = IdempotencyStore.configured(pool, idempotency_keys, settings.idempotency)
 
-        app.state.engine = engine
+        app.state.pool = pool
         app.state.outbox_relay = relay
         app.state.idempotency = idempotency
         app.state.services = PaymentServices(
@@ -163,7 +161,7 @@ def create_app(
             name="notifications-retention",
         )
         if settings.outbox_retention.purge_enabled:
-            outbox_retention = OutboxRetention(sessions, [outbox], settings.outbox_retention.retention)
+            outbox_retention = OutboxRetention(pool, [outbox], settings.outbox_retention.retention)
             background.start(
                 outbox_retention.purge_forever(settings.outbox_retention.purge_interval_seconds),
                 name="outbox-retention",
@@ -176,10 +174,9 @@ def create_app(
             await xendit_http.aclose()
             await midtrans_http.aclose()
             await pool.close()
-            await engine.dispose()
 
     async def readiness(app: FastAPI) -> None:
-        await ping(app.state.engine)
+        await ping(app.state.pool)
 
     app = create_service_app(
         name="payment-service",

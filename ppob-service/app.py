@@ -26,7 +26,7 @@ from domain.purchases import PurchasePolicy, Purchases
 from routes import admin, bookings, catalogue, webhooks
 from routes.errors import ERROR_MAP
 from shared.background import BackgroundTasks
-from shared.db import close_idle_connection, create_asyncpg_pool, create_engine, create_sessionmaker, ping
+from shared.db import close_idle_pooled_connection, create_asyncpg_pool, ping
 from shared.http import make_client
 from shared.idempotency import IdempotencyStore, purge_expired_forever
 from shared.idle_backoff import IdleBackoff
@@ -78,9 +78,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            engine = create_engine(settings.database)
-            stack.push_async_callback(engine.dispose)
-            sessions = create_sessionmaker(engine)
+            # The units of work (adapters/db.py) and the Idempotency-Keys on one plain asyncpg pool,
+            # twice DATABASE_POOL_SIZE: an issue and a status check hold their unit's connection
+            # (the booking's row lock) through the aggregator's answer.
+            db = settings.database
+            pool = await create_asyncpg_pool(db.model_copy(update={"pool_size": 2 * db.pool_size}))
+            stack.push_async_callback(pool.close)
             supplier = aggregator
             if supplier is None:
                 d = settings.digiflazz
@@ -96,7 +99,7 @@ def create_app(
             stack.push_async_callback(auth_client.aclose)
 
             def unit_of_work() -> SqlUnitOfWork:
-                return SqlUnitOfWork(sessions)
+                return SqlUnitOfWork(pool)
 
             prices = PriceListCache(supplier, clock, p.price_list_refresh_seconds)
             shop = Catalogue(
@@ -122,17 +125,15 @@ def create_app(
             idle = IdleBackoff(
                 p.poll_interval_seconds,
                 settings.idle_poll.max_seconds,
-                let_go=partial(close_idle_connection, engine),
+                let_go=partial(close_idle_pooled_connection, pool),
             )
             purchases = Purchases(
                 supplier, shop, unit_of_work, clock, alerts or PrometheusAlerts(), policy, idle.wake
             )
-            app.state.engine = engine
+            app.state.pool = pool
             app.state.catalogue = shop
             app.state.purchases = purchases
             app.state.price_list = prices
-            pool = await create_asyncpg_pool(settings.database)  # the Idempotency-Keys
-            stack.push_async_callback(pool.close)
             hold_keys = IdempotencyStore.configured(pool, idempotency_keys, settings.idempotency)
             app.state.hold_keys = hold_keys
             app.state.callback_reader = callback_reader or DigiflazzCallbacks(
@@ -158,7 +159,7 @@ def create_app(
             yield
 
     async def readiness(app: FastAPI) -> None:
-        await ping(app.state.engine)
+        await ping(app.state.pool)
 
     app = create_service_app(
         name="ppob-service",

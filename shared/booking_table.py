@@ -8,17 +8,18 @@ one of them stores the contract's parts. Repositories never commit: the unit of 
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import CheckConstraint, Table, bindparam, select, update
+import asyncpg
+from sqlalchemy import JSON, CheckConstraint, Table, bindparam, select, update
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import Insert, Update
-from sqlalchemy.sql.selectable import Select
 
 from shared.booking_lifecycle import BookingStatus, Document, LineItem
+from shared.db import AsyncpgStatement
 from shared.money import money_string
 
 Row = RowMapping | dict[str, Any]
@@ -58,61 +59,81 @@ def money_or_none(value: Any) -> Decimal | None:
     return Decimal(value) if value is not None else None
 
 
-class _Statements:
-    """A bookings table's statements, built once per table: building one per call, and having
-    SQLAlchemy walk it for its cache key, cost more CPU than running it (a row of some twenty
-    columns passed to `.values()` was a quarter of a millisecond each time). The row's values are
-    parameters of the execution; the SQL is the same."""
-
-    def __init__(self, table: Table) -> None:
-        self.insert: Insert = table.insert()
-        by_reference = select(table).where(table.c.reference == bindparam("key_reference"))
-        self.get: tuple[Select[Any], Select[Any]] = (by_reference, by_reference.with_for_update())
-        # Executed with the row's other columns as parameters: they are what the UPDATE sets.
-        self.update: Update = update(table).where(table.c.reference == bindparam("key_reference"))
+def _json_columns(table: Table) -> frozenset[str]:
+    return frozenset(c.name for c in table.c if isinstance(c.type, JSON))
 
 
-_STATEMENTS: dict[Table, _Statements] = {}
+@functools.cache
+def _insert(table: Table, columns: tuple[str, ...]) -> AsyncpgStatement:
+    return AsyncpgStatement(table.insert().values({name: bindparam(name) for name in columns}))
 
 
-def _statements_of(table: Table) -> _Statements:
-    statements = _STATEMENTS.get(table)
-    if statements is None:
-        statements = _STATEMENTS[table] = _Statements(table)
-    return statements
+@functools.cache
+def _update(table: Table, columns: tuple[str, ...]) -> AsyncpgStatement:
+    """The row's other columns are what the UPDATE sets; its reference is the key."""
+    return AsyncpgStatement(
+        update(table)
+        .where(table.c.reference == bindparam("key_reference"))
+        .values({name: bindparam(name) for name in columns if name not in ("reference", "key_reference")})
+    )
+
+
+@functools.cache
+def _by_reference(table: Table, for_update: bool) -> str:
+    statement = select(table).where(table.c.reference == bindparam("reference"))
+    return AsyncpgStatement(statement.with_for_update() if for_update else statement).sql
 
 
 class BookingRows(Generic[ProductBooking]):
-    """A product's bookings table, keyed by `reference`, through the product's own row codec."""
+    """A product's bookings table, keyed by `reference`, through the product's own row codec,
+    straight on the unit of work's asyncpg connection (shared.db.AsyncpgUnitOfWork). Statements
+    are compiled once per table and set of columns; JSON columns go as JSON text and come back as
+    text (asyncpg's own codec), encoded and decoded here, so the codecs see what they always saw."""
 
     def __init__(
         self,
-        session: AsyncSession,
+        connection: asyncpg.Connection,
         table: Table,
         to_row: Callable[[ProductBooking], dict[str, Any]],
         from_row: Callable[[Row], ProductBooking],
     ) -> None:
-        self._session = session
+        self._connection = connection
         self._table = table
-        self._statements = _statements_of(table)
+        self._json = _json_columns(table)
         self._to_row = to_row
         self._from_row = from_row
 
+    def _values(self, row: dict[str, Any]) -> dict[str, Any]:
+        # None too, as SQLAlchemy's JSON type writes it: JSON `null`, not SQL NULL.
+        return {name: json.dumps(v) if name in self._json else v for name, v in row.items()}
+
+    def _booking(self, record: asyncpg.Record | None) -> ProductBooking | None:
+        if record is None:
+            return None
+        row = dict(record.items())
+        for name in self._json:
+            if row.get(name) is not None:
+                row[name] = json.loads(row[name])
+        return self._from_row(row)
+
     async def add(self, booking: ProductBooking) -> None:
-        await self._session.execute(self._statements.insert, self._to_row(booking))
+        values = self._values(self._to_row(booking))
+        statement = _insert(self._table, tuple(values))
+        await self._connection.execute(statement.sql, *statement.args(**values))
 
     async def get(self, reference: str, *, for_update: bool = False) -> ProductBooking | None:
         """The booking; `for_update` locks its row until the unit of work ends, so issue and
         cancel are serialised (a retry or a race never reaches the supplier twice)."""
-        statement = self._statements.get[for_update]
-        row = (await self._session.execute(statement, {"key_reference": reference})).mappings().first()
-        return None if row is None else self._from_row(row)
+        sql = _by_reference(self._table, for_update)
+        return self._booking(await self._connection.fetchrow(sql, reference))
 
-    async def first(self, statement: Any, parameters: dict[str, Any] | None = None) -> ProductBooking | None:
-        row = (await self._session.execute(statement, parameters)).mappings().first()
-        return None if row is None else self._from_row(row)
+    async def first(self, sql: str, *args: Any) -> ProductBooking | None:
+        """The booking of the first row `sql` finds (a statement over the table's columns, from
+        shared.db's AsyncpgStatement or `bound`)."""
+        return self._booking(await self._connection.fetchrow(sql, *args))
 
     async def save(self, booking: ProductBooking) -> None:
-        row = self._to_row(booking)
-        row["key_reference"] = row.pop("reference")
-        await self._session.execute(self._statements.update, row)
+        values = self._values(self._to_row(booking))
+        values["key_reference"] = values.pop("reference")
+        statement = _update(self._table, tuple(values))
+        await self._connection.execute(statement.sql, *statement.args(**values))

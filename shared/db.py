@@ -1,25 +1,24 @@
-"""Async SQLAlchemy: the engine and session maker (built in the lifespan), and the unit of work
-base that rolls back unless the use case commits. Beside them, plain asyncpg pools for hot paths
-(`create_asyncpg_pool`), the one-statement reads on one (`ReadPool`), its unit of work
-(`AsyncpgUnitOfWork`), and Core statements compiled once to run on it (`AsyncpgStatement`)."""
+"""Every service's database, straight on asyncpg: its one pool (`create_asyncpg_pool`, built in
+the lifespan), the one-statement reads on it (`ReadPool`), the unit of work that rolls back unless
+the use case commits (`AsyncpgUnitOfWork`), and Core statements compiled once to run on it
+(`AsyncpgStatement`; `bound` for a statement built per call). The tables stay SQLAlchemy Core, which
+the migrations use; SQLAlchemy's asyncio engine and session (and with them its ORM, ~7 MiB of RSS
+in every process) are not imported: through them each statement cost several times the CPU."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any, Self, cast
 
 import asyncpg
-from sqlalchemy import event, make_url, text
+from sqlalchemy import make_url
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
-from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 from sqlalchemy.types import JSON
@@ -39,64 +38,19 @@ NAMING_CONVENTION = {
 
 _read_logger = logging.getLogger("shared.db.read")
 
-# A pooled connection idle longer than this is pinged before use; one in steady use is not.
-PING_AFTER_IDLE_SECONDS = 5.0
-
-
-def create_engine(settings: DatabaseSettings) -> AsyncEngine:
-    """The engine for units of work. A connection that sat in the pool longer than
-    PING_AFTER_IDLE_SECONDS is pinged when it leaves (and replaced if the database dropped it);
-    SQLAlchemy's pre-ping would cost three round trips (BEGIN, `;`, ROLLBACK) before every unit of
-    work, even on a connection used a millisecond ago. One that dies while in steady use fails its
-    statement once, and SQLAlchemy then replaces every connection the pool held."""
-    engine = create_async_engine(
-        settings.async_url,
-        # Up to twice DATABASE_POOL_SIZE, all of them kept: an overflow connection is closed as it
-        # comes back, so every burst past the pool opened (and the server forked) new ones and
-        # prepared each statement on them again.
-        pool_size=2 * settings.pool_size,
-        max_overflow=0,
-        # The most recent connection first: at low traffic the others stay idle, and a server that
-        # closes idle sessions (idle_session_timeout) frees their backends; first in, first out
-        # would keep every connection a burst opened in turn, and alive.
-        pool_use_lifo=True,
-        echo=settings.echo,
-    )
-    _ping_when_idle(engine)
-    return engine
-
-
-def _ping_when_idle(engine: AsyncEngine) -> None:
-    @event.listens_for(engine.sync_engine, "checkin")
-    def _returned(dbapi_connection: Any, record: Any) -> None:
-        record.info["returned_at"] = time.monotonic()
-
-    @event.listens_for(engine.sync_engine, "checkout")
-    def _leaving(dbapi_connection: Any, record: Any, proxy: Any) -> None:
-        returned_at = record.info.get("returned_at")
-        if returned_at is None or time.monotonic() - returned_at <= PING_AFTER_IDLE_SECONDS:
-            return  # brand new, or in steady use
-        try:
-            dbapi_connection.ping()
-        except Exception as exc:
-            raise DisconnectionError("a pooled connection did not answer its ping") from exc
-
-
-async def close_idle_connection(engine: AsyncEngine) -> None:
-    """Closes the connection the pool would hand out next (its most recently returned one), if
-    it holds one idle, so that the database frees its backend now: for a background poller whose
-    empty pass just gave that connection back before a long sleep (shared/idle_backoff.py)."""
-    pool = engine.sync_engine.pool
-    if not isinstance(pool, QueuePool) or pool.checkedin() == 0:
-        return
-    async with engine.connect() as connection:
-        await connection.invalidate()
+# A pooled connection idle this long is closed by its pool: before a server's idle_session_timeout
+# would close it under a statement, and so that an idle service holds no backend.
+IDLE_CONNECTION_SECONDS = 5.0
+# Readiness waits this long for a pooled connection before it says the database is unavailable.
+PING_TIMEOUT_SECONDS = 5.0
 
 
 async def close_idle_pooled_connection(pool: asyncpg.Pool) -> None:
-    """As `close_idle_connection`, for a plain asyncpg pool: closes the live connection it would
-    hand out next (its most recently returned one), if one is idle. asyncpg's pool closes an idle
-    connection itself after PING_AFTER_IDLE_SECONDS; a poller that sleeps far longer lets its
+    """Closes the live connection the pool would hand out next (its most recently returned one),
+    if one is idle, so that the database frees its backend now: for a background poller whose
+    empty pass just gave that connection back before a long sleep (shared/idle_backoff.py).
+    asyncpg's pool closes an idle
+    connection itself after IDLE_CONNECTION_SECONDS; a poller that sleeps far longer lets its
     backend go now rather than hold it that long after every pass."""
     if pool.get_idle_size() == 0:
         return
@@ -188,9 +142,9 @@ async def _no_reset(connection: asyncpg.Connection) -> None:
 async def create_asyncpg_pool(settings: DatabaseSettings) -> asyncpg.Pool:
     """A plain asyncpg pool on `settings`' database: the same URL, read by SQLAlchemy's own
     asyncpg dialect, so that host, socket folder, TLS and every other parameter mean what they
-    mean to the services' engines. No connection is opened before the first use, nothing is sent
+    mean to SQLAlchemy (and to the migrations). No connection is opened before the first use, nothing is sent
     when one goes back (asyncpg's own reset is a round trip: `RESET ALL`, `UNLISTEN *`, …), and
-    DATABASE_ECHO logs each statement as the engines log theirs."""
+    DATABASE_ECHO logs each statement."""
     dialect = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
     _, connect_args = dialect.create_connect_args(make_url(settings.async_url))  # type: ignore[no-untyped-call]
     if "prepared_statement_cache_size" in connect_args:
@@ -199,9 +153,9 @@ async def create_asyncpg_pool(settings: DatabaseSettings) -> asyncpg.Pool:
         min_size=0,
         max_size=settings.pool_size,
         # Closed by the pool once idle this long, before a server's idle_session_timeout closes it
-        # under a statement, and so that an idle service's backends go (as the engines' pollers
-        # let theirs go, shared/idle_backoff.py).
-        max_inactive_connection_lifetime=PING_AFTER_IDLE_SECONDS,
+        # under a statement, and so that an idle service's backends go (the pollers let theirs go
+        # sooner, shared/idle_backoff.py).
+        max_inactive_connection_lifetime=IDLE_CONNECTION_SECONDS,
         reset=_no_reset,
         init=_log_statements if settings.echo else None,
         **connect_args,
@@ -215,7 +169,7 @@ async def create_read_pool(settings: DatabaseSettings, *, acquire_timeout: float
 
 
 async def _log_statements(connection: asyncpg.Connection) -> None:
-    """DATABASE_ECHO for a plain asyncpg pool: each statement logged, as the engines log theirs."""
+    """DATABASE_ECHO: each statement logged, with its arguments."""
     connection.add_query_logger(lambda record: _read_logger.info("%s %r", record.query, record.args))
 
 
@@ -244,6 +198,24 @@ class AsyncpgStatement:
         return [values[name] if name in values else self._fixed[name] for name in self.names]
 
 
+def bound(statement: ClauseElement) -> tuple[Any, ...]:
+    """A Core statement built for one call, its values in it (a list's filters, an IN list), as
+    the SQL followed by its arguments, to run it with on asyncpg: `connection.fetch(*bound(s))`.
+    JSON values go as JSON text, as asyncpg's own codec takes them (None too, as JSON `null`, as
+    SQLAlchemy's JSON type writes it; `sqlalchemy.null()` is SQL NULL). A statement run on every
+    request is compiled once instead (AsyncpgStatement): compiling costs more than running it."""
+    compiled = cast(
+        SQLCompiler, statement.compile(dialect=_ASYNCPG_DIALECT, compile_kwargs={"render_postcompile": True})
+    )
+    params = compiled.params
+    json_names = {name for name, bind in compiled.binds.items() if isinstance(bind.type, JSON)}
+    args = [
+        json.dumps(params[name]) if name in json_names else params[name]
+        for name in compiled.positiontup or ()
+    ]
+    return (str(compiled), *args)
+
+
 @asynccontextmanager
 async def pooled_connection(pool: asyncpg.Pool, acquire_timeout: float) -> AsyncIterator[asyncpg.Connection]:
     """A connection of `pool` for a few autocommit statements, given back afterwards; none coming
@@ -258,50 +230,16 @@ async def pooled_connection(pool: asyncpg.Pool, acquire_timeout: float) -> Async
         await pool.release(connection)
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
-
-
-async def ping(engine: AsyncEngine) -> None:
-    async with engine.connect() as conn:
-        await conn.execute(text("SELECT 1"))
-
-
-class SqlAlchemyUnitOfWork:
-    """Subclass per service and attach repositories in `_bind`; use as `async with uow:`."""
-
-    session: AsyncSession
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
-
-    def _bind(self, session: AsyncSession) -> None:
-        """Attach repositories to the session."""
-
-    async def __aenter__(self) -> Self:
-        self.session = self._sessions()
-        self._bind(self.session)
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        try:
-            await self.session.rollback()
-        finally:
-            await self.session.close()
-
-    async def commit(self) -> None:
-        await self.session.commit()
-
-    async def rollback(self) -> None:
-        await self.session.rollback()
+async def ping(pool: asyncpg.Pool) -> None:
+    """Readiness: one `SELECT 1` on the service's pool (a connection that died in it is replaced
+    and the ping tried once more, as a read is)."""
+    await ReadPool(pool, acquire_timeout=PING_TIMEOUT_SECONDS).fetchrow("SELECT 1")
 
 
 class AsyncpgUnitOfWork:
     """A unit of work straight on a plain asyncpg pool (create_asyncpg_pool): one connection and
     one transaction, rolled back unless the use case commits. Subclass per service and attach
-    repositories to the connection in `_bind`, as with SqlAlchemyUnitOfWork; use as `async with`.
+    repositories to the connection in `_bind`; use as `async with`.
     A statement here costs a fraction of its CPU through SQLAlchemy's session.
 
     A connection the server closed while it sat in the pool fails its BEGIN: that is tried once

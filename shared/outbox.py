@@ -25,6 +25,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Integer,
+    Interval,
     MetaData,
     Select,
     String,
@@ -40,10 +41,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared import signing
-from shared.db import AsyncpgStatement, AsyncpgUnitOfWork, close_idle_pooled_connection
+from shared.db import AsyncpgStatement, AsyncpgUnitOfWork, close_idle_pooled_connection, pooled_connection
 from shared.idempotency import purge_expired_forever
 from shared.idle_backoff import IdleBackoff, Look
 
@@ -97,32 +97,11 @@ class OutboxEvent:
         }
 
 
-async def add_event(session: AsyncSession, table: Table, topic: str, payload: dict[str, Any]) -> uuid.UUID:
-    """Insert into the caller's transaction; nothing is sent until that transaction commits."""
-    event_id = uuid.uuid4()
-    await session.execute(table.insert().values(id=event_id, topic=topic, payload=payload))
-    return event_id
-
-
-async def add_event_once(
-    session: AsyncSession, table: Table, topic: str, payload: dict[str, Any], event_id: uuid.UUID
-) -> bool:
-    """Insert under an id the caller derives from the fact itself (say, uuid5 of a notification's
-    order and status), so that the same fact observed twice becomes one event. False if it exists."""
-    result = await session.execute(
-        pg_insert(table)
-        .values(id=event_id, topic=topic, payload=payload)
-        .on_conflict_do_nothing(index_elements=[table.c.id])
-        .returning(table.c.id)
-    )
-    return result.scalar_one_or_none() is not None
-
-
 async def add_event_on_connection(
     connection: asyncpg.Connection, table: Table, topic: str, payload: dict[str, Any]
 ) -> uuid.UUID:
-    """add_event for a unit of work straight on asyncpg (shared.db.AsyncpgUnitOfWork): the same
-    row, inserted in the connection's transaction; nothing is sent until that transaction commits."""
+    """Inserts an event into the connection's transaction (a shared.db.AsyncpgUnitOfWork's):
+    nothing is sent until that transaction commits."""
     event_id = uuid.uuid4()
     await connection.execute(_event_insert(table, once=False), event_id, topic, json.dumps(payload))
     return event_id
@@ -131,7 +110,8 @@ async def add_event_on_connection(
 async def add_event_once_on_connection(
     connection: asyncpg.Connection, table: Table, topic: str, payload: dict[str, Any], event_id: uuid.UUID
 ) -> bool:
-    """add_event_once on an asyncpg connection: False if an event with this id exists."""
+    """Inserts under an id the caller derives from the fact itself (say, uuid5 of a notification's
+    order and status), so that the same fact observed twice becomes one event. False if it exists."""
     added = await connection.fetchval(_event_insert(table, once=True), event_id, topic, json.dumps(payload))
     return added is not None
 
@@ -423,26 +403,29 @@ class OutboxRetention:
     event is done with, and its payload (emails, phones, virtual-account numbers) must not be
     kept forever. Rows not delivered yet are never deleted, however old: they are the queue.
 
-    Batches of `batch_size`, oldest delivery first, each its own short transaction; `SKIP LOCKED`
-    passes over rows another replica's purge (or a relay) holds, so replicas purge side by side
-    without waiting on or double-counting each other. Times are the database's (`now()`)."""
+    Batches of `batch_size`, oldest delivery first, each its own statement (its own short
+    transaction); `SKIP LOCKED` passes over rows another replica's purge (or a relay) holds, so
+    replicas purge side by side without waiting on or double-counting each other. Times are the
+    database's (`now()`)."""
 
     BATCH_SIZE = 500
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        pool: asyncpg.Pool,
         tables: Sequence[Table],
         retention: timedelta,
         *,
         batch_size: int = BATCH_SIZE,
+        acquire_timeout: float = 30.0,
     ) -> None:
         if retention <= timedelta(0) or batch_size < 1:
             raise ValueError("outbox retention needs a positive retention and a batch of at least one row")
-        self._sessions = sessions
+        self._pool = pool
         self._tables = tuple(tables)
         self._retention = retention
         self._batch_size = batch_size
+        self._acquire_timeout = acquire_timeout
 
     async def purge_expired(self) -> int:
         """Purges every table until a batch comes back short; returns the rows deleted."""
@@ -455,22 +438,34 @@ class OutboxRetention:
                     break
         return purged
 
-    async def _purge_batch(self, t: Table) -> int:
-        expired = (
-            select(t.c.id)
-            .where(t.c.delivered_at.is_not(None), t.c.delivered_at < func.now() - self._retention)
-            .order_by(t.c.delivered_at)
-            .limit(self._batch_size)
-            .with_for_update(skip_locked=True)
-        )
-        async with self._sessions() as session, session.begin():
-            result = await session.execute(delete(t).where(t.c.id.in_(expired)))
-        return int(result.rowcount)  # type: ignore[attr-defined]
+    async def _purge_batch(self, table: Table) -> int:
+        async with pooled_connection(self._pool, self._acquire_timeout) as connection:
+            status = await connection.execute(_purge(table), self._retention, self._batch_size)
+        return int(status.rsplit(" ", 1)[-1])  # "DELETE n"
 
     async def purge_forever(self, interval_seconds: float) -> None:
         """At start-up, then every `interval_seconds`, until cancelled (a failed round is logged
         and retried the next one)."""
         await purge_expired_forever(self, interval_seconds, what="delivered outbox rows", log=logger)
+
+
+@functools.cache
+def _purge(t: Table) -> str:
+    """One batch of a table's purge: `$1` the retention (an interval), `$2` the batch size."""
+    expired = (
+        select(t.c.id)
+        .where(
+            t.c.delivered_at.is_not(None),
+            t.c.delivered_at < func.now() - bindparam("retention", type_=Interval()),
+        )
+        .order_by(t.c.delivered_at)
+        .limit(bindparam("batch"))
+        .with_for_update(skip_locked=True)
+    )
+    statement = AsyncpgStatement(delete(t).where(t.c.id.in_(expired)))
+    if statement.names != ("retention", "batch"):
+        raise AssertionError(f"unexpected parameters {statement.names}")
+    return statement.sql
 
 
 class SignedWebhookDelivery:

@@ -22,7 +22,7 @@ from shared.heap import startup_heap_frozen
 from shared.logging import configure_logging, flush_logs
 from shared.metrics import HttpMetrics
 from shared.middleware import ServiceShellMiddleware
-from shared.settings import DatabaseSettings, RuntimeSettings
+from shared.settings import RuntimeSettings
 
 ReadinessCheck = Callable[[FastAPI], Awaitable[None]]
 
@@ -211,40 +211,3 @@ def _group_static_routes_at_startup(app: FastAPI) -> None:
             yield state
 
     app.router.lifespan_context = lifespan
-
-
-def create_database_service_app(
-    *,
-    name: str,
-    title: str,
-    version: str,
-    description: str,
-    runtime: RuntimeSettings,
-    database: DatabaseSettings,
-) -> FastAPI:
-    """A service whose one dependency is its own database: the shell a service starts as, with
-    the engine built in the lifespan (never at import) and readiness that pings the database.
-    SQLAlchemy is imported here, not at the top: the gateway and the sandbox have no database and
-    use this module, and SQLAlchemy's import is tens of MiB in each process."""
-    from shared.db import create_engine, ping
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = create_engine(database)
-        try:
-            yield
-        finally:
-            await app.state.engine.dispose()
-
-    async def readiness(app: FastAPI) -> None:
-        await ping(app.state.engine)
-
-    return create_service_app(
-        name=name,
-        title=title,
-        version=version,
-        description=description,
-        runtime=runtime,
-        lifespan=lifespan,
-        readiness=readiness,
-    )

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from devstack import embedded_postgres
-from shared.db import PING_AFTER_IDLE_SECONDS
+from shared.db import IDLE_CONNECTION_SECONDS
 
 
 def _query(uri: str, sql: str) -> str:
@@ -61,8 +61,8 @@ def test_a_new_server_runs_with_the_stack_settings_and_keeps_them(data_dir: Path
     assert first == again == ("16MB", "0", "0", "10s", 0)
 
 
-def test_the_stack_closes_idle_sessions_only_after_the_engines_would_ping_them() -> None:
+def test_the_stack_closes_idle_sessions_only_after_the_pools_would_close_them() -> None:
     timeout = embedded_postgres.STACK_SETTINGS["idle_session_timeout"]
     match = re.fullmatch(r"(\d+)s", timeout)
     assert match is not None
-    assert int(match.group(1)) >= 2 * PING_AFTER_IDLE_SECONDS
+    assert int(match.group(1)) >= 2 * IDLE_CONNECTION_SECONDS

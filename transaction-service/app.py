@@ -29,13 +29,7 @@ from routes import orders, payments, reports, transactions, webhooks
 from routes.errors import install_error_handlers
 from routes.order_wait import StatusWait
 from shared.background import BackgroundTasks
-from shared.db import (
-    ReadPool,
-    create_asyncpg_pool,
-    create_engine,
-    create_sessionmaker,
-    ping,
-)
+from shared.db import ReadPool, create_asyncpg_pool, ping
 from shared.http import make_client
 from shared.idempotency import IdempotencyStore, purge_expired_forever
 from shared.outbox import OutboxEvent, OutboxRelay, OutboxRetention, SignedWebhookDelivery
@@ -85,13 +79,11 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            engine = create_engine(settings.database)
-            stack.push_async_callback(engine.dispose)
-            # The money path's units of work, its one-statement reads (the status poll), the
-            # relays' passes and the Idempotency-Keys on one plain asyncpg pool, twice
-            # DATABASE_POOL_SIZE (each relay's passes take fewer than half of it); the engine is
-            # left the admin reports and the outbox retention. The pool closes a connection idle
-            # for a few seconds itself (so the sweeper's rounds leave no backend open between them).
+            # Everything on one plain asyncpg pool, twice DATABASE_POOL_SIZE (each relay's passes
+            # take fewer than half of it): the money path's units of work, its one-statement reads
+            # (the status poll), the relays' passes, the Idempotency-Keys, the admin reports and
+            # the outbox retention. The pool closes a connection idle for a few seconds itself (so
+            # the sweeper's rounds leave no backend open between them).
             pool = await create_asyncpg_pool(
                 settings.database.model_copy(update={"pool_size": 2 * settings.database.pool_size})
             )
@@ -116,7 +108,6 @@ def create_app(
                 stack.push_async_callback(payment_http.aclose)
                 charges = HttpPaymentGateway(payment_http, internal_token)
 
-            sessions = create_sessionmaker(engine)
             webhook: SignedWebhookDelivery | None = None
             order_events = settings.workers.order_events_secret
             if settings.workers.notification_service_url and order_events is not None:
@@ -176,10 +167,8 @@ def create_app(
                 concurrency=settings.workers.concurrency,
             )
 
-            app.state.engine = engine
             app.state.pool = pool
-            app.state.sessions = sessions
-            app.state.report_source = report_source or SqlReportSource(sessions)
+            app.state.report_source = report_source or SqlReportSource(read_pool)
             app.state.internal_token = internal_token
             app.state.payment_webhook_secret = settings.payment_events.secret.get_secret_value()
             app.state.token_verifier = verifier_backed_by_auth_service(
@@ -210,7 +199,7 @@ def create_app(
                 if settings.outbox_retention.purge_enabled:
                     # Both outbox-shaped tables: delivered events and jobs run keep payloads too.
                     outbox_retention = OutboxRetention(
-                        sessions, [tables.outbox, tables.work_queue], settings.outbox_retention.retention
+                        pool, [tables.outbox, tables.work_queue], settings.outbox_retention.retention
                     )
                     background.start(
                         outbox_retention.purge_forever(settings.outbox_retention.purge_interval_seconds),
@@ -219,7 +208,7 @@ def create_app(
             yield
 
     async def readiness(app: FastAPI) -> None:
-        await ping(app.state.engine)
+        await ping(app.state.pool)
 
     app = create_service_app(
         name="transaction-service",

@@ -23,12 +23,15 @@ from domain.repository import AccountDirectory, Clock
 from domain.services import ProfileService
 from routes import internal_events, internal_preferences, users
 from routes.errors import ERROR_MAP
-from shared.db import create_engine, create_sessionmaker, ping
+from shared.db import ReadPool, create_asyncpg_pool, ping
 from shared.http import make_client
 from shared.service_app import create_service_app
 from shared.tokens import AccountStateSource, KeySource, verifier_backed_by_auth_service
 
 VERSION = "1.0.0"
+# How long a read waits for a pooled connection before the answer is 503 (SQLAlchemy's pool
+# timeout, which the units of work keep too).
+POOL_TIMEOUT_SECONDS = 30.0
 
 logger = logging.getLogger("user-service")
 
@@ -54,19 +57,25 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            engine = create_engine(settings.database)
-            stack.push_async_callback(engine.dispose)
+            # Units of work and the message-preference reads on one plain asyncpg pool of up to
+            # twice DATABASE_POOL_SIZE connections: the ceiling the SQLAlchemy engine it replaces
+            # had, so a burst waits for a connection no sooner than before. None is opened before
+            # the first use and an idle one closes after a few seconds, so the ceiling costs an
+            # idle service nothing.
+            pool = await create_asyncpg_pool(
+                settings.database.model_copy(update={"pool_size": 2 * settings.database.pool_size})
+            )
+            stack.push_async_callback(pool.close)
             # One pooled client for auth-service: JWKS, account states and the accounts API.
             auth_client = make_client(settings.internal.auth_service_url)
             stack.push_async_callback(auth_client.aclose)
 
             accounts = account_directory or HttpAccountDirectory(auth_client, internal_token)
-            sessions = create_sessionmaker(engine)
 
             def unit_of_work() -> SqlUnitOfWork:
-                return SqlUnitOfWork(sessions, cipher)
+                return SqlUnitOfWork(pool, cipher)
 
-            app.state.engine = engine
+            app.state.pool = pool
             app.state.internal_token = internal_token
             app.state.account_events_secret = settings.events.secret.get_secret_value()
             app.state.token_verifier = verifier_backed_by_auth_service(
@@ -76,14 +85,13 @@ def create_app(
                 key_source=key_source,
                 account_states=account_states,
             )
-            app.state.profile_service = ProfileService(
-                unit_of_work, accounts, clock, SqlMessagePreferences(engine)
-            )
+            preferences = SqlMessagePreferences(ReadPool(pool, acquire_timeout=POOL_TIMEOUT_SECONDS))
+            app.state.profile_service = ProfileService(unit_of_work, accounts, clock, preferences)
             app.state.account_events = AccountEventConsumer(unit_of_work, clock)
             yield
 
     async def readiness(app: FastAPI) -> None:
-        await ping(app.state.engine)
+        await ping(app.state.pool)
 
     app = create_service_app(
         name="user-service",

@@ -1,9 +1,11 @@
 """ferries-service tables (bookings, and the Idempotency-Keys of POST /internal/bookings) and the
-SQLAlchemy implementation of the booking repository. Repositories never commit; the unit of work
-does, when a use case says so."""
+booking repository and its unit of work, straight on asyncpg (statements compiled once from these
+Core tables, which the migrations use too). Repositories never commit; the unit of work does, when
+a use case says so."""
 
 from __future__ import annotations
 
+import asyncpg
 from sqlalchemy import (
     CheckConstraint,
     Column,
@@ -16,12 +18,11 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.serialization import booking_from_row, booking_to_row
 from domain.bookings import Booking
 from shared.booking_table import BookingRows, status_check
-from shared.db import NAMING_CONVENTION, SqlAlchemyUnitOfWork
+from shared.db import NAMING_CONVENTION, AsyncpgUnitOfWork
 from shared.idempotency import idempotency_table
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
@@ -55,12 +56,14 @@ idempotency_keys = idempotency_table(metadata)
 
 
 class SqlBookingRepository(BookingRows[Booking]):
-    def __init__(self, session: AsyncSession) -> None:
-        super().__init__(session, bookings, booking_to_row, booking_from_row)
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        super().__init__(connection, bookings, booking_to_row, booking_from_row)
 
 
-class SqlBookingUnitOfWork(SqlAlchemyUnitOfWork):
+class SqlBookingUnitOfWork(AsyncpgUnitOfWork):
+    """One pooled connection and one transaction, rolled back unless the use case commits."""
+
     bookings: SqlBookingRepository
 
-    def _bind(self, session: AsyncSession) -> None:
-        self.bookings = SqlBookingRepository(session)
+    def _bind(self, connection: asyncpg.Connection) -> None:
+        self.bookings = SqlBookingRepository(connection)

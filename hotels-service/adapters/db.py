@@ -1,12 +1,14 @@
 """hotels-service tables (bookings, and the Idempotency-Keys of hold requests in the shape every
-service shares) and the SQLAlchemy implementation of the booking ports. Repositories never
-commit; the unit of work does, when a use case says so."""
+service shares) and the booking ports straight on asyncpg (statements compiled once from these
+Core tables, which the migrations use too). Repositories never commit; the unit of work does,
+when a use case says so."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
 from sqlalchemy import (
     CheckConstraint,
     Column,
@@ -18,13 +20,12 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.bookings import Booking, Guest, GuestDetails
 from shared.booking_lifecycle import BookingStatus, Contact
 from shared.booking_table import (
     BookingRows,
+    Row,
     documents_from_json,
     documents_to_json,
     line_items_from_json,
@@ -32,7 +33,7 @@ from shared.booking_table import (
     money_or_none,
     status_check,
 )
-from shared.db import NAMING_CONVENTION, SqlAlchemyUnitOfWork
+from shared.db import NAMING_CONVENTION, AsyncpgUnitOfWork
 from shared.idempotency import idempotency_table
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
@@ -86,7 +87,7 @@ def booking_to_row(b: Booking) -> dict[str, Any]:
     }
 
 
-def booking_from_row(row: RowMapping | dict[str, Any]) -> Booking:
+def booking_from_row(row: Row) -> Booking:
     details = row["details"]
     return Booking(
         reference=row["reference"],
@@ -113,15 +114,17 @@ def booking_from_row(row: RowMapping | dict[str, Any]) -> Booking:
 
 
 class SqlBookingRepository(BookingRows[Booking]):
-    def __init__(self, session: AsyncSession) -> None:
-        super().__init__(session, bookings, booking_to_row, booking_from_row)
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        super().__init__(connection, bookings, booking_to_row, booking_from_row)
 
 
-class SqlBookingUnitOfWork(SqlAlchemyUnitOfWork):
+class SqlBookingUnitOfWork(AsyncpgUnitOfWork):
+    """One pooled connection and one transaction, rolled back unless the use case commits."""
+
     _bookings: SqlBookingRepository
 
-    def _bind(self, session: AsyncSession) -> None:
-        self._bookings = SqlBookingRepository(session)
+    def _bind(self, connection: asyncpg.Connection) -> None:
+        self._bookings = SqlBookingRepository(connection)
 
     @property
     def bookings(self) -> SqlBookingRepository:

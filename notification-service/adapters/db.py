@@ -1,10 +1,16 @@
-"""The tables (received events, notifications), a message's row and the reader (SQLAlchemy). The
-hot paths' unit of work runs on asyncpg (adapters/unit_of_work.py) with the same row codec."""
+"""The tables (received events, notifications), a message's row and the reader of GET
+/notifications/, straight on asyncpg as the hot paths' unit of work is (adapters/unit_of_work.py),
+with the same row codec. The statements are built with SQLAlchemy Core and compiled for asyncpg:
+the one-message read once, the list (its filters and page) per call.
+
+JSONB columns come back as JSON text (asyncpg's own codec), decoded here."""
 
 from __future__ import annotations
 
 import base64
+import json
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import (
@@ -18,16 +24,16 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    bindparam,
     func,
     select,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.models import Attachment, Channel, Kind, Notification, Status
 from domain.ports import Filters
+from shared.db import AsyncpgStatement, ReadPool, bound
 
 metadata = MetaData(
     naming_convention={
@@ -96,6 +102,8 @@ Index("ix_notifications_user_created", notifications.c.user_id, notifications.c.
 Index("ix_notifications_order_number", notifications.c.order_number)
 
 t = notifications
+# The JSONB columns: JSON text to and from asyncpg.
+JSON_COLUMNS = frozenset({"attachments", "history"})
 
 
 def _attachments_json(items: tuple[Attachment, ...]) -> list[dict[str, str]]:
@@ -137,7 +145,7 @@ def row_values(n: Notification) -> dict[str, Any]:
     }
 
 
-def from_row(row: RowMapping | dict[str, Any]) -> Notification:
+def from_row(row: Mapping[str, Any]) -> Notification:
     return Notification(
         id=row["id"],
         dedupe_key=row["dedupe_key"],
@@ -168,38 +176,50 @@ def from_row(row: RowMapping | dict[str, Any]) -> Notification:
     )
 
 
+def from_record(record: Mapping[str, Any]) -> Notification:
+    """A message from its row as asyncpg returns it (JSONB columns as JSON text)."""
+    row = dict(record.items())
+    for column in JSON_COLUMNS:
+        row[column] = json.loads(row[column])
+    return from_row(row)
+
+
+ONE_NOTIFICATION = AsyncpgStatement(select(t).where(t.c.id == bindparam("id")))
+
+
+def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.user_id is not None:
+        conditions.append(t.c.user_id == filters.user_id)
+    if filters.status is not None:
+        conditions.append(t.c.status == str(filters.status))
+    if filters.channel is not None:
+        conditions.append(t.c.channel == str(filters.channel))
+    if filters.kind is not None:
+        conditions.append(t.c.kind == str(filters.kind))
+    if filters.order_number is not None:
+        conditions.append(t.c.order_number == filters.order_number)
+    return conditions
+
+
 class SqlNotificationReader:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
+    """GET /notifications/ and /notifications/{id}: one-statement reads on the asyncpg pool, no
+    transaction around them (the count and the page were two snapshots under the session too:
+    READ COMMITTED)."""
+
+    def __init__(self, reads: ReadPool) -> None:
+        self._reads = reads
 
     async def list(self, filters: Filters, limit: int, offset: int) -> tuple[list[Notification], int]:
-        conditions: list[ColumnElement[bool]] = []
-        if filters.user_id is not None:
-            conditions.append(t.c.user_id == filters.user_id)
-        if filters.status is not None:
-            conditions.append(t.c.status == str(filters.status))
-        if filters.channel is not None:
-            conditions.append(t.c.channel == str(filters.channel))
-        if filters.kind is not None:
-            conditions.append(t.c.kind == str(filters.kind))
-        if filters.order_number is not None:
-            conditions.append(t.c.order_number == filters.order_number)
-        async with self._sessions() as session:
-            total = (
-                await session.execute(select(func.count()).select_from(t).where(*conditions))
-            ).scalar_one()
-            rows = (
-                await session.execute(
-                    select(t)
-                    .where(*conditions)
-                    .order_by(t.c.created_at.desc(), t.c.id)
-                    .limit(limit)
-                    .offset(offset)
-                )
-            ).all()
-        return [from_row(row._mapping) for row in rows], int(total)
+        conditions = _conditions(filters)
+        count = await self._reads.fetchrow(*bound(select(func.count()).select_from(t).where(*conditions)))
+        page = (
+            select(t).where(*conditions).order_by(t.c.created_at.desc(), t.c.id).limit(limit).offset(offset)
+        )
+        records = await self._reads.fetch(*bound(page))
+        total = 0 if count is None else int(count[0])
+        return [from_record(record) for record in records], total
 
     async def get(self, notification_id: uuid.UUID) -> Notification | None:
-        async with self._sessions() as session:
-            row = (await session.execute(select(t).where(t.c.id == notification_id))).first()
-        return from_row(row._mapping) if row is not None else None
+        record = await self._reads.fetchrow(ONE_NOTIFICATION.sql, *ONE_NOTIFICATION.args(id=notification_id))
+        return None if record is None else from_record(record)

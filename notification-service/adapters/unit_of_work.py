@@ -4,9 +4,10 @@ statements written once as SQL. Through SQLAlchemy's session the same
 statements cost this service about twice the CPU (in process, an order's events and its five
 deliveries: 11 -> 6 ms), in the session, connection and result wrappers and the greenlet hop,
 for no check these statements need. The tables stay declared in adapters/db.py (the migrations
-and the reader use them).
+use them, the reader compiles its statements from them).
 
-JSONB columns go as JSON text and come back as text (asyncpg's own codec), decoded here."""
+JSONB columns go as JSON text and come back as text (asyncpg's own codec), decoded by
+adapters/db.py's from_record."""
 
 from __future__ import annotations
 
@@ -14,12 +15,11 @@ import json
 from datetime import datetime
 from typing import Any
 
-from adapters.db import from_row, notifications, row_values
+from adapters.db import JSON_COLUMNS, from_record, notifications, row_values
 from domain.models import Notification
 from shared.db import AsyncpgUnitOfWork
 
 COLUMNS = tuple(column.name for column in notifications.c)
-JSON_COLUMNS = frozenset({"attachments", "history"})
 
 # The delivery worker's question: the oldest due message, locked (SKIP LOCKED: another worker
 # sending one leaves it alone and takes the next), and whether another is due beside it, locked
@@ -79,10 +79,7 @@ class PgUnitOfWork(AsyncpgUnitOfWork):
         record = await self._connection.fetchrow(NEXT_DUE, now)
         if record is None:
             return None, False
-        row = dict(record.items())
-        for column in JSON_COLUMNS:
-            row[column] = json.loads(row[column])
-        return from_row(row), bool(row["more_due"])
+        return from_record(record), bool(record["more_due"])
 
     async def next_attempt_at(self) -> datetime | None:
         due: datetime | None = await self._connection.fetchval(NEXT_ATTEMPT_AT)

@@ -1,14 +1,22 @@
 """ppob-service tables (offers, purchases, callback deliveries, the margin, Idempotency-Keys) and
-the SQLAlchemy implementation of the repository port. Repositories never commit; the unit of
-work does, when a use case says so."""
+the repository port straight on asyncpg: one unit of work is one pooled connection and one
+transaction (shared.db.AsyncpgUnitOfWork), rolled back unless a use case commits; repositories
+never commit. Statements are the ones SQLAlchemy Core builds from these tables (the migrations use
+them too), compiled once; the admin list, whose filter varies, is compiled per call (`bound`).
+JSONB columns go as JSON text and come back as text (asyncpg's own codec), encoded and decoded
+here."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Column,
     DateTime,
@@ -19,24 +27,24 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     func,
     select,
 )
 from sqlalchemy.dialects.postgresql import JSONB, insert
-from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.models import Booking, Category, Margin, Offer
 from shared.booking_lifecycle import BookingStatus, Customer
 from shared.booking_table import (
     BookingRows,
+    Row,
     documents_from_json,
     documents_to_json,
     line_items_from_json,
     line_items_to_json,
     status_check,
 )
-from shared.db import NAMING_CONVENTION, SqlAlchemyUnitOfWork
+from shared.db import NAMING_CONVENTION, AsyncpgStatement, AsyncpgUnitOfWork, bound
 from shared.idempotency import idempotency_table
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
@@ -105,7 +113,61 @@ settings_table = Table(
 idempotency_keys = idempotency_table(metadata)
 
 
-def _offer(row: RowMapping) -> Offer:
+def _json_columns(table: Table) -> frozenset[str]:
+    return frozenset(c.name for c in table.c if isinstance(c.type, JSON))
+
+
+OFFER_JSON = _json_columns(offers)
+BOOKING_JSON = _json_columns(bookings)
+
+ADD_OFFER = AsyncpgStatement(offers.insert().values({c.name: bindparam(c.name) for c in offers.c}))
+OFFER_BY_ID = AsyncpgStatement(select(offers).where(offers.c.offer_id == bindparam("offer_id"))).sql
+DUE_FOR_CHECK = AsyncpgStatement(
+    select(bookings.c.reference)
+    .where(bookings.c.status == "pending", bookings.c.next_check_at <= bindparam("now"))
+    .order_by(bookings.c.next_check_at)
+    .limit(bindparam("limit"))
+)
+NEXT_CHECK_AT = AsyncpgStatement(
+    select(func.min(bookings.c.next_check_at)).where(bookings.c.status == "pending")
+)
+# SKIP LOCKED: another replica's checker holding this row is asking about it right now.
+CLAIM_DUE = AsyncpgStatement(
+    select(bookings)
+    .where(
+        bookings.c.reference == bindparam("reference"),
+        bookings.c.status == "pending",
+        bookings.c.next_check_at <= bindparam("now"),
+    )
+    .with_for_update(skip_locked=True)
+)
+FIRST_DELIVERY = AsyncpgStatement(
+    insert(callback_deliveries)
+    .values(delivery_id=bindparam("delivery_id"), ref_id=bindparam("ref_id"))
+    .on_conflict_do_nothing(index_elements=[callback_deliveries.c.delivery_id])
+    .returning(callback_deliveries.c.delivery_id)
+)
+MARGIN = AsyncpgStatement(select(settings_table.c.value).where(settings_table.c.name == "margin"))
+SET_MARGIN = AsyncpgStatement(
+    insert(settings_table)
+    .values(name="margin", value=bindparam("value"))
+    .on_conflict_do_update(
+        index_elements=[settings_table.c.name],
+        set_={"value": bindparam("value"), "updated_at": func.now()},
+    )
+)
+
+
+def _decoded(record: asyncpg.Record, json_columns: frozenset[str]) -> dict[str, Any]:
+    """A row as the codecs read it: its JSONB columns parsed."""
+    row = dict(record.items())
+    for name in json_columns:
+        if row.get(name) is not None:
+            row[name] = json.loads(row[name])
+    return row
+
+
+def _offer(row: Mapping[str, Any]) -> Offer:
     return Offer(
         row["offer_id"],
         row["product_code"],
@@ -119,6 +181,22 @@ def _offer(row: RowMapping) -> Offer:
         row["created_at"],
         row["expires_at"],
     )
+
+
+def _offer_values(offer: Offer) -> dict[str, Any]:
+    return {
+        "offer_id": offer.offer_id,
+        "product_code": offer.product_code,
+        "product_name": offer.product_name,
+        "category": str(offer.category),
+        "brand": offer.brand,
+        "customer_no": offer.customer_no,
+        "lines": json.dumps(line_items_to_json(offer.lines)),
+        "cost": offer.cost,
+        "details": json.dumps(offer.details),
+        "created_at": offer.created_at,
+        "expires_at": offer.expires_at,
+    }
 
 
 def _booking_values(b: Booking) -> dict[str, Any]:
@@ -152,7 +230,7 @@ def _booking_values(b: Booking) -> dict[str, Any]:
     }
 
 
-def _booking(row: RowMapping | dict[str, Any]) -> Booking:
+def _booking(row: Row) -> Booking:
     return Booking(
         reference=row["reference"],
         offer_id=row["offer_id"],
@@ -177,30 +255,16 @@ def _booking(row: RowMapping | dict[str, Any]) -> Booking:
 
 
 class SqlPpobRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
-        self._bookings = BookingRows(session, bookings, _booking_values, _booking)
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self._connection = connection
+        self._bookings = BookingRows(connection, bookings, _booking_values, _booking)
 
     async def add_offer(self, offer: Offer) -> None:
-        await self._s.execute(
-            offers.insert().values(
-                offer_id=offer.offer_id,
-                product_code=offer.product_code,
-                product_name=offer.product_name,
-                category=str(offer.category),
-                brand=offer.brand,
-                customer_no=offer.customer_no,
-                lines=line_items_to_json(offer.lines),
-                cost=offer.cost,
-                details=offer.details,
-                created_at=offer.created_at,
-                expires_at=offer.expires_at,
-            )
-        )
+        await self._connection.execute(ADD_OFFER.sql, *ADD_OFFER.args(**_offer_values(offer)))
 
     async def get_offer(self, offer_id: str) -> Offer | None:
-        row = (await self._s.execute(select(offers).where(offers.c.offer_id == offer_id))).mappings().first()
-        return _offer(row) if row else None
+        record = await self._connection.fetchrow(OFFER_BY_ID, offer_id)
+        return _offer(_decoded(record, OFFER_JSON)) if record else None
 
     async def add_booking(self, booking: Booking) -> None:
         await self._bookings.add(booking)
@@ -212,69 +276,45 @@ class SqlPpobRepository:
         await self._bookings.save(booking)
 
     async def due_for_check(self, now: datetime, limit: int) -> list[str]:
-        query = (
-            select(bookings.c.reference)
-            .where(bookings.c.status == "pending", bookings.c.next_check_at <= now)
-            .order_by(bookings.c.next_check_at)
-            .limit(limit)
-        )
-        return list((await self._s.execute(query)).scalars())
+        records = await self._connection.fetch(DUE_FOR_CHECK.sql, *DUE_FOR_CHECK.args(now=now, limit=limit))
+        return [record["reference"] for record in records]
 
     async def next_check_at(self) -> datetime | None:
-        query = select(func.min(bookings.c.next_check_at)).where(bookings.c.status == "pending")
-        return (await self._s.execute(query)).scalar_one()  # type: ignore[no-any-return]
+        return await self._connection.fetchval(NEXT_CHECK_AT.sql, *NEXT_CHECK_AT.args())  # type: ignore[no-any-return]
 
     async def claim_due(self, reference: str, now: datetime) -> Booking | None:
-        # SKIP LOCKED: another replica's checker holding this row is asking about it right now.
-        query = (
-            select(bookings)
-            .where(
-                bookings.c.reference == reference,
-                bookings.c.status == "pending",
-                bookings.c.next_check_at <= now,
-            )
-            .with_for_update(skip_locked=True)
-        )
-        return await self._bookings.first(query)
+        return await self._bookings.first(CLAIM_DUE.sql, *CLAIM_DUE.args(reference=reference, now=now))
 
     async def list_bookings(
         self, status: BookingStatus | None, limit: int, offset: int
     ) -> tuple[list[Booking], int]:
         where = [bookings.c.status == str(status)] if status else []
-        total = (await self._s.execute(select(func.count()).select_from(bookings).where(*where))).scalar_one()
+        count = select(func.count()).select_from(bookings).where(*where)
+        total = await self._connection.fetchval(*bound(count))
         query = (
             select(bookings).where(*where).order_by(bookings.c.created_at.desc()).limit(limit).offset(offset)
         )
-        rows = (await self._s.execute(query)).mappings().all()
-        return [_booking(r) for r in rows], int(total)
+        records = await self._connection.fetch(*bound(query))
+        return [_booking(_decoded(r, BOOKING_JSON)) for r in records], int(total)
 
     async def first_delivery(self, delivery_id: str, ref_id: str) -> bool:
-        inserted = await self._s.execute(
-            insert(callback_deliveries)
-            .values(delivery_id=delivery_id[:100], ref_id=ref_id[:64])
-            .on_conflict_do_nothing(index_elements=[callback_deliveries.c.delivery_id])
-            .returning(callback_deliveries.c.delivery_id)
+        inserted = await self._connection.fetchval(
+            FIRST_DELIVERY.sql, *FIRST_DELIVERY.args(delivery_id=delivery_id[:100], ref_id=ref_id[:64])
         )
-        return inserted.scalar_one_or_none() is not None
+        return inserted is not None
 
     async def get_margin(self) -> Margin | None:
-        query = select(settings_table.c.value).where(settings_table.c.name == "margin")
-        value = (await self._s.execute(query)).scalar_one_or_none()
+        stored = await self._connection.fetchval(MARGIN.sql, *MARGIN.args())
+        value = json.loads(stored) if stored is not None else None
         return Margin(Decimal(value["flat"]), Decimal(value["percent"])) if value else None
 
     async def set_margin(self, margin: Margin) -> None:
         value = {"flat": str(margin.flat), "percent": str(margin.percent)}
-        await self._s.execute(
-            insert(settings_table)
-            .values(name="margin", value=value)
-            .on_conflict_do_update(
-                index_elements=[settings_table.c.name], set_={"value": value, "updated_at": func.now()}
-            )
-        )
+        await self._connection.execute(SET_MARGIN.sql, *SET_MARGIN.args(value=json.dumps(value)))
 
 
-class SqlUnitOfWork(SqlAlchemyUnitOfWork):
+class SqlUnitOfWork(AsyncpgUnitOfWork):
     repo: SqlPpobRepository
 
-    def _bind(self, session: AsyncSession) -> None:
-        self.repo = SqlPpobRepository(session)
+    def _bind(self, connection: asyncpg.Connection) -> None:
+        self.repo = SqlPpobRepository(connection)

@@ -9,9 +9,9 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.booking_lifecycle import BookingStatus, Document, LineItem
 from shared.booking_table import (
@@ -24,9 +24,9 @@ from shared.booking_table import (
     money_or_none,
     status_check,
 )
-from shared.db import NAMING_CONVENTION
+from shared.db import NAMING_CONVENTION, AsyncpgStatement, bound
 from shared.settings import to_asyncpg_url
-from testkit.postgres import sessions_with_tables
+from testkit.postgres import asyncpg_pool, sessions_with_tables
 
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 bookings = sa.Table(
@@ -89,35 +89,49 @@ def database_url(make_database: Callable[[str], str]) -> str:
 
 
 @pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    async with sessions_with_tables(database_url, metadata) as made:
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    """The product's pool, as its unit of work holds a connection of it (the tables made first)."""
+    async with sessions_with_tables(database_url, metadata), asyncpg_pool(database_url) as made:
         yield made
 
 
-async def test_rows_are_added_read_and_saved_by_reference(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def test_rows_are_added_read_and_saved_by_reference(pool: asyncpg.Pool) -> None:
     trip = Trip("B1", BookingStatus.HELD, (LineItem("Adult fare", 1, Decimal("44200.00")),))
-    async with sessions() as session, session.begin():
-        rows = BookingRows(session, bookings, to_row, from_row)
+    async with pool.acquire() as connection, connection.transaction():
+        rows = BookingRows(connection, bookings, to_row, from_row)
         await rows.add(trip)
         await rows.add(replace(trip, reference="B2"))
-    async with sessions() as session, session.begin():
-        rows = BookingRows(session, bookings, to_row, from_row)
+    async with pool.acquire() as connection, connection.transaction():
+        rows = BookingRows(connection, bookings, to_row, from_row)
         locked = await rows.get("B1", for_update=True)
         assert locked == trip
         await rows.save(replace(trip, status=BookingStatus.CANCELLED, refund_amount=Decimal("33150.00")))
-    async with sessions() as session:
-        rows = BookingRows(session, bookings, to_row, from_row)
+    async with pool.acquire() as connection:
+        rows = BookingRows(connection, bookings, to_row, from_row)
         assert await rows.get("B1") == replace(
             trip, status=BookingStatus.CANCELLED, refund_amount=Decimal("33150.00")
         )
         assert (await rows.get("B2")) == replace(trip, reference="B2")
         assert await rows.get("B3") is None
+        # The JSON column holds JSON (an array), not a string of it.
+        assert (
+            await connection.fetchval("SELECT json_typeof(quote) FROM bookings WHERE reference = 'B1'")
+            == "array"
+        )
 
 
-async def test_a_status_the_product_does_not_allow_is_refused_by_the_table(
-    sessions: async_sessionmaker[AsyncSession],
-) -> None:
+async def test_a_lookup_of_the_products_own_finds_its_booking(pool: asyncpg.Pool) -> None:
+    trip = Trip("B9", BookingStatus.ISSUED, (LineItem("Adult fare", 1, Decimal("44200.00")),))
+    by_status = AsyncpgStatement(sa.select(bookings).where(bookings.c.status == sa.bindparam("status")))
+    async with pool.acquire() as connection:
+        rows = BookingRows(connection, bookings, to_row, from_row)
+        await rows.add(trip)
+        assert await rows.first(by_status.sql, *by_status.args(status="issued")) == trip
+        assert await rows.first(*bound(sa.select(bookings).where(bookings.c.reference == "none"))) is None
+
+
+async def test_a_status_the_product_does_not_allow_is_refused_by_the_table(pool: asyncpg.Pool) -> None:
     trip = Trip("B1", BookingStatus.PENDING, (LineItem("Adult fare", 1, Decimal("44200.00")),))
-    with pytest.raises(sa.exc.IntegrityError, match="ck_bookings_status_known"):
-        async with sessions() as session, session.begin():
-            await BookingRows(session, bookings, to_row, from_row).add(trip)
+    with pytest.raises(asyncpg.CheckViolationError, match="ck_bookings_status_known"):
+        async with pool.acquire() as connection, connection.transaction():
+            await BookingRows(connection, bookings, to_row, from_row).add(trip)

@@ -1,8 +1,9 @@
-"""The unit-of-work engine's pool: a burst's connections are kept for the next burst (opening one
-costs the database a new backend and every statement a new prepare); at low traffic the most
-recent connection is used again, so the others a burst opened stay idle, and one the server closed
-for idling (idle_session_timeout, as `make dev`'s server does) is replaced before use instead of
-failing a statement; one a poller lets go before a long sleep is closed at once."""
+"""A service's asyncpg pool (shared.db.create_asyncpg_pool), the one its units of work, reads,
+relays and keys share: a burst's connections are kept for the next burst (opening one costs the
+database a new backend and every statement a new prepare); at low traffic the most recent
+connection is used again, so the others a burst opened stay idle and close; one the server closed
+for idling (idle_session_timeout, as `make dev`'s server does) is replaced instead of failing the
+unit of work; one a poller lets go before a long sleep is closed at once."""
 
 from __future__ import annotations
 
@@ -12,57 +13,61 @@ from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import db
-from shared.db import create_engine
 from shared.settings import DatabaseSettings
 
 
-async def _backend(engine: AsyncEngine, hold: float = 0.0) -> int:
-    async with engine.connect() as conn:
-        pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+class _Backend(db.AsyncpgUnitOfWork):
+    def _bind(self, connection: asyncpg.Connection) -> None:
+        self.connection = connection
+
+
+async def _backend(pool: asyncpg.Pool, hold: float = 0.0) -> int:
+    """The backend a unit of work ran on (holding its connection `hold` seconds)."""
+    async with _Backend(pool) as unit:
+        pid = await unit.connection.fetchval("SELECT pg_backend_pid()")
         await asyncio.sleep(hold)
         return int(pid)
 
 
-async def _burst(engine: AsyncEngine, size: int) -> set[int]:
-    return set(await asyncio.gather(*(_backend(engine, hold=0.05) for _ in range(size))))
+async def _burst(pool: asyncpg.Pool, size: int) -> set[int]:
+    return set(await asyncio.gather(*(_backend(pool, hold=0.05) for _ in range(size))))
 
 
 async def test_at_low_traffic_the_most_recent_connection_is_used_again(
     make_database: Callable[[str], str],
 ) -> None:
-    engine = create_engine(DatabaseSettings(DATABASE_URL=make_database("pool_lifo")))
+    pool = await db.create_asyncpg_pool(DatabaseSettings(DATABASE_URL=make_database("pool_lifo")))
     try:
-        burst = await _burst(engine, 3)
-        used = {await _backend(engine) for _ in range(6)}
+        burst = await _burst(pool, 3)
+        used = {await _backend(pool) for _ in range(6)}
     finally:
-        await engine.dispose()
+        await pool.close()
     assert len(burst) == 3
     assert len(used) == 1  # first in, first out would have cycled through all three
 
 
-async def test_a_burst_past_the_pool_size_keeps_its_connections_for_the_next_one(
+async def test_a_burst_keeps_its_connections_for_the_next_one_and_waits_past_the_bound(
     make_database: Callable[[str], str],
 ) -> None:
-    # DATABASE_POOL_SIZE 2: up to four connections, all kept. An overflow connection that is closed
-    # as it comes back would make each burst open (and the server fork) its extra ones again.
-    engine = create_engine(DatabaseSettings(DATABASE_URL=make_database("pool_burst"), DATABASE_POOL_SIZE=2))
+    # DATABASE_POOL_SIZE 2: at most two connections, both kept. A connection closed as it came
+    # back would make each burst open (and the server fork) its connections again.
+    settings = DatabaseSettings(DATABASE_URL=make_database("pool_burst"), DATABASE_POOL_SIZE=2)
+    pool = await db.create_asyncpg_pool(settings)
     try:
-        first = await _burst(engine, 4)
-        second = await _burst(engine, 4)
-        busiest = await _burst(engine, 6)  # past the bound: two wait for a connection to come back
+        first = await _burst(pool, 2)
+        second = await _burst(pool, 2)
+        busiest = await _burst(pool, 4)  # past the bound: two wait for a connection to come back
     finally:
-        await engine.dispose()
-    assert len(first) == 4
+        await pool.close()
+    assert len(first) == 2
     assert second == first
     assert busiest == first
 
 
-async def test_connections_the_server_closed_for_idling_are_replaced_before_use(
-    make_database: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+async def test_connections_the_server_closed_for_idling_are_replaced_not_failed(
+    make_database: Callable[[str], str],
 ) -> None:
     url = make_database("pool_idle_closed")
     name = urlsplit(url).path.lstrip("/")
@@ -71,17 +76,32 @@ async def test_connections_the_server_closed_for_idling_are_replaced_before_use(
         await admin.execute(f"ALTER DATABASE \"{name}\" SET idle_session_timeout = '300ms'")
     finally:
         await admin.close()
-    # As on the stack's server: the timeout is longer than the idle time that makes a ping.
-    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.1)
-    engine = create_engine(DatabaseSettings(DATABASE_URL=url))
+    # A server that closes idle sessions sooner than the pool does (IDLE_CONNECTION_SECONDS): each
+    # unit of work's BEGIN finds its connection dead and is tried once more on a fresh one.
+    pool = await db.create_asyncpg_pool(DatabaseSettings(DATABASE_URL=url))
     try:
-        before = await _burst(engine, 3)
+        before = await _burst(pool, 3)
         await asyncio.sleep(1.0)  # every pooled connection is now closed by the server
-        after = await _burst(engine, 3)
+        after = await _burst(pool, 3)
     finally:
-        await engine.dispose()
+        await pool.close()
     assert len(after) == 3
     assert not before & after
+
+
+async def test_the_pool_closes_a_connection_idle_past_the_limit_itself(
+    make_database: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As at idle on the stack's server: the pool lets a connection go before the server would.
+    monkeypatch.setattr(db, "IDLE_CONNECTION_SECONDS", 0.2)
+    url = make_database("pool_idle_lifetime")
+    pool = await db.create_asyncpg_pool(DatabaseSettings(DATABASE_URL=url))
+    try:
+        used = await _backend(pool)
+        assert await _gone(url, used)
+        assert pool.get_idle_size() == 0
+    finally:
+        await pool.close()
 
 
 async def _alive(url: str, pid: int) -> bool:
@@ -99,21 +119,6 @@ async def _gone(url: str, pid: int) -> bool:
             return True
         await asyncio.sleep(0.02)
     return False
-
-
-async def test_a_poller_lets_go_of_its_idle_connection_and_the_next_use_opens_another(
-    make_database: Callable[[str], str],
-) -> None:
-    url = make_database("pool_let_go")
-    engine = create_engine(DatabaseSettings(DATABASE_URL=url))
-    try:
-        await db.close_idle_connection(engine)  # none in the pool yet: nothing to do
-        used = await _backend(engine)  # the poller's empty pass
-        await db.close_idle_connection(engine)
-        assert await _gone(url, used)
-        assert await _backend(engine) != used
-    finally:
-        await engine.dispose()
 
 
 async def test_a_poller_lets_go_of_its_idle_asyncpg_connection_and_the_next_use_opens_another(

@@ -13,7 +13,13 @@ import pytest
 from sqlalchemy import MetaData, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.outbox import OutboxEvent, OutboxRelay, add_event, add_event_once, outbox_table
+from shared.outbox import (
+    OutboxEvent,
+    OutboxRelay,
+    add_event_on_connection,
+    add_event_once_on_connection,
+    outbox_table,
+)
 from shared.settings import to_asyncpg_url
 from testkit.postgres import asyncpg_pool, sessions_with_tables
 
@@ -48,11 +54,13 @@ async def test_committed_events_are_delivered_once_and_rolled_back_ones_never(
     async def deliver(event: OutboxEvent) -> None:
         delivered.append(event)
 
-    async with sessions() as session, session.begin():
-        await add_event(session, outbox, "account.registered", {"account_id": "a1"})
-    async with sessions() as session:
-        await add_event(session, outbox, "account.registered", {"account_id": "rolled-back"})
-        await session.rollback()
+    async with pool.acquire() as connection, connection.transaction():
+        await add_event_on_connection(connection, outbox, "account.registered", {"account_id": "a1"})
+    async with pool.acquire() as connection:
+        transaction = connection.transaction()
+        await transaction.start()
+        await add_event_on_connection(connection, outbox, "account.registered", {"account_id": "rolled-back"})
+        await transaction.rollback()
 
     relay = OutboxRelay(pool, outbox, deliver)
     assert await relay.deliver_due() == 1
@@ -72,8 +80,8 @@ async def test_failed_deliveries_back_off_and_are_retried(
         if attempts == 1:
             raise RuntimeError("consumer down")
 
-    async with sessions() as session, session.begin():
-        await add_event(session, outbox, "t", {"n": 1})
+    async with pool.acquire() as connection, connection.transaction():
+        await add_event_on_connection(connection, outbox, "t", {"n": 1})
     relay = OutboxRelay(pool, outbox, flaky)
     assert await relay.deliver_due() == 0
     async with sessions() as session:
@@ -100,8 +108,8 @@ async def test_the_running_relay_delivers_when_woken(
     task = asyncio.create_task(relay.run())
     try:
         await asyncio.sleep(0.1)
-        async with sessions() as session, session.begin():
-            await add_event(session, outbox, "t", {})
+        async with pool.acquire() as connection, connection.transaction():
+            await add_event_on_connection(connection, outbox, "t", {})
         relay.wake()
         await asyncio.wait_for(got.wait(), 5)
     finally:
@@ -109,13 +117,15 @@ async def test_the_running_relay_delivers_when_woken(
 
 
 async def test_the_same_fact_added_twice_concurrently_becomes_one_event(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: async_sessionmaker[AsyncSession], pool: asyncpg.Pool
 ) -> None:
     event_id = uuid.uuid5(uuid.NAMESPACE_URL, "midtrans:order-1:settlement")
 
     async def add() -> bool:
-        async with sessions() as session, session.begin():
-            return await add_event_once(session, outbox, "payment.status_changed", {"n": 1}, event_id)
+        async with pool.acquire() as connection, connection.transaction():
+            return await add_event_once_on_connection(
+                connection, outbox, "payment.status_changed", {"n": 1}, event_id
+            )
 
     results = await asyncio.gather(*(add() for _ in range(10)))
     assert sorted(results) == [False] * 9 + [True]
@@ -149,14 +159,14 @@ async def test_a_concurrent_relay_delivers_a_new_event_while_another_delivery_is
             await release.wait()
         delivered.append(event.payload["order_id"])
 
-    async with sessions() as session, session.begin():
-        await add_event(session, outbox, "t", {"order_id": "slow"})
+    async with pool.acquire() as connection, connection.transaction():
+        await add_event_on_connection(connection, outbox, "t", {"order_id": "slow"})
     relay = OutboxRelay(pool, outbox, deliver, poll_interval=30, concurrency=4)
     task = asyncio.create_task(relay.run())
     try:
         await asyncio.sleep(0.2)  # the first pass is now waiting on "slow"
-        async with sessions() as session, session.begin():
-            await add_event(session, outbox, "t", {"order_id": "fast"})
+        async with pool.acquire() as connection, connection.transaction():
+            await add_event_on_connection(connection, outbox, "t", {"order_id": "fast"})
         relay.wake()
         await _until(lambda: delivered == ["fast"])
         release.set()
@@ -186,13 +196,13 @@ async def test_one_subjects_events_keep_their_order_across_concurrent_passes(
         order.append(event.payload["n"])
 
     relay = OutboxRelay(pool, outbox, deliver, concurrency=4)
-    async with sessions() as session, session.begin():
-        await add_event(session, outbox, "t", {"order_id": "o1", "n": 1})
+    async with pool.acquire() as connection, connection.transaction():
+        await add_event_on_connection(connection, outbox, "t", {"order_id": "o1", "n": 1})
     first = asyncio.create_task(relay.deliver_due())
     await first_started.wait()
-    async with sessions() as session, session.begin():
-        await add_event(session, outbox, "t", {"order_id": "o1", "n": 2})
-        await add_event(session, outbox, "t", {"order_id": "o2", "n": 3})
+    async with pool.acquire() as connection, connection.transaction():
+        await add_event_on_connection(connection, outbox, "t", {"order_id": "o1", "n": 2})
+        await add_event_on_connection(connection, outbox, "t", {"order_id": "o2", "n": 3})
     second = asyncio.create_task(relay.deliver_due())
     await _until(lambda: order == [3])  # another order's event goes at once
     await asyncio.sleep(0.2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import cast
 
@@ -13,7 +14,7 @@ import pytest
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.outbox import OutboxEvent, OutboxRelay, add_event, outbox_table
+from shared.outbox import OutboxEvent, OutboxRelay, outbox_table
 from shared.settings import to_asyncpg_url
 from testkit.postgres import CountingPool, asyncpg_pool, sessions_with_tables
 from testkit.running import running
@@ -44,7 +45,7 @@ async def pool(database_url: str, sessions: async_sessionmaker[AsyncSession]) ->
 
 async def _add(sessions: async_sessionmaker[AsyncSession], n: int) -> None:
     async with sessions() as session, session.begin():
-        await add_event(session, outbox, "t", {"n": n})
+        await session.execute(outbox.insert().values(id=uuid.uuid4(), topic="t", payload={"n": n}))
 
 
 @pytest.mark.parametrize("concurrency", [1, 4])

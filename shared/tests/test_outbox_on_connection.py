@@ -1,6 +1,6 @@
 """The outbox's rows written by a unit of work straight on asyncpg (shared.db.AsyncpgUnitOfWork):
-the same rows the session's add_event writes, kept only if the transaction commits, delivered by
-the relay; the same fact added twice at once is one event."""
+kept only if the transaction commits, delivered by the relay; the same fact added twice at once is
+one event."""
 
 from __future__ import annotations
 

@@ -9,14 +9,16 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
+from typing import cast
 
+import asyncpg
 import pytest
 from sqlalchemy import MetaData, Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.outbox import OutboxRetention, outbox_table
 from shared.settings import to_asyncpg_url
-from testkit.postgres import sessions_with_tables
+from testkit.postgres import asyncpg_pool, sessions_with_tables
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
@@ -26,8 +28,21 @@ RETENTION = timedelta(days=30)
 
 
 @pytest.fixture
-async def sessions(make_database: Callable[[str], str]) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    async with sessions_with_tables(to_asyncpg_url(make_database("outbox_retention")), metadata) as made:
+def database_url(make_database: Callable[[str], str]) -> str:
+    return to_asyncpg_url(make_database("outbox_retention"))
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Seeds and reads the rows (made the tables)."""
+    async with sessions_with_tables(database_url, metadata) as made:
+        yield made
+
+
+@pytest.fixture
+async def pool(database_url: str, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[asyncpg.Pool]:
+    """The retention's, as the services give it theirs."""
+    async with asyncpg_pool(database_url) as made:
         yield made
 
 
@@ -62,13 +77,14 @@ async def remaining(sessions: async_sessionmaker[AsyncSession], table: Table = o
 
 async def test_old_delivered_rows_go_recent_and_undelivered_ones_stay(
     sessions: async_sessionmaker[AsyncSession],
+    pool: asyncpg.Pool,
 ) -> None:
     old = await add_rows(sessions, 3, created_days_ago=40, delivered_days_ago=31)
     recent = await add_rows(sessions, 2, created_days_ago=40, delivered_days_ago=29)
     # Never delivered, however old: still the queue.
     pending = await add_rows(sessions, 2, created_days_ago=3650, delivered_days_ago=None)
 
-    retention = OutboxRetention(sessions, [outbox], RETENTION)
+    retention = OutboxRetention(pool, [outbox], RETENTION)
     assert await retention.purge_expired() == len(old)
     assert await remaining(sessions) == recent | pending
     assert await retention.purge_expired() == 0
@@ -84,30 +100,34 @@ class CountingRetention(OutboxRetention):
 
 async def test_batches_loop_until_one_comes_back_short(
     sessions: async_sessionmaker[AsyncSession],
+    pool: asyncpg.Pool,
 ) -> None:
     old = await add_rows(sessions, 7, created_days_ago=60, delivered_days_ago=45)
     kept = await add_rows(sessions, 1, created_days_ago=60, delivered_days_ago=1)
-    retention = CountingRetention(sessions, [outbox], RETENTION, batch_size=2)
+    retention = CountingRetention(pool, [outbox], RETENTION, batch_size=2)
     assert await retention.purge_expired() == len(old)
     assert retention.batches == 4  # 2 + 2 + 2 + 1 (short: done)
     assert await remaining(sessions) == kept
 
 
-async def test_every_table_given_is_purged(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def test_every_table_given_is_purged(
+    sessions: async_sessionmaker[AsyncSession], pool: asyncpg.Pool
+) -> None:
     await add_rows(sessions, 2, created_days_ago=60, delivered_days_ago=45)
     await add_rows(sessions, 3, created_days_ago=60, delivered_days_ago=45, table=work_queue)
     pending_jobs = await add_rows(sessions, 1, created_days_ago=60, delivered_days_ago=None, table=work_queue)
-    assert await OutboxRetention(sessions, [outbox, work_queue], RETENTION).purge_expired() == 5
+    assert await OutboxRetention(pool, [outbox, work_queue], RETENTION).purge_expired() == 5
     assert await remaining(sessions) == set()
     assert await remaining(sessions, work_queue) == pending_jobs
 
 
 async def test_two_purges_at_once_neither_fail_nor_delete_a_row_twice(
     sessions: async_sessionmaker[AsyncSession],
+    pool: asyncpg.Pool,
 ) -> None:
     old = await add_rows(sessions, 250, created_days_ago=60, delivered_days_ago=45)
     kept = await add_rows(sessions, 5, created_days_ago=60, delivered_days_ago=None)
-    replicas = [OutboxRetention(sessions, [outbox], RETENTION, batch_size=10) for _ in range(2)]
+    replicas = [OutboxRetention(pool, [outbox], RETENTION, batch_size=10) for _ in range(2)]
     counts = await asyncio.gather(*(r.purge_expired() for r in replicas))
     assert sum(counts) == len(old)
     assert await remaining(sessions) == kept
@@ -115,24 +135,25 @@ async def test_two_purges_at_once_neither_fail_nor_delete_a_row_twice(
 
 async def test_a_row_another_transaction_holds_is_skipped_not_waited_for(
     sessions: async_sessionmaker[AsyncSession],
+    pool: asyncpg.Pool,
 ) -> None:
     held = await add_rows(sessions, 1, created_days_ago=60, delivered_days_ago=45)
     free = await add_rows(sessions, 1, created_days_ago=60, delivered_days_ago=45)
     (held_id,) = held
     async with sessions() as holder, holder.begin():
         await holder.execute(text("SELECT id FROM outbox WHERE id = :id FOR UPDATE"), {"id": held_id})
-        purged = await asyncio.wait_for(OutboxRetention(sessions, [outbox], RETENTION).purge_expired(), 5)
+        purged = await asyncio.wait_for(OutboxRetention(pool, [outbox], RETENTION).purge_expired(), 5)
         assert purged == 1
     assert await remaining(sessions) == held
     assert free.isdisjoint(await remaining(sessions))
 
 
 async def test_the_forever_loop_logs_what_it_purged(
-    sessions: async_sessionmaker[AsyncSession], caplog: pytest.LogCaptureFixture
+    sessions: async_sessionmaker[AsyncSession], pool: asyncpg.Pool, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="shared.outbox")
     await add_rows(sessions, 2, created_days_ago=60, delivered_days_ago=45)
-    task = asyncio.create_task(OutboxRetention(sessions, [outbox], RETENTION).purge_forever(3600))
+    task = asyncio.create_task(OutboxRetention(pool, [outbox], RETENTION).purge_forever(3600))
     for _ in range(100):
         if not await remaining(sessions):
             break
@@ -146,4 +167,4 @@ async def test_the_forever_loop_logs_what_it_purged(
 
 def test_a_retention_under_a_moment_is_refused() -> None:
     with pytest.raises(ValueError, match="positive retention"):
-        OutboxRetention(async_sessionmaker(), [outbox], timedelta(0))
+        OutboxRetention(cast(asyncpg.Pool, object()), [outbox], timedelta(0))

@@ -10,12 +10,9 @@ from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
-from sqlalchemy import text
-from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from shared import db
-from shared.db import ReadPool, create_engine, create_read_pool
+from shared.db import ReadPool, create_read_pool
 from shared.errors import database_unavailable
 from shared.settings import DatabaseSettings
 
@@ -136,33 +133,3 @@ async def test_a_pool_held_dry_is_the_database_unavailable(database_url: str) ->
         assert await pool.fetchrow("SELECT 1 AS one") is not None
     finally:
         await pool.close()
-
-
-async def test_a_unit_of_work_engine_pings_only_a_connection_that_sat_idle(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    pings: list[AsyncAdapt_asyncpg_connection] = []
-    ping = AsyncAdapt_asyncpg_connection.ping
-
-    def counted(connection: AsyncAdapt_asyncpg_connection) -> None:
-        pings.append(connection)
-        ping(connection)  # type: ignore[no-untyped-call]
-
-    monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "ping", counted)
-    engine = create_engine(DatabaseSettings(DATABASE_URL=database_url, DATABASE_POOL_SIZE=1))
-    try:
-        async with engine.connect() as conn:
-            first = (await conn.execute(text("SELECT pg_backend_pid() AS pid"))).one()
-        async with engine.connect() as conn:  # straight back out of the pool: no ping
-            assert (await conn.execute(text("SELECT pg_backend_pid() AS pid"))).one().pid == first.pid
-        assert pings == []
-
-        await terminate(database_url, first.pid)
-        # Idle past the limit: the ping finds the connection dead and a new one takes its place.
-        monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", -1.0)
-        async with engine.connect() as conn:
-            second = (await conn.execute(text("SELECT pg_backend_pid() AS pid"))).one()
-        assert second.pid != first.pid
-        assert len(pings) == 1
-    finally:
-        await engine.dispose()

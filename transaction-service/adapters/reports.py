@@ -1,4 +1,6 @@
-"""The reports' aggregations, in SQL (SQLAlchemy Core over adapters/tables.py).
+"""The reports' aggregations, in SQL (SQLAlchemy Core over adapters/tables.py), run straight on
+the service's asyncpg pool: each statement is built for its query and compiled per call (admin
+reports are rare; shared.db.bound).
 
 One statement per report: filter on the UTC bounds of the Jakarta date range (index-friendly),
 group by the chosen key, and `GROUP BY ROLLUP` so the totals line comes from the same query;
@@ -13,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, and_, cast, func, literal, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.tables import refunds, transactions
 from domain.reports import (
@@ -27,6 +28,7 @@ from domain.reports import (
     ReportQuery,
     ReportRow,
 )
+from shared.db import ReadPool, bound
 
 ZERO = Decimal("0.00")
 
@@ -120,16 +122,14 @@ def build_statement(query: ReportQuery) -> Select[Any]:
 
 
 class SqlReportSource:
-    """domain.reports.ReportSource over the service's database."""
+    """domain.reports.ReportSource over the service's database: one read on its pool."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
+    def __init__(self, reads: ReadPool) -> None:
+        self._reads = reads
 
     async def run(self, query: ReportQuery) -> Report:
         columns = query.spec.money_columns
-        async with self._sessions() as session:
-            result = await session.execute(build_statement(query))
-            records = result.mappings().all()
+        records = await self._reads.fetch(*bound(build_statement(query)))
         rows: list[ReportRow] = []
         totals = ReportRow("total", 0, tuple(ZERO for _ in columns))
         for rec in records:

@@ -1,4 +1,6 @@
-"""user-service tables and the SQLAlchemy implementations of the domain's repository ports.
+"""user-service tables and the implementations of the domain's repository ports, straight on
+asyncpg: the statements are built from the Core tables below (the migrations use them too) and
+compiled once for asyncpg; a search, whose filter depends on the call, is compiled per call.
 
 Repositories never commit; `SqlUnitOfWork` does, when a use case says so.
 """
@@ -8,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -20,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
+    bindparam,
     delete,
     func,
     or_,
@@ -28,13 +32,11 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from adapters.personal_data import PersonalDataCipher
 from domain.models import MessagePreferences, Profile
-from shared.db import SqlAlchemyUnitOfWork
+from shared.db import AsyncpgStatement, AsyncpgUnitOfWork, ReadPool, bound
 
 metadata = MetaData(
     naming_convention={
@@ -104,7 +106,45 @@ _PLAIN_COLUMNS = (
     "created_at",
     "updated_at",
 )
+_SEALED_COLUMNS = ("id_number_ciphertext", "id_number_key_id", "id_number_hash")
 _ID_NUMBER = "id_number"
+# What a save rewrites: every column but the key and the creation time.
+_SAVED_COLUMNS = tuple(
+    name for name in (*_PLAIN_COLUMNS, *_SEALED_COLUMNS) if name not in ("user_id", "created_at")
+)
+
+_BY_ID = select(profiles).where(profiles.c.user_id == bindparam("user_id"))
+GET = AsyncpgStatement(_BY_ID)
+# Locked until the unit of work ends (a read-modify-write).
+GET_LOCKED = AsyncpgStatement(_BY_ID.with_for_update())
+# ON CONFLICT DO NOTHING: an account that already has a profile keeps it, and nothing is returned.
+ADD = AsyncpgStatement(
+    insert(profiles)
+    .values({name: bindparam(name) for name in (*_PLAIN_COLUMNS, *_SEALED_COLUMNS)})
+    .on_conflict_do_nothing(index_elements=[profiles.c.user_id])
+    .returning(profiles.c.user_id)
+)
+SAVE = AsyncpgStatement(
+    update(profiles)
+    .where(profiles.c.user_id == bindparam("key_user_id"))
+    .values({name: bindparam(name) for name in _SAVED_COLUMNS})
+)
+DELETE = AsyncpgStatement(
+    delete(profiles).where(profiles.c.user_id == bindparam("user_id")).returning(profiles.c.user_id)
+)
+MESSAGE_PREFERENCES = AsyncpgStatement(
+    select(profiles.c.user_id, profiles.c.language, profiles.c.sms_notifications, profiles.c.time_zone).where(
+        profiles.c.user_id == bindparam("user_id")
+    )
+)
+# ON CONFLICT DO NOTHING: a concurrent delivery of the same event waits on the primary key until
+# the first commits, then inserts nothing, so it is seen as a duplicate.
+RECORD_EVENT = AsyncpgStatement(
+    insert(processed_events)
+    .values(event_id=bindparam("event_id"), topic=bindparam("topic"))
+    .on_conflict_do_nothing(index_elements=[processed_events.c.event_id])
+    .returning(processed_events.c.event_id)
+)
 
 
 def _to_row(profile: Profile, cipher: PersonalDataCipher) -> dict[str, Any]:
@@ -118,7 +158,7 @@ def _to_row(profile: Profile, cipher: PersonalDataCipher) -> dict[str, Any]:
     return row
 
 
-def _to_profile(row: RowMapping, cipher: PersonalDataCipher) -> Profile:
+def _to_profile(row: asyncpg.Record, cipher: PersonalDataCipher) -> Profile:
     profile = Profile(**{name: row[name] for name in _PLAIN_COLUMNS})
     if row["id_number_ciphertext"] is not None:
         profile.id_number = cipher.open(
@@ -134,38 +174,25 @@ def _like_pattern(query: str) -> str:
 
 
 class SqlProfileRepository:
-    def __init__(self, session: AsyncSession, cipher: PersonalDataCipher) -> None:
-        self._session = session
+    def __init__(self, connection: asyncpg.Connection, cipher: PersonalDataCipher) -> None:
+        self._connection = connection
         self._cipher = cipher
 
     async def get(self, user_id: UUID, *, for_update: bool = False) -> Profile | None:
-        statement = select(profiles).where(profiles.c.user_id == user_id)
-        if for_update:
-            statement = statement.with_for_update()
-        row = (await self._session.execute(statement)).mappings().first()
+        statement = GET_LOCKED if for_update else GET
+        row = await self._connection.fetchrow(statement.sql, *statement.args(user_id=user_id))
         return None if row is None else _to_profile(row, self._cipher)
 
     async def add(self, profile: Profile) -> bool:
-        statement = (
-            insert(profiles)
-            .values(**_to_row(profile, self._cipher))
-            .on_conflict_do_nothing(index_elements=[profiles.c.user_id])
-            .returning(profiles.c.user_id)
-        )
-        return (await self._session.execute(statement)).first() is not None
+        row = _to_row(profile, self._cipher)
+        return await self._connection.fetchval(ADD.sql, *ADD.args(**row)) is not None
 
     async def save(self, profile: Profile) -> None:
-        values = _to_row(profile, self._cipher)
-        del values["user_id"], values["created_at"]
-        await self._session.execute(
-            update(profiles).where(profiles.c.user_id == profile.user_id).values(**values)
-        )
+        row = _to_row(profile, self._cipher)
+        await self._connection.execute(SAVE.sql, *SAVE.args(key_user_id=profile.user_id, **row))
 
     async def delete(self, user_id: UUID) -> bool:
-        result = await self._session.execute(
-            delete(profiles).where(profiles.c.user_id == user_id).returning(profiles.c.user_id)
-        )
-        return result.first() is not None
+        return await self._connection.fetchval(DELETE.sql, *DELETE.args(user_id=user_id)) is not None
 
     async def search(self, query: str | None, *, limit: int, offset: int) -> tuple[list[Profile], int]:
         condition: ColumnElement[bool] = true()
@@ -177,63 +204,66 @@ class SqlProfileRepository:
                 # An identity number is found only whole: its keyed hash is all that is searchable.
                 profiles.c.id_number_hash == self._cipher.lookup_hash(query),
             )
-        total = (
-            await self._session.execute(select(func.count()).select_from(profiles).where(condition))
-        ).scalar_one()
-        rows = (
-            await self._session.execute(
+        total: int = await self._connection.fetchval(
+            *bound(select(func.count()).select_from(profiles).where(condition))
+        )
+        rows = await self._connection.fetch(
+            *bound(
                 select(profiles)
                 .where(condition)
                 .order_by(profiles.c.created_at.desc(), profiles.c.user_id)
                 .limit(limit)
                 .offset(offset)
             )
-        ).mappings()
+        )
         return [_to_profile(row, self._cipher) for row in rows], total
 
 
 class SqlMessagePreferences:
-    """The four columns on a pooled connection in autocommit: one round trip, no BEGIN and no
-    ROLLBACK around it (with asyncpg, switching a connection to autocommit and back costs none)."""
+    """The four columns in one statement on a pooled connection, outside any transaction: one
+    round trip, no BEGIN and no ROLLBACK around it (shared.db.ReadPool, which also tries again
+    on a fresh connection if the pooled one had died)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, reads: ReadPool) -> None:
+        self._reads = reads
 
     async def read(self, user_id: UUID) -> MessagePreferences | None:
-        p = profiles.c
-        statement = select(p.user_id, p.language, p.sms_notifications, p.time_zone).where(
-            p.user_id == user_id
+        row = await self._reads.fetchrow(MESSAGE_PREFERENCES.sql, *MESSAGE_PREFERENCES.args(user_id=user_id))
+        if row is None:
+            return None
+        return MessagePreferences(
+            user_id=row["user_id"],
+            language=row["language"],
+            sms_notifications=row["sms_notifications"],
+            time_zone=row["time_zone"],
         )
-        async with self._engine.connect() as conn:
-            single = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            row = (await single.execute(statement)).first()
-        return None if row is None else MessagePreferences(*row)
 
 
 class SqlProcessedEvents:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self._connection = connection
 
     async def record(self, event_id: UUID, topic: str) -> bool:
-        # ON CONFLICT DO NOTHING: a concurrent delivery of the same event waits on the primary
-        # key until the first commits, then inserts nothing, so it is seen as a duplicate.
-        statement = (
-            insert(processed_events)
-            .values(event_id=event_id, topic=topic)
-            .on_conflict_do_nothing(index_elements=[processed_events.c.event_id])
-            .returning(processed_events.c.event_id)
-        )
-        return (await self._session.execute(statement)).first() is not None
+        arguments = RECORD_EVENT.args(event_id=event_id, topic=topic)
+        return await self._connection.fetchval(RECORD_EVENT.sql, *arguments) is not None
 
 
-class SqlUnitOfWork(SqlAlchemyUnitOfWork):
+class SqlUnitOfWork(AsyncpgUnitOfWork):
+    """One transaction on one pooled connection, rolled back unless the use case commits."""
+
     profiles: SqlProfileRepository
     processed_events: SqlProcessedEvents
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], cipher: PersonalDataCipher) -> None:
-        super().__init__(sessions)
+    def __init__(self, pool: asyncpg.Pool, cipher: PersonalDataCipher) -> None:
+        super().__init__(pool)
         self._cipher = cipher
 
-    def _bind(self, session: AsyncSession) -> None:
-        self.profiles = SqlProfileRepository(session, self._cipher)
-        self.processed_events = SqlProcessedEvents(session)
+    def _bind(self, connection: asyncpg.Connection) -> None:
+        self.profiles = SqlProfileRepository(connection, self._cipher)
+        self.processed_events = SqlProcessedEvents(connection)
+
+    @property
+    def connection(self) -> asyncpg.Connection:
+        """The connection the transaction runs on, for a statement no repository has (a test's
+        look at the stored row)."""
+        return self._connection

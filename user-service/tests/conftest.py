@@ -9,19 +9,26 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.personal_data import PersonalDataCipher
 from app import create_app
 from config import AccountEventSettings, PersonalDataSettings, Settings
 from domain.models import Account
 from shared import signing
-from shared.db import create_engine, create_sessionmaker
-from shared.settings import DatabaseSettings, InternalSettings, JwtVerifySettings, RuntimeSettings
+from shared.db import create_asyncpg_pool
+from shared.settings import (
+    DatabaseSettings,
+    InternalSettings,
+    JwtVerifySettings,
+    RuntimeSettings,
+    to_asyncpg_url,
+)
 from shared.tokens import StaticKeySource
 from testkit.asgi import running_app
 from testkit.keys import TestKeys
@@ -59,15 +66,20 @@ def make_settings(
 
 
 @pytest.fixture
-async def engine(migrated_database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(DatabaseSettings(DATABASE_URL=migrated_database_url))  # type: ignore[call-arg]
-    yield engine
-    await engine.dispose()
+async def pool(migrated_database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    """The asyncpg pool the service's code runs on, as the app makes it."""
+    pool = await create_asyncpg_pool(DatabaseSettings(DATABASE_URL=migrated_database_url))  # type: ignore[call-arg]
+    yield pool
+    await pool.close()
 
 
 @pytest.fixture
-def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return create_sessionmaker(engine)
+async def engine(migrated_database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A SQLAlchemy engine of the tests' own, for what needs one (comparing the migrated schema
+    with the tables); the service itself no longer has one."""
+    engine = create_async_engine(to_asyncpg_url(migrated_database_url))
+    yield engine
+    await engine.dispose()
 
 
 @pytest.fixture

@@ -4,18 +4,16 @@ read pool, which must name the table's columns and give back what the repository
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
+import asyncpg
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.account_states import COLUMNS, AccountReader, DatabaseAccountStates
 from adapters.db import accounts
 from adapters.unit_of_work import AuthUnitOfWork
 from domain.models import Account, Role
-from shared.db import create_read_pool
-from shared.settings import DatabaseSettings
+from shared.db import ReadPool
 from shared.tokens import AccountState
 from tests.app_factory import unique_email
 
@@ -23,10 +21,9 @@ NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture
-async def reader(migrated_database_url: str) -> AsyncIterator[AccountReader]:
-    pool = await create_read_pool(DatabaseSettings(DATABASE_URL=migrated_database_url, DATABASE_POOL_SIZE=2))
-    yield AccountReader(pool)
-    await pool.close()
+def reader(pool: asyncpg.Pool) -> AccountReader:
+    """On the units of work's pool, as app.py builds it."""
+    return AccountReader(ReadPool(pool, acquire_timeout=30.0))
 
 
 def test_the_statement_names_every_column_of_the_table() -> None:
@@ -34,10 +31,10 @@ def test_the_statement_names_every_column_of_the_table() -> None:
 
 
 async def test_the_reader_gives_back_what_the_repository_stored(
-    reader: AccountReader, sessions: async_sessionmaker[AsyncSession]
+    reader: AccountReader, pool: asyncpg.Pool
 ) -> None:
     stored = Account.register(unique_email(), "argon2-hash", Role.ADMIN, NOW)
-    async with AuthUnitOfWork(sessions) as uow:
+    async with AuthUnitOfWork(pool) as uow:
         await uow.accounts.add(stored)
         await uow.commit()
         repository_view = await uow.accounts.get(stored.id)
@@ -53,11 +50,9 @@ async def test_an_unknown_or_malformed_account_is_none(reader: AccountReader) ->
     assert await DatabaseAccountStates(reader).get("not-a-uuid") is None
 
 
-async def test_many_accounts_in_one_read(
-    reader: AccountReader, sessions: async_sessionmaker[AsyncSession]
-) -> None:
+async def test_many_accounts_in_one_read(reader: AccountReader, pool: asyncpg.Pool) -> None:
     stored = [Account.register(unique_email(), "argon2-hash", Role.USER, NOW) for _ in range(3)]
-    async with AuthUnitOfWork(sessions) as uow:
+    async with AuthUnitOfWork(pool) as uow:
         for account in stored:
             await uow.accounts.add(account)
         await uow.commit()

@@ -172,6 +172,35 @@ async def test_customers_read_their_own_messages_and_admins_filter_anyones(
     ).status_code == 422
 
 
+async def test_the_list_pages_newest_first_and_one_message_reads_whole(
+    client: httpx.AsyncClient, clock: Clock, customer_headers: dict[str, str], admin_headers: dict[str, str]
+) -> None:
+    orders = []
+    for _ in range(3):
+        order_id = str(uuid.uuid4())
+        orders.append(order_id)
+        await post_event(client, "order.completed", {**events.completed(), "order_id": order_id})
+        clock.advance(60)
+    confirmations: dict[str, str | int] = {"channel": "email", "kind": "booking-confirmed", "limit": 2}
+    pages = [
+        (await client.get("/notifications/", params={**confirmations, "offset": offset}, headers=h)).json()
+        for offset, h in ((0, admin_headers), (2, customer_headers))
+    ]
+    assert [page["total"] for page in pages] == [3, 3]
+    assert [(page["limit"], page["offset"]) for page in pages] == [(2, 0), (2, 2)]
+    assert [i["order_id"] for page in pages for i in page["items"]] == orders[::-1]  # newest first
+    refunds = await client.get("/notifications/", params={"kind": "refunded"}, headers=admin_headers)
+    assert refunds.json()["total"] == 0
+
+    newest = pages[0]["items"][0]
+    one = await client.get(f"/notifications/{newest['id']}", headers=customer_headers)
+    assert one.status_code == 200
+    assert one.json() == newest
+    assert one.json()["attachments"] == ["tiketq-TQ-20261204-7F3C9A.pdf"]  # the JSONB column, decoded
+    missing = await client.get(f"/notifications/{uuid.uuid4()}", headers=admin_headers)
+    assert missing.status_code == 404
+
+
 async def test_an_english_speaker_gets_english_and_a_missing_profile_service_means_indonesian(
     app: FastAPI, client: httpx.AsyncClient, email: RecordingSender, profiles: Profiles
 ) -> None:

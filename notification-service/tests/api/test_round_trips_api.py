@@ -1,7 +1,7 @@
 """Round trips to PostgreSQL for an order's messages: each costs this service's CPU and the
 database's. Counted at the driver (asyncpg: BEGIN, COMMIT, ROLLBACK and statements), on the
-events endpoint and the delivery worker; a change that adds round trips to them has to say so
-here. An event's id and its messages go in with one statement (adapters/event_log.py)."""
+events endpoint, the delivery worker and the reads; a change that adds round trips to them has to
+say so here. An event's id and its messages go in with one statement (adapters/event_log.py)."""
 
 from __future__ import annotations
 
@@ -69,3 +69,18 @@ async def test_each_event_is_one_statement_and_each_delivery_one_transaction_of_
     assert sent == one * 5
     # The order, where to pay and the booking by email; the deadline and where to pay by SMS.
     assert (len(email.sent), len(sms.sent)) == (3, 2)
+
+
+async def test_the_list_is_two_statements_and_one_message_one_without_a_transaction(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], sent: list[str]
+) -> None:
+    await post_event(client, "transaction.created", events.created())
+    sent.clear()
+    listed = (await client.get("/notifications/", params={"channel": "email"}, headers=admin_headers)).json()
+    assert listed["total"] == 1
+    # The count and the page, each on its own: no BEGIN, no ROLLBACK around them.
+    assert sent == ["SELECT count(*) AS", "SELECT notifications.id, notifications.dedupe_key,"]
+    sent.clear()
+    one = await client.get(f"/notifications/{listed['items'][0]['id']}", headers=admin_headers)
+    assert one.status_code == 200
+    assert sent == ["SELECT notifications.id, notifications.dedupe_key,"]

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.db import metadata
-from shared.db import create_engine
 from shared.settings import DatabaseSettings
 
 
 async def test_the_migrations_build_exactly_the_tables_the_code_uses(migrated_database_url: str) -> None:
-    engine = create_engine(DatabaseSettings(DATABASE_URL=migrated_database_url))  # type: ignore[call-arg]
+    # Alembic compares on SQLAlchemy's connection: the test's own engine, not the service's pool.
+    engine = create_async_engine(DatabaseSettings(DATABASE_URL=migrated_database_url).async_url)  # type: ignore[call-arg]
     try:
         async with engine.connect() as connection:
             differences = await connection.run_sync(

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from collections import namedtuple
 from typing import Any
 
+import asyncpg
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 from tests.conftest import Person, order_body
 from tests.fakes import payment_event
+
+_ASYNCPG = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 
 
 async def book(client: httpx.AsyncClient, person: Person, **overrides: Any) -> dict[str, Any]:
@@ -55,6 +61,20 @@ async def get(client: httpx.AsyncClient, person: Person, path: str) -> dict[str,
 
 
 async def sql(app: FastAPI, statement: str, **params: Any) -> list[Any]:
-    async with app.state.sessions() as session, session.begin():
-        result = await session.execute(text(statement), params)
-        return list(result.all()) if result.returns_rows else []
+    """`statement` (with `:name` parameters) in a transaction of its own on the app's pool,
+    committed: its rows as tuples that also answer by column name, JSON columns decoded."""
+    # Compiled without its values, as a session sent it: a value would add a cast (`$1::VARCHAR`).
+    compiled = text(statement).compile(dialect=_ASYNCPG)
+    query = str(compiled)
+    args = [params[name] for name in compiled.positiontup or ()]
+    pool: asyncpg.Pool = app.state.pool
+    async with pool.acquire() as connection, connection.transaction():
+        prepared = await connection.prepare(query)
+        columns = prepared.get_attributes()
+        records = await prepared.fetch(*args)
+    row = namedtuple("row", [c.name for c in columns], rename=True)  # type: ignore[misc]
+    json_at = {i for i, c in enumerate(columns) if c.type.name in ("json", "jsonb")}
+    return [
+        row(*(json.loads(v) if i in json_at and v is not None else v for i, v in enumerate(record)))
+        for record in records
+    ]

@@ -14,7 +14,8 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event, select
+from sqlalchemy import select
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from adapters import tables as t
 from adapters import write_statements
@@ -85,28 +86,36 @@ async def test_a_booking_s_round_trips_stay_within_budget(
 
 
 async def test_a_second_booking_runs_only_statements_compiled_before(
-    app: FastAPI, client: httpx.AsyncClient, people: People, round_trips: RoundTrips
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    people: People,
+    round_trips: RoundTrips,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Compiling a statement costs more CPU than running it: a step's writes (several tables, a
     # varying number of rows) are compiled once per shape, not once per booking; the units of
-    # work's reads at import; and what still goes through SQLAlchemy (Idempotency-Keys, the relays)
-    # comes from its compiled cache.
-    await _one_booking(app, client, people, round_trips)
+    # work's reads, the Idempotency-Keys' and the relays' statements at import or on first use.
+    # So a second booking compiles nothing and sends only SQL the first one sent.
+    first = _statements(await _one_booking(app, client, people, round_trips), round_trips)
     shapes = write_statements._compiled.cache_info().misses
-    uncached: list[str] = []
+    compiles: list[str] = []
+    original = SQLCompiler.__init__
 
-    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
-        if context.compiled is not None and context.cache_hit != context.dialect.CACHE_HIT:
-            uncached.append(statement)
+    def counting(self: SQLCompiler, dialect: Any, statement: Any, *args: Any, **kwargs: Any) -> None:
+        compiles.append(repr(statement))  # str() would compile it again
+        original(self, dialect, statement, *args, **kwargs)
 
-    engine = app.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        await _one_booking(app, client, people, round_trips)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-    assert uncached == [], uncached
+    monkeypatch.setattr(SQLCompiler, "__init__", counting)
+    second = _statements(await _one_booking(app, client, people, round_trips), round_trips)
+    monkeypatch.setattr(SQLCompiler, "__init__", original)
+    assert compiles == [], compiles
     assert write_statements._compiled.cache_info().misses == shapes
+    assert second - first == set(), second - first
+
+
+def _statements(steps: dict[str, list[str]], trips: RoundTrips) -> set[str]:
+    """Every statement a booking sent (its steps', and its last poll's)."""
+    return {s for sent in steps.values() for s in sent} | set(trips.take())
 
 
 async def test_a_commit_writes_the_rows_in_order_and_wakes_only_the_relay_whose_table_it_wrote(

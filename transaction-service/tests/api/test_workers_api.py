@@ -4,11 +4,18 @@ booking without anyone driving the relays."""
 from __future__ import annotations
 
 import asyncio
+import uuid
+from datetime import timedelta
 
+import asyncpg
 import respx
 from fastapi import FastAPI
+from sqlalchemy import func, select
 
+from adapters import tables
 from app import create_app
+from shared.db import bound
+from shared.outbox import add_event_on_connection
 from shared.tokens import StaticKeySource
 from testkit.asgi import running_app
 from testkit.keys import TestKeys
@@ -43,3 +50,40 @@ async def test_workers_issue_the_booking_after_the_paid_event(
                     break
                 await asyncio.sleep(0.05)
             assert status == "COMPLETED"
+
+
+async def test_the_outbox_retention_purges_both_tables_on_the_pool_at_start(
+    migrated_database_url: str, test_keys: TestKeys, accounts: Accounts
+) -> None:
+    """Delivered events and finished jobs older than OUTBOX_RETENTION_DAYS go at start-up; what
+    is still to deliver, or was delivered lately, stays."""
+    topic = f"retention-{uuid.uuid4().hex[:8]}"
+    connection = await asyncpg.connect(migrated_database_url)
+    try:
+        kept: dict[str, set[uuid.UUID]] = {}
+        for table in (tables.outbox, tables.work_queue):
+            old, recent, due = [await add_event_on_connection(connection, table, topic, {}) for _ in range(3)]
+            for event_id, age in ((old, timedelta(days=31)), (recent, timedelta(days=1))):
+                delivered = table.update().where(table.c.id == event_id).values(delivered_at=func.now() - age)
+                await connection.execute(*bound(delivered))
+            kept[table.name] = {recent, due}
+        app = create_app(
+            make_settings(migrated_database_url),
+            key_source=StaticKeySource({test_keys.kid: test_keys.public_key}),
+            account_states=accounts,
+            workers=True,
+        )
+        left: dict[str, set[uuid.UUID]] = {}
+        with respx.mock(assert_all_called=False) as router:
+            router.route(host="testserver").pass_through()
+            async with running_app(app):
+                for _ in range(200):  # the purge runs as the app starts
+                    for table in (tables.outbox, tables.work_queue):
+                        ids = select(table.c.id).where(table.c.topic == topic)
+                        left[table.name] = {row["id"] for row in await connection.fetch(*bound(ids))}
+                    if left == kept:
+                        break
+                    await asyncio.sleep(0.05)
+        assert left == kept
+    finally:
+        await connection.close()

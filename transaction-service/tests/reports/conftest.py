@@ -14,12 +14,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import Table
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters import tables
 from app import create_app
-from shared.db import create_engine, create_sessionmaker
-from shared.settings import DatabaseSettings
 from shared.tokens import AccountState, StaticKeySource
 from testkit.asgi import running_app
 from testkit.keys import TestKeys
@@ -38,22 +35,11 @@ def reports_database_url(make_database: Callable[[str], str], service_dir: Path)
 
 
 @pytest.fixture
-async def reports_engine(reports_database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(DatabaseSettings(DATABASE_URL=reports_database_url))  # type: ignore[call-arg]
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
 async def reports_pool(reports_database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    """The relays' (shared.db.create_asyncpg_pool), on the reports' database."""
+    """The service's kind of pool (shared.db.create_asyncpg_pool), on the reports' database: the
+    relays run on it, and the tests seed and read rows with it."""
     async with asyncpg_pool(reports_database_url) as pool:
         yield pool
-
-
-@pytest.fixture
-def reports_sessions(reports_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return create_sessionmaker(reports_engine)
 
 
 @pytest.fixture

@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aio_pika
+import asyncpg
 import pytest
 from pamqp.commands import Basic
+from sqlalchemy import Table
 
 from adapters.event_bus import (
     AlsoToWebhook,
@@ -329,35 +331,38 @@ async def test_without_a_broker_events_go_to_the_webhook() -> None:
 
 
 async def test_the_relay_marks_events_delivered_only_after_a_publish(
-    reports_sessions: Any, reports_pool: Any, outbox: Any
+    reports_pool: asyncpg.Pool, outbox: Table
 ) -> None:
     """Wired as the outbox relay's deliver: a nacked event stays due, a published one is done."""
     from sqlalchemy import select
 
-    from shared.outbox import OutboxRelay, add_event
+    from shared.db import bound
+    from shared.outbox import OutboxRelay, add_event_on_connection
 
     broker = FakeBroker()
     deliver = RabbitMqEventDeliverer(URL, connect=broker.connect)
-    async with reports_sessions() as session, session.begin():
-        await session.execute(outbox.delete())
-        event_id = await add_event(session, outbox, "payment.confirmed", {"transaction_id": "t-1"})
+    async with reports_pool.acquire() as connection, connection.transaction():
+        await connection.execute(*bound(outbox.delete()))
+        event_id = await add_event_on_connection(
+            connection, outbox, "payment.confirmed", {"transaction_id": "t-1"}
+        )
+    the_row = bound(select(outbox).where(outbox.c.id == event_id))
     relay = OutboxRelay(reports_pool, outbox, deliver, max_backoff_seconds=0)
     await deliver(outbox_event())  # open the channel, then make the next publish fail
     broker.exchange.fail_next = broker_nack()
     assert await relay.deliver_due() == 0
-    async with reports_sessions() as session:
-        row = (await session.execute(select(outbox).where(outbox.c.id == event_id))).one()
-    assert row.delivered_at is None
-    assert row.attempts == 1
-    async with reports_sessions() as session, session.begin():
-        await session.execute(outbox.update().values(next_attempt_at=datetime.now(UTC)))
+    row = await reports_pool.fetchrow(*the_row)
+    assert row is not None
+    assert row["delivered_at"] is None
+    assert row["attempts"] == 1
+    await reports_pool.execute(*bound(outbox.update().values(next_attempt_at=datetime.now(UTC))))
     assert await relay.deliver_due() == 1
     message, routing_key, _ = broker.exchange.published[-1]
     assert routing_key == "payment.confirmed"
     assert message.message_id == str(event_id)
-    async with reports_sessions() as session:
-        row = (await session.execute(select(outbox).where(outbox.c.id == event_id))).one()
-    assert row.delivered_at is not None
+    row = await reports_pool.fetchrow(*the_row)
+    assert row is not None
+    assert row["delivered_at"] is not None
 
 
 def test_every_topic_the_money_path_writes_has_a_queue_bound_to_it() -> None:

@@ -11,18 +11,17 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from typing import Any
 
 import aio_pika
 import asyncpg
 import pytest
 from aio_pika.abc import AbstractRobustConnection
 from sqlalchemy import Table, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.event_bus import RabbitMqEventDeliverer
+from shared.db import bound
 from shared.event_topology import NOTIFICATIONS, EventTopology, tiketq_topology
-from shared.outbox import OutboxRelay, add_event
+from shared.outbox import OutboxRelay, add_event_on_connection
 from testkit.rabbitmq import broker_alone, broker_shared, broker_stopped
 
 URL = os.environ.get("RABBITMQ_URL", "")
@@ -66,25 +65,25 @@ async def topology() -> AsyncIterator[EventTopology]:
 
 
 @pytest.fixture
-async def clean_outbox(reports_sessions: async_sessionmaker[AsyncSession], outbox: Table) -> Table:
-    async with reports_sessions() as session, session.begin():
-        await session.execute(outbox.delete())
+async def clean_outbox(reports_pool: asyncpg.Pool, outbox: Table) -> Table:
+    await reports_pool.execute(*bound(outbox.delete()))
     return outbox
 
 
-async def add(sessions: async_sessionmaker[AsyncSession], outbox: Table, topic: str) -> uuid.UUID:
-    async with sessions() as session, session.begin():
-        return await add_event(session, outbox, topic, {"order_id": str(uuid.uuid4()), "user_id": "u-1"})
+async def add(pool: asyncpg.Pool, outbox: Table, topic: str) -> uuid.UUID:
+    async with pool.acquire() as connection, connection.transaction():
+        payload = {"order_id": str(uuid.uuid4()), "user_id": "u-1"}
+        return await add_event_on_connection(connection, outbox, topic, payload)
 
 
-async def row(sessions: async_sessionmaker[AsyncSession], outbox: Table, event_id: uuid.UUID) -> Any:
-    async with sessions() as session:
-        return (await session.execute(select(outbox).where(outbox.c.id == event_id))).one()
+async def row(pool: asyncpg.Pool, outbox: Table, event_id: uuid.UUID) -> asyncpg.Record:
+    record = await pool.fetchrow(*bound(select(outbox).where(outbox.c.id == event_id)))
+    assert record is not None
+    return record
 
 
-async def make_due(sessions: async_sessionmaker[AsyncSession], outbox: Table) -> None:
-    async with sessions() as session, session.begin():
-        await session.execute(outbox.update().values(next_attempt_at=datetime.now(UTC)))
+async def make_due(pool: asyncpg.Pool, outbox: Table) -> None:
+    await pool.execute(*bound(outbox.update().values(next_attempt_at=datetime.now(UTC))))
 
 
 async def drain(
@@ -99,7 +98,6 @@ async def drain(
 
 
 async def test_a_relayed_event_is_confirmed_and_waits_in_the_consumers_queue(
-    reports_sessions: async_sessionmaker[AsyncSession],
     reports_pool: asyncpg.Pool,
     clean_outbox: Table,
     topology: EventTopology,
@@ -108,12 +106,12 @@ async def test_a_relayed_event_is_confirmed_and_waits_in_the_consumers_queue(
     """No consumer has ever run: the publisher's own declaration routes the event to its queue."""
     deliver = RabbitMqEventDeliverer(URL, topology=topology)
     relay = OutboxRelay(reports_pool, clean_outbox, deliver)
-    event_id = await add(reports_sessions, clean_outbox, "order.completed")
+    event_id = await add(reports_pool, clean_outbox, "order.completed")
     try:
         assert await relay.deliver_due() == 1
     finally:
         await deliver.close()
-    assert (await row(reports_sessions, clean_outbox, event_id)).delivered_at is not None
+    assert (await row(reports_pool, clean_outbox, event_id))["delivered_at"] is not None
     (message,) = await drain(admin_channel, topology.queue(NOTIFICATIONS))
     assert message.message_id == str(event_id)
     assert message.routing_key == "order.completed"
@@ -122,7 +120,6 @@ async def test_a_relayed_event_is_confirmed_and_waits_in_the_consumers_queue(
 
 
 async def test_an_event_no_queue_is_bound_to_comes_back_and_its_row_stays_due(
-    reports_sessions: async_sessionmaker[AsyncSession],
     reports_pool: asyncpg.Pool,
     clean_outbox: Table,
     admin_channel: aio_pika.abc.AbstractChannel,
@@ -131,19 +128,19 @@ async def test_an_event_no_queue_is_bound_to_comes_back_and_its_row_stays_due(
     nobody_reads = EventTopology(f"test.{uuid.uuid4().hex[:12]}.events", {})
     deliver = RabbitMqEventDeliverer(URL, topology=nobody_reads)
     relay = OutboxRelay(reports_pool, clean_outbox, deliver, max_backoff_seconds=0)
-    event_id = await add(reports_sessions, clean_outbox, "order.completed")
+    event_id = await add(reports_pool, clean_outbox, "order.completed")
     try:
         assert await relay.deliver_due() == 0
-        kept = await row(reports_sessions, clean_outbox, event_id)
-        assert kept.delivered_at is None
-        assert kept.attempts == 1
-        assert "NO_ROUTE" in kept.last_error
+        kept = await row(reports_pool, clean_outbox, event_id)
+        assert kept["delivered_at"] is None
+        assert kept["attempts"] == 1
+        assert "NO_ROUTE" in kept["last_error"]
         # Once a consumer's queue is bound, the same row goes out on the next pass.
         fixed = tiketq_topology(nobody_reads.exchange)
         await fixed.declare(admin_channel)
-        await make_due(reports_sessions, clean_outbox)
+        await make_due(reports_pool, clean_outbox)
         assert await relay.deliver_due() == 1
-        assert (await row(reports_sessions, clean_outbox, event_id)).delivered_at is not None
+        assert (await row(reports_pool, clean_outbox, event_id))["delivered_at"] is not None
         (message,) = await drain(admin_channel, fixed.queue(NOTIFICATIONS))
         assert message.message_id == str(event_id)
     finally:
@@ -152,7 +149,6 @@ async def test_an_event_no_queue_is_bound_to_comes_back_and_its_row_stays_due(
 
 
 async def test_events_written_while_the_broker_restarts_leave_once_it_is_back(
-    reports_sessions: async_sessionmaker[AsyncSession],
     reports_pool: asyncpg.Pool,
     clean_outbox: Table,
     topology: EventTopology,
@@ -160,17 +156,17 @@ async def test_events_written_while_the_broker_restarts_leave_once_it_is_back(
 ) -> None:
     deliver = RabbitMqEventDeliverer(URL, topology=topology, publish_timeout=3)
     relay = OutboxRelay(reports_pool, clean_outbox, deliver, max_backoff_seconds=0)
-    before = await add(reports_sessions, clean_outbox, "transaction.created")
+    before = await add(reports_pool, clean_outbox, "transaction.created")
     try:
         assert await relay.deliver_due() == 1
         with broker_stopped():
-            waiting = [await add(reports_sessions, clean_outbox, "payment.confirmed") for _ in range(3)]
+            waiting = [await add(reports_pool, clean_outbox, "payment.confirmed") for _ in range(3)]
             assert await relay.deliver_due() == 0  # every publish fails: the rows are the queue
             for event_id in waiting:
-                assert (await row(reports_sessions, clean_outbox, event_id)).delivered_at is None
+                assert (await row(reports_pool, clean_outbox, event_id))["delivered_at"] is None
         delivered = 0
         for _ in range(60):  # the robust connection comes back within seconds
-            await make_due(reports_sessions, clean_outbox)
+            await make_due(reports_pool, clean_outbox)
             delivered += await relay.deliver_due()
             if delivered == len(waiting):
                 break

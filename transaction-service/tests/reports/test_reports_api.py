@@ -18,14 +18,16 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import delete, insert
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.tables import orders, payments, refunds, transactions
 from routes import reports
-from shared.db import create_engine
+from shared.db import bound
 from shared.settings import DatabaseSettings
 from testkit.fixtures import run_sync
 
@@ -141,7 +143,8 @@ def make_rows(seed: int = 20261127) -> Seeded:
 
 
 async def _insert(database_url: str, data: Seeded) -> None:
-    engine = create_engine(DatabaseSettings(DATABASE_URL=database_url))  # type: ignore[call-arg]
+    # Many rows of many columns at once: the test's own SQLAlchemy engine (the service has none).
+    engine = create_async_engine(DatabaseSettings(DATABASE_URL=database_url).async_url)  # type: ignore[call-arg]
     try:
         async with engine.begin() as conn:
             for table in (refunds, payments, transactions, orders):
@@ -464,13 +467,10 @@ async def test_days_are_jakarta_days(
 
 
 async def test_jakarta_midnight_edges_exactly(
-    reports_app: FastAPI, reports_client: httpx.AsyncClient, admin: dict[str, Any]
+    reports_pool: asyncpg.Pool, reports_client: httpx.AsyncClient, admin: dict[str, Any]
 ) -> None:
     """Three records a second apart around midnight WIB, through a fake source-free SQL query on a
     date with nothing else in it (2024 is outside every other test's data)."""
-    from sqlalchemy import text
-
-    sessions = reports_app.state.sessions
     stamps = [
         datetime(2024, 2, 28, 16, 30, tzinfo=UTC),  # 23:30 WIB 28 Feb
         datetime(2024, 2, 28, 16, 59, 59, tzinfo=UTC),  # 23:59:59 WIB 28 Feb
@@ -479,35 +479,39 @@ async def test_jakarta_midnight_edges_exactly(
         datetime(2024, 2, 29, 17, 0, 0, tzinfo=UTC),  # 00:00 WIB 1 Mar
     ]
     ids = []
-    async with sessions() as session, session.begin():
+    async with reports_pool.acquire() as connection, connection.transaction():
         for n, ts in enumerate(stamps):
             order_id, tx_id = uuid.uuid4(), uuid.uuid4()
             ids.append((order_id, tx_id))
-            await session.execute(
-                insert(orders).values(
-                    id=order_id,
-                    user_id="edge",
-                    order_number=f"TQ-240228-EDGE{n:04d}",
-                    service_type="flight",
-                    service_id="offer",
-                    quantity=1,
-                    unit_price=Decimal("1000.00"),
-                    total_amount=Decimal("1000.00"),
-                    status="CONFIRMED",
-                    booking_details={},
-                    created_at=ts,
+            await connection.execute(
+                *bound(
+                    insert(orders).values(
+                        id=order_id,
+                        user_id="edge",
+                        order_number=f"TQ-240228-EDGE{n:04d}",
+                        service_type="flight",
+                        service_id="offer",
+                        quantity=1,
+                        unit_price=Decimal("1000.00"),
+                        total_amount=Decimal("1000.00"),
+                        status="CONFIRMED",
+                        booking_details={},
+                        created_at=ts,
+                    )
                 )
             )
-            await session.execute(
-                insert(transactions).values(
-                    id=tx_id,
-                    user_id="edge",
-                    order_id=order_id,
-                    transaction_type="flight",
-                    amount=Decimal(1000 * (n + 1)),
-                    status="PENDING",
-                    metadata={},
-                    created_at=ts,
+            await connection.execute(
+                *bound(
+                    insert(transactions).values(
+                        id=tx_id,
+                        user_id="edge",
+                        order_id=order_id,
+                        transaction_type="flight",
+                        amount=Decimal(1000 * (n + 1)),
+                        status="PENDING",
+                        metadata={},
+                        created_at=ts,
+                    )
                 )
             )
     try:
@@ -535,11 +539,9 @@ async def test_jakarta_midnight_edges_exactly(
         assert only_leap_day.json()["rows"] == [{"group": "2024-02", "count": 2, "total_amount": "7000.00"}]
         assert only_leap_day.json()["totals"] == {"count": 2, "total_amount": "7000.00"}
     finally:
-        async with sessions() as session, session.begin():
-            await session.execute(
-                text("DELETE FROM transactions WHERE user_id = 'edge'"),
-            )
-            await session.execute(text("DELETE FROM orders WHERE user_id = 'edge'"))
+        async with reports_pool.acquire() as connection, connection.transaction():
+            await connection.execute("DELETE FROM transactions WHERE user_id = 'edge'")
+            await connection.execute("DELETE FROM orders WHERE user_id = 'edge'")
 
 
 async def test_an_empty_range_has_no_rows_and_zero_totals(

@@ -34,6 +34,13 @@ async def test_readiness_fails_when_the_database_is_unreachable() -> None:
     assert response.headers["content-type"] == "application/problem+json"
 
 
+async def test_the_database_pool_holds_up_to_twice_database_pool_size(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """The ceiling of the SQLAlchemy engine the asyncpg pool replaced (DATABASE_POOL_SIZE is 10)."""
+    assert app.state.pool.get_max_size() == 20
+
+
 async def test_unknown_route_is_problem_json_with_request_id(client: httpx.AsyncClient) -> None:
     response = await client.get("/nope", headers={"X-Request-ID": "req-123"})
     assert response.status_code == 404

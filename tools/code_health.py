@@ -334,6 +334,43 @@ def shared_service_imports() -> list[str]:
     return found
 
 
+# What no process of the stack loads (tests/test_runtime_imports.py checks what an app loads as it
+# is imported; this finds an import written inside a function, which only a request would run).
+NOT_AT_RUN_TIME = ("sqlalchemy.ext.asyncio", "sqlalchemy.orm")
+
+
+def _imported_modules(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    """(line, dotted name) of every absolute import, `from a.b import c` as a.b and a.b.c."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.lineno, node.module
+            for alias in node.names:
+                yield node.lineno, f"{node.module}.{alias.name}"
+
+
+def runtime_sqlalchemy_session_imports() -> list[str]:
+    """Imports of SQLAlchemy's asyncio extension or ORM in code a service runs: shared/, devstack/
+    and each service's folder, but for tests and migrations (Alembic runs in a process of its own,
+    with shared/migrations.py)."""
+    found: set[str] = set()
+    for folder in (ROOT / "shared", ROOT / "devstack", *SERVICE_DIRS):
+        for path in python_files(folder):
+            parts = path.relative_to(folder).parts
+            if parts[0] in ("tests", "migrations") or path.name == "conftest.py":
+                continue
+            if path == ROOT / "shared" / "migrations.py":
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            for line, name in _imported_modules(tree):
+                for banned in NOT_AT_RUN_TIME:
+                    if name == banned or name.startswith(f"{banned}."):
+                        found.add(f"{path.relative_to(ROOT)}:{line}: imports {banned} (run time is asyncpg)")
+    return sorted(found)
+
+
 def _findings(title: str, find: Callable[[], list[str]]) -> Callable[[], Outcome]:
     def run() -> Outcome:
         try:
@@ -356,6 +393,10 @@ def boundary_steps() -> list[Step]:
         Step(
             "shared imports no service",
             _findings("shared/ imports no service or testkit", shared_service_imports),
+        ),
+        Step(
+            "no SQLAlchemy session at run time",
+            _findings("no asyncio extension or ORM outside tests", runtime_sqlalchemy_session_imports),
         ),
     ]
 

@@ -16,12 +16,13 @@ from types import TracebackType
 from typing import Any, Self, cast
 
 import asyncpg
-from sqlalchemy import make_url
+from sqlalchemy import ARRAY, ColumnElement, Text, any_, bindparam, make_url
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
-from sqlalchemy.types import JSON
+from sqlalchemy.types import JSON, TypeEngine
 
 from shared.settings import DatabaseSettings
 
@@ -214,6 +215,22 @@ def bound(statement: ClauseElement) -> tuple[Any, ...]:
         for name in compiled.positiontup or ()
     ]
     return (str(compiled), *args)
+
+
+def any_of(
+    name: str, element: TypeEngine[Any] | None = None, values: list[str] | None = None
+) -> ColumnElement[Any]:
+    """`= ANY(<array parameter name>)`, one statement for a list of any length, its values sent as
+    `text[]` (Python strings: a UUID as `str(uuid)`) and cast by the server to `element[]` when
+    given (`Uuid()`; a text or varchar column compares with text as it is). `values`, if given,
+    are the statement's own (compiled in as its arguments' default).
+
+    asyncpg knows `text[]` without asking; any other array parameter (`uuid[]`, `varchar[]`)
+    makes each new connection introspect its type first: four more round trips and a recursive
+    catalog query of some milliseconds of the server's CPU, paid again by every connection a pool
+    opens after an idle spell (a burst's first statements, a relay's first mark)."""
+    array = bindparam(name, values, type_=ARRAY(Text()))
+    return any_(sql_cast(array, ARRAY(element)) if element is not None else array)
 
 
 @asynccontextmanager

@@ -32,18 +32,23 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
-    any_,
     bindparam,
     delete,
     func,
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from shared import signing
-from shared.db import AsyncpgStatement, AsyncpgUnitOfWork, close_idle_pooled_connection, pooled_connection
+from shared.db import (
+    AsyncpgStatement,
+    AsyncpgUnitOfWork,
+    any_of,
+    close_idle_pooled_connection,
+    pooled_connection,
+)
 from shared.idempotency import purge_expired_forever
 from shared.idle_backoff import IdleBackoff, Look
 
@@ -197,7 +202,7 @@ class OutboxRelay:
         self._due = AsyncpgStatement(due_rows(t))
         self._mark_delivered = AsyncpgStatement(
             update(t)
-            .where(t.c.id == any_(bindparam("delivered", type_=ARRAY(Uuid))))
+            .where(t.c.id == any_of("delivered", Uuid()))
             .values(delivered_at=func.now(), attempts=t.c.attempts + 1)
         )
         self._mark_failed = AsyncpgStatement(
@@ -317,7 +322,8 @@ class OutboxRelay:
                 next_due_in = None
                 if delivered:
                     await connection.execute(
-                        self._mark_delivered.sql, *self._mark_delivered.args(delivered=delivered)
+                        self._mark_delivered.sql,
+                        *self._mark_delivered.args(delivered=[str(row_id) for row_id in delivered]),
                     )
                 else:
                     next_due_in = await connection.fetchval(self._next_due_in.sql)

@@ -22,7 +22,8 @@ from shared.tokens import AccountState
 # The columns of adapters/db.py's table, by name (tests/integration checks the two agree).
 COLUMNS = ("id", "email", "password_hash", "role", "is_active", "token_version", "created_at", "updated_at")
 _BY_ID = f"SELECT {', '.join(COLUMNS)} FROM {accounts.name} WHERE id = $1"  # noqa: S608 (names only)
-_BY_IDS = f"SELECT {', '.join(COLUMNS)} FROM {accounts.name} WHERE id = ANY($1::uuid[])"  # noqa: S608
+# The ids go as text[], cast by the server: asyncpg knows text[] without asking (shared.db.any_of).
+_BY_IDS = f"SELECT {', '.join(COLUMNS)} FROM {accounts.name} WHERE id = ANY($1::text[]::uuid[])"  # noqa: S608
 
 
 class AccountReader:
@@ -34,7 +35,7 @@ class AccountReader:
         return None if row is None else _account(row)
 
     async def get_many(self, account_ids: Sequence[uuid.UUID]) -> list[Account]:
-        return [_account(row) for row in await self._pool.fetch(_BY_IDS, list(account_ids))]
+        return [_account(row) for row in await self._pool.fetch(_BY_IDS, [str(i) for i in account_ids])]
 
 
 def _account(row: asyncpg.Record) -> Account:

@@ -7,13 +7,14 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import ARRAY, String, and_, any_, bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.elements import BindParameter
 
 from adapters import tables as t
 from adapters.pg_sql import Sql, compiled
 from domain.models import OPEN_PAYMENT, OrderStatus, RefundStatus
+from shared.db import any_of
 
 KEY: BindParameter[Any] = bindparam("key")
 
@@ -23,8 +24,9 @@ def _keyed(statement: Any) -> tuple[Sql, Sql]:
 
 
 def _one_of(name: str, values: list[str] | None = None) -> Any:
-    """A list of statuses as one array parameter (`= ANY($n)`): one statement for any length."""
-    return any_(bindparam(name, values, type_=ARRAY(String)))
+    """A list of statuses as one array parameter (`= ANY($n)`): one statement for any length,
+    sent as text[] (shared.db.any_of says why)."""
+    return any_of(name, values=values)
 
 
 ORDER = _keyed(select(t.orders).where(t.orders.c.id == KEY))

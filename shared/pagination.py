@@ -1,9 +1,10 @@
-"""The list envelope every collection endpoint returns (docs/architecture.md, HTTP conventions)."""
+"""The list envelope every collection endpoint returns (docs/architecture.md, HTTP conventions),
+its paging parameters, and the free-text filters lists take."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
@@ -12,6 +13,16 @@ T = TypeVar("T")
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+
+# A free-text filter holds no control character: PostgreSQL's text holds no NUL (a filter with
+# one was a 500 from the database), and one with a tab or a newline finds nothing anyway.
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
+
+
+def text_filter(max_length: int, description: str | None = None) -> Any:
+    """A list's free-text query parameter (a part of an email, a name, an order number): at most
+    `max_length` characters and no control character, else 422 validation-error."""
+    return Query(max_length=max_length, pattern=NO_CONTROL_CHARACTERS, description=description)
 
 
 @dataclass(frozen=True)

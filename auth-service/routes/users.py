@@ -11,7 +11,7 @@ from domain.models import Role
 from routes.deps import Services
 from routes.errors import problem_responses
 from routes.schemas import AccountOut, RoleUpdate
-from shared.pagination import Page, Pagination
+from shared.pagination import Page, Pagination, text_filter
 from shared.security import admin_principal
 
 router = APIRouter(
@@ -27,9 +27,7 @@ async def list_accounts(
     services: Services,
     page: Pagination,
     role: Annotated[Role | None, Query(description="Only accounts with this role")] = None,
-    email: Annotated[
-        str | None, Query(max_length=320, description="Case-insensitive part of the email")
-    ] = None,
+    email: Annotated[str | None, text_filter(320, "Case-insensitive part of the email")] = None,
 ) -> Page[AccountOut]:
     found = await services.administration.search(
         role=role, email_contains=email, limit=page.limit, offset=page.offset

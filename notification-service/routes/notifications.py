@@ -6,14 +6,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from domain.models import Channel, Kind, Status
 from domain.ports import Filters
 from routes.deps import Reads
 from routes.schemas import NotificationList, NotificationOut
 from shared.errors import problem_responses
-from shared.pagination import Pagination
+from shared.pagination import Pagination, text_filter
 from shared.security import CurrentPrincipal
 
 router = APIRouter(prefix="/notifications", tags=["notifications"], responses=problem_responses(401, 422))
@@ -24,8 +24,8 @@ async def list_notifications(
     principal: CurrentPrincipal,
     reads: Reads,
     page: Pagination,
-    user_id: Annotated[str | None, Query(max_length=64, description="Admin only: whose messages.")] = None,
-    order_number: Annotated[str | None, Query(max_length=64)] = None,
+    user_id: Annotated[str | None, text_filter(64, "Admin only: whose messages.")] = None,
+    order_number: Annotated[str | None, text_filter(64)] = None,
     channel: Channel | None = None,
     kind: Kind | None = None,
     status: Status | None = None,

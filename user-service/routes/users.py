@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
 
 from routes.deps import AdminCaller, Caller, Profiles
 from routes.schemas import ProfileCreate, ProfileOut, ProfileUpdate
 from shared.errors import problem_responses
-from shared.pagination import Page, Pagination
+from shared.pagination import Page, Pagination, text_filter
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -40,10 +40,7 @@ async def list_profiles(
     page: Pagination,
     q: Annotated[
         str | None,
-        Query(
-            max_length=100,
-            description="Part of a full name or email, any case; or a whole KTP or passport number.",
-        ),
+        text_filter(100, "Part of a full name or email, any case; or a whole KTP or passport number."),
     ] = None,
 ) -> Page[ProfileOut]:
     found = await profiles.list_profiles(admin, q, limit=page.limit, offset=page.offset)

@@ -170,6 +170,10 @@ async def test_customers_read_their_own_messages_and_admins_filter_anyones(
     assert (
         await client.get("/notifications/", params={"status": "lost"}, headers=admin_headers)
     ).status_code == 422
+    for text_filter in ({"user_id": "u\x00"}, {"order_number": "TQ-\x00"}):  # PostgreSQL text holds no NUL
+        refused = await client.get("/notifications/", params=text_filter, headers=admin_headers)
+        assert refused.status_code == 422, text_filter
+        assert refused.headers["content-type"] == "application/problem+json"
 
 
 async def test_the_list_pages_newest_first_and_one_message_reads_whole(

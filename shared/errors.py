@@ -155,22 +155,37 @@ _UNAVAILABLE = {
 }
 
 
-def database_unavailable(exc: BaseException) -> bool:
-    """True when `exc`, or what caused it, is the database refusing one more connection."""
+# What PostgreSQL says of a text it cannot store: its text and JSONB hold no NUL (`\x00`, or
+# `\u0000` in JSON). A request's text that no validation caught is refused as a 422, not a 500;
+# the unit of work that sent it rolled back, so nothing was half done.
+_UNSTORABLE_TEXT = {
+    ("asyncpg.exceptions", "CharacterNotInRepertoireError"),
+    ("asyncpg.exceptions", "UntranslatableCharacterError"),
+}
+
+
+def _caused_by(exc: BaseException, kinds: set[tuple[str, str]]) -> bool:
+    """True when `exc`, or what caused it, is one of `kinds` (module, class name)."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         kind = type(current)
-        if (kind.__module__, kind.__name__) in _UNAVAILABLE:
+        if (kind.__module__, kind.__name__) in kinds:
             return True
         current = current.__cause__ or current.__context__
     return False
 
 
+def database_unavailable(exc: BaseException) -> bool:
+    """True when `exc`, or what caused it, is the database refusing one more connection."""
+    return _caused_by(exc, _UNAVAILABLE)
+
+
 def unexpected_error_response(exc: BaseException) -> JSONResponse:
-    """The answer to an exception nothing mapped: 503 when the database refused a connection
-    (logged as a warning), else 500 with the trace in the log and never in the answer."""
+    """The answer to an exception nothing mapped: 503 when the database refused a connection,
+    422 when it refused a text of the request (a NUL; both logged as warnings), else 500 with the
+    trace in the log and never in the answer."""
     if database_unavailable(exc):
         logger.warning("database unavailable: %r", exc)
         return problem_response(
@@ -178,6 +193,11 @@ def unexpected_error_response(exc: BaseException) -> JSONResponse:
             "database-unavailable",
             "The service cannot reach its database just now; try again shortly.",
             headers={"Retry-After": "1"},
+        )
+    if _caused_by(exc, _UNSTORABLE_TEXT):
+        logger.warning("a text the database cannot store: %r", exc)
+        return problem_response(
+            422, "validation-error", "A text in the request holds a NUL character, which cannot be stored."
         )
     logger.error("unhandled error", exc_info=exc)
     return problem_response(500, "internal-error", "An unexpected error occurred; quote the request id.")

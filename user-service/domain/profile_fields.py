@@ -116,7 +116,15 @@ def age_on(born: date, today: date) -> int:
     return today.year - born.year - (0 if had_birthday else 1)
 
 
+def _no_control_characters(field: str, value: str) -> None:
+    """A name or an address is printed on tickets and emails; a control character (a NUL, which
+    PostgreSQL's text cannot even hold) has no place in either."""
+    if any((ord(c) < 0x20 and c not in "\t\n\r") or ord(c) == 0x7F for c in value):
+        raise InvalidProfileData(f"{field} holds a control character")
+
+
 def parse_full_name(raw: str) -> str:
+    _no_control_characters("full_name", raw)
     name = " ".join(raw.split())
     if not name:
         raise InvalidProfileData("full_name cannot be blank")
@@ -126,6 +134,7 @@ def parse_full_name(raw: str) -> str:
 
 
 def parse_address(raw: str) -> str:
+    _no_control_characters("address", raw)
     address = raw.strip()
     if not address:
         raise InvalidProfileData("address cannot be blank")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from httpx import AsyncClient
 
@@ -64,6 +66,24 @@ async def test_huge_bodies_are_413(client: AsyncClient, path: str) -> None:
     response = await client.post(path, content=huge, headers={"Content-Type": "application/json"})
 
     assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "request_kwargs",
+    [
+        {"json": {"email": "budi\u0000@example.com", "password": "long enough"}},
+        {"data": {"username": "budi\x00@example.com", "password": "long enough"}},
+    ],
+    ids=["json", "form"],
+)
+async def test_a_nul_in_the_login_email_is_a_422_not_a_500(
+    client: AsyncClient, request_kwargs: dict[str, Any]
+) -> None:
+    # PostgreSQL's text holds no NUL: the look-up of such an email cannot even be asked.
+    response = await client.post("/auth/login", **request_kwargs)
+
+    assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
 
 

@@ -84,6 +84,8 @@ async def test_admin_create_refuses_an_email_too(client: httpx.AsyncClient, peop
         ({"address": "a" * 501}, "address"),
         ({"full_name": "   "}, "full_name"),
         ({"full_name": 42}, "full_name"),
+        ({"full_name": "Siti\u0000Rahayu"}, "full_name"),
+        ({"address": "Jl. Sudirman\u0000 1"}, "address"),
     ],
 )
 async def test_values_that_break_a_rule_are_422_naming_the_field(

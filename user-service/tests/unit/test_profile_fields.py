@@ -91,6 +91,15 @@ def test_names_lose_extra_whitespace_and_cannot_be_blank_or_too_long() -> None:
         parse_full_name("a" * 201)
 
 
+def test_names_and_addresses_hold_no_control_character_but_an_address_may_span_lines() -> None:
+    for bad in ("Siti\x00Rahayu", "Siti\x1bRahayu", "Siti\x7f"):
+        with pytest.raises(InvalidProfileData, match="full_name holds a control character"):
+            parse_full_name(bad)
+    with pytest.raises(InvalidProfileData, match="address holds a control character"):
+        parse_address("Jl. Sudirman\x00 1")
+    assert parse_address("Jl. Sudirman 1\nJakarta") == "Jl. Sudirman 1\nJakarta"
+
+
 def test_addresses_are_at_most_500_characters() -> None:
     assert parse_address(" Jl. Sudirman 1, Jakarta ") == "Jl. Sudirman 1, Jakarta"
     with pytest.raises(InvalidProfileData, match="longer than 500"):

@@ -12,10 +12,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-import asyncpg
-
 from adapters.db import accounts
-from domain.models import Account, Role
+from adapters.repositories import account_from_row
+from domain.models import Account
 from shared.db import ReadPool
 from shared.tokens import AccountState
 
@@ -32,23 +31,11 @@ class AccountReader:
 
     async def get(self, account_id: uuid.UUID) -> Account | None:
         row = await self._pool.fetchrow(_BY_ID, account_id)
-        return None if row is None else _account(row)
+        return None if row is None else account_from_row(row)
 
     async def get_many(self, account_ids: Sequence[uuid.UUID]) -> list[Account]:
-        return [_account(row) for row in await self._pool.fetch(_BY_IDS, [str(i) for i in account_ids])]
-
-
-def _account(row: asyncpg.Record) -> Account:
-    return Account(
-        id=row["id"],
-        email=row["email"],
-        password_hash=row["password_hash"],
-        role=Role(row["role"]),
-        is_active=row["is_active"],
-        token_version=row["token_version"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
+        rows = await self._pool.fetch(_BY_IDS, [str(i) for i in account_ids])
+        return [account_from_row(row) for row in rows]
 
 
 class DatabaseAccountStates:

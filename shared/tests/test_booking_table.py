@@ -4,6 +4,7 @@ back exactly, the status check names the statuses the product allows, and rows a
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -128,6 +129,23 @@ async def test_a_lookup_of_the_products_own_finds_its_booking(pool: asyncpg.Pool
         await rows.add(trip)
         assert await rows.first(by_status.sql, *by_status.args(status="issued")) == trip
         assert await rows.first(*bound(sa.select(bookings).where(bookings.c.reference == "none"))) is None
+
+
+async def test_a_row_read_for_update_waits_for_the_transaction_that_locked_it(pool: asyncpg.Pool) -> None:
+    trip = Trip("B7", BookingStatus.HELD, (LineItem("Adult fare", 1, Decimal("44200.00")),))
+    async with pool.acquire() as connection:
+        await BookingRows(connection, bookings, to_row, from_row).add(trip)
+
+    async def lock_it() -> Trip | None:
+        async with pool.acquire() as connection, connection.transaction():
+            return await BookingRows(connection, bookings, to_row, from_row).get("B7", for_update=True)
+
+    async with pool.acquire() as connection, connection.transaction():
+        assert await BookingRows(connection, bookings, to_row, from_row).get("B7", for_update=True) == trip
+        waiting = asyncio.create_task(lock_it())
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # issue and cancel of one booking are serialised
+    assert await asyncio.wait_for(waiting, timeout=5) == trip
 
 
 async def test_a_status_the_product_does_not_allow_is_refused_by_the_table(pool: asyncpg.Pool) -> None:

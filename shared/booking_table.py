@@ -1,6 +1,7 @@
 """The bookings table's side of the booking contract, for every product's adapters/db.py: the
-status check the contract's statuses allow, the JSON a quote's lines and the documents are kept
-as, and the rows of bookings keyed by our reference (add, read with or without a row lock, save).
+JSON a quote's lines and the documents are kept as, and the rows of bookings keyed by our
+reference (add, read with or without a row lock, save). The status check the contract's statuses
+allow is part of the table's shape (shared/schema.py's status_check), which the migrations use.
 
 Each product keeps its own table (its product columns, its migrations); what is here is how every
 one of them stores the contract's parts. Repositories never commit: the unit of work does.
@@ -10,26 +11,18 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import asyncpg
-from sqlalchemy import JSON, CheckConstraint, Table, bindparam, select, update
-from sqlalchemy.engine import RowMapping
 
-from shared.booking_lifecycle import BookingStatus, Document, LineItem
-from shared.db import AsyncpgStatement
+from shared.booking_lifecycle import Document, LineItem
+from shared.db import Statement
 from shared.money import money_string
 
-Row = RowMapping | dict[str, Any]
+Row = Mapping[str, Any]
 ProductBooking = TypeVar("ProductBooking")
-
-
-def status_check(statuses: Iterable[BookingStatus] = BookingStatus) -> CheckConstraint:
-    """`status IN (…)` over the statuses the product's bookings can take (named status_known)."""
-    values = tuple(status.value for status in statuses)
-    return CheckConstraint(f"status IN {values!r}", name="status_known")
 
 
 def line_items_to_json(items: Iterable[LineItem]) -> list[dict[str, Any]]:
@@ -59,52 +52,48 @@ def money_or_none(value: Any) -> Decimal | None:
     return Decimal(value) if value is not None else None
 
 
-def _json_columns(table: Table) -> frozenset[str]:
-    return frozenset(c.name for c in table.c if isinstance(c.type, JSON))
+@functools.cache
+def _insert(table: str, columns: tuple[str, ...]) -> Statement:
+    names, values = ", ".join(columns), ", ".join(f":{c}" for c in columns)
+    return Statement(f"INSERT INTO {table} ({names}) VALUES ({values})")  # noqa: S608
 
 
 @functools.cache
-def _insert(table: Table, columns: tuple[str, ...]) -> AsyncpgStatement:
-    return AsyncpgStatement(table.insert().values({name: bindparam(name) for name in columns}))
-
-
-@functools.cache
-def _update(table: Table, columns: tuple[str, ...]) -> AsyncpgStatement:
+def _update(table: str, columns: tuple[str, ...]) -> Statement:
     """The row's other columns are what the UPDATE sets; its reference is the key."""
-    return AsyncpgStatement(
-        update(table)
-        .where(table.c.reference == bindparam("key_reference"))
-        .values({name: bindparam(name) for name in columns if name not in ("reference", "key_reference")})
-    )
+    assignments = ", ".join(f"{c} = :{c}" for c in columns if c not in ("reference", "key_reference"))
+    return Statement(f"UPDATE {table} SET {assignments} WHERE reference = :key_reference")  # noqa: S608
 
 
 @functools.cache
-def _by_reference(table: Table, for_update: bool) -> str:
-    statement = select(table).where(table.c.reference == bindparam("reference"))
-    return AsyncpgStatement(statement.with_for_update() if for_update else statement).sql
+def _by_reference(table: str, for_update: bool) -> str:
+    return f"SELECT * FROM {table} WHERE reference = $1" + (" FOR UPDATE" if for_update else "")  # noqa: S608
 
 
 class BookingRows(Generic[ProductBooking]):
     """A product's bookings table, keyed by `reference`, through the product's own row codec,
     straight on the unit of work's asyncpg connection (shared.db.AsyncpgUnitOfWork). Statements
-    are compiled once per table and set of columns; JSON columns go as JSON text and come back as
-    text (asyncpg's own codec), encoded and decoded here, so the codecs see what they always saw."""
+    are written once per table and set of columns; `json_columns` (the table's JSON and JSONB
+    columns) go as JSON text and come back as text (asyncpg's own codec), encoded and decoded
+    here, so the codecs see what they always saw."""
 
     def __init__(
         self,
         connection: asyncpg.Connection,
-        table: Table,
+        table: str,
         to_row: Callable[[ProductBooking], dict[str, Any]],
         from_row: Callable[[Row], ProductBooking],
+        *,
+        json_columns: Iterable[str],
     ) -> None:
         self._connection = connection
         self._table = table
-        self._json = _json_columns(table)
+        self._json = frozenset(json_columns)
         self._to_row = to_row
         self._from_row = from_row
 
     def _values(self, row: dict[str, Any]) -> dict[str, Any]:
-        # None too, as SQLAlchemy's JSON type writes it: JSON `null`, not SQL NULL.
+        # None too, as JSON `null`, not SQL NULL (as the rows were always written).
         return {name: json.dumps(v) if name in self._json else v for name, v in row.items()}
 
     def _booking(self, record: asyncpg.Record | None) -> ProductBooking | None:
@@ -129,7 +118,7 @@ class BookingRows(Generic[ProductBooking]):
 
     async def first(self, sql: str, *args: Any) -> ProductBooking | None:
         """The booking of the first row `sql` finds (a statement over the table's columns, from
-        shared.db's AsyncpgStatement or `bound`)."""
+        a shared.db.Statement's, or built with shared.db.Parameters)."""
         return self._booking(await self._connection.fetchrow(sql, *args))
 
     async def save(self, booking: ProductBooking) -> None:

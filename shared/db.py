@@ -1,40 +1,32 @@
 """Every service's database, straight on asyncpg: its one pool (`create_asyncpg_pool`, built in
 the lifespan), the one-statement reads on it (`ReadPool`), the unit of work that rolls back unless
-the use case commits (`AsyncpgUnitOfWork`), and Core statements compiled once to run on it
-(`AsyncpgStatement`; `bound` for a statement built per call). The tables stay SQLAlchemy Core, which
-the migrations use; SQLAlchemy's asyncio engine and session (and with them its ORM, ~7 MiB of RSS
-in every process) are not imported: through them each statement cost several times the CPU."""
+the use case commits (`AsyncpgUnitOfWork`), and the SQL they send: `Statement` (named parameters,
+turned into asyncpg's `$n` once) for a fixed statement, `Parameters` for one built per call.
+
+No SQLAlchemy at run time. Its Core declares the tables, which the migrations and the tests use
+(each service's adapters/tables.py, shared/schema.py), but a service process never imports it:
+importing SQLAlchemy and its asyncpg dialect costs ~14 MiB of RSS in every process, for statements
+that are plain SQL once written."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import TracebackType
-from typing import Any, Self, cast
+from typing import Any, Self
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
-from sqlalchemy import ARRAY, ColumnElement, Text, any_, bindparam, make_url
-from sqlalchemy import cast as sql_cast
-from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.expression import ClauseElement
-from sqlalchemy.types import JSON, TypeEngine
 
 from shared.settings import DatabaseSettings
 
-# Constraint and index names every service's tables and migrations use, so that a migration can
-# name what it drops (ck_bookings_status_known, uq_bookings_idempotency_key, …).
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+
+class DatabaseBusy(Exception):
+    """No pooled connection came free in time: the service answers 503 database-unavailable
+    (shared/errors.py), as for a database refusing connections."""
 
 
 _read_logger = logging.getLogger("shared.db.read")
@@ -106,7 +98,7 @@ class ReadPool:
         try:
             connection = await self._pool.acquire(timeout=self._acquire_timeout)
         except TimeoutError as exc:
-            raise PoolTimeoutError("no pooled read connection came free in time") from exc
+            raise DatabaseBusy("no pooled read connection came free in time") from exc
         try:
             if one:
                 row = await connection.fetchrow(query, *args)
@@ -140,16 +132,35 @@ async def _no_reset(connection: asyncpg.Connection) -> None:
     a transaction left open, without a round trip otherwise)."""
 
 
+def connect_arguments(url: str) -> dict[str, Any]:
+    """asyncpg's arguments for a database URL as the services and their migrations take it
+    (`postgresql://`, `postgresql+asyncpg://`, …; settings.to_asyncpg_url): the DSN asyncpg parses
+    itself (host, port, a socket folder as `?host=/path`, sslmode, …), with the two query
+    arguments SQLAlchemy's asyncpg dialect also reads taken out and handed over as asyncpg's
+    own, so that one URL means the same to a service and to its migrations: `ssl` (`require`,
+    `verify-full`, …) and `prepared_statement_cache_size` (asyncpg's `statement_cache_size`)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.split("+", 1)[0]
+    if scheme not in ("postgresql", "postgres"):
+        raise ValueError(f"not a PostgreSQL URL: {parts.scheme}://…")
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    arguments: dict[str, Any] = {}
+    kept = []
+    for name, value in query:
+        if name == "ssl":
+            arguments["ssl"] = value
+        elif name == "prepared_statement_cache_size":
+            arguments["statement_cache_size"] = int(value)
+        else:
+            kept.append((name, value))
+    arguments["dsn"] = urlunsplit(("postgresql", parts.netloc, parts.path, urlencode(kept), ""))
+    return arguments
+
+
 async def create_asyncpg_pool(settings: DatabaseSettings) -> asyncpg.Pool:
-    """A plain asyncpg pool on `settings`' database: the same URL, read by SQLAlchemy's own
-    asyncpg dialect, so that host, socket folder, TLS and every other parameter mean what they
-    mean to SQLAlchemy (and to the migrations). No connection is opened before the first use, nothing is sent
-    when one goes back (asyncpg's own reset is a round trip: `RESET ALL`, `UNLISTEN *`, …), and
-    DATABASE_ECHO logs each statement."""
-    dialect = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
-    _, connect_args = dialect.create_connect_args(make_url(settings.async_url))  # type: ignore[no-untyped-call]
-    if "prepared_statement_cache_size" in connect_args:
-        connect_args["statement_cache_size"] = connect_args.pop("prepared_statement_cache_size")
+    """A plain asyncpg pool on `settings`' database (its URL read by `connect_arguments`). No
+    connection is opened before the first use, nothing is sent when one goes back (asyncpg's own
+    reset is a round trip: `RESET ALL`, `UNLISTEN *`, …), and DATABASE_ECHO logs each statement."""
     return await asyncpg.create_pool(
         min_size=0,
         max_size=settings.pool_size,
@@ -159,7 +170,7 @@ async def create_asyncpg_pool(settings: DatabaseSettings) -> asyncpg.Pool:
         max_inactive_connection_lifetime=IDLE_CONNECTION_SECONDS,
         reset=_no_reset,
         init=_log_statements if settings.echo else None,
-        **connect_args,
+        **connect_arguments(settings.url),
     )
 
 
@@ -174,63 +185,75 @@ async def _log_statements(connection: asyncpg.Connection) -> None:
     connection.add_query_logger(lambda record: _read_logger.info("%s %r", record.query, record.args))
 
 
-_ASYNCPG_DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+# A named parameter: `:name`, not the second colon of a `::type` cast, nor a colon inside a word
+# or number (`'12:30'`).
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
-class AsyncpgStatement:
-    """A Core statement compiled once into the SQL SQLAlchemy's asyncpg dialect sends for it
-    (`$n` parameters, their casts), to run straight on a plain asyncpg connection:
-    `connection.fetch(s.sql, *s.args(name=value, …))`. The statement's own literals (a `+ 1`)
-    keep their compiled values."""
+class Statement:
+    """One SQL statement written with named parameters (`WHERE order_id = :order_id`), turned
+    once into asyncpg's positional form: `connection.fetch(s.sql, *s.args(order_id=…))`. A name
+    used twice is one parameter. A `::type` cast is left alone; write no `:word` inside a quoted
+    literal.
 
-    def __init__(self, statement: ClauseElement) -> None:
-        compiled = cast(SQLCompiler, statement.compile(dialect=_ASYNCPG_DIALECT))
-        self.sql = str(compiled)
-        self.names = tuple(compiled.positiontup or ())
-        # asyncpg's own codec takes a JSON or JSONB parameter as JSON text: the caller encodes these.
-        self.json_names = frozenset(
-            name for name in self.names if isinstance(compiled.binds[name].type, JSON)
-        )
-        # Only the statement's own values: a parameter left out of `args` is an error, not a NULL.
-        self._fixed = {name: value for name, value in compiled.params.items() if value is not None}
+    The conventions every statement here follows:
+    - JSON and JSONB go as JSON text both ways (asyncpg's own codec): the caller `json.dumps` a
+      value (None too, as JSON `null`) and `json.loads` what it reads.
+    - A list is one `text[]` parameter, cast by the server: `id = ANY(:ids::text[]::uuid[])`,
+      `status = ANY(:statuses::text[])`, given Python strings (a UUID as `str(uuid)`). asyncpg
+      knows `text[]` without asking; any other array parameter (`uuid[]`, `varchar[]`) makes each
+      new connection introspect its type first: four more round trips and a recursive catalog
+      query of some milliseconds of the server's CPU, paid again by every connection a pool opens
+      after an idle spell.
+    - A parameter whose type the server cannot infer from where it stands (`:x IS NULL`, a bare
+      select list) is cast: `CAST(:since AS timestamptz)`.
+    - Only the code's own names (tables, columns) are ever put into SQL text; a request's values
+      go as parameters. That is why ruff's S608 is silenced on the statements that name a table
+      they are given."""
+
+    __slots__ = ("names", "sql")
+
+    def __init__(self, sql: str) -> None:
+        names: list[str] = []
+
+        def positional(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in names:
+                names.append(name)
+            return f"${names.index(name) + 1}"
+
+        self.sql = _NAMED.sub(positional, sql)
+        self.names = tuple(names)
 
     def args(self, **values: Any) -> list[Any]:
-        """The parameters in `$n` order: each named one from `values`, the literals as compiled."""
-        return [values[name] if name in values else self._fixed[name] for name in self.names]
+        """The parameters in `$n` order; a name left out is an error (KeyError), not a NULL."""
+        return [values[name] for name in self.names]
+
+    def __repr__(self) -> str:
+        return f"Statement({self.sql!r})"
 
 
-def bound(statement: ClauseElement) -> tuple[Any, ...]:
-    """A Core statement built for one call, its values in it (a list's filters, an IN list), as
-    the SQL followed by its arguments, to run it with on asyncpg: `connection.fetch(*bound(s))`.
-    JSON values go as JSON text, as asyncpg's own codec takes them (None too, as JSON `null`, as
-    SQLAlchemy's JSON type writes it; `sqlalchemy.null()` is SQL NULL). A statement run on every
-    request is compiled once instead (AsyncpgStatement): compiling costs more than running it."""
-    compiled = cast(
-        SQLCompiler, statement.compile(dialect=_ASYNCPG_DIALECT, compile_kwargs={"render_postcompile": True})
-    )
-    params = compiled.params
-    json_names = {name for name, bind in compiled.binds.items() if isinstance(bind.type, JSON)}
-    args = [
-        json.dumps(params[name]) if name in json_names else params[name]
-        for name in compiled.positiontup or ()
-    ]
-    return (str(compiled), *args)
+class Parameters:
+    """The arguments of a statement built per call (a list's optional filters): each value added
+    answers the `$n` that stands for it in the SQL being built.
 
+        params = Parameters()
+        where = ["role = " + params.add(role)] if role else []
+        rows = await connection.fetch(f"SELECT … WHERE {' AND '.join(where) or 'true'}", *params)
+    """
 
-def any_of(
-    name: str, element: TypeEngine[Any] | None = None, values: list[str] | None = None
-) -> ColumnElement[Any]:
-    """`= ANY(<array parameter name>)`, one statement for a list of any length, its values sent as
-    `text[]` (Python strings: a UUID as `str(uuid)`) and cast by the server to `element[]` when
-    given (`Uuid()`; a text or varchar column compares with text as it is). `values`, if given,
-    are the statement's own (compiled in as its arguments' default).
+    def __init__(self) -> None:
+        self.values: list[Any] = []
 
-    asyncpg knows `text[]` without asking; any other array parameter (`uuid[]`, `varchar[]`)
-    makes each new connection introspect its type first: four more round trips and a recursive
-    catalog query of some milliseconds of the server's CPU, paid again by every connection a pool
-    opens after an idle spell (a burst's first statements, a relay's first mark)."""
-    array = bindparam(name, values, type_=ARRAY(Text()))
-    return any_(sql_cast(array, ARRAY(element)) if element is not None else array)
+    def add(self, value: Any) -> str:
+        self.values.append(value)
+        return f"${len(self.values)}"
+
+    def __iter__(self) -> Any:
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
 
 
 @asynccontextmanager
@@ -240,7 +263,7 @@ async def pooled_connection(pool: asyncpg.Pool, acquire_timeout: float) -> Async
     try:
         connection = await pool.acquire(timeout=acquire_timeout)
     except TimeoutError as exc:
-        raise PoolTimeoutError("no pooled connection came free in time") from exc
+        raise DatabaseBusy("no pooled connection came free in time") from exc
     try:
         yield connection
     finally:
@@ -278,7 +301,7 @@ class AsyncpgUnitOfWork:
             try:
                 connection = await self._pool.acquire(timeout=self._acquire_timeout)
             except TimeoutError as exc:
-                raise PoolTimeoutError("no pooled connection came free in time") from exc
+                raise DatabaseBusy("no pooled connection came free in time") from exc
             transaction = connection.transaction()
             try:
                 await transaction.start()

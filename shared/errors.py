@@ -147,11 +147,11 @@ def slug_for_status(status: int) -> str:
 
 # What a service's database says when it cannot take one more connection: the request did
 # nothing, and a retry in a moment may well succeed (503, not 500). Matched by name,
-# so that services without a database never import SQLAlchemy or asyncpg for it.
+# so that services without a database never import asyncpg for it.
 _UNAVAILABLE = {
     ("asyncpg.exceptions", "TooManyConnectionsError"),
     ("asyncpg.exceptions", "CannotConnectNowError"),
-    ("sqlalchemy.exc", "TimeoutError"),  # no pooled connection came free in time
+    ("shared.db", "DatabaseBusy"),  # no pooled connection came free in time
 }
 
 

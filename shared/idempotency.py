@@ -47,11 +47,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 import asyncpg
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from shared.db import AsyncpgStatement, pooled_connection
+from shared.db import Statement, pooled_connection
 
 if TYPE_CHECKING:  # only the type
     from shared.settings import IdempotencySettings
@@ -60,23 +57,6 @@ logger = logging.getLogger("tiketq.idempotency")
 
 FIRST_POLL_SECONDS = 0.02
 LONGEST_POLL_SECONDS = 0.25
-
-
-def idempotency_table(metadata: sa.MetaData, name: str = "idempotency_keys") -> sa.Table:
-    """The key rows' shape. `status_code` is null while the first request runs; `created_at` is
-    when its current owner started (indexed: purges and take-overs look rows up by age)."""
-    return sa.Table(
-        name,
-        metadata,
-        sa.Column("scope", sa.Text, primary_key=True),
-        sa.Column("key", sa.Text, primary_key=True),
-        sa.Column("fingerprint", sa.Text, nullable=False),
-        sa.Column("status_code", sa.Integer, nullable=True),
-        sa.Column("response", JSONB, nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Index(f"ix_{name}_created_at", "created_at"),
-    )
 
 
 def _plain(value: object) -> str:
@@ -127,8 +107,8 @@ class _Owned:
 
 class IdempotencyStore:
     """The key rows' statements run straight on a plain asyncpg pool (shared.db
-    .create_asyncpg_pool), compiled once from the table: through SQLAlchemy's session each cost
-    several times the CPU. Each statement commits on its own: no BEGIN and COMMIT round trips
+    .create_asyncpg_pool), on the table named `table` (its shape: shared/schema.py's
+    idempotency_table). Each statement commits on its own: no BEGIN and COMMIT round trips
     around it. None needs a transaction: each is atomic by itself (an insert on conflict, a read,
     an update or delete guarded by its WHERE), and at READ COMMITTED a transaction would not make
     a later statement see less than the latest commit anyway."""
@@ -136,7 +116,7 @@ class IdempotencyStore:
     def __init__(
         self,
         pool: asyncpg.Pool,
-        table: sa.Table,
+        table: str,
         *,
         abandoned_after_seconds: float = 120.0,
         wait_seconds: float = 30.0,
@@ -148,64 +128,41 @@ class IdempotencyStore:
         self._abandoned_after = timedelta(seconds=abandoned_after_seconds)
         self._wait_seconds = wait_seconds
         self._retention = retention
-        c = table.c
-        self._insert = AsyncpgStatement(
-            pg_insert(table)
-            .values(
-                scope=sa.bindparam("new_scope"),
-                key=sa.bindparam("new_key"),
-                fingerprint=sa.bindparam("print"),
-            )
-            .on_conflict_do_nothing(index_elements=[c.scope, c.key])
-            .returning(c.created_at)
+        self._insert = Statement(
+            f"""
+            INSERT INTO {table} (scope, key, fingerprint) VALUES (:new_scope, :new_key, :print)
+            ON CONFLICT (scope, key) DO NOTHING
+            RETURNING created_at
+            """  # noqa: S608
         )
-        self._look = AsyncpgStatement(
-            sa.select(c.fingerprint, c.status_code, c.response).where(
-                c.scope == sa.bindparam("scope"), c.key == sa.bindparam("key")
-            )
+        self._look = Statement(
+            f"SELECT fingerprint, status_code, response FROM {table} WHERE scope = :scope AND key = :key"  # noqa: S608
         )
         # Unfinished for too long: its process died. Exactly one waiter wins this UPDATE.
-        self._take_over = AsyncpgStatement(
-            sa.update(table)
-            .where(
-                c.scope == sa.bindparam("scope"),
-                c.key == sa.bindparam("key"),
-                c.status_code.is_(None),
-                c.created_at < sa.func.now() - sa.bindparam("abandoned_after", type_=sa.Interval),
-            )
-            .values(created_at=sa.func.now())
-            .returning(c.created_at)
+        self._take_over = Statement(
+            f"""
+            UPDATE {table} SET created_at = now()
+            WHERE scope = :scope AND key = :key AND status_code IS NULL
+              AND created_at < now() - CAST(:abandoned_after AS interval)
+            RETURNING created_at
+            """  # noqa: S608
         )
         # The row as we claimed it, still unanswered: nobody took it over meanwhile.
-        owned = (
-            (c.scope == sa.bindparam("owned_scope"))
-            & (c.key == sa.bindparam("owned_key"))
-            & (c.created_at == sa.bindparam("token"))
-            & c.status_code.is_(None)
+        owned = "scope = :owned_scope AND key = :owned_key AND created_at = :token AND status_code IS NULL"
+        self._forget = Statement(f"DELETE FROM {table} WHERE {owned}")  # noqa: S608
+        self._answer = Statement(
+            f"UPDATE {table} SET status_code = :status, response = :body, finished_at = now() WHERE {owned}"  # noqa: S608
         )
-        self._forget = AsyncpgStatement(sa.delete(table).where(owned))
-        self._answer = AsyncpgStatement(
-            sa.update(table)
-            .where(owned)
-            .values(
-                status_code=sa.bindparam("status"), response=sa.bindparam("body"), finished_at=sa.func.now()
-            )
-        )
-        self._purge = AsyncpgStatement(
-            sa.delete(table).where(
-                sa.or_(
-                    c.status_code.is_not(None)
-                    & (c.created_at < sa.func.now() - sa.bindparam("retention", type_=sa.Interval)),
-                    c.status_code.is_(None)
-                    & (c.created_at < sa.func.now() - sa.bindparam("abandoned_after", type_=sa.Interval)),
-                )
-            )
+        self._purge = Statement(
+            f"""
+            DELETE FROM {table}
+            WHERE status_code IS NOT NULL AND created_at < now() - CAST(:retention AS interval)
+               OR status_code IS NULL AND created_at < now() - CAST(:abandoned_after AS interval)
+            """  # noqa: S608
         )
 
     @classmethod
-    def configured(
-        cls, pool: asyncpg.Pool, table: sa.Table, settings: IdempotencySettings
-    ) -> IdempotencyStore:
+    def configured(cls, pool: asyncpg.Pool, table: str, settings: IdempotencySettings) -> IdempotencyStore:
         """The store as the service's IDEMPOTENCY_* settings say."""
         return cls(
             pool,

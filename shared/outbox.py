@@ -20,69 +20,31 @@ from typing import Any
 
 import asyncpg
 import httpx
-from sqlalchemy import (
-    JSON,
-    Column,
-    DateTime,
-    Integer,
-    Interval,
-    MetaData,
-    Select,
-    String,
-    Table,
-    Text,
-    Uuid,
-    bindparam,
-    delete,
-    func,
-    select,
-    update,
-)
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from shared import signing
-from shared.db import (
-    AsyncpgStatement,
-    AsyncpgUnitOfWork,
-    any_of,
-    close_idle_pooled_connection,
-    pooled_connection,
-)
+from shared.db import AsyncpgUnitOfWork, Statement, close_idle_pooled_connection, pooled_connection
 from shared.idempotency import purge_expired_forever
 from shared.idle_backoff import IdleBackoff, Look
 
 logger = logging.getLogger("shared.outbox")
 
 
-def outbox_table(metadata: MetaData, name: str = "outbox") -> Table:
-    """The outbox's shape; a service may keep a second one (say, a local work queue) by name."""
-    return Table(
-        name,
-        metadata,
-        Column("id", Uuid, primary_key=True),
-        Column("topic", String(100), nullable=False),
-        Column("payload", JSON().with_variant(JSONB(), "postgresql"), nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Column("attempts", Integer, nullable=False, server_default="0"),
-        Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Column("delivered_at", DateTime(timezone=True), nullable=True),
-        Column("last_error", Text, nullable=True),
-    )
+# An outbox table's shape is shared/schema.py's outbox_table; the SQL here names the table it runs on.
 
 
-def due_rows(table: Table) -> Select[Any]:
+def due_rows(table: str) -> Statement:
     """A relay pass's claim: the oldest due rows, at most `batch`, locked (SKIP LOCKED: another
     pass or replica leaves them alone). Each service's migrations give such a table a partial
     index WHERE delivered_at IS NULL, so that the claim reads the rows still to deliver, not the
     delivered ones the retention has yet to purge."""
-    t = table
-    return (
-        select(t.c.id, t.c.topic, t.c.payload, t.c.created_at, t.c.attempts)
-        .where(t.c.delivered_at.is_(None), t.c.next_attempt_at <= func.now())
-        .order_by(t.c.created_at)
-        .limit(bindparam("batch"))
-        .with_for_update(skip_locked=True)
+    return Statement(
+        f"""
+        SELECT id, topic, payload, created_at, attempts FROM {table}
+        WHERE delivered_at IS NULL AND next_attempt_at <= now()
+        ORDER BY created_at
+        LIMIT :batch
+        FOR UPDATE SKIP LOCKED
+        """  # noqa: S608
     )
 
 
@@ -103,7 +65,7 @@ class OutboxEvent:
 
 
 async def add_event_on_connection(
-    connection: asyncpg.Connection, table: Table, topic: str, payload: dict[str, Any]
+    connection: asyncpg.Connection, table: str, topic: str, payload: dict[str, Any]
 ) -> uuid.UUID:
     """Inserts an event into the connection's transaction (a shared.db.AsyncpgUnitOfWork's):
     nothing is sent until that transaction commits."""
@@ -113,7 +75,7 @@ async def add_event_on_connection(
 
 
 async def add_event_once_on_connection(
-    connection: asyncpg.Connection, table: Table, topic: str, payload: dict[str, Any], event_id: uuid.UUID
+    connection: asyncpg.Connection, table: str, topic: str, payload: dict[str, Any], event_id: uuid.UUID
 ) -> bool:
     """Inserts under an id the caller derives from the fact itself (say, uuid5 of a notification's
     order and status), so that the same fact observed twice becomes one event. False if it exists."""
@@ -122,17 +84,11 @@ async def add_event_once_on_connection(
 
 
 @functools.cache
-def _event_insert(table: Table, *, once: bool) -> str:
-    """The outbox INSERT (`$1` id, `$2` topic, `$3` the payload as JSON text: asyncpg's own JSONB
-    codec) as SQLAlchemy's asyncpg dialect renders it, compiled once per table."""
-    insert = pg_insert(table).values(
-        id=bindparam("id"), topic=bindparam("topic"), payload=bindparam("payload")
-    )
-    if once:
-        return AsyncpgStatement(
-            insert.on_conflict_do_nothing(index_elements=[table.c.id]).returning(table.c.id)
-        ).sql
-    return AsyncpgStatement(insert).sql
+def _event_insert(table: str, *, once: bool) -> str:
+    """The outbox INSERT: `$1` id, `$2` topic, `$3` the payload as JSON text (asyncpg's own JSONB
+    codec); `once` returns the id, or nothing when an event of that id exists."""
+    insert = f"INSERT INTO {table} (id, topic, payload) VALUES ($1, $2, $3)"  # noqa: S608
+    return f"{insert} ON CONFLICT (id) DO NOTHING RETURNING id" if once else insert
 
 
 Deliver = Callable[[OutboxEvent], Awaitable[None]]
@@ -144,8 +100,7 @@ class OutboxRelay:
     A pass claims due rows (`FOR UPDATE SKIP LOCKED`, so passes and relay instances never deliver
     the same row at once), delivers them while holding their locks, and marks them in the same
     transaction; a failed delivery is retried later, backing off. Its statements run straight on
-    a plain asyncpg pool (shared.db.create_asyncpg_pool), compiled once from the table: through
-    SQLAlchemy's session each cost several times the CPU.
+    a plain asyncpg pool (shared.db.create_asyncpg_pool), written once for the relay's table.
 
     With `concurrency` 1 a pass delivers its rows one after another and the next pass starts when
     it ends. With more, up to that many rows are delivered at once, and a wake-up starts another
@@ -170,7 +125,7 @@ class OutboxRelay:
     def __init__(
         self,
         pool: asyncpg.Pool,
-        table: Table,
+        table: str,
         deliver: Deliver,
         *,
         poll_interval: float = 1.0,
@@ -197,29 +152,25 @@ class OutboxRelay:
         self._slots = asyncio.Semaphore(self._concurrency)
         # Per subject, the end of the last claimed turn: the next turn waits for it.
         self._tails: dict[str, asyncio.Future[None]] = {}
-        # Each pass's statements, compiled once.
-        t = table
-        self._due = AsyncpgStatement(due_rows(t))
-        self._mark_delivered = AsyncpgStatement(
-            update(t)
-            .where(t.c.id == any_of("delivered", Uuid()))
-            .values(delivered_at=func.now(), attempts=t.c.attempts + 1)
+        # Each pass's statements, on this relay's table.
+        self._due = due_rows(table)
+        self._mark_delivered = Statement(
+            f"""
+            UPDATE {table} SET attempts = attempts + 1, delivered_at = now()
+            WHERE id = ANY(:delivered::text[]::uuid[])
+            """  # noqa: S608
         )
-        self._mark_failed = AsyncpgStatement(
-            update(t)
-            .where(t.c.id == bindparam("failed"))
-            .values(
-                attempts=bindparam("attempts"),
-                next_attempt_at=bindparam("next_attempt_at"),
-                last_error=bindparam("last_error"),
-            )
+        self._mark_failed = Statement(
+            f"""
+            UPDATE {table}
+            SET attempts = :attempts, next_attempt_at = :next_attempt_at, last_error = :last_error
+            WHERE id = :failed
+            """  # noqa: S608
         )
         # Read after a pass that delivered nothing: when the next retry comes due (any row not
         # delivered yet, locked by another pass or not), in the database's time as `_due` is.
-        self._next_due_in = AsyncpgStatement(
-            select(func.extract("epoch", func.min(t.c.next_attempt_at) - func.now())).where(
-                t.c.delivered_at.is_(None)
-            )
+        self._next_due_in = Statement(
+            f"SELECT EXTRACT(epoch FROM min(next_attempt_at) - now()) FROM {table} WHERE delivered_at IS NULL"  # noqa: S608
         )
 
     def wake(self) -> None:
@@ -419,7 +370,7 @@ class OutboxRetention:
     def __init__(
         self,
         pool: asyncpg.Pool,
-        tables: Sequence[Table],
+        tables: Sequence[str],
         retention: timedelta,
         *,
         batch_size: int = BATCH_SIZE,
@@ -444,7 +395,7 @@ class OutboxRetention:
                     break
         return purged
 
-    async def _purge_batch(self, table: Table) -> int:
+    async def _purge_batch(self, table: str) -> int:
         async with pooled_connection(self._pool, self._acquire_timeout) as connection:
             status = await connection.execute(_purge(table), self._retention, self._batch_size)
         return int(status.rsplit(" ", 1)[-1])  # "DELETE n"
@@ -456,22 +407,17 @@ class OutboxRetention:
 
 
 @functools.cache
-def _purge(t: Table) -> str:
+def _purge(table: str) -> str:
     """One batch of a table's purge: `$1` the retention (an interval), `$2` the batch size."""
-    expired = (
-        select(t.c.id)
-        .where(
-            t.c.delivered_at.is_not(None),
-            t.c.delivered_at < func.now() - bindparam("retention", type_=Interval()),
+    return f"""
+        DELETE FROM {table} WHERE id IN (
+            SELECT id FROM {table}
+            WHERE delivered_at IS NOT NULL AND delivered_at < now() - $1::interval
+            ORDER BY delivered_at
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
         )
-        .order_by(t.c.delivered_at)
-        .limit(bindparam("batch"))
-        .with_for_update(skip_locked=True)
-    )
-    statement = AsyncpgStatement(delete(t).where(t.c.id.in_(expired)))
-    if statement.names != ("retention", "batch"):
-        raise AssertionError(f"unexpected parameters {statement.names}")
-    return statement.sql
+        """  # noqa: S608
 
 
 class SignedWebhookDelivery:

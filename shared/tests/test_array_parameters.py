@@ -1,6 +1,7 @@
-"""shared.db.any_of: `= ANY(<list>)` sent as text[] and cast by the server, so that a connection's
-first statement with a list runs alone: no type introspection first (asyncpg asks the catalog
-about every array type but text[], once per connection, with a recursive query)."""
+"""A list as shared.db.Statement writes it, `= ANY(:ids::text[]::uuid[])`: sent as text[] and
+cast by the server, so that a connection's first statement with a list runs alone, with no type
+introspection first (asyncpg asks the catalog about every array type but text[], once per
+connection, with a recursive query)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import asyncpg
 import pytest
 import sqlalchemy as sa
 
-from shared.db import AsyncpgStatement, any_of
+from shared.db import Statement
 from shared.settings import to_asyncpg_url
 from testkit.postgres import asyncpg_pool, sessions_with_tables
 
@@ -47,21 +48,21 @@ async def _statements_sent(pool: asyncpg.Pool, sql: str, *args: object) -> tuple
 
 
 async def test_a_list_of_uuids_is_one_statement_on_a_new_connection(pool: asyncpg.Pool) -> None:
-    statement = AsyncpgStatement(sa.select(rows.c.id).where(rows.c.id == any_of("ids", sa.Uuid())))
+    statement = Statement("SELECT id FROM rows WHERE id = ANY(:ids::text[]::uuid[])")
     sent, found = await _statements_sent(pool, statement.sql, *statement.args(ids=[str(i) for i in IDS[:3]]))
     assert found == set(IDS[:3])
     assert sent == [statement.sql]
 
 
-async def test_a_list_of_statuses_with_its_own_values_is_one_statement(pool: asyncpg.Pool) -> None:
-    statement = AsyncpgStatement(sa.select(rows.c.id).where(rows.c.status == any_of("open", values=["paid"])))
-    sent, found = await _statements_sent(pool, statement.sql, *statement.args())
+async def test_a_list_of_statuses_is_one_statement(pool: asyncpg.Pool) -> None:
+    statement = Statement("SELECT id FROM rows WHERE status = ANY(:open::text[])")
+    sent, found = await _statements_sent(pool, statement.sql, *statement.args(open=["paid"]))
     assert found == {IDS[1], IDS[3]}
     assert sent == [statement.sql]
 
 
 async def test_a_uuid_array_parameter_would_ask_the_catalog_first(pool: asyncpg.Pool) -> None:
-    """Why any_of exists: the same list as uuid[] costs the new connection its introspection."""
+    """Why lists go as text[]: the same list as uuid[] costs the new connection its introspection."""
     sent, found = await _statements_sent(pool, "SELECT id FROM rows WHERE id = ANY($1::uuid[])", IDS[:2])
     assert found == set(IDS[:2])
     assert len(sent) > 1

@@ -11,9 +11,8 @@ from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from shared.db import AsyncpgUnitOfWork
+from shared.db import AsyncpgUnitOfWork, DatabaseBusy
 
 
 class Notes(AsyncpgUnitOfWork):
@@ -74,7 +73,7 @@ async def test_a_connection_the_server_closed_in_the_pool_is_replaced(pool: asyn
 
 async def test_no_connection_free_in_time_is_the_pool_timeout(pool: asyncpg.Pool) -> None:
     async with pool.acquire():
-        with pytest.raises(PoolTimeoutError):
+        with pytest.raises(DatabaseBusy):
             async with Notes(pool, acquire_timeout=0.1):
                 pass
 

@@ -28,7 +28,8 @@ from shared.booking_api import (
 )
 from shared.booking_lifecycle import BookingStatus, ContractBooking, Customer, Document, LineItem, Quote
 from shared.errors import ProblemSpec
-from shared.idempotency import IdempotencyStore, Replay, idempotency_table
+from shared.idempotency import IdempotencyStore, Replay
+from shared.schema import idempotency_table
 from shared.service_app import create_service_app
 from shared.settings import RuntimeSettings, to_asyncpg_url
 from testkit.asgi import running_app
@@ -178,7 +179,7 @@ def database_url(make_database: Callable[[str], str]) -> str:
 @pytest.fixture
 async def store(database_url: str) -> AsyncIterator[IdempotencyStore]:
     async with sessions_with_tables(database_url, metadata), asyncpg_pool(database_url) as pool:
-        yield IdempotencyStore(pool, keys_table)
+        yield IdempotencyStore(pool, keys_table.name)
 
 
 @pytest.fixture

@@ -23,9 +23,9 @@ from shared.booking_table import (
     line_items_from_json,
     line_items_to_json,
     money_or_none,
-    status_check,
 )
-from shared.db import NAMING_CONVENTION, AsyncpgStatement, bound
+from shared.db import Parameters, Statement
+from shared.schema import NAMING_CONVENTION, status_check
 from shared.settings import to_asyncpg_url
 from testkit.postgres import asyncpg_pool, sessions_with_tables
 
@@ -99,16 +99,16 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
 async def test_rows_are_added_read_and_saved_by_reference(pool: asyncpg.Pool) -> None:
     trip = Trip("B1", BookingStatus.HELD, (LineItem("Adult fare", 1, Decimal("44200.00")),))
     async with pool.acquire() as connection, connection.transaction():
-        rows = BookingRows(connection, bookings, to_row, from_row)
+        rows = BookingRows(connection, "bookings", to_row, from_row, json_columns=["quote"])
         await rows.add(trip)
         await rows.add(replace(trip, reference="B2"))
     async with pool.acquire() as connection, connection.transaction():
-        rows = BookingRows(connection, bookings, to_row, from_row)
+        rows = BookingRows(connection, "bookings", to_row, from_row, json_columns=["quote"])
         locked = await rows.get("B1", for_update=True)
         assert locked == trip
         await rows.save(replace(trip, status=BookingStatus.CANCELLED, refund_amount=Decimal("33150.00")))
     async with pool.acquire() as connection:
-        rows = BookingRows(connection, bookings, to_row, from_row)
+        rows = BookingRows(connection, "bookings", to_row, from_row, json_columns=["quote"])
         assert await rows.get("B1") == replace(
             trip, status=BookingStatus.CANCELLED, refund_amount=Decimal("33150.00")
         )
@@ -123,25 +123,36 @@ async def test_rows_are_added_read_and_saved_by_reference(pool: asyncpg.Pool) ->
 
 async def test_a_lookup_of_the_products_own_finds_its_booking(pool: asyncpg.Pool) -> None:
     trip = Trip("B9", BookingStatus.ISSUED, (LineItem("Adult fare", 1, Decimal("44200.00")),))
-    by_status = AsyncpgStatement(sa.select(bookings).where(bookings.c.status == sa.bindparam("status")))
+    by_status = Statement("SELECT * FROM bookings WHERE status = :status")
     async with pool.acquire() as connection:
-        rows = BookingRows(connection, bookings, to_row, from_row)
+        rows = BookingRows(connection, "bookings", to_row, from_row, json_columns=["quote"])
         await rows.add(trip)
         assert await rows.first(by_status.sql, *by_status.args(status="issued")) == trip
-        assert await rows.first(*bound(sa.select(bookings).where(bookings.c.reference == "none"))) is None
+        params = Parameters()
+        assert (
+            await rows.first(f"SELECT * FROM bookings WHERE reference = {params.add('none')}", *params)
+            is None
+        )
 
 
 async def test_a_row_read_for_update_waits_for_the_transaction_that_locked_it(pool: asyncpg.Pool) -> None:
     trip = Trip("B7", BookingStatus.HELD, (LineItem("Adult fare", 1, Decimal("44200.00")),))
     async with pool.acquire() as connection:
-        await BookingRows(connection, bookings, to_row, from_row).add(trip)
+        await BookingRows(connection, "bookings", to_row, from_row, json_columns=["quote"]).add(trip)
 
     async def lock_it() -> Trip | None:
         async with pool.acquire() as connection, connection.transaction():
-            return await BookingRows(connection, bookings, to_row, from_row).get("B7", for_update=True)
+            return await BookingRows(connection, "bookings", to_row, from_row, json_columns=["quote"]).get(
+                "B7", for_update=True
+            )
 
     async with pool.acquire() as connection, connection.transaction():
-        assert await BookingRows(connection, bookings, to_row, from_row).get("B7", for_update=True) == trip
+        assert (
+            await BookingRows(connection, "bookings", to_row, from_row, json_columns=["quote"]).get(
+                "B7", for_update=True
+            )
+            == trip
+        )
         waiting = asyncio.create_task(lock_it())
         await asyncio.sleep(0.3)
         assert not waiting.done()  # issue and cancel of one booking are serialised
@@ -152,4 +163,4 @@ async def test_a_status_the_product_does_not_allow_is_refused_by_the_table(pool:
     trip = Trip("B1", BookingStatus.PENDING, (LineItem("Adult fare", 1, Decimal("44200.00")),))
     with pytest.raises(asyncpg.CheckViolationError, match="ck_bookings_status_known"):
         async with pool.acquire() as connection, connection.transaction():
-            await BookingRows(connection, bookings, to_row, from_row).add(trip)
+            await BookingRows(connection, "bookings", to_row, from_row, json_columns=["quote"]).add(trip)

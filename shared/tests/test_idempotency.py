@@ -20,9 +20,9 @@ from shared.idempotency import (
     IdempotencyStore,
     Replay,
     RequestStillRunning,
-    idempotency_table,
     request_fingerprint,
 )
+from shared.schema import idempotency_table
 from shared.settings import IdempotencySettings, to_asyncpg_url
 from testkit.postgres import asyncpg_pool, sessions_with_tables
 
@@ -78,7 +78,7 @@ async def pool(database_url: str, sessions: async_sessionmaker[AsyncSession]) ->
 
 @pytest.fixture
 def store(pool: asyncpg.Pool) -> IdempotencyStore:
-    return IdempotencyStore(pool, keys, wait_seconds=5.0)
+    return IdempotencyStore(pool, keys.name, wait_seconds=5.0)
 
 
 async def rows(sessions: async_sessionmaker[AsyncSession]) -> list[sa.RowMapping]:
@@ -207,7 +207,7 @@ async def test_a_cancelled_request_forgets_its_key(
 async def test_an_abandoned_key_is_taken_over_by_exactly_one_waiter(
     sessions: async_sessionmaker[AsyncSession], pool: asyncpg.Pool
 ) -> None:
-    store = IdempotencyStore(pool, keys, abandoned_after_seconds=60, wait_seconds=5)
+    store = IdempotencyStore(pool, keys.name, abandoned_after_seconds=60, wait_seconds=5)
     await insert_running(sessions, "k1", age=timedelta(minutes=5))  # its process died
     work = Counter(delay=0.1)
     answers = await asyncio.gather(*(store.run("orders", "k1", BODY, work) for _ in range(8)))
@@ -220,7 +220,7 @@ async def test_an_abandoned_key_is_taken_over_by_exactly_one_waiter(
 async def test_an_abandoned_key_is_not_taken_over_with_another_body(
     sessions: async_sessionmaker[AsyncSession], pool: asyncpg.Pool
 ) -> None:
-    store = IdempotencyStore(pool, keys, abandoned_after_seconds=60)
+    store = IdempotencyStore(pool, keys.name, abandoned_after_seconds=60)
     await insert_running(sessions, "k1", age=timedelta(minutes=5))
     with pytest.raises(IdempotencyKeyReused):
         await store.run("orders", "k1", {"other": "body"}, Counter())
@@ -229,7 +229,7 @@ async def test_an_abandoned_key_is_not_taken_over_with_another_body(
 async def test_a_slow_owner_cannot_record_over_the_one_that_took_its_key_over(
     sessions: async_sessionmaker[AsyncSession], pool: asyncpg.Pool
 ) -> None:
-    store = IdempotencyStore(pool, keys, abandoned_after_seconds=0.3, wait_seconds=5)
+    store = IdempotencyStore(pool, keys.name, abandoned_after_seconds=0.3, wait_seconds=5)
     slow = asyncio.create_task(store.run("orders", "k1", BODY, Counter(delay=1.0)))
     await asyncio.sleep(0.1)
     successor = Counter()
@@ -243,7 +243,7 @@ async def test_a_slow_owner_cannot_record_over_the_one_that_took_its_key_over(
 async def test_waiting_longer_than_wait_seconds_gives_up(
     sessions: async_sessionmaker[AsyncSession], pool: asyncpg.Pool
 ) -> None:
-    store = IdempotencyStore(pool, keys, wait_seconds=0.3)
+    store = IdempotencyStore(pool, keys.name, wait_seconds=0.3)
     await insert_running(sessions, "k1", age=timedelta(seconds=1))  # running, and not abandoned
     work = Counter()
     loop = asyncio.get_running_loop()
@@ -257,7 +257,7 @@ async def test_waiting_longer_than_wait_seconds_gives_up(
 async def test_purge_deletes_old_finished_and_abandoned_rows_only(
     sessions: async_sessionmaker[AsyncSession], pool: asyncpg.Pool
 ) -> None:
-    store = IdempotencyStore(pool, keys, retention=timedelta(days=7), abandoned_after_seconds=120)
+    store = IdempotencyStore(pool, keys.name, retention=timedelta(days=7), abandoned_after_seconds=120)
     async with sessions() as session, session.begin():
         for key, age, status in [
             ("finished-old", timedelta(days=8), 201),
@@ -287,7 +287,7 @@ async def test_a_store_configured_from_settings_waits_takes_over_and_purges_as_t
     settings = IdempotencySettings(  # type: ignore[call-arg]
         IDEMPOTENCY_WAIT_SECONDS=0.3, IDEMPOTENCY_ABANDONED_AFTER_SECONDS=60, IDEMPOTENCY_RETENTION_HOURS=2
     )
-    store = IdempotencyStore.configured(pool, keys, settings)
+    store = IdempotencyStore.configured(pool, keys.name, settings)
     await insert_running(sessions, "running", age=timedelta(seconds=30))
     with pytest.raises(RequestStillRunning):  # gave up after 0.3 s, not the default 30
         await store.run("orders", "running", BODY, Counter())

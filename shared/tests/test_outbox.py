@@ -18,8 +18,8 @@ from shared.outbox import (
     OutboxRelay,
     add_event_on_connection,
     add_event_once_on_connection,
-    outbox_table,
 )
+from shared.schema import outbox_table
 from shared.settings import to_asyncpg_url
 from testkit.postgres import asyncpg_pool, sessions_with_tables
 
@@ -55,14 +55,16 @@ async def test_committed_events_are_delivered_once_and_rolled_back_ones_never(
         delivered.append(event)
 
     async with pool.acquire() as connection, connection.transaction():
-        await add_event_on_connection(connection, outbox, "account.registered", {"account_id": "a1"})
+        await add_event_on_connection(connection, outbox.name, "account.registered", {"account_id": "a1"})
     async with pool.acquire() as connection:
         transaction = connection.transaction()
         await transaction.start()
-        await add_event_on_connection(connection, outbox, "account.registered", {"account_id": "rolled-back"})
+        await add_event_on_connection(
+            connection, outbox.name, "account.registered", {"account_id": "rolled-back"}
+        )
         await transaction.rollback()
 
-    relay = OutboxRelay(pool, outbox, deliver)
+    relay = OutboxRelay(pool, outbox.name, deliver)
     assert await relay.deliver_due() == 1
     assert await relay.deliver_due() == 0
     assert [e.payload for e in delivered] == [{"account_id": "a1"}]
@@ -81,8 +83,8 @@ async def test_failed_deliveries_back_off_and_are_retried(
             raise RuntimeError("consumer down")
 
     async with pool.acquire() as connection, connection.transaction():
-        await add_event_on_connection(connection, outbox, "t", {"n": 1})
-    relay = OutboxRelay(pool, outbox, flaky)
+        await add_event_on_connection(connection, outbox.name, "t", {"n": 1})
+    relay = OutboxRelay(pool, outbox.name, flaky)
     assert await relay.deliver_due() == 0
     async with sessions() as session:
         row = (await session.execute(select(outbox))).one()
@@ -104,12 +106,12 @@ async def test_the_running_relay_delivers_when_woken(
     async def deliver(event: OutboxEvent) -> None:
         got.set()
 
-    relay = OutboxRelay(pool, outbox, deliver, poll_interval=30)
+    relay = OutboxRelay(pool, outbox.name, deliver, poll_interval=30)
     task = asyncio.create_task(relay.run())
     try:
         await asyncio.sleep(0.1)
         async with pool.acquire() as connection, connection.transaction():
-            await add_event_on_connection(connection, outbox, "t", {})
+            await add_event_on_connection(connection, outbox.name, "t", {})
         relay.wake()
         await asyncio.wait_for(got.wait(), 5)
     finally:
@@ -124,7 +126,7 @@ async def test_the_same_fact_added_twice_concurrently_becomes_one_event(
     async def add() -> bool:
         async with pool.acquire() as connection, connection.transaction():
             return await add_event_once_on_connection(
-                connection, outbox, "payment.status_changed", {"n": 1}, event_id
+                connection, outbox.name, "payment.status_changed", {"n": 1}, event_id
             )
 
     results = await asyncio.gather(*(add() for _ in range(10)))
@@ -160,13 +162,13 @@ async def test_a_concurrent_relay_delivers_a_new_event_while_another_delivery_is
         delivered.append(event.payload["order_id"])
 
     async with pool.acquire() as connection, connection.transaction():
-        await add_event_on_connection(connection, outbox, "t", {"order_id": "slow"})
-    relay = OutboxRelay(pool, outbox, deliver, poll_interval=30, concurrency=4)
+        await add_event_on_connection(connection, outbox.name, "t", {"order_id": "slow"})
+    relay = OutboxRelay(pool, outbox.name, deliver, poll_interval=30, concurrency=4)
     task = asyncio.create_task(relay.run())
     try:
         await asyncio.sleep(0.2)  # the first pass is now waiting on "slow"
         async with pool.acquire() as connection, connection.transaction():
-            await add_event_on_connection(connection, outbox, "t", {"order_id": "fast"})
+            await add_event_on_connection(connection, outbox.name, "t", {"order_id": "fast"})
         relay.wake()
         await _until(lambda: delivered == ["fast"])
         release.set()
@@ -195,14 +197,14 @@ async def test_one_subjects_events_keep_their_order_across_concurrent_passes(
             await release.wait()
         order.append(event.payload["n"])
 
-    relay = OutboxRelay(pool, outbox, deliver, concurrency=4)
+    relay = OutboxRelay(pool, outbox.name, deliver, concurrency=4)
     async with pool.acquire() as connection, connection.transaction():
-        await add_event_on_connection(connection, outbox, "t", {"order_id": "o1", "n": 1})
+        await add_event_on_connection(connection, outbox.name, "t", {"order_id": "o1", "n": 1})
     first = asyncio.create_task(relay.deliver_due())
     await first_started.wait()
     async with pool.acquire() as connection, connection.transaction():
-        await add_event_on_connection(connection, outbox, "t", {"order_id": "o1", "n": 2})
-        await add_event_on_connection(connection, outbox, "t", {"order_id": "o2", "n": 3})
+        await add_event_on_connection(connection, outbox.name, "t", {"order_id": "o1", "n": 2})
+        await add_event_on_connection(connection, outbox.name, "t", {"order_id": "o2", "n": 3})
     second = asyncio.create_task(relay.deliver_due())
     await _until(lambda: order == [3])  # another order's event goes at once
     await asyncio.sleep(0.2)

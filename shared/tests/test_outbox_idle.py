@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.outbox import OutboxEvent, OutboxRelay, outbox_table
+from shared.outbox import OutboxEvent, OutboxRelay
+from shared.schema import outbox_table
 from shared.settings import to_asyncpg_url
 from testkit.postgres import CountingPool, asyncpg_pool, sessions_with_tables
 from testkit.running import running
@@ -60,7 +61,7 @@ async def test_an_idle_relay_backs_off_yet_delivers_at_once_when_woken(
 
     relay = OutboxRelay(
         cast(asyncpg.Pool, pool),
-        outbox,
+        outbox.name,
         deliver,
         poll_interval=BASE,
         idle_ceiling_seconds=30,
@@ -96,7 +97,7 @@ async def test_a_retry_due_later_goes_at_its_due_time_while_idle(
     # The failed row's next attempt: 1 s later (the back-off capped at 1 s).
     relay = OutboxRelay(
         cast(asyncpg.Pool, pool),
-        outbox,
+        outbox.name,
         fails_once,
         poll_interval=BASE,
         idle_ceiling_seconds=30,

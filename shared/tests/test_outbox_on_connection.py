@@ -19,8 +19,8 @@ from shared.outbox import (
     OutboxRelay,
     add_event_on_connection,
     add_event_once_on_connection,
-    outbox_table,
 )
+from shared.schema import outbox_table
 from shared.settings import to_asyncpg_url
 from testkit.postgres import sessions_with_tables
 
@@ -55,17 +55,21 @@ async def pool(url: str, sessions: async_sessionmaker[AsyncSession]) -> AsyncIte
 
 async def test_committed_events_are_delivered_and_rolled_back_ones_never(pool: asyncpg.Pool) -> None:
     async with Events(pool) as uow:
-        event_id = await add_event_on_connection(uow.connection, outbox, "ticket.issued", {"order_id": "o1"})
+        event_id = await add_event_on_connection(
+            uow.connection, outbox.name, "ticket.issued", {"order_id": "o1"}
+        )
         await uow.commit()
     async with Events(pool) as uow:
-        await add_event_on_connection(uow.connection, outbox, "ticket.issued", {"order_id": "rolled-back"})
+        await add_event_on_connection(
+            uow.connection, outbox.name, "ticket.issued", {"order_id": "rolled-back"}
+        )
 
     delivered: list[OutboxEvent] = []
 
     async def deliver(event: OutboxEvent) -> None:
         delivered.append(event)
 
-    relay = OutboxRelay(pool, outbox, deliver)
+    relay = OutboxRelay(pool, outbox.name, deliver)
     assert await relay.deliver_due() == 1
     assert [(e.id, e.topic, e.payload) for e in delivered] == [
         (event_id, "ticket.issued", {"order_id": "o1"})
@@ -77,7 +81,7 @@ async def test_the_same_fact_added_twice_concurrently_becomes_one_event(pool: as
 
     async def add() -> bool:
         async with Events(pool) as uow:
-            added = await add_event_once_on_connection(uow.connection, outbox, "t", {"n": 1}, event_id)
+            added = await add_event_once_on_connection(uow.connection, outbox.name, "t", {"n": 1}, event_id)
             await uow.commit()
             return added
 

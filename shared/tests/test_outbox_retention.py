@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import MetaData, Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.outbox import OutboxRetention, outbox_table
+from shared.outbox import OutboxRetention
+from shared.schema import outbox_table
 from shared.settings import to_asyncpg_url
 from testkit.postgres import asyncpg_pool, sessions_with_tables
 
@@ -84,7 +85,7 @@ async def test_old_delivered_rows_go_recent_and_undelivered_ones_stay(
     # Never delivered, however old: still the queue.
     pending = await add_rows(sessions, 2, created_days_ago=3650, delivered_days_ago=None)
 
-    retention = OutboxRetention(pool, [outbox], RETENTION)
+    retention = OutboxRetention(pool, [outbox.name], RETENTION)
     assert await retention.purge_expired() == len(old)
     assert await remaining(sessions) == recent | pending
     assert await retention.purge_expired() == 0
@@ -93,7 +94,7 @@ async def test_old_delivered_rows_go_recent_and_undelivered_ones_stay(
 class CountingRetention(OutboxRetention):
     batches = 0
 
-    async def _purge_batch(self, t: Table) -> int:
+    async def _purge_batch(self, t: str) -> int:
         self.batches += 1
         return await super()._purge_batch(t)
 
@@ -104,7 +105,7 @@ async def test_batches_loop_until_one_comes_back_short(
 ) -> None:
     old = await add_rows(sessions, 7, created_days_ago=60, delivered_days_ago=45)
     kept = await add_rows(sessions, 1, created_days_ago=60, delivered_days_ago=1)
-    retention = CountingRetention(pool, [outbox], RETENTION, batch_size=2)
+    retention = CountingRetention(pool, [outbox.name], RETENTION, batch_size=2)
     assert await retention.purge_expired() == len(old)
     assert retention.batches == 4  # 2 + 2 + 2 + 1 (short: done)
     assert await remaining(sessions) == kept
@@ -116,7 +117,7 @@ async def test_every_table_given_is_purged(
     await add_rows(sessions, 2, created_days_ago=60, delivered_days_ago=45)
     await add_rows(sessions, 3, created_days_ago=60, delivered_days_ago=45, table=work_queue)
     pending_jobs = await add_rows(sessions, 1, created_days_ago=60, delivered_days_ago=None, table=work_queue)
-    assert await OutboxRetention(pool, [outbox, work_queue], RETENTION).purge_expired() == 5
+    assert await OutboxRetention(pool, [outbox.name, work_queue.name], RETENTION).purge_expired() == 5
     assert await remaining(sessions) == set()
     assert await remaining(sessions, work_queue) == pending_jobs
 
@@ -127,7 +128,7 @@ async def test_two_purges_at_once_neither_fail_nor_delete_a_row_twice(
 ) -> None:
     old = await add_rows(sessions, 250, created_days_ago=60, delivered_days_ago=45)
     kept = await add_rows(sessions, 5, created_days_ago=60, delivered_days_ago=None)
-    replicas = [OutboxRetention(pool, [outbox], RETENTION, batch_size=10) for _ in range(2)]
+    replicas = [OutboxRetention(pool, [outbox.name], RETENTION, batch_size=10) for _ in range(2)]
     counts = await asyncio.gather(*(r.purge_expired() for r in replicas))
     assert sum(counts) == len(old)
     assert await remaining(sessions) == kept
@@ -142,7 +143,7 @@ async def test_a_row_another_transaction_holds_is_skipped_not_waited_for(
     (held_id,) = held
     async with sessions() as holder, holder.begin():
         await holder.execute(text("SELECT id FROM outbox WHERE id = :id FOR UPDATE"), {"id": held_id})
-        purged = await asyncio.wait_for(OutboxRetention(pool, [outbox], RETENTION).purge_expired(), 5)
+        purged = await asyncio.wait_for(OutboxRetention(pool, [outbox.name], RETENTION).purge_expired(), 5)
         assert purged == 1
     assert await remaining(sessions) == held
     assert free.isdisjoint(await remaining(sessions))
@@ -153,7 +154,7 @@ async def test_the_forever_loop_logs_what_it_purged(
 ) -> None:
     caplog.set_level(logging.INFO, logger="shared.outbox")
     await add_rows(sessions, 2, created_days_ago=60, delivered_days_ago=45)
-    task = asyncio.create_task(OutboxRetention(pool, [outbox], RETENTION).purge_forever(3600))
+    task = asyncio.create_task(OutboxRetention(pool, [outbox.name], RETENTION).purge_forever(3600))
     for _ in range(100):
         if not await remaining(sessions):
             break
@@ -167,4 +168,4 @@ async def test_the_forever_loop_logs_what_it_purged(
 
 def test_a_retention_under_a_moment_is_refused() -> None:
     with pytest.raises(ValueError, match="positive retention"):
-        OutboxRetention(cast(asyncpg.Pool, object()), [outbox], timedelta(0))
+        OutboxRetention(cast(asyncpg.Pool, object()), [outbox.name], timedelta(0))

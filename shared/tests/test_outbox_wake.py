@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.outbox import OutboxEvent, OutboxRelay, outbox_table
+from shared.outbox import OutboxEvent, OutboxRelay
+from shared.schema import outbox_table
 from shared.settings import to_asyncpg_url
 from testkit.postgres import CountingPool, asyncpg_pool, sessions_with_tables
 from testkit.running import running
@@ -92,7 +93,9 @@ async def test_a_row_woken_before_a_pass_sends_its_claim_goes_with_that_pass_and
         delivered.append(event.payload["n"])
 
     # Polls only every 30 s: any further pass here would be a wake-up's.
-    relay = OutboxRelay(cast(asyncpg.Pool, pool), outbox, deliver, poll_interval=30, concurrency=concurrency)
+    relay = OutboxRelay(
+        cast(asyncpg.Pool, pool), outbox.name, deliver, poll_interval=30, concurrency=concurrency
+    )
     pool.gate.clear()
     async with running(relay):
         await _until(lambda: len(pool.taken) == 1)  # the first pass waits for its connection
@@ -120,7 +123,9 @@ async def test_a_row_woken_after_a_pass_sent_its_claim_gets_another_pass(
             relay.wake()
         delivered.append(n)
 
-    relay = OutboxRelay(cast(asyncpg.Pool, pool), outbox, deliver, poll_interval=30, concurrency=concurrency)
+    relay = OutboxRelay(
+        cast(asyncpg.Pool, pool), outbox.name, deliver, poll_interval=30, concurrency=concurrency
+    )
     await _add(sessions, 1)
     async with running(relay):
         await _until(lambda: delivered == [1, 2])
@@ -138,7 +143,7 @@ async def test_a_pass_that_fails_after_taking_a_wake_up_rings_it_again(
         attempts.append(event.payload["n"])
 
     breaking = BreakingPool(pool.pool)
-    relay = OutboxRelay(cast(asyncpg.Pool, breaking), outbox, deliver, poll_interval=30)
+    relay = OutboxRelay(cast(asyncpg.Pool, breaking), outbox.name, deliver, poll_interval=30)
     breaking.gate.clear()
     async with running(relay):
         await _until(lambda: len(breaking.taken) == 1)  # the first pass waits for its connection
@@ -156,7 +161,7 @@ async def test_a_relay_whose_claims_keep_failing_backs_off_after_a_wake_up(
         raise AssertionError("no claim succeeds")
 
     failing = BreakingPool(pool.pool, always=True)
-    relay = OutboxRelay(cast(asyncpg.Pool, failing), outbox, deliver, poll_interval=0.05)
+    relay = OutboxRelay(cast(asyncpg.Pool, failing), outbox.name, deliver, poll_interval=0.05)
     async with running(relay):
         await asyncio.sleep(0.3)
         before = len(failing.taken)

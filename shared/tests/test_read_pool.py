@@ -10,9 +10,8 @@ from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from shared.db import ReadPool, create_read_pool
+from shared.db import DatabaseBusy, ReadPool, create_read_pool
 from shared.errors import database_unavailable
 from shared.settings import DatabaseSettings
 
@@ -125,7 +124,7 @@ async def test_a_pool_held_dry_is_the_database_unavailable(database_url: str) ->
     try:
         held = await pool._pool.acquire()
         try:
-            with pytest.raises(PoolTimeoutError) as refused:
+            with pytest.raises(DatabaseBusy) as refused:
                 await pool.fetchrow("SELECT 1")
         finally:
             await pool._pool.release(held)

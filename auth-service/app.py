@@ -16,14 +16,13 @@ import asyncpg
 import httpx
 from fastapi import FastAPI
 from limits.aio.storage import Storage
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.middleware import Middleware
 
 from adapters.account_states import AccountReader, DatabaseAccountStates
 from adapters.clock import SystemClock
-from adapters.db import outbox
 from adapters.login_throttle import LimitsLoginThrottle, rate_limit_storage
 from adapters.passwords import Argon2PasswordHasher
+from adapters.repositories import OUTBOX
 from adapters.signing import JwtAccessTokenIssuer, SigningKey, jwks
 from adapters.unit_of_work import AuthUnitOfWork
 from config import Settings
@@ -37,7 +36,7 @@ from routes.deps import AuthServices
 from routes.errors import ERROR_MAP, install_auth_error_handlers
 from routes.me_fast_path import MeFastPath
 from shared.background import BackgroundTasks
-from shared.db import ReadPool, create_asyncpg_pool, ping
+from shared.db import DatabaseBusy, ReadPool, create_asyncpg_pool, ping
 from shared.http import make_client
 from shared.outbox import OutboxRelay, OutboxRetention, SignedWebhookDelivery
 from shared.service_app import create_service_app
@@ -47,14 +46,14 @@ VERSION = "1.0.0"
 BOOTSTRAP_RETRY_SECONDS = 2.0
 # A slow user-service holds up only the relay; an unanswered event is retried with backoff.
 EVENT_DELIVERY_TIMEOUT_SECONDS = 5.0
-# How long a unit of work or a read waits for a pooled connection (SQLAlchemy's pool timeout):
-# longer is the same 503 database-unavailable.
+# How long a unit of work or a read waits for a pooled connection: longer is a 503
+# database-unavailable (shared.db.DatabaseBusy).
 POOL_TIMEOUT_SECONDS = 30.0
-# What a database that is down, still starting or not migrated yet raises (the engine wrapped
-# each of these in SQLAlchemyError): the bootstrap admin is then retried, not fatal.
+# What a database that is down, busy, still starting or not migrated yet raises: the bootstrap
+# admin is then retried, not fatal.
 DATABASE_NOT_READY = (
     OSError,
-    PoolTimeoutError,
+    DatabaseBusy,
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
 )
@@ -108,7 +107,7 @@ def create_app(
         )
         relay = OutboxRelay(
             pool,
-            outbox,
+            OUTBOX,
             SignedWebhookDelivery(
                 client, settings.events.events_url, settings.events.secret.get_secret_value()
             ),
@@ -168,7 +167,7 @@ def create_app(
             )
         if settings.outbox_retention.purge_enabled:
             outbox_retention = OutboxRetention(
-                pool, [outbox], settings.outbox_retention.retention, acquire_timeout=POOL_TIMEOUT_SECONDS
+                pool, [OUTBOX], settings.outbox_retention.retention, acquire_timeout=POOL_TIMEOUT_SECONDS
             )
             background.start(
                 outbox_retention.purge_forever(settings.outbox_retention.purge_interval_seconds),

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 
 from adapters.cache import MemoryOfferCache
-from adapters.db import SqlBookingUnitOfWork, idempotency_keys
+from adapters.db import IDEMPOTENCY_KEYS, SqlBookingUnitOfWork
 from adapters.operator import FerryOperatorClient
 from config import Settings
 from domain.booking_desk import BookingDesk
@@ -90,7 +90,7 @@ def create_app(
             app.state.booking_desk = BookingDesk(
                 client, offer_cache, lambda: SqlBookingUnitOfWork(pool), clock
             )
-            idempotency = IdempotencyStore.configured(pool, idempotency_keys, settings.idempotency)
+            idempotency = IdempotencyStore.configured(pool, IDEMPOTENCY_KEYS, settings.idempotency)
             app.state.idempotency = idempotency
             tasks = BackgroundTasks()
             stack.push_async_callback(tasks.aclose)

@@ -15,7 +15,6 @@ from fastapi import FastAPI
 from adapters.airports import AirportsDataDirectory
 from adapters.amadeus import AmadeusClient
 from adapters.cache import MemoryOfferCache
-from adapters.db import idempotency_keys
 from adapters.duffel import DuffelClient
 from adapters.unit_of_work import PgBookingUnitOfWork, PgReadingUnitOfWork
 from config import Settings
@@ -122,7 +121,7 @@ def create_app(
             stack.push_async_callback(pool.close)
             app.state.pool = pool
             reading = PgReadingUnitOfWork(ReadPool(pool, acquire_timeout=30.0))
-            app.state.hold_keys = IdempotencyStore.configured(pool, idempotency_keys, settings.idempotency)
+            app.state.hold_keys = IdempotencyStore.configured(pool, "idempotency_keys", settings.idempotency)
             tasks = BackgroundTasks()
             stack.push_async_callback(tasks.aclose)
             tasks.start(

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 
 from adapters.cache import MemorySearchCache
-from adapters.db import SqlBookingUnitOfWork, idempotency_keys
+from adapters.db import IDEMPOTENCY_KEYS, SqlBookingUnitOfWork
 from adapters.hotelbeds import HotelbedsClient
 from config import Settings
 from domain.booking_desk import BookingDesk
@@ -85,7 +85,7 @@ def create_app(
                 quote_ttl_seconds=settings.search.quote_ttl_seconds,
                 offer_ttl_seconds=settings.search.offer_ttl_seconds,
             )
-            hold_keys = IdempotencyStore.configured(pool, idempotency_keys, settings.idempotency)
+            hold_keys = IdempotencyStore.configured(pool, IDEMPOTENCY_KEYS, settings.idempotency)
             app.state.hold_keys = hold_keys
             tasks = BackgroundTasks()
             stack.push_async_callback(tasks.aclose)

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from fastapi import FastAPI
 
-from adapters.db import idempotency_keys, outbox
 from adapters.midtrans import MidtransClient
 from adapters.unit_of_work import PgChargeReader, PgPaymentUnitOfWork, PgStandaloneWrites
 from adapters.xendit import XenditClient
@@ -38,8 +37,8 @@ from shared.service_app import create_service_app
 VERSION = "1.0.0"
 # A slow transaction-service holds up only the relay; an unanswered event is retried with backoff.
 EVENT_DELIVERY_TIMEOUT_SECONDS = 5.0
-# How long a unit of work or a read waits for a pooled connection (SQLAlchemy's pool timeout):
-# longer is the same 503 database-unavailable.
+# How long a unit of work or a read waits for a pooled connection: longer is a 503
+# database-unavailable (shared.db.DatabaseBusy).
 POOL_TIMEOUT_SECONDS = 30.0
 
 
@@ -95,7 +94,7 @@ def create_app(
         )
         relay = OutboxRelay(
             pool,
-            outbox,
+            "outbox",
             SignedWebhookDelivery(
                 events_http, settings.events.events_url, settings.events.webhook_secret.get_secret_value()
             ),
@@ -128,7 +127,7 @@ def create_app(
         def unit_of_work() -> UnitOfWork:
             return PgPaymentUnitOfWork(pool, relay.wake, acquire_timeout=POOL_TIMEOUT_SECONDS)
 
-        idempotency = IdempotencyStore.configured(pool, idempotency_keys, settings.idempotency)
+        idempotency = IdempotencyStore.configured(pool, "idempotency_keys", settings.idempotency)
 
         app.state.pool = pool
         app.state.outbox_relay = relay
@@ -161,7 +160,7 @@ def create_app(
             name="notifications-retention",
         )
         if settings.outbox_retention.purge_enabled:
-            outbox_retention = OutboxRetention(pool, [outbox], settings.outbox_retention.retention)
+            outbox_retention = OutboxRetention(pool, ["outbox"], settings.outbox_retention.retention)
             background.start(
                 outbox_retention.purge_forever(settings.outbox_retention.purge_interval_seconds),
                 name="outbox-retention",

@@ -15,7 +15,7 @@ from functools import partial
 from fastapi import FastAPI
 
 from adapters.alerts import PrometheusAlerts
-from adapters.db import SqlUnitOfWork, idempotency_keys
+from adapters.db import IDEMPOTENCY_KEYS, SqlUnitOfWork
 from adapters.digiflazz import DigiflazzCallbacks, DigiflazzClient
 from config import Settings
 from domain.catalogue import Catalogue
@@ -134,7 +134,7 @@ def create_app(
             app.state.catalogue = shop
             app.state.purchases = purchases
             app.state.price_list = prices
-            hold_keys = IdempotencyStore.configured(pool, idempotency_keys, settings.idempotency)
+            hold_keys = IdempotencyStore.configured(pool, IDEMPOTENCY_KEYS, settings.idempotency)
             app.state.hold_keys = hold_keys
             app.state.callback_reader = callback_reader or DigiflazzCallbacks(
                 settings.digiflazz.webhook_secret.get_secret_value()

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
-from adapters import tables
 from adapters.event_bus import make_event_deliverer
 from adapters.order_changes import OrderChanges
 from adapters.reading import PgReadingUnitOfWork
@@ -121,7 +120,7 @@ def create_app(
             stack.push_async_callback(deliverer.close)
             event_relay = OutboxRelay(
                 pool,
-                tables.outbox,
+                "outbox",
                 deliverer,
                 poll_interval=settings.workers.poll_interval_seconds,
                 idle_ceiling_seconds=settings.idle_poll.max_seconds,
@@ -159,7 +158,7 @@ def create_app(
 
             work_relay = OutboxRelay(
                 pool,
-                tables.work_queue,
+                "work_queue",
                 run_job,
                 poll_interval=settings.workers.poll_interval_seconds,
                 idle_ceiling_seconds=settings.idle_poll.max_seconds,
@@ -180,7 +179,7 @@ def create_app(
             )
             app.state.money_path = money_path
             app.state.status_wait = StatusWait(order_changes, settings.orders.status_wait_max_seconds)
-            idempotency = IdempotencyStore.configured(pool, tables.idempotency_keys, settings.idempotency)
+            idempotency = IdempotencyStore.configured(pool, "idempotency_keys", settings.idempotency)
             app.state.idempotency = idempotency
             app.state.event_relay = event_relay
             app.state.work_relay = work_relay
@@ -199,7 +198,7 @@ def create_app(
                 if settings.outbox_retention.purge_enabled:
                     # Both outbox-shaped tables: delivered events and jobs run keep payloads too.
                     outbox_retention = OutboxRetention(
-                        pool, [tables.outbox, tables.work_queue], settings.outbox_retention.retention
+                        pool, ["outbox", "work_queue"], settings.outbox_retention.retention
                     )
                     background.start(
                         outbox_retention.purge_forever(settings.outbox_retention.purge_interval_seconds),

@@ -12,17 +12,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from adapters.db import accounts
-from adapters.repositories import account_from_row
+from adapters.repositories import ACCOUNT_BY_ID, account_from_row
 from domain.models import Account
-from shared.db import ReadPool
+from shared.db import ReadPool, Statement
 from shared.tokens import AccountState
 
-# The columns of adapters/db.py's table, by name (tests/integration checks the two agree).
-COLUMNS = ("id", "email", "password_hash", "role", "is_active", "token_version", "created_at", "updated_at")
-_BY_ID = f"SELECT {', '.join(COLUMNS)} FROM {accounts.name} WHERE id = $1"  # noqa: S608 (names only)
-# The ids go as text[], cast by the server: asyncpg knows text[] without asking (shared.db.any_of).
-_BY_IDS = f"SELECT {', '.join(COLUMNS)} FROM {accounts.name} WHERE id = ANY($1::text[]::uuid[])"  # noqa: S608
+# The ids go as one text[], cast by the server: asyncpg knows text[] without asking.
+ACCOUNTS_BY_IDS = Statement("""
+    SELECT id, email, password_hash, role, is_active, token_version, created_at, updated_at
+    FROM accounts
+    WHERE id = ANY(:ids::text[]::uuid[])
+""")
 
 
 class AccountReader:
@@ -30,11 +30,12 @@ class AccountReader:
         self._pool = pool
 
     async def get(self, account_id: uuid.UUID) -> Account | None:
-        row = await self._pool.fetchrow(_BY_ID, account_id)
+        row = await self._pool.fetchrow(ACCOUNT_BY_ID.sql, *ACCOUNT_BY_ID.args(id=account_id))
         return None if row is None else account_from_row(row)
 
     async def get_many(self, account_ids: Sequence[uuid.UUID]) -> list[Account]:
-        rows = await self._pool.fetch(_BY_IDS, [str(i) for i in account_ids])
+        ids = [str(account_id) for account_id in account_ids]
+        rows = await self._pool.fetch(ACCOUNTS_BY_IDS.sql, *ACCOUNTS_BY_IDS.args(ids=ids))
         return [account_from_row(row) for row in rows]
 
 

@@ -1,10 +1,11 @@
 """The domain's repositories on PostgreSQL, straight on the unit of work's asyncpg connection
 (adapters/unit_of_work.py). They never commit: the use case does, through the unit of work.
 
-Every statement is one SQLAlchemy Core builds from adapters/db.py's tables (the migrations use
-them too): those run on every sign-in, refresh and admin change are compiled once, here at import
-(shared.db.AsyncpgStatement); the account search, whose filters vary, is compiled per call
-(shared.db.bound)."""
+Plain SQL: the statements run on every sign-in, refresh and admin change are written once here
+(shared.db.Statement); the account search, whose filters vary, is built per call
+(shared.db.Parameters). A statement that reads or adds a whole row names every column of its
+table, in the table's order: adapters/tables.py declares the tables for the migrations, and
+tests/unit/test_statement_columns.py holds the two together."""
 
 from __future__ import annotations
 
@@ -12,82 +13,95 @@ import uuid
 from datetime import datetime
 
 import asyncpg
-from sqlalchemy import bindparam, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert
 
-from adapters.db import accounts, outbox, refresh_tokens
 from domain.errors import EmailAlreadyRegistered
 from domain.models import Account, AccountPage, RefreshToken, Role
-from shared.db import AsyncpgStatement, bound
+from shared.db import Parameters, Statement
 from shared.outbox import add_event_on_connection
+
+# The outbox table, by name: shared.outbox's relay and retention take it so (app.py).
+OUTBOX = "outbox"
 
 # ON CONFLICT DO NOTHING rather than catching the unique violation: a failed INSERT would abort
 # the whole transaction; this way the caller's transaction stays usable.
-ADD_ACCOUNT = AsyncpgStatement(
-    insert(accounts)
-    .values({c.name: bindparam(c.name) for c in accounts.c})
-    .on_conflict_do_nothing(index_elements=[accounts.c.email])
-    .returning(accounts.c.id)
-)
-_ACCOUNT_BY_ID = select(accounts).where(accounts.c.id == bindparam("id"))
-ACCOUNT_BY_ID = AsyncpgStatement(_ACCOUNT_BY_ID)
-ACCOUNT_BY_ID_LOCKED = AsyncpgStatement(_ACCOUNT_BY_ID.with_for_update())
-ACCOUNT_BY_EMAIL = AsyncpgStatement(select(accounts).where(accounts.c.email == bindparam("email")))
-SAVE_ACCOUNT = AsyncpgStatement(
-    update(accounts)
-    .where(accounts.c.id == bindparam("key_id"))
-    .values(
-        {
-            name: bindparam(name)
-            for name in ("password_hash", "role", "is_active", "token_version", "updated_at")
-        }
-    )
-)
-LOCK_ACTIVE_ADMINS = AsyncpgStatement(
-    select(accounts.c.id)
-    .where(accounts.c.role == Role.ADMIN.value, accounts.c.is_active.is_(True))
-    .order_by(accounts.c.id)  # one lock order for every transaction
-    .with_for_update()
-)
+ADD_ACCOUNT = Statement("""
+    INSERT INTO accounts (id, email, password_hash, role, is_active, token_version, created_at, updated_at)
+    VALUES (:id, :email, :password_hash, :role, :is_active, :token_version, :created_at, :updated_at)
+    ON CONFLICT (email) DO NOTHING
+    RETURNING id
+""")
+ACCOUNT_BY_ID = Statement("""
+    SELECT id, email, password_hash, role, is_active, token_version, created_at, updated_at
+    FROM accounts
+    WHERE id = :id
+""")
+ACCOUNT_BY_ID_LOCKED = Statement("""
+    SELECT id, email, password_hash, role, is_active, token_version, created_at, updated_at
+    FROM accounts
+    WHERE id = :id
+    FOR UPDATE
+""")
+ACCOUNT_BY_EMAIL = Statement("""
+    SELECT id, email, password_hash, role, is_active, token_version, created_at, updated_at
+    FROM accounts
+    WHERE email = :email
+""")
+SAVE_ACCOUNT = Statement("""
+    UPDATE accounts
+    SET password_hash = :password_hash,
+        role = :role,
+        is_active = :is_active,
+        token_version = :token_version,
+        updated_at = :updated_at
+    WHERE id = :id
+""")
+# Ordered by id: one lock order for every transaction.
+LOCK_ACTIVE_ADMINS = Statement("""
+    SELECT id
+    FROM accounts
+    WHERE role = :role AND is_active IS true
+    ORDER BY id
+    FOR UPDATE
+""")
 
-ADD_REFRESH_TOKEN = AsyncpgStatement(
-    refresh_tokens.insert().values({c.name: bindparam(c.name) for c in refresh_tokens.c})
-)
-REFRESH_TOKEN_BY_HASH_LOCKED = AsyncpgStatement(
-    select(refresh_tokens).where(refresh_tokens.c.token_hash == bindparam("token_hash")).with_for_update()
-)
-MARK_USED = AsyncpgStatement(
-    update(refresh_tokens).where(refresh_tokens.c.id == bindparam("key_id")).values(used_at=bindparam("when"))
-)
-REVOKE_FAMILY = AsyncpgStatement(
-    update(refresh_tokens)
-    .where(refresh_tokens.c.family_id == bindparam("family_id"), refresh_tokens.c.revoked_at.is_(None))
-    .values(revoked_at=bindparam("when"))
-)
-REVOKE_ALL_FOR_ACCOUNT = AsyncpgStatement(
-    update(refresh_tokens)
-    .where(refresh_tokens.c.account_id == bindparam("account_id"), refresh_tokens.c.revoked_at.is_(None))
-    .values(revoked_at=bindparam("when"))
-)
-
-
-def _purge_expired_tokens() -> AsyncpgStatement:
-    # A family with one live token keeps its old ones: a spent token coming back must still be
-    # recognised as reuse and revoke that live token.
-    newer = refresh_tokens.alias("newer")
-    live_in_family = (
-        select(newer.c.id)
-        .where(newer.c.family_id == refresh_tokens.c.family_id, newer.c.expires_at >= bindparam("now"))
-        .exists()
-    )
-    return AsyncpgStatement(
-        delete(refresh_tokens).where(
-            refresh_tokens.c.expires_at < bindparam("expired_before"), ~live_in_family
-        )
-    )
-
-
-PURGE_EXPIRED_TOKENS = _purge_expired_tokens()
+ADD_REFRESH_TOKEN = Statement("""
+    INSERT INTO refresh_tokens
+        (id, account_id, family_id, token_hash, created_at, expires_at, used_at, revoked_at)
+    VALUES
+        (:id, :account_id, :family_id, :token_hash, :created_at, :expires_at, :used_at, :revoked_at)
+""")
+REFRESH_TOKEN_BY_HASH_LOCKED = Statement("""
+    SELECT id, account_id, family_id, token_hash, created_at, expires_at, used_at, revoked_at
+    FROM refresh_tokens
+    WHERE token_hash = :token_hash
+    FOR UPDATE
+""")
+MARK_USED = Statement("""
+    UPDATE refresh_tokens
+    SET used_at = :when
+    WHERE id = :id
+""")
+REVOKE_FAMILY = Statement("""
+    UPDATE refresh_tokens
+    SET revoked_at = :when
+    WHERE family_id = :family_id AND revoked_at IS NULL
+""")
+REVOKE_ALL_FOR_ACCOUNT = Statement("""
+    UPDATE refresh_tokens
+    SET revoked_at = :when
+    WHERE account_id = :account_id AND revoked_at IS NULL
+""")
+# A family with one live token keeps its old ones: a spent token coming back must still be
+# recognised as reuse and revoke that live token.
+PURGE_EXPIRED_TOKENS = Statement("""
+    DELETE FROM refresh_tokens
+    WHERE expires_at < :expired_before
+      AND NOT EXISTS (
+          SELECT newer.id
+          FROM refresh_tokens AS newer
+          WHERE newer.family_id = refresh_tokens.family_id AND newer.expires_at >= :now
+      )
+""")
 
 
 def account_from_row(row: asyncpg.Record) -> Account:
@@ -114,6 +128,12 @@ def _refresh_token(row: asyncpg.Record) -> RefreshToken:
         used_at=row["used_at"],
         revoked_at=row["revoked_at"],
     )
+
+
+def _containing(text: str) -> str:
+    """A LIKE pattern (ESCAPE '/') matching `text` anywhere, its own %, _ and / taken literally."""
+    escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
 
 
 def _rows_changed(status: str) -> int:
@@ -144,18 +164,18 @@ class SqlAccountRepository:
 
     async def get(self, account_id: uuid.UUID, *, for_update: bool = False) -> Account | None:
         statement = ACCOUNT_BY_ID_LOCKED if for_update else ACCOUNT_BY_ID
-        row = await self._connection.fetchrow(statement.sql, account_id)
+        row = await self._connection.fetchrow(statement.sql, *statement.args(id=account_id))
         return account_from_row(row) if row else None
 
     async def get_by_email(self, email: str) -> Account | None:
-        row = await self._connection.fetchrow(ACCOUNT_BY_EMAIL.sql, email)
+        row = await self._connection.fetchrow(ACCOUNT_BY_EMAIL.sql, *ACCOUNT_BY_EMAIL.args(email=email))
         return account_from_row(row) if row else None
 
     async def save(self, account: Account) -> None:
         await self._connection.execute(
             SAVE_ACCOUNT.sql,
             *SAVE_ACCOUNT.args(
-                key_id=account.id,
+                id=account.id,
                 password_hash=account.password_hash,
                 role=account.role.value,
                 is_active=account.is_active,
@@ -165,30 +185,32 @@ class SqlAccountRepository:
         )
 
     async def lock_active_admins(self) -> list[uuid.UUID]:
-        rows = await self._connection.fetch(LOCK_ACTIVE_ADMINS.sql, *LOCK_ACTIVE_ADMINS.args())
+        rows = await self._connection.fetch(
+            LOCK_ACTIVE_ADMINS.sql, *LOCK_ACTIVE_ADMINS.args(role=Role.ADMIN.value)
+        )
         return [row["id"] for row in rows]
 
     async def search(
         self, *, role: Role | None, email_contains: str | None, limit: int, offset: int
     ) -> AccountPage:
+        params = Parameters()
         conditions = []
         if role is not None:
-            conditions.append(accounts.c.role == role.value)
+            conditions.append(f"role = {params.add(role.value)}")
         if email_contains:
-            # Emails are stored lowercased; autoescape keeps % and _ literal.
-            conditions.append(accounts.c.email.contains(email_contains.lower(), autoescape=True))
-        total = await self._connection.fetchval(
-            *bound(select(func.count()).select_from(accounts).where(*conditions))
-        )
-        rows = await self._connection.fetch(
-            *bound(
-                select(accounts)
-                .where(*conditions)
-                .order_by(accounts.c.created_at, accounts.c.id)
-                .limit(limit)
-                .offset(offset)
-            )
-        )
+            # Emails are stored lowercased; the pattern's own % and _ match only themselves.
+            conditions.append(f"email LIKE {params.add(_containing(email_contains.lower()))} ESCAPE '/'")
+        where = " AND ".join(conditions) or "true"
+        count = f"SELECT count(*) FROM accounts WHERE {where}"  # noqa: S608 (placeholders only)
+        total = await self._connection.fetchval(count, *params)
+        page = f"""
+            SELECT id, email, password_hash, role, is_active, token_version, created_at, updated_at
+            FROM accounts
+            WHERE {where}
+            ORDER BY created_at, id
+            LIMIT {params.add(limit)} OFFSET {params.add(offset)}
+        """  # noqa: S608 (placeholders only)
+        rows = await self._connection.fetch(page, *params)
         return AccountPage(items=[account_from_row(row) for row in rows], total=int(total or 0))
 
 
@@ -212,11 +234,13 @@ class SqlRefreshTokenRepository:
         )
 
     async def get_by_hash(self, token_hash: str) -> RefreshToken | None:
-        row = await self._connection.fetchrow(REFRESH_TOKEN_BY_HASH_LOCKED.sql, token_hash)
+        row = await self._connection.fetchrow(
+            REFRESH_TOKEN_BY_HASH_LOCKED.sql, *REFRESH_TOKEN_BY_HASH_LOCKED.args(token_hash=token_hash)
+        )
         return _refresh_token(row) if row else None
 
     async def mark_used(self, token_id: uuid.UUID, when: datetime) -> None:
-        await self._connection.execute(MARK_USED.sql, *MARK_USED.args(key_id=token_id, when=when))
+        await self._connection.execute(MARK_USED.sql, *MARK_USED.args(id=token_id, when=when))
 
     async def revoke_family(self, family_id: uuid.UUID, when: datetime) -> None:
         await self._connection.execute(REVOKE_FAMILY.sql, *REVOKE_FAMILY.args(family_id=family_id, when=when))
@@ -242,5 +266,5 @@ class SqlEventOutbox:
         self.added = 0
 
     async def add(self, topic: str, payload: dict[str, object]) -> None:
-        await add_event_on_connection(self._connection, outbox, topic, dict(payload))
+        await add_event_on_connection(self._connection, OUTBOX, topic, dict(payload))
         self.added += 1

@@ -1,74 +1,22 @@
-"""flights-service tables (bookings, and the Idempotency-Keys of hold requests in the shape every
-service shares) and a booking's row. The booking ports are implemented on asyncpg
+"""A booking's row (the bookings table, declared in adapters/tables.py) as a domain object and
+back, its JSONB columns as JSON documents. The booking ports are implemented on asyncpg
 (adapters/unit_of_work.py): repositories never commit; the unit of work does, when a use case
 says so."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (
-    CheckConstraint,
-    Column,
-    DateTime,
-    MetaData,
-    Numeric,
-    String,
-    Table,
-    UniqueConstraint,
-)
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import RowMapping
-
-from domain.bookings import FLIGHT_STATUSES, Booking, FlightLeg, Gender, Passenger, Ticket, Title
+from domain.bookings import Booking, FlightLeg, Gender, Passenger, Ticket, Title
 from domain.models import PassengerType
 from shared.booking_lifecycle import BookingStatus, Contact
-from shared.booking_table import (
-    line_items_from_json,
-    line_items_to_json,
-    money_or_none,
-    status_check,
-)
-from shared.db import NAMING_CONVENTION
-from shared.idempotency import idempotency_table
+from shared.booking_table import line_items_from_json, line_items_to_json, money_or_none
 
-metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-bookings = Table(
-    "bookings",
-    metadata,
-    Column("reference", String(64), primary_key=True),  # ours, opaque (a UUID today)
-    # The caller's Idempotency-Key: a hold retried after its first process died finds its booking.
-    Column("idempotency_key", String(200), nullable=False, unique=True),
-    Column("offer_id", String(512), nullable=False),
-    Column("supplier", String(32), nullable=False),
-    Column("supplier_order_id", String(128), nullable=False),
-    Column("supplier_reference", String(32), nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("total_price", Numeric(14, 2), nullable=False),
-    Column("currency", String(3), nullable=False),
-    Column("hold_expires_at", DateTime(timezone=True), nullable=False),
-    Column("passengers", JSONB, nullable=False),
-    Column("contact", JSONB, nullable=False),
-    Column("tickets", JSONB, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    # What the supplier refunds for cancelling an issued booking, when it says (Duffel).
-    Column("refund_amount", Numeric(14, 2), nullable=True),
-    # The trip by direction ([[{flight leg}, …], …]) and the quote's lines, fixed at hold time.
-    Column("itineraries", JSONB, nullable=False),
-    Column("quote", JSONB, nullable=False),
-    status_check(FLIGHT_STATUSES),
-    CheckConstraint("total_price >= 0", name="total_not_negative"),
-    CheckConstraint("refund_amount IS NULL OR refund_amount >= 0", name="refund_not_negative"),
-    UniqueConstraint("supplier", "supplier_order_id", name="uq_bookings_supplier_order"),
-)
-
-# One row per Idempotency-Key of POST /internal/bookings (shared.idempotency: the key row is
-# committed before the supplier is asked, and the answer recorded on it).
-idempotency_keys = idempotency_table(metadata)
+# The bookings table's JSONB columns (adapters/tables.py): sent as JSON text, read back as text.
+JSON_COLUMNS = ("passengers", "contact", "tickets", "itineraries", "quote")
 
 
 # --- JSON codecs ------------------------------------------------------------------------------
@@ -165,7 +113,7 @@ def booking_to_row(b: Booking) -> dict[str, Any]:
     }
 
 
-def booking_from_row(row: RowMapping | dict[str, Any]) -> Booking:
+def booking_from_row(row: Mapping[str, Any]) -> Booking:
     return Booking(
         reference=row["reference"],
         idempotency_key=row["idempotency_key"],

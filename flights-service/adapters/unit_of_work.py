@@ -1,9 +1,9 @@
 """The bookings' unit of work straight on asyncpg: one transaction per unit, rolled back unless
-the use case commits, its statements the SQL SQLAlchemy sends for them, compiled once from the
-table declared in adapters/db.py (the migrations use it). Through SQLAlchemy's session each of a booking's
-statements (a hold's look-up and insert, an issue's locked read and update) cost several times
-the CPU of the same statement here, in the session, connection and result wrappers and the
-greenlet hop, for no check these statements need.
+the use case commits, its statements plain SQL on the bookings table (adapters/tables.py declares
+it for the migrations). Through SQLAlchemy's session each of a booking's statements (a hold's
+look-up and insert, an issue's locked read and update) cost several times the CPU of the same
+statement here, in the session, connection and result wrappers and the greenlet hop, for no check
+these statements need.
 
 A reading unit of work runs each statement on its own, outside a transaction (no BEGIN and
 ROLLBACK round trips around a statement that neither locks nor writes), on shared.db's ReadPool
@@ -17,34 +17,64 @@ from types import TracebackType
 from typing import Any, Self
 
 import asyncpg
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects.postgresql import JSONB
 
-from adapters.db import booking_from_row, booking_to_row, bookings
+from adapters.db import JSON_COLUMNS, booking_from_row, booking_to_row
 from domain.bookings import Booking
-from shared.db import AsyncpgStatement, AsyncpgUnitOfWork, ReadPool
+from shared.db import AsyncpgUnitOfWork, ReadPool, Statement
 
-JSON_COLUMNS = frozenset(c.name for c in bookings.c if isinstance(c.type, JSONB))
+_COLUMNS = """
+    reference, idempotency_key, offer_id, supplier, supplier_order_id, supplier_reference, status,
+    total_price, currency, hold_expires_at, passengers, contact, tickets, created_at, updated_at,
+    refund_amount, itineraries, quote"""
 
-
-_BY_REFERENCE = select(bookings).where(bookings.c.reference == bindparam("reference"))
-BY_REFERENCE = AsyncpgStatement(_BY_REFERENCE).sql
-BY_REFERENCE_LOCKED = AsyncpgStatement(_BY_REFERENCE.with_for_update()).sql
-BY_KEY = AsyncpgStatement(
-    select(bookings).where(bookings.c.idempotency_key == bindparam("idempotency_key"))
-).sql
-INSERT = AsyncpgStatement(bookings.insert().values({c.name: bindparam(c.name) for c in bookings.c}))
+_BY_REFERENCE = f"""
+    SELECT {_COLUMNS}
+    FROM bookings
+    WHERE reference = :reference"""  # noqa: S608 (column names only)
+BY_REFERENCE = Statement(_BY_REFERENCE)
+BY_REFERENCE_LOCKED = Statement(_BY_REFERENCE + "\n    FOR UPDATE")
+BY_KEY = Statement(
+    f"""
+    SELECT {_COLUMNS}
+    FROM bookings
+    WHERE idempotency_key = :idempotency_key"""  # noqa: S608 (column names only)
+)
+INSERT = Statement(
+    f"""
+    INSERT INTO bookings ({_COLUMNS})
+    VALUES (
+        :reference, :idempotency_key, :offer_id, :supplier, :supplier_order_id,
+        :supplier_reference, :status, :total_price, :currency, :hold_expires_at, :passengers,
+        :contact, :tickets, :created_at, :updated_at, :refund_amount, :itineraries, :quote
+    )"""  # noqa: S608 (column names only)
+)
 # The row's other columns are what the UPDATE sets; its reference is the key.
-UPDATE = AsyncpgStatement(
-    update(bookings)
-    .where(bookings.c.reference == bindparam("key_reference"))
-    .values({c.name: bindparam(c.name) for c in bookings.c if c.name != "reference"})
+UPDATE = Statement(
+    """
+    UPDATE bookings SET
+        idempotency_key = :idempotency_key,
+        offer_id = :offer_id,
+        supplier = :supplier,
+        supplier_order_id = :supplier_order_id,
+        supplier_reference = :supplier_reference,
+        status = :status,
+        total_price = :total_price,
+        currency = :currency,
+        hold_expires_at = :hold_expires_at,
+        passengers = :passengers,
+        contact = :contact,
+        tickets = :tickets,
+        created_at = :created_at,
+        updated_at = :updated_at,
+        refund_amount = :refund_amount,
+        itineraries = :itineraries,
+        quote = :quote
+    WHERE reference = :reference"""
 )
 
 
-def _arguments(booking: Booking, statement: AsyncpgStatement) -> list[Any]:
+def _arguments(booking: Booking, statement: Statement) -> list[Any]:
     row = booking_to_row(booking)
-    row["key_reference"] = row["reference"]
     return statement.args(**{c: json.dumps(v) if c in JSON_COLUMNS else v for c, v in row.items()})
 
 
@@ -62,7 +92,9 @@ class PgBookingRepository:
         self._connection = connection
 
     async def find_by_key(self, idempotency_key: str) -> Booking | None:
-        return _booking(await self._connection.fetchrow(BY_KEY, idempotency_key))
+        return _booking(
+            await self._connection.fetchrow(BY_KEY.sql, *BY_KEY.args(idempotency_key=idempotency_key))
+        )
 
     async def add(self, booking: Booking) -> None:
         await self._connection.execute(INSERT.sql, *_arguments(booking, INSERT))
@@ -70,9 +102,8 @@ class PgBookingRepository:
     async def get(self, reference: str, *, for_update: bool = False) -> Booking | None:
         """`for_update` locks the row until the unit of work ends, so issue and cancel are
         serialised (a retry or a race never reaches the supplier twice)."""
-        return _booking(
-            await self._connection.fetchrow(BY_REFERENCE_LOCKED if for_update else BY_REFERENCE, reference)
-        )
+        statement = BY_REFERENCE_LOCKED if for_update else BY_REFERENCE
+        return _booking(await self._connection.fetchrow(statement.sql, *statement.args(reference=reference)))
 
     async def save(self, booking: Booking) -> None:
         await self._connection.execute(UPDATE.sql, *_arguments(booking, UPDATE))
@@ -85,12 +116,12 @@ class ReadingBookings:
         self._reads = reads
 
     async def find_by_key(self, idempotency_key: str) -> Booking | None:
-        return _booking(await self._reads.fetchrow(BY_KEY, idempotency_key))
+        return _booking(await self._reads.fetchrow(BY_KEY.sql, *BY_KEY.args(idempotency_key=idempotency_key)))
 
     async def get(self, reference: str, *, for_update: bool = False) -> Booking | None:
         if for_update:
             raise TypeError("a reading unit of work locks nothing")
-        return _booking(await self._reads.fetchrow(BY_REFERENCE, reference))
+        return _booking(await self._reads.fetchrow(BY_REFERENCE.sql, *BY_REFERENCE.args(reference=reference)))
 
     async def add(self, booking: Booking) -> None:
         raise TypeError("a reading unit of work writes nothing")

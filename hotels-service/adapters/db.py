@@ -1,69 +1,33 @@
-"""hotels-service tables (bookings, and the Idempotency-Keys of hold requests in the shape every
-service shares) and the booking ports straight on asyncpg (statements compiled once from these
-Core tables, which the migrations use too). Repositories never commit; the unit of work does,
-when a use case says so."""
+"""hotels-service's booking rows (the row codec), repository and unit of work, in plain SQL
+straight on asyncpg (shared.booking_table's statements over the bookings table; its Core
+declaration, for the migrations, is adapters/tables.py). Repositories never commit; the unit of
+work does, when a use case says so."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
-from sqlalchemy import (
-    CheckConstraint,
-    Column,
-    DateTime,
-    MetaData,
-    Numeric,
-    String,
-    Table,
-    Text,
-)
-from sqlalchemy.dialects.postgresql import JSONB
 
 from domain.bookings import Booking, Guest, GuestDetails
 from shared.booking_lifecycle import BookingStatus, Contact
 from shared.booking_table import (
     BookingRows,
-    Row,
     documents_from_json,
     documents_to_json,
     line_items_from_json,
     line_items_to_json,
     money_or_none,
-    status_check,
 )
-from shared.db import NAMING_CONVENTION, AsyncpgUnitOfWork
-from shared.idempotency import idempotency_table
+from shared.db import AsyncpgUnitOfWork
 
-metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-bookings = Table(
-    "bookings",
-    metadata,
-    Column("reference", String(64), primary_key=True),  # ours, opaque (a UUID today)
-    Column("offer_id", String(128), nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("supplier", String(32), nullable=False),
-    Column("supplier_reference", String(64), nullable=True),  # set once the supplier booked
-    Column("rate_key", Text, nullable=False),  # the rate as checked at hold time
-    Column("total", Numeric(14, 2), nullable=False),
-    Column("quote", JSONB, nullable=False),
-    Column("details", JSONB, nullable=False),  # guests, contact, special requests (normalised)
-    Column("stay", JSONB, nullable=False),  # hotel, dates, room, board, policies, fixed at hold time
-    Column("documents", JSONB, nullable=False),
-    Column("failure_reason", Text, nullable=True),
-    Column("refund_amount", Numeric(14, 2), nullable=True),
-    Column("hold_expires_at", DateTime(timezone=True), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    status_check(),
-    CheckConstraint("total >= 0", name="total_not_negative"),
-    CheckConstraint("refund_amount IS NULL OR refund_amount >= 0", name="refund_not_negative"),
-)
-
+BOOKINGS = "bookings"
+# The bookings columns kept as JSONB: sent as JSON text, read back decoded.
+BOOKING_JSON_COLUMNS = ("quote", "details", "stay", "documents")
 # One row per Idempotency-Key of POST /internal/bookings (shared.idempotency).
-idempotency_keys = idempotency_table(metadata)
+IDEMPOTENCY_KEYS = "idempotency_keys"
 
 
 def booking_to_row(b: Booking) -> dict[str, Any]:
@@ -87,7 +51,7 @@ def booking_to_row(b: Booking) -> dict[str, Any]:
     }
 
 
-def booking_from_row(row: Row) -> Booking:
+def booking_from_row(row: Mapping[str, Any]) -> Booking:
     details = row["details"]
     return Booking(
         reference=row["reference"],
@@ -115,7 +79,9 @@ def booking_from_row(row: Row) -> Booking:
 
 class SqlBookingRepository(BookingRows[Booking]):
     def __init__(self, connection: asyncpg.Connection) -> None:
-        super().__init__(connection, bookings, booking_to_row, booking_from_row)
+        super().__init__(
+            connection, BOOKINGS, booking_to_row, booking_from_row, json_columns=BOOKING_JSON_COLUMNS
+        )
 
 
 class SqlBookingUnitOfWork(AsyncpgUnitOfWork):

@@ -1,7 +1,7 @@
-"""The tables (received events, notifications), a message's row and the reader of GET
-/notifications/, straight on asyncpg as the hot paths' unit of work is (adapters/unit_of_work.py),
-with the same row codec. The statements are built with SQLAlchemy Core and compiled for asyncpg:
-the one-message read once, the list (its filters and page) per call.
+"""A message's row (the codec between a Notification and its columns) and the reader of GET
+/notifications/, straight on asyncpg as the hot paths' unit of work is (adapters/unit_of_work.py).
+Plain SQL: the one-message read written once, the list (its filters and page) built per call.
+The tables themselves are declared in adapters/tables.py, for the migrations.
 
 JSONB columns come back as JSON text (asyncpg's own codec), decoded here."""
 
@@ -13,97 +13,41 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import (
-    CheckConstraint,
-    Column,
-    DateTime,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    Uuid,
-    bindparam,
-    func,
-    select,
-)
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.sql.elements import ColumnElement
-
 from domain.models import Attachment, Channel, Kind, Notification, Status
 from domain.ports import Filters
-from shared.db import AsyncpgStatement, ReadPool, bound
+from shared.db import Parameters, ReadPool, Statement
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-
-received_events = Table(
-    "received_events",
-    metadata,
-    Column("event_id", Uuid, primary_key=True),
-    Column("topic", String(100), nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-)
-
-notifications = Table(
-    "notifications",
-    metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("dedupe_key", String(200), nullable=False, unique=True),
-    Column("event_id", Uuid, nullable=False),
-    Column("user_id", String(64), nullable=True),
-    Column("order_id", String(64), nullable=True),
-    Column("order_number", String(64), nullable=True),
-    Column("channel", String(8), nullable=False),
-    Column("kind", String(32), nullable=False),
-    Column("recipient", String(320), nullable=False),
-    Column("language", String(8), nullable=False),
-    Column("subject", Text, nullable=True),
-    Column("body_text", Text, nullable=False),
-    Column("body_html", Text, nullable=True),
-    # [{"filename", "content_type", "content" (base64)}]: small PDFs, kept until sent.
-    Column("attachments", JSONB, nullable=False),
-    Column("status", String(8), nullable=False),
-    Column("attempts", Integer, nullable=False),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True), nullable=True),
-    Column("provider_message_id", String(200), nullable=True),
-    Column("provider_response", Text, nullable=True),
-    Column("history", JSONB, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    CheckConstraint("status IN ('queued', 'sent', 'failed')", name="status"),
-    CheckConstraint("channel IN ('email', 'sms')", name="channel"),
-)
-# The delivery worker's question: what is queued and due, in the order it takes them
-# (adapters/unit_of_work.py NEXT_DUE), so that LIMIT 1 reads one row, not every due one sorted.
-Index(
-    "ix_notifications_due",
-    notifications.c.next_attempt_at,
-    notifications.c.created_at,
-    postgresql_where=notifications.c.status == "queued",
-)
-# The retention job's question: what finished longest ago.
-Index(
-    "ix_notifications_finished",
-    notifications.c.updated_at,
-    postgresql_where=notifications.c.status.in_(("sent", "failed")),
-)
-Index("ix_received_events_received_at", received_events.c.received_at)
-Index("ix_notifications_user_created", notifications.c.user_id, notifications.c.created_at)
-Index("ix_notifications_order_number", notifications.c.order_number)
-
-t = notifications
+# The messages' columns in the table's order, each with the type its parameter is cast to where
+# the server cannot infer it (adapters/event_log.py's VALUES rows). tests/unit/test_columns.py
+# holds them to adapters/tables.py.
+COLUMN_TYPES = {
+    "id": "UUID",
+    "dedupe_key": "VARCHAR",
+    "event_id": "UUID",
+    "user_id": "VARCHAR",
+    "order_id": "VARCHAR",
+    "order_number": "VARCHAR",
+    "channel": "VARCHAR",
+    "kind": "VARCHAR",
+    "recipient": "VARCHAR",
+    "language": "VARCHAR",
+    "subject": "TEXT",
+    "body_text": "TEXT",
+    "body_html": "TEXT",
+    "attachments": "JSONB",
+    "status": "VARCHAR",
+    "attempts": "INTEGER",
+    "next_attempt_at": "TIMESTAMP WITH TIME ZONE",
+    "sent_at": "TIMESTAMP WITH TIME ZONE",
+    "provider_message_id": "VARCHAR",
+    "provider_response": "TEXT",
+    "history": "JSONB",
+    "created_at": "TIMESTAMP WITH TIME ZONE",
+    "updated_at": "TIMESTAMP WITH TIME ZONE",
+}
+COLUMNS = tuple(COLUMN_TYPES)
 # The JSONB columns: JSON text to and from asyncpg.
-JSON_COLUMNS = frozenset({"attachments", "history"})
+JSON_COLUMNS = frozenset(name for name, type_ in COLUMN_TYPES.items() if type_ == "JSONB")
 
 
 def _attachments_json(items: tuple[Attachment, ...]) -> list[dict[str, str]]:
@@ -184,22 +128,23 @@ def from_record(record: Mapping[str, Any]) -> Notification:
     return from_row(row)
 
 
-ONE_NOTIFICATION = AsyncpgStatement(select(t).where(t.c.id == bindparam("id")))
+ONE_NOTIFICATION = Statement("SELECT notifications.* FROM notifications WHERE notifications.id = :id")
 
 
-def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if filters.user_id is not None:
-        conditions.append(t.c.user_id == filters.user_id)
-    if filters.status is not None:
-        conditions.append(t.c.status == str(filters.status))
-    if filters.channel is not None:
-        conditions.append(t.c.channel == str(filters.channel))
-    if filters.kind is not None:
-        conditions.append(t.c.kind == str(filters.kind))
-    if filters.order_number is not None:
-        conditions.append(t.c.order_number == filters.order_number)
-    return conditions
+def _where(filters: Filters, params: Parameters) -> str:
+    """The list's filters as a WHERE clause (empty without any), their values in `params`."""
+    conditions = [
+        f"notifications.{column} = {params.add(value)}"
+        for column, value in (
+            ("user_id", filters.user_id),
+            ("status", None if filters.status is None else str(filters.status)),
+            ("channel", None if filters.channel is None else str(filters.channel)),
+            ("kind", None if filters.kind is None else str(filters.kind)),
+            ("order_number", filters.order_number),
+        )
+        if value is not None
+    ]
+    return "WHERE " + " AND ".join(conditions) if conditions else ""
 
 
 class SqlNotificationReader:
@@ -211,12 +156,15 @@ class SqlNotificationReader:
         self._reads = reads
 
     async def list(self, filters: Filters, limit: int, offset: int) -> tuple[list[Notification], int]:
-        conditions = _conditions(filters)
-        count = await self._reads.fetchrow(*bound(select(func.count()).select_from(t).where(*conditions)))
-        page = (
-            select(t).where(*conditions).order_by(t.c.created_at.desc(), t.c.id).limit(limit).offset(offset)
-        )
-        records = await self._reads.fetch(*bound(page))
+        # The count's parameters are the filters'; the page adds its LIMIT and OFFSET after them.
+        params = Parameters()
+        where = _where(filters, params)
+        count = await self._reads.fetchrow(f"SELECT count(*) FROM notifications {where}", *params)  # noqa: S608 (columns and $n only)
+        page = f"""
+SELECT notifications.* FROM notifications {where}
+ORDER BY notifications.created_at DESC, notifications.id
+LIMIT {params.add(limit)} OFFSET {params.add(offset)}"""  # noqa: S608 (columns and $n only)
+        records = await self._reads.fetch(page, *params)
         total = 0 if count is None else int(count[0])
         return [from_record(record) for record in records], total
 

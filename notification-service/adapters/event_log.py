@@ -9,23 +9,16 @@ JSONB columns go as JSON text."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from adapters.db import notifications
-from adapters.unit_of_work import COLUMNS, arguments
+from adapters.db import COLUMN_TYPES, COLUMNS
+from adapters.unit_of_work import arguments
 from domain.models import Notification
-
-_TYPES = {
-    c.name: re.sub(r"\(\d+\)", "", c.type.compile(dialect=postgresql.dialect()))  # type: ignore[no-untyped-call]
-    for c in notifications.c
-}
+from shared.db import DatabaseBusy
 
 RECORD_EVENT = """
 INSERT INTO received_events (event_id, topic) VALUES ($1, $2)
@@ -42,7 +35,7 @@ def record_with_messages(count: int) -> str:
         width = len(COLUMNS)
         rows = ",\n        ".join(
             "("
-            + ", ".join(f"${3 + row * width + i}::{_TYPES[column]}" for i, column in enumerate(COLUMNS))
+            + ", ".join(f"${3 + row * width + i}::{COLUMN_TYPES[column]}" for i, column in enumerate(COLUMNS))
             + ")"
             for row in range(count)
         )
@@ -79,8 +72,8 @@ class PgEventLog:
         for attempt in (1, 2):
             try:
                 connection = await self._pool.acquire(timeout=self._acquire_timeout)
-            except TimeoutError as exc:  # the same 503 database-unavailable as SQLAlchemy's pool
-                raise PoolTimeoutError("no pooled connection came free in time") from exc
+            except TimeoutError as exc:  # 503 database-unavailable
+                raise DatabaseBusy("no pooled connection came free in time") from exc
             try:
                 return await connection.fetchrow(query, *args)
             except Exception:

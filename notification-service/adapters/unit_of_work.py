@@ -3,8 +3,8 @@ straight on asyncpg: one transaction per unit, rolled back unless the use case c
 statements written once as SQL. Through SQLAlchemy's session the same
 statements cost this service about twice the CPU (in process, an order's events and its five
 deliveries: 11 -> 6 ms), in the session, connection and result wrappers and the greenlet hop,
-for no check these statements need. The tables stay declared in adapters/db.py (the migrations
-use them, the reader compiles its statements from them).
+for no check these statements need. The tables are declared in adapters/tables.py, for the
+migrations.
 
 JSONB columns go as JSON text and come back as text (asyncpg's own codec), decoded by
 adapters/db.py's from_record."""
@@ -15,11 +15,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from adapters.db import JSON_COLUMNS, from_record, notifications, row_values
+from adapters.db import COLUMNS, JSON_COLUMNS, from_record, row_values
 from domain.models import Notification
 from shared.db import AsyncpgUnitOfWork
-
-COLUMNS = tuple(column.name for column in notifications.c)
 
 # The delivery worker's question: the oldest due message, locked (SKIP LOCKED: another worker
 # sending one leaves it alone and takes the next), and whether another is due beside it, locked

@@ -1,15 +1,15 @@
 """The payments' unit of work straight on asyncpg: one transaction per unit, rolled back unless the
-use case commits, its statements the SQL SQLAlchemy sends for them, compiled once from the tables
-declared in adapters/db.py (the migrations use them). Through SQLAlchemy's session each statement
-of a charge and of a notification (the charge's look-up, insert, locked read and update, the
-event, the notification recorded) cost several times the CPU of the same statement here, in the
-session, connection and result wrappers and the greenlet hop, for no check these statements need.
+use case commits, its statements plain SQL (adapters/statements.py). Through SQLAlchemy's session
+each statement of a charge and of a notification (the charge's look-up, insert, locked read and
+update, the event, the notification recorded) cost several times the CPU of the same statement
+here, in the session, connection and result wrappers and the greenlet hop, for no check these
+statements need.
 
 The unlocked read before a gateway call (`PgChargeReader`) is one statement on its own, outside a
 transaction, on shared.db's ReadPool; so is a row that is a whole change by itself
 (`PgStandaloneWrites`: a new charge's row, a notification that changes nothing), committed as it
-runs. JSONB columns go as JSON text (`json.dumps`, as SQLAlchemy
-writes them: a None is JSON null) and come back as text (asyncpg's own codec), decoded here."""
+runs. JSONB columns go as JSON text (`json.dumps`: a None is JSON null) and come back as text
+(asyncpg's own codec), decoded here."""
 
 from __future__ import annotations
 
@@ -20,19 +20,20 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
-from sqlalchemy import DateTime, Integer, bindparam, delete, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from adapters.db import (
-    MUTABLE_COLUMNS,
-    charge_from_row,
-    charges,
-    mutable_columns,
-    notifications,
-    outbox,
-    refund_from_row,
-    refund_to_json,
-    refunds,
+from adapters.db import charge_from_row, mutable_columns, refund_from_row, refund_to_json
+from adapters.statements import (
+    ADD_CHARGE,
+    ADD_NOTIFICATION,
+    ADD_REFUND,
+    CHARGE,
+    CHARGE_LOCKED,
+    FORGET_INSTRUCTIONS,
+    PURGE_REJECTED,
+    REDUCE,
+    REFUND,
+    SAVE_CHARGE,
+    TO_REDUCE,
 )
 from domain.models import Charge
 from domain.repository import (
@@ -43,70 +44,14 @@ from domain.repository import (
     Refund,
     RefundRepository,
     StoredNotification,
-    Verdict,
 )
-from shared.db import AsyncpgStatement, AsyncpgUnitOfWork, ReadPool, pooled_connection
+from shared.db import AsyncpgUnitOfWork, ReadPool, pooled_connection
 from shared.outbox import add_event_once_on_connection
 
 
 def _count(status: str) -> int:
     """The row count of a command's status ("INSERT 0 1", "DELETE 3")."""
     return int(status.rsplit(" ", 1)[-1])
-
-
-_BY_ORDER_ID = select(charges).where(charges.c.order_id == bindparam("order_id"))
-CHARGE = AsyncpgStatement(_BY_ORDER_ID)
-CHARGE_LOCKED = AsyncpgStatement(_BY_ORDER_ID.with_for_update())
-ADD_CHARGE = AsyncpgStatement(
-    pg_insert(charges)
-    .values({column.name: bindparam(column.name) for column in charges.c})
-    .on_conflict_do_nothing()  # the key or the order_id: the caller re-reads
-)
-SAVE_CHARGE = AsyncpgStatement(
-    update(charges)
-    .where(charges.c.id == bindparam("charge_id"))
-    .values({name: bindparam(name) for name in MUTABLE_COLUMNS})
-)
-# Every column but reduced_at: a notification arrives whole.
-ADD_NOTIFICATION = AsyncpgStatement(
-    notifications.insert().values(
-        {column.name: bindparam(column.name) for column in notifications.c if column.name != "reduced_at"}
-    )
-)
-PURGE_REJECTED = AsyncpgStatement(
-    delete(notifications).where(
-        notifications.c.verdict != bindparam("accepted"),
-        notifications.c.received_at < bindparam("before"),
-    )
-)
-TO_REDUCE = AsyncpgStatement(
-    select(notifications.c.id, notifications.c.gateway, notifications.c.raw_body, notifications.c.body)
-    .where(
-        notifications.c.verdict == bindparam("accepted"),
-        notifications.c.reduced_at.is_(None),
-        notifications.c.received_at < bindparam("before"),
-    )
-    .order_by(notifications.c.received_at)
-    .limit(bindparam("limit", type_=Integer))
-    .with_for_update(skip_locked=True)  # another replica's round takes other rows
-)
-REDUCE = AsyncpgStatement(
-    update(notifications)
-    .where(notifications.c.id == bindparam("notification_id"))
-    .values(raw_body=bindparam("raw_body"), body=bindparam("body"), reduced_at=bindparam("reduced_at"))
-)
-REFUND = AsyncpgStatement(select(refunds).where(refunds.c.refund_key == bindparam("refund_key")))
-ADD_REFUND = AsyncpgStatement(
-    refunds.insert().values({column.name: bindparam(column.name) for column in refunds.c})
-)
-# SKIP LOCKED: the relay (or another replica's purge) holding a row keeps it this round.
-FORGET_INSTRUCTIONS = AsyncpgStatement(
-    text(
-        "UPDATE outbox SET payload = payload - 'payment_instructions' WHERE id IN ("
-        "SELECT id FROM outbox WHERE delivered_at < :before "
-        "AND payload ? 'payment_instructions' LIMIT :limit FOR UPDATE SKIP LOCKED) RETURNING id"
-    ).bindparams(bindparam("before", type_=DateTime(timezone=True)), bindparam("limit", type_=Integer))
-)
 
 
 def _from_json(value: str | None) -> Any:
@@ -126,7 +71,8 @@ class PgChargeRepository:
         self._connection = connection
 
     async def get(self, order_id: str, *, lock: bool = False) -> Charge | None:
-        return _charge(await self._connection.fetchrow((CHARGE_LOCKED if lock else CHARGE).sql, order_id))
+        statement = CHARGE_LOCKED if lock else CHARGE
+        return _charge(await self._connection.fetchrow(statement.sql, *statement.args(order_id=order_id)))
 
     async def add(self, charge: Charge) -> bool:
         return await _add_charge(self._connection, charge)
@@ -179,7 +125,7 @@ class PgChargeReader:
         self._reads = reads
 
     async def read(self, order_id: str) -> Charge | None:
-        return _charge(await self._reads.fetchrow(CHARGE.sql, order_id))
+        return _charge(await self._reads.fetchrow(CHARGE.sql, *CHARGE.args(order_id=order_id)))
 
 
 class PgStandaloneWrites:
@@ -208,12 +154,13 @@ class PgNotificationLog:
         await _add_notification(self._connection, notification)
 
     async def purge_rejected(self, received_before: datetime) -> int:
-        values = {"accepted": Verdict.ACCEPTED.value, "before": received_before}
-        return _count(await self._connection.execute(PURGE_REJECTED.sql, *PURGE_REJECTED.args(**values)))
+        arguments = PURGE_REJECTED.args(before=received_before)
+        return _count(await self._connection.execute(PURGE_REJECTED.sql, *arguments))
 
     async def accepted_to_reduce(self, received_before: datetime, limit: int) -> list[StoredNotification]:
-        values = {"accepted": Verdict.ACCEPTED.value, "before": received_before, "limit": limit}
-        records = await self._connection.fetch(TO_REDUCE.sql, *TO_REDUCE.args(**values))
+        records = await self._connection.fetch(
+            TO_REDUCE.sql, *TO_REDUCE.args(before=received_before, limit=limit)
+        )
         return [
             StoredNotification(r["id"], r["gateway"], r["raw_body"], _from_json(r["body"])) for r in records
         ]
@@ -234,7 +181,7 @@ class PgRefundRepository:
         self._connection = connection
 
     async def get(self, refund_key: str) -> Refund | None:
-        record = await self._connection.fetchrow(REFUND.sql, refund_key)
+        record = await self._connection.fetchrow(REFUND.sql, *REFUND.args(refund_key=refund_key))
         if record is None:
             return None
         row = dict(record.items())
@@ -261,7 +208,7 @@ class PgEventOutbox:
         self._on_added = on_added
 
     async def add_once(self, event_id: uuid.UUID, topic: str, payload: dict[str, Any]) -> bool:
-        added = await add_event_once_on_connection(self._connection, outbox, topic, payload, event_id)
+        added = await add_event_once_on_connection(self._connection, "outbox", topic, payload, event_id)
         if added:
             self._on_added()
         return added

@@ -1,10 +1,9 @@
-"""ppob-service tables (offers, purchases, callback deliveries, the margin, Idempotency-Keys) and
-the repository port straight on asyncpg: one unit of work is one pooled connection and one
-transaction (shared.db.AsyncpgUnitOfWork), rolled back unless a use case commits; repositories
-never commit. Statements are the ones SQLAlchemy Core builds from these tables (the migrations use
-them too), compiled once; the admin list, whose filter varies, is compiled per call (`bound`).
-JSONB columns go as JSON text and come back as text (asyncpg's own codec), encoded and decoded
-here."""
+"""ppob-service's rows (offers, purchases, callback deliveries, the margin) and the repository
+port straight on asyncpg: one unit of work is one pooled connection and one transaction
+(shared.db.AsyncpgUnitOfWork), rolled back unless a use case commits; repositories never commit.
+Plain SQL, written once; the admin list, whose filter varies, is built per call. The tables are
+declared in adapters/tables.py, for the migrations. JSONB columns go as JSON text and come back
+as text (asyncpg's own codec), encoded and decoded here."""
 
 from __future__ import annotations
 
@@ -15,150 +14,58 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
-from sqlalchemy import (
-    JSON,
-    CheckConstraint,
-    Column,
-    DateTime,
-    Index,
-    Integer,
-    MetaData,
-    Numeric,
-    String,
-    Table,
-    Text,
-    bindparam,
-    func,
-    select,
-)
-from sqlalchemy.dialects.postgresql import JSONB, insert
 
 from domain.models import Booking, Category, Margin, Offer
 from shared.booking_lifecycle import BookingStatus, Customer
 from shared.booking_table import (
     BookingRows,
-    Row,
     documents_from_json,
     documents_to_json,
     line_items_from_json,
     line_items_to_json,
-    status_check,
 )
-from shared.db import NAMING_CONVENTION, AsyncpgStatement, AsyncpgUnitOfWork, bound
-from shared.idempotency import idempotency_table
+from shared.db import AsyncpgUnitOfWork, Parameters, Statement
 
-metadata = MetaData(naming_convention=NAMING_CONVENTION)
+BOOKINGS = "bookings"
+# One row per Idempotency-Key of POST /internal/bookings (shared.idempotency).
+IDEMPOTENCY_KEYS = "idempotency_keys"
+# The columns kept as JSONB: sent as JSON text, read back decoded.
+OFFER_JSON_COLUMNS = ("lines", "details")
+BOOKING_JSON_COLUMNS = ("lines", "customer", "details", "documents")
 
-offers = Table(
-    "offers",
-    metadata,
-    Column("offer_id", String(64), primary_key=True),
-    Column("product_code", String(64), nullable=False),
-    Column("product_name", String(200), nullable=False),
-    Column("category", String(16), nullable=False),
-    Column("brand", String(64), nullable=False),
-    Column("customer_no", String(32), nullable=False),
-    Column("lines", JSONB, nullable=False),
-    Column("cost", Numeric(14, 2), nullable=False),
-    Column("details", JSONB, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
-)
-
-bookings = Table(
-    "bookings",
-    metadata,
-    Column("reference", String(64), primary_key=True),  # also the aggregator's ref_id
-    Column("offer_id", String(64), nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("product_code", String(64), nullable=False),
-    Column("product_name", String(200), nullable=False),
-    Column("category", String(16), nullable=False),
-    Column("customer_no", String(32), nullable=False),
-    Column("lines", JSONB, nullable=False),
-    Column("total", Numeric(14, 2), nullable=False),
-    Column("cost", Numeric(14, 2), nullable=False),
-    Column("customer", JSONB, nullable=False),
-    Column("details", JSONB, nullable=False),
-    Column("documents", JSONB, nullable=False),
-    Column("failure_reason", Text, nullable=True),
-    Column("supplier_reference", String(64), nullable=True),
-    Column("checks", Integer, nullable=False),
-    Column("next_check_at", DateTime(timezone=True), nullable=True),
-    Column("hold_expires_at", DateTime(timezone=True), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    status_check(),
-    CheckConstraint("total >= 0 AND cost >= 0", name="money_not_negative"),
-    Index("ix_bookings_pending_due", "next_check_at", postgresql_where="status = 'pending'"),
-    Index("ix_bookings_status_created", "status", "created_at"),
-)
-
-callback_deliveries = Table(
-    "callback_deliveries",
-    metadata,
-    Column("delivery_id", String(100), primary_key=True),
-    Column("ref_id", String(64), nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-)
-
-settings_table = Table(
-    "settings",
-    metadata,
-    Column("name", String(64), primary_key=True),
-    Column("value", JSONB, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-)
-
-idempotency_keys = idempotency_table(metadata)
-
-
-def _json_columns(table: Table) -> frozenset[str]:
-    return frozenset(c.name for c in table.c if isinstance(c.type, JSON))
-
-
-OFFER_JSON = _json_columns(offers)
-BOOKING_JSON = _json_columns(bookings)
-
-ADD_OFFER = AsyncpgStatement(offers.insert().values({c.name: bindparam(c.name) for c in offers.c}))
-OFFER_BY_ID = AsyncpgStatement(select(offers).where(offers.c.offer_id == bindparam("offer_id"))).sql
-DUE_FOR_CHECK = AsyncpgStatement(
-    select(bookings.c.reference)
-    .where(bookings.c.status == "pending", bookings.c.next_check_at <= bindparam("now"))
-    .order_by(bookings.c.next_check_at)
-    .limit(bindparam("limit"))
-)
-NEXT_CHECK_AT = AsyncpgStatement(
-    select(func.min(bookings.c.next_check_at)).where(bookings.c.status == "pending")
-)
+ADD_OFFER = Statement("""
+INSERT INTO offers (
+    offer_id, product_code, product_name, category, brand, customer_no, lines, cost, details,
+    created_at, expires_at
+) VALUES (
+    :offer_id, :product_code, :product_name, :category, :brand, :customer_no, :lines, :cost, :details,
+    :created_at, :expires_at
+)""")
+OFFER_BY_ID = Statement("SELECT offers.* FROM offers WHERE offers.offer_id = :offer_id")
+DUE_FOR_CHECK = Statement("""
+SELECT bookings.reference FROM bookings
+WHERE bookings.status = 'pending' AND bookings.next_check_at <= :now
+ORDER BY bookings.next_check_at
+LIMIT :limit""")
+NEXT_CHECK_AT = Statement("""
+SELECT min(bookings.next_check_at) FROM bookings
+WHERE bookings.status = 'pending'""")
 # SKIP LOCKED: another replica's checker holding this row is asking about it right now.
-CLAIM_DUE = AsyncpgStatement(
-    select(bookings)
-    .where(
-        bookings.c.reference == bindparam("reference"),
-        bookings.c.status == "pending",
-        bookings.c.next_check_at <= bindparam("now"),
-    )
-    .with_for_update(skip_locked=True)
-)
-FIRST_DELIVERY = AsyncpgStatement(
-    insert(callback_deliveries)
-    .values(delivery_id=bindparam("delivery_id"), ref_id=bindparam("ref_id"))
-    .on_conflict_do_nothing(index_elements=[callback_deliveries.c.delivery_id])
-    .returning(callback_deliveries.c.delivery_id)
-)
-MARGIN = AsyncpgStatement(select(settings_table.c.value).where(settings_table.c.name == "margin"))
-SET_MARGIN = AsyncpgStatement(
-    insert(settings_table)
-    .values(name="margin", value=bindparam("value"))
-    .on_conflict_do_update(
-        index_elements=[settings_table.c.name],
-        set_={"value": bindparam("value"), "updated_at": func.now()},
-    )
-)
+CLAIM_DUE = Statement("""
+SELECT bookings.* FROM bookings
+WHERE bookings.reference = :reference AND bookings.status = 'pending' AND bookings.next_check_at <= :now
+FOR UPDATE SKIP LOCKED""")
+FIRST_DELIVERY = Statement("""
+INSERT INTO callback_deliveries (delivery_id, ref_id) VALUES (:delivery_id, :ref_id)
+ON CONFLICT (delivery_id) DO NOTHING
+RETURNING callback_deliveries.delivery_id""")
+MARGIN = Statement("SELECT settings.value FROM settings WHERE settings.name = 'margin'")
+SET_MARGIN = Statement("""
+INSERT INTO settings (name, value) VALUES ('margin', :value)
+ON CONFLICT (name) DO UPDATE SET value = :value, updated_at = now()""")
 
 
-def _decoded(record: asyncpg.Record, json_columns: frozenset[str]) -> dict[str, Any]:
+def _decoded(record: asyncpg.Record, json_columns: tuple[str, ...]) -> dict[str, Any]:
     """A row as the codecs read it: its JSONB columns parsed."""
     row = dict(record.items())
     for name in json_columns:
@@ -230,7 +137,7 @@ def _booking_values(b: Booking) -> dict[str, Any]:
     }
 
 
-def _booking(row: Row) -> Booking:
+def _booking(row: Mapping[str, Any]) -> Booking:
     return Booking(
         reference=row["reference"],
         offer_id=row["offer_id"],
@@ -257,14 +164,16 @@ def _booking(row: Row) -> Booking:
 class SqlPpobRepository:
     def __init__(self, connection: asyncpg.Connection) -> None:
         self._connection = connection
-        self._bookings = BookingRows(connection, bookings, _booking_values, _booking)
+        self._bookings = BookingRows(
+            connection, BOOKINGS, _booking_values, _booking, json_columns=BOOKING_JSON_COLUMNS
+        )
 
     async def add_offer(self, offer: Offer) -> None:
         await self._connection.execute(ADD_OFFER.sql, *ADD_OFFER.args(**_offer_values(offer)))
 
     async def get_offer(self, offer_id: str) -> Offer | None:
-        record = await self._connection.fetchrow(OFFER_BY_ID, offer_id)
-        return _offer(_decoded(record, OFFER_JSON)) if record else None
+        record = await self._connection.fetchrow(OFFER_BY_ID.sql, *OFFER_BY_ID.args(offer_id=offer_id))
+        return _offer(_decoded(record, OFFER_JSON_COLUMNS)) if record else None
 
     async def add_booking(self, booking: Booking) -> None:
         await self._bookings.add(booking)
@@ -288,14 +197,16 @@ class SqlPpobRepository:
     async def list_bookings(
         self, status: BookingStatus | None, limit: int, offset: int
     ) -> tuple[list[Booking], int]:
-        where = [bookings.c.status == str(status)] if status else []
-        count = select(func.count()).select_from(bookings).where(*where)
-        total = await self._connection.fetchval(*bound(count))
-        query = (
-            select(bookings).where(*where).order_by(bookings.c.created_at.desc()).limit(limit).offset(offset)
-        )
-        records = await self._connection.fetch(*bound(query))
-        return [_booking(_decoded(r, BOOKING_JSON)) for r in records], int(total)
+        # The count's parameters are the filter's; the page adds its LIMIT and OFFSET after them.
+        params = Parameters()
+        where = f"WHERE bookings.status = {params.add(str(status))}" if status else ""
+        total = await self._connection.fetchval(f"SELECT count(*) FROM bookings {where}", *params)  # noqa: S608 (a column and $n only)
+        page = f"""
+SELECT bookings.* FROM bookings {where}
+ORDER BY bookings.created_at DESC
+LIMIT {params.add(limit)} OFFSET {params.add(offset)}"""  # noqa: S608 (a column and $n only)
+        records = await self._connection.fetch(page, *params)
+        return [_booking(_decoded(r, BOOKING_JSON_COLUMNS)) for r in records], int(total)
 
     async def first_delivery(self, delivery_id: str, ref_id: str) -> bool:
         inserted = await self._connection.fetchval(

@@ -1,164 +1,153 @@
-"""The unit of work's reads (adapters/repository.py), built from adapters/tables.py and compiled
-once for asyncpg (adapters/pg_sql.py): the keyed reads at import, a list's statement once per
-set of filters given. Each keyed read has a plain and a `FOR UPDATE` form, indexed by `lock`."""
+"""The unit of work's reads (adapters/repository.py) on the tables of adapters/tables.py: fixed
+statements with named parameters (shared.db.Statement), and the lists' count and page, built per
+call from the filters given (shared.db.Parameters). Each keyed read has a plain and a `FOR
+UPDATE` form, indexed by `lock`. Statuses the code fixes are literals in the SQL."""
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.sql.elements import BindParameter
-
-from adapters import tables as t
-from adapters.pg_sql import Sql, compiled
 from domain.models import OPEN_PAYMENT, OrderStatus, RefundStatus
-from shared.db import any_of
+from shared.db import Parameters, Statement
 
-KEY: BindParameter[Any] = bindparam("key")
-
-
-def _keyed(statement: Any) -> tuple[Sql, Sql]:
-    return compiled(statement), compiled(statement.with_for_update())
+# A page's statement and its arguments, or the count's.
+Query = tuple[str, list[Any]]
 
 
-def _one_of(name: str, values: list[str] | None = None) -> Any:
-    """A list of statuses as one array parameter (`= ANY($n)`): one statement for any length,
-    sent as text[] (shared.db.any_of says why)."""
-    return any_of(name, values=values)
+def _keyed(sql: str, lock: str = "FOR UPDATE") -> tuple[Statement, Statement]:
+    return Statement(sql), Statement(f"{sql}\n{lock}")
 
 
-ORDER = _keyed(select(t.orders).where(t.orders.c.id == KEY))
-TRANSACTION = _keyed(select(t.transactions).where(t.transactions.c.id == KEY))
-TRANSACTION_OF_ORDER = _keyed(select(t.transactions).where(t.transactions.c.order_id == KEY))
-PAYMENT = _keyed(select(t.payments).where(t.payments.c.id == KEY))
-REFUND = _keyed(select(t.refunds).where(t.refunds.c.id == KEY))
-REFUND_BY_KEY = _keyed(select(t.refunds).where(t.refunds.c.refund_key == KEY))
-ORDER_WITH_TRANSACTION_ID = compiled(
-    select(t.orders, t.transactions.c.id.label("transaction_id"))
-    .select_from(t.orders.outerjoin(t.transactions))
-    .where(t.orders.c.id == KEY)
+def _listed(values: Iterable[str]) -> str:
+    """Fixed statuses as an SQL list: `('CHALLENGE', 'PENDING')`."""
+    return "(" + ", ".join(f"'{v}'" for v in sorted(values)) + ")"
+
+
+ORDER = _keyed("SELECT orders.* FROM orders WHERE id = :key")
+TRANSACTION = _keyed("SELECT transactions.* FROM transactions WHERE id = :key")
+TRANSACTION_OF_ORDER = _keyed("SELECT transactions.* FROM transactions WHERE order_id = :key")
+PAYMENT = _keyed("SELECT payments.* FROM payments WHERE id = :key")
+REFUND = _keyed("SELECT refunds.* FROM refunds WHERE id = :key")
+REFUND_BY_KEY = _keyed("SELECT refunds.* FROM refunds WHERE refund_key = :key")
+ORDER_WITH_TRANSACTION_ID = Statement(
+    """
+    SELECT orders.*, transactions.id AS transaction_id
+    FROM orders LEFT OUTER JOIN transactions ON orders.id = transactions.order_id
+    WHERE orders.id = :key"""
 )
 
-
-def _order_of(order_id: Any) -> tuple[Sql, Sql]:
-    """The order whose id `order_id` (a one-column select) finds, found and locked in one
-    statement: `FOR UPDATE OF orders` locks no row the subquery reads, so the locks are still
-    taken orders first, as everywhere."""
-    statement = select(t.orders).where(t.orders.c.id == order_id.scalar_subquery())
-    return compiled(statement), compiled(statement.with_for_update(of=t.orders))
-
-
-ORDER_OF_TRANSACTION = _order_of(select(t.transactions.c.order_id).where(t.transactions.c.id == KEY))
-ORDER_OF_PAYMENT = _order_of(
-    select(t.transactions.c.order_id)
-    .select_from(t.payments.join(t.transactions))
-    .where(t.payments.c.id == KEY)
+# The order found and locked in one statement: `FOR UPDATE OF orders` locks no row the subquery
+# reads, so the locks are still taken orders first, as everywhere.
+ORDER_OF_TRANSACTION = _keyed(
+    """
+    SELECT orders.* FROM orders
+    WHERE orders.id = (SELECT order_id FROM transactions WHERE id = :key)""",
+    "FOR UPDATE OF orders",
 )
-_ALL_PAYMENTS_OF = (
-    select(t.payments)
-    .where(t.payments.c.transaction_id == KEY)
-    .order_by(t.payments.c.created_at, t.payments.c.id)
+ORDER_OF_PAYMENT = _keyed(
+    """
+    SELECT orders.* FROM orders
+    WHERE orders.id = (
+        SELECT transactions.order_id
+        FROM payments JOIN transactions ON transactions.id = payments.transaction_id
+        WHERE payments.id = :key
+    )""",
+    "FOR UPDATE OF orders",
 )
+# [statuses given][lock]; the statuses are one text[] parameter (shared.db.Statement says why).
 PAYMENTS_OF = (
-    _keyed(_ALL_PAYMENTS_OF),
-    _keyed(_ALL_PAYMENTS_OF.where(t.payments.c.status == _one_of("statuses"))),
-)  # [statuses given][lock]
-PENDING_REFUNDS_TOTAL = compiled(
-    select(func.coalesce(func.sum(t.refunds.c.amount), 0)).where(
-        t.refunds.c.payment_id == KEY, t.refunds.c.status == str(RefundStatus.PENDING)
-    )
+    _keyed("SELECT payments.* FROM payments WHERE transaction_id = :key ORDER BY created_at, id"),
+    _keyed(
+        """
+        SELECT payments.* FROM payments
+        WHERE transaction_id = :key AND status = ANY(:statuses::text[])
+        ORDER BY created_at, id"""
+    ),
 )
-EXPIRED_HOLDS = compiled(
-    select(t.orders.c.id)
-    .where(t.orders.c.status == str(OrderStatus.CONFIRMED), t.orders.c.hold_expires_at <= bindparam("now"))
-    .order_by(t.orders.c.hold_expires_at)
-    .limit(bindparam("limit"))
+PENDING_REFUNDS_TOTAL = Statement(
+    f"""
+    SELECT coalesce(sum(amount), 0) FROM refunds
+    WHERE payment_id = :key AND status = '{RefundStatus.PENDING}'"""  # noqa: S608 (a status only)
 )
-OVERDUE_PAYMENTS = compiled(
-    select(t.payments.c.id)
-    .where(
-        t.payments.c.status == _one_of("open", [str(p) for p in OPEN_PAYMENT]),
-        t.payments.c.expires_at < bindparam("before"),
-    )
-    .order_by(t.payments.c.expires_at)
-    .limit(bindparam("limit"))
+EXPIRED_HOLDS = Statement(
+    f"""
+    SELECT id FROM orders
+    WHERE status = '{OrderStatus.CONFIRMED}' AND hold_expires_at <= :now
+    ORDER BY hold_expires_at
+    LIMIT :limit"""  # noqa: S608 (a status only)
+)
+OVERDUE_PAYMENTS = Statement(
+    f"""
+    SELECT id FROM payments
+    WHERE status IN {_listed(OPEN_PAYMENT)} AND expires_at < :before
+    ORDER BY expires_at
+    LIMIT :limit"""  # noqa: S608 (statuses only)
 )
 # A transaction-scoped advisory lock per account: released at commit or rollback.
-LOCK_ACCOUNT = compiled(select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("lock_name"), 0))))
-UNPAID_ORDERS = compiled(
-    select(func.count())
-    .select_from(t.orders)
-    .where(
-        t.orders.c.user_id == KEY,
-        t.orders.c.status == _one_of("unpaid", [str(OrderStatus.DRAFT), str(OrderStatus.CONFIRMED)]),
-        or_(t.orders.c.hold_expires_at.is_(None), t.orders.c.hold_expires_at > bindparam("now")),
-    )
+LOCK_ACCOUNT = Statement("SELECT pg_advisory_xact_lock(hashtextextended(:lock_name, 0))")
+UNPAID_ORDERS = Statement(
+    f"""
+    SELECT count(*) FROM orders
+    WHERE user_id = :key
+        AND status IN {_listed((OrderStatus.DRAFT, OrderStatus.CONFIRMED))}
+        AND (hold_expires_at IS NULL OR hold_expires_at > :now)"""  # noqa: S608 (statuses only)
 )
-RECORD_EVENT = compiled(
-    pg_insert(t.processed_events)
-    .values(event_id=bindparam("new_event_id"), topic=bindparam("new_topic"))
-    .on_conflict_do_nothing(index_elements=[t.processed_events.c.event_id])
-    .returning(t.processed_events.c.event_id)
+RECORD_EVENT = Statement(
+    """
+    INSERT INTO processed_events (event_id, topic) VALUES (:event_id, :topic)
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING event_id"""
 )
-_a = t.audit_log.c
-AUDIT_TRAIL = compiled(
-    select(t.audit_log)
-    .where(
-        or_(
-            and_(_a.entity_type == "transaction", _a.entity_id == KEY),
-            and_(_a.entity_type == "order", _a.entity_id == bindparam("order_id")),
-            and_(
-                _a.entity_type == "payment",
-                _a.entity_id.in_(select(t.payments.c.id).where(t.payments.c.transaction_id == KEY)),
-            ),
-            and_(
-                _a.entity_type == "refund",
-                _a.entity_id.in_(select(t.refunds.c.id).where(t.refunds.c.transaction_id == KEY)),
-            ),
-        )
-    )
-    .order_by(_a.id)
+AUDIT_TRAIL = Statement(
+    """
+    SELECT audit_log.* FROM audit_log
+    WHERE entity_type = 'transaction' AND entity_id = :transaction_id
+        OR entity_type = 'order' AND entity_id = :order_id
+        OR entity_type = 'payment'
+            AND entity_id IN (SELECT id FROM payments WHERE transaction_id = :transaction_id)
+        OR entity_type = 'refund'
+            AND entity_id IN (SELECT id FROM refunds WHERE transaction_id = :transaction_id)
+    ORDER BY id"""
 )
 
 
-@functools.lru_cache(maxsize=64)
-def list_orders(filters: tuple[str, ...]) -> tuple[Sql, Sql]:
-    """The count and the page of orders matching the named filters (user_id, status,
-    service_type), each bound to the parameter of its name; `limit` and `offset` too."""
-    c = t.orders.c
-    where = and_(True, *(c[name] == bindparam(name) for name in filters))
-    page = (
-        select(t.orders, t.transactions.c.id.label("transaction_id"))
-        .select_from(t.orders.outerjoin(t.transactions))
-        .where(where)
-        .order_by(c.created_at.desc(), c.id)
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-    )
-    return compiled(select(func.count()).select_from(t.orders).where(where)), compiled(page)
+def _where(conditions: list[str]) -> str:
+    return " AND ".join(conditions) or "true"
 
 
-@functools.lru_cache(maxsize=64)
-def list_transactions(filters: tuple[str, ...]) -> tuple[Sql, Sql]:
-    """As list_orders, for transactions: user_id, status, transaction_type, and created_from /
-    created_to (the bounds of created_at: from inclusive, to exclusive)."""
-    c = t.transactions.c
+def list_orders(filters: Mapping[str, Any], limit: int, offset: int) -> tuple[Query, Query]:
+    """The count and the page of orders whose columns equal `filters` (user_id, status,
+    service_type), newest first, each with its transaction's id."""
+    params = Parameters()
+    where = _where([f"orders.{column} = {params.add(value)}" for column, value in filters.items()])
+    count = (f"SELECT count(*) FROM orders WHERE {where}", list(params))  # noqa: S608 (columns and $n only)
+    page = f"""
+    SELECT orders.*, transactions.id AS transaction_id
+    FROM orders LEFT OUTER JOIN transactions ON orders.id = transactions.order_id
+    WHERE {where}
+    ORDER BY orders.created_at DESC, orders.id
+    LIMIT {params.add(limit)} OFFSET {params.add(offset)}"""  # noqa: S608 (columns and $n only)
+    return count, (page, list(params))
+
+
+def list_transactions(filters: Mapping[str, Any], limit: int, offset: int) -> tuple[Query, Query]:
+    """As list_orders, for transactions: user_id, status, transaction_type equal, and
+    created_from / created_to the bounds of created_at (from inclusive, to exclusive)."""
+    params = Parameters()
     conditions = []
-    for name in filters:
+    for name, value in filters.items():
         if name == "created_from":
-            conditions.append(c.created_at >= bindparam(name))
+            conditions.append(f"created_at >= {params.add(value)}")
         elif name == "created_to":
-            conditions.append(c.created_at < bindparam(name))
+            conditions.append(f"created_at < {params.add(value)}")
         else:
-            conditions.append(c[name] == bindparam(name))
-    where = and_(True, *conditions)
-    page = (
-        select(t.transactions)
-        .where(where)
-        .order_by(c.created_at.desc(), c.id)
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-    )
-    return compiled(select(func.count()).select_from(t.transactions).where(where)), compiled(page)
+            conditions.append(f"{name} = {params.add(value)}")
+    where = _where(conditions)
+    count = (f"SELECT count(*) FROM transactions WHERE {where}", list(params))  # noqa: S608 (columns and $n only)
+    page = f"""
+    SELECT transactions.* FROM transactions
+    WHERE {where}
+    ORDER BY created_at DESC, id
+    LIMIT {params.add(limit)} OFFSET {params.add(offset)}"""  # noqa: S608 (columns and $n only)
+    return count, (page, list(params))

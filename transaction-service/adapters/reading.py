@@ -8,16 +8,14 @@ of work sends, its row mapped to a record as the unit of work maps it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
 import asyncpg
 
-from adapters.pg_sql import Sql
 from adapters.repository import PgLedgerUnitOfWork
-from shared.db import ReadPool
+from shared.db import ReadPool, Statement
 
 
 class PgReadingUnitOfWork(PgLedgerUnitOfWork):
@@ -39,17 +37,17 @@ class PgReadingUnitOfWork(PgLedgerUnitOfWork):
     async def commit(self) -> None:
         raise RuntimeError("a reading unit of work writes nothing")
 
-    async def _fetchrow(
-        self, statement: Sql, params: Mapping[str, Any] | None = None
-    ) -> asyncpg.Record | None:
+    async def _fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
         if self._inserts or self._updates:
             raise RuntimeError("a reading unit of work writes nothing")
-        return await self._reads.fetchrow(statement.text, *statement.args(params))
+        return await self._reads.fetchrow(sql, *args)
 
-    async def _fetch(self, statement: Sql, params: Mapping[str, Any] | None = None) -> list[asyncpg.Record]:
+    async def _fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         raise TypeError("a reading unit of work reads one row at a time")
 
-    async def _by_key(self, kind: type[Any], statements: tuple[Sql, Sql], key: Any, lock: bool) -> Any:
+    async def _by_key(
+        self, kind: type[Any], statements: tuple[Statement, Statement], key: Any, lock: bool
+    ) -> Any:
         if lock:
             raise TypeError("a reading unit of work locks nothing")
         return await super()._by_key(kind, statements, key, lock)

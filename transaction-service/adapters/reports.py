@@ -1,6 +1,6 @@
-"""The reports' aggregations, in SQL (SQLAlchemy Core over adapters/tables.py), run straight on
-the service's asyncpg pool: each statement is built for its query and compiled per call (admin
-reports are rare; shared.db.bound).
+"""The reports' aggregations, in SQL on the tables of adapters/tables.py, run straight on the
+service's asyncpg pool: each statement is built for its query (admin reports are rare), its
+filters' values as parameters (shared.db.Parameters), the code's own constants as literals.
 
 One statement per report: filter on the UTC bounds of the Jakarta date range (index-friendly),
 group by the chosen key, and `GROUP BY ROLLUP` so the totals line comes from the same query;
@@ -12,11 +12,7 @@ What each report counts is documented in domain/reports.py.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, cast, func, literal, select
-
-from adapters.tables import refunds, transactions
 from domain.reports import (
     CURRENCY,
     PAID_TRANSACTION_STATUSES,
@@ -28,97 +24,76 @@ from domain.reports import (
     ReportQuery,
     ReportRow,
 )
-from shared.db import ReadPool, bound
+from shared.db import Parameters, ReadPool
 
 ZERO = Decimal("0.00")
 
-
-def _local_key(ts: ColumnElement[Any], group_by: GroupBy) -> ColumnElement[str]:
-    pattern = "YYYY-MM-DD" if group_by is GroupBy.DAY else "YYYY-MM"
-    return func.to_char(func.timezone(TIMEZONE_NAME, ts), pattern)
-
-
-def _text_key(column: ColumnElement[Any]) -> ColumnElement[str]:
-    """A text column as a group key; null or empty groups as "unknown"."""
-    return func.coalesce(func.nullif(cast(column, String), ""), literal(UNKNOWN_GROUP))
-
-
-def _group_key(query: ReportQuery, ts: ColumnElement[Any]) -> ColumnElement[str]:
-    g = query.group_by
-    if g in (GroupBy.DAY, GroupBy.MONTH):
-        return _local_key(ts, g)
-    if g is GroupBy.SERVICE_TYPE:
-        return _text_key(transactions.c.transaction_type)
-    if g is GroupBy.PAYMENT_METHOD:
-        return _text_key(transactions.c.payment_method)
-    if g is GroupBy.GATEWAY:
-        return _text_key(transactions.c.payment_gateway)
-    if g is GroupBy.REASON:
-        return _text_key(refunds.c.reason)
-    # status: of the records the report counts
-    status = refunds.c.status if query.kind is ReportKind.REFUNDS else transactions.c.status
-    return _text_key(status)
+_LOCAL_PATTERNS = {GroupBy.DAY: "YYYY-MM-DD", GroupBy.MONTH: "YYYY-MM"}
+# The text column each other grouping reads.
+_TEXT_COLUMNS = {
+    GroupBy.SERVICE_TYPE: "transactions.transaction_type",
+    GroupBy.PAYMENT_METHOD: "transactions.payment_method",
+    GroupBy.GATEWAY: "transactions.payment_gateway",
+    GroupBy.REASON: "refunds.reason",
+}
 
 
-def _sum(column: ColumnElement[Any]) -> ColumnElement[Decimal]:
-    return func.coalesce(func.sum(column), ZERO)
+def _group_key(group_by: GroupBy, ts: str, status: str) -> str:
+    """The group of a row: a Jakarta day or month of `ts`, or a text column (`status`: the counted
+    records' own) whose null or empty value groups as "unknown"."""
+    pattern = _LOCAL_PATTERNS.get(group_by)
+    if pattern is not None:
+        return f"to_char(timezone('{TIMEZONE_NAME}', {ts}), '{pattern}')"
+    column = _TEXT_COLUMNS.get(group_by, status)
+    return f"coalesce(nullif({column}, ''), '{UNKNOWN_GROUP}')"
 
 
-def _rolled_up(
-    key: ColumnElement[str], measures: list[ColumnElement[Any]], source: Any, where: list[Any]
-) -> Select[Any]:
+def _sum(column: str) -> str:
+    return f"coalesce(sum({column}), {ZERO})"
+
+
+def build_statement(query: ReportQuery) -> tuple[str, Parameters]:
     """SELECT key, grouping(key), count(*), measures… GROUP BY ROLLUP(key): one row per group
-    plus the grand total (grouping = 1), which exists even when no record matches."""
-    group = key.label("group")
-    return (
-        select(
-            group,
-            func.grouping(key).label("is_total"),
-            func.count().label("count"),
-            *measures,
-        )
-        .select_from(source)
-        .where(and_(*where))
-        .group_by(func.rollup(key))
-        .order_by(func.grouping(key), key.collate("C"))  # byte order, whatever the locale
-    )
-
-
-def build_statement(query: ReportQuery) -> Select[Any]:
-    t, r = transactions.c, refunds.c
+    plus the grand total (is_total), which exists even when no record matches."""
+    params = Parameters()
     if query.kind is ReportKind.REFUNDS:
-        ts = r.created_at
-        where: list[Any] = [ts >= query.starts_at, ts < query.ends_before, t.currency == CURRENCY]
-        if query.status is not None:
-            where.append(r.status == query.status)
-        if query.service_type is not None:
-            where.append(t.transaction_type == query.service_type)
-        source = refunds.join(transactions, transactions.c.id == refunds.c.transaction_id)
-        measures: list[ColumnElement[Any]] = [_sum(r.amount).label("amount")]
-        return _rolled_up(_group_key(query, ts), measures, source, where)
-
-    if query.kind is ReportKind.REVENUE:
-        ts = t.completed_at
-        where = [
-            ts >= query.starts_at,
-            ts < query.ends_before,
-            t.status.in_(PAID_TRANSACTION_STATUSES),
-            t.currency == CURRENCY,
-        ]
-        measures = [
-            _sum(t.amount).label("gross_amount"),
-            _sum(t.refunded_amount).label("refunded_amount"),
-            (_sum(t.amount) - _sum(t.refunded_amount)).label("net_amount"),
-        ]
+        ts = "refunds.created_at"
+        source = "refunds JOIN transactions ON transactions.id = refunds.transaction_id"
+        measures = [f"{_sum('refunds.amount')} AS amount"]
+        status = "refunds.status"
     else:
-        ts = t.created_at
-        where = [ts >= query.starts_at, ts < query.ends_before, t.currency == CURRENCY]
-        measures = [_sum(t.amount).label("total_amount")]
+        ts = "transactions.completed_at" if query.kind is ReportKind.REVENUE else "transactions.created_at"
+        source = "transactions"
+        status = "transactions.status"
+        if query.kind is ReportKind.REVENUE:
+            gross, refunded = _sum("transactions.amount"), _sum("transactions.refunded_amount")
+            measures = [
+                f"{gross} AS gross_amount",
+                f"{refunded} AS refunded_amount",
+                f"{gross} - {refunded} AS net_amount",
+            ]
+        else:
+            measures = [f"{_sum('transactions.amount')} AS total_amount"]
+    where = [f"{ts} >= {params.add(query.starts_at)}", f"{ts} < {params.add(query.ends_before)}"]
+    if query.kind is ReportKind.REVENUE:
+        paid = ", ".join(f"'{s}'" for s in PAID_TRANSACTION_STATUSES)
+        where.append(f"transactions.status IN ({paid})")
+    where.append(f"transactions.currency = '{CURRENCY}'")
     if query.status is not None:
-        where.append(t.status == query.status)
+        where.append(f"{status} = {params.add(query.status)}")
     if query.service_type is not None:
-        where.append(t.transaction_type == query.service_type)
-    return _rolled_up(_group_key(query, ts), measures, transactions, where)
+        where.append(f"transactions.transaction_type = {params.add(query.service_type)}")
+    key = _group_key(query.group_by, ts, status)
+    # The groups in byte order (COLLATE "C"), whatever the database's locale; the total last.
+    sql = f"""
+    SELECT {key} AS "group", grouping({key}) AS is_total, count(*) AS count,
+        {", ".join(measures)}
+    FROM {source}
+    WHERE {" AND ".join(where)}
+    GROUP BY ROLLUP({key})
+    ORDER BY grouping({key}), {key} COLLATE "C"
+    """  # noqa: S608 (columns, the code's constants and $n only)
+    return sql, params
 
 
 class SqlReportSource:
@@ -129,7 +104,8 @@ class SqlReportSource:
 
     async def run(self, query: ReportQuery) -> Report:
         columns = query.spec.money_columns
-        records = await self._reads.fetch(*bound(build_statement(query)))
+        sql, params = build_statement(query)
+        records = await self._reads.fetch(sql, *params)
         rows: list[ReportRow] = []
         totals = ReportRow("total", 0, tuple(ZERO for _ in columns))
         for rec in records:

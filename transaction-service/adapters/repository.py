@@ -2,10 +2,8 @@
 
 One unit of work = one pooled connection = one database transaction; `lock=True` is `SELECT …
 FOR UPDATE`. Records map to rows field by field (the dataclass field names are the column
-names). Every statement is one SQLAlchemy Core builds from adapters/tables.py (which the
-migrations use too), compiled once (adapters/pg_sql.py, adapters/ledger_statements.py): through
-SQLAlchemy's session each cost several times the CPU of the same statement here, in the session,
-connection and result wrappers and the greenlet hop, for no check these statements need.
+names). The statements are plain SQL on the tables the migrations create (adapters/tables.py):
+the reads in adapters/ledger_statements.py, the kept writes in adapters/write_statements.py.
 """
 
 from __future__ import annotations
@@ -18,25 +16,23 @@ from decimal import Decimal
 from typing import Any, Self
 
 import asyncpg
-from sqlalchemy import Table
 
 from adapters import ledger_statements as q
-from adapters import tables as t
-from adapters.pg_sql import Sql, decoded, json_columns
+from adapters.json_columns import decoded
 from adapters.write_statements import write_statement
 from domain.models import OrderStatus, PaymentStatus, RefundStatus, TransactionStatus
 from domain.records import AuditEntry, BookingState, LineItem, Order, Payment, Record, Refund, Transaction
 from domain.reports import TIMEZONE as JAKARTA
 from domain.repository import OrderFilter, TransactionFilter
-from shared.db import AsyncpgUnitOfWork
+from shared.db import AsyncpgUnitOfWork, Statement
 from shared.logging import request_id_var
 from shared.money import money_string
 
-_TABLES: dict[type[Any], Table] = {
-    Order: t.orders,
-    Transaction: t.transactions,
-    Payment: t.payments,
-    Refund: t.refunds,
+_TABLES: dict[type[Any], str] = {
+    Order: "orders",
+    Transaction: "transactions",
+    Payment: "payments",
+    Refund: "refunds",
 }
 _STATUS: dict[type[Any], type[Any]] = {
     Order: OrderStatus,
@@ -99,11 +95,8 @@ def _values(record: Record) -> dict[str, Any]:
     return values
 
 
-_JSON_COLUMNS = json_columns(_TABLES.values())
-
-
 def _record(kind: type[Any], record: asyncpg.Record) -> Any:
-    return record_of(kind, decoded(record, _JSON_COLUMNS))
+    return record_of(kind, decoded(record))
 
 
 class PgLedgerUnitOfWork(AsyncpgUnitOfWork):
@@ -127,9 +120,9 @@ class PgLedgerUnitOfWork(AsyncpgUnitOfWork):
         self._wake_events = wake_events
         self._wake_jobs = wake_jobs
         self._orders_changed = orders_changed
-        self._inserts: dict[Table, list[dict[str, Any]]] = {}
-        self._updates: dict[tuple[Table, Any], dict[str, Any]] = {}
-        self._woken: set[Table] = set()
+        self._inserts: dict[str, list[dict[str, Any]]] = {}
+        self._updates: dict[tuple[str, Any], dict[str, Any]] = {}
+        self._woken: set[str] = set()
         self._changed_orders: set[uuid.UUID] = set()
 
     async def __aenter__(self) -> Self:
@@ -142,43 +135,47 @@ class PgLedgerUnitOfWork(AsyncpgUnitOfWork):
         await super().commit()
         woken, self._woken = self._woken, set()
         changed, self._changed_orders = self._changed_orders, set()
-        if t.outbox in woken:
+        if "outbox" in woken:
             self._wake_events()
-        if t.work_queue in woken:
+        if "work_queue" in woken:
             self._wake_jobs()
         if changed:
             self._orders_changed(changed)
 
     # Every statement of the unit of work goes through these two: the writes kept so far first.
-    async def _fetchrow(
-        self, statement: Sql, params: Mapping[str, Any] | None = None
-    ) -> asyncpg.Record | None:
+    async def _fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
         await self._flush()
-        return await self._connection.fetchrow(statement.text, *statement.args(params))
+        return await self._connection.fetchrow(sql, *args)
 
-    async def _fetch(self, statement: Sql, params: Mapping[str, Any] | None = None) -> list[asyncpg.Record]:
+    async def _fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         await self._flush()
-        return list(await self._connection.fetch(statement.text, *statement.args(params)))
+        return list(await self._connection.fetch(sql, *args))
 
     async def _flush(self) -> None:
         if not self._inserts and not self._updates:
             return
-        statement, args = write_statement(self._inserts, self._updates)
+        sql, args = write_statement(self._inserts, self._updates)
         self._woken.update(self._inserts)
-        self._changed_orders.update(key for table, key in self._updates if table is t.orders)
+        self._changed_orders.update(key for table, key in self._updates if table == "orders")
         self._inserts, self._updates = {}, {}
-        await self._connection.execute(statement.text, *args)
+        await self._connection.execute(sql, *args)
 
-    def _insert(self, table: Table, row: dict[str, Any]) -> None:
+    def _insert(self, table: str, row: dict[str, Any]) -> None:
         self._inserts.setdefault(table, []).append(row)
 
-    async def _by_key(self, kind: type[Any], statements: tuple[Sql, Sql], key: Any, lock: bool) -> Any:
-        row = await self._fetchrow(statements[lock], {"key": key})
+    async def _by_key(
+        self, kind: type[Any], statements: tuple[Statement, Statement], key: Any, lock: bool
+    ) -> Any:
+        statement = statements[lock]
+        row = await self._fetchrow(statement.sql, *statement.args(key=key))
         return None if row is None else _record(kind, row)
 
-    async def _scalar(self, statement: Sql, params: Mapping[str, Any]) -> Any:
-        row = await self._fetchrow(statement, params)
+    async def _scalar(self, statement: Statement, **params: Any) -> Any:
+        row = await self._fetchrow(statement.sql, *statement.args(**params))
         return None if row is None else row[0]
+
+    async def _rows(self, statement: Statement, **params: Any) -> list[asyncpg.Record]:
+        return await self._fetch(statement.sql, *statement.args(**params))
 
     # --- reads ---
     async def order(self, order_id: uuid.UUID, *, lock: bool = False) -> Order | None:
@@ -194,7 +191,8 @@ class PgLedgerUnitOfWork(AsyncpgUnitOfWork):
         return result
 
     async def order_with_transaction_id(self, order_id: uuid.UUID) -> tuple[Order, uuid.UUID | None] | None:
-        row = await self._fetchrow(q.ORDER_WITH_TRANSACTION_ID, {"key": order_id})
+        statement = q.ORDER_WITH_TRANSACTION_ID
+        row = await self._fetchrow(statement.sql, *statement.args(key=order_id))
         return None if row is None else (_record(Order, row), row["transaction_id"])
 
     async def order_of_transaction(self, transaction_id: uuid.UUID, *, lock: bool = False) -> Order | None:
@@ -215,7 +213,7 @@ class PgLedgerUnitOfWork(AsyncpgUnitOfWork):
         params: dict[str, Any] = {"key": transaction_id}
         if statuses is not None:
             params["statuses"] = [str(s) for s in statuses]
-        rows = await self._fetch(q.PAYMENTS_OF[statuses is not None][lock], params)
+        rows = await self._rows(q.PAYMENTS_OF[statuses is not None][lock], **params)
         return [_record(Payment, row) for row in rows]
 
     async def refund_by_key(self, refund_key: str, *, lock: bool = False) -> Refund | None:
@@ -227,18 +225,18 @@ class PgLedgerUnitOfWork(AsyncpgUnitOfWork):
         return result
 
     async def pending_refunds_total(self, payment_id: uuid.UUID) -> Decimal:
-        return Decimal(await self._scalar(q.PENDING_REFUNDS_TOTAL, {"key": payment_id}))
+        return Decimal(await self._scalar(q.PENDING_REFUNDS_TOTAL, key=payment_id))
 
     async def expired_holds(self, now: datetime, limit: int) -> list[uuid.UUID]:
-        return [row[0] for row in await self._fetch(q.EXPIRED_HOLDS, {"now": now, "limit": limit})]
+        return [row[0] for row in await self._rows(q.EXPIRED_HOLDS, now=now, limit=limit)]
 
     async def unpaid_orders(self, user_id: str, now: datetime, *, lock: bool = False) -> int:
         if lock:
-            await self._fetchrow(q.LOCK_ACCOUNT, {"lock_name": f"unpaid-orders:{user_id}"})
-        return int(await self._scalar(q.UNPAID_ORDERS, {"key": user_id, "now": now}))
+            await self._scalar(q.LOCK_ACCOUNT, lock_name=f"unpaid-orders:{user_id}")
+        return int(await self._scalar(q.UNPAID_ORDERS, key=user_id, now=now))
 
     async def overdue_payments(self, before: datetime, limit: int) -> list[uuid.UUID]:
-        return [row[0] for row in await self._fetch(q.OVERDUE_PAYMENTS, {"before": before, "limit": limit})]
+        return [row[0] for row in await self._rows(q.OVERDUE_PAYMENTS, before=before, limit=limit)]
 
     async def list_orders(
         self, where: OrderFilter, limit: int, offset: int
@@ -248,10 +246,9 @@ class PgLedgerUnitOfWork(AsyncpgUnitOfWork):
             "status": where.status or None,
             "service_type": where.service_type or None,
         }
-        params: dict[str, Any] = {k: v for k, v in filters.items() if v is not None}
-        count, page = q.list_orders(tuple(params))
-        total = int(await self._scalar(count, params))
-        rows = await self._fetch(page, {**params, "limit": limit, "offset": offset})
+        count, page = q.list_orders({k: v for k, v in filters.items() if v is not None}, limit, offset)
+        total = await self._count(*count)
+        rows = await self._fetch(page[0], *page[1])
         return [(_record(Order, row), row["transaction_id"]) for row in rows], total
 
     async def list_transactions(
@@ -267,14 +264,17 @@ class PgLedgerUnitOfWork(AsyncpgUnitOfWork):
             "created_to": where.created_to
             and datetime.combine(where.created_to + timedelta(days=1), time(0), tzinfo=JAKARTA),
         }
-        params: dict[str, Any] = {k: v for k, v in filters.items() if v is not None}
-        count, page = q.list_transactions(tuple(params))
-        total = int(await self._scalar(count, params))
-        rows = await self._fetch(page, {**params, "limit": limit, "offset": offset})
+        count, page = q.list_transactions({k: v for k, v in filters.items() if v is not None}, limit, offset)
+        total = await self._count(*count)
+        rows = await self._fetch(page[0], *page[1])
         return [_record(Transaction, row) for row in rows], total
 
+    async def _count(self, sql: str, args: list[Any]) -> int:
+        row = await self._fetchrow(sql, *args)
+        return 0 if row is None else int(row[0])
+
     async def audit_trail(self, transaction: Transaction) -> list[AuditEntry]:
-        rows = await self._fetch(q.AUDIT_TRAIL, {"key": transaction.id, "order_id": transaction.order_id})
+        rows = await self._rows(q.AUDIT_TRAIL, transaction_id=transaction.id, order_id=transaction.order_id)
         return [
             AuditEntry(
                 entity_type=r["entity_type"],
@@ -314,7 +314,7 @@ class PgLedgerUnitOfWork(AsyncpgUnitOfWork):
         at: datetime,
     ) -> None:
         self._insert(
-            t.audit_log,
+            "audit_log",
             {
                 "entity_type": entity,
                 "entity_id": entity_id,
@@ -328,11 +328,11 @@ class PgLedgerUnitOfWork(AsyncpgUnitOfWork):
         )
 
     async def add_event(self, topic: str, payload: dict[str, Any]) -> None:
-        self._insert(t.outbox, {"id": uuid.uuid4(), "topic": topic, "payload": payload})
+        self._insert("outbox", {"id": uuid.uuid4(), "topic": topic, "payload": payload})
 
     async def add_job(self, topic: str, payload: dict[str, Any]) -> None:
-        self._insert(t.work_queue, {"id": uuid.uuid4(), "topic": topic, "payload": payload})
+        self._insert("work_queue", {"id": uuid.uuid4(), "topic": topic, "payload": payload})
 
     async def record_event(self, event_id: uuid.UUID, topic: str) -> bool:
-        recorded = await self._scalar(q.RECORD_EVENT, {"new_event_id": event_id, "new_topic": topic})
+        recorded = await self._scalar(q.RECORD_EVENT, event_id=event_id, topic=topic)
         return recorded is not None

@@ -2,7 +2,8 @@
 log, idempotency keys, processed events, the outbox and the local work queue.
 
 Money is NUMERIC(14,2); timestamps are timestamptz (UTC). The Alembic revisions create exactly
-these; the reports (adapters/reports.py) query them.
+these. Only the migrations and the tests import this module: the service's SQL (adapters/
+ledger_statements.py, write_statements.py, reports.py) is plain text written against these tables.
 """
 
 from __future__ import annotations
@@ -26,18 +27,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from domain.models import SERVICE_TYPES
-from shared.idempotency import idempotency_table
-from shared.outbox import outbox_table
+from shared.schema import NAMING_CONVENTION, idempotency_table, outbox_table
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 ORDER_STATUSES = ("DRAFT", "CONFIRMED", "PAID", "CANCELLED", "COMPLETED")
 TRANSACTION_STATUSES = ("PENDING", "PROCESSING", "COMPLETED", "FAILED", "CANCELLED", "REFUNDED")

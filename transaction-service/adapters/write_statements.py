@@ -1,9 +1,13 @@
-"""The one statement a unit of work's kept writes are sent as, built and compiled once per shape.
+"""The one statement a unit of work's kept writes are sent as, its SQL written once per shape.
 
-A shape is which tables get rows (and with which columns, how many rows) and which rows are
-updated (which columns): a booking's steps have a handful of shapes, repeated for every booking.
-Compiling a multi-row INSERT … VALUES costs about a millisecond of CPU, more than running it, so
-each shape's statement is compiled once (adapters/pg_sql.py) and kept.
+A shape is which tables get rows (with which columns, how many rows) and which rows are updated
+(which columns): a booking's steps have a handful of shapes, repeated for every booking, so each
+shape's SQL is built once and kept (and asyncpg prepares it once per connection).
+
+Several writes go as data-modifying CTEs of one statement: each runs once and to completion
+whether or not it is read, and foreign keys are checked at the end of the statement, so a
+transaction may name its new order. No parameter is cast: each stands where the server infers
+its type from the column it goes to (an INSERT target, a SET, `id =`).
 """
 
 from __future__ import annotations
@@ -12,58 +16,57 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, literal_column, select, update
+from adapters.json_columns import encoded
 
-from adapters.pg_sql import Sql, compiled
-from adapters.tables import metadata
+# Rows kept for insert, per table name; updates keyed by (table name, the row's id).
+Inserts = Mapping[str, Sequence[Mapping[str, Any]]]
+Updates = Mapping[tuple[str, Any], Mapping[str, Any]]
 
-# Rows kept for insert, per table; updates keyed by (table, the row's id).
-Inserts = Mapping[Table, Sequence[Mapping[str, Any]]]
-Updates = Mapping[tuple[Table, Any], Mapping[str, Any]]
-
-# (table name, the columns of each row) per insert; (table name, the columns set) per update.
-_Shape = tuple[tuple[tuple[str, tuple[tuple[str, ...], ...]], ...], tuple[tuple[str, tuple[str, ...]], ...]]
+# (table, the rows' columns, how many rows) per insert; (table, the columns set) per update.
+_Shape = tuple[tuple[tuple[str, tuple[str, ...], int], ...], tuple[tuple[str, tuple[str, ...]], ...]]
 
 
-def write_statement(inserts: Inserts, updates: Updates) -> tuple[Sql, list[Any]]:
-    """The statement writing every kept row, and its arguments."""
-    shape: _Shape = (
-        tuple((table.name, tuple(tuple(row) for row in rows)) for table, rows in inserts.items()),
-        tuple((table.name, tuple(values)) for (table, _), values in updates.items()),
-    )
-    params: dict[str, Any] = {}
-    for n, rows in enumerate(inserts.values()):
-        for r, row in enumerate(rows):
-            params.update({f"i{n}_{r}_{column}": value for column, value in row.items()})
-    for n, ((_, key), values) in enumerate(updates.items()):
-        params[f"k{n}"] = key
-        params.update({f"u{n}_{column}": value for column, value in values.items()})
-    statement = _compiled(shape)
-    return statement, statement.args(params)
+def write_statement(inserts: Inserts, updates: Updates) -> tuple[str, list[Any]]:
+    """The SQL writing every kept row, and its arguments: each inserted row's values in its
+    columns' order, then each update's values followed by the row's id."""
+    insert_shapes = []
+    args: list[Any] = []
+    for table, rows in inserts.items():
+        columns = tuple(rows[0])
+        for row in rows:
+            if len(row) != len(columns):
+                raise ValueError(f"rows for {table} with different columns: {columns} and {tuple(row)}")
+            args.extend(encoded(column, row[column]) for column in columns)
+        insert_shapes.append((table, columns, len(rows)))
+    update_shapes = []
+    for (table, key), values in updates.items():
+        update_shapes.append((table, tuple(values)))
+        args.extend(encoded(column, value) for column, value in values.items())
+        args.append(key)
+    return _sql((tuple(insert_shapes), tuple(update_shapes))), args
 
 
 @functools.lru_cache(maxsize=256)
-def _compiled(shape: _Shape) -> Sql:
+def _sql(shape: _Shape) -> str:
     insert_shapes, update_shapes = shape
+    n = 0  # the last $n used
 
-    def bind(table: Table, column: str, name: str) -> Any:
-        return bindparam(name, type_=table.c[column].type)
+    def placeholders(count: int) -> list[str]:
+        nonlocal n
+        n += count
+        return [f"${i}" for i in range(n - count + 1, n + 1)]
 
-    statements: list[Any] = []
-    for n, (name, rows) in enumerate(insert_shapes):
-        table = metadata.tables[name]
-        values = [{c: bind(table, c, f"i{n}_{r}_{c}") for c in columns} for r, columns in enumerate(rows)]
-        statements.append(table.insert().values(values))
-    for n, (name, columns) in enumerate(update_shapes):
-        table = metadata.tables[name]
-        statements.append(
-            update(table)
-            .where(table.c.id == bind(table, "id", f"k{n}"))
-            .values({c: bind(table, c, f"u{n}_{c}") for c in columns})
+    statements: list[str] = []
+    for table, columns, row_count in insert_shapes:
+        rows = ",\n    ".join(f"({', '.join(placeholders(len(columns)))})" for _ in range(row_count))
+        statements.append(f"INSERT INTO {table} ({', '.join(columns)})\nVALUES\n    {rows}")
+    for table, columns in update_shapes:
+        assignments = ", ".join(
+            f"{c} = {p}" for c, p in zip(columns, placeholders(len(columns)), strict=True)
         )
+        (key,) = placeholders(1)
+        statements.append(f"UPDATE {table} SET {assignments}\nWHERE id = {key}")  # noqa: S608 (names and $n only)
     if len(statements) == 1:
-        return compiled(statements[0])
-    # Data-modifying CTEs run once and to completion whether or not they are read; foreign keys
-    # are checked at the end of the statement, so a transaction may name its new order.
-    ctes = [s.cte(f"written_{i}") for i, s in enumerate(statements)]
-    return compiled(select(literal_column("1")).add_cte(*ctes))
+        return statements[0]
+    ctes = ",\n".join(f"written_{i} AS (\n{s}\n)" for i, s in enumerate(statements))
+    return f"WITH {ctes}\nSELECT 1"

@@ -1,6 +1,8 @@
-"""user-service tables and the implementations of the domain's repository ports, straight on
-asyncpg: the statements are built from the Core tables below (the migrations use them too) and
-compiled once for asyncpg; a search, whose filter depends on the call, is compiled per call.
+"""The implementations of the domain's repository ports, straight on asyncpg, in plain SQL: the
+statements run on every request are written once here (shared.db.Statement); a search, whose
+filter depends on the call, is built per call (shared.db.Parameters). A statement that reads or
+adds a whole profile names every column, in the table's order: adapters/tables.py declares the
+tables for the migrations, and tests/unit/test_statement_columns.py holds the two together.
 
 Repositories never commit; `SqlUnitOfWork` does, when a use case says so.
 """
@@ -11,86 +13,10 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from sqlalchemy import (
-    Boolean,
-    CheckConstraint,
-    Column,
-    Date,
-    DateTime,
-    Index,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    Uuid,
-    bindparam,
-    delete,
-    func,
-    or_,
-    select,
-    true,
-    update,
-)
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.sql.elements import ColumnElement
 
 from adapters.personal_data import PersonalDataCipher
 from domain.models import MessagePreferences, Profile
-from shared.db import AsyncpgStatement, AsyncpgUnitOfWork, ReadPool, bound
-
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-
-profiles = Table(
-    "profiles",
-    metadata,
-    # The account id from auth-service: one profile per account.
-    Column("user_id", Uuid, primary_key=True),
-    Column("email", String(320), nullable=False),
-    Column("full_name", String(200), nullable=True),
-    Column("phone", String(20), nullable=True),
-    Column("date_of_birth", Date, nullable=True),
-    Column("nationality", String(2), nullable=False, server_default="ID"),
-    # The KTP or passport number, encrypted (adapters/personal_data.py): nonce + ciphertext +
-    # tag, the id of the key that sealed it, and its keyed hash for equality search.
-    Column("id_number_ciphertext", LargeBinary, nullable=True),
-    Column("id_number_key_id", String(32), nullable=True),
-    Column("id_number_hash", LargeBinary(32), nullable=True),
-    Column("address", String(500), nullable=True),
-    Column("language", String(2), nullable=False, server_default="id"),
-    Column("sms_notifications", Boolean, nullable=False, server_default=true()),
-    Column("time_zone", String(32), nullable=False, server_default="Asia/Jakarta"),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    CheckConstraint("email = lower(email)", name="email_lowercase"),
-    CheckConstraint("nationality ~ '^[A-Z]{2}$'", name="nationality_alpha2"),
-    CheckConstraint("language IN ('id', 'en')", name="language"),
-    CheckConstraint("time_zone IN ('Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura')", name="time_zone"),
-    CheckConstraint("phone ~ '^\\+[1-9][0-9]{4,14}$'", name="phone_e164"),
-    CheckConstraint(
-        "(id_number_ciphertext IS NULL) = (id_number_key_id IS NULL) "
-        "AND (id_number_ciphertext IS NULL) = (id_number_hash IS NULL)",
-        name="id_number_sealed_whole",
-    ),
-)
-# GET /users/ lists newest first, then by id.
-Index("ix_profiles_newest_first", profiles.c.created_at.desc(), profiles.c.user_id)
-# An admin's search by KTP or passport number.
-Index("ix_profiles_id_number_hash", profiles.c.id_number_hash)
-
-processed_events = Table(
-    "processed_events",
-    metadata,
-    Column("event_id", Uuid, primary_key=True),
-    Column("topic", String(100), nullable=False),
-    Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-)
+from shared.db import AsyncpgUnitOfWork, Parameters, ReadPool, Statement
 
 _PLAIN_COLUMNS = (
     "user_id",
@@ -108,43 +34,74 @@ _PLAIN_COLUMNS = (
 )
 _SEALED_COLUMNS = ("id_number_ciphertext", "id_number_key_id", "id_number_hash")
 _ID_NUMBER = "id_number"
-# What a save rewrites: every column but the key and the creation time.
-_SAVED_COLUMNS = tuple(
-    name for name in (*_PLAIN_COLUMNS, *_SEALED_COLUMNS) if name not in ("user_id", "created_at")
-)
 
-_BY_ID = select(profiles).where(profiles.c.user_id == bindparam("user_id"))
-GET = AsyncpgStatement(_BY_ID)
+GET = Statement("""
+    SELECT user_id, email, full_name, phone, date_of_birth, nationality,
+           id_number_ciphertext, id_number_key_id, id_number_hash,
+           address, language, sms_notifications, time_zone, created_at, updated_at
+    FROM profiles
+    WHERE user_id = :user_id
+""")
 # Locked until the unit of work ends (a read-modify-write).
-GET_LOCKED = AsyncpgStatement(_BY_ID.with_for_update())
+GET_LOCKED = Statement("""
+    SELECT user_id, email, full_name, phone, date_of_birth, nationality,
+           id_number_ciphertext, id_number_key_id, id_number_hash,
+           address, language, sms_notifications, time_zone, created_at, updated_at
+    FROM profiles
+    WHERE user_id = :user_id
+    FOR UPDATE
+""")
 # ON CONFLICT DO NOTHING: an account that already has a profile keeps it, and nothing is returned.
-ADD = AsyncpgStatement(
-    insert(profiles)
-    .values({name: bindparam(name) for name in (*_PLAIN_COLUMNS, *_SEALED_COLUMNS)})
-    .on_conflict_do_nothing(index_elements=[profiles.c.user_id])
-    .returning(profiles.c.user_id)
-)
-SAVE = AsyncpgStatement(
-    update(profiles)
-    .where(profiles.c.user_id == bindparam("key_user_id"))
-    .values({name: bindparam(name) for name in _SAVED_COLUMNS})
-)
-DELETE = AsyncpgStatement(
-    delete(profiles).where(profiles.c.user_id == bindparam("user_id")).returning(profiles.c.user_id)
-)
-MESSAGE_PREFERENCES = AsyncpgStatement(
-    select(profiles.c.user_id, profiles.c.language, profiles.c.sms_notifications, profiles.c.time_zone).where(
-        profiles.c.user_id == bindparam("user_id")
+ADD = Statement("""
+    INSERT INTO profiles (
+        user_id, email, full_name, phone, date_of_birth, nationality,
+        id_number_ciphertext, id_number_key_id, id_number_hash,
+        address, language, sms_notifications, time_zone, created_at, updated_at
     )
-)
+    VALUES (
+        :user_id, :email, :full_name, :phone, :date_of_birth, :nationality,
+        :id_number_ciphertext, :id_number_key_id, :id_number_hash,
+        :address, :language, :sms_notifications, :time_zone, :created_at, :updated_at
+    )
+    ON CONFLICT (user_id) DO NOTHING
+    RETURNING user_id
+""")
+# Every column but the key and the creation time.
+SAVE = Statement("""
+    UPDATE profiles
+    SET email = :email,
+        full_name = :full_name,
+        phone = :phone,
+        date_of_birth = :date_of_birth,
+        nationality = :nationality,
+        id_number_ciphertext = :id_number_ciphertext,
+        id_number_key_id = :id_number_key_id,
+        id_number_hash = :id_number_hash,
+        address = :address,
+        language = :language,
+        sms_notifications = :sms_notifications,
+        time_zone = :time_zone,
+        updated_at = :updated_at
+    WHERE user_id = :user_id
+""")
+DELETE = Statement("""
+    DELETE FROM profiles
+    WHERE user_id = :user_id
+    RETURNING user_id
+""")
+MESSAGE_PREFERENCES = Statement("""
+    SELECT user_id, language, sms_notifications, time_zone
+    FROM profiles
+    WHERE user_id = :user_id
+""")
 # ON CONFLICT DO NOTHING: a concurrent delivery of the same event waits on the primary key until
 # the first commits, then inserts nothing, so it is seen as a duplicate.
-RECORD_EVENT = AsyncpgStatement(
-    insert(processed_events)
-    .values(event_id=bindparam("event_id"), topic=bindparam("topic"))
-    .on_conflict_do_nothing(index_elements=[processed_events.c.event_id])
-    .returning(processed_events.c.event_id)
-)
+RECORD_EVENT = Statement("""
+    INSERT INTO processed_events (event_id, topic)
+    VALUES (:event_id, :topic)
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING event_id
+""")
 
 
 def _to_row(profile: Profile, cipher: PersonalDataCipher) -> dict[str, Any]:
@@ -189,33 +146,34 @@ class SqlProfileRepository:
 
     async def save(self, profile: Profile) -> None:
         row = _to_row(profile, self._cipher)
-        await self._connection.execute(SAVE.sql, *SAVE.args(key_user_id=profile.user_id, **row))
+        await self._connection.execute(SAVE.sql, *SAVE.args(**row))
 
     async def delete(self, user_id: UUID) -> bool:
         return await self._connection.fetchval(DELETE.sql, *DELETE.args(user_id=user_id)) is not None
 
     async def search(self, query: str | None, *, limit: int, offset: int) -> tuple[list[Profile], int]:
-        condition: ColumnElement[bool] = true()
+        params = Parameters()
+        condition = "true"
         if query:
-            pattern = _like_pattern(query)
-            condition = or_(
-                profiles.c.full_name.ilike(pattern, escape="\\"),
-                profiles.c.email.ilike(pattern, escape="\\"),
-                # An identity number is found only whole: its keyed hash is all that is searchable.
-                profiles.c.id_number_hash == self._cipher.lookup_hash(query),
+            pattern = params.add(_like_pattern(query))
+            # An identity number is found only whole: its keyed hash is all that is searchable.
+            lookup_hash = params.add(self._cipher.lookup_hash(query))
+            condition = (
+                f"full_name ILIKE {pattern} ESCAPE '\\' OR email ILIKE {pattern} ESCAPE '\\'"
+                f" OR id_number_hash = {lookup_hash}"
             )
-        total: int = await self._connection.fetchval(
-            *bound(select(func.count()).select_from(profiles).where(condition))
-        )
-        rows = await self._connection.fetch(
-            *bound(
-                select(profiles)
-                .where(condition)
-                .order_by(profiles.c.created_at.desc(), profiles.c.user_id)
-                .limit(limit)
-                .offset(offset)
-            )
-        )
+        count = f"SELECT count(*) FROM profiles WHERE {condition}"  # noqa: S608 (placeholders only)
+        total: int = await self._connection.fetchval(count, *params)
+        page = f"""
+            SELECT user_id, email, full_name, phone, date_of_birth, nationality,
+                   id_number_ciphertext, id_number_key_id, id_number_hash,
+                   address, language, sms_notifications, time_zone, created_at, updated_at
+            FROM profiles
+            WHERE {condition}
+            ORDER BY created_at DESC, user_id
+            LIMIT {params.add(limit)} OFFSET {params.add(offset)}
+        """  # noqa: S608 (placeholders only)
+        rows = await self._connection.fetch(page, *params)
         return [_to_profile(row, self._cipher) for row in rows], total
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.db import accounts, outbox
+from adapters.tables import accounts, outbox
 from testkit.asgi import running_app
 from testkit.keys import TestKeys
 from tests.app_factory import ADMIN_PASSWORD, PASSWORD, build_app, login, unique_email

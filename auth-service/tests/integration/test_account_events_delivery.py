@@ -14,7 +14,7 @@ import respx
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.db import outbox
+from adapters.tables import outbox
 from shared import signing
 from shared.settings import to_asyncpg_url
 from testkit.asgi import running_app

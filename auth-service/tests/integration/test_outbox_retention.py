@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.db import outbox
+from adapters.tables import outbox
 from shared.settings import to_asyncpg_url
 from testkit.asgi import running_app
 from testkit.keys import TestKeys

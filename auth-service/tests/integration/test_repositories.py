@@ -9,13 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
-from sqlalchemy import select
 
-from adapters.db import outbox
 from adapters.unit_of_work import AuthUnitOfWork
 from domain.errors import EmailAlreadyRegistered
 from domain.models import Account, RefreshToken, Role
-from shared.db import bound
 from tests.app_factory import unique_email
 
 NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -27,8 +24,7 @@ def account(email: str | None = None, role: Role = Role.USER) -> Account:
 
 async def events_about(pool: asyncpg.Pool, stored: Account) -> list[dict[str, object]]:
     """The committed outbox payloads that name the account."""
-    about = outbox.c.payload["account_id"].as_string() == str(stored.id)
-    rows = await pool.fetch(*bound(select(outbox.c.payload).where(about)))
+    rows = await pool.fetch("SELECT payload FROM outbox WHERE payload ->> 'account_id' = $1", str(stored.id))
     return [json.loads(row["payload"]) for row in rows]
 
 

@@ -19,8 +19,8 @@ from tests.fakes import FakeSupplier
 
 @pytest.fixture
 def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The first words of what asyncpg sends, in order (BEGIN with or without its isolation level,
-    which SQLAlchemy names once a connection was used in autocommit)."""
+    """The first words of what asyncpg sends, in order (BEGIN with or without an isolation
+    level)."""
     seen: list[str] = []
 
     def counting(cls: type[Any], name: str, query: Callable[[Any, tuple[Any, ...]], str]) -> None:
@@ -33,7 +33,7 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
         monkeypatch.setattr(cls, name, counted)
 
-    # The bookings' statements go on asyncpg's connection itself, SQLAlchemy's as its prepared ones.
+    # The statements go on asyncpg's connection itself; a prepared statement's runs count too.
     for name in ("execute", "fetch", "fetchrow", "fetchval"):
         counting(Connection, name, lambda _, args: str(args[0]))
     for name in ("fetch", "fetchrow", "fetchval", "executemany"):
@@ -54,7 +54,7 @@ async def test_a_hold_looks_for_its_key_without_a_transaction_and_records_the_bo
         assert held.status_code == 201, held.text
         assert sent == [
             "INSERT INTO idempotency_keys",  # the key claimed (a statement of its own)
-            "SELECT bookings.reference, bookings.idempotency_key,",  # a booking this key made before?
+            "SELECT reference, idempotency_key,",  # a booking this key made before?
             "BEGIN",
             "INSERT INTO bookings",
             "COMMIT",
@@ -67,7 +67,7 @@ async def test_a_hold_looks_for_its_key_without_a_transaction_and_records_the_bo
         # The row locked while the supplier issues, then the tickets written.
         assert sent == [
             "BEGIN",
-            "SELECT bookings.reference, bookings.idempotency_key,",
+            "SELECT reference, idempotency_key,",
             "UPDATE bookings SET",
             "COMMIT",
         ]

@@ -1,4 +1,4 @@
-"""The migrations build exactly the tables adapters/db.py declares, as Alembic compares them
+"""The migrations build exactly the tables adapters/tables.py declares, as Alembic compares them
 (tables, columns, indexes and their columns; not an index's WHERE nor a CHECK), so that the
 statements written against the declaration find what they expect. The stairway (every revision
 up, down and up again) is the service shell's."""
@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.db import metadata
+from adapters.tables import metadata
 from shared.settings import DatabaseSettings
 
 

@@ -11,7 +11,7 @@ import respx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.db import charges, notifications, outbox
+from adapters.tables import charges, notifications, outbox
 from shared.settings import to_asyncpg_url
 from tests.conftest import INTERNAL
 from tests.midtrans_payloads import CORE, SNAP, notification, snap_created, status_body

@@ -11,7 +11,7 @@ import respx
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from adapters.db import idempotency_keys
+from adapters.tables import idempotency_keys
 from testkit.asgi import running_app
 from tests.api.support import (
     charge_body,

@@ -13,7 +13,7 @@ import respx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.db import outbox
+from adapters.tables import outbox
 from app import create_app
 from shared import signing
 from shared.settings import to_asyncpg_url

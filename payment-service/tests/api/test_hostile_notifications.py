@@ -12,7 +12,7 @@ import respx
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from adapters.db import notifications
+from adapters.tables import notifications
 from adapters.unit_of_work import PgPaymentUnitOfWork
 from domain.notification_log import REJECTED_LIMIT, NotificationRetention
 from shared.db import create_asyncpg_pool

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.db import charges, idempotency_keys, notifications, outbox
+from adapters.tables import charges, idempotency_keys, notifications, outbox
 from adapters.unit_of_work import PgPaymentUnitOfWork
 from domain.notification_log import NotificationRetention, Purged
 from shared.db import create_asyncpg_pool

@@ -9,13 +9,10 @@ from typing import Any
 import asyncpg
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import text
-from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
+from shared.db import Statement
 from tests.conftest import Person, order_body
 from tests.fakes import payment_event
-
-_ASYNCPG = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 
 
 async def book(client: httpx.AsyncClient, person: Person, **overrides: Any) -> dict[str, Any]:
@@ -63,15 +60,12 @@ async def get(client: httpx.AsyncClient, person: Person, path: str) -> dict[str,
 async def sql(app: FastAPI, statement: str, **params: Any) -> list[Any]:
     """`statement` (with `:name` parameters) in a transaction of its own on the app's pool,
     committed: its rows as tuples that also answer by column name, JSON columns decoded."""
-    # Compiled without its values, as a session sent it: a value would add a cast (`$1::VARCHAR`).
-    compiled = text(statement).compile(dialect=_ASYNCPG)
-    query = str(compiled)
-    args = [params[name] for name in compiled.positiontup or ()]
+    named = Statement(statement)
     pool: asyncpg.Pool = app.state.pool
     async with pool.acquire() as connection, connection.transaction():
-        prepared = await connection.prepare(query)
+        prepared = await connection.prepare(named.sql)
         columns = prepared.get_attributes()
-        records = await prepared.fetch(*args)
+        records = await prepared.fetch(*named.args(**params))
     row = namedtuple("row", [c.name for c in columns], rename=True)  # type: ignore[misc]
     json_at = {i for i, c in enumerate(columns) if c.type.name in ("json", "jsonb")}
     return [

@@ -10,11 +10,8 @@ from datetime import timedelta
 import asyncpg
 import respx
 from fastapi import FastAPI
-from sqlalchemy import func, select
 
-from adapters import tables
 from app import create_app
-from shared.db import bound
 from shared.outbox import add_event_on_connection
 from shared.tokens import StaticKeySource
 from testkit.asgi import running_app
@@ -61,12 +58,12 @@ async def test_the_outbox_retention_purges_both_tables_on_the_pool_at_start(
     connection = await asyncpg.connect(migrated_database_url)
     try:
         kept: dict[str, set[uuid.UUID]] = {}
-        for table in (tables.outbox, tables.work_queue):
+        for table in ("outbox", "work_queue"):
             old, recent, due = [await add_event_on_connection(connection, table, topic, {}) for _ in range(3)]
             for event_id, age in ((old, timedelta(days=31)), (recent, timedelta(days=1))):
-                delivered = table.update().where(table.c.id == event_id).values(delivered_at=func.now() - age)
-                await connection.execute(*bound(delivered))
-            kept[table.name] = {recent, due}
+                delivered = f"UPDATE {table} SET delivered_at = now() - $2::interval WHERE id = $1"
+                await connection.execute(delivered, event_id, age)
+            kept[table] = {recent, due}
         app = create_app(
             make_settings(migrated_database_url),
             key_source=StaticKeySource({test_keys.kid: test_keys.public_key}),
@@ -78,9 +75,9 @@ async def test_the_outbox_retention_purges_both_tables_on_the_pool_at_start(
             router.route(host="testserver").pass_through()
             async with running_app(app):
                 for _ in range(200):  # the purge runs as the app starts
-                    for table in (tables.outbox, tables.work_queue):
-                        ids = select(table.c.id).where(table.c.topic == topic)
-                        left[table.name] = {row["id"] for row in await connection.fetch(*bound(ids))}
+                    for table in ("outbox", "work_queue"):
+                        ids = f"SELECT id FROM {table} WHERE topic = $1"
+                        left[table] = {row["id"] for row in await connection.fetch(ids, topic)}
                     if left == kept:
                         break
                     await asyncio.sleep(0.05)

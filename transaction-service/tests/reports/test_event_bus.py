@@ -13,7 +13,6 @@ import aio_pika
 import asyncpg
 import pytest
 from pamqp.commands import Basic
-from sqlalchemy import Table
 
 from adapters.event_bus import (
     AlsoToWebhook,
@@ -331,22 +330,19 @@ async def test_without_a_broker_events_go_to_the_webhook() -> None:
 
 
 async def test_the_relay_marks_events_delivered_only_after_a_publish(
-    reports_pool: asyncpg.Pool, outbox: Table
+    reports_pool: asyncpg.Pool, outbox: str
 ) -> None:
     """Wired as the outbox relay's deliver: a nacked event stays due, a published one is done."""
-    from sqlalchemy import select
-
-    from shared.db import bound
     from shared.outbox import OutboxRelay, add_event_on_connection
 
     broker = FakeBroker()
     deliver = RabbitMqEventDeliverer(URL, connect=broker.connect)
     async with reports_pool.acquire() as connection, connection.transaction():
-        await connection.execute(*bound(outbox.delete()))
+        await connection.execute(f"DELETE FROM {outbox}")
         event_id = await add_event_on_connection(
             connection, outbox, "payment.confirmed", {"transaction_id": "t-1"}
         )
-    the_row = bound(select(outbox).where(outbox.c.id == event_id))
+    the_row = (f"SELECT * FROM {outbox} WHERE id = $1", event_id)
     relay = OutboxRelay(reports_pool, outbox, deliver, max_backoff_seconds=0)
     await deliver(outbox_event())  # open the channel, then make the next publish fail
     broker.exchange.fail_next = broker_nack()
@@ -355,7 +351,7 @@ async def test_the_relay_marks_events_delivered_only_after_a_publish(
     assert row is not None
     assert row["delivered_at"] is None
     assert row["attempts"] == 1
-    await reports_pool.execute(*bound(outbox.update().values(next_attempt_at=datetime.now(UTC))))
+    await reports_pool.execute(f"UPDATE {outbox} SET next_attempt_at = $1", datetime.now(UTC))
     assert await relay.deliver_due() == 1
     message, routing_key, _ = broker.exchange.published[-1]
     assert routing_key == "payment.confirmed"

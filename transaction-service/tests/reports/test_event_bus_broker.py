@@ -16,10 +16,8 @@ import aio_pika
 import asyncpg
 import pytest
 from aio_pika.abc import AbstractRobustConnection
-from sqlalchemy import Table, select
 
 from adapters.event_bus import RabbitMqEventDeliverer
-from shared.db import bound
 from shared.event_topology import NOTIFICATIONS, EventTopology, tiketq_topology
 from shared.outbox import OutboxRelay, add_event_on_connection
 from testkit.rabbitmq import broker_alone, broker_shared, broker_stopped
@@ -65,25 +63,25 @@ async def topology() -> AsyncIterator[EventTopology]:
 
 
 @pytest.fixture
-async def clean_outbox(reports_pool: asyncpg.Pool, outbox: Table) -> Table:
-    await reports_pool.execute(*bound(outbox.delete()))
+async def clean_outbox(reports_pool: asyncpg.Pool, outbox: str) -> str:
+    await reports_pool.execute(f"DELETE FROM {outbox}")
     return outbox
 
 
-async def add(pool: asyncpg.Pool, outbox: Table, topic: str) -> uuid.UUID:
+async def add(pool: asyncpg.Pool, outbox: str, topic: str) -> uuid.UUID:
     async with pool.acquire() as connection, connection.transaction():
         payload = {"order_id": str(uuid.uuid4()), "user_id": "u-1"}
         return await add_event_on_connection(connection, outbox, topic, payload)
 
 
-async def row(pool: asyncpg.Pool, outbox: Table, event_id: uuid.UUID) -> asyncpg.Record:
-    record = await pool.fetchrow(*bound(select(outbox).where(outbox.c.id == event_id)))
+async def row(pool: asyncpg.Pool, outbox: str, event_id: uuid.UUID) -> asyncpg.Record:
+    record = await pool.fetchrow(f"SELECT * FROM {outbox} WHERE id = $1", event_id)
     assert record is not None
     return record
 
 
-async def make_due(pool: asyncpg.Pool, outbox: Table) -> None:
-    await pool.execute(*bound(outbox.update().values(next_attempt_at=datetime.now(UTC))))
+async def make_due(pool: asyncpg.Pool, outbox: str) -> None:
+    await pool.execute(f"UPDATE {outbox} SET next_attempt_at = $1", datetime.now(UTC))
 
 
 async def drain(
@@ -99,7 +97,7 @@ async def drain(
 
 async def test_a_relayed_event_is_confirmed_and_waits_in_the_consumers_queue(
     reports_pool: asyncpg.Pool,
-    clean_outbox: Table,
+    clean_outbox: str,
     topology: EventTopology,
     admin_channel: aio_pika.abc.AbstractChannel,
 ) -> None:
@@ -121,7 +119,7 @@ async def test_a_relayed_event_is_confirmed_and_waits_in_the_consumers_queue(
 
 async def test_an_event_no_queue_is_bound_to_comes_back_and_its_row_stays_due(
     reports_pool: asyncpg.Pool,
-    clean_outbox: Table,
+    clean_outbox: str,
     admin_channel: aio_pika.abc.AbstractChannel,
 ) -> None:
     """`mandatory` with returns raised: a misconfigured topology is an error, never a lost event."""
@@ -150,7 +148,7 @@ async def test_an_event_no_queue_is_bound_to_comes_back_and_its_row_stays_due(
 
 async def test_events_written_while_the_broker_restarts_leave_once_it_is_back(
     reports_pool: asyncpg.Pool,
-    clean_outbox: Table,
+    clean_outbox: str,
     topology: EventTopology,
     restarts_broker: None,
 ) -> None:

@@ -27,7 +27,6 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.tables import orders, payments, refunds, transactions
 from routes import reports
-from shared.db import bound
 from shared.settings import DatabaseSettings
 from testkit.fixtures import run_sync
 
@@ -484,35 +483,28 @@ async def test_jakarta_midnight_edges_exactly(
             order_id, tx_id = uuid.uuid4(), uuid.uuid4()
             ids.append((order_id, tx_id))
             await connection.execute(
-                *bound(
-                    insert(orders).values(
-                        id=order_id,
-                        user_id="edge",
-                        order_number=f"TQ-240228-EDGE{n:04d}",
-                        service_type="flight",
-                        service_id="offer",
-                        quantity=1,
-                        unit_price=Decimal("1000.00"),
-                        total_amount=Decimal("1000.00"),
-                        status="CONFIRMED",
-                        booking_details={},
-                        created_at=ts,
-                    )
+                """
+                INSERT INTO orders (
+                    id, user_id, order_number, service_type, service_id, quantity, unit_price,
+                    total_amount, status, booking_details, created_at
                 )
+                VALUES ($1, 'edge', $2, 'flight', 'offer', 1, 1000.00, 1000.00, 'CONFIRMED', '{}', $3)
+                """,
+                order_id,
+                f"TQ-240228-EDGE{n:04d}",
+                ts,
             )
             await connection.execute(
-                *bound(
-                    insert(transactions).values(
-                        id=tx_id,
-                        user_id="edge",
-                        order_id=order_id,
-                        transaction_type="flight",
-                        amount=Decimal(1000 * (n + 1)),
-                        status="PENDING",
-                        metadata={},
-                        created_at=ts,
-                    )
+                """
+                INSERT INTO transactions (
+                    id, user_id, order_id, transaction_type, amount, status, metadata, created_at
                 )
+                VALUES ($1, 'edge', $2, 'flight', $3, 'PENDING', '{}', $4)
+                """,
+                tx_id,
+                order_id,
+                Decimal(1000 * (n + 1)),
+                ts,
             )
     try:
         response = await get_report(

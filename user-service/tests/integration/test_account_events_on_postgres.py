@@ -7,12 +7,10 @@ import asyncio
 import uuid
 
 import asyncpg
-from sqlalchemy import func, select
 
-from adapters.db import SqlUnitOfWork, processed_events, profiles
+from adapters.db import SqlUnitOfWork
 from app import utc_now
 from domain.account_events import ACCOUNT_REGISTERED, AccountEventConsumer, EventOutcome
-from shared.db import bound
 from tests.conftest import cipher_for_tests
 
 
@@ -21,8 +19,7 @@ def payload(account_id: uuid.UUID) -> dict[str, object]:
 
 
 async def count(pool: asyncpg.Pool, account_id: uuid.UUID) -> int:
-    profiles_of_account = select(func.count()).select_from(profiles).where(profiles.c.user_id == account_id)
-    total: int = await pool.fetchval(*bound(profiles_of_account))
+    total: int = await pool.fetchval("SELECT count(*) FROM profiles WHERE user_id = $1", account_id)
     return total
 
 
@@ -36,9 +33,7 @@ async def test_the_same_event_delivered_twice_concurrently_creates_one_profile(
     )
     assert sorted(o.value for o in outcomes) == ["applied", "duplicate"]
     assert await count(pool, account_id) == 1
-    recorded = await pool.fetch(
-        *bound(select(processed_events.c.topic).where(processed_events.c.event_id == event_id))
-    )
+    recorded = await pool.fetch("SELECT topic FROM processed_events WHERE event_id = $1", event_id)
     assert [row["topic"] for row in recorded] == [ACCOUNT_REGISTERED]
 
 

@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.db import metadata
+from adapters.tables import metadata
 from testkit.migrations import assert_stairway
 from testkit.postgres import alembic
 from tests.conftest import PERSONAL_DATA_HASH_KEY, PERSONAL_DATA_KEYS, cipher_for_tests

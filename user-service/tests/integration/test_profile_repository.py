@@ -7,12 +7,10 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
-from sqlalchemy import select
 
-from adapters.db import SqlUnitOfWork, profiles
+from adapters.db import SqlUnitOfWork
 from adapters.personal_data import PersonalDataCipher
 from domain.models import Profile, ProfileChanges
-from shared.db import bound
 from tests.conftest import PERSONAL_DATA_HASH_KEY, PERSONAL_DATA_KEYS, cipher_for_tests
 
 NOW = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
@@ -30,7 +28,7 @@ def new_profile(email: str | None = None, *, at: datetime = NOW, **details: obje
 
 async def stored_row(uow: SqlUnitOfWork, profile: Profile) -> asyncpg.Record:
     """The profile's row as the database holds it, seen from inside the unit of work."""
-    row = await uow.connection.fetchrow(*bound(select(profiles).where(profiles.c.user_id == profile.user_id)))
+    row = await uow.connection.fetchrow("SELECT * FROM profiles WHERE user_id = $1", profile.user_id)
     assert row is not None
     return row
 

@@ -1,5 +1,6 @@
-"""auth-service tables (SQLAlchemy Core). migrations/ creates them; tests/integration checks
-the repositories against them on a real PostgreSQL."""
+"""auth-service tables (SQLAlchemy Core): accounts, refresh tokens and the outbox. The migrations
+(migrations/env.py) and the tests import them; the service itself runs plain SQL on asyncpg
+(adapters/repositories.py, adapters/account_states.py) and never loads SQLAlchemy."""
 
 from __future__ import annotations
 
@@ -19,17 +20,9 @@ from sqlalchemy import (
     true,
 )
 
-from shared.outbox import outbox_table
+from shared.schema import NAMING_CONVENTION, outbox_table
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 accounts = Table(
     "accounts",

@@ -3,11 +3,10 @@ nothing of its own, run the way the stack runs a service (devstack/serve.py, the
 environment), so that the stack's idle memory has a baseline measured beside it in the same run.
 
 Every service imports FastAPI (with pydantic and Starlette), uvicorn with uvloop and httptools,
-SQLAlchemy's Core with its asyncpg dialect (the tables, and the statements compiled from them),
-asyncpg, httpx and pydantic-settings. No service imports SQLAlchemy's asyncio extension or its
-ORM: the statements run straight on asyncpg (shared/db.py). What a service's RSS holds above
-this floor is its own code, models and data (and the libraries only it needs, such as
-`cryptography` for verifying tokens).
+asyncpg, httpx and pydantic-settings. No service imports SQLAlchemy: its statements are plain SQL
+run straight on asyncpg (shared/db.py); SQLAlchemy's Core declares the tables for the migrations,
+which run in a process of their own. What a service's RSS holds above this floor is its own code,
+models and data (and the libraries only it needs, such as `cryptography` for verifying tokens).
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from __future__ import annotations
 import asyncpg  # noqa: F401 (imported for its memory, as every service imports it)
 import httpx  # noqa: F401
 import pydantic_settings  # noqa: F401
-import sqlalchemy.dialects.postgresql.asyncpg  # noqa: F401
 from fastapi import FastAPI
 
 READY_PATH = "/readyz"

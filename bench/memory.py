@@ -134,8 +134,8 @@ def idle_memory_lines(
         "the processes take together. The goal is judged by RSS.",
         f"- Idle memory per process (RSS/PSS MiB): {processes}.",
         "- The floor, measured in the same run: a process that imports only the libraries every"
-        " service with a database imports (bench/floor_app.py: FastAPI, uvicorn, SQLAlchemy's Core with"
-        " its asyncpg dialect, asyncpg, httpx, pydantic-settings), started as the stack starts a service,"
+        " service with a database imports (bench/floor_app.py: FastAPI, uvicorn, asyncpg, httpx,"
+        " pydantic-settings), started as the stack starts a service,"
         f" idles at **{floor.rss_mib:.0f} MiB RSS** ({floor.pss_mib:.0f} PSS). The"
         f" {len(with_database)} services with a database would take"
         f" {len(with_database) * floor.rss_mib:,.0f} MiB RSS at that floor alone, before any code of"

@@ -24,7 +24,7 @@ import asyncpg
 from fastapi import FastAPI, Request
 
 DATABASE_URL_ENV = "REFERENCE_DATABASE_URL"
-POOL_SIZE = 20  # the services' SQLAlchemy pool: twice DATABASE_POOL_SIZE (10), no overflow
+POOL_SIZE = 20  # the larger services' asyncpg pool: twice DATABASE_POOL_SIZE (10), no overflow
 REFERENCE_PATH = "/reference"
 HELLO_PATH = "/hello"
 _QUERY = "SELECT oid::int AS id, datname AS name, datallowconn AS open FROM pg_database WHERE datname = $1"

@@ -10,7 +10,9 @@
    spends per booking, so that it is clear where the time goes and what bounds the rate.
 
 Each part starts on an idle stack (`_settle`): the storm's after-work (500 orders' emails and PDF
-tickets, relays) would otherwise be billed to the 16 buyers. `BENCH_MONEY_STORM=0` skips the storm
+tickets, relays) would otherwise be billed to the 16 buyers. Each bookings part then warms up with
+one booking per buyer, not counted, so that its window measures the path and not the connections
+its idle pools open again. `BENCH_MONEY_STORM=0` skips the storm
 (to iterate on the bookings alone); `BENCH_EACH=N` gives each buyer N bookings instead of 5 (a
 longer run to profile the services under).
 """
@@ -47,6 +49,8 @@ BUYERS = 16
 # (ReadError, "server disconnected") on a busy machine, which says nothing about the money path.
 _LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=64, keepalive_expiry=2.0)
 BOOKINGS_PER_BUYER = int(os.environ.get("BENCH_EACH", "5"))
+# Bookings each buyer makes, all at once, right before the measured ones (not counted).
+WARM_UP_BOOKINGS = 1
 # Each part starts on an idle stack (see _settle); BENCH_MONEY_STORM=0 skips the storm while iterating.
 IDLE_CPU_SHARE = 0.05
 IDLE_WINDOW_SECONDS = 1.0
@@ -82,8 +86,8 @@ WHERE_THE_TIME_GOES = (
     " notification-service renders two emails and a PDF ticket per order (built with the classic"
     " MIME classes, the ticket's lines as cells, sent over one kept SMTP connection) and asks"
     " user-service for the profile at most every 30 s per account. Every service's statements run"
-    " straight on asyncpg (compiled once from the SQLAlchemy Core tables the migrations use; no"
-    " service has SQLAlchemy's session or engine): through SQLAlchemy's session a statement cost"
+    " straight on asyncpg as plain SQL (no service imports SQLAlchemy, whose Core declares the"
+    " tables for the migrations): through SQLAlchemy's session a statement cost"
     " several times the CPU, and under 16 buyers transaction-service's CPU per booking fell by about a"
     " third when its units of work, relays and keys left it. Profiled under 16 buyers since (py-spy,"
     " samples while the process ran, not while it waited), transaction-service spends about 60 % of"
@@ -437,11 +441,11 @@ async def _bookings(stack: Stack, buyer_count: int = BUYERS, each: int = BOOKING
         buyers = [await _buyer(client) for _ in range(buyer_count)]
         offers = OfferPool(client, first_day=120 + buyer_count)
         # Fill the pool before the clock starts: searching is measured in the flights section.
-        await offers.warm(buyer_count * each * 2)
+        await offers.warm(buyer_count * (each + WARM_UP_BOOKINGS) * 2)
 
-        async def book(buyer: Buyer) -> int:
+        async def book(buyer: Buyer, count: int, record: bool) -> int:
             completed = 0
-            for _ in range(each):
+            for _ in range(count):
                 t0 = time.perf_counter()
                 placed = await _order(client, buyer, offers)
                 if placed is None:
@@ -451,10 +455,13 @@ async def _bookings(stack: Stack, buyer_count: int = BUYERS, each: int = BOOKING
                 t2, paying = time.perf_counter(), time.time()
                 await _payer_pays(page, payment["redirect_url"])
                 t3 = time.perf_counter()
-                if await _completed(client, buyer, placed["id"], polls=polls):
+                done = await _completed(client, buyer, placed["id"], polls=polls if record else None)
+                t4 = time.perf_counter()
+                if not record:
+                    continue
+                if done:
                     completed += 1
                     seen[payment["id"]] = (paying, time.time())
-                t4 = time.perf_counter()
                 steps.add("order (hold at the supplier)", t1 - t0)
                 steps.add("payment (Snap charge)", t2 - t1)
                 steps.add("payer pays on the page", t3 - t2)
@@ -462,9 +469,13 @@ async def _bookings(stack: Stack, buyer_count: int = BUYERS, each: int = BOOKING
                 steps.add("whole booking", t4 - t0)
             return completed
 
+        # The warm-up, as every section has one: the stack comes to this part idle, its pools
+        # empty (an idle connection is closed after 5 s), and the first bookings would otherwise
+        # be billed for connecting PostgreSQL backends and preparing their statements.
+        await asyncio.gather(*(book(b, WARM_UP_BOOKINGS, record=False) for b in buyers))
         cpu_before, client_before = _cpu_seconds(stack), time.process_time()
         started = time.perf_counter()
-        results = await asyncio.gather(*(book(b) for b in buyers))
+        results = await asyncio.gather(*(book(b, each, record=True) for b in buyers))
         elapsed = time.perf_counter() - started
         cpu_after, client_cpu = _cpu_seconds(stack), time.process_time() - client_before
     total = sum(results)
@@ -478,7 +489,9 @@ async def _bookings(stack: Stack, buyer_count: int = BUYERS, each: int = BOOKING
         "",
         f"{who}, {each} bookings each, one after another: order (hold) → payment "
         "(Snap) → pay on the sandbox page → wait for COMPLETED (GET /orders/{id} with the last ETag"
-        " and `Prefer: wait=5`, answered when the order changes). Sandbox suppliers at 0 ms latency.",
+        " and `Prefer: wait=5`, answered when the order changes). Sandbox suppliers at 0 ms latency."
+        f" Measured after a warm-up of {WARM_UP_BOOKINGS} booking per buyer, all at once (not counted):"
+        " each part comes to an idle stack whose pools have closed their connections.",
         "",
         f"**{rate:.1f} bookings/s** ({total} completed in {elapsed:.1f} s).",
         "",

@@ -186,15 +186,16 @@ async def _log_statements(connection: asyncpg.Connection) -> None:
 
 
 # A named parameter: `:name`, not the second colon of a `::type` cast, nor a colon inside a word
-# or number (`'12:30'`).
-_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+# or number. Quoted literals and identifiers and `--` comments are matched first and kept whole,
+# so that a colon inside them (`'12:30'`, `'to: :name'`) is never taken for a parameter.
+_NAMED = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|(?<![:\w]):([A-Za-z_]\w*)""")
 
 
 class Statement:
     """One SQL statement written with named parameters (`WHERE order_id = :order_id`), turned
     once into asyncpg's positional form: `connection.fetch(s.sql, *s.args(order_id=…))`. A name
-    used twice is one parameter. A `::type` cast is left alone; write no `:word` inside a quoted
-    literal.
+    used twice is one parameter. A `::type` cast, a quoted literal or identifier and a `--` comment
+    are left as written.
 
     The conventions every statement here follows:
     - JSON and JSONB go as JSON text both ways (asyncpg's own codec): the caller `json.dumps` a
@@ -218,6 +219,8 @@ class Statement:
 
         def positional(match: re.Match[str]) -> str:
             name = match.group(1)
+            if name is None:  # a literal, a quoted identifier or a comment
+                return match.group(0)
             if name not in names:
                 names.append(name)
             return f"${names.index(name) + 1}"

@@ -26,6 +26,16 @@ def test_casts_times_and_words_with_colons_are_not_parameters() -> None:
     assert s.names == ("n", "ids")
 
 
+def test_literals_identifiers_and_comments_are_kept_as_written() -> None:
+    s = Statement(
+        "SELECT 'to: :name', 'it''s :x', \"odd:col\" -- a :comment\nFROM t WHERE a = :a AND b = 'b:b'"
+    )
+    assert s.sql == (
+        "SELECT 'to: :name', 'it''s :x', \"odd:col\" -- a :comment\nFROM t WHERE a = $1 AND b = 'b:b'"
+    )
+    assert s.names == ("a",)
+
+
 def test_a_name_left_out_is_an_error_not_a_null() -> None:
     with pytest.raises(KeyError):
         Statement("SELECT :a").args()

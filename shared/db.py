@@ -236,6 +236,13 @@ class Statement:
         return f"Statement({self.sql!r})"
 
 
+def like_containing(text: str) -> str:
+    """A LIKE (or ILIKE) pattern matching `text` anywhere, its own `%`, `_` and `\\` taken literally,
+    escaped with PostgreSQL's default escape character (the backslash): no ESCAPE clause needed."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 class Parameters:
     """The arguments of a statement built per call (a list's optional filters): each value added
     answers the `$n` that stands for it in the SQL being built.

@@ -16,7 +16,7 @@ import asyncpg
 
 from domain.errors import EmailAlreadyRegistered
 from domain.models import Account, AccountPage, RefreshToken, Role
-from shared.db import Parameters, Statement
+from shared.db import Parameters, Statement, like_containing
 from shared.outbox import add_event_on_connection
 
 # The outbox table, by name: shared.outbox's relay and retention take it so (app.py).
@@ -130,12 +130,6 @@ def _refresh_token(row: asyncpg.Record) -> RefreshToken:
     )
 
 
-def _containing(text: str) -> str:
-    """A LIKE pattern (ESCAPE '/') matching `text` anywhere, its own %, _ and / taken literally."""
-    escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
-    return f"%{escaped}%"
-
-
 def _rows_changed(status: str) -> int:
     """The row count of a command's status ("DELETE 3")."""
     return int(status.rsplit(" ", 1)[-1])
@@ -199,7 +193,7 @@ class SqlAccountRepository:
             conditions.append(f"role = {params.add(role.value)}")
         if email_contains:
             # Emails are stored lowercased; the pattern's own % and _ match only themselves.
-            conditions.append(f"email LIKE {params.add(_containing(email_contains.lower()))} ESCAPE '/'")
+            conditions.append(f"email LIKE {params.add(like_containing(email_contains.lower()))}")
         where = " AND ".join(conditions) or "true"
         count = f"SELECT count(*) FROM accounts WHERE {where}"  # noqa: S608 (placeholders only)
         total = await self._connection.fetchval(count, *params)

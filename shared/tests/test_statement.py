@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 import asyncpg
 import pytest
 
-from shared.db import Parameters, Statement, connect_arguments
+from shared.db import Parameters, Statement, connect_arguments, like_containing
 from shared.settings import to_asyncpg_url
 from testkit.postgres import asyncpg_pool
 
@@ -80,3 +80,23 @@ async def test_a_statement_and_a_built_one_run_on_postgresql(pool: asyncpg.Pool)
         where = [f"amount >= {params.add(200)}", f"code = ANY({params.add(['A', 'B'])}::text[])"]
         rows = await connection.fetch(f"SELECT code FROM fares WHERE {' AND '.join(where)}", *params)
         assert [row["code"] for row in rows] == ["B"]
+
+
+async def test_a_containing_pattern_takes_the_texts_own_wildcards_literally(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as connection:
+        await connection.execute("CREATE TABLE names (name text)")
+        await connection.executemany(
+            "INSERT INTO names VALUES ($1)",
+            [("50% off",), ("500 off",), ("a_b",), ("axb",), ("c\\d",), ("cd",)],
+        )
+
+        async def found(text: str) -> list[str]:
+            rows = await connection.fetch(
+                "SELECT name FROM names WHERE name ILIKE $1 ORDER BY name", like_containing(text)
+            )
+            return [row["name"] for row in rows]
+
+        assert await found("0%") == ["50% off"]
+        assert await found("_") == ["a_b"]
+        assert await found("\\") == ["c\\d"]
+        assert await found("OFF") == ["50% off", "500 off"]

@@ -16,7 +16,7 @@ import asyncpg
 
 from adapters.personal_data import PersonalDataCipher
 from domain.models import MessagePreferences, Profile
-from shared.db import AsyncpgUnitOfWork, Parameters, ReadPool, Statement
+from shared.db import AsyncpgUnitOfWork, Parameters, ReadPool, Statement, like_containing
 
 _PLAIN_COLUMNS = (
     "user_id",
@@ -124,12 +124,6 @@ def _to_profile(row: asyncpg.Record, cipher: PersonalDataCipher) -> Profile:
     return profile
 
 
-def _like_pattern(query: str) -> str:
-    """`query` as a literal substring for ILIKE: its own % and _ match only themselves."""
-    escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 class SqlProfileRepository:
     def __init__(self, connection: asyncpg.Connection, cipher: PersonalDataCipher) -> None:
         self._connection = connection
@@ -155,12 +149,11 @@ class SqlProfileRepository:
         params = Parameters()
         condition = "true"
         if query:
-            pattern = params.add(_like_pattern(query))
+            pattern = params.add(like_containing(query))
             # An identity number is found only whole: its keyed hash is all that is searchable.
             lookup_hash = params.add(self._cipher.lookup_hash(query))
             condition = (
-                f"full_name ILIKE {pattern} ESCAPE '\\' OR email ILIKE {pattern} ESCAPE '\\'"
-                f" OR id_number_hash = {lookup_hash}"
+                f"full_name ILIKE {pattern} OR email ILIKE {pattern} OR id_number_hash = {lookup_hash}"
             )
         count = f"SELECT count(*) FROM profiles WHERE {condition}"  # noqa: S608 (placeholders only)
         total: int = await self._connection.fetchval(count, *params)

@@ -67,9 +67,9 @@ class ReadPool:
     A connection that died meanwhile (the database restarted) makes the read fail once, and it is
     then retried on a fresh one: a read is safe to repeat. No overflow: a burst waits a moment for
     a pooled connection rather than opening (and then closing) connections of its own; waiting
-    longer than `acquire_timeout` is the same 503 database-unavailable as SQLAlchemy's pool
-    timeout. No connection is opened before the first read, so a service starts (and says it is
-    not ready) while its database is still down.
+    longer than `acquire_timeout` is DatabaseBusy, a 503 database-unavailable. No connection is
+    opened before the first read, so a service starts (and says it is not ready) while its
+    database is still down.
     """
 
     def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float) -> None:
@@ -132,21 +132,31 @@ async def _no_reset(connection: asyncpg.Connection) -> None:
     a transaction left open, without a round trip otherwise)."""
 
 
+# The query arguments a database URL may carry: the ones that mean the same to asyncpg here and
+# to SQLAlchemy's asyncpg dialect in the migrations (shared/migrations.py), which read one URL.
+_URL_ARGUMENTS = ("host", "ssl", "prepared_statement_cache_size")
+
+
 def connect_arguments(url: str) -> dict[str, Any]:
     """asyncpg's arguments for a database URL as the services and their migrations take it
     (`postgresql://`, `postgresql+asyncpg://`, …; settings.to_asyncpg_url): the DSN asyncpg parses
-    itself (host, port, a socket folder as `?host=/path`, sslmode, …), with the two query
-    arguments SQLAlchemy's asyncpg dialect also reads taken out and handed over as asyncpg's
-    own, so that one URL means the same to a service and to its migrations: `ssl` (`require`,
-    `verify-full`, …) and `prepared_statement_cache_size` (asyncpg's `statement_cache_size`)."""
+    itself (user, password, host, port, database, a socket folder as `?host=/path`), `ssl`
+    (`require`, `verify-full`, …) and `prepared_statement_cache_size` (asyncpg's
+    `statement_cache_size`) handed over as asyncpg's own arguments, as SQLAlchemy's asyncpg dialect
+    hands them. Any other query argument is refused (ValueError): asyncpg would send it to the
+    server as a setting, SQLAlchemy to asyncpg as an argument, so the service and its migrations
+    would not read the URL alike."""
     parts = urlsplit(url)
     scheme = parts.scheme.split("+", 1)[0]
     if scheme not in ("postgresql", "postgres"):
         raise ValueError(f"not a PostgreSQL URL: {parts.scheme}://…")
-    query = parse_qsl(parts.query, keep_blank_values=True)
     arguments: dict[str, Any] = {}
     kept = []
-    for name, value in query:
+    for name, value in parse_qsl(parts.query, keep_blank_values=True):
+        if name not in _URL_ARGUMENTS:
+            raise ValueError(
+                f"DATABASE_URL's query argument {name!r} is not supported (only {', '.join(_URL_ARGUMENTS)})"
+            )
         if name == "ssl":
             arguments["ssl"] = value
         elif name == "prepared_statement_cache_size":
@@ -175,8 +185,8 @@ async def create_asyncpg_pool(settings: DatabaseSettings) -> asyncpg.Pool:
 
 
 async def create_read_pool(settings: DatabaseSettings, *, acquire_timeout: float = 30.0) -> ReadPool:
-    """The read pool for `settings`' database (create_asyncpg_pool). `acquire_timeout` is
-    SQLAlchemy's default pool timeout."""
+    """The read pool for `settings`' database (create_asyncpg_pool), waiting at most
+    `acquire_timeout` seconds for a connection."""
     return ReadPool(await create_asyncpg_pool(settings), acquire_timeout=acquire_timeout)
 
 
@@ -187,7 +197,8 @@ async def _log_statements(connection: asyncpg.Connection) -> None:
 
 # A named parameter: `:name`, not the second colon of a `::type` cast, nor a colon inside a word
 # or number. Quoted literals and identifiers and `--` comments are matched first and kept whole,
-# so that a colon inside them (`'12:30'`, `'to: :name'`) is never taken for a parameter.
+# so that a colon inside them (`'12:30'`, `'to: :name'`) is never taken for a parameter. Not
+# understood (none of our statements has one): `/* … */` comments and `$$ … $$` bodies.
 _NAMED = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|(?<![:\w]):([A-Za-z_]\w*)""")
 
 
@@ -269,7 +280,7 @@ class Parameters:
 @asynccontextmanager
 async def pooled_connection(pool: asyncpg.Pool, acquire_timeout: float) -> AsyncIterator[asyncpg.Connection]:
     """A connection of `pool` for a few autocommit statements, given back afterwards; none coming
-    free within `acquire_timeout` is SQLAlchemy's pool timeout (the same 503)."""
+    free within `acquire_timeout` is DatabaseBusy (a 503)."""
     try:
         connection = await pool.acquire(timeout=acquire_timeout)
     except TimeoutError as exc:
@@ -294,7 +305,7 @@ class AsyncpgUnitOfWork:
 
     A connection the server closed while it sat in the pool fails its BEGIN: that is tried once
     more on a fresh one (nothing was done on the dead one). No connection coming free within
-    `acquire_timeout` is SQLAlchemy's pool timeout, so it answers the same 503."""
+    `acquire_timeout` is DatabaseBusy (a 503)."""
 
     _connection: asyncpg.Connection
 

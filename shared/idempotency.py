@@ -23,9 +23,10 @@ Midtrans charge, a seat hold, a refund) must happen once. So, per (scope, key):
 
 Times are the database's (`now()`, UTC), so processes with skewed clocks agree on what is old.
 
-Each service adds `idempotency_table(metadata)` to its own metadata and creates it in its own
-Alembic migration, builds its store on its plain asyncpg pool (shared.db.create_asyncpg_pool)
-with `IdempotencyStore.configured(pool, table, settings.idempotency)`
+Each service declares its key table with shared/schema.py's `idempotency_table(metadata)` in its
+adapters/tables.py and creates it in its own Alembic migration, builds its store on its plain
+asyncpg pool (shared.db.create_asyncpg_pool) with
+`IdempotencyStore.configured(pool, "<the table's name>", settings.idempotency)`
 (shared.settings.IdempotencySettings: the IDEMPOTENCY_* variables), and starts
 `purge_expired_forever(store, settings.idempotency.purge_interval_seconds)` as a background task.
 Scopes name the operation and, where callers must not see each other's keys, the caller

@@ -62,6 +62,9 @@ def test_a_database_url_means_what_it_means_to_the_migrations() -> None:
     assert socket == {"dsn": "postgresql://postgres@/tiketq?host=%2Frun%2Fpostgresql"}
     with pytest.raises(ValueError, match="not a PostgreSQL URL"):
         connect_arguments("mysql://root@localhost/tiketq")
+    # asyncpg would send it to the server as a setting, SQLAlchemy (the migrations) to asyncpg.
+    with pytest.raises(ValueError, match="'command_timeout' is not supported"):
+        connect_arguments("postgresql://app@db/orders?command_timeout=30")
 
 
 @pytest.fixture

@@ -12,17 +12,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from adapters.repositories import ACCOUNT_BY_ID, account_from_row
+from adapters.repositories import ACCOUNT_BY_ID, SELECT_ACCOUNTS, account_from_row
 from domain.models import Account
 from shared.db import ReadPool, Statement
 from shared.tokens import AccountState
 
 # The ids go as one text[], cast by the server: asyncpg knows text[] without asking.
-ACCOUNTS_BY_IDS = Statement("""
-    SELECT id, email, password_hash, role, is_active, token_version, created_at, updated_at
-    FROM accounts
+ACCOUNTS_BY_IDS = Statement(
+    SELECT_ACCOUNTS
+    + """
     WHERE id = ANY(:ids::text[]::uuid[])
-""")
+"""
+)
 
 
 class AccountReader:

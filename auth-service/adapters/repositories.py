@@ -22,6 +22,11 @@ from shared.outbox import add_event_on_connection
 # The outbox table, by name: shared.outbox's relay and retention take it so (app.py).
 OUTBOX = "outbox"
 
+# An account's whole row, in the table's order (tests/unit/test_statement_columns.py holds it so).
+SELECT_ACCOUNTS = """
+    SELECT id, email, password_hash, role, is_active, token_version, created_at, updated_at
+    FROM accounts"""
+
 # ON CONFLICT DO NOTHING rather than catching the unique violation: a failed INSERT would abort
 # the whole transaction; this way the caller's transaction stays usable.
 ADD_ACCOUNT = Statement("""
@@ -30,22 +35,25 @@ ADD_ACCOUNT = Statement("""
     ON CONFLICT (email) DO NOTHING
     RETURNING id
 """)
-ACCOUNT_BY_ID = Statement("""
-    SELECT id, email, password_hash, role, is_active, token_version, created_at, updated_at
-    FROM accounts
+ACCOUNT_BY_ID = Statement(
+    SELECT_ACCOUNTS
+    + """
     WHERE id = :id
-""")
-ACCOUNT_BY_ID_LOCKED = Statement("""
-    SELECT id, email, password_hash, role, is_active, token_version, created_at, updated_at
-    FROM accounts
+"""
+)
+ACCOUNT_BY_ID_LOCKED = Statement(
+    SELECT_ACCOUNTS
+    + """
     WHERE id = :id
     FOR UPDATE
-""")
-ACCOUNT_BY_EMAIL = Statement("""
-    SELECT id, email, password_hash, role, is_active, token_version, created_at, updated_at
-    FROM accounts
+"""
+)
+ACCOUNT_BY_EMAIL = Statement(
+    SELECT_ACCOUNTS
+    + """
     WHERE email = :email
-""")
+"""
+)
 SAVE_ACCOUNT = Statement("""
     UPDATE accounts
     SET password_hash = :password_hash,
@@ -197,13 +205,11 @@ class SqlAccountRepository:
         where = " AND ".join(conditions) or "true"
         count = f"SELECT count(*) FROM accounts WHERE {where}"  # noqa: S608 (placeholders only)
         total = await self._connection.fetchval(count, *params)
-        page = f"""
-            SELECT id, email, password_hash, role, is_active, token_version, created_at, updated_at
-            FROM accounts
+        page = f"""{SELECT_ACCOUNTS}
             WHERE {where}
             ORDER BY created_at, id
             LIMIT {params.add(limit)} OFFSET {params.add(offset)}
-        """  # noqa: S608 (placeholders only)
+        """
         rows = await self._connection.fetch(page, *params)
         return AccountPage(items=[account_from_row(row) for row in rows], total=int(total or 0))
 

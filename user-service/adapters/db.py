@@ -35,22 +35,27 @@ _PLAIN_COLUMNS = (
 _SEALED_COLUMNS = ("id_number_ciphertext", "id_number_key_id", "id_number_hash")
 _ID_NUMBER = "id_number"
 
-GET = Statement("""
+# A profile's whole row, in the table's order (tests/unit/test_statement_columns.py holds it so).
+SELECT_PROFILES = """
     SELECT user_id, email, full_name, phone, date_of_birth, nationality,
            id_number_ciphertext, id_number_key_id, id_number_hash,
            address, language, sms_notifications, time_zone, created_at, updated_at
-    FROM profiles
+    FROM profiles"""
+
+GET = Statement(
+    SELECT_PROFILES
+    + """
     WHERE user_id = :user_id
-""")
+"""
+)
 # Locked until the unit of work ends (a read-modify-write).
-GET_LOCKED = Statement("""
-    SELECT user_id, email, full_name, phone, date_of_birth, nationality,
-           id_number_ciphertext, id_number_key_id, id_number_hash,
-           address, language, sms_notifications, time_zone, created_at, updated_at
-    FROM profiles
+GET_LOCKED = Statement(
+    SELECT_PROFILES
+    + """
     WHERE user_id = :user_id
     FOR UPDATE
-""")
+"""
+)
 # ON CONFLICT DO NOTHING: an account that already has a profile keeps it, and nothing is returned.
 ADD = Statement("""
     INSERT INTO profiles (
@@ -157,15 +162,11 @@ class SqlProfileRepository:
             )
         count = f"SELECT count(*) FROM profiles WHERE {condition}"  # noqa: S608 (placeholders only)
         total: int = await self._connection.fetchval(count, *params)
-        page = f"""
-            SELECT user_id, email, full_name, phone, date_of_birth, nationality,
-                   id_number_ciphertext, id_number_key_id, id_number_hash,
-                   address, language, sms_notifications, time_zone, created_at, updated_at
-            FROM profiles
+        page = f"""{SELECT_PROFILES}
             WHERE {condition}
             ORDER BY created_at DESC, user_id
             LIMIT {params.add(limit)} OFFSET {params.add(offset)}
-        """  # noqa: S608 (placeholders only)
+        """
         rows = await self._connection.fetch(page, *params)
         return [_to_profile(row, self._cipher) for row in rows], total
 

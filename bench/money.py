@@ -99,11 +99,17 @@ WHERE_THE_TIME_GOES = (
 HOPS = (
     ("the payer presses pay → Midtrans's notification reaches payment-service", "paying", "notified"),
     ("notification checked with Midtrans's status, recorded, outbox row", "notified", "event_row"),
-    ("outbox row → payment-service's relay takes it", "event_row", "event_sent"),
-    ("signed POST → transaction-service starts applying it", "event_sent", "event_received"),
+    (
+        "outbox row → sent at its commit → transaction-service starts applying it",
+        "event_row",
+        "event_received",
+    ),
     ("event applied: payment, transaction, order PAID; issue job queued", "event_received", "order_paid"),
-    ("PAID → the work queue takes the issue job", "order_paid", "job_taken"),
-    ("issue at flights-service and its supplier → order COMPLETED", "job_taken", "completed"),
+    (
+        "PAID → the issue job, run at its commit: flights-service and its supplier → COMPLETED",
+        "order_paid",
+        "completed",
+    ),
     ("COMPLETED → the buyer's held status request answers", "completed", "seen"),
 )
 
@@ -374,14 +380,14 @@ def _cpu_seconds(stack: Stack) -> dict[str, float]:
 
 async def _hops(stack: Stack, seen: dict[str, tuple[float, float]]) -> list[list[float]]:
     """Per hop of paid → COMPLETED, its seconds for each booking: the instants from payment-service's
-    and transaction-service's own rows (notification received, outbox row written and taken, event
-    received, audit rows), and the buyer's clock (same machine) for the first and last hop."""
+    and transaction-service's own rows (notification received, outbox row written, event received,
+    audit rows), and the buyer's clock (same machine) for the first and last hop."""
     assert stack.database is not None
     payment_db = await asyncpg.connect(stack.database.url_for("tiketq_payment"))
     transaction_db = await asyncpg.connect(stack.database.url_for("tiketq_transaction"))
     try:
         events = await payment_db.fetch(
-            "SELECT o.id, o.payload->>'order_id' AS payment_id, o.created_at, o.delivered_at,"
+            "SELECT o.id, o.payload->>'order_id' AS payment_id, o.created_at,"
             " (SELECT min(n.received_at) FROM notifications n WHERE n.order_id = o.payload->>'order_id')"
             " AS notified FROM outbox o WHERE o.payload->>'status' = 'paid'"
             " AND o.payload->>'order_id' = ANY($1::text[])",
@@ -391,8 +397,6 @@ async def _hops(stack: Stack, seen: dict[str, tuple[float, float]]) -> list[list
         for event in events:
             row = await transaction_db.fetchrow(
                 "SELECT e.received_at, t.order_id,"
-                " (SELECT w.delivered_at FROM work_queue w WHERE w.topic = 'booking.issue'"
-                "  AND w.payload->>'order_id' = t.order_id::text) AS job_taken,"
                 " (SELECT min(a.at) FROM audit_log a WHERE a.entity_type = 'order'"
                 "  AND a.entity_id = t.order_id AND a.to_status = 'PAID') AS order_paid,"
                 " (SELECT min(a.at) FROM audit_log a WHERE a.entity_type = 'order'"
@@ -407,10 +411,8 @@ async def _hops(stack: Stack, seen: dict[str, tuple[float, float]]) -> list[list
             stamps = {
                 "notified": event["notified"],
                 "event_row": event["created_at"],
-                "event_sent": event["delivered_at"],
                 "event_received": row["received_at"],
                 "order_paid": row["order_paid"],
-                "job_taken": row["job_taken"],
                 "completed": row["completed"],
             }
             if any(v is None for v in stamps.values()):

@@ -125,7 +125,7 @@ def create_app(
         )
 
         def unit_of_work() -> UnitOfWork:
-            return PgPaymentUnitOfWork(pool, relay.wake, acquire_timeout=POOL_TIMEOUT_SECONDS)
+            return PgPaymentUnitOfWork(pool, relay, acquire_timeout=POOL_TIMEOUT_SECONDS)
 
         idempotency = IdempotencyStore.configured(pool, "idempotency_keys", settings.idempotency)
 

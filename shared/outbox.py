@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 import httpx
@@ -63,6 +63,50 @@ class OutboxEvent:
             "data": self.payload,
         }
 
+    @classmethod
+    def new(cls, topic: str, payload: dict[str, Any], event_id: uuid.UUID | None = None) -> OutboxEvent:
+        """An event about to be written, stamped now (its row keeps the same instant)."""
+        return cls(event_id or uuid.uuid4(), topic, payload, datetime.now(UTC))
+
+
+# How long a row written for dispatch (`event_row(..., dispatched=True)`) is left to the process
+# that wrote it: no relay pass claims it before then. Longer than a delivery or a job may take
+# (their clients' timeouts: 5 s for payment events, 15 s for a product's issue call), so that a
+# slow one is not run twice; if the process dies first, a pass delivers the row this long after
+# it was written (a relay that stops gives back at once what it has not delivered).
+DISPATCH_LEASE = timedelta(seconds=30)
+
+
+def event_row(event: OutboxEvent, *, dispatched: bool) -> dict[str, Any]:
+    """An outbox row's values (`payload` as a dict: the writer encodes it). A dispatched row is due
+    only when its lease is over: until then the process that commits it delivers it itself
+    (OutboxRelay.dispatch)."""
+    row = {"id": event.id, "topic": event.topic, "payload": event.payload, "created_at": event.created_at}
+    if dispatched:
+        row["next_attempt_at"] = event.created_at + DISPATCH_LEASE
+    return row
+
+
+class Dispatcher(Protocol):
+    """What a unit of work needs of the relay of the table it writes events to."""
+
+    @property
+    def dispatches(self) -> bool: ...
+
+    def dispatch(self, events: Sequence[OutboxEvent]) -> None: ...
+
+
+class _NoDispatch:
+    """For a unit of work with no relay running beside it (tests, scripts): events wait for one."""
+
+    dispatches = False
+
+    def dispatch(self, events: Sequence[OutboxEvent]) -> None:
+        pass
+
+
+NO_DISPATCH: Dispatcher = _NoDispatch()
+
 
 async def add_event_on_connection(
     connection: asyncpg.Connection, table: str, topic: str, payload: dict[str, Any]
@@ -75,20 +119,35 @@ async def add_event_on_connection(
 
 
 async def add_event_once_on_connection(
-    connection: asyncpg.Connection, table: str, topic: str, payload: dict[str, Any], event_id: uuid.UUID
+    connection: asyncpg.Connection, table: str, event: OutboxEvent, *, dispatched: bool = False
 ) -> bool:
     """Inserts under an id the caller derives from the fact itself (say, uuid5 of a notification's
-    order and status), so that the same fact observed twice becomes one event. False if it exists."""
-    added = await connection.fetchval(_event_insert(table, once=True), event_id, topic, json.dumps(payload))
+    order and status), so that the same fact observed twice becomes one event. False if it exists.
+    `dispatched`: written for the caller's relay to deliver once committed (`event_row`)."""
+    row = event_row(event, dispatched=dispatched)
+    added = await connection.fetchval(
+        _event_insert(table, once=True, dispatched=dispatched),
+        event.id,
+        event.topic,
+        json.dumps(event.payload),
+        event.created_at,
+        *([row["next_attempt_at"]] if dispatched else []),
+    )
     return added is not None
 
 
 @functools.cache
-def _event_insert(table: str, *, once: bool) -> str:
+def _event_insert(table: str, *, once: bool, dispatched: bool = False) -> str:
     """The outbox INSERT: `$1` id, `$2` topic, `$3` the payload as JSON text (asyncpg's own JSONB
-    codec); `once` returns the id, or nothing when an event of that id exists."""
-    insert = f"INSERT INTO {table} (id, topic, payload) VALUES ($1, $2, $3)"  # noqa: S608
-    return f"{insert} ON CONFLICT (id) DO NOTHING RETURNING id" if once else insert
+    codec), then with `once` `$4` created_at and with `dispatched` `$5` next_attempt_at; `once`
+    returns the id, or nothing when an event of that id exists."""
+    if not once:
+        return f"INSERT INTO {table} (id, topic, payload) VALUES ($1, $2, $3)"  # noqa: S608
+    columns, values = "id, topic, payload, created_at", "$1, $2, $3, $4"
+    if dispatched:
+        columns, values = f"{columns}, next_attempt_at", f"{values}, $5"
+    insert = f"INSERT INTO {table} ({columns}) VALUES ({values})"  # noqa: S608
+    return f"{insert} ON CONFLICT (id) DO NOTHING RETURNING id"
 
 
 Deliver = Callable[[OutboxEvent], Awaitable[None]]
@@ -117,6 +176,12 @@ class OutboxRelay:
     its claim: that claim sees the row the wake-up announced, so no empty pass follows it; one
     rung after the claim went out starts another pass. An idle relay holds no backend: an empty
     pass before a long sleep closes the connection it used (the pool would keep it a few seconds).
+
+    While it runs, a unit of work that writes events hands them over instead (`dispatch`, after
+    its commit): their rows are written leased (`event_row(..., dispatched=True)`), so no pass
+    claims them, and they go out at once, in the same per-subject order, without a pass's
+    BEGIN, claim and COMMIT on their way. A pass delivers one only if the dispatch failed (it is
+    then due after the usual back-off) or the process died before marking it (after the lease).
     """
 
     MAX_PASSES = 4
@@ -150,6 +215,8 @@ class OutboxRelay:
         )
         self._claiming = asyncio.Lock()
         self._slots = asyncio.Semaphore(self._concurrency)
+        self._running = False
+        self._dispatches: set[asyncio.Task[None]] = set()
         # Per subject, the end of the last claimed turn: the next turn waits for it.
         self._tails: dict[str, asyncio.Future[None]] = {}
         # Each pass's statements, on this relay's table.
@@ -167,6 +234,13 @@ class OutboxRelay:
             WHERE id = :failed
             """  # noqa: S608
         )
+        # A dispatch cut short: its rows due now rather than when their lease ends.
+        self._release = Statement(
+            f"""
+            UPDATE {table} SET next_attempt_at = now()
+            WHERE id = ANY(:ids::text[]::uuid[]) AND delivered_at IS NULL AND next_attempt_at > now()
+            """  # noqa: S608
+        )
         # Read after a pass that delivered nothing: when the next retry comes due (any row not
         # delivered yet, locked by another pass or not), in the database's time as `_due` is.
         self._next_due_in = Statement(
@@ -177,15 +251,59 @@ class OutboxRelay:
         """Call after committing an event so it goes out now rather than at the next poll."""
         self._backoff.wake()
 
-    async def run(self) -> None:
-        if self._concurrency > 1:
-            await self._run_overlapping()
+    @property
+    def dispatches(self) -> bool:
+        """True while the relay runs: only then is what `dispatch` is handed delivered at once, so
+        only then does a unit of work write its events leased."""
+        return self._running
+
+    def dispatch(self, events: Sequence[OutboxEvent]) -> None:
+        """Call after committing `events`, written leased (`event_row(..., dispatched=True)`): they
+        are delivered now, each subject's after what this relay already holds of it, and their
+        rows marked as a pass marks them (a failure comes due after the back-off)."""
+        if not events:
             return
-        while True:
-            delivered = await self._pass(self._backoff.look())
-            if delivered >= self._batch_size:
-                continue
-            await self._backoff.sleep()
+        if not self._running:  # stopped since the rows were written: their lease runs out
+            self.wake()
+            return
+        task = asyncio.get_running_loop().create_task(self._dispatch(self._claim(list(events), ordered=True)))
+        self._dispatches.add(task)
+        task.add_done_callback(self._dispatches.discard)
+
+    async def _dispatch(self, turns: list[_Turn]) -> None:
+        rows = [(event.id, 0, event.topic) for turn in turns for event in turn.events]
+        try:
+            failures = await self._deliver_all(turns)
+        except asyncio.CancelledError:
+            # Stopping before they were all delivered: the rows are due at once for any pass (an
+            # event that went out just before the stop may go twice; consumers deduplicate).
+            with contextlib.suppress(Exception):
+                async with pooled_connection(self._pool, self._acquire_timeout) as connection:
+                    ids = [str(row_id) for row_id, _, _ in rows]
+                    await connection.execute(self._release.sql, *self._release.args(ids=ids))
+            raise
+        try:
+            async with pooled_connection(self._pool, self._acquire_timeout) as connection:
+                await self._mark(connection, rows, failures)
+        except Exception:
+            logger.exception(
+                "outbox dispatch could not mark its events; a pass sends them again when the lease ends"
+            )
+
+    async def run(self) -> None:
+        self._running = True
+        try:
+            if self._concurrency > 1:
+                await self._run_overlapping()
+                return
+            while True:
+                delivered = await self._pass(self._backoff.look())
+                if delivered >= self._batch_size:
+                    continue
+                await self._backoff.sleep()
+        finally:
+            self._running = False
+            await _drain(self._dispatches, self.DRAIN_SECONDS)
 
     async def _run_overlapping(self) -> None:
         passes: set[asyncio.Task[int]] = set()
@@ -200,11 +318,7 @@ class OutboxRelay:
                 await self._backoff.sleep()
         finally:
             # Stopping: passes under way finish (and mark what they delivered) for a moment first.
-            if passes:
-                await asyncio.wait(passes, timeout=self.DRAIN_SECONDS)
-            for task in passes:
-                task.cancel()
-            await asyncio.gather(*passes, return_exceptions=True)
+            await _drain(passes, self.DRAIN_SECONDS)
 
     async def _pass(self, look: Look) -> int:
         try:
@@ -243,41 +357,9 @@ class OutboxRelay:
                 if len(rows) >= self._batch_size:
                     self._backoff.wake()  # a full batch: more may be due, and a wake-up's row among them
                 failures = await self._deliver_all(turns)
-                failed = []
-                for row in rows:
-                    exc = failures.get(row["id"])
-                    if exc is None:
-                        continue
-                    attempts = row["attempts"] + 1
-                    delay = min(self._max_backoff, 0.5 * 2 ** min(attempts, 20))
-                    logger.warning(
-                        "outbox delivery failed",
-                        extra={
-                            "event_id": str(row["id"]),
-                            "topic": row["topic"],
-                            "attempts": attempts,
-                            "error": repr(exc),
-                        },
-                    )
-                    failed.append(
-                        self._mark_failed.args(
-                            failed=row["id"],
-                            attempts=attempts,
-                            next_attempt_at=datetime.now(UTC) + timedelta(seconds=delay),
-                            last_error=repr(exc)[:1000],
-                        )
-                    )
-                if failed:
-                    await connection.executemany(self._mark_failed.sql, failed)
-                delivered = [row["id"] for row in rows if row["id"] not in failures]
-                next_due_in = None
-                if delivered:
-                    await connection.execute(
-                        self._mark_delivered.sql,
-                        *self._mark_delivered.args(delivered=[str(row_id) for row_id in delivered]),
-                    )
-                else:
-                    next_due_in = await connection.fetchval(self._next_due_in.sql)
+                claimed = [(row["id"], row["attempts"], row["topic"]) for row in rows]
+                delivered = await self._mark(connection, claimed, failures)
+                next_due_in = None if delivered else await connection.fetchval(self._next_due_in.sql)
                 await unit.commit()
         except BaseException:
             if rung:  # the rows it announced were not delivered by this pass: another one goes
@@ -285,12 +367,50 @@ class OutboxRelay:
             raise
         finally:
             look.close()
-        return len(delivered), None if next_due_in is None else float(next_due_in)
+        return delivered, None if next_due_in is None else float(next_due_in)
 
-    def _claim(self, events: list[OutboxEvent]) -> list[_Turn]:
-        """The pass's events by subject, in order, each subject's turn queued behind the turn an
-        earlier pass claimed for it (synchronously, so turns keep the order of the claims)."""
-        if self._concurrency == 1:
+    async def _mark(
+        self,
+        connection: asyncpg.Connection,
+        rows: list[tuple[uuid.UUID, int, str]],
+        failures: dict[uuid.UUID, Exception],
+    ) -> int:
+        """Marks rows (id, attempts so far, topic) delivered, or failed and due again after a
+        back-off; returns how many were delivered."""
+        failed = []
+        for row_id, attempts_before, topic in rows:
+            exc = failures.get(row_id)
+            if exc is None:
+                continue
+            attempts = attempts_before + 1
+            delay = min(self._max_backoff, 0.5 * 2 ** min(attempts, 20))
+            logger.warning(
+                "outbox delivery failed",
+                extra={"event_id": str(row_id), "topic": topic, "attempts": attempts, "error": repr(exc)},
+            )
+            failed.append(
+                self._mark_failed.args(
+                    failed=row_id,
+                    attempts=attempts,
+                    next_attempt_at=datetime.now(UTC) + timedelta(seconds=delay),
+                    last_error=repr(exc)[:1000],
+                )
+            )
+        if failed:
+            await connection.executemany(self._mark_failed.sql, failed)
+        delivered = [str(row_id) for row_id, _, _ in rows if row_id not in failures]
+        if delivered:
+            await connection.execute(
+                self._mark_delivered.sql, *self._mark_delivered.args(delivered=delivered)
+            )
+        return len(delivered)
+
+    def _claim(self, events: list[OutboxEvent], *, ordered: bool = False) -> list[_Turn]:
+        """The events by subject, in order, each subject's turn queued behind the turn an earlier
+        pass or dispatch claimed for it (synchronously, so turns keep the order of the claims).
+        A relay delivering one row at a time orders its passes' rows by running one pass at a time;
+        its dispatches (`ordered`) still queue by subject."""
+        if self._concurrency == 1 and not ordered:
             return [_Turn("", None, None, events)] if events else []
         by_subject: dict[str, list[OutboxEvent]] = {}
         for event in events:
@@ -312,7 +432,11 @@ class OutboxRelay:
             try:
                 if turn.after is not None:
                     await asyncio.wait([turn.after])  # never cancels the other pass's turn
-                async with self._slots if self._concurrency > 1 else contextlib.nullcontext():
+                async with (
+                    self._slots
+                    if self._concurrency > 1 or turn.done is not None
+                    else contextlib.nullcontext()
+                ):
                     for event in turn.events:
                         try:
                             await self._deliver(event)
@@ -326,6 +450,15 @@ class OutboxRelay:
 
         await asyncio.gather(*(take(turn) for turn in turns))
         return failures
+
+
+async def _drain(tasks: set[asyncio.Task[Any]], seconds: float) -> None:
+    """Stopping: tasks under way finish (and mark what they delivered) for a moment, then stop."""
+    if tasks:
+        await asyncio.wait(tasks, timeout=seconds)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 class _RelayPass(AsyncpgUnitOfWork):

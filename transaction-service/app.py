@@ -131,14 +131,11 @@ def create_app(
             order_changes = OrderChanges(max_watchers=settings.orders.status_waiters_max)
 
             def unit_of_work() -> PgLedgerUnitOfWork:
-                # The unit of work wakes the relay whose table it wrote, once committed (the
-                # Ledger's doorbell is not wired): the other relay is not sent on an empty pass;
-                # and the status requests waiting for an order it changed.
+                # The unit of work hands the events and jobs it committed to their relay, which
+                # sends and runs them at once; and tells the status requests waiting for an order
+                # it changed.
                 return PgLedgerUnitOfWork(
-                    pool,
-                    wake_events=event_relay.wake,
-                    wake_jobs=work_relay.wake,
-                    orders_changed=order_changes.changed,
+                    pool, events=event_relay, jobs=work_relay, orders_changed=order_changes.changed
                 )
 
             def reading() -> PgReadingUnitOfWork:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -46,7 +45,7 @@ from domain.repository import (
     StoredNotification,
 )
 from shared.db import AsyncpgUnitOfWork, ReadPool, pooled_connection
-from shared.outbox import add_event_once_on_connection
+from shared.outbox import NO_DISPATCH, Dispatcher, OutboxEvent, add_event_once_on_connection
 
 
 def _count(status: str) -> int:
@@ -201,16 +200,20 @@ class PgRefundRepository:
 
 
 class PgEventOutbox:
-    """The events, written in the unit of work's transaction."""
+    """The events, written in the unit of work's transaction: leased for the relay to deliver
+    right after the commit when it runs in this process (shared/outbox.py, dispatch)."""
 
-    def __init__(self, connection: asyncpg.Connection, on_added: Callable[[], None]) -> None:
+    def __init__(self, connection: asyncpg.Connection, relay: Dispatcher) -> None:
         self._connection = connection
-        self._on_added = on_added
+        self._relay = relay
+        self.added: list[OutboxEvent] = []
 
     async def add_once(self, event_id: uuid.UUID, topic: str, payload: dict[str, Any]) -> bool:
-        added = await add_event_once_on_connection(self._connection, "outbox", topic, payload, event_id)
-        if added:
-            self._on_added()
+        event = OutboxEvent.new(topic, payload, event_id)
+        dispatched = self._relay.dispatches
+        added = await add_event_once_on_connection(self._connection, "outbox", event, dispatched=dispatched)
+        if added and dispatched:
+            self.added.append(event)
         return added
 
     async def forget_payment_instructions(self, delivered_before: datetime, limit: int) -> int:
@@ -219,7 +222,7 @@ class PgEventOutbox:
 
 
 class PgPaymentUnitOfWork(AsyncpgUnitOfWork):
-    """Wakes the outbox relay after a commit that wrote an event, so it leaves now."""
+    """Hands the events it committed to the outbox relay, which delivers them at once."""
 
     charges: ChargeRepository
     notifications: NotificationLog
@@ -229,25 +232,21 @@ class PgPaymentUnitOfWork(AsyncpgUnitOfWork):
     def __init__(
         self,
         pool: asyncpg.Pool,
-        on_events_committed: Callable[[], None] | None = None,
+        relay: Dispatcher = NO_DISPATCH,
         *,
         acquire_timeout: float = 30.0,
     ) -> None:
         super().__init__(pool, acquire_timeout=acquire_timeout)
-        self._on_events_committed = on_events_committed
-        self._events_pending = False
+        self._relay = relay
 
     def _bind(self, connection: asyncpg.Connection) -> None:
         self.charges = PgChargeRepository(connection)
         self.notifications = PgNotificationLog(connection)
         self.refunds = PgRefundRepository(connection)
-        self.events = PgEventOutbox(connection, self._event_added)
-
-    def _event_added(self) -> None:
-        self._events_pending = True
+        self._outbox = PgEventOutbox(connection, self._relay)
+        self.events = self._outbox
 
     async def commit(self) -> None:
         await super().commit()
-        if self._events_pending and self._on_events_committed is not None:
-            self._on_events_committed()
-        self._events_pending = False
+        added, self._outbox.added = self._outbox.added, []
+        self._relay.dispatch(added)

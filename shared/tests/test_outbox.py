@@ -126,7 +126,7 @@ async def test_the_same_fact_added_twice_concurrently_becomes_one_event(
     async def add() -> bool:
         async with pool.acquire() as connection, connection.transaction():
             return await add_event_once_on_connection(
-                connection, outbox.name, "payment.status_changed", {"n": 1}, event_id
+                connection, outbox.name, OutboxEvent.new("payment.status_changed", {"n": 1}, event_id)
             )
 
     results = await asyncio.gather(*(add() for _ in range(10)))

@@ -81,7 +81,9 @@ async def test_the_same_fact_added_twice_concurrently_becomes_one_event(pool: as
 
     async def add() -> bool:
         async with Events(pool) as uow:
-            added = await add_event_once_on_connection(uow.connection, outbox.name, "t", {"n": 1}, event_id)
+            added = await add_event_once_on_connection(
+                uow.connection, outbox.name, OutboxEvent.new("t", {"n": 1}, event_id)
+            )
             await uow.commit()
             return added
 

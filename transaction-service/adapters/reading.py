@@ -16,6 +16,7 @@ import asyncpg
 
 from adapters.repository import PgLedgerUnitOfWork
 from shared.db import ReadPool, Statement
+from shared.outbox import NO_DISPATCH
 
 
 class PgReadingUnitOfWork(PgLedgerUnitOfWork):
@@ -25,6 +26,7 @@ class PgReadingUnitOfWork(PgLedgerUnitOfWork):
     def __init__(self, reads: ReadPool) -> None:
         self._reads = reads
         self._inserts, self._updates = {}, {}
+        self._relays = {"outbox": NO_DISPATCH, "work_queue": NO_DISPATCH}
 
     async def __aenter__(self) -> Self:
         return self

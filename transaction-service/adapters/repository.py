@@ -27,6 +27,7 @@ from domain.repository import OrderFilter, TransactionFilter
 from shared.db import AsyncpgUnitOfWork, Statement
 from shared.logging import request_id_var
 from shared.money import money_string
+from shared.outbox import NO_DISPATCH, Dispatcher, OutboxEvent, event_row
 
 _TABLES: dict[type[Any], str] = {
     Order: "orders",
@@ -105,42 +106,40 @@ class PgLedgerUnitOfWork(AsyncpgUnitOfWork):
     the unit of work's next read, or at `commit()`: one round trip however many rows a step
     writes. A record saved twice is written once, with its last values (and a record saved after
     it was added is inserted with them): a statement may change a row only once. After the
-    commit, the relay whose table got rows is woken (`wake_events`, `wake_jobs`), and requests
-    waiting for a change of an order it wrote are told (`orders_changed`)."""
+    commit, the events and jobs it wrote are handed to their relay (`events`, `jobs`: delivered
+    and run at once, shared/outbox.py), and requests waiting for a change of an order it wrote
+    are told (`orders_changed`)."""
 
     def __init__(
         self,
         pool: asyncpg.Pool,
         *,
-        wake_events: Callable[[], None] = lambda: None,
-        wake_jobs: Callable[[], None] = lambda: None,
+        events: Dispatcher = NO_DISPATCH,
+        jobs: Dispatcher = NO_DISPATCH,
         orders_changed: Callable[[Iterable[uuid.UUID]], None] = lambda _: None,
     ) -> None:
         super().__init__(pool)
-        self._wake_events = wake_events
-        self._wake_jobs = wake_jobs
+        self._relays = {"outbox": events, "work_queue": jobs}
         self._orders_changed = orders_changed
         self._inserts: dict[str, list[dict[str, Any]]] = {}
         self._updates: dict[tuple[str, Any], dict[str, Any]] = {}
-        self._woken: set[str] = set()
+        self._dispatched: dict[str, list[OutboxEvent]] = {}
         self._changed_orders: set[uuid.UUID] = set()
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
-        self._inserts, self._updates, self._woken, self._changed_orders = {}, {}, set(), set()
+        self._inserts, self._updates, self._dispatched, self._changed_orders = {}, {}, {}, set()
         return self
 
     async def commit(self) -> None:
         await self._flush()
         await super().commit()
-        woken, self._woken = self._woken, set()
+        dispatched, self._dispatched = self._dispatched, {}
         changed, self._changed_orders = self._changed_orders, set()
-        if "outbox" in woken:
-            self._wake_events()
-        if "work_queue" in woken:
-            self._wake_jobs()
-        if changed:
+        if changed:  # first: a buyer waiting for the order is answered before the events go
             self._orders_changed(changed)
+        for table, events in dispatched.items():
+            self._relays[table].dispatch(events)
 
     # Every statement of the unit of work goes through these two: the writes kept so far first.
     async def _fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
@@ -155,7 +154,6 @@ class PgLedgerUnitOfWork(AsyncpgUnitOfWork):
         if not self._inserts and not self._updates:
             return
         sql, args = write_statement(self._inserts, self._updates)
-        self._woken.update(self._inserts)
         self._changed_orders.update(key for table, key in self._updates if table == "orders")
         self._inserts, self._updates = {}, {}
         await self._connection.execute(sql, *args)
@@ -328,10 +326,16 @@ class PgLedgerUnitOfWork(AsyncpgUnitOfWork):
         )
 
     async def add_event(self, topic: str, payload: dict[str, Any]) -> None:
-        self._insert("outbox", {"id": uuid.uuid4(), "topic": topic, "payload": payload})
+        self._add_event("outbox", OutboxEvent.new(topic, payload))
 
     async def add_job(self, topic: str, payload: dict[str, Any]) -> None:
-        self._insert("work_queue", {"id": uuid.uuid4(), "topic": topic, "payload": payload})
+        self._add_event("work_queue", OutboxEvent.new(topic, payload))
+
+    def _add_event(self, table: str, event: OutboxEvent) -> None:
+        dispatched = self._relays[table].dispatches
+        self._insert(table, event_row(event, dispatched=dispatched))
+        if dispatched:
+            self._dispatched.setdefault(table, []).append(event)
 
     async def record_event(self, event_id: uuid.UUID, topic: str) -> bool:
         recorded = await self._scalar(q.RECORD_EVENT, event_id=event_id, topic=topic)

@@ -5,10 +5,12 @@ UPDATE` form, indexed by `lock`. Statuses the code fixes are literals in the SQL
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from domain.models import OPEN_PAYMENT, OrderStatus, RefundStatus
+from domain.records import Order, Payment, Transaction
 from shared.db import Parameters, Statement
 
 # A page's statement and its arguments, or the count's.
@@ -37,23 +39,38 @@ ORDER_WITH_TRANSACTION_ID = Statement(
     WHERE orders.id = :key"""
 )
 
-# The order found and locked in one statement: `FOR UPDATE OF orders` locks no row the subquery
-# reads, so the locks are still taken orders first, as everywhere.
-ORDER_OF_TRANSACTION = _keyed(
-    """
-    SELECT orders.* FROM orders
-    WHERE orders.id = (SELECT order_id FROM transactions WHERE id = :key)""",
-    "FOR UPDATE OF orders",
+
+def _prefixed(kind: type[Any], table: str, prefix: str) -> str:
+    """A record's columns (its fields' names), each named `<prefix><column>` in the result."""
+    return ", ".join(f'{table}.{f.name} AS "{prefix}{f.name}"' for f in dataclasses.fields(kind))
+
+
+# A chain's rows read and locked in one statement (the prefixes tell each table's columns apart).
+# `FOR UPDATE OF` locks in the order it names them, whatever order the join reads them in: orders,
+# then transactions, then payments, the one order every flow locks them in (the tests hold it).
+ORDER_CHAIN = Statement(
+    f"""
+    SELECT {_prefixed(Order, "orders", "o.")}, {_prefixed(Transaction, "transactions", "t.")}
+    FROM orders JOIN transactions ON transactions.order_id = orders.id
+    WHERE orders.id = :key
+    FOR UPDATE OF orders, transactions"""  # noqa: S608 (field names only)
 )
-ORDER_OF_PAYMENT = _keyed(
-    """
-    SELECT orders.* FROM orders
-    WHERE orders.id = (
-        SELECT transactions.order_id
-        FROM payments JOIN transactions ON transactions.id = payments.transaction_id
-        WHERE payments.id = :key
-    )""",
-    "FOR UPDATE OF orders",
+TRANSACTION_CHAIN = Statement(
+    f"""
+    SELECT {_prefixed(Order, "orders", "o.")}, {_prefixed(Transaction, "transactions", "t.")}
+    FROM transactions JOIN orders ON orders.id = transactions.order_id
+    WHERE transactions.id = :key
+    FOR UPDATE OF orders, transactions"""  # noqa: S608 (field names only)
+)
+PAYMENT_CHAIN = Statement(
+    f"""
+    SELECT {_prefixed(Order, "orders", "o.")}, {_prefixed(Transaction, "transactions", "t.")},
+        {_prefixed(Payment, "payments", "p.")}
+    FROM payments
+    JOIN transactions ON transactions.id = payments.transaction_id
+    JOIN orders ON orders.id = transactions.order_id
+    WHERE payments.id = :key
+    FOR UPDATE OF orders, transactions, payments"""  # noqa: S608 (field names only)
 )
 # [statuses given][lock]; the statuses are one text[] parameter (shared.db.Statement says why).
 PAYMENTS_OF = (

@@ -100,6 +100,11 @@ def _record(kind: type[Any], record: asyncpg.Record) -> Any:
     return record_of(kind, decoded(record))
 
 
+def _part(kind: type[Any], row: asyncpg.Record, prefix: str) -> Any:
+    """One table's record out of a row of several (its columns named `<prefix><column>`)."""
+    return record_of(kind, decoded({f.name: row[prefix + f.name] for f in dataclasses.fields(kind)}))
+
+
 class PgLedgerUnitOfWork(AsyncpgUnitOfWork):
     """Writes wait: new rows (orders, transactions, payments, refunds, audit rows, outbox events,
     jobs) and saved records are kept and sent as one statement (data-modifying CTEs) just before
@@ -193,13 +198,19 @@ class PgLedgerUnitOfWork(AsyncpgUnitOfWork):
         row = await self._fetchrow(statement.sql, *statement.args(key=order_id))
         return None if row is None else (_record(Order, row), row["transaction_id"])
 
-    async def order_of_transaction(self, transaction_id: uuid.UUID, *, lock: bool = False) -> Order | None:
-        result: Order | None = await self._by_key(Order, q.ORDER_OF_TRANSACTION, transaction_id, lock)
-        return result
+    async def order_chain(self, order_id: uuid.UUID) -> tuple[Order, Transaction] | None:
+        row = await self._fetchrow(q.ORDER_CHAIN.sql, *q.ORDER_CHAIN.args(key=order_id))
+        return None if row is None else (_part(Order, row, "o."), _part(Transaction, row, "t."))
 
-    async def order_of_payment(self, payment_id: uuid.UUID, *, lock: bool = False) -> Order | None:
-        result: Order | None = await self._by_key(Order, q.ORDER_OF_PAYMENT, payment_id, lock)
-        return result
+    async def transaction_chain(self, transaction_id: uuid.UUID) -> tuple[Order, Transaction] | None:
+        row = await self._fetchrow(q.TRANSACTION_CHAIN.sql, *q.TRANSACTION_CHAIN.args(key=transaction_id))
+        return None if row is None else (_part(Order, row, "o."), _part(Transaction, row, "t."))
+
+    async def payment_chain(self, payment_id: uuid.UUID) -> tuple[Order, Transaction, Payment] | None:
+        row = await self._fetchrow(q.PAYMENT_CHAIN.sql, *q.PAYMENT_CHAIN.args(key=payment_id))
+        if row is None:
+            return None
+        return _part(Order, row, "o."), _part(Transaction, row, "t."), _part(Payment, row, "p.")
 
     async def payment(self, payment_id: uuid.UUID, *, lock: bool = False) -> Payment | None:
         result: Payment | None = await self._by_key(Payment, q.PAYMENT, payment_id, lock)

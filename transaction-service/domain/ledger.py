@@ -112,7 +112,11 @@ class Ledger:
 
     async def chain(self, uow: LedgerUnitOfWork, order_id: uuid.UUID) -> tuple[Order, Transaction | None]:
         """The order and its transaction, locked in the one order every flow uses (orders →
-        transactions → payments → refunds), so two flows touching one order never deadlock."""
+        transactions → payments → refunds), so two flows touching one order never deadlock: one
+        round trip (an order without a transaction, which no flow leaves, takes a second)."""
+        chain = await uow.order_chain(order_id)
+        if chain is not None:
+            return chain
         order = await uow.order(order_id, lock=True)
         if order is None:
             raise NotFound("order")
@@ -121,24 +125,13 @@ class Ledger:
     async def transaction_chain(
         self, uow: LedgerUnitOfWork, transaction_id: uuid.UUID
     ) -> tuple[Order, Transaction] | None:
-        """A transaction with its order, both locked in the one order (the order found through
-        the transaction by the read that locks it); None if the transaction is unknown."""
-        order = await uow.order_of_transaction(transaction_id, lock=True)
-        if order is None:
-            return None
-        tx = await uow.transaction(transaction_id, lock=True)
-        return None if tx is None else (order, tx)
+        """A transaction with its order, both locked in the one order, in one round trip; None if
+        the transaction is unknown."""
+        return await uow.transaction_chain(transaction_id)
 
     async def payment_chain(
         self, uow: LedgerUnitOfWork, payment_id: uuid.UUID
     ) -> tuple[Order, Transaction, Payment] | None:
-        """A payment with its order and transaction, all locked in the one order (the order found
-        through the payment by the read that locks it); None if the payment is unknown."""
-        order = await uow.order_of_payment(payment_id, lock=True)
-        if order is None:
-            return None
-        tx = await uow.transaction_of_order(order.id, lock=True)
-        payment = await uow.payment(payment_id, lock=True)
-        if tx is None or payment is None:
-            return None
-        return order, tx, payment
+        """A payment with its order and transaction, all locked in the one order, in one round
+        trip; None if the payment is unknown."""
+        return await uow.payment_chain(payment_id)

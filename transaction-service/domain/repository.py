@@ -56,14 +56,18 @@ class LedgerUnitOfWork(Protocol):
         """The order and its transaction's id in one read (no locks)."""
         ...
 
-    async def order_of_transaction(self, transaction_id: uuid.UUID, *, lock: bool = False) -> Order | None:
-        """The order of a transaction, found through it in the same read that locks the order (the
-        transaction itself is not locked by it): the chain's first lock in one round trip."""
+    # The chains: each reads and locks its rows in one round trip, in the one order every flow
+    # locks them (orders → transactions → payments → refunds).
+    async def order_chain(self, order_id: uuid.UUID) -> tuple[Order, Transaction] | None:
+        """An order with its transaction, both locked; None if either is missing."""
         ...
 
-    async def order_of_payment(self, payment_id: uuid.UUID, *, lock: bool = False) -> Order | None:
-        """The order a payment pays for, as `order_of_transaction` (neither the payment nor its
-        transaction is locked by it)."""
+    async def transaction_chain(self, transaction_id: uuid.UUID) -> tuple[Order, Transaction] | None:
+        """A transaction with its order, both locked; None if the transaction is unknown."""
+        ...
+
+    async def payment_chain(self, payment_id: uuid.UUID) -> tuple[Order, Transaction, Payment] | None:
+        """A payment with its transaction and order, all locked; None if the payment is unknown."""
         ...
 
     async def payment(self, payment_id: uuid.UUID, *, lock: bool = False) -> Payment | None: ...

@@ -85,13 +85,19 @@ class MemoryUnitOfWork:
         tx = await self.transaction_of_order(order_id)
         return None if order is None else (order, tx.id if tx else None)
 
-    async def order_of_transaction(self, transaction_id: uuid.UUID, *, lock: bool = False) -> Order | None:
-        tx = await self.transaction(transaction_id)
-        return await self.order(tx.order_id) if tx else None
+    async def order_chain(self, order_id: uuid.UUID) -> tuple[Order, Transaction] | None:
+        order, tx = await self.order(order_id), await self.transaction_of_order(order_id)
+        return None if order is None or tx is None else (order, tx)
 
-    async def order_of_payment(self, payment_id: uuid.UUID, *, lock: bool = False) -> Order | None:
+    async def transaction_chain(self, transaction_id: uuid.UUID) -> tuple[Order, Transaction] | None:
+        tx = await self.transaction(transaction_id)
+        order = await self.order(tx.order_id) if tx else None
+        return None if order is None or tx is None else (order, tx)
+
+    async def payment_chain(self, payment_id: uuid.UUID) -> tuple[Order, Transaction, Payment] | None:
         payment = await self.payment(payment_id)
-        return await self.order_of_transaction(payment.transaction_id) if payment else None
+        chain = await self.transaction_chain(payment.transaction_id) if payment else None
+        return None if chain is None or payment is None else (*chain, payment)
 
     async def payment(self, payment_id: uuid.UUID, *, lock: bool = False) -> Payment | None:
         result: Payment | None = self._get(payment_id, Payment)

@@ -123,7 +123,7 @@ def create_app(
         )
 
         def unit_of_work() -> UnitOfWork:
-            return AuthUnitOfWork(pool, relay.wake, acquire_timeout=POOL_TIMEOUT_SECONDS)
+            return AuthUnitOfWork(pool, relay, acquire_timeout=POOL_TIMEOUT_SECONDS)
 
         services = AuthServices(
             registration=Registration(unit_of_work, hasher, clock),

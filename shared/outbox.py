@@ -109,13 +109,21 @@ NO_DISPATCH: Dispatcher = _NoDispatch()
 
 
 async def add_event_on_connection(
-    connection: asyncpg.Connection, table: str, topic: str, payload: dict[str, Any]
-) -> uuid.UUID:
+    connection: asyncpg.Connection,
+    table: str,
+    topic: str,
+    payload: dict[str, Any],
+    *,
+    dispatched: bool = False,
+) -> OutboxEvent:
     """Inserts an event into the connection's transaction (a shared.db.AsyncpgUnitOfWork's):
-    nothing is sent until that transaction commits."""
-    event_id = uuid.uuid4()
-    await connection.execute(_event_insert(table, once=False), event_id, topic, json.dumps(payload))
-    return event_id
+    nothing is sent until that transaction commits. `dispatched`: written for the caller's relay
+    to deliver once committed (`event_row`, OutboxRelay.dispatch)."""
+    event = OutboxEvent.new(topic, payload)
+    await connection.execute(
+        _event_insert(table, once=False, dispatched=dispatched), *_arguments(event, dispatched)
+    )
+    return event
 
 
 async def add_event_once_on_connection(
@@ -123,31 +131,28 @@ async def add_event_once_on_connection(
 ) -> bool:
     """Inserts under an id the caller derives from the fact itself (say, uuid5 of a notification's
     order and status), so that the same fact observed twice becomes one event. False if it exists.
-    `dispatched`: written for the caller's relay to deliver once committed (`event_row`)."""
-    row = event_row(event, dispatched=dispatched)
+    `dispatched` as for `add_event_on_connection`."""
     added = await connection.fetchval(
-        _event_insert(table, once=True, dispatched=dispatched),
-        event.id,
-        event.topic,
-        json.dumps(event.payload),
-        event.created_at,
-        *([row["next_attempt_at"]] if dispatched else []),
+        _event_insert(table, once=True, dispatched=dispatched), *_arguments(event, dispatched)
     )
     return added is not None
 
 
+def _arguments(event: OutboxEvent, dispatched: bool) -> list[Any]:
+    arguments = [event.id, event.topic, json.dumps(event.payload), event.created_at]
+    return [*arguments, event_row(event, dispatched=True)["next_attempt_at"]] if dispatched else arguments
+
+
 @functools.cache
-def _event_insert(table: str, *, once: bool, dispatched: bool = False) -> str:
+def _event_insert(table: str, *, once: bool, dispatched: bool) -> str:
     """The outbox INSERT: `$1` id, `$2` topic, `$3` the payload as JSON text (asyncpg's own JSONB
-    codec), then with `once` `$4` created_at and with `dispatched` `$5` next_attempt_at; `once`
-    returns the id, or nothing when an event of that id exists."""
-    if not once:
-        return f"INSERT INTO {table} (id, topic, payload) VALUES ($1, $2, $3)"  # noqa: S608
+    codec), `$4` created_at, and with `dispatched` `$5` next_attempt_at; `once` returns the id, or
+    nothing when an event of that id exists."""
     columns, values = "id, topic, payload, created_at", "$1, $2, $3, $4"
     if dispatched:
         columns, values = f"{columns}, next_attempt_at", f"{values}, $5"
     insert = f"INSERT INTO {table} ({columns}) VALUES ({values})"  # noqa: S608
-    return f"{insert} ON CONFLICT (id) DO NOTHING RETURNING id"
+    return f"{insert} ON CONFLICT (id) DO NOTHING RETURNING id" if once else insert
 
 
 Deliver = Callable[[OutboxEvent], Awaitable[None]]

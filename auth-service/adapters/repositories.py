@@ -17,7 +17,7 @@ import asyncpg
 from domain.errors import EmailAlreadyRegistered
 from domain.models import Account, AccountPage, RefreshToken, Role
 from shared.db import Parameters, Statement, like_containing
-from shared.outbox import add_event_on_connection
+from shared.outbox import Dispatcher, OutboxEvent, add_event_on_connection
 
 # The outbox table, by name: shared.outbox's relay and retention take it so (app.py).
 OUTBOX = "outbox"
@@ -258,13 +258,19 @@ class SqlRefreshTokenRepository:
 
 
 class SqlEventOutbox:
-    """Events join the unit of work's transaction (shared.outbox); `added` tells the unit of
-    work to wake the relay once they are committed."""
+    """Events join the unit of work's transaction (shared.outbox), leased for the relay to send
+    right after the commit when it runs in this process; `added` holds those for the unit of work
+    to hand over."""
 
-    def __init__(self, connection: asyncpg.Connection) -> None:
+    def __init__(self, connection: asyncpg.Connection, relay: Dispatcher) -> None:
         self._connection = connection
-        self.added = 0
+        self._relay = relay
+        self.added: list[OutboxEvent] = []
 
     async def add(self, topic: str, payload: dict[str, object]) -> None:
-        await add_event_on_connection(self._connection, OUTBOX, topic, dict(payload))
-        self.added += 1
+        dispatched = self._relay.dispatches
+        event = await add_event_on_connection(
+            self._connection, OUTBOX, topic, dict(payload), dispatched=dispatched
+        )
+        if dispatched:
+            self.added.append(event)

@@ -5,15 +5,16 @@ result wrappers and the greenlet hop, for no check these statements need."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import asyncpg
 
 from adapters.repositories import SqlAccountRepository, SqlEventOutbox, SqlRefreshTokenRepository
 from shared.db import AsyncpgUnitOfWork
+from shared.outbox import NO_DISPATCH, Dispatcher
 
 
 class AuthUnitOfWork(AsyncpgUnitOfWork):
+    """Hands the events it committed to the outbox relay, which sends them at once."""
+
     accounts: SqlAccountRepository
     refresh_tokens: SqlRefreshTokenRepository
     events: SqlEventOutbox
@@ -21,21 +22,19 @@ class AuthUnitOfWork(AsyncpgUnitOfWork):
     def __init__(
         self,
         pool: asyncpg.Pool,
-        on_events_committed: Callable[[], None] | None = None,
+        relay: Dispatcher = NO_DISPATCH,
         *,
         acquire_timeout: float = 30.0,
     ) -> None:
         super().__init__(pool, acquire_timeout=acquire_timeout)
-        self._on_events_committed = on_events_committed
+        self._relay = relay
 
     def _bind(self, connection: asyncpg.Connection) -> None:
         self.accounts = SqlAccountRepository(connection)
         self.refresh_tokens = SqlRefreshTokenRepository(connection)
-        self.events = SqlEventOutbox(connection)
+        self.events = SqlEventOutbox(connection, self._relay)
 
     async def commit(self) -> None:
         await super().commit()
-        if self.events.added and self._on_events_committed is not None:
-            # The relay polls anyway; waking it sends the event now rather than at the next poll.
-            self._on_events_committed()
-        self.events.added = 0
+        added, self.events.added = self.events.added, []
+        self._relay.dispatch(added)

@@ -55,9 +55,9 @@ async def pool(url: str, sessions: async_sessionmaker[AsyncSession]) -> AsyncIte
 
 async def test_committed_events_are_delivered_and_rolled_back_ones_never(pool: asyncpg.Pool) -> None:
     async with Events(pool) as uow:
-        event_id = await add_event_on_connection(
-            uow.connection, outbox.name, "ticket.issued", {"order_id": "o1"}
-        )
+        event_id = (
+            await add_event_on_connection(uow.connection, outbox.name, "ticket.issued", {"order_id": "o1"})
+        ).id
         await uow.commit()
     async with Events(pool) as uow:
         await add_event_on_connection(

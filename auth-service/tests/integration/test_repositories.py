@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -13,6 +14,7 @@ import pytest
 from adapters.unit_of_work import AuthUnitOfWork
 from domain.errors import EmailAlreadyRegistered
 from domain.models import Account, RefreshToken, Role
+from shared.outbox import OutboxEvent
 from tests.app_factory import unique_email
 
 NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -195,17 +197,31 @@ async def test_refresh_token_rotation_and_revocation_queries(
         assert await uow.refresh_tokens.get_by_hash("0" * 64) is None
 
 
-async def test_committing_events_wakes_the_relay(pool: asyncpg.Pool) -> None:
-    woken: list[bool] = []
+class Handed:
+    """A running relay, as far as the unit of work sees one: it takes what was committed."""
+
+    dispatches = True
+
+    def __init__(self) -> None:
+        self.events: list[OutboxEvent] = []
+
+    def dispatch(self, events: Sequence[OutboxEvent]) -> None:
+        self.events.extend(events)
+
+
+async def test_committed_events_are_handed_to_the_relay(pool: asyncpg.Pool) -> None:
+    relay = Handed()
     registered = account()
-    async with AuthUnitOfWork(pool, on_events_committed=lambda: woken.append(True)) as uow:
+    async with AuthUnitOfWork(pool, relay) as uow:
         await uow.accounts.add(registered)
         await uow.commit()
-    assert woken == []  # no event, no wake-up
+    assert relay.events == []  # no event, nothing handed over
 
-    async with AuthUnitOfWork(pool, on_events_committed=lambda: woken.append(True)) as uow:
+    async with AuthUnitOfWork(pool, relay) as uow:
         await uow.events.add("account.registered", registered.registered_event())
         await uow.commit()
-    assert woken == [True]
+    assert [(e.topic, e.payload) for e in relay.events] == [
+        ("account.registered", registered.registered_event())
+    ]
     # Stored as a JSON object (the relay sends it as is), in the committed transaction.
     assert await events_about(pool, registered) == [registered.registered_event()]

@@ -339,9 +339,9 @@ async def test_the_relay_marks_events_delivered_only_after_a_publish(
     deliver = RabbitMqEventDeliverer(URL, connect=broker.connect)
     async with reports_pool.acquire() as connection, connection.transaction():
         await connection.execute(f"DELETE FROM {outbox}")
-        event_id = await add_event_on_connection(
-            connection, outbox, "payment.confirmed", {"transaction_id": "t-1"}
-        )
+        event_id = (
+            await add_event_on_connection(connection, outbox, "payment.confirmed", {"transaction_id": "t-1"})
+        ).id
     the_row = (f"SELECT * FROM {outbox} WHERE id = $1", event_id)
     relay = OutboxRelay(reports_pool, outbox, deliver, max_backoff_seconds=0)
     await deliver(outbox_event())  # open the channel, then make the next publish fail

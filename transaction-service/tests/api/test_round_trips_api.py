@@ -10,6 +10,7 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 import httpx
@@ -183,11 +184,18 @@ async def test_a_chain_reads_its_rows_in_one_statement_and_locks_them_orders_fir
         "transactions": uuid.UUID(order["transaction_id"]),
         "payments": uuid.UUID(payment["id"]),
     }
-    chains = {
-        "order": lambda uow: uow.order_chain(ids["orders"]),
-        "transaction": lambda uow: uow.transaction_chain(ids["transactions"]),
-        "payment": lambda uow: uow.payment_chain(ids["payments"]),
-    }
+
+    async def order_chain(uow: PgLedgerUnitOfWork) -> tuple[Any, ...] | None:
+        return await uow.order_chain(ids["orders"])
+
+    async def transaction_chain(uow: PgLedgerUnitOfWork) -> tuple[Any, ...] | None:
+        return await uow.transaction_chain(ids["transactions"])
+
+    async def payment_chain(uow: PgLedgerUnitOfWork) -> tuple[Any, ...] | None:
+        return await uow.payment_chain(ids["payments"])
+
+    chains = {"order": order_chain, "transaction": transaction_chain, "payment": payment_chain}
+
     chain_tables = {
         "order": {"orders", "transactions"},
         "transaction": {"orders", "transactions"},

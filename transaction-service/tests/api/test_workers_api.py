@@ -59,7 +59,9 @@ async def test_the_outbox_retention_purges_both_tables_on_the_pool_at_start(
     try:
         kept: dict[str, set[uuid.UUID]] = {}
         for table in ("outbox", "work_queue"):
-            old, recent, due = [await add_event_on_connection(connection, table, topic, {}) for _ in range(3)]
+            old, recent, due = [
+                (await add_event_on_connection(connection, table, topic, {})).id for _ in range(3)
+            ]
             for event_id, age in ((old, timedelta(days=31)), (recent, timedelta(days=1))):
                 delivered = f"UPDATE {table} SET delivered_at = now() - $2::interval WHERE id = $1"
                 await connection.execute(delivered, event_id, age)

@@ -71,7 +71,7 @@ async def clean_outbox(reports_pool: asyncpg.Pool, outbox: str) -> str:
 async def add(pool: asyncpg.Pool, outbox: str, topic: str) -> uuid.UUID:
     async with pool.acquire() as connection, connection.transaction():
         payload = {"order_id": str(uuid.uuid4()), "user_id": "u-1"}
-        return await add_event_on_connection(connection, outbox, topic, payload)
+        return (await add_event_on_connection(connection, outbox, topic, payload)).id
 
 
 async def row(pool: asyncpg.Pool, outbox: str, event_id: uuid.UUID) -> asyncpg.Record:

@@ -22,6 +22,7 @@ from shared.outbox import (
 from shared.schema import outbox_table
 from shared.settings import to_asyncpg_url
 from testkit.postgres import asyncpg_pool, sessions_with_tables
+from testkit.running import until
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
@@ -142,14 +143,6 @@ def test_a_second_table_of_the_same_shape_can_be_named() -> None:
     assert [c.name for c in jobs.columns] == [c.name for c in outbox.columns]
 
 
-async def _until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    for _ in range(int(timeout / 0.01)):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("not reached in time")
-
-
 async def test_a_concurrent_relay_delivers_a_new_event_while_another_delivery_is_slow(
     sessions: async_sessionmaker[AsyncSession], pool: asyncpg.Pool
 ) -> None:
@@ -170,9 +163,9 @@ async def test_a_concurrent_relay_delivers_a_new_event_while_another_delivery_is
         async with pool.acquire() as connection, connection.transaction():
             await add_event_on_connection(connection, outbox.name, "t", {"order_id": "fast"})
         relay.wake()
-        await _until(lambda: delivered == ["fast"])
+        await until(lambda: delivered == ["fast"])
         release.set()
-        await _until(lambda: delivered == ["fast", "slow"])
+        await until(lambda: delivered == ["fast", "slow"])
         await asyncio.sleep(0.2)  # its row is marked when the pass commits
     finally:
         task.cancel()
@@ -206,7 +199,7 @@ async def test_one_subjects_events_keep_their_order_across_concurrent_passes(
         await add_event_on_connection(connection, outbox.name, "t", {"order_id": "o1", "n": 2})
         await add_event_on_connection(connection, outbox.name, "t", {"order_id": "o2", "n": 3})
     second = asyncio.create_task(relay.deliver_due())
-    await _until(lambda: order == [3])  # another order's event goes at once
+    await until(lambda: order == [3])  # another order's event goes at once
     await asyncio.sleep(0.2)
     assert order == [3]  # o1's second event waits for its first
     release.set()

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import asyncpg
 import pytest
-from sqlalchemy import MetaData
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import AsyncpgUnitOfWork
 from shared.outbox import (
@@ -25,12 +23,9 @@ from shared.outbox import (
     add_event_once_on_connection,
     event_row,
 )
-from shared.schema import outbox_table
-from shared.settings import to_asyncpg_url
-from testkit.postgres import asyncpg_pool, sessions_with_tables
+from testkit.running import running, until
 
-metadata = MetaData()
-outbox = outbox_table(metadata)
+OUTBOX = "outbox"  # the conftest's outbox_pool table
 
 
 class Events(AsyncpgUnitOfWork):
@@ -47,7 +42,7 @@ class Events(AsyncpgUnitOfWork):
     async def add(self, topic: str, payload: dict[str, str]) -> OutboxEvent:
         event = OutboxEvent.new(topic, payload)
         dispatched = self._relay.dispatches
-        await add_event_once_on_connection(self.connection, outbox.name, event, dispatched=dispatched)
+        await add_event_once_on_connection(self.connection, OUTBOX, event, dispatched=dispatched)
         if dispatched:
             self._added.append(event)
         return event
@@ -58,40 +53,16 @@ class Events(AsyncpgUnitOfWork):
 
 
 @pytest.fixture
-def database_url(make_database: Callable[[str], str]) -> str:
-    return to_asyncpg_url(make_database("outbox_dispatch"))
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    async with sessions_with_tables(database_url, metadata) as made:
-        yield made
-
-
-@pytest.fixture
-async def pool(database_url: str, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[asyncpg.Pool]:
-    async with asyncpg_pool(database_url) as made:
-        yield made
+def pool(outbox_pool: asyncpg.Pool) -> asyncpg.Pool:
+    return outbox_pool
 
 
 @contextlib.asynccontextmanager
-async def running(relay: OutboxRelay) -> AsyncIterator[OutboxRelay]:
-    task = asyncio.create_task(relay.run())
-    await _until(lambda: relay.dispatches)
-    try:
+async def dispatching(relay: OutboxRelay) -> AsyncIterator[OutboxRelay]:
+    """The relay running, once it takes what is handed to it."""
+    async with running(relay):
+        await until(lambda: relay.dispatches)
         yield relay
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
-async def _until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    for _ in range(int(timeout / 0.01)):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("not reached in time")
 
 
 async def _rows(pool: asyncpg.Pool) -> list[asyncpg.Record]:
@@ -111,12 +82,12 @@ async def test_a_dispatched_event_goes_out_at_once_and_is_marked_delivered(pool:
         delivered.append(event)
 
     # A poll far away: only the dispatch can deliver within the test.
-    async with running(OutboxRelay(pool, outbox.name, deliver, poll_interval=30, concurrency=4)) as relay:
+    async with dispatching(OutboxRelay(pool, OUTBOX, deliver, poll_interval=30, concurrency=4)) as relay:
         async with Events(pool, relay) as uow:
             event = await uow.add("order.completed", {"order_id": "o1"})
             await uow.commit()
-        await _until(lambda: len(delivered) == 1)
-        await _until(lambda: not relay._dispatches)
+        await until(lambda: len(delivered) == 1)
+        await until(lambda: not relay._dispatches)
     assert delivered == [event]
     (row,) = await _rows(pool)
     assert (row["id"], row["attempts"], row["delivered_at"] is not None) == (event.id, 1, True)
@@ -132,8 +103,8 @@ async def test_a_pass_leaves_a_leased_row_to_its_dispatch_until_the_lease_ends(p
     event = OutboxEvent.new("order.completed", {"order_id": "o1"})
     async with pool.acquire() as connection:
         # Written leased, as by a process that then died before its dispatch.
-        await add_event_once_on_connection(connection, outbox.name, event, dispatched=True)
-    relay = OutboxRelay(pool, outbox.name, deliver)
+        await add_event_once_on_connection(connection, OUTBOX, event, dispatched=True)
+    relay = OutboxRelay(pool, OUTBOX, deliver)
     assert await relay.deliver_due() == 0
     assert delivered == []
     async with pool.acquire() as connection:  # the lease runs out
@@ -150,13 +121,13 @@ async def test_a_failed_dispatch_backs_off_and_a_pass_delivers_it(pool: asyncpg.
         if len(attempts) == 1:
             raise RuntimeError("consumer down")
 
-    relay = OutboxRelay(pool, outbox.name, flaky, poll_interval=30, concurrency=4)
-    async with running(relay):
+    relay = OutboxRelay(pool, OUTBOX, flaky, poll_interval=30, concurrency=4)
+    async with dispatching(relay):
         async with Events(pool, relay) as uow:
             await uow.add("t", {"order_id": "o1"})
             await uow.commit()
-        await _until(lambda: len(attempts) == 1)
-        await _until(lambda: not relay._dispatches)
+        await until(lambda: len(attempts) == 1)
+        await until(lambda: not relay._dispatches)
     (row,) = await _rows(pool)
     assert (row["attempts"], row["delivered_at"]) == (1, None)
     assert "consumer down" in row["last_error"]
@@ -183,22 +154,20 @@ async def test_one_orders_dispatched_event_waits_for_its_earlier_event_a_pass_is
         order.append(event.topic)
 
     async with pool.acquire() as connection:  # written before the relay ran: a pass sends it
-        await add_event_once_on_connection(
-            connection, outbox.name, OutboxEvent.new("first", {"order_id": "o1"})
-        )
-    relay = OutboxRelay(pool, outbox.name, deliver, poll_interval=30, concurrency=4)
-    async with running(relay):
+        await add_event_once_on_connection(connection, OUTBOX, OutboxEvent.new("first", {"order_id": "o1"}))
+    relay = OutboxRelay(pool, OUTBOX, deliver, poll_interval=30, concurrency=4)
+    async with dispatching(relay):
         await first_started.wait()
         async with Events(pool, relay) as uow:
             await uow.add("second", {"order_id": "o1"})
             await uow.add("other order", {"order_id": "o2"})
             await uow.commit()
-        await _until(lambda: order == ["other order"])  # another order's event goes at once
+        await until(lambda: order == ["other order"])  # another order's event goes at once
         await asyncio.sleep(0.2)
         assert order == ["other order"]  # o1's second event waits for its first
         release.set()
-        await _until(lambda: order == ["other order", "first", "second"])
-        await _until(lambda: not relay._dispatches)
+        await until(lambda: order == ["other order", "first", "second"])
+        await until(lambda: not relay._dispatches)
     assert all(row["delivered_at"] is not None for row in await _rows(pool))
 
 
@@ -208,7 +177,7 @@ async def test_without_a_running_relay_events_are_written_due_for_any_pass(pool:
     async def deliver(event: OutboxEvent) -> None:
         delivered.append(event)
 
-    relay = OutboxRelay(pool, outbox.name, deliver)
+    relay = OutboxRelay(pool, OUTBOX, deliver)
     assert not relay.dispatches
     for dispatcher in (relay, NO_DISPATCH):
         async with Events(pool, dispatcher) as uow:
@@ -227,9 +196,9 @@ async def test_stopping_the_relay_lets_a_dispatch_under_way_finish(pool: asyncpg
         started.set()
         await release.wait()
 
-    relay = OutboxRelay(pool, outbox.name, slow, poll_interval=30, concurrency=4)
+    relay = OutboxRelay(pool, OUTBOX, slow, poll_interval=30, concurrency=4)
     task = asyncio.create_task(relay.run())
-    await _until(lambda: relay.dispatches)
+    await until(lambda: relay.dispatches)
     async with Events(pool, relay) as uow:
         await uow.add("t", {"order_id": "o1"})
         await uow.commit()
@@ -251,10 +220,10 @@ async def test_a_dispatch_cut_short_by_the_stop_gives_its_rows_back_to_the_passe
         started.set()
         await asyncio.Event().wait()  # never answers
 
-    relay = OutboxRelay(pool, outbox.name, stuck, poll_interval=30, concurrency=4)
+    relay = OutboxRelay(pool, OUTBOX, stuck, poll_interval=30, concurrency=4)
     relay.DRAIN_SECONDS = 0.1
     task = asyncio.create_task(relay.run())
-    await _until(lambda: relay.dispatches)
+    await until(lambda: relay.dispatches)
     async with Events(pool, relay) as uow:
         await uow.add("t", {"order_id": "o1"})
         await uow.add("t", {"order_id": "o1"})  # waiting behind the first
@@ -272,7 +241,7 @@ async def test_a_dispatch_cut_short_by_the_stop_gives_its_rows_back_to_the_passe
     async def deliver(event: OutboxEvent) -> None:
         delivered.append(event)
 
-    assert await OutboxRelay(pool, outbox.name, deliver).deliver_due() == 2
+    assert await OutboxRelay(pool, OUTBOX, deliver).deliver_due() == 2
 
 
 def test_a_dispatched_row_is_due_only_after_the_lease() -> None:

@@ -19,7 +19,7 @@ from shared.outbox import OutboxEvent, OutboxRelay
 from shared.schema import outbox_table
 from shared.settings import to_asyncpg_url
 from testkit.postgres import CountingPool, asyncpg_pool, sessions_with_tables
-from testkit.running import running
+from testkit.running import running, until
 
 metadata = MetaData()
 outbox = outbox_table(metadata)
@@ -75,14 +75,6 @@ async def _add(sessions: async_sessionmaker[AsyncSession], n: int) -> None:
         await session.execute(outbox.insert().values(id=uuid.uuid4(), topic="t", payload={"n": n}))
 
 
-async def _until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    for _ in range(int(timeout / 0.01)):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("not reached in time")
-
-
 @pytest.mark.parametrize("concurrency", [1, 4])
 async def test_a_row_woken_before_a_pass_sends_its_claim_goes_with_that_pass_and_no_empty_pass_follows(
     sessions: async_sessionmaker[AsyncSession], pool: CountingPool, concurrency: int
@@ -98,13 +90,13 @@ async def test_a_row_woken_before_a_pass_sends_its_claim_goes_with_that_pass_and
     )
     pool.gate.clear()
     async with running(relay):
-        await _until(lambda: len(pool.taken) == 1)  # the first pass waits for its connection
+        await until(lambda: len(pool.taken) == 1)  # the first pass waits for its connection
         await _add(sessions, 1)
         relay.wake()
         await asyncio.sleep(0.2)
         assert len(pool.taken) == 1  # the wake-up waits for the claim under way
         pool.gate.set()
-        await _until(lambda: delivered == [1])
+        await until(lambda: delivered == [1])
         await asyncio.sleep(0.5)
     assert len(pool.taken) == 1
     assert delivered == [1]
@@ -128,7 +120,7 @@ async def test_a_row_woken_after_a_pass_sent_its_claim_gets_another_pass(
     )
     await _add(sessions, 1)
     async with running(relay):
-        await _until(lambda: delivered == [1, 2])
+        await until(lambda: delivered == [1, 2])
         await asyncio.sleep(0.5)
     assert len(pool.taken) == 2
     assert delivered == [1, 2]
@@ -146,11 +138,11 @@ async def test_a_pass_that_fails_after_taking_a_wake_up_rings_it_again(
     relay = OutboxRelay(cast(asyncpg.Pool, breaking), outbox.name, deliver, poll_interval=30)
     breaking.gate.clear()
     async with running(relay):
-        await _until(lambda: len(breaking.taken) == 1)  # the first pass waits for its connection
+        await until(lambda: len(breaking.taken) == 1)  # the first pass waits for its connection
         await _add(sessions, 1)
         relay.wake()  # left to that pass's claim, which fails
         breaking.gate.set()
-        await _until(lambda: attempts == [1])
+        await until(lambda: attempts == [1])
     assert len(breaking.taken) == 2  # the failed pass, and the one it rang for
 
 

@@ -48,19 +48,14 @@ def _prefixed(kind: type[Any], table: str, prefix: str) -> str:
 # A chain's rows read and locked in one statement (the prefixes tell each table's columns apart).
 # `FOR UPDATE OF` locks in the order it names them, whatever order the join reads them in: orders,
 # then transactions, then payments, the one order every flow locks them in (the tests hold it).
-ORDER_CHAIN = Statement(
-    f"""
+_ORDER_AND_TRANSACTION = f"""
     SELECT {_prefixed(Order, "orders", "o.")}, {_prefixed(Transaction, "transactions", "t.")}
-    FROM orders JOIN transactions ON transactions.order_id = orders.id
-    WHERE orders.id = :key
-    FOR UPDATE OF orders, transactions"""  # noqa: S608 (field names only)
+    FROM orders JOIN transactions ON transactions.order_id = orders.id"""  # noqa: S608 (field names only)
+ORDER_CHAIN = Statement(
+    f"{_ORDER_AND_TRANSACTION}\n    WHERE orders.id = :key\n    FOR UPDATE OF orders, transactions"
 )
 TRANSACTION_CHAIN = Statement(
-    f"""
-    SELECT {_prefixed(Order, "orders", "o.")}, {_prefixed(Transaction, "transactions", "t.")}
-    FROM transactions JOIN orders ON orders.id = transactions.order_id
-    WHERE transactions.id = :key
-    FOR UPDATE OF orders, transactions"""  # noqa: S608 (field names only)
+    f"{_ORDER_AND_TRANSACTION}\n    WHERE transactions.id = :key\n    FOR UPDATE OF orders, transactions"
 )
 PAYMENT_CHAIN = Statement(
     f"""

@@ -81,7 +81,12 @@ def event_row(event: OutboxEvent, *, dispatched: bool) -> dict[str, Any]:
     """An outbox row's values (`payload` as a dict: the writer encodes it). A dispatched row is due
     only when its lease is over: until then the process that commits it delivers it itself
     (OutboxRelay.dispatch)."""
-    row = {"id": event.id, "topic": event.topic, "payload": event.payload, "created_at": event.created_at}
+    row: dict[str, Any] = {
+        "id": event.id,
+        "topic": event.topic,
+        "payload": event.payload,
+        "created_at": event.created_at,
+    }
     if dispatched:
         row["next_attempt_at"] = event.created_at + DISPATCH_LEASE
     return row
@@ -139,8 +144,10 @@ async def add_event_once_on_connection(
 
 
 def _arguments(event: OutboxEvent, dispatched: bool) -> list[Any]:
-    arguments = [event.id, event.topic, json.dumps(event.payload), event.created_at]
-    return [*arguments, event_row(event, dispatched=True)["next_attempt_at"]] if dispatched else arguments
+    """The INSERT's arguments (`_event_insert`), in `event_row`'s order, the payload as JSON text."""
+    row = event_row(event, dispatched=dispatched)
+    row["payload"] = json.dumps(row["payload"])
+    return list(row.values())
 
 
 @functools.cache
@@ -268,8 +275,7 @@ class OutboxRelay:
         rows marked as a pass marks them (a failure comes due after the back-off)."""
         if not events:
             return
-        if not self._running:  # stopped since the rows were written: their lease runs out
-            self.wake()
+        if not self._running:  # stopped since the rows were written: a pass takes them after the lease
             return
         task = asyncio.get_running_loop().create_task(self._dispatch(self._claim(list(events), ordered=True)))
         self._dispatches.add(task)
@@ -297,33 +303,30 @@ class OutboxRelay:
 
     async def run(self) -> None:
         self._running = True
+        passes: set[asyncio.Task[int]] = set()
         try:
             if self._concurrency > 1:
-                await self._run_overlapping()
-                return
+                await self._run_overlapping(passes)
             while True:
                 delivered = await self._pass(self._backoff.look())
                 if delivered >= self._batch_size:
                     continue
                 await self._backoff.sleep()
         finally:
+            # Stopping: passes and dispatches under way finish (and mark what they delivered) for
+            # a moment first; a dispatch cut short gives its rows back (`_dispatch`).
             self._running = False
-            await _drain(self._dispatches, self.DRAIN_SECONDS)
+            await _drain(passes | self._dispatches, self.DRAIN_SECONDS)
 
-    async def _run_overlapping(self) -> None:
-        passes: set[asyncio.Task[int]] = set()
-        try:
-            while True:
-                if len(passes) >= self._max_passes:
-                    await asyncio.wait(passes, return_when=asyncio.FIRST_COMPLETED)
-                    continue
-                task = asyncio.create_task(self._pass(self._backoff.look()))
-                passes.add(task)
-                task.add_done_callback(passes.discard)
-                await self._backoff.sleep()
-        finally:
-            # Stopping: passes under way finish (and mark what they delivered) for a moment first.
-            await _drain(passes, self.DRAIN_SECONDS)
+    async def _run_overlapping(self, passes: set[asyncio.Task[int]]) -> None:
+        while True:
+            if len(passes) >= self._max_passes:
+                await asyncio.wait(passes, return_when=asyncio.FIRST_COMPLETED)
+                continue
+            task = asyncio.create_task(self._pass(self._backoff.look()))
+            passes.add(task)
+            task.add_done_callback(passes.discard)
+            await self._backoff.sleep()
 
     async def _pass(self, look: Look) -> int:
         try:

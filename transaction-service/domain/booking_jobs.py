@@ -110,7 +110,6 @@ class BookingJobs:
             await self._ledger.note(uow, order, actor, "booking pending at the supplier")
             await uow.add_job(JOB_POLL, {"order_id": str(order_id)})
             await uow.commit()
-        self._ledger.wake()
 
     async def _decided(self, order_id: uuid.UUID, booking: Booking, actor: str) -> None:
         if booking.status == BookingStatus.ISSUED:
@@ -126,7 +125,6 @@ class BookingJobs:
                     {"order_id": str(order_id), "user_id": order.user_id, "order": order_facts(order)},
                 )
                 await uow.commit()
-            self._ledger.wake()
             return
         if booking.status in (BookingStatus.FAILED, BookingStatus.CANCELLED, BookingStatus.EXPIRED):
             reason = booking.failure_reason or f"booking {booking.status} at the supplier; refunded in full"
@@ -160,7 +158,6 @@ class BookingJobs:
                     },
                 )
             await uow.commit()
-        self._ledger.wake()
 
     async def release(self, order_id: uuid.UUID) -> None:
         """Cancels the order's booking at the product. Idempotent there (an already cancelled or

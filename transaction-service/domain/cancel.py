@@ -79,7 +79,6 @@ class EndUnpaid:
                 },
             )
             await uow.commit()
-        self._ledger.wake()
         return True
 
 

@@ -105,7 +105,6 @@ class CancelOrder:
                     },
                 )
             await uow.commit()
-        self._ledger.wake()
 
 
 def _latest_paid(payments: list[Payment]) -> Payment | None:

@@ -10,7 +10,6 @@ describe. Calls to other services are never made while a unit of work holds row 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -68,24 +67,19 @@ def instant(value: Any) -> datetime | None:
 
 
 class Ledger:
-    """The unit of work, the clock and the relays' doorbell, shared by every use case."""
+    """The unit of work and the clock, shared by every use case (a unit of work hands the events
+    and jobs it committed to their relays itself)."""
 
     def __init__(
         self,
         unit_of_work: UnitOfWorkFactory,
         clock: Clock,
-        wake: Callable[[], None] = lambda: None,
         reading: UnitOfWorkFactory | None = None,
     ) -> None:
         self.unit_of_work = unit_of_work
         # For one-statement reads that neither lock nor write (a status poll, a cap's count).
         self.reading = reading or unit_of_work
         self.clock = clock
-        self._wake = wake
-
-    def wake(self) -> None:
-        """Tells the outbox and work-queue relays there is something new (after a commit)."""
-        self._wake()
 
     async def move(
         self,

@@ -3,7 +3,6 @@ routes, jobs and the sweeper call. Nothing here decides anything; it only says w
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from domain.booking_jobs import BookingJobs
@@ -43,11 +42,10 @@ def build_money_path(
     payments: PaymentGateway,
     clock: Clock,
     *,
-    wake: Callable[[], None] = lambda: None,
     max_unpaid_orders: int = DEFAULT_MAX_UNPAID_ORDERS,
     reading: UnitOfWorkFactory | None = None,
 ) -> MoneyPath:
-    ledger = Ledger(unit_of_work, clock, wake, reading)
+    ledger = Ledger(unit_of_work, clock, reading)
     reads = Reads(ledger)
     end_unpaid = EndUnpaid(ledger, payments)
     events = PaymentEvents(ledger, payments)

@@ -111,7 +111,6 @@ class CreateOrder:
             except Exception:
                 logger.exception("could not release hold %s", booking.reference)
             raise
-        self._ledger.wake()
         return order, tx.id
 
     async def _record(

@@ -58,8 +58,6 @@ class PaymentEvents:
                 else:
                     outcome = await self._apply(uow, payment_id, data, f"event:{event_id}")
             await uow.commit()
-        if outcome == "applied":
-            self._ledger.wake()
         return outcome
 
     async def sync(self, payment_id: uuid.UUID, actor: str) -> str:
@@ -79,7 +77,6 @@ class PaymentEvents:
         async with self._ledger.unit_of_work() as uow:
             outcome = await self._apply(uow, payment_id, data, actor)
             await uow.commit()
-        self._ledger.wake()
         return outcome
 
     async def _apply(

@@ -184,5 +184,4 @@ class Refunds:
                     },
                 )
                 await uow.commit()
-        self._ledger.wake()
         return current

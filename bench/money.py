@@ -36,7 +36,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench.load import percentile
+from bench.load import collector_paused, percentile
 from bench.memory import postmaster_pids
 from devstack.stack import Stack
 from shared.http_pool import pooled_transport
@@ -319,12 +319,15 @@ async def _storm(stack: Stack) -> list[str]:
             if response.status_code != 200:
                 errors += 1
 
-        started = time.perf_counter()
-        await _bounded(STORM_CONCURRENCY, [partial(notify, b) for b in notifications])
-        storm_seconds = time.perf_counter() - started
-        settle_started = time.perf_counter()
-        done = await asyncio.gather(*(_completed(client, buyer, order_id) for buyer, order_id, _ in prepared))
-        settle_seconds = time.perf_counter() - settle_started
+        with collector_paused():
+            started = time.perf_counter()
+            await _bounded(STORM_CONCURRENCY, [partial(notify, b) for b in notifications])
+            storm_seconds = time.perf_counter() - started
+            settle_started = time.perf_counter()
+            done = await asyncio.gather(
+                *(_completed(client, buyer, order_id) for buyer, order_id, _ in prepared)
+            )
+            settle_seconds = time.perf_counter() - settle_started
     stack.config.service_env.pop("sandbox", None)
     await stack.restart_service("sandbox")
 
@@ -480,11 +483,12 @@ async def _bookings(stack: Stack, buyer_count: int = BUYERS, each: int = BOOKING
         # empty (an idle connection is closed after 5 s), and the first bookings would otherwise
         # be billed for connecting PostgreSQL backends and preparing their statements.
         await asyncio.gather(*(book(b, WARM_UP_BOOKINGS, record=False) for b in buyers))
-        cpu_before, client_before = _cpu_seconds(stack), time.process_time()
-        started = time.perf_counter()
-        results = await asyncio.gather(*(book(b, each, record=True) for b in buyers))
-        elapsed = time.perf_counter() - started
-        cpu_after, client_cpu = _cpu_seconds(stack), time.process_time() - client_before
+        with collector_paused():  # the buyers' client must not pause mid-window (bench/load.py)
+            cpu_before, client_before = _cpu_seconds(stack), time.process_time()
+            started = time.perf_counter()
+            results = await asyncio.gather(*(book(b, each, record=True) for b in buyers))
+            elapsed = time.perf_counter() - started
+            cpu_after, client_cpu = _cpu_seconds(stack), time.process_time() - client_before
     total = sum(results)
     rate = total / elapsed
     paid_to_completed = sorted(steps.times["paid → COMPLETED (notification, relay, issue)"])

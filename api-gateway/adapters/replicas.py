@@ -16,8 +16,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-import aiohttp
 import httpx
+
+from adapters.forwarding_client import NotConnected
 
 # How long an instance that could not be connected to is tried only after the others.
 SET_ASIDE_SECONDS = 2.0
@@ -26,8 +27,7 @@ SET_ASIDE_SECONDS = 2.0
 NOT_SENT = (
     httpx.ConnectError,
     httpx.ConnectTimeout,
-    aiohttp.ClientConnectorError,
-    aiohttp.ConnectionTimeoutError,
+    NotConnected,
 )
 
 T = TypeVar("T")

@@ -4,20 +4,18 @@ service for the gateway's own calls (token checks, readiness, the platform docs)
 A service may run as several instances (`<NAME>_SERVICE_URL` lists them): requests take the
 instances in turn (adapters/replicas.py), each instance with its own connections.
 
-Forwarding goes through aiohttp's client (adapters/forwarding_client.py), the cheaper of the two
-by measurement. Two kinds of request go through an httpx transport instead: those whose header
-values are not UTF-8 (aiohttp could not send them byte for byte), on a plain httpx transport of
-the instance's made at the first such request, and every request to an instance reached through
-a transport handed in (the tests' in-process services), on that transport. It is used directly
-rather than through `AsyncClient.send`, which would keep a cookie jar shared by every caller, add
-its own default headers and merge URLs and headers on every call.
+Forwarding goes over the gateway's own kept-alive connections (adapters/forwarding_client.py),
+header values byte for byte. A request to an instance reached through a transport handed in (the
+tests' in-process services) goes on that transport instead. It is used directly rather than
+through `AsyncClient.send`, which would keep a cookie jar shared by every caller, add its own
+default headers and merge URLs and headers on every call.
 
 The gateway's own calls (account states, keys, readiness) go through the service's httpx client,
 on the pool every service's client uses (shared/http_pool.py, aiohttp's connector).
 
 Both bodies are read whole (the request's is capped by the body-limit middleware), so a caller
-that disconnects can never pin an upstream connection, and the upstream response is closed on
-every path out, cancellation included.
+that disconnects can never pin an upstream connection, and the upstream connection is closed on
+every path out that leaves it mid-answer, cancellation included.
 """
 
 from __future__ import annotations
@@ -25,10 +23,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 
-import aiohttp
 import httpx
 
-from adapters.forwarding_client import ForwardingClient, client_problem, text_headers
+from adapters.forwarding_client import ForwardingClient, ForwardingError, client_problem
 from adapters.replicas import Instance, Replicas, SpreadTransport, instance
 from domain.forwarding import Header
 from domain.ports import UpstreamReply
@@ -39,8 +36,6 @@ from shared.http_pool import pooled_transport
 # The connect phase gets its own, shorter bound: a service that is down should fail fast.
 _CONNECT_TIMEOUT_SECONDS = 2.0
 _MAX_CONNECTIONS_PER_INSTANCE = 256
-# Requests with header values that are not UTF-8 are rare (a client's odd bytes): a few connections.
-_BYTE_EXACT_CONNECTIONS = 8
 # Methods whose requests carry no content unless they say so (RFC 9110 §8.6).
 _NO_CONTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -83,12 +78,11 @@ class Upstreams:
                     self._handed_in.add(member.base)
                 members.append(member)
             self._replicas[name] = Replicas(members)
-        # Per instance, made at its first request whose header values are not UTF-8.
-        self._byte_exact: dict[str, httpx.AsyncBaseTransport] = {}
-        self._byte_exact_limits = httpx.Limits(max_connections=_BYTE_EXACT_CONNECTIONS, keepalive_expiry=3.0)
+        encrypted = any(url.startswith("https:") for instances in urls.values() for url in instances)
         self._forwarding = ForwardingClient(
             connect_timeout=connect_timeout,
             connections_per_instance=_MAX_CONNECTIONS_PER_INSTANCE,
+            tls=tls_context() if encrypted else None,
         )
         self._clients = {
             name: make_client(
@@ -119,14 +113,13 @@ class Upstreams:
         label = f"{service}-service"
         if body or method not in _NO_CONTENT_METHODS:
             # The length of the body actually sent, zero included where content is expected:
-            # both clients then send the same header.
+            # both paths then send the same header.
             headers = [*headers, (b"content-length", str(len(body)).encode())]
-        as_text = text_headers(headers)
 
         async def exchange(chosen: Instance) -> UpstreamReply:
-            if as_text is not None and chosen.base not in self._handed_in:
+            if chosen.base not in self._handed_in:
                 status, reply_headers, reply_body = await self._forwarding.exchange(
-                    chosen.base, method, target, as_text, body
+                    chosen.base, method, target, headers, body
                 )
                 return UpstreamReply(status, reply_headers, reply_body, chosen.origin)
             request = httpx.Request(
@@ -136,7 +129,7 @@ class Upstreams:
                 content=body,
                 extensions={"timeout": self._timeout_extension},
             )
-            response = await self._byte_exact_transport(chosen).handle_async_request(request)
+            response = await chosen.transport.handle_async_request(request)
             try:
                 chunks = [chunk async for chunk in response.aiter_raw()]
             finally:
@@ -148,7 +141,7 @@ class Upstreams:
             # a service that trickles bytes could otherwise outlast them.
             async with asyncio.timeout(self.timeout):
                 _, reply = await self._replicas[service].call(exchange)
-        except aiohttp.ClientError as exc:  # its timeouts too, before they count as TimeoutError
+        except ForwardingError as exc:
             raise client_problem(label, exc) from exc
         except TimeoutError as exc:
             raise ProblemError(504, "upstream-timeout", f"{label} did not answer in time.") from exc
@@ -157,20 +150,8 @@ class Upstreams:
             raise problem or ProblemError(502, "bad-gateway", f"{label} sent an invalid response.") from exc
         return reply
 
-    def _byte_exact_transport(self, chosen: Instance) -> httpx.AsyncBaseTransport:
-        """The transport that sends header values byte for byte to `chosen`: the handed-in one,
-        or httpx's own (httpcore writes the bytes it is given; aiohttp's pool, UTF-8 only)."""
-        if chosen.base in self._handed_in:
-            return chosen.transport
-        transport = self._byte_exact.get(chosen.base)
-        if transport is None:
-            transport = httpx.AsyncHTTPTransport(limits=self._byte_exact_limits, verify=tls_context())
-            self._byte_exact[chosen.base] = transport
-        return transport
-
     async def aclose(self) -> None:
         await asyncio.gather(
             self._forwarding.aclose(),
             *(client.aclose() for client in self._clients.values()),
-            *(transport.aclose() for transport in self._byte_exact.values()),
         )

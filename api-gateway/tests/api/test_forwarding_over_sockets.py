@@ -1,5 +1,5 @@
-"""Forwarding over real connections, as in production (aiohttp's client): the stub services
-listen on local ports under uvicorn. A service sees the same request, and a caller the same
+"""Forwarding over real connections, as in production (adapters/forwarding_client.py): the stub
+services listen on local ports under uvicorn. A service sees the same request, and a caller the same
 answer, as through the in-process path the other tests drive; the failure cases that only a
 real connection can show (a service that hangs up, one that does not speak HTTP, a request
 that must not be sent twice) are here."""

@@ -34,20 +34,15 @@ from functools import partial
 from typing import Any
 
 import asyncpg
-import httpx
 
+from bench.http_client import BenchClient
 from bench.load import collector_paused, percentile
 from bench.memory import postmaster_pids
 from devstack.stack import Stack
-from shared.http_pool import pooled_transport
 
 STORM_ORDERS = 500
 STORM_CONCURRENCY = 32
 BUYERS = 16
-# Idle connections are dropped before the servers' 5 s keep-alive ends (uvicorn's default, and
-# httpx's too): a request sent on a connection the server is closing at that moment fails
-# (ReadError, "server disconnected") on a busy machine, which says nothing about the money path.
-_LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=64, keepalive_expiry=2.0)
 BOOKINGS_PER_BUYER = int(os.environ.get("BENCH_EACH", "5"))
 # Bookings each buyer makes, all at once, right before the measured ones (not counted).
 WARM_UP_BOOKINGS = 1
@@ -144,7 +139,7 @@ class Steps:
         self.times[step].append(seconds)
 
 
-async def _buyer(client: httpx.AsyncClient) -> Buyer:
+async def _buyer(client: BenchClient) -> Buyer:
     email = f"bench-{uuid.uuid4().hex[:12]}@example.com"
     password = "correct horse battery"  # noqa: S105 - a throwaway bench account
     (await client.post("/auth/register", json={"email": email, "password": password})).raise_for_status()
@@ -156,7 +151,7 @@ async def _buyer(client: httpx.AsyncClient) -> Buyer:
 class OfferPool:
     """Distinct offers across routes and dates, fetched as needed (each order holds one seat)."""
 
-    def __init__(self, client: httpx.AsyncClient, first_day: int) -> None:
+    def __init__(self, client: BenchClient, first_day: int) -> None:
         self._client = client
         self._day = first_day
         self._offers: list[str] = []
@@ -183,7 +178,7 @@ class OfferPool:
                 self._day += 1
 
 
-async def _order(client: httpx.AsyncClient, buyer: Buyer, offers: OfferPool) -> dict[str, Any] | None:
+async def _order(client: BenchClient, buyer: Buyer, offers: OfferPool) -> dict[str, Any] | None:
     for _ in range(5):  # an offer can sell out or change price between search and hold: take another
         response = await client.post(
             "/orders/",
@@ -202,7 +197,7 @@ async def _order(client: httpx.AsyncClient, buyer: Buyer, offers: OfferPool) -> 
     return None
 
 
-async def _pay(client: httpx.AsyncClient, buyer: Buyer, transaction_id: str) -> dict[str, Any]:
+async def _pay(client: BenchClient, buyer: Buyer, transaction_id: str) -> dict[str, Any]:
     response = await client.post(
         "/payments/",
         json={"transaction_id": transaction_id},
@@ -213,7 +208,7 @@ async def _pay(client: httpx.AsyncClient, buyer: Buyer, transaction_id: str) -> 
     return body
 
 
-async def _payer_pays(page: httpx.AsyncClient, redirect_url: str) -> None:
+async def _payer_pays(page: BenchClient, redirect_url: str) -> None:
     response = await page.post(
         f"{redirect_url}/pay",
         json={"payment_type": "bank_transfer", "bank": "bca"},
@@ -222,21 +217,21 @@ async def _payer_pays(page: httpx.AsyncClient, redirect_url: str) -> None:
     response.raise_for_status()
 
 
-def _client(**options: Any) -> httpx.AsyncClient:
-    """A client of the buyers' (or the payers' browser), on the connection pool the services' own
-    clients use (shared/http_pool.py): it shares the 2 cores with the stack it measures, and on
-    httpcore's pure-Python pool it spent ~7 ms of them per booking, about twice as much."""
-    return httpx.AsyncClient(limits=_LIMITS, transport=pooled_transport(limits=_LIMITS), **options)
+def _client(base_url: str = "", timeout: float = 60) -> BenchClient:
+    """A client of the buyers' (or the payers' browser): it shares the 2 cores with the stack it
+    measures, so it is the cheapest there is (bench/http_client.py). On httpcore's pure-Python
+    pool it spent ~7 ms of them per booking, on httpx's API over aiohttp's connector ~3.7 ms."""
+    return BenchClient(base_url, timeout=timeout)
 
 
-def _page_client() -> httpx.AsyncClient:
+def _page_client() -> BenchClient:
     """The payers' browser, one for the whole run: a client per payment built an SSL context each
     time (certifi's bundle, ~15 ms of the cores the stack is measured on)."""
     return _client(timeout=30)
 
 
 async def _completed(
-    client: httpx.AsyncClient,
+    client: BenchClient,
     buyer: Buyer,
     order_id: str,
     timeout: float = 120,
@@ -283,10 +278,8 @@ async def _storm(stack: Stack) -> list[str]:
     async with (
         _client(base_url=stack.gateway_url, timeout=60) as client,
         _page_client() as page,
-        httpx.AsyncClient(
-            base_url=f"{stack.url('sandbox')}/midtrans",
-            headers={"Authorization": f"Basic {basic}"},
-            timeout=30,
+        BenchClient(
+            f"{stack.url('sandbox')}/midtrans", headers={"Authorization": f"Basic {basic}"}, timeout=30
         ) as core,
     ):
         buyers = [await _buyer(client) for _ in range(BUYERS)]

@@ -10,6 +10,7 @@ kept: the status, the headers (case-insensitive) and the JSON body.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -29,15 +30,13 @@ class HttpStatusError(Exception):
         self.reply = reply
 
 
+@dataclass(frozen=True)
 class Reply:
-    def __init__(
-        self, method: str, url: str, status_code: int, headers: CIMultiDictProxy[str], body: bytes
-    ) -> None:
-        self.method = method
-        self.url = url
-        self.status_code = status_code
-        self.headers = headers
-        self.body = body
+    method: str
+    url: str
+    status_code: int
+    headers: CIMultiDictProxy[str]
+    body: bytes
 
     def json(self) -> Any:
         return json.loads(self.body)

@@ -120,6 +120,11 @@ class _Connection(asyncio.Protocol):
             self._finish(error=ConnectionLost("the connection closed before the whole answer"))
 
     # httptools callbacks
+    def on_message_begin(self) -> None:
+        if self._answer is None:  # a second answer to one request: the connection is not to be trusted
+            self._keep_alive = False
+            self.close()
+
     def on_header(self, name: bytes, value: bytes) -> None:
         self._headers.append((name, value))
         lowered = name.lower()
@@ -154,6 +159,7 @@ class _Connection(asyncio.Protocol):
             answer.set_exception(error)
         else:
             answer.set_result((self._parser.get_status_code(), self._headers, b"".join(self._body)))
+        self._headers, self._body = [], []  # what was handed over is the caller's
 
 
 class _Instance:

@@ -144,3 +144,15 @@ async def test_an_answer_cut_short_is_503_and_its_connection_is_not_reused(
     assert first.json()["detail"] == "flights-service is unavailable."
     assert second.status_code == 200
     assert server.connections == 2
+
+
+async def test_a_second_answer_to_one_request_closes_the_connection(
+    platform: Platform, start_gateway: GatewayFactory
+) -> None:
+    two_answers = OK + b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Smuggled: yes\r\n\r\n[]"
+    server = Answers(two_answers, OK)
+    first, second = await forwarded(server, start_gateway, SEARCH, SEARCH)
+    assert (first.status_code, first.json()) == (200, {})
+    assert "x-smuggled" not in first.headers
+    assert (second.status_code, second.json()) == (200, {})  # its own answer, on a new connection
+    assert server.connections == 2

@@ -17,6 +17,7 @@ JSON_COLUMNS = frozenset(
         "booking_details",  # orders
         "line_items",  # orders
         "booking",  # orders
+        "ending",  # orders
         "metadata",  # transactions
         "gateway_response",  # payments
         "payload",  # outbox, work_queue

@@ -21,7 +21,17 @@ from adapters import ledger_statements as q
 from adapters.json_columns import decoded
 from adapters.write_statements import write_statement
 from domain.models import OrderStatus, PaymentStatus, RefundStatus, TransactionStatus
-from domain.records import AuditEntry, BookingState, LineItem, Order, Payment, Record, Refund, Transaction
+from domain.records import (
+    AuditEntry,
+    BookingState,
+    Ending,
+    LineItem,
+    Order,
+    Payment,
+    Record,
+    Refund,
+    Transaction,
+)
 from domain.reports import TIMEZONE as JAKARTA
 from domain.repository import OrderFilter, TransactionFilter
 from shared.db import AsyncpgUnitOfWork, Statement
@@ -71,6 +81,18 @@ def _booking_json(booking: BookingState) -> dict[str, Any]:
     return values
 
 
+def _ending(value: Any) -> Ending | None:
+    if not value:
+        return None
+    return Ending(TransactionStatus(value["status"]), str(value["reason"]), str(value["actor"]))
+
+
+def _ending_json(ending: Ending | None) -> dict[str, str] | None:
+    if ending is None:
+        return None
+    return {"status": str(ending.status), "reason": ending.reason, "actor": ending.actor}
+
+
 def record_of(kind: type[Any], row: Mapping[str, Any]) -> Any:
     """A row (every column of the record's table, by name) as the record."""
     values = {f.name: row[f.name] for f in dataclasses.fields(kind)}
@@ -79,6 +101,7 @@ def record_of(kind: type[Any], row: Mapping[str, Any]) -> Any:
         values["booking_details"] = dict(values["booking_details"] or {})
         values["line_items"] = _line_items(values["line_items"])
         values["booking"] = _booking(values["booking"])
+        values["ending"] = _ending(values["ending"])
     if kind is Transaction:
         values["metadata"] = dict(values["metadata"] or {})
     return kind(**values)
@@ -93,6 +116,7 @@ def _values(record: Record) -> dict[str, Any]:
             for i in record.line_items
         ]
         values["booking"] = _booking_json(record.booking)
+        values["ending"] = _ending_json(record.ending)
     return values
 
 

@@ -75,6 +75,8 @@ orders = Table(
     Column("booking_reference", String(100), nullable=True),
     Column("hold_expires_at", DateTime(timezone=True), nullable=True),
     Column("failure_reason", Text, nullable=True),
+    # Who is ending the unpaid order and how ({status, reason, actor}), while its charges stop.
+    Column("ending", JSONB, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint(f"service_type IN {_in(SERVICE_TYPES)}", name="service_type_known"),

@@ -110,6 +110,7 @@ class PaymentEvents:
             refunded_at_gateway=_amount(data.get("refunded_amount") or "0") or Decimal(0),
             refunded_here=to_money(payment.refunded_amount) + in_flight,
             another_payment_open=bool(others_open),
+            ending=order.ending,
         )
         if not decision.changes_anything:
             if await announce_payment_instructions(uow, order, tx, payment, data):
@@ -123,6 +124,8 @@ class PaymentEvents:
                 order.status,
             )
             return "stale"
+        if decision.order is OrderStatus.CANCELLED and order.ending is not None:
+            actor = order.ending.actor  # its ender stopped the charge: the order ends as theirs
         await self._apply_states(uow, order, tx, payment, decision, data, actor)
         await self._queue_follow_ups(uow, order, tx, payment, decision, data)
         if decision.reconcile_refunds:

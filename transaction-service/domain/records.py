@@ -58,6 +58,16 @@ class BookingState:
         return self.status in LIVE_BOOKING
 
 
+@dataclass(frozen=True)
+class Ending:
+    """Who is ending an unpaid order and how, written before its charges are stopped: a stopped
+    charge's own event can arrive before the ender commits, and then ends the order this way."""
+
+    status: TransactionStatus  # the transaction's end: CANCELLED (a cancel) or FAILED (the sweeper)
+    reason: str
+    actor: str
+
+
 @dataclass
 class Order:
     id: uuid.UUID
@@ -78,6 +88,7 @@ class Order:
     failure_reason: str | None = None
     line_items: list[LineItem] = field(default_factory=list)
     booking: BookingState = field(default_factory=BookingState)
+    ending: Ending | None = None
 
     @property
     def is_unpaid(self) -> bool:

@@ -22,7 +22,7 @@ from domain.models import (
     can_move,
 )
 from domain.ports import ChargeItem
-from domain.records import LineItem
+from domain.records import Ending, LineItem
 from shared.money import to_money
 
 MAX_CHARGE_MINUTES = 60
@@ -167,10 +167,13 @@ def decide_payment(
     refunded_at_gateway: Decimal = Decimal(0),
     refunded_here: Decimal = Decimal(0),
     another_payment_open: bool = False,
+    ending: Ending | None = None,
 ) -> PaymentDecision:
     """The one place a payment status becomes state changes. Stale, duplicate and out-of-order
     observations decide nothing (the caller logs them). An old charge that ends while a newer
-    one of the same transaction is still open ends only itself."""
+    one of the same transaction is still open ends only itself. A charge that ends while its
+    order is being ended on purpose (`ending`: a cancel or the hold's expiry stopped it) ends the
+    order the ender's way: its transaction status and reason, not the charge's."""
     target = charge_target(charge_status)
     if target is PaymentStatus.PENDING:
         return PaymentDecision()
@@ -204,14 +207,18 @@ def decide_payment(
             decision_tx = (
                 TransactionStatus.CANCELLED if target is PaymentStatus.CANCELLED else TransactionStatus.FAILED
             )
+        reason = f"payment {target.value.lower()}"
         if order is OrderStatus.CONFIRMED:
             decision_order = OrderStatus.CANCELLED
+            if ending is not None:
+                decision_tx = ending.status if decision_tx is not None else None
+                reason = ending.reason
         return PaymentDecision(
             payment=target,
             transaction=decision_tx,
             order=decision_order,
             release_booking=decision_order is not None,
-            reason=f"payment {target.value.lower()}",
+            reason=reason,
         )
     # REFUNDED_PAYMENT: refunded / partially_refunded at the gateway
     if refunded_at_gateway > refunded_here:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -293,6 +293,8 @@ class MemoryPayments:
     create_error: Exception | None = None
     cancel_error: Exception | None = None
     refund_error: Exception | None = None
+    # Runs once a charge is stopped, before cancel answers: the stopped charge's event arriving first.
+    on_cancelled: Callable[[str], Awaitable[None]] | None = None
 
     def _charge(self, order_id: str, status: str) -> Charge:
         return Charge(
@@ -326,6 +328,8 @@ class MemoryPayments:
         if self.charges.get(order_id) == "paid":
             raise ChargePaid()
         self.charges[order_id] = "cancelled"
+        if self.on_cancelled is not None:
+            await self.on_cancelled(order_id)
         return self._charge(order_id, "cancelled")
 
     async def refund(self, order_id: str, refund_key: str, amount: Decimal, reason: str) -> RefundResult:

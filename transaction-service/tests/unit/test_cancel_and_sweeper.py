@@ -3,9 +3,18 @@ first; the sweeper ends orders whose hold or quote lapsed, for every product."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
-from domain.errors import ChargeNotFound, ChargePaid, InvalidTransition, RefundRequired, SetByPayment
+from domain.errors import (
+    ChargeNotFound,
+    ChargePaid,
+    InvalidTransition,
+    PaymentServiceUnavailable,
+    RefundRequired,
+    SetByPayment,
+)
 from domain.ledger import Caller
 from domain.money_path import MoneyPath
 from domain.records import Order, Payment, Transaction
@@ -67,3 +76,60 @@ async def test_the_sweeper_ends_orders_whose_hold_or_quote_lapsed(
     ended = get(store, order.id, Order)
     assert (ended.status, ended.failure_reason) == ("CANCELLED", "hold expired")
     assert await money.sweeper.expire_holds() == 0
+
+
+def _stopped_charge_reports_first(money: MoneyPath, payments: MemoryPayments, status: str) -> None:
+    """payment-service relays a stopped charge's event quickly: it is applied before the ender's
+    last step, as happens when the relay wins the race with the cancel's answer."""
+
+    async def relay(payment_id: str) -> None:
+        data = {"order_id": payment_id, "status": status, "gross_amount": "1500000.00"}
+        assert await money.payment_events.handle(uuid.uuid4(), "payment.status_changed", data) == "applied"
+
+    payments.on_cancelled = relay
+
+
+async def test_the_sweeper_ends_an_order_as_hold_expired_when_the_charge_event_comes_back_first(
+    money: MoneyPath, store: Store, payments: MemoryPayments, clock: Clock
+) -> None:
+    order, tx_id, payment = await ordered_and_charged(money)
+    _stopped_charge_reports_first(money, payments, "expired")
+    clock.now = clock.now.replace(hour=3)
+    assert await money.sweeper.expire_holds() == 1
+    ended = get(store, order.id, Order)
+    assert (ended.status, ended.failure_reason) == ("CANCELLED", "hold expired")
+    assert get(store, tx_id, Transaction).status == "FAILED"
+    assert get(store, payment.id, Payment).status == "EXPIRED"
+    # Ended once: one release, one announcement, the order's move audited as the sweeper's.
+    assert store.jobs.count(("booking.release", {"order_id": str(order.id)})) == 1
+    assert [topic for topic, _ in store.events].count("transaction.failed") == 1
+    moves = [a for a in store.audit if a.entity_type == "order" and a.to_status == "CANCELLED"]
+    assert [a.actor for a in moves] == ["system:hold-expiry"]
+
+
+async def test_a_cancel_whose_charge_event_comes_back_first_still_ends_as_the_buyers_cancel(
+    money: MoneyPath, store: Store, payments: MemoryPayments
+) -> None:
+    order, tx_id, _payment = await ordered_and_charged(money)
+    _stopped_charge_reports_first(money, payments, "expired")
+    cancelled = await money.cancel(tx_id, BUYER, "plans changed")
+    assert cancelled.status == "CANCELLED"
+    ended = get(store, order.id, Order)
+    assert (ended.status, ended.failure_reason) == ("CANCELLED", "plans changed")
+    assert [topic for topic, _ in store.events].count("transaction.failed") == 1
+
+
+async def test_a_cancel_that_could_not_stop_the_charge_leaves_no_ending_behind(
+    money: MoneyPath, store: Store, payments: MemoryPayments
+) -> None:
+    order, tx_id, payment = await ordered_and_charged(money)
+    payments.cancel_error = PaymentServiceUnavailable("payment-unavailable", None, answered_status=503)
+    with pytest.raises(PaymentServiceUnavailable):
+        await money.cancel(tx_id, BUYER, None)
+    assert get(store, order.id, Order).ending is None
+    # The charge expires on its own later: the order says so, not "cancelled by the customer".
+    data = {"order_id": str(payment.id), "status": "expired", "gross_amount": "1500000.00"}
+    assert await money.payment_events.handle(uuid.uuid4(), "payment.status_changed", data) == "applied"
+    ended = get(store, order.id, Order)
+    assert (ended.status, ended.failure_reason) == ("CANCELLED", "payment expired")
+    assert get(store, tx_id, Transaction).status == "FAILED"

@@ -15,7 +15,7 @@ from domain.models import OrderStatus as O
 from domain.models import PaymentStatus as P
 from domain.models import TransactionStatus as T
 from domain.ports import Quote, QuoteItem
-from domain.records import LineItem
+from domain.records import Ending, LineItem
 from domain.rules import (
     CHARGE_TO_PAYMENT,
     PaymentDecision,
@@ -155,6 +155,25 @@ def test_paid_after_the_order_ended_is_recorded_and_refunded() -> None:
 def test_an_unpaid_end_cancels_the_order_and_releases(status: str, payment: P, tx: T) -> None:
     d = decide_payment(status, P.PENDING, T.PROCESSING, O.CONFIRMED)
     assert (d.payment, d.transaction, d.order, d.release_booking) == (payment, tx, O.CANCELLED, True)
+
+
+@pytest.mark.parametrize(
+    ("ending", "tx"),
+    [
+        (Ending(T.FAILED, "hold expired", "system:hold-expiry"), T.FAILED),
+        (Ending(T.CANCELLED, "x", "u-1"), T.CANCELLED),
+    ],
+)
+def test_a_charge_stopped_by_its_orders_ender_ends_the_order_the_enders_way(ending: Ending, tx: T) -> None:
+    d = decide_payment("expired", P.PENDING, T.PROCESSING, O.CONFIRMED, ending=ending)
+    assert (d.payment, d.transaction, d.order, d.reason) == (P.EXPIRED, tx, O.CANCELLED, ending.reason)
+    # An old charge ending beside a newer open one still ends only itself, in its own words.
+    alone = decide_payment(
+        "expired", P.PENDING, T.PROCESSING, O.CONFIRMED, another_payment_open=True, ending=ending
+    )
+    assert (alone.transaction, alone.order, alone.reason) == (None, None, "payment expired")
+    # A payment is never turned into an end: paid still completes.
+    assert decide_payment("paid", P.PENDING, T.PROCESSING, O.CONFIRMED, ending=ending).order is O.PAID
 
 
 def test_unknown_statuses_count_as_failed() -> None:

@@ -25,6 +25,9 @@ class LoadResult:
     seconds: float
     p50_ms: float
     p99_ms: float
+    # The share of all cores' time spent busy (any process, the kernel) during the window, where
+    # /proc/stat tells it (machine_busy below); paced windows only.
+    machine_busy: float | None = None
 
     @property
     def rps(self) -> float:
@@ -48,6 +51,25 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def cpu_jiffies() -> tuple[int, int] | None:
+    """(busy, total) time of all cores so far, in clock ticks, from /proc/stat; None without it."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = fields
+    busy = user + nice + system + irq + softirq + steal
+    return busy, busy + idle + iowait
+
+
+def machine_busy(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    """The share of the cores' time spent busy between two `cpu_jiffies` readings."""
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    return (after[0] - before[0]) / (after[1] - before[1])
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -121,9 +143,11 @@ async def paced(
             connection.close()
 
     with collector_paused():
+        jiffies = cpu_jiffies()
         started = time.perf_counter()
         await asyncio.gather(*(worker(i) for i in range(concurrency)))
         elapsed = time.perf_counter() - started
+        busy = machine_busy(jiffies, cpu_jiffies())
     latencies.sort()
     return LoadResult(
         label,
@@ -132,6 +156,7 @@ async def paced(
         elapsed,
         percentile(latencies, 0.50) * 1000,
         percentile(latencies, 0.99) * 1000,
+        busy,
     )
 
 

@@ -37,7 +37,7 @@ from typing import Any
 import asyncpg
 
 from bench.http_client import BenchClient
-from bench.load import collector_paused, percentile
+from bench.load import collector_paused, cpu_jiffies, machine_busy, percentile
 from bench.memory import postmaster_pids
 from devstack.stack import Stack
 
@@ -479,9 +479,11 @@ async def _bookings(stack: Stack, buyer_count: int = BUYERS, each: int = BOOKING
         await asyncio.gather(*(book(b, WARM_UP_BOOKINGS, record=False) for b in buyers))
         with collector_paused():  # the buyers' client must not pause mid-window (bench/load.py)
             cpu_before, client_before = _cpu_seconds(stack), time.process_time()
+            jiffies = cpu_jiffies()
             started = time.perf_counter()
             results = await asyncio.gather(*(book(b, each, record=True) for b in buyers))
             elapsed = time.perf_counter() - started
+            busy = machine_busy(jiffies, cpu_jiffies())
             cpu_after, client_cpu = _cpu_seconds(stack), time.process_time() - client_before
     total = sum(results)
     rate = total / elapsed
@@ -561,7 +563,13 @@ async def _bookings(stack: Stack, buyer_count: int = BUYERS, each: int = BOOKING
         "",
         "The buyers' client (this bench's own process, on the same cores) used"
         f" **{client_cpu / total * 1000:.1f} ms of CPU per booking** besides:"
-        f" {client_cpu / elapsed:.0%} of a core during the run.",
+        f" {client_cpu / elapsed:.0%} of a core during the run."
+        + (
+            ""
+            if busy is None
+            else f" The cores were {busy:.0%} busy during the run (every process and the kernel,"
+            " from /proc/stat): at this many buyers the steps' times are mostly their turns on the cores."
+        ),
     ]
     lines += ["", WHERE_THE_TIME_GOES, ""]
     return lines

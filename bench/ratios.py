@@ -96,6 +96,16 @@ WHERE_THE_GATEWAY_TIME_GOES = [
     "does it come from uvicorn writing a response's head and body in two send() calls: a protocol",
     "that joined them into one writev (verified with strace) spent 293-305 µs per paced request",
     "against 269-277 µs, and its money runs were within their noise, so it was not kept.",
+    "Where the added p99 comes from, by a timeline of every paced request: in most gateway rounds",
+    "100-200 of the slowest 1 % fall in one 100 ms stretch, where the servers' time rises first",
+    "(1 -> 20-30 ms) and the load generator then falls behind; direct rounds show one now and then.",
+    "Ruled out: the services' garbage collection (one pause over 2 ms in any service during the",
+    "rounds), PostgreSQL sessions opened and closed by the pools (with the idle limits at 60 s no",
+    "round opened more than one, and the stretches stayed), autovacuum (off: the same) and a paced",
+    "warm-up instead of the closed loop (the same). perf over a round shows no other process in",
+    "such a stretch: auth-service alone is ~70 % of a core at this rate (~290 µs per request) and",
+    "the gateway ~60 % (~250 µs), each one process, sharing two cores with PostgreSQL and the",
+    "load generator. The stretches are their queues.",
 ]
 
 

@@ -11,16 +11,27 @@ import pytest
 from asyncpg.connection import Connection
 from asyncpg.prepared_stmt import PreparedStatement
 
+from shared.logging import request_id_var
+
 
 class RoundTrips:
     def __init__(self) -> None:
         self.sent: list[str] = []
+        # The request id (shared.logging) each statement was sent under, None outside a request.
+        self.requests: list[str | None] = []
 
-    def take(self) -> list[str]:
+    def take(self, *, requests_only: bool = False) -> list[str]:
         """What was sent since the last take, prepares left out: a connection prepares each
-        statement once, and which pooled connection a step gets is chance."""
+        statement once, and which pooled connection a step gets is chance. `requests_only`: only
+        what requests sent (and the work they handed on), not a service's own background passes
+        (purges, sweeps), which may fall inside a step when the machine is busy."""
         sent, self.sent = self.sent, []
-        return [s for s in sent if not s.startswith("PREPARE ")]
+        requests, self.requests = self.requests, []
+        return [
+            s
+            for s, request in zip(sent, requests, strict=True)
+            if not s.startswith("PREPARE ") and (request is not None or not requests_only)
+        ]
 
 
 def count_round_trips(monkeypatch: pytest.MonkeyPatch) -> RoundTrips:
@@ -32,6 +43,7 @@ def count_round_trips(monkeypatch: pytest.MonkeyPatch) -> RoundTrips:
 
         async def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
             seen.sent.append(label(self, args))
+            seen.requests.append(request_id_var.get())
             return await original(self, *args, **kwargs)
 
         monkeypatch.setattr(cls, name, counted)

@@ -69,20 +69,15 @@ class EndUnpaid:
                 return True  # a stopped charge's event came back first and ended it our way
             if not _endable(order, tx, target, system):
                 return False
-            if tx is not None:
-                still_open = await uow.payments_of(tx.id, OPEN, lock=True)
-                if any(p.id not in outcomes for p in still_open):
-                    # A payment started meanwhile: its charge was not stopped, so do not end yet.
-                    ended = False
-                else:
-                    ended = True
-                    for payment in still_open:
-                        if can_move("payment", payment.status, outcomes[payment.id]):
-                            await self._ledger.move(uow, payment, outcomes[payment.id], actor, reason)
-                    await self._ledger.move(uow, tx, target, actor, reason)
-            else:
-                ended = True
+            still_open = await uow.payments_of(tx.id, OPEN, lock=True) if tx else []
+            # A payment started meanwhile has a charge that was not stopped: do not end yet.
+            ended = all(p.id in outcomes for p in still_open)
             if ended:
+                for payment in still_open:
+                    if can_move("payment", payment.status, outcomes[payment.id]):
+                        await self._ledger.move(uow, payment, outcomes[payment.id], actor, reason)
+                if tx is not None:
+                    await self._ledger.move(uow, tx, target, actor, reason)
                 await self._end(uow, order, tx, ending)
             elif order.ending == ending:
                 order.ending = None

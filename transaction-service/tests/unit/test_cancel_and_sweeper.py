@@ -18,7 +18,7 @@ from domain.errors import (
 from domain.ledger import Caller
 from domain.money_path import MoneyPath
 from domain.records import Order, Payment, Transaction
-from tests.unit.conftest import BUYER, Clock, get, ordered, ordered_and_charged, paid
+from tests.unit.conftest import BUYER, Clock, event, get, ordered, ordered_and_charged, paid
 from tests.unit.memory import MemoryBookings, MemoryPayments, Store
 
 ADMIN = Caller("admin-1", is_admin=True)
@@ -128,8 +128,10 @@ async def test_a_cancel_that_could_not_stop_the_charge_leaves_no_ending_behind(
         await money.cancel(tx_id, BUYER, None)
     assert get(store, order.id, Order).ending is None
     # The charge expires on its own later: the order says so, not "cancelled by the customer".
-    data = {"order_id": str(payment.id), "status": "expired", "gross_amount": "1500000.00"}
-    assert await money.payment_events.handle(uuid.uuid4(), "payment.status_changed", data) == "applied"
+    outcome = await money.payment_events.handle(
+        uuid.uuid4(), "payment.status_changed", event(payment, "expired")
+    )
+    assert outcome == "applied"
     ended = get(store, order.id, Order)
     assert (ended.status, ended.failure_reason) == ("CANCELLED", "payment expired")
     assert get(store, tx_id, Transaction).status == "FAILED"
